@@ -1,0 +1,252 @@
+/*
+ * The luaheap snapshot format: one definition for the dumper (writer) and the
+ * analyzer (reader). Binary layout, record tags, type codes, edge kinds and
+ * the JSON names of each. man/luaheap-snapshot.5 is the prose version.
+ */
+#ifndef LUAHEAP_FORMAT_H
+#define LUAHEAP_FORMAT_H
+
+#include <stdint.h>
+
+/*
+ * Binary encoding
+ * ---------------
+ * file    := magic[8] version:u16le reserved:u16le frame* endframe
+ * frame   := len:u32le (1..LH_FRAME_MAX) payload[len] crc:u32le
+ *            (crc is CRC-32/ISO-HDLC of payload, as zlib's crc32)
+ * endframe:= 0:u32le streamcrc:u32le   (CRC-32 of all payloads concatenated)
+ * Nothing may follow the end frame.
+ *
+ * The payloads, concatenated, form the record stream. Records may span
+ * frames. Integers in the record stream are LEB128 varints ("uv"), signed
+ * ones zigzag-coded ("sv"); a "str" is uv length + bytes; "f64" is an
+ * IEEE-754 double, 8 bytes little-endian.
+ *
+ * stream  := header-record object-record* root-record* watch-record* end-record
+ *
+ * header-record (LH_REC_HEADER):
+ *   uv  lua_version_num      (504 for 5.4)
+ *   str lua_release          ("Lua 5.4.4")
+ *   u8  pointer_size
+ *   uv  time                 (seconds since the epoch)
+ *   uv  pid
+ *   str label
+ *   u8  gc_mode              (LH_GC_INCREMENTAL / LH_GC_GENERATIONAL)
+ *   u8  gc_state             (the collector's 'gcstate' when walked)
+ *   u8  gc_was_running       (1 if the collector was running before the dump)
+ *   uv  gc_pause, gc_stepmul, gc_stepsize, gc_genminormul, gc_genmajormul
+ *   uv  lua_total_bytes      (Lua's own count, as collectgarbage("count")*1024)
+ *   uv  vm_overhead_bytes    (bytes not owned by any object)
+ *   uv  overhead_state       (global state + main thread struct)
+ *   uv  overhead_strtab      (the string table's bucket array)
+ *   uv  flags                (LH_FLAG_*)
+ *   uv  string_limit         (bytes kept per string; 0 with LH_FLAG_STRINGS_NONE)
+ *   uv  main_thread          (address of the main thread)
+ *   uv  registry             (address of the registry table)
+ *
+ * object-record (tag = LH_REC_OBJECT):
+ *   u8  type                 (LH_T_*)
+ *   u8  list                 (LH_LIST_*: which collector list it was on)
+ *   u8  marked               (the collector's raw 'marked' byte; age = marked & 7)
+ *   sv  id delta             (address minus the previous object's address;
+ *                             the first object's delta is from 0)
+ *   uv  size                 (bytes the collector would free with it)
+ *   ... per-type fields (below)
+ *   edge* 0                  (edges end with a zero kind byte)
+ *   ... per-type trailer (below)
+ *
+ * edge := u8 kind|flags, sv target delta, label
+ *   target delta is from the previous edge's target of this object, the
+ *   first from the object's own address. The label depends on the kind
+ *   (see lh_edge_kind). Flags: LH_EDGE_WEAK, LH_EDGE_EPHEMERON.
+ *
+ * per-type fields:
+ *   string   u8 is_long, uv length, uv stored (<= length), bytes[stored]
+ *   table    uv array_size, uv node_count (0 when the hash part is the dummy),
+ *            u8 weak (LH_WEAK_*)
+ *            trailer: uv array_entries, uv hash_entries (non-nil values)
+ *   lfunc    uv nupvalues
+ *   cfunc    uv nupvalues, uv function address, str symbol ("" unknown)
+ *   userdata uv byte length, uv nuvalue
+ *   thread   u8 status (LH_THREAD_*), uv stack_slots, uv nci,
+ *            uv frame_count, then frame_count times:
+ *              uv function address (0 if not an object), uv currentline
+ *              (0 unknown), u8 is_lua, uv proto address (0 for C)
+ *   proto    uv linedefined, uv lastlinedefined, u8 numparams,
+ *            u8 is_vararg, u8 maxstacksize, uv sizecode, uv source
+ *            address (0 none)
+ *   upvalue  u8 is_open
+ *
+ * root-record (LH_REC_ROOT): u8 kind (LH_ROOT_*), uv address, uv index
+ * watch-record (LH_REC_WATCH): uv address, str label, u8 expect_dead
+ * end-record (LH_REC_END): uv object_count, uv edge_count, uv root_count
+ *
+ * JSON encoding
+ * -------------
+ * One object, written as a stream by the dumper:
+ *   {"format":"luaheap-snapshot","version":1,"header":{...},
+ *    "objects":[{...},...],"roots":[{...},...],"watch":[{...},...],
+ *    "counts":{"objects":N,"edges":M,"roots":R}}
+ * Addresses are strings "0x" + lowercase hex; other integers are JSON
+ * numbers; type, list, weak, status and kind values are the names in the
+ * tables at the end of this file. String bytes (text, label, symbol) are
+ * written as Latin-1 code points: every byte >= 0x80 or < 0x20, and '"' and
+ * '\', is escaped (\u00XX), so a reader maps each code point back to a byte.
+ *   header: the header-record fields under the same names, with
+ *     "gc_mode":"incremental"|"generational", "gc_was_running":bool,
+ *     "main_thread" and "registry" as addresses.
+ *   object: "id","type","list","marked","size", then per type
+ *     string   "long":bool,"length","stored","text"
+ *     table    "asize","nodes","weak":""|"k"|"v"|"kv","array_entries",
+ *              "hash_entries"
+ *     function "nupvalues"
+ *     cfunction "nupvalues","cfunc":address,"symbol"
+ *     userdata "length","nuvalue"
+ *     thread   "status","stack_slots","nci","frames":[{"func":address|null,
+ *              "line","lua":bool,"proto":address|null},...]
+ *     proto    "linedefined","lastlinedefined","numparams","vararg":bool,
+ *              "maxstacksize","sizecode","source":address|null
+ *     upvalue  "open":bool
+ *   and "edges":[...], each {"kind":name,"to":address, label fields,
+ *   "weak":true and "ephemeron":true only when set}; label fields by kind:
+ *     array "index"; field "key":address; ifield "key":"decimal string";
+ *     nfield "key":number (or "inf","-inf","nan" strings); bfield "key":bool;
+ *     ofield, lfield "key":address; upvalue "index","name":address|null;
+ *     constant, child, debugname, uservalue "index";
+ *     stack "frame","slot","name":address|null; the others none.
+ *   root: {"kind":name,"to":address,"index":N}
+ *   watch: {"id":address,"label":string,"expect_dead":bool}
+ */
+
+#define LH_MAGIC            "\x89LHSNAP\n"
+#define LH_MAGIC_LEN        8
+#define LH_FORMAT_VERSION   1
+#define LH_FRAME_MAX        (1u << 20)   /* largest frame payload */
+#define LH_JSON_FORMAT_NAME "luaheap-snapshot"
+
+enum lh_record {
+	LH_REC_HEADER = 1,
+	LH_REC_OBJECT = 2,
+	LH_REC_ROOT   = 3,
+	LH_REC_WATCH  = 4,
+	LH_REC_END    = 5
+};
+
+/* Object types. */
+enum lh_type {
+	LH_T_STRING   = 1,
+	LH_T_TABLE    = 2,
+	LH_T_LFUNC    = 3,   /* Lua closure */
+	LH_T_CFUNC    = 4,   /* C closure (light C functions are not objects) */
+	LH_T_USERDATA = 5,   /* full userdata */
+	LH_T_THREAD   = 6,
+	LH_T_PROTO    = 7,   /* function prototype */
+	LH_T_UPVALUE  = 8,
+	LH_T_COUNT    = 9
+};
+
+/* Which collector list the object was found on. */
+enum lh_list {
+	LH_LIST_ALLGC   = 0,
+	LH_LIST_FINOBJ  = 1,  /* has a finalizer, not yet due */
+	LH_LIST_TOBEFNZ = 2,  /* unreachable, finalizer pending (a root) */
+	LH_LIST_FIXED   = 3,  /* never collected (reserved words, ...) */
+	LH_LIST_MAIN    = 4,  /* the main thread, owned by the global state */
+	LH_LIST_COUNT   = 5
+};
+
+/* Weak mode of a table (its metatable's __mode). */
+enum lh_weak {
+	LH_WEAK_NONE = 0,
+	LH_WEAK_KEYS = 1,    /* ephemeron table */
+	LH_WEAK_VALUES = 2,
+	LH_WEAK_BOTH = 3
+};
+
+/* Thread status, as coroutine.status would say (from the dumping thread). */
+enum lh_thread_status {
+	LH_THREAD_RUNNING = 0,
+	LH_THREAD_SUSPENDED = 1,
+	LH_THREAD_NORMAL = 2,
+	LH_THREAD_DEAD = 3
+};
+
+/*
+ * Edge kinds and their labels. Low 6 bits of the kind byte; a kind byte of 0
+ * ends an object's edge list.
+ */
+enum lh_edge_kind {
+	LH_E_ARRAY     = 1,  /* array part slot          label: uv index (1-based) */
+	LH_E_FIELD_STR = 2,  /* hash value, string key   label: uv key string address
+	                        (the table also references the key: readers add
+	                        that reference themselves; no LH_E_KEY is written) */
+	LH_E_FIELD_INT = 3,  /* hash value, integer key  label: sv key */
+	LH_E_FIELD_NUM = 4,  /* hash value, float key    label: f64 key */
+	LH_E_FIELD_BOOL = 5, /* hash value, boolean key  label: u8 key */
+	LH_E_FIELD_OBJ = 6,  /* hash value, object key   label: uv key address */
+	LH_E_FIELD_LIGHT = 7,/* hash value, light userdata or light C function key
+	                        label: uv pointer value */
+	LH_E_KEY       = 8,  /* non-string object key    label: none */
+	LH_E_METATABLE = 9,  /* table/userdata -> metatable   label: none */
+	LH_E_UPVALUE   = 10, /* closure -> upvalue        label: uv index (1-based),
+	                        uv name string address (0 unknown). Lua closures
+	                        point at the upvalue object, C closures at the value */
+	LH_E_UPVAL_VALUE = 11, /* upvalue object -> its value  label: none */
+	LH_E_PROTO     = 12, /* Lua closure -> proto      label: none */
+	LH_E_CONSTANT  = 13, /* proto -> constant         label: uv index (1-based) */
+	LH_E_CHILD     = 14, /* proto -> nested proto     label: uv index (1-based) */
+	LH_E_SOURCE    = 15, /* proto -> source string    label: none */
+	LH_E_DEBUG_NAME = 16,/* proto -> upvalue or local name  label: uv index */
+	LH_E_USER_VALUE = 17,/* userdata -> user value    label: uv index (1-based) */
+	LH_E_STACK     = 18, /* thread -> stack slot value
+	                        label: uv frame (0 innermost), uv slot (0 is the
+	                        frame's function, 1.. its locals and temporaries),
+	                        uv local name string address (0 none) */
+	LH_E_OPEN_UPVAL = 19,/* thread -> its open upvalue (always weak) label: none */
+	LH_E_ENV       = 20, /* reserved */
+	LH_E_COUNT     = 21
+};
+
+#define LH_EDGE_KIND_MASK  0x3f
+#define LH_EDGE_WEAK       0x40  /* does not keep the target alive */
+#define LH_EDGE_EPHEMERON  0x80  /* value kept alive by its key (weak-key table) */
+
+/* Roots: what the collector marks first. */
+enum lh_root_kind {
+	LH_ROOT_REGISTRY = 1,     /* index 0 */
+	LH_ROOT_MAIN_THREAD = 2,  /* index 0 */
+	LH_ROOT_TYPE_MT = 3,      /* index: the basic type's tag (LUA_T*) */
+	LH_ROOT_FINALIZER = 4,    /* object awaiting its finalizer; index 0 */
+	LH_ROOT_COUNT = 5
+};
+
+/* Header flags. */
+#define LH_FLAG_COLLECTED     0x1  /* a full collection ran just before */
+#define LH_FLAG_STRINGS_NONE  0x2  /* no string contents recorded */
+#define LH_FLAG_STRINGS_CUT   0x4  /* contents cut at string_limit bytes */
+#define LH_FLAG_GARBAGE       0x8  /* may hold unreachable objects (no collect) */
+
+enum lh_gc_mode { LH_GC_INCREMENTAL = 0, LH_GC_GENERATIONAL = 1 };
+
+/* Names used in JSON and reports, indexed by the enums above. */
+static const char *const lh_type_names[LH_T_COUNT] = {
+	"?", "string", "table", "function", "cfunction", "userdata", "thread",
+	"proto", "upvalue"
+};
+static const char *const lh_list_names[LH_LIST_COUNT] = {
+	"allgc", "finobj", "tobefnz", "fixed", "main"
+};
+static const char *const lh_weak_names[4] = { "", "k", "v", "kv" };
+static const char *const lh_thread_status_names[4] = {
+	"running", "suspended", "normal", "dead"
+};
+static const char *const lh_edge_kind_names[LH_E_COUNT] = {
+	"end", "array", "field", "ifield", "nfield", "bfield", "ofield", "lfield",
+	"key", "metatable", "upvalue", "value", "proto", "constant", "child",
+	"source", "debugname", "uservalue", "stack", "openupval", "env"
+};
+static const char *const lh_root_kind_names[LH_ROOT_COUNT] = {
+	"?", "registry", "mainthread", "typemt", "finalizer"
+};
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * A loaded snapshot: every object in flat arrays indexed by a dense uint32_t
+ * (in the order the file lists them), edges in CSR form, roots and watched
+ * objects. Read from either encoding; nothing in it points into the file.
+ */
+#ifndef LUAHEAP_SNAPSHOT_H
+#define LUAHEAP_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "luaheap/error.h"
+#include "luaheap/format.h"
+
+#define LH_NONE UINT32_MAX   /* "no object" in any dense-index field */
+
+typedef struct lh_header {
+	uint32_t format_version;
+	int      encoding;              /* 0 binary, 1 JSON */
+	uint32_t lua_version_num;
+	char     lua_release[64];
+	uint8_t  pointer_size;
+	uint64_t time;
+	uint64_t pid;
+	char    *label;                 /* NUL-terminated, owned */
+	uint8_t  gc_mode;               /* enum lh_gc_mode */
+	uint8_t  gc_state;
+	uint8_t  gc_was_running;
+	uint32_t gc_pause, gc_stepmul, gc_stepsize, gc_genminormul, gc_genmajormul;
+	uint64_t lua_total_bytes;
+	uint64_t vm_overhead_bytes;
+	uint64_t overhead_state;
+	uint64_t overhead_strtab;
+	uint32_t flags;                 /* LH_FLAG_* */
+	uint64_t string_limit;
+	uint64_t main_thread;           /* address */
+	uint64_t registry;              /* address */
+} lh_header;
+
+/* Per-type details; lh_snapshot.aux[i] indexes the array of i's type. */
+typedef struct lh_string_info {
+	uint64_t length;                /* the string's real length */
+	uint64_t text;                  /* offset of the stored bytes in 'text' */
+	uint32_t stored;                /* bytes stored (<= length) */
+	uint8_t  is_long;
+} lh_string_info;
+
+typedef struct lh_table_info {
+	uint32_t asize, nodes;          /* array size, hash nodes (0: none) */
+	uint32_t array_entries, hash_entries;
+	uint8_t  weak;                  /* enum lh_weak */
+} lh_table_info;
+
+typedef struct lh_func_info {           /* Lua and C closures */
+	uint32_t nupvalues;
+	uint32_t proto;                 /* dense index of the proto, LH_NONE for C */
+	uint64_t cfunc;                 /* C function address (C closures) */
+	uint32_t symbol;                /* offset in 'text' of a NUL-terminated
+	                                   symbol name, UINT32_MAX if unknown */
+} lh_func_info;
+
+typedef struct lh_frame_info {
+	uint32_t func;                  /* dense index, LH_NONE if not an object */
+	uint32_t proto;                 /* dense index, LH_NONE for C frames */
+	uint32_t line;                  /* current line, 0 unknown */
+	uint8_t  is_lua;
+} lh_frame_info;
+
+typedef struct lh_thread_info {
+	uint8_t  status;                /* enum lh_thread_status */
+	uint32_t stack_slots, nci;
+	uint32_t frame_first, frame_count;  /* range in lh_snapshot.frames */
+} lh_thread_info;
+
+typedef struct lh_proto_info {
+	uint32_t linedefined, lastlinedefined;
+	uint8_t  numparams, is_vararg, maxstacksize;
+	uint32_t sizecode;
+	uint32_t source;                /* dense index of the source string or LH_NONE */
+} lh_proto_info;
+
+typedef struct lh_udata_info {
+	uint64_t length;
+	uint32_t nuvalue;
+} lh_udata_info;
+
+/* A decoded edge label (see lh_edge_kind in format.h for which is set). */
+typedef struct lh_label {
+	uint8_t  kind;                  /* enum lh_edge_kind */
+	uint8_t  flags;                 /* LH_EDGE_WEAK, LH_EDGE_EPHEMERON */
+	int64_t  i;                     /* index, integer key, bool, frame */
+	double   d;                     /* float key */
+	uint64_t ptr;                   /* light userdata / C function key */
+	uint32_t obj;                   /* key or name object (dense), or LH_NONE */
+	uint32_t slot;                  /* stack slot (LH_E_STACK) */
+} lh_label;
+
+typedef struct lh_root {
+	uint8_t  kind;                  /* enum lh_root_kind */
+	uint32_t target;                /* dense index */
+	uint32_t index;
+} lh_root;
+
+typedef struct lh_watch {
+	uint32_t target;                /* dense index, LH_NONE if not in the snapshot */
+	uint64_t addr;
+	char    *label;                 /* owned */
+	uint8_t  expect_dead;
+} lh_watch;
+
+typedef struct lh_snapshot {
+	char     *path;                 /* as given to lh_snapshot_load, owned */
+	lh_header hdr;
+
+	uint32_t  nobj;
+	uint64_t *addr;                 /* [nobj] the object's address (its id) */
+	uint64_t *size;                 /* [nobj] bytes the collector accounts */
+	uint8_t  *type;                 /* [nobj] enum lh_type */
+	uint8_t  *list;                 /* [nobj] enum lh_list */
+	uint8_t  *marked;               /* [nobj] raw 'marked' byte */
+	uint32_t *aux;                  /* [nobj] index into the per-type array */
+
+	/* Edges, CSR: object i's edges are [edge_off[i], edge_off[i+1]).
+	 * A string-keyed field (LH_E_FIELD_STR) also references its key: the
+	 * reader adds that reference as an LH_E_KEY edge right after it. */
+	uint32_t  nedge;
+	uint32_t *edge_off;             /* [nobj+1] */
+	uint32_t *edge_to;              /* [nedge] dense target */
+	uint8_t  *edge_kind;            /* [nedge] kind | LH_EDGE_* flags */
+	uint32_t *edge_label;           /* [nedge] packed; use lh_snapshot_label */
+
+	lh_string_info *strings;  uint32_t nstrings;
+	lh_table_info  *tables;   uint32_t ntables;
+	lh_func_info   *funcs;    uint32_t nfuncs;
+	lh_thread_info *threads;  uint32_t nthreads;
+	lh_frame_info  *frames;   uint32_t nframes;
+	lh_proto_info  *protos;   uint32_t nprotos;
+	lh_udata_info  *udatas;   uint32_t nudatas;
+
+	char     *text;                 /* string contents and symbol names */
+	uint64_t  text_len;
+
+	lh_root  *roots;    uint32_t nroots;
+	lh_watch *watches;  uint32_t nwatches;
+
+	uint32_t  main_thread;          /* dense index, or LH_NONE */
+	uint32_t  registry;             /* dense index, or LH_NONE */
+
+	void     *internal;             /* reader-private (address index, labels) */
+} lh_snapshot;
+
+/*
+ * Reads and validates the snapshot at 'path' (binary or JSON, detected from
+ * its first bytes). On success *out is a snapshot the caller frees with
+ * lh_snapshot_free. On failure returns LH_EIO, LH_EFORMAT, LH_EVERSION or
+ * LH_ENOMEM with err->msg like "cannot read snapshot 'F': truncated frame".
+ */
+int lh_snapshot_load(lh_snapshot **out, const char *path, lh_error *err);
+
+/* Frees everything the snapshot owns. lh_snapshot_free(NULL) does nothing. */
+void lh_snapshot_free(lh_snapshot *snap);
+
+/* Dense index of the object at address addr, or LH_NONE. */
+uint32_t lh_snapshot_find(const lh_snapshot *snap, uint64_t addr);
+
+/* Decodes edge e's kind, flags and label into *out. */
+void lh_snapshot_label(const lh_snapshot *snap, uint32_t e, lh_label *out);
+
+/* The stored bytes of string object i (not NUL-terminated); *len gets the
+ * stored length. NULL if i is not a string. */
+const char *lh_snapshot_string(const lh_snapshot *snap, uint32_t i, size_t *len);
+
+/* Type name of type code t ("table", ...). */
+const char *lh_type_name(int t);
+
+#endif

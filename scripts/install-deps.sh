@@ -1,0 +1,42 @@
+#!/bin/sh
+# Installs luaheap's build and test dependencies on Debian 12 and fetches the
+# lua5.4 source package whose internal headers the dumper is compiled against.
+# Idempotent: does nothing that is already done. Needs root for apt-get install.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+srcdir="$top/build-deps"          # lua5.4 source tree lands here (git-ignored)
+
+pkgs="build-essential cmake pkg-config lua5.4 liblua5.4-dev libcjson-dev check dpkg-dev"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+if [ -n "$missing" ]; then
+	echo "install-deps: installing$missing"
+	as_root apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq $missing >/dev/null
+fi
+
+# The source package, fetched through a private deb-src list so that the
+# system's own apt configuration is left untouched.
+if ! ls -d "$srcdir"/lua5.4-*/src/lgc.h >/dev/null 2>&1 &&
+   ! ls "$srcdir"/lua*/src/lgc.h >/dev/null 2>&1; then
+	mkdir -p "$srcdir/apt/lists/partial"
+	uri=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
+	key=$(sed -n 's/^Signed-By: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
+	[ -n "$uri" ] || uri=http://deb.debian.org/debian
+	[ -n "$key" ] || key=/usr/share/keyrings/debian-archive-keyring.gpg
+	echo "deb-src [signed-by=$key] $uri bookworm main" > "$srcdir/apt/sources.list"
+	aptopts="-o Dir::Etc::SourceList=$srcdir/apt/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$srcdir/apt/lists"
+	echo "install-deps: fetching the lua5.4 source package"
+	apt-get $aptopts update -qq
+	(cd "$srcdir" && apt-get $aptopts source -qq lua5.4 >/dev/null)
+fi
+ls -d "$srcdir"/lua*/src | head -n 1
