@@ -1,0 +1,15 @@
+#!/bin/sh
+# The main job: builds luaheap, runs a leaky sample server (samples/leak_timer.lua)
+# under the CLI's own Lua, dumps its heap between rounds of player churn,
+# and prints what luaheap finds.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_DIR=$top/build sh "$top/scripts/build.sh" >/dev/null
+out=${1:-$top/build/demo}
+mkdir -p "$out"
+luaheap=$top/build/luaheap
+"$luaheap" run "$top/samples/leak_timer.lua" "$out" 100
+for snap in "$out/a.snap" "$out/b.snap"; do
+	"$luaheap" summary "$snap"
+	echo
+done
