@@ -1,0 +1,35 @@
+#!/bin/sh
+# luaheap's benchmark. Prints, each measured in one run on this machine:
+#  - dumper: dump CPU time / one full collectgarbage("collect") of the same
+#    heap, extra peak memory during the dump, snapshot bytes per object;
+#    for Debian's lua5.4 loading the module and for `luaheap run`;
+#  - analyzer: time and peak memory of `summary` (and of loading alone) per
+#    snapshot, as ratios to the file's size and to reading it;
+#  - diff: time of `diff` of two snapshots relative to `summary` of one.
+# Usage: sh bench/run.sh [SCALES...]   (default: 100000 1000000 3000000)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$top/build-bench
+BUILD_DIR=$build sh "$top/scripts/build.sh" -DCMAKE_BUILD_TYPE=Release -DLUAHEAP_TESTS=OFF >/dev/null
+work=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/luaheap-bench.XXXXXX")}
+mkdir -p "$work"
+scales=${*:-100000 1000000 3000000}
+export LUA_CPATH="$build/lua/?.so;;"
+
+echo "== dumper (ratios: dump CPU time / full collection CPU time)"
+for n in $scales; do
+	lua5.4 "$top/bench/dump_bench.lua" "$n" "$work" lua5.4
+	"$build/luaheap" run "$top/bench/dump_bench.lua" "$n" "$work" run
+done
+
+if [ -x "$build/bench_analyze" ]; then
+	echo "== analyzer"
+	for n in ${ANALYZE_SCALES:-1000000 10000000}; do
+		snap=$work/heap-$n.snap
+		[ -f "$snap" ] || lua5.4 -e "package.path='$top/bench/?.lua;'..package.path
+			HEAP = require('gen_heap').build($n)
+			assert(require('luaheap').dump('$snap'))"
+		"$build/bench_analyze" "$snap"
+	done
+fi
+echo "(files in $work)"
