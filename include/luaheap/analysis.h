@@ -1,0 +1,323 @@
+/*
+ * Analysis of a loaded snapshot: which objects the roots keep alive
+ * (reachability), who dominates whom and how much each object retains,
+ * shortest root paths rendered as Lua expressions, and class names.
+ * Everything is flat arrays indexed by the snapshot's dense object index.
+ */
+#ifndef LUAHEAP_ANALYSIS_H
+#define LUAHEAP_ANALYSIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "luaheap/error.h"
+#include "luaheap/snapshot.h"
+
+/*
+ * The retention graph
+ * -------------------
+ * Nodes are objects 0..n-1; a virtual root (numbered n) points at every
+ * root in order. An edge retains its target unless it is weak; an edge
+ * flagged ephemeron (a value in a weak-key table) retains its target only
+ * when both the table and the key are reachable, which is how Lua's own
+ * collector treats ephemerons. Weak references to strings retain (Lua
+ * never clears strings from weak tables).
+ *
+ * For dominators an ephemeron entry (table T, key K, value V) whose T and
+ * K are both alive counts as two edges, T->V and K->V, as Chrome DevTools
+ * does for WeakMap entries. Then "D dominates V" means every path of live
+ * references to V, whether through the table or through the key, passes
+ * through D, so freeing D surely frees V: retained sizes never promise
+ * more than freeing an object would give back.
+ */
+typedef struct lh_graph {
+	uint32_t n;                 /* objects; the virtual root is n */
+	uint32_t nedge;
+	const uint32_t *off;        /* [n+1] CSR offsets (borrowed) */
+	const uint32_t *to;         /* [nedge] targets (borrowed) */
+	const uint8_t *kind;        /* [nedge] kind|LH_EDGE_* or NULL: all strong */
+	const uint8_t *type;        /* [n] LH_T_* or NULL (borrowed) */
+
+	uint32_t *roots;            /* [nroots] root targets in order (owned) */
+	uint32_t nroots;
+
+	/* Ephemeron edges with a known key, sorted by edge (owned). */
+	uint32_t neph;
+	uint32_t *eph_edge;         /* [neph] edge index */
+	uint32_t *eph_src;          /* [neph] the table */
+	uint32_t *eph_key;          /* [neph] the key */
+	uint32_t *eph_by_key;       /* [neph] indices into eph_* sorted by key */
+
+	uint8_t *live;              /* [n] 1 if reachable (owned) */
+	uint32_t nlive;
+} lh_graph;
+
+/*
+ * Builds the retention graph over borrowed CSR arrays (they must outlive
+ * the graph) and computes reachability. 'kind' and 'type' may be NULL.
+ * 'eph_edge'/'eph_key' list the key of ephemeron edges (neph pairs, any
+ * order); an ephemeron edge without a listed key retains like a strong
+ * edge. Roots and keys out of range are rejected with LH_EUSAGE.
+ * *out belongs to the caller (lh_graph_free).
+ */
+int lh_graph_new(lh_graph **out, uint32_t n, const uint32_t *off,
+	const uint32_t *to, const uint8_t *kind, const uint8_t *type,
+	const uint32_t *roots, uint32_t nroots,
+	const uint32_t *eph_edge, const uint32_t *eph_key, uint32_t neph,
+	lh_error *err);
+
+/* The retention graph of a snapshot (borrows its arrays). */
+int lh_graph_from_snapshot(lh_graph **out, const lh_snapshot *snap,
+	lh_error *err);
+
+void lh_graph_free(lh_graph *g);
+
+/* Whether edge e (whose source is the live object src) retains its target
+ * in path searches: strong, or an ephemeron whose key is alive. */
+int lh_graph_edge_retains(const lh_graph *g, uint32_t src, uint32_t e);
+
+/*
+ * Dominators and retained sizes
+ * -----------------------------
+ * idom[v] is v's immediate dominator, LH_DOM_VROOT when only the virtual
+ * root dominates it (e.g. v is a root), LH_NONE when v is unreachable.
+ * retained[v] is the sum of the self sizes of v's dominator subtree
+ * (0 when unreachable). 'order' lists the live objects in depth-first
+ * preorder from the roots, so idom[v] always comes before v.
+ */
+#define LH_DOM_VROOT (UINT32_MAX - 1)
+
+typedef struct lh_dom {
+	uint32_t n;
+	uint32_t *idom;             /* [n] */
+	uint64_t *retained;         /* [n] */
+	uint32_t *order;            /* [nlive] */
+	uint32_t nlive;
+	uint64_t live_bytes;        /* retained size of the virtual root */
+} lh_dom;
+
+/*
+ * Computes the dominator tree of the live part of g (Semi-NCA,
+ * Georgiadis 2005, iterative) and the retained sizes with self sizes
+ * 'size' ([n]). *out belongs to the caller (lh_dom_free).
+ */
+int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
+	lh_error *err);
+void lh_dom_free(lh_dom *d);
+
+/*
+ * Children lists of the dominator tree, each sorted by retained size,
+ * largest first (ties: dense index). Children of the virtual root are
+ * the list of LH_DOM_VROOT; use lh_domtree_children.
+ */
+typedef struct lh_domtree {
+	uint32_t n;
+	uint32_t *off;              /* [n+2]; slot n is the virtual root */
+	uint32_t *child;            /* [nlive] */
+} lh_domtree;
+
+int lh_domtree_new(lh_domtree **out, const lh_dom *d, lh_error *err);
+void lh_domtree_free(lh_domtree *t);
+/* Children of v (or of the virtual root for LH_DOM_VROOT); *count set. */
+const uint32_t *lh_domtree_children(const lh_domtree *t, uint32_t v,
+	uint32_t *count);
+
+/*
+ * Shortest root paths
+ * -------------------
+ * A breadth-first search from the roots (in root order, each object's
+ * edges in order, so ties break the same way every run) over the edges
+ * that retain. parent[v] is the object before v (LH_DOM_VROOT for a
+ * root), via[v] the edge index into v (for a root: its index in
+ * snap->roots), both LH_NONE when v is unreachable.
+ */
+typedef struct lh_bfs {
+	uint32_t n;
+	uint32_t *parent;           /* [n] */
+	uint32_t *via;              /* [n] */
+} lh_bfs;
+
+int lh_bfs_build(lh_bfs **out, const lh_graph *g, lh_error *err);
+void lh_bfs_free(lh_bfs *b);
+/* Number of references from the virtual root to v (a root is 1), or 0
+ * when v is unreachable. */
+uint32_t lh_bfs_depth(const lh_bfs *b, uint32_t v);
+
+/* One hop of a root path: the reference 'edge' (LH_NONE for the first
+ * hop, which enters root number 'root') from 'from' to 'obj'. */
+typedef struct lh_hop {
+	uint32_t from;              /* LH_DOM_VROOT for the first hop */
+	uint32_t edge;              /* snapshot edge or LH_NONE */
+	uint32_t root;              /* index in snap->roots for the first hop */
+	uint32_t obj;
+} lh_hop;
+
+typedef struct lh_path {
+	lh_hop *hops;               /* [nhops], from the root to the object */
+	uint32_t nhops;
+} lh_path;
+
+/*
+ * Up to k shortest distinct root paths of v, shortest first, in *out
+ * (an array of *count paths the caller frees with lh_paths_free).
+ * Path 1 is the BFS path. The others end with a different last reference
+ * into v: for every retaining reference (u, e) into v, the candidate is
+ * u's own shortest path followed by e; candidates whose prefix passes
+ * through v are dropped (they are not simple) and the rest are ordered by
+ * length, then by u's BFS order, then by edge. Returns LH_ENOTFOUND when
+ * v is unreachable.
+ */
+int lh_paths_find(lh_path **out, uint32_t *count, const lh_snapshot *snap,
+	const lh_graph *g, const lh_bfs *b, uint32_t v, uint32_t k,
+	lh_error *err);
+void lh_paths_free(lh_path *paths, uint32_t count);
+
+/*
+ * Rendering
+ * ---------
+ * A path prints as a Lua expression starting at the registry:
+ * registry[2] is "_G", registry._LOADED is "package.loaded", identifier
+ * keys use ".name", other keys ["..."] / [17] / [1.5] / [true], object
+ * keys [<table 0x...>]; hops that are not table fields print in angle
+ * brackets: " <metatable>", " <key>", " <upvalue h of f (server.lua:40)>",
+ * " <local h in coroutine 0x..., frame 2, server.lua:88>", " <uservalue 1>".
+ * Labels longer than 'maxlabel' bytes (0: 40) are cut at a UTF-8 character
+ * boundary and end with an ellipsis.
+ */
+typedef struct lh_strbuf {
+	char *buf;
+	size_t len, cap;
+	int oom;                    /* an allocation failed: contents truncated */
+} lh_strbuf;
+
+void lh_strbuf_init(lh_strbuf *sb);
+void lh_strbuf_release(lh_strbuf *sb);
+void lh_strbuf_puts(lh_strbuf *sb, const char *s);
+void lh_strbuf_putn(lh_strbuf *sb, const char *s, size_t n);
+void lh_strbuf_printf(lh_strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Appends the rendering of path p to sb. */
+void lh_path_render(lh_strbuf *sb, const lh_snapshot *snap, const lh_path *p,
+	size_t maxlabel);
+
+/* Appends hop i of p alone (the text it adds to the expression, without
+ * leading blank); for the first hop, the root's name. Hops that print
+ * nothing of their own (the upvalue cell before its value, the main
+ * thread before a stack slot) append nothing and return 0, others 1. */
+int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
+	const lh_path *p, uint32_t i, size_t maxlabel);
+
+/* Appends s (n bytes) as a Lua key: ".name" for an identifier that is not
+ * a keyword, ["..."] with escapes otherwise, cut to maxlabel bytes. */
+void lh_render_key(lh_strbuf *sb, const char *s, size_t n, size_t maxlabel);
+
+/* Appends s quoted as a Lua string literal, escaped, cut to maxlabel
+ * bytes at a character boundary with "..." inside the quotes. */
+void lh_render_quoted(lh_strbuf *sb, const char *s, size_t n,
+	size_t maxlabel);
+
+/* Appends the float key d as Lua would read it back (1.5, 1e+100, 1/0). */
+void lh_render_number(lh_strbuf *sb, double d);
+
+/* Bytes of s to keep so that at most max bytes remain and no UTF-8
+ * character is cut. */
+size_t lh_utf8_cut(const char *s, size_t n, size_t max);
+
+/* Appends "table 0x55..." style: type (or class when given) and address. */
+void lh_render_object(lh_strbuf *sb, const lh_snapshot *snap, uint32_t v);
+
+/* Appends "server.lua:40" for proto p (or "?" if unknown). */
+void lh_render_proto(lh_strbuf *sb, const lh_snapshot *snap, uint32_t p);
+
+/*
+ * Resolves OBJECT: an address "0x..." or a Lua expression over tables
+ * starting at _G (implicit), package.loaded or registry:
+ * _G.Server.timers, Server.timers, package.loaded["game.mailer"],
+ * registry[7], _G.a[3].b, x["k"][true][1.5]. Each step follows the field
+ * edge with that key. On failure returns LH_ENOTFOUND ("no field 'b' in
+ * _G.a[3] (table 0x...)") or LH_EUSAGE (syntax).
+ */
+int lh_expr_resolve(uint32_t *out, const lh_snapshot *snap, const char *expr,
+	lh_error *err);
+
+/*
+ * Classes
+ * -------
+ * Tables and userdata with a metatable: the metatable's __name when it is
+ * a string, else the last named step of the metatable's shortest path
+ * ("Hero" for _G.Hero, "game.player" for package.loaded["game.player"],
+ * "game.Player" for _G.game.Player); without metatable "table" and
+ * "userdata". Lua functions: "function server.lua:40"; C functions:
+ * "cfunction SYMBOL"; everything else its type name.
+ */
+typedef struct lh_class_stat {
+	uint32_t count;
+	uint64_t self;
+	uint64_t retained;          /* instances not dominated by another one */
+} lh_class_stat;
+
+typedef struct lh_classes {
+	uint32_t n;
+	uint32_t *of;               /* [n] class id of each object */
+	uint32_t nclass;
+	char **name;                /* [nclass] owned */
+	lh_class_stat *live;        /* [nclass] over reachable objects */
+	lh_class_stat *all;         /* [nclass] over every object (retained 0) */
+} lh_classes;
+
+/* 'dom' and 'bfs' may not be NULL. */
+int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
+	const lh_graph *g, const lh_dom *dom, const lh_bfs *bfs, lh_error *err);
+void lh_classes_free(lh_classes *c);
+
+/*
+ * Everything at once, for the commands
+ * ------------------------------------
+ */
+typedef struct lh_analysis {
+	const lh_snapshot *snap;    /* borrowed */
+	lh_graph *graph;
+	lh_dom *dom;
+	lh_bfs *bfs;
+	lh_classes *classes;
+	uint32_t garbage_count;     /* objects no root reaches */
+	uint64_t garbage_bytes;
+	uint64_t total_bytes;       /* sum of all object sizes */
+} lh_analysis;
+
+int lh_analysis_new(lh_analysis **out, const lh_snapshot *snap, lh_error *err);
+void lh_analysis_free(lh_analysis *a);
+
+enum lh_top_by { LH_BY_RETAINED, LH_BY_SELF, LH_BY_COUNT };
+enum lh_top_group { LH_GROUP_NONE, LH_GROUP_CLASS, LH_GROUP_TYPE,
+	LH_GROUP_FUNCTION };
+
+/* A row of a "top" report: one object (group none) or one group. */
+typedef struct lh_top_row {
+	const char *name;           /* group name (borrowed), NULL for objects */
+	uint32_t obj;               /* the object, or the group's largest
+	                               instance by retained size */
+	uint32_t count;
+	uint64_t self;
+	uint64_t retained;
+} lh_top_row;
+
+/*
+ * The first 'limit' rows (0: all) of reachable objects or groups, ranked
+ * by 'by' (ties: name, then dense index). Group "function" keeps only
+ * closures, grouped by their proto's source:line or C symbol. *rows
+ * belongs to the caller (free()); *nrows set.
+ */
+int lh_analysis_top(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
+	int by, int group, uint32_t limit, lh_error *err);
+
+/* The first 'limit' objects by retained size that are not the registry,
+ * _G, package.loaded or a root: what summary calls "biggest retainers". */
+int lh_analysis_retainers(lh_top_row **rows, uint32_t *nrows,
+	const lh_analysis *a, uint32_t limit, lh_error *err);
+
+/* Shortest path of v rendered into sb (nothing if unreachable). */
+void lh_analysis_render_path(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
+	size_t maxlabel);
+
+#endif
