@@ -36,7 +36,9 @@ typedef struct lh_header {
 	uint64_t registry;              /* address */
 } lh_header;
 
-/* Per-type details; lh_snapshot.aux[i] indexes the array of i's type. */
+/* Per-type details; lh_snapshot.aux[i] indexes the array of i's type
+ * (strings, tables, funcs for both closure types, threads, protos, udatas);
+ * for an upvalue, aux[i] is 1 when it is open, 0 when closed. */
 typedef struct lh_string_info {
 	uint64_t length;                /* the string's real length */
 	uint64_t text;                  /* offset of the stored bytes in 'text' */
@@ -155,6 +157,13 @@ typedef struct lh_snapshot {
  * LH_ENOMEM with err->msg like "cannot read snapshot 'F': truncated frame".
  */
 int lh_snapshot_load(lh_snapshot **out, const char *path, lh_error *err);
+
+/*
+ * Like lh_snapshot_load, from the len bytes at data (not copied, not kept);
+ * 'name' stands for the path in messages and in snap->path.
+ */
+int lh_snapshot_load_mem(lh_snapshot **out, const char *name, const void *data,
+                         size_t len, lh_error *err);
 
 /* Frees everything the snapshot owns. lh_snapshot_free(NULL) does nothing. */
 void lh_snapshot_free(lh_snapshot *snap);

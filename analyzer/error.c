@@ -1,0 +1,27 @@
+/*
+ * The error record every fallible analyzer call fills in: a code and a
+ * message, carried in an 'lh_error *err' argument instead of a global.
+ */
+#include <stdio.h>
+#include "luaheap/error.h"
+
+int lh_error_set(lh_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return code;
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+void lh_error_clear(lh_error *err)
+{
+	if (err == NULL)
+		return;
+	err->code = LH_OK;
+	err->msg[0] = '\0';
+}

@@ -1,0 +1,665 @@
+/*
+ * The binary snapshot reader: pulls frames one at a time through a single
+ * bounds-checked cursor (only the current frame is in memory), verifies each
+ * frame's CRC and the stream CRC, and hands records to the builder.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include "snapshot_internal.h"
+
+/* CRC-32/ISO-HDLC, reflected polynomial 0xedb88320, sliced by 8 bytes. */
+static uint32_t crc_table[8][256];
+static int crc_ready;
+
+static void crc_init(void)
+{
+	uint32_t c, n, k;
+
+	for (n = 0; n < 256; n++) {
+		c = n;
+		for (k = 0; k < 8; k++)
+			c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+		crc_table[0][n] = c;
+	}
+	for (n = 0; n < 256; n++)
+		for (k = 1; k < 8; k++)
+			crc_table[k][n] = crc_table[0][crc_table[k - 1][n] & 0xff] ^
+			                  (crc_table[k - 1][n] >> 8);
+	crc_ready = 1;
+}
+
+uint32_t lh_crc32(uint32_t crc, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	if (!crc_ready)
+		crc_init();
+	crc = ~crc;
+	while (n >= 8) {
+		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
+		                     (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+		crc = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
+		      crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
+		      crc_table[3][p[4]] ^ crc_table[2][p[5]] ^
+		      crc_table[1][p[6]] ^ crc_table[0][p[7]];
+		p += 8;
+		n -= 8;
+	}
+	while (n--)
+		crc = crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+typedef struct bin {
+	lh_snap_builder *b;
+	FILE *f;
+	uint64_t size;          /* file size, UINT64_MAX if unknown */
+	uint64_t fpos;          /* bytes of the file consumed */
+	unsigned char *buf;     /* the current frame's payload */
+	uint32_t buf_cap, len, pos;
+	uint32_t nframe;        /* frames read so far */
+	uint64_t stream_base;   /* stream offset of buf[0] */
+	uint32_t stream_crc;
+	int ended;              /* the end frame has been read */
+} bin;
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static int io_fail(bin *r, const char *what)
+{
+	if (ferror(r->f))
+		return lh_snap__fail(r->b, LH_EIO, "%s", strerror(errno));
+	return lh_snap__fail(r->b, LH_EFORMAT, "%s at byte %" PRIu64, what, r->fpos);
+}
+
+/* Reads exactly n bytes of the file, or fails naming 'what' as truncated. */
+static int read_file(bin *r, void *dst, size_t n, const char *what)
+{
+	if (fread(dst, 1, n, r->f) != n)
+		return io_fail(r, what);
+	r->fpos += n;
+	return LH_OK;
+}
+
+/* Reads the next frame into buf (or the end frame, setting 'ended'). */
+static int next_frame(bin *r)
+{
+	unsigned char w[4];
+	uint64_t at = r->fpos;
+	uint32_t len, crc;
+	int c;
+
+	r->stream_base += r->len;
+	r->len = r->pos = 0;
+	if (fread(w, 1, 4, r->f) != 4)
+		return ferror(r->f) ? io_fail(r, "")
+		     : lh_snap__fail(r->b, LH_EFORMAT, "truncated frame at byte %" PRIu64 " (no end frame)", at);
+	r->fpos += 4;
+	len = le32(w);
+	if (len == 0) {
+		if (read_file(r, w, 4, "truncated end frame"))
+			return r->b->err->code;
+		if (le32(w) != r->stream_crc)
+			return lh_snap__fail(r->b, LH_EFORMAT, "bad stream checksum in the end frame at byte %" PRIu64, at);
+		if ((c = getc(r->f)) != EOF)
+			return lh_snap__fail(r->b, LH_EFORMAT, "trailing bytes after the end frame at byte %" PRIu64, r->fpos);
+		if (ferror(r->f))
+			return io_fail(r, "");
+		r->ended = 1;
+		return LH_OK;
+	}
+	r->nframe++;
+	if (len > LH_FRAME_MAX)
+		return lh_snap__fail(r->b, LH_EFORMAT, "frame %" PRIu32 " at byte %" PRIu64 " has bad length %" PRIu32,
+		                     r->nframe, at, len);
+	if (r->size != UINT64_MAX && (uint64_t)len + 4 > r->size - r->fpos)
+		return lh_snap__fail(r->b, LH_EFORMAT, "truncated frame at byte %" PRIu64, at);
+	if (len > r->buf_cap) {
+		unsigned char *p = realloc(r->buf, len);
+		if (p == NULL)
+			return lh_snap__fail(r->b, LH_ENOMEM, "out of memory");
+		r->buf = p;
+		r->buf_cap = len;
+	}
+	if (fread(r->buf, 1, len, r->f) != len || fread(w, 1, 4, r->f) != 4)
+		return ferror(r->f) ? io_fail(r, "")
+		     : lh_snap__fail(r->b, LH_EFORMAT, "truncated frame at byte %" PRIu64, at);
+	r->fpos += (uint64_t)len + 4;
+	crc = lh_crc32(0, r->buf, len);
+	if (crc != le32(w))
+		return lh_snap__fail(r->b, LH_EFORMAT, "bad checksum in frame %" PRIu32 " at byte %" PRIu64,
+		                     r->nframe, at);
+	r->stream_crc = lh_crc32(r->stream_crc, r->buf, len);
+	r->len = len;
+	return LH_OK;
+}
+
+/* The current frame is used up and a record needs more bytes. */
+static int more(bin *r)
+{
+	int rc;
+
+	if (!r->ended && (rc = next_frame(r)) != LH_OK)
+		return rc;
+	if (r->ended)
+		return lh_snap__fail(r->b, LH_EFORMAT, "record stream ends inside a record at stream byte %" PRIu64,
+		                     r->stream_base);
+	return LH_OK;
+}
+
+/* An upper bound of the record bytes left. */
+static uint64_t remaining(const bin *r)
+{
+	uint64_t left = r->len - r->pos;
+
+	if (r->size == UINT64_MAX)
+		return UINT64_MAX;
+	return left + (r->size - r->fpos);
+}
+
+static inline int get_u8(bin *r, unsigned *v)
+{
+	int rc;
+
+	if (r->pos == r->len && (rc = more(r)) != LH_OK)
+		return rc;
+	*v = r->buf[r->pos++];
+	return LH_OK;
+}
+
+static int get_uv(bin *r, uint64_t *v)
+{
+	uint64_t x = 0;
+	unsigned byte, shift = 0;
+	int rc;
+
+	for (;;) {
+		if ((rc = get_u8(r, &byte)) != LH_OK)
+			return rc;
+		if (shift == 63 && byte > 1)
+			return lh_snap__fail(r->b, LH_EFORMAT, "varint overflows 64 bits at stream byte %" PRIu64,
+			                     r->stream_base + r->pos);
+		x |= (uint64_t)(byte & 0x7f) << shift;
+		if (!(byte & 0x80))
+			break;
+		shift += 7;
+	}
+	*v = x;
+	return LH_OK;
+}
+
+static int get_sv(bin *r, int64_t *v)
+{
+	uint64_t u;
+	int rc = get_uv(r, &u);
+
+	*v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+	return rc;
+}
+
+/* An unsigned value that must fit 'max'. */
+static int get_uvmax(bin *r, uint64_t max, const char *what, uint64_t *v)
+{
+	int rc = get_uv(r, v);
+
+	if (rc == LH_OK && *v > max)
+		return lh_snap__fail(r->b, LH_EFORMAT, "%s %" PRIu64 " out of range at stream byte %" PRIu64,
+		                     what, *v, r->stream_base + r->pos);
+	return rc;
+}
+
+static int get_u32(bin *r, const char *what, uint32_t *v)
+{
+	uint64_t x;
+	int rc = get_uvmax(r, UINT32_MAX, what, &x);
+
+	*v = (uint32_t)x;
+	return rc;
+}
+
+/* A byte that must be <= max. */
+static int get_small(bin *r, unsigned max, const char *what, unsigned *v)
+{
+	int rc = get_u8(r, v);
+
+	if (rc == LH_OK && *v > max)
+		return lh_snap__fail(r->b, LH_EFORMAT, "bad %s %u at stream byte %" PRIu64,
+		                     what, *v, r->stream_base + r->pos - 1);
+	return rc;
+}
+
+static int get_bytes(bin *r, char *dst, uint64_t n)
+{
+	uint32_t k;
+	int rc;
+
+	while (n > 0) {
+		if (r->pos == r->len && (rc = more(r)) != LH_OK)
+			return rc;
+		k = r->len - r->pos;
+		if (k > n)
+			k = (uint32_t)n;
+		memcpy(dst, r->buf + r->pos, k);
+		r->pos += k;
+		dst += k;
+		n -= k;
+	}
+	return LH_OK;
+}
+
+static int get_f64(bin *r, double *d)
+{
+	unsigned char w[8];
+	uint64_t u = 0;
+	int i, rc;
+
+	if ((rc = get_bytes(r, (char *)w, 8)) != LH_OK)
+		return rc;
+	for (i = 7; i >= 0; i--)
+		u = u << 8 | w[i];
+	memcpy(d, &u, sizeof(*d));
+	return LH_OK;
+}
+
+/* A declared length must fit in what is left of the file. */
+static int check_len(bin *r, uint64_t n, uint64_t unit, const char *what)
+{
+	uint64_t left = remaining(r);
+
+	if (n > left / unit)
+		return lh_snap__fail(r->b, LH_EFORMAT, "%s of %" PRIu64 " exceeds the remaining %" PRIu64 " bytes",
+		                     what, n, left);
+	return LH_OK;
+}
+
+/* A "str" into a fresh NUL-terminated buffer the caller frees. */
+static int get_str(bin *r, uint64_t max, const char *what, char **out, size_t *outlen)
+{
+	uint64_t n;
+	int rc;
+
+	*out = NULL;
+	if ((rc = get_uvmax(r, max, what, &n)) || (rc = check_len(r, n, 1, what)))
+		return rc;
+	if ((*out = malloc((size_t)n + 1)) == NULL)
+		return lh_snap__fail(r->b, LH_ENOMEM, "out of memory");
+	if ((rc = get_bytes(r, *out, n)) != LH_OK) {
+		free(*out);
+		*out = NULL;
+		return rc;
+	}
+	(*out)[n] = '\0';
+	if (outlen)
+		*outlen = (size_t)n;
+	return LH_OK;
+}
+
+static int read_header(bin *r)
+{
+	lh_header *h = &r->b->s->hdr;
+	uint64_t v;
+	unsigned u;
+	char *rel = NULL;
+	int rc;
+
+	if ((rc = get_u32(r, "lua version", &h->lua_version_num)) ||
+	    (rc = get_str(r, sizeof(h->lua_release) - 1, "lua release length", &rel, NULL)))
+		goto done;
+	strcpy(h->lua_release, rel);
+	if ((rc = get_u8(r, &u)))
+		goto done;
+	h->pointer_size = (uint8_t)u;
+	if ((rc = get_uv(r, &h->time)) || (rc = get_uv(r, &h->pid)) ||
+	    (rc = get_str(r, UINT32_MAX, "label length", &h->label, NULL)))
+		goto done;
+	if ((rc = get_small(r, LH_GC_GENERATIONAL, "gc mode", &u)))
+		goto done;
+	h->gc_mode = (uint8_t)u;
+	if ((rc = get_u8(r, &u)))
+		goto done;
+	h->gc_state = (uint8_t)u;
+	if ((rc = get_small(r, 1, "gc_was_running", &u)))
+		goto done;
+	h->gc_was_running = (uint8_t)u;
+	if ((rc = get_u32(r, "gc pause", &h->gc_pause)) ||
+	    (rc = get_u32(r, "gc stepmul", &h->gc_stepmul)) ||
+	    (rc = get_u32(r, "gc stepsize", &h->gc_stepsize)) ||
+	    (rc = get_u32(r, "gc genminormul", &h->gc_genminormul)) ||
+	    (rc = get_u32(r, "gc genmajormul", &h->gc_genmajormul)) ||
+	    (rc = get_uv(r, &h->lua_total_bytes)) ||
+	    (rc = get_uv(r, &h->vm_overhead_bytes)) ||
+	    (rc = get_uv(r, &h->overhead_state)) ||
+	    (rc = get_uv(r, &h->overhead_strtab)) ||
+	    (rc = get_uvmax(r, UINT32_MAX, "flags", &v)))
+		goto done;
+	h->flags = (uint32_t)v;
+	if ((rc = get_uv(r, &h->string_limit)) || (rc = get_uv(r, &h->main_thread)) ||
+	    (rc = get_uv(r, &h->registry)))
+		goto done;
+done:
+	free(rel);
+	return rc;
+}
+
+static int read_string(bin *r)
+{
+	lh_string_info *si;
+	uint64_t length, stored;
+	unsigned is_long;
+	char *p;
+	int rc;
+
+	if ((rc = get_small(r, 1, "string kind", &is_long)) || (rc = get_uv(r, &length)) ||
+	    (rc = get_uvmax(r, length, "stored string length", &stored)) ||
+	    (rc = check_len(r, stored, 1, "string length")))
+		return rc;
+	if (stored > UINT32_MAX)
+		return lh_snap__fail(r->b, LH_EFORMAT, "stored string of %" PRIu64 " bytes is too long", stored);
+	if ((si = lh_snap__string(r->b)) == NULL)
+		return r->b->err->code;
+	si->is_long = (uint8_t)is_long;
+	si->length = length;
+	si->stored = (uint32_t)stored;
+	if ((p = lh_snap__text(r->b, stored)) == NULL)
+		return r->b->err->code;
+	return get_bytes(r, p, stored);
+}
+
+static int read_cfunc(bin *r, lh_func_info *fi)
+{
+	uint64_t n;
+	char *p;
+	int rc;
+
+	if ((rc = get_u32(r, "upvalue count", &fi->nupvalues)) || (rc = get_uv(r, &fi->cfunc)) ||
+	    (rc = get_uv(r, &n)) || (rc = check_len(r, n, 1, "symbol length")))
+		return rc;
+	if (n == 0)
+		return LH_OK;
+	if ((p = lh_snap__text(r->b, n + 1)) == NULL)
+		return r->b->err->code;
+	if ((rc = get_bytes(r, p, n)) != LH_OK)
+		return rc;
+	p[n] = '\0';
+	if (r->b->s->text_len - n - 1 < UINT32_MAX)
+		fi->symbol = (uint32_t)(r->b->s->text_len - n - 1);
+	return LH_OK;
+}
+
+static int read_thread(bin *r)
+{
+	lh_thread_info *t = lh_snap__thread(r->b);
+	uint64_t nframes, i, func, line, proto;
+	unsigned u, is_lua;
+	int rc;
+
+	if (t == NULL)
+		return r->b->err->code;
+	if ((rc = get_small(r, LH_THREAD_DEAD, "thread status", &u)))
+		return rc;
+	t->status = (uint8_t)u;
+	if ((rc = get_u32(r, "stack size", &t->stack_slots)) || (rc = get_u32(r, "call depth", &t->nci)) ||
+	    (rc = get_uv(r, &nframes)) || (rc = check_len(r, nframes, 4, "frame count")))
+		return rc;
+	for (i = 0; i < nframes; i++) {
+		if ((rc = get_uv(r, &func)) || (rc = get_uv(r, &line)) ||
+		    (rc = get_small(r, 1, "frame kind", &is_lua)) || (rc = get_uv(r, &proto)) ||
+		    (rc = lh_snap__frame(r->b, func, proto, line, (int)is_lua)))
+			return rc;
+	}
+	return LH_OK;
+}
+
+static int read_proto(bin *r)
+{
+	uint32_t linedefined, lastline, sizecode;
+	unsigned np, va, ms;
+	uint64_t source;
+	lh_proto_info *p;
+	int rc;
+
+	if ((rc = get_u32(r, "line", &linedefined)) || (rc = get_u32(r, "line", &lastline)) ||
+	    (rc = get_u8(r, &np)) || (rc = get_small(r, 1, "vararg flag", &va)) ||
+	    (rc = get_u8(r, &ms)) || (rc = get_u32(r, "code size", &sizecode)) ||
+	    (rc = get_uv(r, &source)))
+		return rc;
+	if ((p = lh_snap__proto(r->b, source)) == NULL)
+		return r->b->err->code;
+	p->linedefined = linedefined;
+	p->lastlinedefined = lastline;
+	p->numparams = (uint8_t)np;
+	p->is_vararg = (uint8_t)va;
+	p->maxstacksize = (uint8_t)ms;
+	p->sizecode = sizecode;
+	return LH_OK;
+}
+
+static int read_edges(bin *r, uint64_t addr)
+{
+	uint64_t target = addr, u;
+	unsigned kind, k;
+	lh_raw_label lab;
+	int64_t delta;
+	int rc;
+
+	for (;;) {
+		if ((rc = get_u8(r, &kind)))
+			return rc;
+		if (kind == 0)
+			return LH_OK;
+		k = kind & LH_EDGE_KIND_MASK;
+		if (k == 0 || k >= LH_E_COUNT)
+			return lh_snap__fail(r->b, LH_EFORMAT, "unknown edge kind %u at stream byte %" PRIu64,
+			                     kind, r->stream_base + r->pos - 1);
+		if ((rc = get_sv(r, &delta)))
+			return rc;
+		target += (uint64_t)delta;
+		memset(&lab, 0, sizeof(lab));
+		switch (k) {
+		case LH_E_ARRAY: case LH_E_CONSTANT: case LH_E_CHILD:
+		case LH_E_DEBUG_NAME: case LH_E_USER_VALUE:
+			rc = get_uvmax(r, INT64_MAX, "edge index", &u);
+			lab.i = (int64_t)u;
+			break;
+		case LH_E_FIELD_STR: case LH_E_FIELD_OBJ:
+			rc = get_uv(r, &lab.addr);
+			break;
+		case LH_E_FIELD_INT:
+			rc = get_sv(r, &lab.i);
+			break;
+		case LH_E_FIELD_NUM:
+			rc = get_f64(r, &lab.d);
+			break;
+		case LH_E_FIELD_BOOL:
+			rc = get_small(r, 1, "boolean key", &k);
+			lab.i = k;
+			break;
+		case LH_E_FIELD_LIGHT:
+			rc = get_uv(r, &lab.ptr);
+			break;
+		case LH_E_UPVALUE:
+			if ((rc = get_uvmax(r, INT64_MAX, "upvalue index", &u)) == LH_OK)
+				rc = get_uv(r, &lab.addr);
+			lab.i = (int64_t)u;
+			break;
+		case LH_E_STACK:
+			if ((rc = get_uvmax(r, INT64_MAX, "frame", &u)) == LH_OK &&
+			    (rc = get_u32(r, "stack slot", &lab.slot)) == LH_OK)
+				rc = get_uv(r, &lab.addr);
+			lab.i = (int64_t)u;
+			break;
+		default:
+			break;
+		}
+		if (rc != LH_OK || (rc = lh_snap__edge(r->b, (int)kind, target, &lab)) != LH_OK)
+			return rc;
+	}
+}
+
+static int read_object(bin *r, uint64_t *prev)
+{
+	lh_snap_builder *b = r->b;
+	unsigned type, list, marked, u;
+	uint64_t size, addr, v;
+	int64_t delta;
+	lh_table_info *t;
+	lh_func_info *fi;
+	lh_udata_info *ud;
+	uint32_t n;
+	int rc;
+
+	if ((rc = get_u8(r, &type)) || (rc = get_u8(r, &list)) || (rc = get_u8(r, &marked)) ||
+	    (rc = get_sv(r, &delta)) || (rc = get_uv(r, &size)))
+		return rc;
+	addr = *prev + (uint64_t)delta;
+	*prev = addr;
+	if ((rc = lh_snap__object(b, addr, (int)type, (int)list, (int)marked, size)))
+		return rc;
+	n = b->s->nobj - 1;
+	switch (type) {
+	case LH_T_STRING:
+		rc = read_string(r);
+		break;
+	case LH_T_TABLE:
+		if ((t = lh_snap__table(b)) == NULL)
+			return b->err->code;
+		if ((rc = get_u32(r, "array size", &t->asize)) || (rc = get_u32(r, "node count", &t->nodes)) ||
+		    (rc = get_small(r, LH_WEAK_BOTH, "weak mode", &u)))
+			return rc;
+		t->weak = (uint8_t)u;
+		break;
+	case LH_T_LFUNC:
+		if ((fi = lh_snap__func(b)) == NULL)
+			return b->err->code;
+		rc = get_u32(r, "upvalue count", &fi->nupvalues);
+		break;
+	case LH_T_CFUNC:
+		if ((fi = lh_snap__func(b)) == NULL)
+			return b->err->code;
+		rc = read_cfunc(r, fi);
+		break;
+	case LH_T_USERDATA:
+		if ((ud = lh_snap__udata(b)) == NULL)
+			return b->err->code;
+		if ((rc = get_uv(r, &ud->length)) == LH_OK)
+			rc = get_u32(r, "user value count", &ud->nuvalue);
+		break;
+	case LH_T_THREAD:
+		rc = read_thread(r);
+		break;
+	case LH_T_PROTO:
+		rc = read_proto(r);
+		break;
+	case LH_T_UPVALUE:
+		if ((rc = get_small(r, 1, "upvalue state", &u)) == LH_OK)
+			lh_snap__upvalue(b, (int)u);
+		break;
+	}
+	if (rc != LH_OK || (rc = read_edges(r, addr)) != LH_OK)
+		return rc;
+	if (type == LH_T_TABLE) {
+		t = &b->s->tables[b->s->aux[n]];
+		if ((rc = get_u32(r, "array entries", &t->array_entries)) ||
+		    (rc = get_uvmax(r, UINT32_MAX, "hash entries", &v)))
+			return rc;
+		t->hash_entries = (uint32_t)v;
+	}
+	return LH_OK;
+}
+
+static int read_watch(bin *r)
+{
+	uint64_t addr;
+	unsigned dead;
+	char *label = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = get_uv(r, &addr)) == LH_OK &&
+	    (rc = get_str(r, UINT32_MAX, "watch label length", &label, &len)) == LH_OK &&
+	    (rc = get_small(r, 1, "expect_dead flag", &dead)) == LH_OK)
+		rc = lh_snap__watch(r->b, addr, label, len, (int)dead);
+	free(label);
+	return rc;
+}
+
+/* The record stream, in the order the format requires. */
+static int read_records(bin *r)
+{
+	uint64_t prev = 0, nobj, nedge, nroot, index, addr;
+	unsigned tag, last = LH_REC_HEADER, kind;
+	int rc;
+
+	if ((rc = get_u8(r, &tag)))
+		return rc;
+	if (tag != LH_REC_HEADER)
+		return lh_snap__fail(r->b, LH_EFORMAT, "the record stream does not start with a header");
+	if ((rc = read_header(r)))
+		return rc;
+	for (;;) {
+		if ((rc = get_u8(r, &tag)))
+			return rc;
+		if (tag < LH_REC_OBJECT || tag > LH_REC_END || tag < last)
+			return lh_snap__fail(r->b, LH_EFORMAT, "unexpected record tag %u at stream byte %" PRIu64,
+			                     tag, r->stream_base + r->pos - 1);
+		last = tag;
+		switch (tag) {
+		case LH_REC_OBJECT:
+			rc = read_object(r, &prev);
+			break;
+		case LH_REC_ROOT:
+			if ((rc = get_u8(r, &kind)) == LH_OK && (rc = get_uv(r, &addr)) == LH_OK &&
+			    (rc = get_uv(r, &index)) == LH_OK)
+				rc = lh_snap__root(r->b, (int)kind, addr, index);
+			break;
+		case LH_REC_WATCH:
+			rc = read_watch(r);
+			break;
+		case LH_REC_END:
+			if ((rc = get_uv(r, &nobj)) || (rc = get_uv(r, &nedge)) || (rc = get_uv(r, &nroot)))
+				return rc;
+			if (r->pos != r->len)
+				return lh_snap__fail(r->b, LH_EFORMAT, "data after the end record at stream byte %" PRIu64,
+				                     r->stream_base + r->pos);
+			if ((rc = next_frame(r)))
+				return rc;
+			if (!r->ended)
+				return lh_snap__fail(r->b, LH_EFORMAT, "data after the end record in frame %" PRIu32,
+				                     r->nframe);
+			return lh_snap__finish(r->b, nobj, nedge, nroot);
+		}
+		if (rc != LH_OK)
+			return rc;
+	}
+}
+
+int lh_snap__read_bin(lh_snap_builder *b, FILE *f, uint64_t size)
+{
+	unsigned char head[LH_MAGIC_LEN + 4];
+	unsigned version;
+	bin r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.b = b;
+	r.f = f;
+	r.size = size;
+	if ((rc = read_file(&r, head, sizeof(head), "truncated file header")))
+		goto done;
+	version = head[LH_MAGIC_LEN] | (unsigned)head[LH_MAGIC_LEN + 1] << 8;
+	b->s->hdr.format_version = version;
+	if (version != LH_FORMAT_VERSION) {
+		rc = lh_snap__fail(b, LH_EVERSION, "unsupported format version %u", version);
+		goto done;
+	}
+	rc = read_records(&r);
+done:
+	free(r.buf);
+	return rc;
+}

@@ -1,0 +1,671 @@
+/*
+ * The JSON snapshot reader: parses the document with cJSON, checks every
+ * field's presence, type and range, and hands the records to the builder.
+ * Strings carry bytes as Latin-1 code points (format.h).
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <cjson/cJSON.h>
+#include "snapshot_internal.h"
+
+#define JSON_INT_MAX 9007199254740992.0   /* 2^53: exact in a double */
+
+typedef struct js {
+	lh_snap_builder *b;
+	char ctx[48];           /* "header", "object 12", ... */
+} js;
+
+static int jfail(js *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int jfail(js *j, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return lh_snap__fail(j->b, LH_EFORMAT, "%s: %s", j->ctx, what);
+}
+
+static int jget(js *j, const cJSON *o, const char *name, const cJSON **out)
+{
+	*out = cJSON_GetObjectItemCaseSensitive(o, name);
+	if (*out == NULL)
+		return jfail(j, "missing field '%s'", name);
+	return LH_OK;
+}
+
+static int juint(js *j, const cJSON *o, const char *name, uint64_t max, uint64_t *v)
+{
+	const cJSON *it;
+	double d;
+	int rc;
+
+	if ((rc = jget(j, o, name, &it)))
+		return rc;
+	d = it->valuedouble;
+	if (!cJSON_IsNumber(it) || !(d >= 0) || d > JSON_INT_MAX || d != floor(d) || d > (double)max)
+		return jfail(j, "field '%s' is not an integer in range", name);
+	*v = (uint64_t)d;
+	return LH_OK;
+}
+
+static int ju32(js *j, const cJSON *o, const char *name, uint32_t *v)
+{
+	uint64_t x;
+	int rc = juint(j, o, name, UINT32_MAX, &x);
+
+	*v = (uint32_t)x;
+	return rc;
+}
+
+static int ju8(js *j, const cJSON *o, const char *name, uint8_t *v)
+{
+	uint64_t x;
+	int rc = juint(j, o, name, 0xff, &x);
+
+	*v = (uint8_t)x;
+	return rc;
+}
+
+static int jbool(js *j, const cJSON *o, const char *name, uint8_t *v)
+{
+	const cJSON *it;
+	int rc;
+
+	if ((rc = jget(j, o, name, &it)))
+		return rc;
+	if (!cJSON_IsBool(it))
+		return jfail(j, "field '%s' is not a boolean", name);
+	*v = cJSON_IsTrue(it) ? 1 : 0;
+	return LH_OK;
+}
+
+/* An optional boolean flag, false when absent. */
+static int jflag(js *j, const cJSON *o, const char *name, uint8_t *v)
+{
+	*v = 0;
+	return cJSON_GetObjectItemCaseSensitive(o, name) ? jbool(j, o, name, v) : LH_OK;
+}
+
+static int parse_addr(const char *s, uint64_t *v)
+{
+	uint64_t x = 0;
+	int n = 0, c;
+
+	if (s[0] != '0' || s[1] != 'x')
+		return -1;
+	for (s += 2; (c = *s) != '\0'; s++, n++) {
+		if (n == 16)
+			return -1;
+		if (c >= '0' && c <= '9') c -= '0';
+		else if (c >= 'a' && c <= 'f') c -= 'a' - 10;
+		else if (c >= 'A' && c <= 'F') c -= 'A' - 10;
+		else return -1;
+		x = x << 4 | (uint64_t)c;
+	}
+	if (n == 0)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+/* An address "0x..."; null gives 0 when allow_null. */
+static int jaddr(js *j, const cJSON *o, const char *name, int allow_null, uint64_t *v)
+{
+	const cJSON *it;
+	int rc;
+
+	*v = 0;
+	if ((rc = jget(j, o, name, &it)))
+		return rc;
+	if (allow_null && cJSON_IsNull(it))
+		return LH_OK;
+	if (!cJSON_IsString(it) || parse_addr(it->valuestring, v) != 0)
+		return jfail(j, "field '%s' is not an address", name);
+	return LH_OK;
+}
+
+/* A name from 'names' (valid indices from..n-1). */
+static int jname(js *j, const cJSON *o, const char *name, const char *const *names,
+                 int from, int n, int *v)
+{
+	const cJSON *it;
+	int i, rc;
+
+	*v = 0;
+	if ((rc = jget(j, o, name, &it)))
+		return rc;
+	if (cJSON_IsString(it))
+		for (i = from; i < n; i++)
+			if (strcmp(it->valuestring, names[i]) == 0) {
+				*v = i;
+				return LH_OK;
+			}
+	return jfail(j, "field '%s' has an unknown value", name);
+}
+
+/*
+ * Decodes cJSON's UTF-8 into bytes: each code point is one byte; U+E000
+ * stands for NUL (see protect_nul). Writes to dst when not NULL; returns the
+ * byte count or -1 for invalid UTF-8 or a code point above 0xff.
+ */
+static long latin1(const char *src, char *dst)
+{
+	const unsigned char *p = (const unsigned char *)src;
+	long n = 0;
+	unsigned cp;
+
+	while (*p) {
+		if (p[0] < 0x80) {
+			cp = *p++;
+		} else if ((p[0] & 0xe0) == 0xc0 && (p[1] & 0xc0) == 0x80) {
+			cp = (unsigned)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+			p += 2;
+			if (cp < 0x80)
+				return -1;
+		} else if (p[0] == 0xee && p[1] == 0x80 && p[2] == 0x80) {
+			cp = 0;   /* U+E000 */
+			p += 3;
+		} else {
+			return -1;
+		}
+		if (cp > 0xff)
+			return -1;
+		if (dst)
+			dst[n] = (char)cp;
+		n++;
+	}
+	return n;
+}
+
+/* A Latin-1 string field into a fresh buffer (NUL-terminated). */
+static int jstr(js *j, const cJSON *o, const char *name, char **out, size_t *len)
+{
+	const cJSON *it;
+	long n;
+	int rc;
+
+	*out = NULL;
+	*len = 0;
+	if ((rc = jget(j, o, name, &it)))
+		return rc;
+	if (!cJSON_IsString(it) || (n = latin1(it->valuestring, NULL)) < 0)
+		return jfail(j, "field '%s' is not a Latin-1 string", name);
+	if ((*out = malloc((size_t)n + 1)) == NULL)
+		return lh_snap__fail(j->b, LH_ENOMEM, "out of memory");
+	latin1(it->valuestring, *out);
+	(*out)[n] = '\0';
+	*len = (size_t)n;
+	return LH_OK;
+}
+
+static int read_header(js *j, const cJSON *h)
+{
+	lh_header *hd = &j->b->s->hdr;
+	char *rel = NULL;
+	size_t len;
+	uint64_t v;
+	int mode, rc;
+
+	snprintf(j->ctx, sizeof(j->ctx), "header");
+	if (!cJSON_IsObject(h))
+		return jfail(j, "not an object");
+	if ((rc = ju32(j, h, "lua_version_num", &hd->lua_version_num)) ||
+	    (rc = jstr(j, h, "lua_release", &rel, &len)))
+		goto done;
+	if (len >= sizeof(hd->lua_release)) {
+		rc = jfail(j, "field 'lua_release' is too long");
+		goto done;
+	}
+	memcpy(hd->lua_release, rel, len + 1);
+	if ((rc = ju8(j, h, "pointer_size", &hd->pointer_size)) ||
+	    (rc = juint(j, h, "time", UINT64_MAX, &hd->time)) ||
+	    (rc = juint(j, h, "pid", UINT64_MAX, &hd->pid)) ||
+	    (rc = jstr(j, h, "label", &hd->label, &len)) ||
+	    (rc = jname(j, h, "gc_mode", (const char *const[]){ "incremental", "generational" }, 0, 2, &mode)) ||
+	    (rc = ju8(j, h, "gc_state", &hd->gc_state)) ||
+	    (rc = jbool(j, h, "gc_was_running", &hd->gc_was_running)) ||
+	    (rc = ju32(j, h, "gc_pause", &hd->gc_pause)) ||
+	    (rc = ju32(j, h, "gc_stepmul", &hd->gc_stepmul)) ||
+	    (rc = ju32(j, h, "gc_stepsize", &hd->gc_stepsize)) ||
+	    (rc = ju32(j, h, "gc_genminormul", &hd->gc_genminormul)) ||
+	    (rc = ju32(j, h, "gc_genmajormul", &hd->gc_genmajormul)) ||
+	    (rc = juint(j, h, "lua_total_bytes", UINT64_MAX, &hd->lua_total_bytes)) ||
+	    (rc = juint(j, h, "vm_overhead_bytes", UINT64_MAX, &hd->vm_overhead_bytes)) ||
+	    (rc = juint(j, h, "overhead_state", UINT64_MAX, &hd->overhead_state)) ||
+	    (rc = juint(j, h, "overhead_strtab", UINT64_MAX, &hd->overhead_strtab)) ||
+	    (rc = juint(j, h, "flags", UINT32_MAX, &v)) ||
+	    (rc = juint(j, h, "string_limit", UINT64_MAX, &hd->string_limit)) ||
+	    (rc = jaddr(j, h, "main_thread", 1, &hd->main_thread)) ||
+	    (rc = jaddr(j, h, "registry", 1, &hd->registry)))
+		goto done;
+	hd->gc_mode = (uint8_t)mode;
+	hd->flags = (uint32_t)v;
+done:
+	free(rel);
+	return rc;
+}
+
+static int read_string(js *j, const cJSON *o)
+{
+	lh_string_info *si;
+	const cJSON *it;
+	uint64_t length, stored;
+	uint8_t is_long;
+	long n;
+	char *p;
+	int rc;
+
+	if ((rc = jbool(j, o, "long", &is_long)) || (rc = juint(j, o, "length", UINT64_MAX, &length)) ||
+	    (rc = juint(j, o, "stored", UINT32_MAX, &stored)) || (rc = jget(j, o, "text", &it)))
+		return rc;
+	if (stored > length)
+		return jfail(j, "stores more bytes than the string has");
+	if (!cJSON_IsString(it) || (n = latin1(it->valuestring, NULL)) < 0)
+		return jfail(j, "field 'text' is not a Latin-1 string");
+	if ((uint64_t)n != stored)
+		return jfail(j, "text has %ld bytes, 'stored' says %" PRIu64, n, stored);
+	if ((si = lh_snap__string(j->b)) == NULL || (p = lh_snap__text(j->b, stored)) == NULL)
+		return j->b->err->code;
+	latin1(it->valuestring, p);
+	si->is_long = is_long;
+	si->length = length;
+	si->stored = (uint32_t)stored;
+	return LH_OK;
+}
+
+static int read_frames(js *j, const cJSON *o)
+{
+	const cJSON *frames, *f;
+	uint64_t func, proto, line;
+	uint8_t is_lua;
+	int rc;
+
+	if ((rc = jget(j, o, "frames", &frames)))
+		return rc;
+	if (!cJSON_IsArray(frames))
+		return jfail(j, "field 'frames' is not an array");
+	cJSON_ArrayForEach(f, frames) {
+		if (!cJSON_IsObject(f))
+			return jfail(j, "a frame is not an object");
+		if ((rc = jaddr(j, f, "func", 1, &func)) || (rc = juint(j, f, "line", UINT32_MAX, &line)) ||
+		    (rc = jbool(j, f, "lua", &is_lua)) || (rc = jaddr(j, f, "proto", 1, &proto)) ||
+		    (rc = lh_snap__frame(j->b, func, proto, line, is_lua)))
+			return rc;
+	}
+	return LH_OK;
+}
+
+static int read_details(js *j, const cJSON *o, int type)
+{
+	lh_snap_builder *b = j->b;
+	lh_table_info *t;
+	lh_func_info *fi;
+	lh_thread_info *th;
+	lh_proto_info *p;
+	lh_udata_info *ud;
+	uint64_t source;
+	uint8_t flag;
+	char *sym;
+	size_t len;
+	int v, rc;
+
+	switch (type) {
+	case LH_T_STRING:
+		return read_string(j, o);
+	case LH_T_TABLE:
+		if ((t = lh_snap__table(b)) == NULL)
+			return b->err->code;
+		if ((rc = ju32(j, o, "asize", &t->asize)) || (rc = ju32(j, o, "nodes", &t->nodes)) ||
+		    (rc = jname(j, o, "weak", lh_weak_names, 0, 4, &v)) ||
+		    (rc = ju32(j, o, "array_entries", &t->array_entries)) ||
+		    (rc = ju32(j, o, "hash_entries", &t->hash_entries)))
+			return rc;
+		t->weak = (uint8_t)v;
+		return LH_OK;
+	case LH_T_LFUNC:
+		if ((fi = lh_snap__func(b)) == NULL)
+			return b->err->code;
+		return ju32(j, o, "nupvalues", &fi->nupvalues);
+	case LH_T_CFUNC:
+		if ((fi = lh_snap__func(b)) == NULL)
+			return b->err->code;
+		if ((rc = ju32(j, o, "nupvalues", &fi->nupvalues)) ||
+		    (rc = jaddr(j, o, "cfunc", 0, &fi->cfunc)) ||
+		    (rc = jstr(j, o, "symbol", &sym, &len)))
+			return rc;
+		rc = lh_snap__symbol(b, sym, len, &fi->symbol);
+		free(sym);
+		return rc;
+	case LH_T_USERDATA:
+		if ((ud = lh_snap__udata(b)) == NULL)
+			return b->err->code;
+		if ((rc = juint(j, o, "length", UINT64_MAX, &ud->length)))
+			return rc;
+		return ju32(j, o, "nuvalue", &ud->nuvalue);
+	case LH_T_THREAD:
+		if ((th = lh_snap__thread(b)) == NULL)
+			return b->err->code;
+		if ((rc = jname(j, o, "status", lh_thread_status_names, 0, 4, &v)) ||
+		    (rc = ju32(j, o, "stack_slots", &th->stack_slots)) ||
+		    (rc = ju32(j, o, "nci", &th->nci)))
+			return rc;
+		th->status = (uint8_t)v;
+		return read_frames(j, o);
+	case LH_T_PROTO:
+		if ((rc = jaddr(j, o, "source", 1, &source)))
+			return rc;
+		if ((p = lh_snap__proto(b, source)) == NULL)
+			return b->err->code;
+		if ((rc = ju32(j, o, "linedefined", &p->linedefined)) ||
+		    (rc = ju32(j, o, "lastlinedefined", &p->lastlinedefined)) ||
+		    (rc = ju8(j, o, "numparams", &p->numparams)) ||
+		    (rc = jbool(j, o, "vararg", &p->is_vararg)) ||
+		    (rc = ju8(j, o, "maxstacksize", &p->maxstacksize)) ||
+		    (rc = ju32(j, o, "sizecode", &p->sizecode)))
+			return rc;
+		return LH_OK;
+	case LH_T_UPVALUE:
+		if ((rc = jbool(j, o, "open", &flag)))
+			return rc;
+		lh_snap__upvalue(b, flag);
+		return LH_OK;
+	}
+	return LH_OK;
+}
+
+/* The "key" of an nfield: a number, or "inf", "-inf", "nan". */
+static int jfloat_key(js *j, const cJSON *e, double *d)
+{
+	const cJSON *it;
+	int rc;
+
+	if ((rc = jget(j, e, "key", &it)))
+		return rc;
+	if (cJSON_IsNumber(it)) {
+		*d = it->valuedouble;
+		return LH_OK;
+	}
+	if (cJSON_IsString(it)) {
+		if (strcmp(it->valuestring, "inf") == 0) { *d = HUGE_VAL; return LH_OK; }
+		if (strcmp(it->valuestring, "-inf") == 0) { *d = -HUGE_VAL; return LH_OK; }
+		if (strcmp(it->valuestring, "nan") == 0) { *d = NAN; return LH_OK; }
+	}
+	return jfail(j, "edge has a bad float key");
+}
+
+/* The "key" of an ifield: a decimal string of a 64-bit integer. */
+static int jint_key(js *j, const cJSON *e, int64_t *v)
+{
+	const cJSON *it;
+	char *end;
+	int rc;
+
+	if ((rc = jget(j, e, "key", &it)))
+		return rc;
+	if (!cJSON_IsString(it) || it->valuestring[0] == '\0' ||
+	    !(it->valuestring[0] == '-' || (it->valuestring[0] >= '0' && it->valuestring[0] <= '9')))
+		return jfail(j, "edge has a bad integer key");
+	errno = 0;
+	*v = strtoll(it->valuestring, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return jfail(j, "edge has a bad integer key");
+	return LH_OK;
+}
+
+static int read_edge(js *j, const cJSON *e)
+{
+	lh_raw_label lab;
+	uint64_t target, u;
+	uint8_t weak, eph, bkey = 0;
+	int kind, rc;
+
+	if (!cJSON_IsObject(e))
+		return jfail(j, "an edge is not an object");
+	if ((rc = jname(j, e, "kind", lh_edge_kind_names, 1, LH_E_COUNT, &kind)) ||
+	    (rc = jaddr(j, e, "to", 0, &target)) || (rc = jflag(j, e, "weak", &weak)) ||
+	    (rc = jflag(j, e, "ephemeron", &eph)))
+		return rc;
+	memset(&lab, 0, sizeof(lab));
+	switch (kind) {
+	case LH_E_ARRAY: case LH_E_CONSTANT: case LH_E_CHILD:
+	case LH_E_DEBUG_NAME: case LH_E_USER_VALUE:
+		rc = juint(j, e, "index", UINT64_MAX, &u);
+		lab.i = (int64_t)u;
+		break;
+	case LH_E_FIELD_STR: case LH_E_FIELD_OBJ:
+		rc = jaddr(j, e, "key", 0, &lab.addr);
+		break;
+	case LH_E_FIELD_LIGHT:
+		rc = jaddr(j, e, "key", 0, &lab.ptr);
+		break;
+	case LH_E_FIELD_INT:
+		rc = jint_key(j, e, &lab.i);
+		break;
+	case LH_E_FIELD_NUM:
+		rc = jfloat_key(j, e, &lab.d);
+		break;
+	case LH_E_FIELD_BOOL:
+		rc = jbool(j, e, "key", &bkey);
+		lab.i = bkey;
+		break;
+	case LH_E_UPVALUE:
+		if ((rc = juint(j, e, "index", UINT64_MAX, &u)) == LH_OK)
+			rc = jaddr(j, e, "name", 1, &lab.addr);
+		lab.i = (int64_t)u;
+		break;
+	case LH_E_STACK:
+		if ((rc = juint(j, e, "frame", UINT64_MAX, &u)) == LH_OK &&
+		    (rc = ju32(j, e, "slot", &lab.slot)) == LH_OK)
+			rc = jaddr(j, e, "name", 1, &lab.addr);
+		lab.i = (int64_t)u;
+		break;
+	}
+	if (rc != LH_OK)
+		return rc;
+	kind |= (weak ? LH_EDGE_WEAK : 0) | (eph ? LH_EDGE_EPHEMERON : 0);
+	return lh_snap__edge(j->b, kind, target, &lab);
+}
+
+static int read_object(js *j, const cJSON *o, uint32_t n)
+{
+	const cJSON *edges, *e;
+	uint64_t addr, size, marked;
+	int type, list, rc;
+
+	snprintf(j->ctx, sizeof(j->ctx), "object %" PRIu32, n);
+	if (!cJSON_IsObject(o))
+		return jfail(j, "not an object");
+	if ((rc = jaddr(j, o, "id", 0, &addr)) ||
+	    (rc = jname(j, o, "type", lh_type_names, 1, LH_T_COUNT, &type)) ||
+	    (rc = jname(j, o, "list", lh_list_names, 0, LH_LIST_COUNT, &list)) ||
+	    (rc = juint(j, o, "marked", 0xff, &marked)) ||
+	    (rc = juint(j, o, "size", UINT64_MAX, &size)) ||
+	    (rc = lh_snap__object(j->b, addr, type, list, (int)marked, size)) ||
+	    (rc = read_details(j, o, type)) || (rc = jget(j, o, "edges", &edges)))
+		return rc;
+	if (!cJSON_IsArray(edges))
+		return jfail(j, "field 'edges' is not an array");
+	cJSON_ArrayForEach(e, edges)
+		if ((rc = read_edge(j, e)) != LH_OK)
+			return rc;
+	return LH_OK;
+}
+
+static int read_document(js *j, const cJSON *doc)
+{
+	const cJSON *it, *arr, *o;
+	uint64_t version, nobj, nedge, nroot, addr, index;
+	uint32_t n = 0;
+	uint8_t dead;
+	char *label;
+	size_t len;
+	int kind, rc;
+
+	snprintf(j->ctx, sizeof(j->ctx), "document");
+	if (!cJSON_IsObject(doc))
+		return jfail(j, "not an object");
+	if ((rc = jget(j, doc, "format", &it)))
+		return rc;
+	if (!cJSON_IsString(it) || strcmp(it->valuestring, LH_JSON_FORMAT_NAME) != 0)
+		return jfail(j, "not a luaheap snapshot (format is not \"%s\")", LH_JSON_FORMAT_NAME);
+	if ((rc = juint(j, doc, "version", UINT32_MAX, &version)))
+		return rc;
+	j->b->s->hdr.format_version = (uint32_t)version;
+	if (version != LH_FORMAT_VERSION)
+		return lh_snap__fail(j->b, LH_EVERSION, "unsupported format version %" PRIu64, version);
+	if ((rc = jget(j, doc, "header", &it)) || (rc = read_header(j, it)))
+		return rc;
+
+	snprintf(j->ctx, sizeof(j->ctx), "document");
+	if ((rc = jget(j, doc, "objects", &arr)))
+		return rc;
+	if (!cJSON_IsArray(arr))
+		return jfail(j, "field 'objects' is not an array");
+	cJSON_ArrayForEach(o, arr)
+		if ((rc = read_object(j, o, n++)) != LH_OK)
+			return rc;
+
+	snprintf(j->ctx, sizeof(j->ctx), "document");
+	if ((rc = jget(j, doc, "roots", &arr)))
+		return rc;
+	if (!cJSON_IsArray(arr))
+		return jfail(j, "field 'roots' is not an array");
+	n = 0;
+	cJSON_ArrayForEach(o, arr) {
+		snprintf(j->ctx, sizeof(j->ctx), "root %" PRIu32, n++);
+		if (!cJSON_IsObject(o))
+			return jfail(j, "not an object");
+		if ((rc = jname(j, o, "kind", lh_root_kind_names, 1, LH_ROOT_COUNT, &kind)) ||
+		    (rc = jaddr(j, o, "to", 0, &addr)) ||
+		    (rc = juint(j, o, "index", UINT32_MAX, &index)) ||
+		    (rc = lh_snap__root(j->b, kind, addr, index)))
+			return rc;
+	}
+
+	snprintf(j->ctx, sizeof(j->ctx), "document");
+	arr = cJSON_GetObjectItemCaseSensitive(doc, "watch");
+	if (arr != NULL && !cJSON_IsArray(arr))
+		return jfail(j, "field 'watch' is not an array");
+	n = 0;
+	cJSON_ArrayForEach(o, arr) {
+		snprintf(j->ctx, sizeof(j->ctx), "watch %" PRIu32, n++);
+		if (!cJSON_IsObject(o))
+			return jfail(j, "not an object");
+		if ((rc = jaddr(j, o, "id", 0, &addr)) || (rc = jbool(j, o, "expect_dead", &dead)) ||
+		    (rc = jstr(j, o, "label", &label, &len)))
+			return rc;
+		rc = lh_snap__watch(j->b, addr, label, len, dead);
+		free(label);
+		if (rc != LH_OK)
+			return rc;
+	}
+
+	snprintf(j->ctx, sizeof(j->ctx), "counts");
+	if ((rc = jget(j, doc, "counts", &it)))
+		return rc;
+	if (!cJSON_IsObject(it))
+		return jfail(j, "not an object");
+	if ((rc = juint(j, it, "objects", UINT64_MAX, &nobj)) ||
+	    (rc = juint(j, it, "edges", UINT64_MAX, &nedge)) ||
+	    (rc = juint(j, it, "roots", UINT64_MAX, &nroot)))
+		return rc;
+	return lh_snap__finish(j->b, nobj, nedge, nroot);
+}
+
+/*
+ * cJSON keeps a "\u0000" escape as a NUL inside its C string, which would
+ * cut the string short. Before parsing, such escapes (only inside strings,
+ * only real escapes) become "\ue000", which latin1() maps back to NUL.
+ */
+static void protect_nul(char *p, size_t n)
+{
+	size_t i;
+	int in_string = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!in_string) {
+			if (p[i] == '"')
+				in_string = 1;
+		} else if (p[i] == '"') {
+			in_string = 0;
+		} else if (p[i] == '\\' && i + 1 < n) {
+			if (p[i + 1] == 'u' && i + 5 < n && memcmp(p + i + 2, "0000", 4) == 0)
+				memcpy(p + i + 2, "e000", 4);
+			i++;   /* the escaped character */
+		}
+	}
+}
+
+/* Reads the whole file: size bytes, or until EOF when size is unknown. */
+static int slurp(lh_snap_builder *b, FILE *f, uint64_t size, char **out, size_t *len)
+{
+	size_t cap = size != UINT64_MAX ? (size_t)size + 1 : 65536, n = 0, k;
+	char *buf, *p;
+
+	if (size != UINT64_MAX && size >= SIZE_MAX)
+		return lh_snap__fail(b, LH_ENOMEM, "out of memory");
+	if ((buf = malloc(cap)) == NULL)
+		return lh_snap__fail(b, LH_ENOMEM, "out of memory");
+	for (;;) {
+		if (n + 1 >= cap) {
+			if (cap > SIZE_MAX / 2 || (p = realloc(buf, cap * 2)) == NULL) {
+				free(buf);
+				return lh_snap__fail(b, LH_ENOMEM, "out of memory");
+			}
+			buf = p;
+			cap *= 2;
+		}
+		k = fread(buf + n, 1, cap - 1 - n, f);
+		n += k;
+		if (k == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(buf);
+		return lh_snap__fail(b, LH_EIO, "%s", strerror(errno));
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return LH_OK;
+}
+
+int lh_snap__read_json(lh_snap_builder *b, FILE *f, uint64_t size)
+{
+	const char *end = NULL;
+	cJSON *doc = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	js j;
+	int rc;
+
+	memset(&j, 0, sizeof(j));
+	j.b = b;
+	if ((rc = slurp(b, f, size, &text, &len)))
+		goto done;
+	protect_nul(text, len);
+	doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (doc == NULL) {
+		rc = lh_snap__fail(b, LH_EFORMAT, "malformed JSON at byte %zu",
+		                   end && end >= text ? (size_t)(end - text) : (size_t)0);
+		goto done;
+	}
+	for (; end && (size_t)(end - text) < len; end++)
+		if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r') {
+			rc = lh_snap__fail(b, LH_EFORMAT, "trailing bytes after the JSON document at byte %zu",
+			                   (size_t)(end - text));
+			goto done;
+		}
+	rc = read_document(&j, doc);
+done:
+	cJSON_Delete(doc);
+	free(text);
+	return rc;
+}

@@ -1,0 +1,879 @@
+/*
+ * Loading a snapshot: detects the encoding, runs its reader over the shared
+ * builder, then resolves addresses to dense indices and checks that every
+ * reference names an object of the file. Also the snapshot's accessors.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include "snapshot_internal.h"
+
+int lh_snap__fail(lh_snap_builder *b, int code, const char *fmt, ...)
+{
+	char what[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return lh_error_set(b->err, code, "cannot read snapshot '%s': %s",
+	                    b->path, what);
+}
+
+static int nomem(lh_snap_builder *b)
+{
+	return lh_snap__fail(b, LH_ENOMEM, "out of memory");
+}
+
+/* Grows *p (of *cap elements of elem bytes) to hold at least n. */
+static int grow(lh_snap_builder *b, void **p, uint32_t *cap, uint64_t n,
+                size_t elem)
+{
+	uint64_t ncap;
+	void *np;
+
+	if (n <= *cap)
+		return LH_OK;
+	ncap = *cap < 16 ? 16 : (uint64_t)*cap * 2;
+	if (ncap < n)
+		ncap = n;
+	if (ncap > UINT32_MAX)
+		ncap = UINT32_MAX;
+	if (n > ncap || ncap > SIZE_MAX / elem)
+		return nomem(b);
+	np = realloc(*p, (size_t)ncap * elem);
+	if (np == NULL)
+		return nomem(b);
+	*p = np;
+	*cap = (uint32_t)ncap;
+	return LH_OK;
+}
+
+/* Reallocates *p to exactly n elements of elem bytes. */
+static int resize(lh_snap_builder *b, void **p, uint64_t n, size_t elem)
+{
+	void *np;
+
+	if (n > SIZE_MAX / elem || (np = realloc(*p, (size_t)n * elem)) == NULL)
+		return nomem(b);
+	*p = np;
+	return LH_OK;
+}
+
+#define GROW(b, arr, cap, n) grow((b), (void **)&(arr), &(cap), (n), sizeof(*(arr)))
+
+int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,
+                    int marked, uint64_t size)
+{
+	lh_snapshot *s = b->s;
+	uint32_t n = s->nobj;
+
+	if (type <= 0 || type >= LH_T_COUNT)
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " has unknown type %d", n, type);
+	if (list < 0 || list >= LH_LIST_COUNT)
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " has unknown list %d", n, list);
+	if (marked < 0 || marked > 0xff)
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " has a bad marked byte", n);
+	if (addr == 0)
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " at address 0", n);
+	if (n >= LH_MAX_OBJECTS)
+		return lh_snap__fail(b, LH_EFORMAT, "too many objects");
+	if (n >= b->obj_cap) {   /* all arrays share one capacity */
+		uint32_t c = b->obj_cap < 256 ? 256 : b->obj_cap * 2;
+		if (c > LH_MAX_OBJECTS)
+			c = LH_MAX_OBJECTS;
+		if (resize(b, (void **)&s->addr, c, sizeof(*s->addr)) ||
+		    resize(b, (void **)&s->size, c, sizeof(*s->size)) ||
+		    resize(b, (void **)&s->type, c, 1) ||
+		    resize(b, (void **)&s->list, c, 1) ||
+		    resize(b, (void **)&s->marked, c, 1) ||
+		    resize(b, (void **)&s->aux, c, sizeof(*s->aux)) ||
+		    resize(b, (void **)&s->edge_off, (uint64_t)c + 1, sizeof(*s->edge_off)))
+			return b->err->code;
+		b->obj_cap = c;
+	}
+	s->addr[n] = addr;
+	s->size[n] = size;
+	s->type[n] = (uint8_t)type;
+	s->list[n] = (uint8_t)list;
+	s->marked[n] = (uint8_t)marked;
+	s->aux[n] = 0;
+	s->edge_off[n] = s->nedge;
+	s->nobj = n + 1;
+	return LH_OK;
+}
+
+#define CUR(b) ((b)->s->nobj - 1)
+
+lh_string_info *lh_snap__string(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+
+	if (GROW(b, s->strings, b->strings_cap, (uint64_t)s->nstrings + 1))
+		return NULL;
+	s->aux[CUR(b)] = s->nstrings;
+	memset(&s->strings[s->nstrings], 0, sizeof(lh_string_info));
+	s->strings[s->nstrings].text = s->text_len;
+	return &s->strings[s->nstrings++];
+}
+
+lh_table_info *lh_snap__table(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+
+	if (GROW(b, s->tables, b->tables_cap, (uint64_t)s->ntables + 1))
+		return NULL;
+	s->aux[CUR(b)] = s->ntables;
+	memset(&s->tables[s->ntables], 0, sizeof(lh_table_info));
+	return &s->tables[s->ntables++];
+}
+
+lh_func_info *lh_snap__func(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+	lh_func_info *f;
+
+	if (GROW(b, s->funcs, b->funcs_cap, (uint64_t)s->nfuncs + 1))
+		return NULL;
+	s->aux[CUR(b)] = s->nfuncs;
+	f = &s->funcs[s->nfuncs++];
+	memset(f, 0, sizeof(*f));
+	f->proto = LH_NONE;
+	f->symbol = UINT32_MAX;
+	return f;
+}
+
+lh_thread_info *lh_snap__thread(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+	lh_thread_info *t;
+
+	if (GROW(b, s->threads, b->threads_cap, (uint64_t)s->nthreads + 1))
+		return NULL;
+	s->aux[CUR(b)] = s->nthreads;
+	t = &s->threads[s->nthreads++];
+	memset(t, 0, sizeof(*t));
+	t->frame_first = s->nframes;
+	return t;
+}
+
+int lh_snap__frame(lh_snap_builder *b, uint64_t func, uint64_t proto,
+                   uint64_t line, int is_lua)
+{
+	lh_snapshot *s = b->s;
+	lh_thread_info *t = &s->threads[s->nthreads - 1];
+	lh_frame_info *f;
+
+	if (line > UINT32_MAX)
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 ": frame line out of range", CUR(b));
+	if (is_lua != 0 && is_lua != 1)
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 ": bad frame kind", CUR(b));
+	if (s->nframes == UINT32_MAX)
+		return lh_snap__fail(b, LH_EFORMAT, "too many frames");
+	if (GROW(b, s->frames, b->frames_cap, (uint64_t)s->nframes + 1))
+		return b->err->code;
+	if (GROW(b, b->frame_addr, b->frame_addr_cap, 2 * ((uint64_t)s->nframes + 1)))
+		return b->err->code;
+	f = &s->frames[s->nframes];
+	f->func = f->proto = LH_NONE;
+	f->line = (uint32_t)line;
+	f->is_lua = (uint8_t)is_lua;
+	b->frame_addr[2 * s->nframes] = func;
+	b->frame_addr[2 * s->nframes + 1] = proto;
+	s->nframes++;
+	t->frame_count++;
+	return LH_OK;
+}
+
+lh_proto_info *lh_snap__proto(lh_snap_builder *b, uint64_t source)
+{
+	lh_snapshot *s = b->s;
+
+	if (GROW(b, s->protos, b->protos_cap, (uint64_t)s->nprotos + 1))
+		return NULL;
+	if (GROW(b, b->proto_src, b->proto_src_cap, (uint64_t)s->nprotos + 1))
+		return NULL;
+	s->aux[CUR(b)] = s->nprotos;
+	b->proto_src[s->nprotos] = source;
+	memset(&s->protos[s->nprotos], 0, sizeof(lh_proto_info));
+	s->protos[s->nprotos].source = LH_NONE;
+	return &s->protos[s->nprotos++];
+}
+
+lh_udata_info *lh_snap__udata(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+
+	if (GROW(b, s->udatas, b->udatas_cap, (uint64_t)s->nudatas + 1))
+		return NULL;
+	s->aux[CUR(b)] = s->nudatas;
+	memset(&s->udatas[s->nudatas], 0, sizeof(lh_udata_info));
+	return &s->udatas[s->nudatas++];
+}
+
+void lh_snap__upvalue(lh_snap_builder *b, int is_open)
+{
+	b->s->aux[CUR(b)] = is_open ? 1 : 0;
+}
+
+char *lh_snap__text(lh_snap_builder *b, uint64_t n)
+{
+	lh_snapshot *s = b->s;
+	uint64_t need = s->text_len + n, ncap;
+	char *p;
+
+	if (need < n)
+		return (nomem(b), NULL);
+	if (need > b->text_cap) {
+		ncap = b->text_cap < 4096 ? 4096 : b->text_cap * 2;
+		if (ncap < need)
+			ncap = need;
+		if (ncap > SIZE_MAX)
+			return (nomem(b), NULL);
+		p = realloc(s->text, (size_t)ncap);
+		if (p == NULL)
+			return (nomem(b), NULL);
+		s->text = p;
+		b->text_cap = ncap;
+	}
+	p = s->text + s->text_len;
+	s->text_len = need;
+	return p;
+}
+
+int lh_snap__symbol(lh_snap_builder *b, const char *str, size_t n, uint32_t *off)
+{
+	uint64_t at = b->s->text_len;
+	char *p;
+
+	*off = UINT32_MAX;
+	if (n == 0)
+		return LH_OK;
+	if ((p = lh_snap__text(b, (uint64_t)n + 1)) == NULL)
+		return b->err->code;
+	memcpy(p, str, n);
+	p[n] = '\0';
+	if (at < UINT32_MAX)
+		*off = (uint32_t)at;
+	return LH_OK;
+}
+
+static int push_wide(lh_snap_builder *b, const lh_wide_label *w, uint32_t *label)
+{
+	lh_snap_internal *in = b->in;
+
+	if (in->nwide >= LH_LABEL_PAYLOAD)
+		return lh_snap__fail(b, LH_EFORMAT, "too many wide edge labels");
+	if (GROW(b, in->wide, b->wide_cap, (uint64_t)in->nwide + 1))
+		return b->err->code;
+	in->wide[in->nwide] = *w;
+	*label = LH_LABEL_WIDE | in->nwide++;
+	return LH_OK;
+}
+
+static int push_laddr(lh_snap_builder *b, uint64_t addr)
+{
+	if (b->nladdr == b->laddr_cap) {
+		size_t ncap = b->laddr_cap < 16 ? 16 : b->laddr_cap * 2;
+		uint64_t *p = realloc(b->laddr, ncap * sizeof(*p));
+		if (p == NULL)
+			return nomem(b);
+		b->laddr = p;
+		b->laddr_cap = ncap;
+	}
+	b->laddr[b->nladdr++] = addr;
+	return LH_OK;
+}
+
+/* Packs a non-negative index-like label, going wide when it is too big. */
+static int pack_index(lh_snap_builder *b, int64_t i, uint32_t *label)
+{
+	lh_wide_label w;
+
+	if (i >= 0 && i <= (int64_t)LH_LABEL_PAYLOAD) {
+		*label = (uint32_t)i;
+		return LH_OK;
+	}
+	memset(&w, 0, sizeof(w));
+	w.v.i = i;
+	w.obj = LH_NONE;
+	return push_wide(b, &w, label);
+}
+
+static int append_edge(lh_snap_builder *b, int kind, uint64_t target, uint32_t label)
+{
+	lh_snapshot *s = b->s;
+	uint32_t cap = b->edge_cap, c;
+
+	if (s->nedge >= LH_MAX_EDGES)
+		return lh_snap__fail(b, LH_EFORMAT, "too many edges");
+	if (s->nedge >= b->edge_cap) {
+		c = cap; if (GROW(b, b->tgt, c, (uint64_t)s->nedge + 1)) return b->err->code;
+		c = cap; if (GROW(b, s->edge_kind, c, (uint64_t)s->nedge + 1)) return b->err->code;
+		c = cap; if (GROW(b, s->edge_label, c, (uint64_t)s->nedge + 1)) return b->err->code;
+		b->edge_cap = c;
+	}
+	b->tgt[s->nedge] = target;
+	s->edge_kind[s->nedge] = (uint8_t)kind;
+	s->edge_label[s->nedge] = label;
+	s->nedge++;
+	return LH_OK;
+}
+
+int lh_snap__edge(lh_snap_builder *b, int kind, uint64_t target,
+                  const lh_raw_label *lab)
+{
+	int k = kind & LH_EDGE_KIND_MASK, rc;
+	uint32_t label = 0;
+	lh_wide_label w;
+
+	if (kind < 0 || kind > 0xff || k == 0 || k >= LH_E_COUNT)
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " has an edge of unknown kind %d",
+		                     CUR(b), kind);
+	memset(&w, 0, sizeof(w));
+	w.obj = LH_NONE;
+	switch (k) {
+	case LH_E_ARRAY: case LH_E_CONSTANT: case LH_E_CHILD:
+	case LH_E_DEBUG_NAME: case LH_E_USER_VALUE: case LH_E_FIELD_INT:
+		rc = pack_index(b, lab->i, &label);
+		break;
+	case LH_E_UPVALUE:   /* index now, name resolved by finish */
+		rc = pack_index(b, lab->i, &label);
+		if (rc == LH_OK)
+			rc = push_laddr(b, lab->addr);
+		break;
+	case LH_E_FIELD_NUM:
+		w.v.d = lab->d;
+		rc = push_wide(b, &w, &label);
+		break;
+	case LH_E_FIELD_LIGHT:
+		w.v.ptr = lab->ptr;
+		rc = push_wide(b, &w, &label);
+		break;
+	case LH_E_FIELD_BOOL:
+		if (lab->i != 0 && lab->i != 1)
+			return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " has a bad boolean key", CUR(b));
+		label = (uint32_t)lab->i;
+		rc = LH_OK;
+		break;
+	case LH_E_FIELD_OBJ:
+		if (lab->addr == 0)
+			return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " has a field with no key object", CUR(b));
+		rc = push_laddr(b, lab->addr);
+		break;
+	case LH_E_STACK:
+		w.v.i = lab->i;
+		w.slot = lab->slot;
+		rc = push_wide(b, &w, &label);
+		if (rc == LH_OK)
+			rc = push_laddr(b, lab->addr);
+		break;
+	case LH_E_FIELD_STR:
+		if (lab->addr == 0)
+			return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " has a field with no key string", CUR(b));
+		rc = LH_OK;
+		break;
+	default:
+		rc = LH_OK;
+		break;
+	}
+	if (rc != LH_OK)
+		return rc;
+	b->written_edges++;
+	if ((rc = append_edge(b, kind, target, label)) != LH_OK)
+		return rc;
+	if (k == LH_E_FIELD_STR)   /* the table references its key too */
+		rc = append_edge(b, LH_E_KEY, lab->addr, 0);
+	return rc;
+}
+
+int lh_snap__root(lh_snap_builder *b, int kind, uint64_t addr, uint64_t index)
+{
+	lh_snapshot *s = b->s;
+
+	if (kind <= 0 || kind >= LH_ROOT_COUNT)
+		return lh_snap__fail(b, LH_EFORMAT, "root %" PRIu32 " has unknown kind %d", s->nroots, kind);
+	if (index > UINT32_MAX)
+		return lh_snap__fail(b, LH_EFORMAT, "root %" PRIu32 " has a bad index", s->nroots);
+	if (s->nroots == UINT32_MAX)
+		return lh_snap__fail(b, LH_EFORMAT, "too many roots");
+	if (GROW(b, s->roots, b->roots_cap, (uint64_t)s->nroots + 1))
+		return b->err->code;
+	if (GROW(b, b->root_addr, b->root_addr_cap, (uint64_t)s->nroots + 1))
+		return b->err->code;
+	s->roots[s->nroots].kind = (uint8_t)kind;
+	s->roots[s->nroots].target = LH_NONE;
+	s->roots[s->nroots].index = (uint32_t)index;
+	b->root_addr[s->nroots++] = addr;
+	return LH_OK;
+}
+
+int lh_snap__watch(lh_snap_builder *b, uint64_t addr, const char *label,
+                   size_t len, int expect_dead)
+{
+	lh_snapshot *s = b->s;
+	lh_watch *w;
+
+	if (s->nwatches == UINT32_MAX)
+		return lh_snap__fail(b, LH_EFORMAT, "too many watched objects");
+	if (expect_dead != 0 && expect_dead != 1)
+		return lh_snap__fail(b, LH_EFORMAT, "watch %" PRIu32 " has a bad expect_dead", s->nwatches);
+	if (GROW(b, s->watches, b->watches_cap, (uint64_t)s->nwatches + 1))
+		return b->err->code;
+	w = &s->watches[s->nwatches];
+	w->label = malloc(len + 1);
+	if (w->label == NULL)
+		return nomem(b);
+	memcpy(w->label, label, len);
+	w->label[len] = '\0';
+	w->addr = addr;
+	w->target = LH_NONE;
+	w->expect_dead = (uint8_t)expect_dead;
+	s->nwatches++;
+	return LH_OK;
+}
+
+/* The address index: open addressing with linear probing over dense
+ * indices; the slot comes from a multiplicative hash scaled to the table
+ * (Lemire's multiply-shift range reduction), so any capacity works. */
+static uint32_t hash_slot(uint64_t addr, uint32_t cap)
+{
+	uint64_t h = addr * UINT64_C(0x9e3779b97f4a7c15);
+	return (uint32_t)(((h >> 32) * (uint64_t)cap) >> 32);
+}
+
+uint32_t lh_snapshot_find(const lh_snapshot *s, uint64_t addr)
+{
+	const lh_snap_internal *in = s ? s->internal : NULL;
+	uint32_t i, idx;
+
+	if (in == NULL || in->hash_cap == 0)
+		return LH_NONE;
+	i = hash_slot(addr, in->hash_cap);
+	while ((idx = in->hash[i]) != LH_NONE) {
+		if (s->addr[idx] == addr)
+			return idx;
+		if (++i == in->hash_cap)
+			i = 0;
+	}
+	return LH_NONE;
+}
+
+static int build_index(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+	lh_snap_internal *in = b->in;
+	uint64_t cap = (uint64_t)s->nobj + s->nobj / 2 + 8;
+	uint32_t n, i, idx;
+
+	in->hash = malloc(cap * sizeof(uint32_t));
+	if (in->hash == NULL)
+		return nomem(b);
+	in->hash_cap = (uint32_t)cap;
+	memset(in->hash, 0xff, cap * sizeof(uint32_t));
+	for (n = 0; n < s->nobj; n++) {
+		i = hash_slot(s->addr[n], in->hash_cap);
+		while ((idx = in->hash[i]) != LH_NONE) {
+			if (s->addr[idx] == s->addr[n])
+				return lh_snap__fail(b, LH_EFORMAT, "duplicate object address 0x%" PRIx64,
+				                     s->addr[n]);
+			if (++i == in->hash_cap)
+				i = 0;
+		}
+		in->hash[i] = n;
+	}
+	return LH_OK;
+}
+
+/* Resolves addr to a dense index that must be an object of type 'type'
+ * (0: any); 'what' names the reference in the message. */
+static int resolve(lh_snap_builder *b, uint64_t addr, int type, const char *what,
+                   uint32_t *out)
+{
+	uint32_t idx = lh_snapshot_find(b->s, addr);
+
+	if (idx == LH_NONE)
+		return lh_snap__fail(b, LH_EFORMAT, "%s to unknown object 0x%" PRIx64, what, addr);
+	if (type != 0 && b->s->type[idx] != type)
+		return lh_snap__fail(b, LH_EFORMAT, "%s 0x%" PRIx64 " is a %s, not a %s", what, addr,
+		                     lh_type_name(b->s->type[idx]), lh_type_name(type));
+	*out = idx;
+	return LH_OK;
+}
+
+/* Like resolve, but address 0 means "none". */
+static int resolve_opt(lh_snap_builder *b, uint64_t addr, int type, const char *what,
+                       uint32_t *out)
+{
+	*out = LH_NONE;
+	return addr == 0 ? LH_OK : resolve(b, addr, type, what, out);
+}
+
+/* Rewrites the uint64 target addresses as uint32 dense indices in place:
+ * element e moves from byte 8e to byte 4e, never over one not yet read. */
+static int resolve_targets(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+	unsigned char *buf = (unsigned char *)b->tgt;
+	uint32_t i, e, idx;
+	uint64_t a;
+	void *p;
+
+	for (i = 0; i < s->nobj; i++) {
+		for (e = s->edge_off[i]; e < s->edge_off[i + 1]; e++) {
+			memcpy(&a, buf + 8 * (size_t)e, 8);
+			idx = lh_snapshot_find(s, a);
+			if (idx == LH_NONE)
+				return lh_snap__fail(b, LH_EFORMAT,
+				    "edge to unknown object 0x%" PRIx64 " from object 0x%" PRIx64,
+				    a, s->addr[i]);
+			memcpy(buf + 4 * (size_t)e, &idx, 4);
+		}
+	}
+	p = realloc(b->tgt, (s->nedge ? s->nedge : 1) * sizeof(uint32_t));
+	if (p == NULL)
+		p = b->tgt;   /* keeping the larger block is harmless */
+	s->edge_to = p;
+	b->tgt = NULL;
+	return LH_OK;
+}
+
+static int resolve_labels(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+	lh_snap_internal *in = b->in;
+	size_t li = 0;
+	uint32_t e, obj, lab;
+	int rc;
+
+	for (e = 0; e < s->nedge; e++) {
+		lab = s->edge_label[e];
+		switch (s->edge_kind[e] & LH_EDGE_KIND_MASK) {
+		case LH_E_FIELD_STR:   /* the implicit key edge follows */
+			obj = s->edge_to[e + 1];
+			if (s->type[obj] != LH_T_STRING)
+				return lh_snap__fail(b, LH_EFORMAT, "field key 0x%" PRIx64 " is not a string",
+				                     s->addr[obj]);
+			s->edge_label[e] = obj;
+			break;
+		case LH_E_FIELD_OBJ:
+			if ((rc = resolve(b, b->laddr[li++], 0, "field key", &obj)) != LH_OK)
+				return rc;
+			s->edge_label[e] = obj;
+			break;
+		case LH_E_UPVALUE:
+			if ((rc = resolve_opt(b, b->laddr[li++], LH_T_STRING, "upvalue name", &obj)) != LH_OK)
+				return rc;
+			if (!(lab & LH_LABEL_WIDE) && lab < 128 &&
+			    (obj == LH_NONE || obj < (1u << 24) - 1)) {
+				s->edge_label[e] = (lab << 24) | (obj == LH_NONE ? 0 : obj + 1);
+			} else {
+				lh_wide_label w;
+				memset(&w, 0, sizeof(w));
+				w.v.i = (lab & LH_LABEL_WIDE) ? in->wide[lab & LH_LABEL_PAYLOAD].v.i : lab;
+				w.obj = obj;
+				if ((rc = push_wide(b, &w, &s->edge_label[e])) != LH_OK)
+					return rc;
+			}
+			break;
+		case LH_E_STACK:
+			if ((rc = resolve_opt(b, b->laddr[li++], LH_T_STRING, "local name", &obj)) != LH_OK)
+				return rc;
+			in->wide[lab & LH_LABEL_PAYLOAD].obj = obj;
+			break;
+		}
+	}
+	return LH_OK;
+}
+
+static int resolve_details(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+	uint32_t i, e;
+	int rc;
+
+	for (i = 0; i < s->nframes; i++) {
+		if ((rc = resolve_opt(b, b->frame_addr[2 * i], 0, "frame function", &s->frames[i].func)))
+			return rc;
+		if ((rc = resolve_opt(b, b->frame_addr[2 * i + 1], LH_T_PROTO, "frame proto",
+		                      &s->frames[i].proto)))
+			return rc;
+	}
+	for (i = 0; i < s->nprotos; i++)
+		if ((rc = resolve_opt(b, b->proto_src[i], LH_T_STRING, "proto source",
+		                      &s->protos[i].source)))
+			return rc;
+	for (i = 0; i < s->nobj; i++) {
+		if (s->type[i] != LH_T_LFUNC)
+			continue;
+		for (e = s->edge_off[i]; e < s->edge_off[i + 1]; e++) {
+			if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) != LH_E_PROTO)
+				continue;
+			if (s->type[s->edge_to[e]] != LH_T_PROTO)
+				return lh_snap__fail(b, LH_EFORMAT, "function 0x%" PRIx64 " has a proto edge to a %s",
+				                     s->addr[i], lh_type_name(s->type[s->edge_to[e]]));
+			s->funcs[s->aux[i]].proto = s->edge_to[e];
+		}
+	}
+	for (i = 0; i < s->nroots; i++)
+		if ((rc = resolve(b, b->root_addr[i], 0, "root", &s->roots[i].target)))
+			return rc;
+	for (i = 0; i < s->nwatches; i++)
+		s->watches[i].target = lh_snapshot_find(s, s->watches[i].addr);
+	if ((rc = resolve_opt(b, s->hdr.main_thread, LH_T_THREAD, "main thread", &s->main_thread)))
+		return rc;
+	return resolve_opt(b, s->hdr.registry, LH_T_TABLE, "registry", &s->registry);
+}
+
+/* Gives back the slack of geometric growth. */
+#define TRIM(arr, n) do { \
+	if ((arr) != NULL && (n) > 0) { \
+		void *p_ = realloc((arr), (size_t)(n) * sizeof(*(arr))); \
+		if (p_ != NULL) (arr) = p_; \
+	} } while (0)
+
+int lh_snap__finish(lh_snap_builder *b, uint64_t nobjects, uint64_t nedges,
+                    uint64_t nroots)
+{
+	lh_snapshot *s = b->s;
+	int rc;
+
+	if (nobjects != s->nobj)
+		return lh_snap__fail(b, LH_EFORMAT, "end record counts %" PRIu64 " objects, file has %" PRIu32,
+		                     nobjects, s->nobj);
+	if (nedges != b->written_edges)
+		return lh_snap__fail(b, LH_EFORMAT, "end record counts %" PRIu64 " edges, file has %" PRIu64,
+		                     nedges, b->written_edges);
+	if (nroots != s->nroots)
+		return lh_snap__fail(b, LH_EFORMAT, "end record counts %" PRIu64 " roots, file has %" PRIu32,
+		                     nroots, s->nroots);
+	if (s->edge_off == NULL && (s->edge_off = malloc(sizeof(uint32_t))) == NULL)
+		return nomem(b);
+	s->edge_off[s->nobj] = s->nedge;
+	if ((rc = build_index(b)) || (rc = resolve_targets(b)) ||
+	    (rc = resolve_labels(b)) || (rc = resolve_details(b)))
+		return rc;
+	TRIM(s->addr, s->nobj); TRIM(s->size, s->nobj); TRIM(s->type, s->nobj);
+	TRIM(s->list, s->nobj); TRIM(s->marked, s->nobj); TRIM(s->aux, s->nobj);
+	TRIM(s->edge_off, (uint64_t)s->nobj + 1);
+	TRIM(s->edge_kind, s->nedge); TRIM(s->edge_label, s->nedge);
+	TRIM(s->strings, s->nstrings); TRIM(s->tables, s->ntables);
+	TRIM(s->funcs, s->nfuncs); TRIM(s->threads, s->nthreads);
+	TRIM(s->frames, s->nframes); TRIM(s->protos, s->nprotos);
+	TRIM(s->udatas, s->nudatas); TRIM(s->text, s->text_len);
+	TRIM(s->roots, s->nroots); TRIM(s->watches, s->nwatches);
+	TRIM(b->in->wide, b->in->nwide);
+	return LH_OK;
+}
+
+static void builder_release(lh_snap_builder *b)
+{
+	free(b->tgt);
+	free(b->laddr);
+	free(b->frame_addr);
+	free(b->proto_src);
+	free(b->root_addr);
+}
+
+/* Reads the first bytes to tell the encodings apart, then rewinds. */
+static int detect(lh_snap_builder *b, FILE *f, int *is_json)
+{
+	unsigned char magic[LH_MAGIC_LEN];
+	size_t n = fread(magic, 1, sizeof(magic), f);
+	int c;
+
+	if (n == LH_MAGIC_LEN && memcmp(magic, LH_MAGIC, LH_MAGIC_LEN) == 0) {
+		*is_json = 0;
+		return LH_OK;
+	}
+	if (ferror(f))
+		return lh_snap__fail(b, LH_EIO, "%s", strerror(errno));
+	rewind(f);
+	while ((c = getc(f)) == ' ' || c == '\t' || c == '\n' || c == '\r')
+		;
+	if (c == '{') {
+		*is_json = 1;
+		return LH_OK;
+	}
+	if (ferror(f))
+		return lh_snap__fail(b, LH_EIO, "%s", strerror(errno));
+	if (n == 0 && c == EOF)
+		return lh_snap__fail(b, LH_EFORMAT, "empty file");
+	return lh_snap__fail(b, LH_EFORMAT, "not a luaheap snapshot (bad magic)");
+}
+
+static int load_stream(lh_snapshot **out, const char *path, FILE *f, uint64_t size,
+                       lh_error *err)
+{
+	lh_snap_builder b;
+	lh_snapshot *s = NULL;
+	lh_error local;
+	int rc, is_json = 0;
+
+	*out = NULL;
+	if (err == NULL)
+		err = &local;
+	lh_error_clear(err);
+	memset(&b, 0, sizeof(b));
+	b.path = path;
+	b.err = err;
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->path = strdup(path)) == NULL ||
+	    (s->internal = calloc(1, sizeof(lh_snap_internal))) == NULL) {
+		rc = nomem(&b);
+		goto done;
+	}
+	s->main_thread = s->registry = LH_NONE;
+	b.s = s;
+	b.in = s->internal;
+	if ((rc = detect(&b, f, &is_json)) != LH_OK)
+		goto done;
+	rewind(f);
+	s->hdr.encoding = is_json;
+	rc = is_json ? lh_snap__read_json(&b, f, size) : lh_snap__read_bin(&b, f, size);
+done:
+	builder_release(&b);
+	if (rc != LH_OK) {
+		lh_snapshot_free(s);
+		return rc;
+	}
+	*out = s;
+	return LH_OK;
+}
+
+int lh_snapshot_load(lh_snapshot **out, const char *path, lh_error *err)
+{
+	struct stat st;
+	uint64_t size = UINT64_MAX;
+	FILE *f;
+	int rc;
+
+	*out = NULL;
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return lh_error_set(err, errno == ENOENT ? LH_ENOTFOUND : LH_EIO,
+		                    "cannot read snapshot '%s': %s", path, strerror(errno));
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		return lh_error_set(err, LH_EIO, "cannot read snapshot '%s': is a directory", path);
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+		size = (uint64_t)st.st_size;
+	rc = load_stream(out, path, f, size, err);
+	fclose(f);
+	return rc;
+}
+
+int lh_snapshot_load_mem(lh_snapshot **out, const char *name, const void *data,
+                         size_t len, lh_error *err)
+{
+	FILE *f;
+	int rc;
+
+	*out = NULL;
+	if (len == 0)
+		return lh_error_set(err, LH_EFORMAT, "cannot read snapshot '%s': empty file", name);
+	f = fmemopen((void *)data, len, "rb");
+	if (f == NULL)
+		return lh_error_set(err, LH_ENOMEM, "cannot read snapshot '%s': %s", name, strerror(errno));
+	rc = load_stream(out, name, f, len, err);
+	fclose(f);
+	return rc;
+}
+
+void lh_snapshot_free(lh_snapshot *s)
+{
+	lh_snap_internal *in;
+	uint32_t i;
+
+	if (s == NULL)
+		return;
+	in = s->internal;
+	if (in != NULL) {
+		free(in->hash);
+		free(in->wide);
+		free(in);
+	}
+	free(s->path);
+	free(s->hdr.label);
+	free(s->addr); free(s->size); free(s->type); free(s->list);
+	free(s->marked); free(s->aux); free(s->edge_off); free(s->edge_to);
+	free(s->edge_kind); free(s->edge_label);
+	free(s->strings); free(s->tables); free(s->funcs); free(s->threads);
+	free(s->frames); free(s->protos); free(s->udatas); free(s->text);
+	free(s->roots);
+	for (i = 0; i < s->nwatches; i++)
+		free(s->watches[i].label);
+	free(s->watches);
+	free(s);
+}
+
+void lh_snapshot_label(const lh_snapshot *s, uint32_t e, lh_label *out)
+{
+	const lh_snap_internal *in = s->internal;
+	uint32_t lab = s->edge_label[e];
+	const lh_wide_label *w = NULL;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = s->edge_kind[e] & LH_EDGE_KIND_MASK;
+	out->flags = s->edge_kind[e] & (LH_EDGE_WEAK | LH_EDGE_EPHEMERON);
+	out->obj = LH_NONE;
+	if (lab & LH_LABEL_WIDE)
+		w = &in->wide[lab & LH_LABEL_PAYLOAD];
+	switch (out->kind) {
+	case LH_E_ARRAY: case LH_E_CONSTANT: case LH_E_CHILD:
+	case LH_E_DEBUG_NAME: case LH_E_USER_VALUE: case LH_E_FIELD_INT:
+	case LH_E_FIELD_BOOL:
+		out->i = w ? w->v.i : (int64_t)lab;
+		break;
+	case LH_E_FIELD_NUM:
+		out->d = w ? w->v.d : 0;
+		break;
+	case LH_E_FIELD_LIGHT:
+		out->ptr = w ? w->v.ptr : 0;
+		break;
+	case LH_E_FIELD_STR: case LH_E_FIELD_OBJ:
+		out->obj = lab;
+		break;
+	case LH_E_UPVALUE:
+		if (w) {
+			out->i = w->v.i;
+			out->obj = w->obj;
+		} else {
+			out->i = lab >> 24;
+			out->obj = (lab & 0xffffffu) ? (lab & 0xffffffu) - 1 : LH_NONE;
+		}
+		break;
+	case LH_E_STACK:
+		if (w) {
+			out->i = w->v.i;
+			out->slot = w->slot;
+			out->obj = w->obj;
+		}
+		break;
+	}
+}
+
+const char *lh_snapshot_string(const lh_snapshot *s, uint32_t i, size_t *len)
+{
+	const lh_string_info *si;
+
+	if (i >= s->nobj || s->type[i] != LH_T_STRING) {
+		if (len)
+			*len = 0;
+		return NULL;
+	}
+	si = &s->strings[s->aux[i]];
+	if (len)
+		*len = si->stored;
+	return s->text ? s->text + si->text : "";
+}
+
+const char *lh_type_name(int t)
+{
+	return t > 0 && t < LH_T_COUNT ? lh_type_names[t] : "?";
+}

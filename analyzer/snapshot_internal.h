@@ -1,0 +1,123 @@
+/*
+ * Private to the snapshot reader: the builder both encodings (read_bin.c,
+ * read_json.c) feed record by record, and the packed edge labels. The
+ * builder grows every array geometrically and resolves addresses to dense
+ * indices only once all objects are known (lh_snap__finish).
+ */
+#ifndef LUAHEAP_SNAPSHOT_INTERNAL_H
+#define LUAHEAP_SNAPSHOT_INTERNAL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "luaheap/snapshot.h"
+
+/*
+ * edge_label packing: with LH_LABEL_WIDE set, the low 31 bits index the
+ * wide-label side table; otherwise they are the label itself (an index, an
+ * integer key, a bool or a dense object index; an upvalue packs its index
+ * in bits 24..30 and its name's dense index + 1 in bits 0..23).
+ */
+#define LH_LABEL_WIDE     0x80000000u
+#define LH_LABEL_PAYLOAD  0x7fffffffu
+#define LH_MAX_OBJECTS    0x7ffffffeu   /* dense indices fit the payload */
+#define LH_MAX_EDGES      0xfffffff0u
+
+typedef struct lh_wide_label {
+	union {
+		int64_t  i;      /* index, integer key, frame */
+		double   d;      /* float key */
+		uint64_t ptr;    /* light userdata / C function key */
+	} v;
+	uint32_t obj;            /* name object (dense) or LH_NONE */
+	uint32_t slot;           /* stack slot */
+} lh_wide_label;
+
+typedef struct lh_snap_internal {
+	uint32_t      *hash;     /* open addressing over dense indices */
+	uint32_t       hash_cap;
+	lh_wide_label *wide;
+	uint32_t       nwide;
+} lh_snap_internal;
+
+/* An edge label as read from the file, before addresses are resolved. */
+typedef struct lh_raw_label {
+	int64_t  i;              /* index, integer key, bool, frame */
+	double   d;              /* float key */
+	uint64_t ptr;            /* light key */
+	uint64_t addr;           /* key / name object address, 0 for none */
+	uint32_t slot;
+} lh_raw_label;
+
+typedef struct lh_snap_builder {
+	lh_snapshot *s;
+	lh_snap_internal *in;
+	const char *path;
+	lh_error *err;
+
+	uint32_t obj_cap;
+	uint64_t *tgt;           /* [nedge] target addresses until resolved */
+	uint32_t edge_cap;
+	uint64_t written_edges;  /* edges in the file (no implicit keys) */
+	uint64_t *laddr;         /* addresses of object labels, in edge order */
+	size_t nladdr, laddr_cap;
+	uint32_t wide_cap;
+
+	uint32_t strings_cap, tables_cap, funcs_cap, threads_cap, frames_cap,
+	         protos_cap, udatas_cap, roots_cap, watches_cap;
+	uint64_t *frame_addr;    /* [2 * nframes] func, proto addresses */
+	uint64_t *proto_src;     /* [nprotos] source string addresses */
+	uint64_t text_cap;
+	uint64_t *root_addr;     /* [nroots] */
+	uint32_t frame_addr_cap, proto_src_cap, root_addr_cap;
+} lh_snap_builder;
+
+/* Formats "cannot read snapshot 'PATH': WHAT" into b->err; returns code. */
+int lh_snap__fail(lh_snap_builder *b, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Starts object record n (its per-type and edge calls follow). */
+int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,
+                    int marked, uint64_t size);
+
+/* Per-type details of the current object; NULL (err set) when out of memory. */
+lh_string_info *lh_snap__string(lh_snap_builder *b);
+lh_table_info *lh_snap__table(lh_snap_builder *b);
+lh_func_info *lh_snap__func(lh_snap_builder *b);
+lh_thread_info *lh_snap__thread(lh_snap_builder *b);
+lh_proto_info *lh_snap__proto(lh_snap_builder *b, uint64_t source);
+lh_udata_info *lh_snap__udata(lh_snap_builder *b);
+void lh_snap__upvalue(lh_snap_builder *b, int is_open);
+
+/* Appends a frame to the current thread. */
+int lh_snap__frame(lh_snap_builder *b, uint64_t func, uint64_t proto,
+                   uint64_t line, int is_lua);
+
+/* Makes room for n more bytes of text; returns where they go, or NULL. */
+char *lh_snap__text(lh_snap_builder *b, uint64_t n);
+
+/* Stores a NUL-terminated copy of s[0..n) in text; *off gets its offset
+ * (UINT32_MAX when the offset does not fit). */
+int lh_snap__symbol(lh_snap_builder *b, const char *s, size_t n, uint32_t *off);
+
+/* Adds an edge of the current object (and the implicit key edge after a
+ * string-keyed field). kind carries the LH_EDGE_* flags. */
+int lh_snap__edge(lh_snap_builder *b, int kind, uint64_t target,
+                  const lh_raw_label *lab);
+
+int lh_snap__root(lh_snap_builder *b, int kind, uint64_t addr, uint64_t index);
+int lh_snap__watch(lh_snap_builder *b, uint64_t addr, const char *label,
+                   size_t len, int expect_dead);
+
+/* Resolves every address, checks the end-record counts and trims arrays. */
+int lh_snap__finish(lh_snap_builder *b, uint64_t nobjects, uint64_t nedges,
+                    uint64_t nroots);
+
+/* The two encodings. f is positioned at the start of the file; size is its
+ * length in bytes, or UINT64_MAX when unknown. */
+int lh_snap__read_bin(lh_snap_builder *b, FILE *f, uint64_t size);
+int lh_snap__read_json(lh_snap_builder *b, FILE *f, uint64_t size);
+
+/* CRC-32/ISO-HDLC (zlib's crc32): crc = lh_crc32(crc, p, n), start at 0. */
+uint32_t lh_crc32(uint32_t crc, const void *p, size_t n);
+
+#endif

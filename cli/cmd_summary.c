@@ -1,0 +1,268 @@
+/*
+ * luaheap summary: what a snapshot holds at a glance. The report is a list
+ * of sections (header facts, objects by type, accounting); each section
+ * writes either its text or its part of the JSON document. A new section is
+ * one function and one line in 'sections'.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cli.h"
+
+static const char usage[] =
+	"usage: luaheap summary SNAPSHOT [--json]\n"
+	"\n"
+	"Prints the snapshot's header facts (Lua release, time, pid, label, collector\n"
+	"mode, parameters and state, flags), its objects and bytes by type, and the\n"
+	"accounting line: object bytes plus VM overhead against Lua's own count.\n"
+	"\n"
+	"  -j, --json   print a JSON document instead of text\n"
+	"  -h, --help   print this help\n";
+
+/* Facts computed once and shared by the sections. */
+typedef struct summary {
+	const lh_snapshot *s;
+	cJSON *json;                    /* the document, or NULL for text */
+	uint64_t count[LH_T_COUNT], bytes[LH_T_COUNT];
+	uint64_t total_bytes;           /* sum of object sizes */
+} summary;
+
+typedef void (*section_fn)(summary *sm);
+
+/* Lua 5.4's 'gcstate' values (lgc.h). */
+static const char *gc_state_name(unsigned st)
+{
+	static const char *const names[] = {
+		"propagate", "enteratomic", "atomic", "sweepallgc", "sweepfinobj",
+		"sweeptobefnz", "sweepend", "callfin", "pause"
+	};
+	return st < sizeof(names) / sizeof(names[0]) ? names[st] : "unknown";
+}
+
+static const struct { uint32_t bit; const char *name; } flag_names[] = {
+	{ LH_FLAG_COLLECTED, "collected" },
+	{ LH_FLAG_STRINGS_NONE, "strings-none" },
+	{ LH_FLAG_STRINGS_CUT, "strings-cut" },
+	{ LH_FLAG_GARBAGE, "garbage" },
+};
+#define NFLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
+
+static void fact(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fact(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s%-11s%s ", cli_style(CLI_BOLD), name, cli_style(CLI_RESET));
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static void header_json(summary *sm)
+{
+	const lh_header *h = &sm->s->hdr;
+	cJSON *o = cli_json_object(sm->json, "header"), *flags;
+	size_t i;
+
+	cli_json_num(o, "format_version", h->format_version);
+	cli_json_num(o, "lua_version_num", h->lua_version_num);
+	cli_json_bytes(o, "lua_release", h->lua_release, strlen(h->lua_release));
+	cli_json_num(o, "pointer_size", h->pointer_size);
+	cli_json_num(o, "time", (double)h->time);
+	cli_json_num(o, "pid", (double)h->pid);
+	cli_json_bytes(o, "label", h->label ? h->label : "", h->label ? strlen(h->label) : 0);
+	cli_json_str(o, "gc_mode", h->gc_mode == LH_GC_GENERATIONAL ? "generational" : "incremental");
+	cli_json_num(o, "gc_state", h->gc_state);
+	cli_json_str(o, "gc_state_name", gc_state_name(h->gc_state));
+	cli_json_bool(o, "gc_was_running", h->gc_was_running);
+	cli_json_num(o, "gc_pause", h->gc_pause);
+	cli_json_num(o, "gc_stepmul", h->gc_stepmul);
+	cli_json_num(o, "gc_stepsize", h->gc_stepsize);
+	cli_json_num(o, "gc_genminormul", h->gc_genminormul);
+	cli_json_num(o, "gc_genmajormul", h->gc_genmajormul);
+	cli_json_num(o, "lua_total_bytes", (double)h->lua_total_bytes);
+	cli_json_num(o, "vm_overhead_bytes", (double)h->vm_overhead_bytes);
+	cli_json_num(o, "overhead_state", (double)h->overhead_state);
+	cli_json_num(o, "overhead_strtab", (double)h->overhead_strtab);
+	cli_json_num(o, "flags", h->flags);
+	flags = cli_json_array(o, "flag_names");
+	for (i = 0; i < NFLAGS; i++)
+		if (h->flags & flag_names[i].bit)
+			cli_json_str(flags, NULL, flag_names[i].name);
+	cli_json_num(o, "string_limit", (double)h->string_limit);
+	cli_json_addr(o, "main_thread", h->main_thread);
+	cli_json_addr(o, "registry", h->registry);
+}
+
+static void section_header(summary *sm)
+{
+	const lh_header *h = &sm->s->hdr;
+	char when[64], flags[128] = "", *label;
+	time_t t = (time_t)h->time;
+	struct tm tm;
+	size_t i;
+
+	if (sm->json) {
+		header_json(sm);
+		return;
+	}
+	if (gmtime_r(&t, &tm) == NULL || strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(when, sizeof(when), "%" PRIu64, h->time);
+	fact("snapshot", "%s (%s, format %" PRIu32 ")", sm->s->path,
+	     h->encoding ? "JSON" : "binary", h->format_version);
+	fact("lua", "%s, %u-byte pointers", h->lua_release, h->pointer_size);
+	fact("taken", "%s by pid %" PRIu64, when, h->pid);
+	if (h->label && h->label[0]) {
+		label = cli_utf8(h->label, strlen(h->label));
+		fact("label", "%s", label);
+		free(label);
+	}
+	if (h->gc_mode == LH_GC_GENERATIONAL)
+		fact("gc", "generational (minor multiplier %" PRIu32 ", major multiplier %" PRIu32 "), "
+		     "state %s, %s", h->gc_genminormul, h->gc_genmajormul, gc_state_name(h->gc_state),
+		     h->gc_was_running ? "running" : "stopped");
+	else
+		fact("gc", "incremental (pause %" PRIu32 ", step multiplier %" PRIu32 ", step size %" PRIu32 "), "
+		     "state %s, %s", h->gc_pause, h->gc_stepmul, h->gc_stepsize, gc_state_name(h->gc_state),
+		     h->gc_was_running ? "running" : "stopped");
+	for (i = 0; i < NFLAGS; i++)
+		if (h->flags & flag_names[i].bit) {
+			if (flags[0])
+				strcat(flags, ", ");
+			strcat(flags, flag_names[i].name);
+		}
+	if (h->flags & LH_FLAG_STRINGS_CUT)
+		snprintf(flags + strlen(flags), sizeof(flags) - strlen(flags), " at %" PRIu64 " bytes",
+		         h->string_limit);
+	fact("flags", "%s", flags[0] ? flags : "none");
+	putchar('\n');
+}
+
+static void section_types(summary *sm)
+{
+	char c[CLI_SIZE_BUF], b[CLI_SIZE_BUF], e[CLI_SIZE_BUF], r[CLI_SIZE_BUF];
+	const lh_snapshot *s = sm->s;
+	cli_table *t;
+	cJSON *bt, *o;
+	int i;
+
+	if (sm->json) {
+		cli_json_num(sm->json, "objects", s->nobj);
+		cli_json_num(sm->json, "edges", s->nedge);
+		cli_json_num(sm->json, "roots", s->nroots);
+		cli_json_num(sm->json, "bytes", (double)sm->total_bytes);
+		bt = cli_json_object(sm->json, "by_type");
+		for (i = 1; i < LH_T_COUNT; i++) {
+			o = cli_json_object(bt, lh_type_name(i));
+			cli_json_num(o, "count", (double)sm->count[i]);
+			cli_json_num(o, "bytes", (double)sm->bytes[i]);
+		}
+		return;
+	}
+	fact("objects", "%s objects, %s edges, %s roots", cli_count(s->nobj, c),
+	     cli_count(s->nedge, e), cli_count(s->nroots, r));
+	putchar('\n');
+	t = cli_table_new("lrrr");
+	cli_table_header(t, "type", "count", "bytes", "");
+	for (i = 1; i < LH_T_COUNT; i++) {
+		char pct[16];
+		if (sm->count[i] == 0)
+			continue;
+		snprintf(pct, sizeof(pct), "%.1f%%",
+		         sm->total_bytes ? 100.0 * (double)sm->bytes[i] / (double)sm->total_bytes : 0.0);
+		cli_table_row(t, lh_type_name(i), cli_count(sm->count[i], c), cli_size(sm->bytes[i], b), pct);
+	}
+	cli_table_row(t, "total", cli_count(s->nobj, c), cli_size(sm->total_bytes, b), "");
+	cli_table_print(t, stdout, 0);
+	cli_table_free(t);
+	putchar('\n');
+}
+
+static void section_accounting(summary *sm)
+{
+	const lh_header *h = &sm->s->hdr;
+	uint64_t acc = sm->total_bytes + h->vm_overhead_bytes;
+	int64_t diff = (int64_t)(acc - h->lua_total_bytes);
+	char a[CLI_SIZE_BUF], o[CLI_SIZE_BUF], l[CLI_SIZE_BUF];
+
+	if (sm->json) {
+		cli_json_num(sm->json, "vm_overhead_bytes", (double)h->vm_overhead_bytes);
+		cli_json_num(sm->json, "lua_total_bytes", (double)h->lua_total_bytes);
+		cli_json_num(sm->json, "accounted_bytes", (double)acc);
+		cli_json_num(sm->json, "difference", (double)diff);
+		cli_json_bool(sm->json, "exact", diff == 0);
+		return;
+	}
+	fact("accounting", "objects %s + VM overhead %s = %" PRIu64 " bytes; Lua counts %s (%" PRIu64 "): %s%s%s",
+	     cli_size(sm->total_bytes, a), cli_size(h->vm_overhead_bytes, o), acc,
+	     cli_size(h->lua_total_bytes, l), h->lua_total_bytes,
+	     cli_style(diff == 0 ? CLI_GREEN : CLI_YELLOW),
+	     diff == 0 ? "exact" : "differs", cli_style(CLI_RESET));
+	if (diff != 0)
+		printf("%11s  by %+" PRId64 " bytes%s\n", "", diff,
+		       (h->flags & LH_FLAG_COLLECTED) ? "" : " (no full collection before the dump)");
+}
+
+/* The report, in order. */
+static const section_fn sections[] = {
+	section_header,
+	section_types,
+	section_accounting,
+};
+
+static void count_types(summary *sm)
+{
+	const lh_snapshot *s = sm->s;
+	uint32_t i;
+
+	for (i = 0; i < s->nobj; i++) {
+		sm->count[s->type[i]]++;
+		sm->bytes[s->type[i]] += s->size[i];
+		sm->total_bytes += s->size[i];
+	}
+}
+
+int cmd_summary(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	lh_snapshot *snap = NULL;
+	summary sm;
+	int c, json = 0, rc;
+	size_t i;
+
+	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 'h': return cli_help(usage);
+		default: return cli_bad_option(usage, argv, c);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(usage, argc - optind < 1 ? "no snapshot given" : "too many arguments");
+	if ((rc = cli_load(&snap, argv[optind])) != CLI_OK)
+		return rc;
+	memset(&sm, 0, sizeof(sm));
+	sm.s = snap;
+	count_types(&sm);
+	if (json) {
+		sm.json = cli_json_object(NULL, NULL);
+		cli_json_bytes(sm.json, "snapshot", snap->path, strlen(snap->path));
+		cli_json_str(sm.json, "encoding", snap->hdr.encoding ? "json" : "binary");
+	}
+	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		sections[i](&sm);
+	if (json) {
+		cli_print_json(sm.json);
+		cJSON_Delete(sm.json);
+	}
+	lh_snapshot_free(snap);
+	return CLI_OK;
+}

@@ -1,0 +1,98 @@
+/*
+ * luaheap: the entry point. Finds the subcommand in a table and runs it;
+ * `luaheap help CMD` is `luaheap CMD --help`. Each command lives in its own
+ * cli/cmd_NAME.c.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+
+#ifndef LUAHEAP_VERSION
+#define LUAHEAP_VERSION "0.1.0"
+#endif
+
+typedef struct cli_command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} cli_command;
+
+/* One line per command, in the order --help lists them. */
+static const cli_command commands[] = {
+	{ "summary", cmd_summary, "header facts, objects and bytes by type, accounting" },
+	{ "run",     cmd_run,     "run a Lua script with the luaheap module preloaded" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: luaheap COMMAND [options] ARGS\n"
+	             "       luaheap help COMMAND\n"
+	             "       luaheap --help | --version\n\n"
+	             "Commands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nExit status: 0 success, 1 a --fail-* threshold was crossed, "
+	             "2 usage or input error.\n");
+}
+
+static const cli_command *find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int unknown(const char *name)
+{
+	cli_error("'%s' is not a luaheap command (see 'luaheap --help')", name);
+	return CLI_ERROR;
+}
+
+int main(int argc, char **argv)
+{
+	const cli_command *cmd;
+	char *help_argv[3];
+
+	opterr = 0;
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_ERROR;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return cli_finish(CLI_OK);
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("luaheap %s\n", LUAHEAP_VERSION);
+		return cli_finish(CLI_OK);
+	}
+	if (strcmp(argv[1], "help") == 0) {
+		if (argc < 3) {
+			usage(stdout);
+			return cli_finish(CLI_OK);
+		}
+		if (argc > 3)
+			return cli_usage_error("usage: luaheap help COMMAND\n", "too many arguments");
+		if ((cmd = find(argv[2])) == NULL)
+			return unknown(argv[2]);
+		help_argv[0] = argv[2];
+		help_argv[1] = "--help";
+		help_argv[2] = NULL;
+		return cli_finish(cmd->fn(2, help_argv));
+	}
+	if (argv[1][0] == '-') {
+		cli_error("unknown option '%s'", argv[1]);
+		usage(stderr);
+		return CLI_ERROR;
+	}
+	if ((cmd = find(argv[1])) == NULL)
+		return unknown(argv[1]);
+	return cli_finish(cmd->fn(argc - 1, argv + 1));
+}
