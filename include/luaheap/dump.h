@@ -11,6 +11,8 @@
 
 struct lua_State;
 
+#define LUAHEAP_VERSION "0.1.0"
+
 enum luaheap_encoding { LUAHEAP_BINARY = 0, LUAHEAP_JSON = 1 };
 
 typedef struct luaheap_dump_opts {
@@ -32,6 +34,24 @@ void luaheap_dump_opts_init(luaheap_dump_opts *opts);
  */
 int luaheap_dump(struct lua_State *L, const char *path,
                  const luaheap_dump_opts *opts, char *errbuf, size_t errlen);
+
+/* What one dump wrote (luaheap_dump_ex). */
+typedef struct luaheap_dump_stats {
+	uint64_t objects, edges, roots;
+	uint64_t object_bytes;      /* sum of the objects' sizes */
+	uint64_t vm_overhead_bytes; /* bytes Lua counts that no object owns */
+	uint64_t lua_total_bytes;   /* Lua's own count when the heap was walked */
+	uint64_t finalizers;        /* objects awaiting their finalizer */
+	uint64_t file_bytes;        /* size of the snapshot file */
+} luaheap_dump_stats;
+
+/*
+ * luaheap_dump, also filling *stats (when not NULL) on success. After a full
+ * collection object_bytes + vm_overhead_bytes == lua_total_bytes.
+ */
+int luaheap_dump_ex(struct lua_State *L, const char *path,
+                    const luaheap_dump_opts *opts, luaheap_dump_stats *stats,
+                    char *errbuf, size_t errlen);
 
 /* The release of the Lua headers the dumper was built against ("Lua 5.4.4"). */
 const char *luaheap_built_for(void);

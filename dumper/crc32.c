@@ -1,0 +1,96 @@
+/*
+ * CRC-32/ISO-HDLC (the zlib and PNG CRC, reflected polynomial 0xEDB88320)
+ * for the binary snapshot's frames: table-driven slicing-by-8, and the
+ * combination of two CRCs so the stream CRC costs nothing per byte.
+ */
+#include "internal.h"
+
+#define POLY 0xedb88320u
+
+void lh_dump__crc_init(uint32_t *tab)
+{
+	uint32_t i, k, c;
+
+	for (i = 0; i < 256; i++) {
+		c = i;
+		for (k = 0; k < 8; k++)
+			c = (c & 1) ? (c >> 1) ^ POLY : c >> 1;
+		tab[i] = c;
+	}
+	/* table k: the CRC of a byte followed by k zero bytes */
+	for (k = 1; k < 8; k++)
+		for (i = 0; i < 256; i++) {
+			c = tab[(k - 1) * 256 + i];
+			tab[k * 256 + i] = (c >> 8) ^ tab[c & 0xff];
+		}
+}
+
+static uint32_t load32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+uint32_t lh_dump__crc(const uint32_t *t, uint32_t crc, const void *data,
+                      size_t n)
+{
+	const unsigned char *p = data;
+	uint32_t a, b;
+
+	crc = ~crc;
+	while (n >= 8) {
+		a = load32(p) ^ crc;
+		b = load32(p + 4);
+		crc = t[7 * 256 + (a & 0xff)] ^ t[6 * 256 + ((a >> 8) & 0xff)] ^
+		      t[5 * 256 + ((a >> 16) & 0xff)] ^ t[4 * 256 + (a >> 24)] ^
+		      t[3 * 256 + (b & 0xff)] ^ t[2 * 256 + ((b >> 8) & 0xff)] ^
+		      t[1 * 256 + ((b >> 16) & 0xff)] ^ t[b >> 24];
+		p += 8;
+		n -= 8;
+	}
+	while (n-- > 0)
+		crc = t[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+/*
+ * Polynomials over GF(2) modulo the CRC polynomial, in the reflected bit
+ * order the CRC uses: bit 31 is x^0, bit 0 is x^31.
+ */
+static uint32_t polymul(uint32_t a, uint32_t b)
+{
+	uint32_t m = 1u << 31, r = 0;
+
+	while (a != 0) {
+		if (a & m) {
+			r ^= b;
+			a ^= m;
+		}
+		m >>= 1;
+		b = (b & 1) ? (b >> 1) ^ POLY : b >> 1;   /* b *= x */
+	}
+	return r;
+}
+
+/* x^(8n) mod P, by repeated squaring of x^8. */
+static uint32_t x8n(uint64_t n)
+{
+	uint32_t r = 1u << 31, sq = 1u << (31 - 8);
+
+	while (n != 0) {
+		if (n & 1)
+			r = polymul(r, sq);
+		sq = polymul(sq, sq);
+		n >>= 1;
+	}
+	return r;
+}
+
+/*
+ * Appending len_b bytes B to A multiplies A's (pre- and post-inverted)
+ * remainder by x^(8 len_b); the inversions cancel out in the sum.
+ */
+uint32_t lh_dump__crc_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b)
+{
+	return polymul(x8n(len_b), crc_a) ^ crc_b;
+}

@@ -1,0 +1,278 @@
+/*
+ * luaheap_dump: the safe frame around the heap walk. Creates a temporary
+ * file beside the target, brings the collector to a walkable state (a full
+ * collection, or out of any sweep phase), stops it for the walk, writes,
+ * syncs and renames; on any failure removes the temporary file and reports.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lua.h"
+#include "lstate.h"
+#include "lgc.h"
+
+#include "internal.h"
+
+/* Bounds the steps taken to leave a sweep phase (each sweeps a few dozen
+ * objects; a sweep never needs more steps than there are objects, and this
+ * only guards against a collector that does not move). */
+#define MAX_SWEEP_STEPS 100000000L
+
+void luaheap_dump_opts_init(luaheap_dump_opts *opts)
+{
+	opts->encoding = LUAHEAP_BINARY;
+	opts->collect = 1;
+	opts->strings = -1;
+	opts->label = NULL;
+}
+
+const char *luaheap_built_for(void)
+{
+	return LUA_RELEASE;
+}
+
+const char *lh_dump__check_release(char *buf, size_t len)
+{
+	static const char tag[] = "$LuaVersion: ";
+	const char *p = strstr(lua_ident, tag);
+	size_t n = strlen(LUA_RELEASE), rlen = 0;
+
+	if (p == NULL) {
+		snprintf(buf, len, "built for %s but running in an unknown Lua",
+		         LUA_RELEASE);
+		return buf;
+	}
+	/* the release ends where the copyright begins, two spaces later */
+	p += sizeof(tag) - 1;
+	while (p[rlen] != '\0' && p[rlen] != '$' &&
+	       !(p[rlen] == ' ' && p[rlen + 1] == ' '))
+		rlen++;
+	while (rlen > 0 && p[rlen - 1] == ' ')
+		rlen--;
+	if (rlen == n && strncmp(p, LUA_RELEASE, n) == 0)
+		return NULL;
+	snprintf(buf, len, "built for %s but running in %.*s", LUA_RELEASE,
+	         (int)rlen, p);
+	return buf;
+}
+
+static int fail(char *errbuf, size_t errlen, const char *fmt, const char *path,
+                const char *what)
+{
+	if (errbuf != NULL && errlen > 0)
+		snprintf(errbuf, errlen, fmt, path, what);
+	return -1;
+}
+
+/* Syncs the directory holding 'path' so the rename survives a crash; a
+ * directory that cannot be opened or synced is not worth failing for. */
+static void sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd;
+
+	if (slash == NULL) {
+		dir = strdup(".");
+	} else {
+		size_t n = (size_t)(slash - path);
+		dir = malloc(n + 2);
+		if (dir != NULL) {
+			memcpy(dir, path, n ? n : 1);  /* "/x" -> "/" */
+			dir[n ? n : 1] = '\0';
+		}
+	}
+	if (dir == NULL)
+		return;
+	fd = open(dir, O_RDONLY);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+/*
+ * Brings the collector to a state where every object on its lists points
+ * only to live memory: after a full collection, or outside the sweep
+ * phases (where unswept dead objects may point at freed ones). Returns
+ * whether a full collection ran, or -1 if the state cannot be walked.
+ */
+static int settle_collector(lua_State *L, int collect)
+{
+	global_State *g = G(L);
+	long steps = 0;
+	int collected = 0;
+
+	if (!(g->gcstp & GCSTPGC)) {      /* lua_gc refuses inside finalizers */
+		if (collect) {
+			lua_gc(L, LUA_GCCOLLECT);
+			lua_gc(L, LUA_GCCOLLECT);  /* the finalizers of the first */
+			collected = 1;
+		} else {
+			while (issweepphase(g) && steps++ < MAX_SWEEP_STEPS)
+				lua_gc(L, LUA_GCSTEP, 0);
+		}
+	}
+	return issweepphase(g) ? -1 : collected;
+}
+
+int luaheap_dump_ex(lua_State *L, const char *path,
+                    const luaheap_dump_opts *opts, luaheap_dump_stats *stats,
+                    char *errbuf, size_t errlen)
+{
+	static const char suffix[] = ".tmp.XXXXXX";
+	luaheap_dump_opts defaults;
+	lh_dump_ctx *d = NULL;
+	lh_dump_header h;
+	global_State *g;
+	char *tmp = NULL, msg[256];
+	lu_byte saved_stp;
+	int fd = -1, rc = -1, collected, e;
+
+	if (opts == NULL) {
+		luaheap_dump_opts_init(&defaults);
+		opts = &defaults;
+	}
+	if (L == NULL || path == NULL || path[0] == '\0') {
+		fail(errbuf, errlen, "cannot write snapshot '%s': %s",
+		     path ? path : "", "no path given");
+		goto done;
+	}
+	if (lh_dump__check_release(msg, sizeof(msg)) != NULL) {
+		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path, msg);
+		goto done;
+	}
+	if (!lh_dump__layout_ok(L)) {
+		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,
+		     "the Lua state's layout differs from the headers luaheap "
+		     "was built with");
+		goto done;
+	}
+	if (opts->encoding != LUAHEAP_BINARY && opts->encoding != LUAHEAP_JSON) {
+		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,
+		     "unknown encoding");
+		goto done;
+	}
+
+	tmp = malloc(strlen(path) + sizeof(suffix));
+	d = calloc(1, sizeof(*d));
+	if (tmp == NULL || d == NULL) {
+		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,
+		     strerror(ENOMEM));
+		goto done;
+	}
+	strcpy(tmp, path);
+	strcat(tmp, suffix);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		snprintf(msg, sizeof(msg), "cannot create a temporary file: %s",
+		         strerror(errno));
+		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path, msg);
+		free(tmp);
+		tmp = NULL;               /* nothing to remove */
+		goto done;
+	}
+	(void)fchmod(fd, 0600);
+	if (lh_out__init(&d->out, fd, opts->encoding == LUAHEAP_BINARY) != 0) {
+		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,
+		     strerror(ENOMEM));
+		goto done;
+	}
+	d->enc = opts->encoding == LUAHEAP_JSON ? &lh_dump__json : &lh_dump__binary;
+	d->string_limit = opts->strings < 0 ? -1 : opts->strings;
+
+	g = G(L);
+	memset(&h, 0, sizeof(h));
+	h.gc_was_running = gcrunning(g);
+	collected = settle_collector(L, opts->collect);
+	if (collected < 0) {
+		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,
+		     "the collector is sweeping and cannot be stepped now "
+		     "(called from a finalizer?)");
+		goto done;
+	}
+	h.time = (uint64_t)time(NULL);
+	h.pid = (uint64_t)getpid();
+	h.label = opts->label ? opts->label : "";
+	h.label_len = strlen(h.label);
+	h.flags = collected ? LH_FLAG_COLLECTED : LH_FLAG_GARBAGE;
+	if (opts->strings == 0)
+		h.flags |= LH_FLAG_STRINGS_NONE;
+	else if (opts->strings > 0) {
+		h.flags |= LH_FLAG_STRINGS_CUT;
+		h.string_limit = (uint64_t)opts->strings;
+	}
+
+	/* Nothing below allocates in the state, so the collector could not
+	 * run anyway; stop it all the same, and restore its exact flags. */
+	saved_stp = g->gcstp;
+	g->gcstp |= GCSTPUSR;
+	lh_dump__walk(d, L, &h);
+	lh_dump__watches(d, L);
+	d->enc->finish(d);
+	g->gcstp = saved_stp;
+
+	if (d->out.err != 0) {
+		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,
+		     strerror(d->out.err));
+		goto done;
+	}
+	if (fsync(fd) != 0) {
+		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,
+		     strerror(errno));
+		goto done;
+	}
+	e = close(fd);
+	fd = -1;
+	if (e != 0) {
+		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,
+		     strerror(errno));
+		goto done;
+	}
+	if (rename(tmp, path) != 0) {
+		snprintf(msg, sizeof(msg), "cannot rename the temporary file "
+		         "onto it: %s", strerror(errno));
+		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path, msg);
+		goto done;
+	}
+	free(tmp);
+	tmp = NULL;
+	sync_dir(path);
+
+	if (stats != NULL) {
+		stats->objects = d->nobjects;
+		stats->edges = d->nedges;
+		stats->roots = d->nroots;
+		stats->object_bytes = d->object_bytes;
+		stats->vm_overhead_bytes = h.vm_overhead_bytes;
+		stats->lua_total_bytes = h.lua_total_bytes;
+		stats->finalizers = d->ntobefnz;
+		stats->file_bytes = d->out.written;
+	}
+	rc = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	if (tmp != NULL) {
+		unlink(tmp);
+		free(tmp);
+	}
+	if (d != NULL) {
+		lh_out__release(&d->out);
+		free(d);
+	}
+	return rc;
+}
+
+int luaheap_dump(lua_State *L, const char *path, const luaheap_dump_opts *opts,
+                 char *errbuf, size_t errlen)
+{
+	return luaheap_dump_ex(L, path, opts, NULL, errbuf, errlen);
+}

@@ -1,0 +1,206 @@
+/*
+ * Shared between the dumper's files, never public: the output sink (a fixed
+ * buffer over a file descriptor, framed and checksummed for the binary
+ * encoding), the record structs the heap walker fills, the two encoders, and
+ * the Lua module's functions, each defined in its own dumper file.
+ */
+#ifndef LUAHEAP_DUMPER_INTERNAL_H
+#define LUAHEAP_DUMPER_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "luaheap/dump.h"
+#include "luaheap/format.h"
+
+struct lua_State;
+
+/* ---- CRC-32/ISO-HDLC (crc32.c) ---- */
+
+#define LH_CRC_TABLE_WORDS (8 * 256)
+
+/* Fills 'tab' (LH_CRC_TABLE_WORDS words) with the slicing-by-8 tables. */
+void lh_dump__crc_init(uint32_t *tab);
+
+/* Continues 'crc' (0 to start) over n bytes of p, as zlib's crc32. */
+uint32_t lh_dump__crc(const uint32_t *tab, uint32_t crc, const void *p,
+                      size_t n);
+
+/* CRC of A then B, from crc(A), crc(B) and B's length (as crc32_combine). */
+uint32_t lh_dump__crc_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b);
+
+/* ---- The output sink (out.c) ---- */
+
+#define LH_OUT_PAYLOAD (256u * 1024u)   /* frame payload / JSON buffer */
+#define LH_OUT_SLACK   64u              /* the most one put_* call writes */
+
+typedef struct lh_out {
+	int fd;
+	int framed;             /* binary: payloads in CRC-checked frames */
+	unsigned char *mem;     /* 4 length bytes, payload, 4 CRC bytes */
+	unsigned char *buf;     /* mem + 4: where the payload goes */
+	size_t pos;             /* bytes in buf */
+	uint32_t stream_crc;    /* CRC of every payload so far */
+	uint64_t written;       /* bytes handed to the file */
+	int err;                /* errno of the first failed write, 0 none */
+	uint32_t *crctab;       /* LH_CRC_TABLE_WORDS words */
+} lh_out;
+
+/* Allocates the buffers (malloc, never the Lua state); 0 or -1 (ENOMEM). */
+int lh_out__init(lh_out *o, int fd, int framed);
+void lh_out__release(lh_out *o);
+
+/* Writes what is buffered (one frame when framed). */
+void lh_out__flush(lh_out *o);
+
+/* Writes n bytes straight to the file, outside any frame (the magic). */
+void lh_out__raw(lh_out *o, const void *p, size_t n);
+
+/* Binary: flushes and writes the end frame with the stream CRC. */
+void lh_out__finish(lh_out *o);
+
+/* Appends n bytes, flushing as often as needed. */
+void lh_out__put(lh_out *o, const void *p, size_t n);
+
+/* Makes room for LH_OUT_SLACK bytes. */
+static inline void lh_out__room(lh_out *o)
+{
+	if (o->pos > LH_OUT_PAYLOAD - LH_OUT_SLACK)
+		lh_out__flush(o);
+}
+
+/* The raw appenders below need lh_out__room first. */
+static inline void lh_out__byte(lh_out *o, unsigned c)
+{
+	o->buf[o->pos++] = (unsigned char)c;
+}
+
+static inline void lh_out__uv(lh_out *o, uint64_t v)
+{
+	unsigned char *p = o->buf + o->pos;
+	while (v >= 0x80) {
+		*p++ = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (unsigned char)v;
+	o->pos = (size_t)(p - o->buf);
+}
+
+static inline void lh_out__sv(lh_out *o, int64_t v)
+{
+	lh_out__uv(o, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+/* ---- Records, as the walker sees them ---- */
+
+typedef struct lh_dump_header {
+	const char *lua_release;
+	unsigned lua_version_num;
+	unsigned pointer_size;
+	uint64_t time, pid;
+	const char *label;
+	size_t label_len;
+	unsigned gc_mode, gc_state, gc_was_running;
+	unsigned gc_pause, gc_stepmul, gc_stepsize, gc_genminormul, gc_genmajormul;
+	uint64_t lua_total_bytes, vm_overhead_bytes;
+	uint64_t overhead_state, overhead_strtab;
+	unsigned flags;
+	uint64_t string_limit;
+	uint64_t main_thread, registry;
+} lh_dump_header;
+
+typedef struct lh_dump_object {
+	int type, list;
+	unsigned marked;
+	uint64_t addr, size;
+	union {
+		struct { int is_long; uint64_t length, stored;
+		         const char *bytes; } str;
+		struct { uint64_t asize, nodes; int weak;
+		         uint64_t array_entries, hash_entries; } tab;
+		struct { unsigned nupvalues; uint64_t cfunc;
+		         const char *symbol; } fn;
+		struct { uint64_t length; unsigned nuvalue; } ud;
+		struct { int status; uint64_t stack_slots, nci,
+		         frame_count; } th;
+		struct { uint64_t linedefined, lastlinedefined;
+		         unsigned numparams, is_vararg, maxstacksize;
+		         uint64_t sizecode, source; } pr;
+		struct { int is_open; } uv;
+	} u;
+} lh_dump_object;
+
+typedef struct lh_dump_frame {
+	uint64_t func, proto;   /* addresses, 0 none */
+	uint64_t line;          /* 0 unknown */
+	int is_lua;
+} lh_dump_frame;
+
+/* One edge; which label fields count depends on the kind (format.h). */
+typedef struct lh_dump_edge {
+	unsigned kind;          /* lh_edge_kind | LH_EDGE_* flags */
+	uint64_t to;
+	int64_t i;              /* index, integer key, boolean key, frame */
+	double d;               /* float key */
+	uint64_t a;             /* key or name address, light pointer; 0 none */
+	uint64_t slot;          /* stack slot */
+} lh_dump_edge;
+
+/* ---- The dump in progress ---- */
+
+typedef struct lh_dump_ctx lh_dump_ctx;
+
+typedef struct lh_encoder {
+	void (*header)(lh_dump_ctx *d, const lh_dump_header *h);
+	void (*object_begin)(lh_dump_ctx *d, const lh_dump_object *obj);
+	void (*frame)(lh_dump_ctx *d, const lh_dump_frame *f);
+	void (*edge)(lh_dump_ctx *d, const lh_dump_edge *e);
+	void (*object_end)(lh_dump_ctx *d, const lh_dump_object *obj);
+	void (*root)(lh_dump_ctx *d, int kind, uint64_t addr, uint64_t index);
+	void (*watch)(lh_dump_ctx *d, uint64_t addr, const char *label,
+	              size_t len, int expect_dead);
+	void (*finish)(lh_dump_ctx *d);
+} lh_encoder;
+
+struct lh_dump_ctx {
+	lh_out out;
+	const lh_encoder *enc;
+	int64_t string_limit;   /* -1 all, 0 none, N */
+	/* encoder state */
+	uint64_t prev_obj;      /* binary: previous object's address */
+	uint64_t prev_to;       /* binary: previous edge target of this object */
+	uint64_t nitems;        /* JSON: items written in the current list */
+	uint64_t nsub;          /* JSON: frames or edges of this object */
+	int in_frames;          /* JSON: a thread's "frames" list is open */
+	int section;            /* JSON: 0 objects, 1 roots, 2 watch, 3 end */
+	/* counts */
+	uint64_t nobjects, nedges, nroots, nwatches;
+	uint64_t object_bytes;
+	uint64_t ntobefnz;
+	/* C function symbol cache (dladdr is slow): direct-mapped */
+	struct { uint64_t f; const char *sym; } symcache[64];
+};
+
+extern const lh_encoder lh_dump__binary;
+extern const lh_encoder lh_dump__json;
+
+/* Walks the whole heap of L's state (walk.c): header, objects, roots. The
+ * collector must be out of any sweep phase. 'hdr' has the caller's fields
+ * (time, pid, label, flags, gc_was_running) set; the walker fills the rest. */
+void lh_dump__walk(lh_dump_ctx *d, struct lua_State *L, lh_dump_header *hdr);
+
+/* Whether walk.c's mirror of lstate.c's layout fits L's state. */
+int lh_dump__layout_ok(struct lua_State *L);
+
+/* Writes the watch records of L's state (watch.c). */
+void lh_dump__watches(lh_dump_ctx *d, struct lua_State *L);
+
+/* The running Lua's release checked against the headers' (dump.c): NULL if
+ * they match, else a message in buf. */
+const char *lh_dump__check_release(char *buf, size_t len);
+
+/* ---- The Lua module's functions (one file each, listed in module.c) ---- */
+
+int lh_dump__l_dump(struct lua_State *L);     /* luaheap.dump (module.c) */
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * The Lua module: `local luaheap = require "luaheap"`. The functions live
+ * one per file and are listed in 'funcs' below; luaopen_luaheap refuses to
+ * load into a Lua of another release than the headers it was built with.
+ */
+#include <string.h>
+
+#include "lua.h"
+#include "lauxlib.h"
+
+#include "internal.h"
+
+static const luaL_Reg funcs[] = {
+	{"dump", lh_dump__l_dump},
+	{NULL, NULL}
+};
+
+static int opt_error(lua_State *L, const char *name, const char *expected)
+{
+	return luaL_error(L, "bad option '%s' to 'dump' (%s expected)", name,
+	                  expected);
+}
+
+/* opts.strings: "full", "none" or a byte count (value at the top) */
+static int opt_strings(lua_State *L)
+{
+	static const char *const expected = "\"full\", \"none\" or a byte count";
+	lua_Integer n;
+	int isnum;
+
+	if (lua_type(L, -1) == LUA_TSTRING) {
+		if (strcmp(lua_tostring(L, -1), "full") == 0)
+			return -1;
+		if (strcmp(lua_tostring(L, -1), "none") == 0)
+			return 0;
+	} else if (lua_type(L, -1) == LUA_TNUMBER) {
+		n = lua_tointegerx(L, -1, &isnum);
+		if (isnum && n >= 0 && n <= 0x7fffffff)
+			return (int)n;
+	}
+	return opt_error(L, "strings", expected);
+}
+
+/*
+ * Reads the options table at idx into o. It is traversed with lua_next and
+ * its keys compared as C strings: no string is created, so reading the
+ * options allocates nothing in the state. The label stays referenced by
+ * the table (on the stack) while the dump uses it.
+ */
+static void read_opts(lua_State *L, int idx, luaheap_dump_opts *o)
+{
+	const char *k;
+
+	lua_pushnil(L);
+	while (lua_next(L, idx) != 0) {
+		if (lua_type(L, -2) != LUA_TSTRING)
+			luaL_error(L, "bad option to 'dump' (string keys expected)");
+		k = lua_tostring(L, -2);
+		if (strcmp(k, "format") == 0) {
+			const char *v = lua_type(L, -1) == LUA_TSTRING ?
+			                lua_tostring(L, -1) : "";
+			if (strcmp(v, "binary") == 0)
+				o->encoding = LUAHEAP_BINARY;
+			else if (strcmp(v, "json") == 0)
+				o->encoding = LUAHEAP_JSON;
+			else
+				opt_error(L, k, "\"binary\" or \"json\"");
+		} else if (strcmp(k, "collect") == 0) {
+			if (!lua_isboolean(L, -1))
+				opt_error(L, k, "boolean");
+			o->collect = lua_toboolean(L, -1);
+		} else if (strcmp(k, "strings") == 0) {
+			o->strings = opt_strings(L);
+		} else if (strcmp(k, "label") == 0) {
+			if (lua_type(L, -1) != LUA_TSTRING)
+				opt_error(L, k, "string");
+			o->label = lua_tostring(L, -1);
+		} else {
+			luaL_error(L, "unknown option '%s' to 'dump'", k);
+		}
+		lua_pop(L, 1);
+	}
+}
+
+static void set_count(lua_State *L, const char *name, uint64_t v)
+{
+	lua_pushinteger(L, (lua_Integer)v);
+	lua_setfield(L, -2, name);
+}
+
+/* luaheap.dump(path [, opts]) -> true, counts | nil, message */
+int lh_dump__l_dump(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	luaheap_dump_opts o;
+	luaheap_dump_stats st;
+	char err[1024];
+
+	luaheap_dump_opts_init(&o);
+	if (!lua_isnoneornil(L, 2)) {
+		luaL_checktype(L, 2, LUA_TTABLE);
+		read_opts(L, 2, &o);
+	}
+	if (luaheap_dump_ex(L, path, &o, &st, err, sizeof(err)) != 0) {
+		luaL_pushfail(L);
+		lua_pushstring(L, err);
+		return 2;
+	}
+	lua_pushboolean(L, 1);
+	lua_createtable(L, 0, 8);
+	set_count(L, "objects", st.objects);
+	set_count(L, "edges", st.edges);
+	set_count(L, "roots", st.roots);
+	set_count(L, "bytes", st.object_bytes);
+	set_count(L, "overhead", st.vm_overhead_bytes);
+	set_count(L, "total", st.lua_total_bytes);
+	set_count(L, "finalizers", st.finalizers);
+	set_count(L, "file_bytes", st.file_bytes);
+	return 2;
+}
+
+int luaopen_luaheap(lua_State *L)
+{
+	char msg[256];
+
+	if (lh_dump__check_release(msg, sizeof(msg)) != NULL)
+		return luaL_error(L, "luaheap: %s", msg);
+	luaL_newlib(L, funcs);
+	lua_pushliteral(L, LUAHEAP_VERSION);
+	lua_setfield(L, -2, "version");
+	lua_pushliteral(L, LUA_RELEASE);
+	lua_setfield(L, -2, "built_for");
+	return 1;
+}

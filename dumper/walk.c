@@ -1,0 +1,662 @@
+/*
+ * The heap walker: reads the collector's own lists ('allgc', 'finobj',
+ * 'tobefnz', 'fixedgc') once, linearly, and hands every object, its exact
+ * size (what 'freeobj' in lgc.c would free) and its references to the
+ * encoder. Only Lua's structures are read: no Lua API call, no allocation
+ * in the state, no metamethod, no recursion.
+ */
+#define _GNU_SOURCE 1   /* dladdr */
+#include <dlfcn.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "lua.h"
+#include "lobject.h"
+#include "lstate.h"
+#include "ltable.h"
+#include "lfunc.h"
+#include "lstring.h"
+#include "lgc.h"
+#include "ltm.h"
+#include "ldebug.h"
+
+#include "internal.h"
+
+/* lstate.c's private layouts: a thread is its extra space then the state;
+ * the main thread's block also holds the global state. */
+typedef struct walk_LX {
+	lu_byte extra_[LUA_EXTRASPACE];
+	lua_State l;
+} walk_LX;
+
+typedef struct walk_LG {
+	walk_LX l;
+	global_State g;
+} walk_LG;
+
+#define ADDR(p) ((uint64_t)(uintptr_t)(p))
+
+static void emit(lh_dump_ctx *d, lh_dump_edge *e)
+{
+	d->enc->edge(d, e);
+	d->nedges++;
+}
+
+/* An edge of 'kind' to v's object, if v holds one; label fields from e. */
+static void value_edge(lh_dump_ctx *d, unsigned kind, const TValue *v,
+                       lh_dump_edge *e)
+{
+	if (iscollectable(v)) {
+		e->kind = kind;
+		e->to = ADDR(gcvalue(v));
+		emit(d, e);
+	}
+}
+
+static void object_edge(lh_dump_ctx *d, unsigned kind, const void *to)
+{
+	lh_dump_edge e;
+
+	if (to == NULL)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.kind = kind;
+	e.to = ADDR(to);
+	emit(d, &e);
+}
+
+static void indexed_edge(lh_dump_ctx *d, unsigned kind, const void *to,
+                         int64_t index)
+{
+	lh_dump_edge e;
+
+	if (to == NULL)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.kind = kind;
+	e.to = ADDR(to);
+	e.i = index;
+	emit(d, &e);
+}
+
+/* ---- tables ---- */
+
+static unsigned real_asize(const Table *t)
+{
+	unsigned size = t->alimit;
+
+	if (isrealasize(t) || (size & (size - 1)) == 0)
+		return size;
+	/* otherwise the smallest power of 2 above 'alimit' (ltable.c) */
+	size |= size >> 1;
+	size |= size >> 2;
+	size |= size >> 4;
+	size |= size >> 8;
+	size |= size >> 16;
+	return size + 1;
+}
+
+/* The value of short-string key 'key' in t's hash part, or NULL; follows
+ * the collision chain as luaH_getshortstr does, with no side effect. */
+static const TValue *get_shortstr(const Table *t, const TString *key)
+{
+	const Node *n;
+	int steps = sizenode(t);
+
+	if (key == NULL)
+		return NULL;
+	n = gnode(t, lmod(key->hash, sizenode(t)));
+	while (steps-- > 0) {
+		if (keyisshrstr(n) && keystrval(n) == key)
+			return gval(n);
+		if (gnext(n) == 0)
+			break;
+		n += gnext(n);
+	}
+	return NULL;
+}
+
+/* The table's weak mode, read from its metatable's __mode as lgc.c does. */
+static int weak_mode(global_State *g, const Table *t)
+{
+	const TValue *mode;
+	const char *s;
+	int w = LH_WEAK_NONE;
+
+	if (t->metatable == NULL)
+		return w;
+	mode = get_shortstr(t->metatable, g->tmname[TM_MODE]);
+	if (mode == NULL || !ttisstring(mode))
+		return w;
+	s = svalue(mode);
+	if (strchr(s, 'k'))
+		w |= LH_WEAK_KEYS;
+	if (strchr(s, 'v'))
+		w |= LH_WEAK_VALUES;
+	return w;
+}
+
+/* Flags of a value edge in a table of weak mode w whose key is (or is not)
+ * a collectable non-string object. Strings are values: never weak. */
+static unsigned value_flags(int w, const TValue *v, int objkey)
+{
+	if ((w & LH_WEAK_VALUES) && !ttisstring(v))
+		return LH_EDGE_WEAK;
+	if ((w & LH_WEAK_KEYS) && objkey)
+		return LH_EDGE_EPHEMERON;
+	return 0;
+}
+
+static void walk_table(lh_dump_ctx *d, global_State *g, Table *t,
+                       lh_dump_object *ob)
+{
+	unsigned asize = real_asize(t), nsize = isdummy(t) ? 0 : sizenode(t);
+	unsigned i;
+	int w = weak_mode(g, t);
+	lh_dump_edge e;
+
+	ob->size = sizeof(Table) + (uint64_t)nsize * sizeof(Node) +
+	           (uint64_t)asize * sizeof(TValue);
+	ob->u.tab.asize = asize;
+	ob->u.tab.nodes = nsize;
+	ob->u.tab.weak = w;
+	ob->u.tab.array_entries = ob->u.tab.hash_entries = 0;
+	d->enc->object_begin(d, ob);
+
+	object_edge(d, LH_E_METATABLE, t->metatable);
+	memset(&e, 0, sizeof(e));
+	for (i = 0; i < asize; i++) {
+		const TValue *v = &t->array[i];
+		if (isempty(v))
+			continue;
+		ob->u.tab.array_entries++;
+		e.i = (int64_t)i + 1;
+		value_edge(d, LH_E_ARRAY | value_flags(w, v, 0), v, &e);
+	}
+	for (i = 0; i < nsize; i++) {
+		const Node *n = gnode(t, i);
+		const TValue *v = gval(n);
+		int kt = keytt(n), objkey = 0;
+		unsigned kind;
+
+		if (isempty(v) || kt == LUA_TDEADKEY)
+			continue;
+		ob->u.tab.hash_entries++;
+		memset(&e, 0, sizeof(e));
+		switch (kt) {
+		case LUA_VNUMINT:
+			kind = LH_E_FIELD_INT;
+			e.i = keyval(n).i;
+			break;
+		case LUA_VNUMFLT:
+			kind = LH_E_FIELD_NUM;
+			e.d = keyval(n).n;
+			break;
+		case LUA_VFALSE:
+		case LUA_VTRUE:
+			kind = LH_E_FIELD_BOOL;
+			e.i = kt == LUA_VTRUE;
+			break;
+		case LUA_VLIGHTUSERDATA:
+			kind = LH_E_FIELD_LIGHT;
+			e.a = ADDR(keyval(n).p);
+			break;
+		case LUA_VLCF:
+			kind = LH_E_FIELD_LIGHT;
+			e.a = (uint64_t)(uintptr_t)keyval(n).f;
+			break;
+		case ctb(LUA_VSHRSTR):
+		case ctb(LUA_VLNGSTR):
+			kind = LH_E_FIELD_STR;
+			e.a = ADDR(gckey(n));
+			if (!iscollectable(v))   /* no field edge to carry the key */
+				object_edge(d, LH_E_KEY, gckey(n));
+			break;
+		default:
+			if (!keyiscollectable(n))
+				continue;        /* no other key type exists */
+			kind = LH_E_FIELD_OBJ;
+			objkey = 1;
+			e.a = ADDR(gckey(n));
+			object_edge(d, LH_E_KEY | ((w & LH_WEAK_KEYS) ?
+			            LH_EDGE_WEAK : 0), gckey(n));
+			break;
+		}
+		value_edge(d, kind | value_flags(w, v, objkey), v, &e);
+	}
+	d->enc->object_end(d, ob);
+}
+
+/* ---- functions, upvalues, prototypes ---- */
+
+static const char *symbol_of(lh_dump_ctx *d, lua_CFunction f)
+{
+	uint64_t a = (uint64_t)(uintptr_t)f;
+	unsigned slot = (unsigned)(a >> 4) & 63;
+	Dl_info info;
+	const char *s = "";
+
+	if (d->symcache[slot].sym != NULL && d->symcache[slot].f == a)
+		return d->symcache[slot].sym;
+	/* only an exact match names the function: the nearest exported
+	 * symbol before a static function would be someone else's name */
+	if (dladdr((void *)(uintptr_t)f, &info) && info.dli_sname != NULL &&
+	    info.dli_saddr == (void *)(uintptr_t)f)
+		s = info.dli_sname;
+	d->symcache[slot].f = a;
+	d->symcache[slot].sym = s;
+	return s;
+}
+
+static void walk_lclosure(lh_dump_ctx *d, LClosure *cl, lh_dump_object *ob)
+{
+	const Proto *p = cl->p;
+	int i;
+
+	ob->size = (uint64_t)sizeLclosure(cl->nupvalues);
+	ob->u.fn.nupvalues = cl->nupvalues;
+	d->enc->object_begin(d, ob);
+	object_edge(d, LH_E_PROTO, p);
+	for (i = 0; i < cl->nupvalues; i++) {
+		lh_dump_edge e;
+		if (cl->upvals[i] == NULL)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.kind = LH_E_UPVALUE;
+		e.to = ADDR(cl->upvals[i]);
+		e.i = i + 1;
+		if (p != NULL && i < p->sizeupvalues)
+			e.a = ADDR(p->upvalues[i].name);
+		emit(d, &e);
+	}
+	d->enc->object_end(d, ob);
+}
+
+static void walk_cclosure(lh_dump_ctx *d, CClosure *cl, lh_dump_object *ob)
+{
+	lh_dump_edge e;
+	int i;
+
+	ob->size = (uint64_t)sizeCclosure(cl->nupvalues);
+	ob->u.fn.nupvalues = cl->nupvalues;
+	ob->u.fn.cfunc = (uint64_t)(uintptr_t)cl->f;
+	ob->u.fn.symbol = symbol_of(d, cl->f);
+	d->enc->object_begin(d, ob);
+	memset(&e, 0, sizeof(e));
+	for (i = 0; i < cl->nupvalues; i++) {
+		e.i = i + 1;
+		value_edge(d, LH_E_UPVALUE, &cl->upvalue[i], &e);
+	}
+	d->enc->object_end(d, ob);
+}
+
+static void walk_upval(lh_dump_ctx *d, UpVal *uv, lh_dump_object *ob)
+{
+	lh_dump_edge e;
+
+	ob->size = sizeof(UpVal);
+	ob->u.uv.is_open = upisopen(uv);
+	d->enc->object_begin(d, ob);
+	memset(&e, 0, sizeof(e));
+	value_edge(d, LH_E_UPVAL_VALUE, uv->v, &e);
+	d->enc->object_end(d, ob);
+}
+
+static void walk_proto(lh_dump_ctx *d, Proto *p, lh_dump_object *ob)
+{
+	lh_dump_edge e;
+	int i;
+
+	ob->size = sizeof(Proto) +
+	           (uint64_t)p->sizecode * sizeof(Instruction) +
+	           (uint64_t)p->sizep * sizeof(Proto *) +
+	           (uint64_t)p->sizek * sizeof(TValue) +
+	           (uint64_t)p->sizelineinfo * sizeof(ls_byte) +
+	           (uint64_t)p->sizeabslineinfo * sizeof(AbsLineInfo) +
+	           (uint64_t)p->sizelocvars * sizeof(LocVar) +
+	           (uint64_t)p->sizeupvalues * sizeof(Upvaldesc);
+	ob->u.pr.linedefined = p->linedefined > 0 ? (uint64_t)p->linedefined : 0;
+	ob->u.pr.lastlinedefined = p->lastlinedefined > 0 ?
+	                           (uint64_t)p->lastlinedefined : 0;
+	ob->u.pr.numparams = p->numparams;
+	ob->u.pr.is_vararg = p->is_vararg;
+	ob->u.pr.maxstacksize = p->maxstacksize;
+	ob->u.pr.sizecode = p->sizecode > 0 ? (uint64_t)p->sizecode : 0;
+	ob->u.pr.source = ADDR(p->source);
+	d->enc->object_begin(d, ob);
+
+	object_edge(d, LH_E_SOURCE, p->source);
+	memset(&e, 0, sizeof(e));
+	for (i = 0; i < p->sizek; i++) {
+		e.i = i + 1;
+		value_edge(d, LH_E_CONSTANT, &p->k[i], &e);
+	}
+	for (i = 0; i < p->sizep; i++)
+		indexed_edge(d, LH_E_CHILD, p->p[i], i + 1);
+	/* debug names: upvalues 1..sizeupvalues, then locals */
+	for (i = 0; i < p->sizeupvalues; i++)
+		indexed_edge(d, LH_E_DEBUG_NAME, p->upvalues[i].name, i + 1);
+	for (i = 0; i < p->sizelocvars; i++)
+		indexed_edge(d, LH_E_DEBUG_NAME, p->locvars[i].varname,
+		             (int64_t)p->sizeupvalues + i + 1);
+	d->enc->object_end(d, ob);
+}
+
+/* ---- userdata and strings ---- */
+
+static void walk_udata(lh_dump_ctx *d, Udata *u, lh_dump_object *ob)
+{
+	lh_dump_edge e;
+	int i;
+
+	ob->size = sizeudata(u->nuvalue, u->len);
+	ob->u.ud.length = u->len;
+	ob->u.ud.nuvalue = u->nuvalue;
+	d->enc->object_begin(d, ob);
+	object_edge(d, LH_E_METATABLE, u->metatable);
+	memset(&e, 0, sizeof(e));
+	for (i = 0; i < u->nuvalue; i++) {
+		e.i = i + 1;
+		value_edge(d, LH_E_USER_VALUE, &u->uv[i].uv, &e);
+	}
+	d->enc->object_end(d, ob);
+}
+
+static void walk_string(lh_dump_ctx *d, TString *ts, lh_dump_object *ob)
+{
+	size_t len = ts->tt == LUA_VSHRSTR ? ts->shrlen : ts->u.lnglen;
+	uint64_t stored = len;
+
+	if (d->string_limit >= 0 && stored > (uint64_t)d->string_limit)
+		stored = (uint64_t)d->string_limit;
+	ob->size = sizelstring(len);
+	ob->u.str.is_long = ts->tt == LUA_VLNGSTR;
+	ob->u.str.length = len;
+	ob->u.str.stored = stored;
+	ob->u.str.bytes = getstr(ts);
+	d->enc->object_begin(d, ob);
+	d->enc->object_end(d, ob);
+}
+
+/* ---- threads ---- */
+
+/* As coroutine.status would report th to L (auxstatus in lcorolib.c). */
+static int thread_status(lua_State *L, lua_State *th)
+{
+	if (th == L)
+		return LH_THREAD_RUNNING;
+	if (th->status == LUA_YIELD)
+		return LH_THREAD_SUSPENDED;
+	if (th->status != LUA_OK || th->ci == NULL)
+		return LH_THREAD_DEAD;
+	if (th->ci != &th->base_ci)
+		return LH_THREAD_NORMAL;          /* it has frames: it resumed one */
+	if (th->top - (th->ci->func + 1) == 0)
+		return LH_THREAD_DEAD;            /* finished, empty stack */
+	return LH_THREAD_SUSPENDED;               /* not started yet */
+}
+
+/* The Lua function running in ci, or NULL. */
+static const Proto *frame_proto(CallInfo *ci)
+{
+	const TValue *f = s2v(ci->func);
+
+	if (!isLua(ci) || !ttisLclosure(f))
+		return NULL;
+	return clLvalue(f)->p;
+}
+
+static int frame_pc(CallInfo *ci, const Proto *p)
+{
+	int pc = pcRel(ci->u.l.savedpc, p);
+
+	if (pc < 0)
+		pc = 0;
+	if (pc >= p->sizecode)
+		pc = p->sizecode - 1;
+	return pc;
+}
+
+/* The source line of instruction pc, 0 unknown (luaG_getfuncline, with a
+ * binary search of 'abslineinfo' for the base line). */
+static uint64_t func_line(const Proto *p, int pc)
+{
+	int basepc, line, lo, hi;
+
+	if (p->lineinfo == NULL || pc < 0 || pc >= p->sizelineinfo)
+		return 0;
+	if (p->sizeabslineinfo == 0 || pc < p->abslineinfo[0].pc) {
+		basepc = -1;
+		line = p->linedefined;
+	} else {
+		lo = 0;                  /* abslineinfo[lo].pc <= pc */
+		hi = p->sizeabslineinfo;
+		while (hi - lo > 1) {
+			int mid = lo + (hi - lo) / 2;
+			if (p->abslineinfo[mid].pc <= pc)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		basepc = p->abslineinfo[lo].pc;
+		line = p->abslineinfo[lo].line;
+	}
+	while (basepc++ < pc)
+		line += p->lineinfo[basepc];
+	return line > 0 ? (uint64_t)line : 0;
+}
+
+/* The names of the active locals of a Lua frame, in register order: the
+ * n-th call gives the name of register n-1 (luaF_getlocalname). */
+typedef struct local_iter {
+	const Proto *p;
+	int pc, i;
+} local_iter;
+
+static const TString *next_local(local_iter *it)
+{
+	const Proto *p = it->p;
+
+	if (p == NULL)
+		return NULL;
+	while (it->i < p->sizelocvars && p->locvars[it->i].startpc <= it->pc) {
+		const LocVar *lv = &p->locvars[it->i++];
+		if (it->pc < lv->endpc)
+			return lv->varname;
+	}
+	it->p = NULL;                     /* no more: temporaries */
+	return NULL;
+}
+
+static void walk_thread(lh_dump_ctx *d, lua_State *L, lua_State *th,
+                        lh_dump_object *ob)
+{
+	CallInfo *ci;
+	StkId upper, lo, s;
+	uint64_t nframes = 0, f;
+	lh_dump_edge e;
+	UpVal *uv;
+
+	ob->size = sizeof(walk_LX) + (uint64_t)th->nci * sizeof(CallInfo);
+	if (th->stack != NULL)
+		ob->size += (uint64_t)(stacksize(th) + EXTRA_STACK) *
+		            sizeof(StackValue);
+	ob->u.th.status = thread_status(L, th);
+	ob->u.th.stack_slots = th->stack != NULL ? (uint64_t)stacksize(th) : 0;
+	ob->u.th.nci = th->nci;
+	if (th->stack != NULL)
+		for (ci = th->ci; ci != NULL; ci = ci->previous)
+			nframes++;
+	ob->u.th.frame_count = nframes;
+	d->enc->object_begin(d, ob);
+
+	if (nframes > 0) {
+		for (ci = th->ci; ci != NULL; ci = ci->previous) {
+			lh_dump_frame fr;
+			const TValue *fv = s2v(ci->func);
+			const Proto *p = frame_proto(ci);
+			fr.func = iscollectable(fv) ? ADDR(gcvalue(fv)) : 0;
+			fr.is_lua = isLua(ci) != 0;
+			fr.proto = ADDR(p);
+			fr.line = p != NULL ? func_line(p, frame_pc(ci, p)) : 0;
+			d->enc->frame(d, &fr);
+		}
+		/* stack slots, frame by frame from the innermost: each frame
+		 * owns [its function, the next frame's function) */
+		upper = th->top;
+		if (upper > th->stack_last + EXTRA_STACK)
+			upper = th->stack_last + EXTRA_STACK;
+		for (ci = th->ci, f = 0; ci != NULL; ci = ci->previous, f++) {
+			local_iter it;
+			lo = ci->func;
+			if (lo < th->stack)
+				lo = th->stack;
+			if (lo > upper)
+				lo = upper;
+			it.p = frame_proto(ci);
+			it.pc = it.p != NULL ? frame_pc(ci, it.p) : 0;
+			it.i = 0;
+			for (s = lo; s < upper; s++) {
+				const TString *name = s > lo ? next_local(&it) : NULL;
+				memset(&e, 0, sizeof(e));
+				e.i = (int64_t)f;
+				e.slot = (uint64_t)(s - lo);
+				e.a = ADDR(name);
+				value_edge(d, LH_E_STACK, s2v(s), &e);
+			}
+			upper = lo;
+		}
+	}
+	for (uv = th->openupval; uv != NULL; uv = uv->u.open.next)
+		object_edge(d, LH_E_OPEN_UPVAL | LH_EDGE_WEAK, uv);
+	d->enc->object_end(d, ob);
+}
+
+/* ---- the lists ---- */
+
+static void walk_object(lh_dump_ctx *d, lua_State *L, global_State *g,
+                        GCObject *o, int list)
+{
+	lh_dump_object ob;
+
+	memset(&ob, 0, sizeof(ob));
+	ob.list = list;
+	ob.marked = o->marked;
+	ob.addr = ADDR(o);
+	switch (o->tt) {
+	case LUA_VSHRSTR:
+	case LUA_VLNGSTR:
+		ob.type = LH_T_STRING;
+		walk_string(d, gco2ts(o), &ob);
+		break;
+	case LUA_VTABLE:
+		ob.type = LH_T_TABLE;
+		walk_table(d, g, gco2t(o), &ob);
+		break;
+	case LUA_VLCL:
+		ob.type = LH_T_LFUNC;
+		walk_lclosure(d, gco2lcl(o), &ob);
+		break;
+	case LUA_VCCL:
+		ob.type = LH_T_CFUNC;
+		walk_cclosure(d, gco2ccl(o), &ob);
+		break;
+	case LUA_VUSERDATA:
+		ob.type = LH_T_USERDATA;
+		walk_udata(d, gco2u(o), &ob);
+		break;
+	case LUA_VTHREAD:
+		ob.type = LH_T_THREAD;
+		walk_thread(d, L, gco2th(o), &ob);
+		break;
+	case LUA_VPROTO:
+		ob.type = LH_T_PROTO;
+		walk_proto(d, gco2p(o), &ob);
+		break;
+	case LUA_VUPVAL:
+		ob.type = LH_T_UPVALUE;
+		walk_upval(d, gco2upv(o), &ob);
+		break;
+	default:
+		return;                   /* no other collectable type exists */
+	}
+	d->nobjects++;
+	d->object_bytes += ob.size;
+}
+
+/* Walks one list; returns whether the main thread was on it. */
+static int walk_list(lh_dump_ctx *d, lua_State *L, global_State *g,
+                     GCObject *o, int list)
+{
+	GCObject *main = obj2gco(g->mainthread);
+	int seen = 0;
+
+	for (; o != NULL; o = o->next) {
+		if (o == main)
+			seen = 1;
+		walk_object(d, L, g, o, o == main ? LH_LIST_MAIN : list);
+		if (list == LH_LIST_TOBEFNZ)
+			d->ntobefnz++;
+	}
+	return seen;
+}
+
+static void root(lh_dump_ctx *d, int kind, const void *o, uint64_t index)
+{
+	if (o == NULL)
+		return;
+	d->enc->root(d, kind, ADDR(o), index);
+	d->nroots++;
+}
+
+void lh_dump__walk(lh_dump_ctx *d, lua_State *L, lh_dump_header *h)
+{
+	global_State *g = G(L);
+	const Table *registry = ttistable(&g->l_registry) ?
+	                        hvalue(&g->l_registry) : NULL;
+	GCObject *o;
+	int seen = 0, i;
+
+	h->lua_release = LUA_RELEASE;
+	h->lua_version_num = LUA_VERSION_NUM;
+	h->pointer_size = sizeof(void *);
+	h->gc_mode = isdecGCmodegen(g) ? LH_GC_GENERATIONAL : LH_GC_INCREMENTAL;
+	h->gc_state = g->gcstate;
+	h->gc_pause = getgcparam(g->gcpause);
+	h->gc_stepmul = getgcparam(g->gcstepmul);
+	h->gc_stepsize = g->gcstepsize;
+	h->gc_genminormul = g->genminormul;
+	h->gc_genmajormul = getgcparam(g->genmajormul);
+	h->lua_total_bytes = gettotalbytes(g);
+	h->overhead_state = sizeof(walk_LG) - sizeof(walk_LX);
+	h->overhead_strtab = (uint64_t)g->strt.size * sizeof(TString *);
+	h->vm_overhead_bytes = h->overhead_state + h->overhead_strtab;
+	h->main_thread = ADDR(g->mainthread);
+	h->registry = ADDR(registry);
+	d->enc->header(d, h);
+
+	seen |= walk_list(d, L, g, g->allgc, LH_LIST_ALLGC);
+	seen |= walk_list(d, L, g, g->finobj, LH_LIST_FINOBJ);
+	seen |= walk_list(d, L, g, g->tobefnz, LH_LIST_TOBEFNZ);
+	seen |= walk_list(d, L, g, g->fixedgc, LH_LIST_FIXED);
+	if (!seen)      /* the main thread is on 'allgc' in 5.4, but be sure */
+		walk_object(d, L, g, obj2gco(g->mainthread), LH_LIST_MAIN);
+
+	root(d, LH_ROOT_REGISTRY, registry, 0);
+	root(d, LH_ROOT_MAIN_THREAD, g->mainthread, 0);
+	for (i = 0; i < LUA_NUMTAGS; i++)
+		root(d, LH_ROOT_TYPE_MT, g->mt[i], (uint64_t)i);
+	for (o = g->tobefnz; o != NULL; o = o->next)
+		root(d, LH_ROOT_FINALIZER, o, 0);
+}
+
+/* Checks that this file's idea of lstate.c's layout matches the running
+ * state: the global state sits where walk_LG puts it. */
+int lh_dump__layout_ok(lua_State *L)
+{
+	global_State *g = G(L);
+	const char *main = (const char *)g->mainthread;
+
+	return (const char *)g - main ==
+	       (ptrdiff_t)(offsetof(walk_LG, g) - offsetof(walk_LX, l));
+}
