@@ -40,7 +40,8 @@
  *   uv  overhead_state       (global state + main thread struct)
  *   uv  overhead_strtab      (the string table's bucket array)
  *   uv  flags                (LH_FLAG_*)
- *   uv  string_limit         (bytes kept per string; 0 with LH_FLAG_STRINGS_NONE)
+ *   uv  string_limit         (bytes kept per string with LH_FLAG_STRINGS_CUT;
+ *                             0 otherwise: all, or none with ..._NONE)
  *   uv  main_thread          (address of the main thread)
  *   uv  registry             (address of the registry table)
  *
@@ -68,8 +69,10 @@
  *   lfunc    uv nupvalues
  *   cfunc    uv nupvalues, uv function address, str symbol ("" unknown)
  *   userdata uv byte length, uv nuvalue
- *   thread   u8 status (LH_THREAD_*), uv stack_slots, uv nci,
- *            uv frame_count, then frame_count times:
+ *   thread   u8 status (LH_THREAD_*), uv stack_slots (allocated, without
+ *            EXTRA_STACK), uv nci (CallInfos allocated beyond the base one),
+ *            uv frame_count (innermost first; the last is the thread's base
+ *            C frame), then frame_count times:
  *              uv function address (0 if not an object), uv currentline
  *              (0 unknown), u8 is_lua, uv proto address (0 for C)
  *   proto    uv linedefined, uv lastlinedefined, u8 numparams,
@@ -186,7 +189,9 @@ enum lh_edge_kind {
 	LH_E_FIELD_OBJ = 6,  /* hash value, object key   label: uv key address */
 	LH_E_FIELD_LIGHT = 7,/* hash value, light userdata or light C function key
 	                        label: uv pointer value */
-	LH_E_KEY       = 8,  /* non-string object key    label: none */
+	LH_E_KEY       = 8,  /* non-string object key    label: none
+	                        (also a string key whose value is not an
+	                        object: no FIELD_STR edge carries it then) */
 	LH_E_METATABLE = 9,  /* table/userdata -> metatable   label: none */
 	LH_E_UPVALUE   = 10, /* closure -> upvalue        label: uv index (1-based),
 	                        uv name string address (0 unknown). Lua closures
@@ -196,7 +201,9 @@ enum lh_edge_kind {
 	LH_E_CONSTANT  = 13, /* proto -> constant         label: uv index (1-based) */
 	LH_E_CHILD     = 14, /* proto -> nested proto     label: uv index (1-based) */
 	LH_E_SOURCE    = 15, /* proto -> source string    label: none */
-	LH_E_DEBUG_NAME = 16,/* proto -> upvalue or local name  label: uv index */
+	LH_E_DEBUG_NAME = 16,/* proto -> upvalue or local name  label: uv index
+	                        (1..sizeupvalues: upvalue names, then the
+	                        locals in 'locvars' order) */
 	LH_E_USER_VALUE = 17,/* userdata -> user value    label: uv index (1-based) */
 	LH_E_STACK     = 18, /* thread -> stack slot value
 	                        label: uv frame (0 innermost), uv slot (0 is the
