@@ -37,7 +37,8 @@
  *   uv  gc_pause, gc_stepmul, gc_stepsize, gc_genminormul, gc_genmajormul
  *   uv  lua_total_bytes      (Lua's own count, as collectgarbage("count")*1024)
  *   uv  vm_overhead_bytes    (bytes not owned by any object)
- *   uv  overhead_state       (global state + main thread struct)
+ *   uv  overhead_state       (the global state beside the main thread; the
+ *                             main thread itself is an object, LH_LIST_MAIN)
  *   uv  overhead_strtab      (the string table's bucket array)
  *   uv  flags                (LH_FLAG_*)
  *   uv  string_limit         (bytes kept per string with LH_FLAG_STRINGS_CUT;
