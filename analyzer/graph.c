@@ -316,9 +316,14 @@ int lh_graph_from_snapshot(lh_graph **out, const lh_snapshot *snap,
 	roots = malloc(((size_t)snap->nroots + 1) * sizeof *roots);
 	if (roots == NULL)
 		return lh_error_set(err, LH_ENOMEM, "out of memory");
-	for (i = 0; i < snap->nroots; i++)
-		if (snap->roots[i].target < snap->nobj)
-			roots[nr++] = snap->roots[i].target;
+	for (i = 0; i < snap->nroots; i++) {
+		if (snap->roots[i].target >= snap->nobj) {
+			free(roots);
+			return lh_error_set(err, LH_EFORMAT,
+				"root %u has no object", i);
+		}
+		roots[nr++] = snap->roots[i].target;
+	}
 	for (e = 0; e < snap->nedge; e++) {
 		lh_label l;
 

@@ -20,6 +20,9 @@ typedef struct cli_command {
 /* One line per command, in the order --help lists them. */
 static const cli_command commands[] = {
 	{ "summary", cmd_summary, "header facts, objects and bytes by type, accounting" },
+	{ "top",     cmd_top,     "objects, classes or types that retain the most" },
+	{ "path",    cmd_path,    "shortest root paths of an object, as Lua expressions" },
+	{ "tree",    cmd_tree,    "the dominator tree: what each object retains" },
 	{ "run",     cmd_run,     "run a Lua script with the luaheap module preloaded" },
 };
 

@@ -261,13 +261,21 @@ typedef struct lh_classes {
 	uint32_t *of;               /* [n] class id of each object */
 	uint32_t nclass;
 	char **name;                /* [nclass] owned */
+	uint8_t *type;              /* [nclass] type of the first instance */
 	lh_class_stat *live;        /* [nclass] over reachable objects */
 	lh_class_stat *all;         /* [nclass] over every object (retained 0) */
+	lh_class_stat types[LH_T_COUNT];  /* reachable objects by type */
 } lh_classes;
 
-/* 'dom' and 'bfs' may not be NULL. */
+/* The class name of object v as the rules above say, into sb. */
+void lh_class_name(lh_strbuf *sb, const lh_snapshot *snap, const lh_graph *g,
+	const lh_bfs *bfs, uint32_t v);
+
+/* Classes of every object and their totals; 'tree' is the dominator tree
+ * of 'dom'. *out belongs to the caller (lh_classes_free). */
 int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
-	const lh_graph *g, const lh_dom *dom, const lh_bfs *bfs, lh_error *err);
+	const lh_graph *g, const lh_dom *dom, const lh_domtree *tree,
+	const lh_bfs *bfs, lh_error *err);
 void lh_classes_free(lh_classes *c);
 
 /*
@@ -278,6 +286,7 @@ typedef struct lh_analysis {
 	const lh_snapshot *snap;    /* borrowed */
 	lh_graph *graph;
 	lh_dom *dom;
+	lh_domtree *tree;
 	lh_bfs *bfs;
 	lh_classes *classes;
 	uint32_t garbage_count;     /* objects no root reaches */

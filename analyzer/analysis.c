@@ -1,0 +1,242 @@
+/*
+ * One call that runs every analysis of a snapshot (reachability,
+ * dominators, root paths, classes) for the commands, and the rankings
+ * they print: top objects or groups, biggest retainers.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "luaheap/analysis.h"
+
+void lh_analysis_free(lh_analysis *a)
+{
+	if (a == NULL)
+		return;
+	lh_classes_free(a->classes);
+	lh_domtree_free(a->tree);
+	lh_bfs_free(a->bfs);
+	lh_dom_free(a->dom);
+	lh_graph_free(a->graph);
+	free(a);
+}
+
+int lh_analysis_new(lh_analysis **out, const lh_snapshot *snap, lh_error *err)
+{
+	lh_analysis *a;
+	uint32_t v;
+	int rc;
+
+	*out = NULL;
+	a = calloc(1, sizeof *a);
+	if (a == NULL)
+		return lh_error_set(err, LH_ENOMEM, "out of memory");
+	a->snap = snap;
+	if ((rc = lh_graph_from_snapshot(&a->graph, snap, err)) != LH_OK ||
+	    (rc = lh_dom_build(&a->dom, a->graph, snap->size, err)) != LH_OK ||
+	    (rc = lh_domtree_new(&a->tree, a->dom, err)) != LH_OK ||
+	    (rc = lh_bfs_build(&a->bfs, a->graph, err)) != LH_OK ||
+	    (rc = lh_classes_build(&a->classes, snap, a->graph, a->dom, a->tree,
+	    a->bfs, err)) != LH_OK) {
+		lh_analysis_free(a);
+		return rc;
+	}
+	for (v = 0; v < snap->nobj; v++) {
+		a->total_bytes += snap->size[v];
+		if (!a->graph->live[v]) {
+			a->garbage_count++;
+			a->garbage_bytes += snap->size[v];
+		}
+	}
+	*out = a;
+	return LH_OK;
+}
+
+void lh_analysis_render_path(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
+	size_t maxlabel)
+{
+	lh_path *p = NULL;
+	uint32_t np = 0;
+
+	if (lh_paths_find(&p, &np, a->snap, a->graph, a->bfs, v, 1, NULL) !=
+	    LH_OK || np == 0)
+		return;
+	lh_path_render(sb, a->snap, &p[0], maxlabel);
+	lh_paths_free(p, np);
+}
+
+/* Ranking: the chosen measure, largest first, then name, then index. */
+static int rank_by;
+
+static uint64_t measure(const lh_top_row *r)
+{
+	switch (rank_by) {
+	case LH_BY_SELF: return r->self;
+	case LH_BY_COUNT: return r->count;
+	default: return r->retained;
+	}
+}
+
+static int cmp_rows(const void *pa, const void *pb)
+{
+	const lh_top_row *a = pa, *b = pb;
+	uint64_t x = measure(a), y = measure(b);
+	int c;
+
+	if (x != y)
+		return x > y ? -1 : 1;
+	if (a->name != NULL && b->name != NULL &&
+	    (c = strcmp(a->name, b->name)) != 0)
+		return c;
+	return a->obj < b->obj ? -1 : a->obj > b->obj;
+}
+
+/* Keeps the best 'limit' rows of a stream in a min-heap (worst on top). */
+typedef struct heap {
+	lh_top_row *r;
+	uint32_t n, limit;
+} heap;
+
+static void sift_down(heap *h, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, w = i;
+		lh_top_row t;
+		if (l < h->n && cmp_rows(&h->r[l], &h->r[w]) > 0)
+			w = l;
+		if (l + 1 < h->n && cmp_rows(&h->r[l + 1], &h->r[w]) > 0)
+			w = l + 1;
+		if (w == i)
+			return;
+		t = h->r[i]; h->r[i] = h->r[w]; h->r[w] = t;
+		i = w;
+	}
+}
+
+static void heap_push(heap *h, const lh_top_row *row)
+{
+	uint32_t i;
+
+	if (h->n < h->limit) {
+		i = h->n++;
+		h->r[i] = *row;
+		while (i > 0 && cmp_rows(&h->r[(i - 1) / 2], &h->r[i]) < 0) {
+			lh_top_row t = h->r[i];
+			h->r[i] = h->r[(i - 1) / 2];
+			h->r[(i - 1) / 2] = t;
+			i = (i - 1) / 2;
+		}
+	} else if (h->limit > 0 && cmp_rows(row, &h->r[0]) < 0) {
+		h->r[0] = *row;
+		sift_down(h, 0);
+	}
+}
+
+/* Whether v is one of the objects everything hangs from. */
+static int is_structural(const lh_analysis *a, uint32_t v)
+{
+	const lh_snapshot *s = a->snap;
+	uint32_t i;
+
+	if (v == s->registry || v == s->main_thread ||
+	    (s->registry != LH_NONE && a->dom->idom[v] == s->registry &&
+	     a->bfs->parent[v] == s->registry))
+		return 1;     /* _G, package.loaded and the other registry slots */
+	for (i = 0; i < s->nroots; i++)
+		if (s->roots[i].target == v)
+			return 1;
+	return 0;
+}
+
+static int collect(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
+	int by, int group, uint32_t limit, int skip_structural, lh_error *err)
+{
+	const lh_snapshot *s = a->snap;
+	const lh_classes *c = a->classes;
+	heap h;
+	uint32_t v, i, ngroups = 0, *best = NULL;
+	int rc = LH_OK;
+
+	*rows = NULL;
+	*nrows = 0;
+	rank_by = by;
+	if (group == LH_GROUP_CLASS || group == LH_GROUP_FUNCTION)
+		ngroups = c->nclass;
+	else if (group == LH_GROUP_TYPE)
+		ngroups = LH_T_COUNT;
+	h.limit = limit ? limit : (group == LH_GROUP_NONE ? a->dom->nlive :
+		ngroups);
+	h.n = 0;
+	h.r = malloc(((size_t)h.limit + 1) * sizeof *h.r);
+	if (ngroups > 0)
+		best = malloc((size_t)ngroups * sizeof *best);
+	if (h.r == NULL || (ngroups > 0 && best == NULL)) {
+		rc = lh_error_set(err, LH_ENOMEM, "out of memory ranking");
+		goto done;
+	}
+	if (group == LH_GROUP_NONE) {
+		for (v = 0; v < s->nobj; v++) {
+			lh_top_row r;
+			if (!a->graph->live[v] ||
+			    (skip_structural && is_structural(a, v)))
+				continue;
+			r.name = NULL;
+			r.obj = v;
+			r.count = 1;
+			r.self = s->size[v];
+			r.retained = a->dom->retained[v];
+			heap_push(&h, &r);
+		}
+	} else {
+		/* each group's example: its instance retaining the most */
+		for (i = 0; i < ngroups; i++)
+			best[i] = LH_NONE;
+		for (v = 0; v < s->nobj; v++) {
+			uint32_t gi;
+			if (!a->graph->live[v])
+				continue;
+			gi = group == LH_GROUP_TYPE ?
+				(s->type[v] < LH_T_COUNT ? s->type[v] : 0) :
+				c->of[v];
+			if (best[gi] == LH_NONE ||
+			    a->dom->retained[v] > a->dom->retained[best[gi]])
+				best[gi] = v;
+		}
+		for (i = 0; i < ngroups; i++) {
+			lh_top_row r;
+			const lh_class_stat *st = group == LH_GROUP_TYPE ?
+				&c->types[i] : &c->live[i];
+			if (st->count == 0)
+				continue;
+			if (group == LH_GROUP_FUNCTION && c->type[i] != LH_T_LFUNC &&
+			    c->type[i] != LH_T_CFUNC)
+				continue;
+			r.name = group == LH_GROUP_TYPE ? lh_type_name((int)i) :
+				c->name[i];
+			r.obj = best[i];
+			r.count = st->count;
+			r.self = st->self;
+			r.retained = st->retained;
+			heap_push(&h, &r);
+		}
+	}
+	qsort(h.r, h.n, sizeof *h.r, cmp_rows);
+	*rows = h.r;
+	*nrows = h.n;
+	h.r = NULL;
+done:
+	free(h.r);
+	free(best);
+	return rc;
+}
+
+int lh_analysis_top(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
+	int by, int group, uint32_t limit, lh_error *err)
+{
+	return collect(rows, nrows, a, by, group, limit, 0, err);
+}
+
+int lh_analysis_retainers(lh_top_row **rows, uint32_t *nrows,
+	const lh_analysis *a, uint32_t limit, lh_error *err)
+{
+	return collect(rows, nrows, a, LH_BY_RETAINED, LH_GROUP_NONE,
+		limit ? limit : 10, 1, err);
+}

@@ -1,0 +1,452 @@
+/*
+ * Class names of objects (metatable __name, else the metatable's own
+ * shortest path; functions by source:line) and per-class totals, with the
+ * retained size of a class counted the way DevTools does: only instances
+ * that no other instance of the same class dominates.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "luaheap/analysis.h"
+
+/* The metatable of table/userdata v, or LH_NONE. */
+static uint32_t metatable_of(const lh_snapshot *snap, uint32_t v)
+{
+	uint32_t e;
+
+	for (e = snap->edge_off[v]; e < snap->edge_off[v + 1]; e++)
+		if ((snap->edge_kind[e] & LH_EDGE_KIND_MASK) == LH_E_METATABLE)
+			return snap->edge_to[e];
+	return LH_NONE;
+}
+
+/* The string-keyed field 'name' of table t: its edge, or LH_NONE. */
+static uint32_t string_field(const lh_snapshot *snap, uint32_t t,
+	const char *name)
+{
+	size_t n = strlen(name), len;
+	uint32_t e;
+
+	for (e = snap->edge_off[t]; e < snap->edge_off[t + 1]; e++) {
+		lh_label l;
+		const char *s;
+		if ((snap->edge_kind[e] & LH_EDGE_KIND_MASK) != LH_E_FIELD_STR)
+			continue;
+		lh_snapshot_label(snap, e, &l);
+		s = lh_snapshot_string(snap, l.obj, &len);
+		if (s != NULL && len == n && memcmp(s, name, n) == 0)
+			return e;
+	}
+	return LH_NONE;
+}
+
+/* Appends the text of string object s, cut at max bytes (UTF-8 safe). */
+static void put_text(lh_strbuf *sb, const lh_snapshot *snap, uint32_t s,
+	size_t max)
+{
+	size_t len = 0;
+	const char *t = lh_snapshot_string(snap, s, &len);
+
+	if (t != NULL)
+		lh_strbuf_putn(sb, t, lh_utf8_cut(t, len, max));
+}
+
+/* The name a hop gives to what it reaches: a string key, a named
+ * upvalue's value or a named local; LH_NONE if it has none. Returns the
+ * name's string object. */
+static uint32_t hop_name(const lh_snapshot *snap, const lh_path *p,
+	uint32_t i)
+{
+	lh_label l;
+	uint32_t e = p->hops[i].edge;
+
+	if (e == LH_NONE)
+		return LH_NONE;
+	lh_snapshot_label(snap, e, &l);
+	switch (l.kind) {
+	case LH_E_FIELD_STR:
+	case LH_E_STACK:
+		return l.obj;
+	case LH_E_UPVALUE:          /* C closure: the value itself */
+		return l.obj;
+	case LH_E_UPVAL_VALUE:
+		if (i > 0 && p->hops[i - 1].edge != LH_NONE) {
+			lh_snapshot_label(snap, p->hops[i - 1].edge, &l);
+			if (l.kind == LH_E_UPVALUE)
+				return l.obj;
+		}
+		return LH_NONE;
+	}
+	return LH_NONE;
+}
+
+/* Whether hop i is the registry's _LOADED or globals entry. */
+static int is_registry_alias(const lh_snapshot *snap, const lh_path *p,
+	uint32_t i)
+{
+	lh_strbuf sb;
+	int r;
+
+	if (i != 1)
+		return 0;
+	lh_strbuf_init(&sb);
+	lh_path_render_hop(&sb, snap, p, 1, 0);
+	r = sb.buf != NULL && (strcmp(sb.buf, "_G") == 0 ||
+		strcmp(sb.buf, "package.loaded") == 0);
+	lh_strbuf_release(&sb);
+	return r;
+}
+
+/* Name of metatable m from its shortest path: the last hop's name, with
+ * the name of the hop before when that one is a plain field too
+ * ("game.Player"). 0 if the last hop names nothing. */
+static int name_from_path(lh_strbuf *sb, const lh_snapshot *snap,
+	const lh_graph *g, const lh_bfs *bfs, uint32_t m)
+{
+	lh_path *paths = NULL;
+	uint32_t np = 0, last, prev;
+	int ok = 0;
+
+	if (lh_paths_find(&paths, &np, snap, g, bfs, m, 1, NULL) != LH_OK ||
+	    np == 0)
+		return 0;
+	last = paths[0].nhops - 1;
+	if (last >= 1 && !is_registry_alias(snap, &paths[0], last)) {
+		uint32_t name = hop_name(snap, &paths[0], last);
+		if (name != LH_NONE) {
+			lh_label l;
+			/* "game.Player": a field of a named table */
+			prev = last - 1;
+			if (prev >= 1 && paths[0].hops[last].edge != LH_NONE &&
+			    !is_registry_alias(snap, &paths[0], prev)) {
+				lh_snapshot_label(snap, paths[0].hops[last].edge, &l);
+				if (l.kind == LH_E_FIELD_STR) {
+					uint32_t pn = hop_name(snap, &paths[0], prev);
+					lh_snapshot_label(snap,
+						paths[0].hops[prev].edge, &l);
+					if (pn != LH_NONE && l.kind == LH_E_FIELD_STR) {
+						put_text(sb, snap, pn, 40);
+						lh_strbuf_puts(sb, ".");
+					}
+				}
+			}
+			put_text(sb, snap, name, 60);
+			ok = 1;
+		}
+	}
+	lh_paths_free(paths, np);
+	return ok;
+}
+
+void lh_class_name(lh_strbuf *sb, const lh_snapshot *snap, const lh_graph *g,
+	const lh_bfs *bfs, uint32_t v)
+{
+	int t = snap->type[v];
+
+	if (t == LH_T_TABLE || t == LH_T_USERDATA) {
+		uint32_t m = metatable_of(snap, v), e;
+		if (m == LH_NONE || m >= snap->nobj) {
+			lh_strbuf_puts(sb, lh_type_name(t));
+			return;
+		}
+		e = string_field(snap, m, "__name");
+		if (e != LH_NONE &&
+		    snap->type[snap->edge_to[e]] == LH_T_STRING) {
+			put_text(sb, snap, snap->edge_to[e], 60);
+			return;
+		}
+		if (g != NULL && bfs != NULL && name_from_path(sb, snap, g, bfs, m))
+			return;
+		lh_strbuf_printf(sb, "%s <metatable 0x%llx>", lh_type_name(t),
+			(unsigned long long)snap->addr[m]);
+		return;
+	}
+	if (t == LH_T_LFUNC && snap->aux[v] < snap->nfuncs &&
+	    snap->funcs[snap->aux[v]].proto != LH_NONE) {
+		lh_strbuf_puts(sb, "function ");
+		lh_render_proto(sb, snap, snap->funcs[snap->aux[v]].proto);
+		return;
+	}
+	if (t == LH_T_CFUNC && snap->aux[v] < snap->nfuncs) {
+		const lh_func_info *fi = &snap->funcs[snap->aux[v]];
+		if (fi->symbol != UINT32_MAX && fi->symbol < snap->text_len &&
+		    snap->text[fi->symbol] != '\0') {
+			lh_strbuf_printf(sb, "cfunction %.60s",
+				snap->text + fi->symbol);
+			return;
+		}
+	}
+	if (t == LH_T_PROTO) {
+		lh_strbuf_puts(sb, "proto ");
+		lh_render_proto(sb, snap, v);
+		return;
+	}
+	lh_strbuf_puts(sb, lh_type_name(t));
+}
+
+void lh_classes_free(lh_classes *c)
+{
+	uint32_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nclass; i++)
+		free(c->name[i]);
+	free(c->name);
+	free(c->type);
+	free(c->of);
+	free(c->live);
+	free(c->all);
+	free(c);
+}
+
+/* Open addressing from a 32-bit key (a metatable or proto index, tagged
+ * in the top bits by what it is) or a name to a class id. */
+typedef struct cmap {
+	uint64_t *key;
+	uint32_t *val;
+	uint32_t cap, used;
+} cmap;
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint32_t *cmap_slot(cmap *m, uint64_t key)
+{
+	uint32_t i = (uint32_t)mix(key) & (m->cap - 1);
+
+	while (m->val[i] != LH_NONE && m->key[i] != key)
+		i = (i + 1) & (m->cap - 1);
+	m->key[i] = key;
+	return &m->val[i];
+}
+
+static int cmap_grow(cmap *m)
+{
+	cmap o = *m;
+	uint32_t i;
+
+	if ((uint64_t)(m->used + 1) * 2 < m->cap)
+		return LH_OK;
+	m->cap = o.cap ? o.cap * 2 : 64;
+	m->key = malloc((size_t)m->cap * sizeof *m->key);
+	m->val = malloc((size_t)m->cap * sizeof *m->val);
+	if (m->key == NULL || m->val == NULL) {
+		free(m->key);
+		free(m->val);
+		*m = o;
+		return LH_ENOMEM;
+	}
+	memset(m->val, 0xff, (size_t)m->cap * sizeof *m->val);
+	for (i = 0; i < o.cap; i++)
+		if (o.val[i] != LH_NONE)
+			*cmap_slot(m, o.key[i]) = o.val[i];
+	free(o.key);
+	free(o.val);
+	return LH_OK;
+}
+
+static uint64_t hash_name(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h | 1ull << 63;             /* never equal to an index key */
+}
+
+typedef struct builder {
+	lh_classes *c;
+	cmap by_key, by_name;
+	uint32_t cap;
+} builder;
+
+/* Class id of 'name', adding it when new (names hash; collisions are
+ * resolved by comparing the strings of the candidate's class). */
+static int class_id(builder *b, const char *name, int type, uint32_t *id)
+{
+	lh_classes *c = b->c;
+	uint64_t h = hash_name(name);
+	uint32_t *slot;
+
+	for (;;) {
+		if (cmap_grow(&b->by_name) != LH_OK)
+			return LH_ENOMEM;
+		slot = cmap_slot(&b->by_name, h);
+		if (*slot == LH_NONE || strcmp(c->name[*slot], name) == 0)
+			break;
+		h = mix(h) | 1ull << 63;   /* hash collision: probe on */
+	}
+	if (*slot != LH_NONE) {
+		*id = *slot;
+		return LH_OK;
+	}
+	if (c->nclass == b->cap) {
+		uint32_t ncap = b->cap ? b->cap * 2 : 64;
+		char **nn = realloc(c->name, ncap * sizeof *nn);
+		uint8_t *nt;
+		if (nn == NULL)
+			return LH_ENOMEM;
+		c->name = nn;
+		nt = realloc(c->type, ncap);
+		if (nt == NULL)
+			return LH_ENOMEM;
+		c->type = nt;
+		b->cap = ncap;
+	}
+	c->name[c->nclass] = strdup(name);
+	if (c->name[c->nclass] == NULL)
+		return LH_ENOMEM;
+	c->type[c->nclass] = (uint8_t)type;
+	*slot = c->nclass;
+	b->by_name.used++;
+	*id = c->nclass++;
+	return LH_OK;
+}
+
+/* What decides v's class, as a cache key: its metatable, proto or type. */
+static uint64_t class_key(const lh_snapshot *snap, uint32_t v)
+{
+	int t = snap->type[v];
+
+	if (t == LH_T_TABLE || t == LH_T_USERDATA) {
+		uint32_t m = metatable_of(snap, v);
+		if (m != LH_NONE)
+			return (uint64_t)t << 40 | m;
+	} else if (t == LH_T_LFUNC && snap->aux[v] < snap->nfuncs &&
+	    snap->funcs[snap->aux[v]].proto != LH_NONE) {
+		return (uint64_t)t << 40 | snap->funcs[snap->aux[v]].proto;
+	} else if (t == LH_T_CFUNC || t == LH_T_PROTO) {
+		return (uint64_t)t << 40 | v;   /* named by their own fields */
+	}
+	return (uint64_t)t << 40 | 0xffffffffu;
+}
+
+/*
+ * DevTools-style group retained sizes: walk the dominator tree depth
+ * first (explicit stack), counting for each group how many of the current
+ * node's ancestors belong to it; a node adds its retained size to its
+ * group only when none does.
+ */
+static int group_retained(const lh_dom *d, const lh_domtree *tree,
+	const uint32_t *of, const uint8_t *type, uint32_t ngroups,
+	lh_class_stat *stat)
+{
+	uint32_t *active, *sv, *sc, sp = 0;
+	uint32_t rc = LH_OK;
+
+	active = calloc((size_t)ngroups + 1, sizeof *active);
+	sv = malloc(((size_t)d->nlive + 2) * sizeof *sv);
+	sc = malloc(((size_t)d->nlive + 2) * sizeof *sc);
+	if (active == NULL || sv == NULL || sc == NULL) {
+		rc = LH_ENOMEM;
+		goto done;
+	}
+	sv[0] = LH_DOM_VROOT;
+	sc[0] = 0;
+	sp = 1;
+	while (sp > 0) {
+		uint32_t v = sv[sp - 1], cnt;
+		const uint32_t *kids = lh_domtree_children(tree, v, &cnt);
+
+		if (sc[sp - 1] < cnt) {
+			uint32_t w = kids[sc[sp - 1]++];
+			uint32_t grp = of != NULL ? of[w] :
+				type[w] < ngroups ? type[w] : 0;
+			if (active[grp]++ == 0)
+				stat[grp].retained += d->retained[w];
+			sv[sp] = w;
+			sc[sp] = 0;
+			sp++;
+			continue;
+		}
+		sp--;
+		if (v != LH_DOM_VROOT)
+			active[of != NULL ? of[v] :
+				type[v] < ngroups ? type[v] : 0]--;
+	}
+done:
+	free(active);
+	free(sv);
+	free(sc);
+	return rc;
+}
+
+int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
+	const lh_graph *g, const lh_dom *dom, const lh_domtree *tree,
+	const lh_bfs *bfs, lh_error *err)
+{
+	builder b;
+	lh_classes *c;
+	lh_strbuf sb;
+	uint32_t v;
+	int rc = LH_OK;
+
+	*out = NULL;
+	memset(&b, 0, sizeof b);
+	lh_strbuf_init(&sb);
+	c = b.c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return lh_error_set(err, LH_ENOMEM, "out of memory");
+	c->n = snap->nobj;
+	c->of = malloc(((size_t)snap->nobj + 1) * sizeof *c->of);
+	if (c->of == NULL)
+		goto oom;
+	for (v = 0; v < snap->nobj; v++) {
+		uint64_t key = class_key(snap, v);
+		uint32_t *slot, id;
+
+		if (cmap_grow(&b.by_key) != LH_OK)
+			goto oom;
+		slot = cmap_slot(&b.by_key, key);
+		if (*slot == LH_NONE) {
+			sb.len = 0;
+			lh_class_name(&sb, snap, g, bfs, v);
+			if (sb.oom || class_id(&b, sb.buf ? sb.buf : "?",
+			    snap->type[v], &id) != LH_OK)
+				goto oom;
+			*slot = id;
+			b.by_key.used++;
+		}
+		c->of[v] = *slot;
+	}
+	c->live = calloc((size_t)c->nclass + 1, sizeof *c->live);
+	c->all = calloc((size_t)c->nclass + 1, sizeof *c->all);
+	if (c->live == NULL || c->all == NULL)
+		goto oom;
+	for (v = 0; v < snap->nobj; v++) {
+		uint32_t id = c->of[v];
+		c->all[id].count++;
+		c->all[id].self += snap->size[v];
+		if (g->live[v]) {
+			c->live[id].count++;
+			c->live[id].self += snap->size[v];
+			if (snap->type[v] < LH_T_COUNT) {
+				c->types[snap->type[v]].count++;
+				c->types[snap->type[v]].self += snap->size[v];
+			}
+		}
+	}
+	if (group_retained(dom, tree, c->of, NULL, c->nclass, c->live) != LH_OK ||
+	    group_retained(dom, tree, NULL, snap->type, LH_T_COUNT,
+	    c->types) != LH_OK)
+		goto oom;
+	goto done;
+oom:
+	rc = lh_error_set(err, LH_ENOMEM, "out of memory naming classes");
+done:
+	free(b.by_key.key);
+	free(b.by_key.val);
+	free(b.by_name.key);
+	free(b.by_name.val);
+	lh_strbuf_release(&sb);
+	if (rc != LH_OK)
+		lh_classes_free(c);
+	else
+		*out = c;
+	return rc;
+}

@@ -1,0 +1,184 @@
+/*
+ * luaheap top: the reachable objects, or groups of them (class, type,
+ * function), that retain the most, weigh the most or are the most
+ * numerous, with their share of the live heap and an example path.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report.h"
+
+static const char usage[] =
+	"usage: luaheap top SNAPSHOT [-n N] [--by retained|self|count]\n"
+	"                   [--group class|type|function|none] [--json]\n"
+	"\n"
+	"Ranks the reachable objects of SNAPSHOT, grouped by class (default), type,\n"
+	"function (closures by source:line) or not at all, by retained size\n"
+	"(default), self size or count. A group's retained size counts only the\n"
+	"instances no other instance of the same group dominates, so nested\n"
+	"instances are not counted twice.\n"
+	"\n"
+	"  -n, --limit N     print the first N rows (default 20, 0 for all)\n"
+	"  -b, --by WHAT     retained, self or count\n"
+	"  -g, --group HOW   class, type, function or none\n"
+	"  -j, --json        print a JSON document instead of text\n"
+	"  -h, --help        print this help\n";
+
+static const char *const by_names[] = { "retained", "self", "count" };
+static const char *const group_names[] = { "none", "class", "type", "function" };
+
+static int lookup(const char *const *names, int n, const char *s)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+static void print_json(const lh_analysis *a, const lh_top_row *rows,
+	uint32_t nrows, int by, int group)
+{
+	cJSON *doc = cli_json_object(NULL, NULL), *arr, *o, *ex;
+	uint32_t i;
+
+	cli_json_bytes(doc, "snapshot", a->snap->path, strlen(a->snap->path));
+	cli_json_str(doc, "by", by_names[by]);
+	cli_json_str(doc, "group", group_names[group]);
+	cli_json_num(doc, "bytes", (double)a->total_bytes);
+	cli_json_num(doc, "live_bytes", (double)a->dom->live_bytes);
+	arr = cli_json_array(doc, "rows");
+	for (i = 0; i < nrows; i++) {
+		const lh_top_row *r = &rows[i];
+		char *path;
+
+		o = cli_json_object(arr, NULL);
+		if (r->name != NULL)
+			cli_json_bytes(o, "name", r->name, strlen(r->name));
+		cli_json_num(o, "count", r->count);
+		cli_json_num(o, "self", (double)r->self);
+		cli_json_num(o, "retained", (double)r->retained);
+		cli_json_num(o, "percent",
+			cli_percent(r->retained, a->dom->live_bytes));
+		if (r->obj == LH_NONE)
+			continue;
+		ex = r->name != NULL ? cli_json_object(o, "example") : o;
+		cli_json_objinfo(ex, a, r->obj);
+		path = cli_path_text(a, r->obj, 0);
+		cli_json_str(ex, "path", path);
+		free(path);
+	}
+	cli_print_json(doc);
+	cJSON_Delete(doc);
+}
+
+static void print_text(const lh_analysis *a, const lh_top_row *rows,
+	uint32_t nrows, int group)
+{
+	char rb[CLI_SIZE_BUF], sb[CLI_SIZE_BUF], cb[CLI_SIZE_BUF];
+	char gb[CLI_SIZE_BUF], pct[16];
+	cli_table *t;
+	uint32_t i;
+
+	printf("%slive heap%s %s in %s objects; %s unreachable (%s objects)\n\n",
+		cli_style(CLI_BOLD), cli_style(CLI_RESET),
+		cli_size(a->dom->live_bytes, rb), cli_count(a->dom->nlive, cb),
+		cli_size(a->garbage_bytes, sb),
+		cli_count(a->garbage_count, gb));
+	if (group == LH_GROUP_NONE) {
+		t = cli_table_new("rrrlll");
+		cli_table_header(t, "retained", "%", "self", "class", "address",
+			"path");
+	} else {
+		t = cli_table_new("rrrrl");
+		cli_table_header(t, "retained", "%", "self", "count",
+			group == LH_GROUP_TYPE ? "type" : group == LH_GROUP_FUNCTION ?
+			"function" : "class");
+	}
+	for (i = 0; i < nrows; i++) {
+		const lh_top_row *r = &rows[i];
+
+		snprintf(pct, sizeof pct, "%.1f%%",
+			cli_percent(r->retained, a->dom->live_bytes));
+		cli_size(r->retained, rb);
+		cli_size(r->self, sb);
+		if (group == LH_GROUP_NONE) {
+			char ab[CLI_SIZE_BUF], *path = cli_path_text(a, r->obj, 0);
+			char *cls = cli_utf8(cli_class(a, r->obj),
+				strlen(cli_class(a, r->obj)));
+			cli_table_row(t, rb, pct, sb, cls,
+				cli_addr(a->snap->addr[r->obj], ab), path);
+			free(cls);
+			free(path);
+		} else {
+			char *name = cli_utf8(r->name, strlen(r->name));
+			cli_table_row(t, rb, pct, sb, cli_count(r->count, cb), name);
+			free(name);
+		}
+	}
+	cli_table_print(t, stdout, 0);
+	cli_table_free(t);
+}
+
+int cmd_top(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "limit", required_argument, NULL, 'n' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	lh_snapshot *snap = NULL;
+	lh_analysis *a = NULL;
+	lh_top_row *rows = NULL;
+	uint32_t nrows = 0, limit = 20;
+	int c, json = 0, by = LH_BY_RETAINED, group = LH_GROUP_CLASS, rc;
+	lh_error err;
+
+	while ((c = getopt_long(argc, argv, ":n:b:g:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (cli_parse_count(optarg, &limit) != 0)
+				return cli_usage_error(usage,
+					"-n wants a count, not '%s'", optarg);
+			break;
+		case 'b':
+			if ((by = lookup(by_names, 3, optarg)) < 0)
+				return cli_usage_error(usage,
+					"--by wants retained, self or count, not '%s'",
+					optarg);
+			break;
+		case 'g':
+			if ((group = lookup(group_names, 4, optarg)) < 0)
+				return cli_usage_error(usage,
+					"--group wants class, type, function or none, "
+					"not '%s'", optarg);
+			break;
+		case 'j': json = 1; break;
+		case 'h': return cli_help(usage);
+		default: return cli_bad_option(usage, argv, c);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(usage, argc - optind < 1 ?
+			"no snapshot given" : "too many arguments");
+	if ((rc = cli_load(&snap, argv[optind])) != CLI_OK)
+		return rc;
+	if ((rc = cli_analyze(&a, snap)) != CLI_OK)
+		goto done;
+	lh_error_clear(&err);
+	if (lh_analysis_top(&rows, &nrows, a, by, group, limit, &err) != LH_OK)
+		cli_die_nomem();
+	if (json)
+		print_json(a, rows, nrows, by, group);
+	else
+		print_text(a, rows, nrows, group);
+done:
+	free(rows);
+	lh_analysis_free(a);
+	lh_snapshot_free(snap);
+	return rc;
+}

@@ -1,0 +1,278 @@
+/*
+ * luaheap tree: the dominator tree below an object (or below the roots) as
+ * an indented list: what each object retains, its share, and the
+ * reference it is reached by; small subtrees are folded into one line.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "report.h"
+
+static const char usage[] =
+	"usage: luaheap tree SNAPSHOT [OBJECT] [--depth D] [--min-size S] [--json]\n"
+	"\n"
+	"Prints the dominator tree of OBJECT (an address or a Lua expression, as for\n"
+	"'luaheap path'; default: everything the roots keep alive): each object\n"
+	"retains what it dominates, so freeing it would free its whole subtree.\n"
+	"Children are sorted by retained size; those smaller than the minimum are\n"
+	"folded into one line per parent. A reference reached through an object\n"
+	"other than its dominator is shown after an ellipsis.\n"
+	"\n"
+	"  -d, --depth D      levels below OBJECT to print (default 3)\n"
+	"  -m, --min-size S   hide subtrees retaining less than S: bytes (4096,\n"
+	"                     64K, 1.5MiB) or a share of OBJECT's retained size\n"
+	"                     (1%%; the default)\n"
+	"  -j, --json         print a JSON document instead of text\n"
+	"  -h, --help         print this help\n";
+
+/* How v is reached: the last hop of its shortest path, rendered from a
+ * path holding only the hops that hop's text depends on. *direct tells
+ * whether that reference comes from v's dominator. malloc'd UTF-8. */
+static char *edge_text(const lh_analysis *a, uint32_t v, int *direct)
+{
+	const lh_bfs *b = a->bfs;
+	lh_hop hops[3];
+	lh_path p;
+	lh_strbuf sb;
+	uint32_t x = v, n = 0, i;
+	char *t;
+
+	/* the last three hops, newest first */
+	while (n < 3 && x != LH_DOM_VROOT && b->parent[x] != LH_NONE) {
+		hops[n].obj = x;
+		hops[n].from = b->parent[x];
+		hops[n].edge = b->parent[x] == LH_DOM_VROOT ? LH_NONE : b->via[x];
+		hops[n].root = b->parent[x] == LH_DOM_VROOT ? b->via[x] : LH_NONE;
+		x = b->parent[x];
+		n++;
+	}
+	*direct = b->parent[v] == a->dom->idom[v];
+	if (n == 0)
+		return cli_xstrdup("");
+	for (i = 0; i < n / 2; i++) {
+		lh_hop h = hops[i];
+		hops[i] = hops[n - 1 - i];
+		hops[n - 1 - i] = h;
+	}
+	p.hops = hops;
+	p.nhops = n;
+	lh_strbuf_init(&sb);
+	lh_path_render_hop(&sb, a->snap, &p, n - 1, 0);
+	if (sb.oom)
+		cli_die_nomem();
+	t = cli_utf8(sb.buf ? sb.buf : "", sb.len);
+	lh_strbuf_release(&sb);
+	return t;
+}
+
+typedef struct tree_out {
+	const lh_analysis *a;
+	uint64_t whole;                 /* retained size of the top */
+	cli_table *table;               /* text */
+	cJSON *nodes;                   /* JSON */
+} tree_out;
+
+static void emit(tree_out *o, uint32_t v, uint32_t depth)
+{
+	const lh_snapshot *s = o->a->snap;
+	char rb[CLI_SIZE_BUF], ab[CLI_SIZE_BUF], pct[16];
+	uint64_t ret = v == LH_DOM_VROOT ? o->a->dom->live_bytes :
+		o->a->dom->retained[v];
+	int direct = 1;
+	char *edge = v == LH_DOM_VROOT ? cli_xstrdup("<roots>") :
+		edge_text(o->a, v, &direct);
+
+	if (o->nodes != NULL) {
+		cJSON *n = cli_json_object(o->nodes, NULL);
+		cli_json_num(n, "depth", depth);
+		cli_json_str(n, "edge", edge);
+		if (v == LH_DOM_VROOT) {
+			cli_json_num(n, "retained", (double)ret);
+		} else {
+			cli_json_bool(n, "direct", direct);
+			cli_json_objinfo(n, o->a, v);
+		}
+		cli_json_num(n, "percent", cli_percent(ret, o->whole));
+	} else {
+		size_t indent = 2 * (depth < 40 ? depth : 40);
+		size_t len = strlen(edge);
+		char *label = cli_xmalloc(indent + len + 32);
+		char *cls = v == LH_DOM_VROOT ? cli_xstrdup("") :
+			cli_utf8(cli_class(o->a, v), strlen(cli_class(o->a, v)));
+
+		memset(label, ' ', indent);
+		if (depth > 40)
+			indent += (size_t)snprintf(label + indent, 24, "(%u) ",
+				depth);
+		snprintf(label + indent, len + 8, "%s%s", direct ? "" :
+			"\xe2\x80\xa6", edge);
+		snprintf(pct, sizeof pct, "%.1f%%", cli_percent(ret, o->whole));
+		cli_table_row(o->table, cli_size(ret, rb), pct, label, cls,
+			v == LH_DOM_VROOT ? "" : cli_addr(s->addr[v], ab));
+		free(label);
+		free(cls);
+	}
+	free(edge);
+}
+
+static void emit_folded(tree_out *o, uint32_t depth, uint32_t count,
+	uint64_t bytes)
+{
+	char rb[CLI_SIZE_BUF], cb[CLI_SIZE_BUF], pct[16];
+
+	if (o->nodes != NULL) {
+		cJSON *n = cli_json_object(o->nodes, NULL);
+		cli_json_num(n, "depth", depth);
+		cli_json_num(n, "folded", count);
+		cli_json_num(n, "retained", (double)bytes);
+		cli_json_num(n, "percent", cli_percent(bytes, o->whole));
+	} else {
+		size_t indent = 2 * (depth < 40 ? depth : 40);
+		char *label = cli_xmalloc(indent + 64);
+
+		memset(label, ' ', indent);
+		snprintf(label + indent, 64, "\xe2\x80\xa6 %s more",
+			cli_count(count, cb));
+		snprintf(pct, sizeof pct, "%.1f%%", cli_percent(bytes, o->whole));
+		cli_table_row(o->table, cli_size(bytes, rb), pct, label, "", "");
+		free(label);
+	}
+}
+
+/* Preorder walk with an explicit stack (trees can be a million deep). */
+static void walk(tree_out *o, uint32_t top, uint32_t maxdepth, uint64_t min)
+{
+	const lh_domtree *t = o->a->tree;
+	uint32_t *sv, *sc, sp = 0;
+	size_t cap = (size_t)maxdepth + 2;
+
+	if (cap > (size_t)o->a->dom->nlive + 2)
+		cap = (size_t)o->a->dom->nlive + 2;
+	sv = cli_xmalloc(cap * sizeof *sv);
+	sc = cli_xmalloc(cap * sizeof *sc);
+	emit(o, top, 0);
+	sv[0] = top;
+	sc[0] = 0;
+	sp = 1;
+	while (sp > 0) {
+		uint32_t v = sv[sp - 1], cnt, i;
+		const uint32_t *kids = lh_domtree_children(t, v, &cnt);
+
+		if (sp - 1 >= maxdepth || sc[sp - 1] >= cnt) {
+			sp--;
+			continue;
+		}
+		i = sc[sp - 1]++;
+		if (o->a->dom->retained[kids[i]] < min || sp >= cap) {
+			/* sorted: this child and the rest are all small */
+			uint64_t bytes = 0;
+			uint32_t j;
+			for (j = i; j < cnt; j++)
+				bytes += o->a->dom->retained[kids[j]];
+			emit_folded(o, sp, cnt - i, bytes);
+			sc[sp - 1] = cnt;
+			continue;
+		}
+		emit(o, kids[i], sp);
+		sv[sp] = kids[i];
+		sc[sp] = 0;
+		sp++;
+	}
+	free(sv);
+	free(sc);
+}
+
+int cmd_tree(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "depth", required_argument, NULL, 'd' },
+		{ "min-size", required_argument, NULL, 'm' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	lh_snapshot *snap = NULL;
+	lh_analysis *a = NULL;
+	tree_out o;
+	uint32_t depth = 3, top = LH_DOM_VROOT;
+	uint64_t min = 0;
+	double min_pct = 1.0;
+	int c, json = 0, rc;
+	cJSON *doc = NULL;
+
+	while ((c = getopt_long(argc, argv, ":d:m:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (cli_parse_count(optarg, &depth) != 0)
+				return cli_usage_error(usage,
+					"--depth wants a count, not '%s'", optarg);
+			break;
+		case 'm': {
+			size_t n = strlen(optarg);
+			char *end;
+			if (n > 1 && optarg[n - 1] == '%') {
+				min_pct = strtod(optarg, &end);
+				if (end != optarg + n - 1 || min_pct < 0 ||
+				    min_pct > 100)
+					return cli_usage_error(usage,
+						"--min-size wants a size or a "
+						"percentage, not '%s'", optarg);
+			} else if (cli_parse_size(optarg, &min) != 0) {
+				return cli_usage_error(usage, "--min-size wants a size "
+					"or a percentage, not '%s'", optarg);
+			} else {
+				min_pct = -1;
+			}
+			break;
+		}
+		case 'j': json = 1; break;
+		case 'h': return cli_help(usage);
+		default: return cli_bad_option(usage, argv, c);
+		}
+	}
+	if (argc - optind < 1 || argc - optind > 2)
+		return cli_usage_error(usage, argc - optind < 1 ?
+			"no snapshot given" : "too many arguments");
+	if ((rc = cli_load(&snap, argv[optind])) != CLI_OK)
+		return rc;
+	if (argc - optind == 2 &&
+	    (rc = cli_resolve(&top, snap, argv[optind + 1])) != CLI_OK)
+		goto done;
+	if ((rc = cli_analyze(&a, snap)) != CLI_OK)
+		goto done;
+	if (top != LH_DOM_VROOT && !a->graph->live[top]) {
+		cli_error("%s: '%s' is not reachable from any root (garbage): "
+			"it has no dominator tree", snap->path, argv[optind + 1]);
+		rc = CLI_ERROR;
+		goto done;
+	}
+	memset(&o, 0, sizeof o);
+	o.a = a;
+	o.whole = top == LH_DOM_VROOT ? a->dom->live_bytes :
+		a->dom->retained[top];
+	if (min_pct >= 0)
+		min = (uint64_t)((double)o.whole * min_pct / 100.0);
+	if (json) {
+		doc = cli_json_object(NULL, NULL);
+		cli_json_bytes(doc, "snapshot", snap->path, strlen(snap->path));
+		cli_json_num(doc, "depth", depth);
+		cli_json_num(doc, "min_size", (double)min);
+		cli_json_num(doc, "live_bytes", (double)a->dom->live_bytes);
+		o.nodes = cli_json_array(doc, "nodes");
+	} else {
+		o.table = cli_table_new("rrlll");
+		cli_table_header(o.table, "retained", "%", "reference", "class",
+			"address");
+	}
+	walk(&o, top, depth, min);
+	if (json) {
+		cli_print_json(doc);
+		cJSON_Delete(doc);
+	} else {
+		cli_table_print(o.table, stdout, 0);
+		cli_table_free(o.table);
+	}
+done:
+	lh_analysis_free(a);
+	lh_snapshot_free(snap);
+	return rc;
+}

@@ -1,0 +1,124 @@
+/*
+ * Helpers shared by the commands that print analysis results (top, path,
+ * tree, and summary's analysis sections): running the analysis, naming
+ * and describing an object, parsing counts and sizes.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report.h"
+
+int cli_analyze(lh_analysis **out, const lh_snapshot *snap)
+{
+	lh_error err;
+
+	lh_error_clear(&err);
+	if (lh_analysis_new(out, snap, &err) != LH_OK) {
+		if (err.code == LH_ENOMEM)
+			cli_die_nomem();
+		cli_error("cannot analyse snapshot '%s': %s", snap->path, err.msg);
+		return CLI_ERROR;
+	}
+	return CLI_OK;
+}
+
+int cli_resolve(uint32_t *out, const lh_snapshot *snap, const char *expr)
+{
+	lh_error err;
+
+	lh_error_clear(&err);
+	if (lh_expr_resolve(out, snap, expr, &err) != LH_OK) {
+		if (err.code == LH_ENOMEM)
+			cli_die_nomem();
+		cli_error("%s: %s", snap->path, err.msg);
+		return CLI_ERROR;
+	}
+	return CLI_OK;
+}
+
+const char *cli_class(const lh_analysis *a, uint32_t v)
+{
+	if (v >= a->snap->nobj)
+		return "?";
+	return a->classes->name[a->classes->of[v]];
+}
+
+char *cli_path_text(const lh_analysis *a, uint32_t v, size_t maxlabel)
+{
+	lh_strbuf sb;
+	char *s;
+
+	lh_strbuf_init(&sb);
+	lh_analysis_render_path(&sb, a, v, maxlabel);
+	if (sb.oom)
+		cli_die_nomem();
+	s = cli_utf8(sb.buf ? sb.buf : "", sb.len);
+	lh_strbuf_release(&sb);
+	return s;
+}
+
+void cli_json_objinfo(cJSON *o, const lh_analysis *a, uint32_t v)
+{
+	const lh_snapshot *s = a->snap;
+	const char *cls = cli_class(a, v);
+
+	cli_json_addr(o, "address", s->addr[v]);
+	cli_json_str(o, "type", lh_type_name(s->type[v]));
+	cli_json_bytes(o, "class", cls, strlen(cls));
+	cli_json_num(o, "self", (double)s->size[v]);
+	cli_json_num(o, "retained", (double)a->dom->retained[v]);
+	cli_json_bool(o, "reachable", a->graph->live[v]);
+}
+
+double cli_percent(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+int cli_parse_count(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+	static const struct { const char *suffix; uint64_t mul; } units[] = {
+		{ "", 1 }, { "B", 1 }, { "K", 1024 }, { "KB", 1024 },
+		{ "KiB", 1024 }, { "M", 1024 * 1024 }, { "MB", 1024 * 1024 },
+		{ "MiB", 1024 * 1024 }, { "G", 1024ull << 20 },
+		{ "GB", 1024ull << 20 }, { "GiB", 1024ull << 20 }
+	};
+	char *end;
+	double v;
+	size_t i;
+
+	if (!isdigit((unsigned char)s[0]) && s[0] != '.')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || v < 0)
+		return -1;
+	while (*end == ' ')
+		end++;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix) == 0) {
+			double b = v * (double)units[i].mul;
+			if (b >= 18446744073709551615.0)
+				return -1;
+			*out = (uint64_t)b;
+			return 0;
+		}
+	}
+	return -1;
+}

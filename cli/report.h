@@ -1,0 +1,36 @@
+/*
+ * Helpers for the commands that print analysis results (top, path, tree
+ * and summary's analysis sections), over the analyzer's lh_analysis.
+ * Errors are printed here; callers only return the exit code.
+ */
+#ifndef LUAHEAP_CLI_REPORT_H
+#define LUAHEAP_CLI_REPORT_H
+
+#include "cli.h"
+#include "luaheap/analysis.h"
+
+/* Runs every analysis of snap; prints "luaheap: cannot analyse snapshot
+ * 'F': ..." and returns CLI_ERROR on failure. */
+int cli_analyze(lh_analysis **out, const lh_snapshot *snap);
+
+/* Resolves OBJECT (address or Lua expression); prints the error. */
+int cli_resolve(uint32_t *out, const lh_snapshot *snap, const char *expr);
+
+/* Class name of v (borrowed from the analysis). */
+const char *cli_class(const lh_analysis *a, uint32_t v);
+
+/* v's shortest root path as UTF-8 text ("" if unreachable); caller frees. */
+char *cli_path_text(const lh_analysis *a, uint32_t v, size_t maxlabel);
+
+/* Adds "address", "type", "class", "self", "retained", "reachable". */
+void cli_json_objinfo(cJSON *o, const lh_analysis *a, uint32_t v);
+
+/* 100 * part / whole, 0 when whole is 0. */
+double cli_percent(uint64_t part, uint64_t whole);
+
+/* A decimal count / a size with an optional unit (4096, 64K, 1.5MiB);
+ * 0 on success, -1 if s is not one. */
+int cli_parse_count(const char *s, uint32_t *out);
+int cli_parse_size(const char *s, uint64_t *out);
+
+#endif
