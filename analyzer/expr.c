@@ -244,7 +244,7 @@ static uint32_t find_field(const lh_snapshot *snap, uint32_t cur, const key *k)
 }
 
 static int step_error(lh_error *err, const lh_snapshot *snap, const char *expr,
-	size_t upto, size_t steplen, uint32_t cur)
+	size_t upto, const char *step, size_t steplen, uint32_t cur)
 {
 	lh_strbuf sb;
 	int rc;
@@ -257,7 +257,7 @@ static int step_error(lh_error *err, const lh_snapshot *snap, const char *expr,
 			lh_type_name(snap->type[cur]), sb.buf ? sb.buf : "?");
 	else
 		rc = lh_error_set(err, LH_ENOTFOUND, "no field '%.*s' in '%.*s' (%s)",
-			(int)steplen, expr + upto, upto ? (int)upto : 2,
+			(int)steplen, step, upto ? (int)upto : 2,
 			upto ? expr : "_G", sb.buf ? sb.buf : "?");
 	lh_strbuf_release(&sb);
 	return rc;
@@ -266,7 +266,7 @@ static int step_error(lh_error *err, const lh_snapshot *snap, const char *expr,
 int lh_expr_resolve(uint32_t *out, const lh_snapshot *snap, const char *expr,
 	lh_error *err)
 {
-	const char *p = expr;
+	const char *p = expr, *start = expr, *prefix_end = expr;
 	uint32_t cur = LH_NONE;
 	size_t n;
 	int rc = LH_OK;
@@ -324,16 +324,16 @@ int lh_expr_resolve(uint32_t *out, const lh_snapshot *snap, const char *expr,
 		if (n == 2 && memcmp(p, "_G", 2) == 0)
 			p += 2;
 		else
-			goto name;              /* Server.timers is _G.Server.timers */
+			goto name;              /* Server.timers is _G.Server.timers;
+			                           prefix_end == expr says "_G" */
 	}
 	for (;;) {
-		const char *start;
 		uint32_t next;
 
 		skip_space(&p);
 		if (*p == '\0')
 			break;
-		start = p;
+		start = prefix_end = p;
 		if (*p == '.') {
 			p++;
 			skip_space(&p);
@@ -379,8 +379,8 @@ name:
 		next = snap->type[cur] == LH_T_TABLE ? find_field(snap, cur, &k) :
 			LH_NONE;
 		if (next == LH_NONE) {
-			rc = step_error(err, snap, expr, (size_t)(start - expr),
-				(size_t)(p - start), cur);
+			rc = step_error(err, snap, expr, (size_t)(prefix_end - expr),
+				start, (size_t)(p - start), cur);
 			goto done;
 		}
 		cur = next;
