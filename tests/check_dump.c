@@ -1,0 +1,1017 @@
+/*
+ * The dumper embedded in a Lua state of our own (luaL_newstate), dumped with
+ * luaheap_dump_ex and read back with lh_snapshot_load: the accounting oracle
+ * (with multi-user-value userdata, which only C can make), the edge oracle,
+ * binary and JSON equal, million-long and million-deep shapes, options,
+ * finalizer roots, and the collector left as it was found.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "luaheap/dump.h"
+#include "luaheap/snapshot.h"
+
+/* dumper/internal.h */
+const char *lh_dump__check_release(char *buf, size_t len);
+
+/* ---- scratch files ---- */
+
+static char scratch[64];
+
+static void scratch_make(void)
+{
+	strcpy(scratch, "/tmp/luaheap-check-dump.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(scratch));
+}
+
+static void scratch_remove(void)
+{
+	DIR *d = opendir(scratch);
+	struct dirent *e;
+	char p[512];
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", scratch, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(scratch);
+}
+
+/* A path in the scratch directory (four kept at a time). */
+static const char *spath(const char *name)
+{
+	static char buf[4][512];
+	static int next;
+	char *p = buf[next++ & 3];
+
+	snprintf(p, 512, "%s/%s", scratch, name);
+	return p;
+}
+
+/* ---- Lua states ---- */
+
+static void run(lua_State *L, const char *code)
+{
+	if (luaL_dostring(L, code) != LUA_OK)
+		ck_abort_msg("Lua error: %s", lua_tostring(L, -1));
+	lua_settop(L, 0);
+}
+
+static lua_State *new_state(int generational)
+{
+	lua_State *L = luaL_newstate();
+
+	ck_assert_ptr_nonnull(L);
+	luaL_openlibs(L);
+	luaL_requiref(L, "luaheap", luaopen_luaheap, 1);
+	lua_pop(L, 1);
+	if (generational)
+		lua_gc(L, LUA_GCGEN, 0, 0);
+	else
+		lua_gc(L, LUA_GCINC, 0, 0, 0);
+	run(L, "package.path = '" LUAHEAP_SOURCE_DIR "/tests/lua/?.lua;' .. "
+	       "package.path");
+	return L;
+}
+
+/* MULTI: a userdata with three user values and a metatable. */
+static void make_multi_udata(lua_State *L)
+{
+	lua_newuserdatauv(L, 24, 3);
+	lua_newtable(L);
+	lua_setiuservalue(L, -2, 1);
+	lua_pushstring(L, "second user value");
+	lua_setiuservalue(L, -2, 2);
+	lua_newuserdatauv(L, 5, 0);
+	lua_setiuservalue(L, -2, 3);
+	luaL_newmetatable(L, "test.Multi");
+	lua_setmetatable(L, -2);
+	lua_setglobal(L, "MULTI");
+}
+
+static uint64_t lua_bytes(lua_State *L)
+{
+	return (uint64_t)lua_gc(L, LUA_GCCOUNT) * 1024 +
+	       (uint64_t)lua_gc(L, LUA_GCCOUNTB);
+}
+
+static void dump(lua_State *L, const char *path, int json, int collect,
+                 luaheap_dump_stats *st)
+{
+	luaheap_dump_opts o;
+	char err[512];
+
+	luaheap_dump_opts_init(&o);
+	o.encoding = json ? LUAHEAP_JSON : LUAHEAP_BINARY;
+	o.collect = collect;
+	ck_assert_msg(luaheap_dump_ex(L, path, &o, st, err, sizeof(err)) == 0,
+	              "dump failed: %s", err);
+}
+
+static lh_snapshot *load(const char *path)
+{
+	lh_snapshot *s = NULL;
+	lh_error err;
+
+	memset(&err, 0, sizeof(err));
+	ck_assert_msg(lh_snapshot_load(&s, path, &err) == 0, "%s", err.msg);
+	return s;
+}
+
+/* The file's own accounting, and every edge to an object in the file. */
+static uint64_t check_file(const lh_snapshot *s)
+{
+	uint64_t sum = 0;
+	uint32_t i;
+
+	for (i = 0; i < s->nobj; i++)
+		sum += s->size[i];
+	for (i = 0; i < s->nedge; i++)
+		ck_assert_uint_lt(s->edge_to[i], s->nobj);
+	ck_assert_uint_eq(s->hdr.vm_overhead_bytes,
+	                  s->hdr.overhead_state + s->hdr.overhead_strtab);
+	ck_assert_msg(sum + s->hdr.vm_overhead_bytes == s->hdr.lua_total_bytes,
+	              "%s: objects %" PRIu64 " + overhead %" PRIu64 " != %" PRIu64,
+	              s->path, sum, s->hdr.vm_overhead_bytes,
+	              s->hdr.lua_total_bytes);
+	return sum;
+}
+
+static int str_is(const lh_snapshot *s, uint32_t i, const char *text)
+{
+	size_t n;
+	const char *p = lh_snapshot_string(s, i, &n);
+
+	return p != NULL && i != LH_NONE && n == strlen(text) &&
+	       memcmp(p, text, n) == 0;
+}
+
+/* The object at the address Lua printed with "%p". */
+static uint32_t obj_at(const lh_snapshot *s, const char *addr)
+{
+	uint32_t i = lh_snapshot_find(s, strtoull(addr, NULL, 16));
+
+	ck_assert_msg(i != LH_NONE, "no object at %s", addr);
+	return i;
+}
+
+/* ---- edges ---- */
+
+#define ANY INT64_MIN
+
+typedef struct want {
+	unsigned kind;
+	const char *name;       /* FIELD_STR key, UPVALUE/STACK name; NULL any */
+	int64_t i;              /* index, int/bool key, frame; ANY */
+	int64_t slot;           /* STACK slot; ANY */
+	uint32_t obj;           /* FIELD_OBJ key; LH_NONE any */
+	uint32_t to;            /* the target; LH_NONE any */
+	double d;               /* FIELD_NUM key, when has_d */
+	int has_d;
+} want;
+
+static int matches(const lh_snapshot *s, uint32_t e, const want *w)
+{
+	lh_label l;
+
+	lh_snapshot_label(s, e, &l);
+	if (l.kind != w->kind)
+		return 0;
+	if (w->name != NULL && !str_is(s, l.obj, w->name))
+		return 0;
+	if (w->i != ANY && l.i != w->i)
+		return 0;
+	if (w->slot != ANY && (int64_t)l.slot != w->slot)
+		return 0;
+	if (w->obj != LH_NONE && l.obj != w->obj)
+		return 0;
+	if (w->to != LH_NONE && s->edge_to[e] != w->to)
+		return 0;
+	if (w->has_d && l.d != w->d)
+		return 0;
+	return 1;
+}
+
+/* The one edge of 'from' that 'w' describes (fails if none or several). */
+static uint32_t find_edge_at(const lh_snapshot *s, uint32_t from, want w,
+                             int line)
+{
+	uint32_t e, found = LH_NONE, n = 0;
+
+	for (e = s->edge_off[from]; e < s->edge_off[from + 1]; e++)
+		if (matches(s, e, &w)) {
+			found = e;
+			n++;
+		}
+	ck_assert_msg(n == 1, "line %d: object 0x%" PRIx64 ": %u edges of "
+	              "kind %s (name %s, i %" PRId64 "), 1 expected", line,
+	              s->addr[from], n,
+	              lh_edge_kind_names[w.kind], w.name ? w.name : "-",
+	              w.i == ANY ? (int64_t)-1 : w.i);
+	return found;
+}
+
+#define find_edge(s, from, w) find_edge_at(s, from, w, __LINE__)
+#define follow(s, from, w) ((s)->edge_to[find_edge(s, from, w)])
+
+static uint32_t count_kind(const lh_snapshot *s, uint32_t from, unsigned kind)
+{
+	uint32_t e, n = 0;
+
+	for (e = s->edge_off[from]; e < s->edge_off[from + 1]; e++)
+		n += (s->edge_kind[e] & LH_EDGE_KIND_MASK) == kind;
+	return n;
+}
+
+static want W(unsigned kind)
+{
+	want w;
+
+	memset(&w, 0, sizeof(w));
+	w.kind = kind;
+	w.i = w.slot = ANY;
+	w.obj = w.to = LH_NONE;
+	return w;
+}
+
+static want field(const char *key)
+{
+	want w = W(LH_E_FIELD_STR);
+	w.name = key;
+	return w;
+}
+
+static want indexed(unsigned kind, int64_t i)
+{
+	want w = W(kind);
+	w.i = i;
+	return w;
+}
+
+static uint32_t globals(const lh_snapshot *s)
+{
+	ck_assert_uint_ne(s->registry, LH_NONE);
+	return follow(s, s->registry, indexed(LH_E_ARRAY, LUA_RIDX_GLOBALS));
+}
+
+/* A string field of the table on the Lua stack top. */
+static const char *sfield(lua_State *L, const char *name)
+{
+	const char *v;
+
+	lua_getfield(L, -1, name);
+	v = lua_tostring(L, -1);
+	ck_assert_msg(v != NULL, "no field %s", name);
+	lua_pop(L, 1);            /* still referenced by the table */
+	return v;
+}
+
+/* ---- tests ---- */
+
+/*
+ * The oracle heap of tests/lua/dump_heap.lua plus a userdata with three
+ * user values; dumped without collecting right after two collections, so
+ * Lua's count is the same before and after and must equal the file's sum.
+ */
+static void accounting(int generational)
+{
+	lua_State *L;
+	luaheap_dump_stats st;
+	lh_snapshot *s;
+	uint64_t before, after, sum;
+	uint32_t i, multi = LH_NONE, types[LH_T_COUNT] = { 0 };
+	int json;
+
+	scratch_make();
+	L = new_state(generational);
+	run(L, "HEAP = require('dump_heap').build()");
+	make_multi_udata(L);
+	for (json = 0; json <= 1; json++) {
+		const char *path = spath(json ? "acct.json" : "acct.snap");
+		lua_gc(L, LUA_GCCOLLECT);
+		lua_gc(L, LUA_GCCOLLECT);
+		before = lua_bytes(L);
+		dump(L, path, json, 0, &st);
+		after = lua_bytes(L);
+		ck_assert_uint_eq(before, after);
+		ck_assert_uint_eq(st.lua_total_bytes, before);
+		ck_assert_uint_eq(st.object_bytes + st.vm_overhead_bytes, before);
+
+		s = load(path);
+		sum = check_file(s);
+		ck_assert_uint_eq(s->hdr.lua_total_bytes, before);
+		ck_assert_uint_eq(sum, st.object_bytes);
+		ck_assert_uint_eq(s->nobj, st.objects);
+		ck_assert_uint_eq(s->hdr.gc_mode, generational ?
+		                  LH_GC_GENERATIONAL : LH_GC_INCREMENTAL);
+		for (i = 0; i < s->nobj; i++) {
+			types[s->type[i]]++;
+			if (s->type[i] == LH_T_USERDATA &&
+			    s->udatas[s->aux[i]].nuvalue == 3)
+				multi = i;
+		}
+		for (i = 1; i < LH_T_COUNT; i++)
+			ck_assert_msg(types[i] > 0, "no %s in the heap",
+			              lh_type_names[i]);
+		ck_assert_uint_ne(multi, LH_NONE);
+		ck_assert_uint_eq(s->udatas[s->aux[multi]].length, 24);
+		ck_assert_uint_eq(s->type[follow(s, multi,
+		                  indexed(LH_E_USER_VALUE, 1))], LH_T_TABLE);
+		ck_assert(str_is(s, follow(s, multi, indexed(LH_E_USER_VALUE, 2)),
+		                 "second user value"));
+		ck_assert_uint_eq(s->type[follow(s, multi,
+		                  indexed(LH_E_USER_VALUE, 3))], LH_T_USERDATA);
+		ck_assert_uint_eq(s->type[follow(s, multi, W(LH_E_METATABLE))],
+		                  LH_T_TABLE);
+		ck_assert_uint_eq(s->list[s->main_thread], LH_LIST_MAIN);
+		lh_snapshot_free(s);
+	}
+	lua_close(L);
+	scratch_remove();
+}
+
+START_TEST(accounting_is_exact_in_incremental_mode)
+{
+	accounting(0);
+}
+END_TEST
+
+START_TEST(accounting_is_exact_in_generational_mode)
+{
+	accounting(1);
+}
+END_TEST
+
+/* The Lua half of the oracle (tests/lua/dump_heap.lua asserts its own
+ * sums) embedded here, and each file it wrote checked once more. */
+static void lua_oracle(int generational)
+{
+	static const char *const what[] = {
+		"main", "collected", "coroutine", "finalizer"
+	};
+	const char *mode = generational ? "generational" : "incremental";
+	char code[512], name[128];
+	lua_State *L;
+	lh_snapshot *s;
+	unsigned f, k;
+
+	scratch_make();
+	L = new_state(generational);
+	snprintf(code, sizeof(code), "require('dump_heap').run('%s', '%s')",
+	         mode, scratch);
+	run(L, code);
+	for (f = 0; f < 2; f++)
+		for (k = 0; k < 4; k++) {
+			snprintf(name, sizeof(name), "%s-%s-%s.snap", mode,
+			         f ? "json" : "binary", what[k]);
+			s = load(spath(name));
+			check_file(s);
+			ck_assert_uint_eq(s->hdr.encoding, f);
+			lh_snapshot_free(s);
+		}
+	lua_close(L);
+	scratch_remove();
+}
+
+START_TEST(lua_oracle_holds_in_incremental_mode)
+{
+	lua_oracle(0);
+}
+END_TEST
+
+START_TEST(lua_oracle_holds_in_generational_mode)
+{
+	lua_oracle(1);
+}
+END_TEST
+
+/* Every reference of tests/lua/dump_edges.lua's heap, with its kind, label
+ * and flags, and no other edge where the shape leaves no room for one. */
+static void edge_oracle(const char *path, lua_State *L)
+{
+	lh_snapshot *s = load(path);
+	uint32_t G, server, timers, clo, upv, h, bag, proto, t, e, co, th, i;
+	want w;
+
+	check_file(s);
+	G = globals(s);
+	server = follow(s, G, field("Server"));
+	ck_assert_uint_eq(server, obj_at(s, sfield(L, "server")));
+	timers = follow(s, server, field("timers"));
+	ck_assert_uint_eq(timers, obj_at(s, sfield(L, "timers")));
+
+	/* Server.timers[1..5]: five array slots, nothing else */
+	ck_assert_uint_eq(s->edge_off[timers + 1] - s->edge_off[timers], 5);
+	for (i = 1; i <= 5; i++)
+		ck_assert_uint_eq(s->type[follow(s, timers,
+		                  indexed(LH_E_ARRAY, i))], LH_T_LFUNC);
+
+	/* [3] -> closure -> <upvalue h> -> upvalue object -> the table */
+	clo = follow(s, timers, indexed(LH_E_ARRAY, 3));
+	ck_assert_uint_eq(clo, obj_at(s, sfield(L, "closure")));
+	ck_assert_uint_eq(s->edge_off[clo + 1] - s->edge_off[clo], 2);
+	w = indexed(LH_E_UPVALUE, 1);
+	w.name = "h";
+	upv = follow(s, clo, w);
+	ck_assert_uint_eq(s->type[upv], LH_T_UPVALUE);
+	ck_assert_uint_eq(s->aux[upv], 0);               /* closed */
+	h = follow(s, upv, W(LH_E_UPVAL_VALUE));
+	ck_assert_uint_eq(h, obj_at(s, sfield(L, "h")));
+	proto = follow(s, clo, W(LH_E_PROTO));
+	ck_assert_uint_eq(s->type[proto], LH_T_PROTO);
+	ck_assert_uint_eq(s->funcs[s->aux[clo]].proto, proto);
+	ck_assert_uint_eq(s->type[follow(s, proto, W(LH_E_SOURCE))], LH_T_STRING);
+	w = W(LH_E_DEBUG_NAME);
+	w.i = 1;
+	ck_assert(str_is(s, follow(s, proto, w), "h"));
+	ck_assert(count_kind(s, proto, LH_E_CONSTANT) >= 1);   /* "hp" */
+
+	/* h = { hp = 100, bag = { "sword" } }: "hp" has no object value,
+	 * so its key is a KEY edge; bag is a field (the reader adds its KEY) */
+	bag = follow(s, h, field("bag"));
+	ck_assert_uint_eq(bag, obj_at(s, sfield(L, "bag")));
+	ck_assert_uint_eq(follow(s, bag, indexed(LH_E_ARRAY, 1)),
+	                  obj_at(s, sfield(L, "sword")));
+	ck_assert_uint_eq(count_kind(s, h, LH_E_FIELD_STR), 1);
+	ck_assert_uint_eq(count_kind(s, h, LH_E_KEY), 2);
+	for (e = s->edge_off[h]; e < s->edge_off[h + 1]; e++)
+		if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) == LH_E_KEY)
+			ck_assert(str_is(s, s->edge_to[e], "hp") ||
+			          str_is(s, s->edge_to[e], "bag"));
+	ck_assert_uint_eq(s->tables[s->aux[h]].hash_entries, 2);
+
+	/* an object key: a strong KEY edge and an ofield labelled by it */
+	t = follow(s, server, field("byobj"));
+	ck_assert_uint_eq(follow(s, t, W(LH_E_KEY)), h);
+	w = W(LH_E_FIELD_OBJ);
+	w.obj = h;
+	e = find_edge(s, t, w);
+	ck_assert_uint_eq(s->edge_to[e], obj_at(s, sfield(L, "value_string")));
+	ck_assert_uint_eq(s->edge_kind[e], LH_E_FIELD_OBJ);
+	ck_assert_uint_eq(s->edge_off[t + 1] - s->edge_off[t], 2);
+
+	/* boolean, float, integer keys */
+	t = follow(s, server, field("keys"));
+	ck_assert_uint_eq(follow(s, t, indexed(LH_E_FIELD_BOOL, 1)), h);
+	w = W(LH_E_FIELD_NUM);
+	w.d = 1.5;
+	w.has_d = 1;
+	ck_assert_uint_eq(follow(s, t, w), h);
+	ck_assert_uint_eq(follow(s, t, indexed(LH_E_FIELD_INT, 42)), h);
+	ck_assert_uint_eq(follow(s, t, indexed(LH_E_FIELD_INT, -3)), h);
+	ck_assert_uint_eq(s->edge_off[t + 1] - s->edge_off[t], 4);
+
+	/* metatables */
+	t = follow(s, server, field("obj"));
+	ck_assert_uint_eq(follow(s, t, W(LH_E_METATABLE)),
+	                  obj_at(s, sfield(L, "mt")));
+	ck_assert_uint_eq(follow(s, obj_at(s, sfield(L, "mt")), field("__index")),
+	                  obj_at(s, sfield(L, "index")));
+
+	/* weak values: the table is weak, the string is not */
+	t = obj_at(s, sfield(L, "weakv"));
+	ck_assert_uint_eq(s->tables[s->aux[t]].weak, LH_WEAK_VALUES);
+	e = find_edge(s, t, indexed(LH_E_ARRAY, 1));
+	ck_assert_uint_eq(s->edge_to[e], h);
+	ck_assert_uint_eq(s->edge_kind[e], LH_E_ARRAY | LH_EDGE_WEAK);
+	e = find_edge(s, t, field("s"));
+	ck_assert_uint_eq(s->edge_to[e], obj_at(s, sfield(L, "kept")));
+	ck_assert_uint_eq(s->edge_kind[e], LH_E_FIELD_STR);
+
+	/* weak keys: the key weak, its value an ephemeron; string keys strong */
+	t = obj_at(s, sfield(L, "weakk"));
+	ck_assert_uint_eq(s->tables[s->aux[t]].weak, LH_WEAK_KEYS);
+	w = W(LH_E_KEY);
+	w.to = h;
+	e = find_edge(s, t, w);
+	ck_assert_uint_eq(s->edge_kind[e], LH_E_KEY | LH_EDGE_WEAK);
+	w = W(LH_E_FIELD_OBJ);
+	w.obj = h;
+	e = find_edge(s, t, w);
+	ck_assert_uint_eq(s->edge_to[e], obj_at(s, sfield(L, "weakk_value")));
+	ck_assert_uint_eq(s->edge_kind[e], LH_E_FIELD_OBJ | LH_EDGE_EPHEMERON);
+	e = find_edge(s, t, field("name"));
+	ck_assert_uint_eq(s->edge_to[e], obj_at(s, sfield(L, "weakk_name")));
+	ck_assert_uint_eq(s->edge_kind[e], LH_E_FIELD_STR);
+
+	/* both weak: key and value weak */
+	t = obj_at(s, sfield(L, "weakkv"));
+	ck_assert_uint_eq(s->tables[s->aux[t]].weak, LH_WEAK_BOTH);
+	ck_assert_uint_eq(s->edge_kind[find_edge(s, t, W(LH_E_KEY))],
+	                  LH_E_KEY | LH_EDGE_WEAK);
+	w = W(LH_E_FIELD_OBJ);
+	w.obj = h;
+	ck_assert_uint_eq(s->edge_kind[find_edge(s, t, w)],
+	                  LH_E_FIELD_OBJ | LH_EDGE_WEAK);
+
+	/* the suspended coroutine: its frames and named locals as Lua's own
+	 * debug library reports them, and its open upvalue */
+	co = obj_at(s, sfield(L, "co"));
+	ck_assert_uint_eq(s->type[co], LH_T_THREAD);
+	th = s->aux[co];
+	ck_assert_uint_eq(s->threads[th].status, LH_THREAD_SUSPENDED);
+	ck_assert_uint_eq(s->threads[th].frame_count, 3);  /* yield, f, base */
+	{
+		const lh_frame_info *fr = &s->frames[s->threads[th].frame_first];
+		lua_Integer line;
+		ck_assert(!fr[0].is_lua);
+		ck_assert(fr[1].is_lua);
+		ck_assert(!fr[2].is_lua);
+		ck_assert_uint_ne(fr[1].proto, LH_NONE);
+		lua_getfield(L, -1, "line");
+		line = lua_tointeger(L, -1);
+		lua_pop(L, 1);
+		ck_assert_uint_eq(fr[1].line, (uint32_t)line);
+	}
+	lua_getfield(L, -1, "locals");
+	ck_assert_int_ge(luaL_len(L, -1), 3);               /* arg, loc, up */
+	for (i = 1; i <= (uint32_t)luaL_len(L, -1); i++) {
+		lua_geti(L, -1, i);
+		lua_getfield(L, -1, "slot");
+		w = W(LH_E_STACK);
+		w.i = 1;
+		w.slot = lua_tointeger(L, -1);
+		lua_pop(L, 1);
+		w.name = sfield(L, "name");
+		ck_assert_uint_eq(follow(s, co, w), obj_at(s, sfield(L, "addr")));
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	e = find_edge(s, co, W(LH_E_OPEN_UPVAL));
+	ck_assert_uint_eq(s->edge_kind[e], LH_E_OPEN_UPVAL | LH_EDGE_WEAK);
+	upv = s->edge_to[e];
+	ck_assert_uint_eq(s->aux[upv], 1);               /* open */
+	ck_assert_uint_eq(follow(s, upv, W(LH_E_UPVAL_VALUE)),
+	                  obj_at(s, sfield(L, "captured")));
+	w = indexed(LH_E_UPVALUE, 1);
+	w.name = "up";
+	ck_assert_uint_eq(follow(s, obj_at(s, sfield(L, "f")), w), upv);
+
+	/* a C closure: its three upvalue values directly (gmatch's state) */
+	t = obj_at(s, sfield(L, "gm"));
+	ck_assert_uint_eq(s->type[t], LH_T_CFUNC);
+	ck_assert_uint_eq(s->funcs[s->aux[t]].nupvalues, 3);
+	ck_assert(str_is(s, follow(s, t, indexed(LH_E_UPVALUE, 1)), "a b"));
+	ck_assert(str_is(s, follow(s, t, indexed(LH_E_UPVALUE, 2)), "%a+"));
+	ck_assert_uint_eq(s->type[follow(s, t, indexed(LH_E_UPVALUE, 3))],
+	                  LH_T_USERDATA);
+	ck_assert_uint_eq(s->edge_off[t + 1] - s->edge_off[t], 3);
+
+	/* roots: the registry, the main thread, the string metatable */
+	for (i = 0, e = 0; i < s->nroots; i++) {
+		if (s->roots[i].kind == LH_ROOT_REGISTRY)
+			ck_assert_uint_eq(s->roots[i].target, s->registry);
+		if (s->roots[i].kind == LH_ROOT_MAIN_THREAD)
+			ck_assert_uint_eq(s->roots[i].target, s->main_thread);
+		if (s->roots[i].kind == LH_ROOT_TYPE_MT) {
+			ck_assert_uint_eq(s->roots[i].index, LUA_TSTRING);
+			ck_assert_uint_eq(s->type[s->roots[i].target], LH_T_TABLE);
+			ck_assert_uint_eq(follow(s, s->roots[i].target,
+			                  field("__index")),
+			                  follow(s, G, field("string")));
+		}
+		e |= 1u << s->roots[i].kind;
+	}
+	ck_assert_uint_eq(e, (1u << LH_ROOT_REGISTRY) |
+	                  (1u << LH_ROOT_MAIN_THREAD) | (1u << LH_ROOT_TYPE_MT));
+	lh_snapshot_free(s);
+}
+
+START_TEST(edge_oracle_finds_every_known_reference_with_its_label)
+{
+	lua_State *L;
+	int json;
+
+	scratch_make();
+	L = new_state(0);
+	lua_getglobal(L, "require");
+	lua_pushstring(L, "dump_edges");
+	lua_call(L, 1, 1);
+	lua_getfield(L, -1, "build");
+	lua_call(L, 0, 1);                 /* the expectations stay on top */
+	for (json = 0; json <= 1; json++) {
+		const char *path = spath(json ? "edges.json" : "edges.snap");
+		dump(L, path, json, 1, NULL);
+		edge_oracle(path, L);
+	}
+	lua_close(L);
+	scratch_remove();
+}
+END_TEST
+
+/* Two dumps with nothing in between that could change the heap. */
+static void same_snapshot(const lh_snapshot *a, const lh_snapshot *b)
+{
+	uint32_t i, e;
+	lh_label la, lb;
+
+	ck_assert_uint_eq(a->nobj, b->nobj);
+	ck_assert_uint_eq(a->nedge, b->nedge);
+	ck_assert_uint_eq(a->nroots, b->nroots);
+	ck_assert_str_eq(a->hdr.lua_release, b->hdr.lua_release);
+	ck_assert_str_eq(a->hdr.label, b->hdr.label);
+	ck_assert_uint_eq(a->hdr.lua_total_bytes, b->hdr.lua_total_bytes);
+	ck_assert_uint_eq(a->hdr.vm_overhead_bytes, b->hdr.vm_overhead_bytes);
+	ck_assert_uint_eq(a->hdr.flags, b->hdr.flags);
+	ck_assert_uint_eq(a->hdr.gc_state, b->hdr.gc_state);
+	ck_assert_uint_eq(a->hdr.gc_pause, b->hdr.gc_pause);
+	ck_assert_uint_eq(a->hdr.main_thread, b->hdr.main_thread);
+	ck_assert_uint_eq(a->hdr.registry, b->hdr.registry);
+	for (i = 0; i < a->nobj; i++) {
+		ck_assert_uint_eq(a->addr[i], b->addr[i]);
+		ck_assert_uint_eq(a->size[i], b->size[i]);
+		ck_assert_uint_eq(a->type[i], b->type[i]);
+		ck_assert_uint_eq(a->list[i], b->list[i]);
+		ck_assert_uint_eq(a->marked[i], b->marked[i]);
+		ck_assert_uint_eq(a->edge_off[i], b->edge_off[i]);
+		switch (a->type[i]) {
+		case LH_T_STRING: {
+			size_t na, nb;
+			const char *pa = lh_snapshot_string(a, i, &na);
+			const char *pb = lh_snapshot_string(b, i, &nb);
+			ck_assert_uint_eq(na, nb);
+			ck_assert(memcmp(pa, pb, na) == 0);
+			ck_assert_uint_eq(a->strings[a->aux[i]].length,
+			                  b->strings[b->aux[i]].length);
+			ck_assert_uint_eq(a->strings[a->aux[i]].is_long,
+			                  b->strings[b->aux[i]].is_long);
+			break;
+		}
+		case LH_T_TABLE:
+			ck_assert(memcmp(&a->tables[a->aux[i]],
+			                 &b->tables[b->aux[i]],
+			                 sizeof(lh_table_info)) == 0);
+			break;
+		case LH_T_LFUNC: case LH_T_CFUNC: {
+			const lh_func_info *fa = &a->funcs[a->aux[i]];
+			const lh_func_info *fb = &b->funcs[b->aux[i]];
+			ck_assert_uint_eq(fa->nupvalues, fb->nupvalues);
+			ck_assert_uint_eq(fa->proto, fb->proto);
+			ck_assert_uint_eq(fa->cfunc, fb->cfunc);
+			ck_assert_uint_eq(fa->symbol == UINT32_MAX,
+			                  fb->symbol == UINT32_MAX);
+			if (fa->symbol != UINT32_MAX)
+				ck_assert_str_eq(a->text + fa->symbol,
+				                 b->text + fb->symbol);
+			break;
+		}
+		case LH_T_THREAD: {
+			const lh_thread_info *ta = &a->threads[a->aux[i]];
+			const lh_thread_info *tb = &b->threads[b->aux[i]];
+			uint32_t k;
+			ck_assert_uint_eq(ta->status, tb->status);
+			ck_assert_uint_eq(ta->stack_slots, tb->stack_slots);
+			ck_assert_uint_eq(ta->nci, tb->nci);
+			ck_assert_uint_eq(ta->frame_count, tb->frame_count);
+			for (k = 0; k < ta->frame_count; k++) {
+				const lh_frame_info *x = &a->frames[ta->frame_first + k];
+				const lh_frame_info *y = &b->frames[tb->frame_first + k];
+				ck_assert_uint_eq(x->func, y->func);
+				ck_assert_uint_eq(x->proto, y->proto);
+				ck_assert_uint_eq(x->line, y->line);
+				ck_assert_uint_eq(x->is_lua, y->is_lua);
+			}
+			break;
+		}
+		case LH_T_PROTO:
+			ck_assert(memcmp(&a->protos[a->aux[i]],
+			                 &b->protos[b->aux[i]],
+			                 sizeof(lh_proto_info)) == 0);
+			break;
+		case LH_T_USERDATA:
+			ck_assert_uint_eq(a->udatas[a->aux[i]].length,
+			                  b->udatas[b->aux[i]].length);
+			ck_assert_uint_eq(a->udatas[a->aux[i]].nuvalue,
+			                  b->udatas[b->aux[i]].nuvalue);
+			break;
+		case LH_T_UPVALUE:
+			ck_assert_uint_eq(a->aux[i], b->aux[i]);
+			break;
+		}
+	}
+	for (e = 0; e < a->nedge; e++) {
+		ck_assert_uint_eq(a->edge_to[e], b->edge_to[e]);
+		ck_assert_uint_eq(a->edge_kind[e], b->edge_kind[e]);
+		lh_snapshot_label(a, e, &la);
+		lh_snapshot_label(b, e, &lb);
+		ck_assert_uint_eq(la.kind, lb.kind);
+		ck_assert_uint_eq(la.flags, lb.flags);
+		ck_assert_int_eq(la.i, lb.i);
+		ck_assert(la.d == lb.d || (la.d != la.d && lb.d != lb.d));
+		ck_assert_uint_eq(la.ptr, lb.ptr);
+		ck_assert_uint_eq(la.obj, lb.obj);
+		ck_assert_uint_eq(la.slot, lb.slot);
+	}
+	for (i = 0; i < a->nroots; i++) {
+		ck_assert_uint_eq(a->roots[i].kind, b->roots[i].kind);
+		ck_assert_uint_eq(a->roots[i].target, b->roots[i].target);
+		ck_assert_uint_eq(a->roots[i].index, b->roots[i].index);
+	}
+}
+
+START_TEST(binary_and_json_of_one_heap_load_to_the_same_contents)
+{
+	lua_State *L;
+	lh_snapshot *a, *b;
+	int gen;
+
+	scratch_make();
+	for (gen = 0; gen <= 1; gen++) {
+		L = new_state(gen);
+		run(L, "HEAP = require('dump_heap').build() "
+		       "require('dump_edges').build()");
+		make_multi_udata(L);
+		lua_gc(L, LUA_GCCOLLECT);
+		dump(L, spath("same.snap"), 0, 0, NULL);
+		dump(L, spath("same.json"), 1, 0, NULL);
+		a = load(spath("same.snap"));
+		b = load(spath("same.json"));
+		ck_assert_uint_eq(a->hdr.encoding, 0);
+		ck_assert_uint_eq(b->hdr.encoding, 1);
+		ck_assert_uint_gt(a->nobj, 1000);
+		same_snapshot(a, b);
+		lh_snapshot_free(a);
+		lh_snapshot_free(b);
+		lua_close(L);
+	}
+	scratch_remove();
+}
+END_TEST
+
+/* A million tables in a list and a million nested: no recursion anywhere,
+ * every link present. */
+START_TEST(million_long_list_and_million_deep_nesting_dump_whole)
+{
+	lua_State *L;
+	luaheap_dump_stats st;
+	lh_snapshot *s;
+	uint32_t G, t, n;
+
+	scratch_make();
+	L = new_state(0);
+	run(L, "local head for i = 1, 1000000 do head = { next = head } end "
+	       "LIST = head "
+	       "local t = {} DEEP = t "
+	       "for i = 1, 1000000 do local n = {} t[1] = n t = n end");
+	dump(L, spath("deep.snap"), 0, 1, &st);
+	ck_assert_uint_eq(st.object_bytes + st.vm_overhead_bytes,
+	                  st.lua_total_bytes);
+	ck_assert_uint_gt(st.objects, 2000000);
+	s = load(spath("deep.snap"));
+	check_file(s);
+	G = globals(s);
+	for (n = 0, t = follow(s, G, field("LIST")); ; n++) {
+		uint32_t e, next = LH_NONE;
+		for (e = s->edge_off[t]; e < s->edge_off[t + 1]; e++)
+			if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) == LH_E_FIELD_STR)
+				next = s->edge_to[e];
+		if (next == LH_NONE)
+			break;
+		t = next;
+	}
+	ck_assert_uint_eq(n + 1, 1000000);
+	for (n = 0, t = follow(s, G, field("DEEP")); ; n++) {
+		if (s->edge_off[t + 1] == s->edge_off[t])
+			break;
+		ck_assert_uint_eq(s->edge_kind[s->edge_off[t]], LH_E_ARRAY);
+		t = s->edge_to[s->edge_off[t]];
+	}
+	ck_assert_uint_eq(n, 1000000);
+	lh_snapshot_free(s);
+	lua_close(L);
+	scratch_remove();
+}
+END_TEST
+
+START_TEST(string_options_cut_or_drop_contents_and_label_is_kept)
+{
+	lua_State *L;
+	luaheap_dump_opts o;
+	lh_snapshot *s;
+	char err[256];
+	uint32_t i, nlong = 0;
+
+	scratch_make();
+	L = new_state(0);
+	run(L, "HEAP = require('dump_heap').build()");
+	luaheap_dump_opts_init(&o);
+	o.strings = 0;
+	o.label = "no \"strings\"\n";
+	ck_assert_int_eq(luaheap_dump(L, spath("none.snap"), &o, err,
+	                              sizeof(err)), 0);
+	s = load(spath("none.snap"));
+	check_file(s);
+	ck_assert(s->hdr.flags & LH_FLAG_STRINGS_NONE);
+	ck_assert_str_eq(s->hdr.label, "no \"strings\"\n");
+	for (i = 0; i < s->nobj; i++)
+		if (s->type[i] == LH_T_STRING)
+			ck_assert_uint_eq(s->strings[s->aux[i]].stored, 0);
+	lh_snapshot_free(s);
+
+	o.strings = 4;
+	o.encoding = LUAHEAP_JSON;
+	ck_assert_int_eq(luaheap_dump(L, spath("cut.json"), &o, err,
+	                              sizeof(err)), 0);
+	s = load(spath("cut.json"));
+	ck_assert(s->hdr.flags & LH_FLAG_STRINGS_CUT);
+	ck_assert_uint_eq(s->hdr.string_limit, 4);
+	for (i = 0; i < s->nobj; i++) {
+		const lh_string_info *si;
+		if (s->type[i] != LH_T_STRING)
+			continue;
+		si = &s->strings[s->aux[i]];
+		ck_assert_uint_eq(si->stored, si->length < 4 ? si->length : 4);
+		nlong += si->is_long;
+	}
+	ck_assert_uint_gt(nlong, 0);
+	lh_snapshot_free(s);
+	lua_close(L);
+	scratch_remove();
+}
+END_TEST
+
+START_TEST(dump_from_a_finalizer_records_the_pending_ones_as_roots)
+{
+	lua_State *L;
+	lh_snapshot *s;
+	char code[256];
+	uint32_t i, n = 0;
+
+	scratch_make();
+	L = new_state(0);
+	snprintf(code, sizeof(code), "require('dump_heap').from_finalizer("
+	         "'%s/fin.snap', { collect = false })", scratch);
+	run(L, code);
+	s = load(spath("fin.snap"));
+	check_file(s);
+	ck_assert(s->hdr.flags & LH_FLAG_GARBAGE);
+	ck_assert(!(s->hdr.flags & LH_FLAG_COLLECTED));
+	ck_assert_uint_eq(s->hdr.gc_was_running, 0);    /* inside the collector */
+	for (i = 0; i < s->nroots; i++)
+		if (s->roots[i].kind == LH_ROOT_FINALIZER) {
+			ck_assert_uint_eq(s->list[s->roots[i].target],
+			                  LH_LIST_TOBEFNZ);
+			ck_assert_uint_eq(s->type[s->roots[i].target], LH_T_TABLE);
+			n++;
+		}
+	ck_assert_uint_eq(n, 4);
+	lh_snapshot_free(s);
+	lua_close(L);
+	scratch_remove();
+}
+END_TEST
+
+/* Thread statuses as coroutine.status reports them to the dumping one. */
+START_TEST(thread_status_is_relative_to_the_dumping_coroutine)
+{
+	lua_State *L;
+	lh_snapshot *s;
+	char code[1024];
+	static const char *const names[] = {
+		"inner", "outer", "main", "fresh", "suspended", "dead", "failed"
+	};
+	static const int status[] = {
+		LH_THREAD_RUNNING, LH_THREAD_NORMAL, LH_THREAD_NORMAL,
+		LH_THREAD_SUSPENDED, LH_THREAD_SUSPENDED, LH_THREAD_DEAD,
+		LH_THREAD_DEAD
+	};
+	unsigned k;
+
+	scratch_make();
+	L = new_state(1);
+	snprintf(code, sizeof(code),
+	  "local luaheap = require 'luaheap' "
+	  "HEAP = require('dump_heap').build() "
+	  "local A = {} ADDR = A "
+	  "local inner = coroutine.create(function() "
+	  "  A.seen = { coroutine.status(A.co_inner), coroutine.status(A.co_outer) } "
+	  "  assert(luaheap.dump('%s/status.snap')) end) "
+	  "local outer = coroutine.create(function() "
+	  "  assert(coroutine.resume(inner)) end) "
+	  "A.co_inner, A.co_outer = inner, outer "
+	  "A.inner, A.outer = ('%%p'):format(inner), ('%%p'):format(outer) "
+	  "A.main = ('%%p'):format(coroutine.running()) "
+	  "for _, k in ipairs { 'fresh', 'suspended', 'dead', 'failed' } do "
+	  "  A[k] = ('%%p'):format(HEAP[k]) end "
+	  "assert(coroutine.resume(outer)) "
+	  "assert(A.seen[1] == 'running' and A.seen[2] == 'normal')", scratch);
+	run(L, code);
+	s = load(spath("status.snap"));
+	check_file(s);
+	lua_getglobal(L, "ADDR");
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		uint32_t i = obj_at(s, sfield(L, names[k]));
+		ck_assert_uint_eq(s->type[i], LH_T_THREAD);
+		ck_assert_msg(s->threads[s->aux[i]].status == status[k],
+		              "%s is %s", names[k],
+		              lh_thread_status_names[s->threads[s->aux[i]].status]);
+	}
+	ck_assert_uint_eq(obj_at(s, sfield(L, "main")), s->main_thread);
+	lh_snapshot_free(s);
+	lua_close(L);
+	scratch_remove();
+}
+END_TEST
+
+/* Running or stopped, incremental or generational: as it was found. And
+ * without collecting, the dump allocates nothing in the state. */
+START_TEST(collector_is_left_as_it_was_found)
+{
+	lua_State *L;
+	lh_snapshot *s;
+	uint64_t before;
+	int gen;
+
+	scratch_make();
+	for (gen = 0; gen <= 1; gen++) {
+		L = new_state(gen);
+		run(L, "HEAP = require('dump_heap').build()");
+		ck_assert_int_eq(lua_gc(L, LUA_GCISRUNNING), 1);
+		dump(L, spath("run.snap"), 0, 1, NULL);
+		ck_assert_int_eq(lua_gc(L, LUA_GCISRUNNING), 1);
+		s = load(spath("run.snap"));
+		ck_assert_uint_eq(s->hdr.gc_was_running, 1);
+		ck_assert(s->hdr.flags & LH_FLAG_COLLECTED);
+		ck_assert_uint_eq(s->hdr.gc_mode, gen ? LH_GC_GENERATIONAL :
+		                  LH_GC_INCREMENTAL);
+		lh_snapshot_free(s);
+
+		lua_gc(L, LUA_GCSTOP);
+		before = lua_bytes(L);
+		dump(L, spath("stopped.snap"), 1, 0, NULL);
+		ck_assert_uint_eq(lua_bytes(L), before);
+		ck_assert_int_eq(lua_gc(L, LUA_GCISRUNNING), 0);
+		s = load(spath("stopped.snap"));
+		ck_assert_uint_eq(s->hdr.gc_was_running, 0);
+		ck_assert(s->hdr.flags & LH_FLAG_GARBAGE);
+		lh_snapshot_free(s);
+		lua_gc(L, LUA_GCRESTART);
+		/* the mode is unchanged: switching back reports the old one */
+		ck_assert_int_eq(lua_gc(L, gen ? LUA_GCGEN : LUA_GCINC, 0, 0),
+		                 gen ? LUA_GCGEN : LUA_GCINC);
+		lua_close(L);
+	}
+	scratch_remove();
+}
+END_TEST
+
+START_TEST(release_check_accepts_the_running_lua_and_errors_name_the_file)
+{
+	lua_State *L;
+	char buf[256], err[256];
+
+	ck_assert_ptr_null(lh_dump__check_release(buf, sizeof(buf)));
+	ck_assert_str_eq(luaheap_built_for(), LUA_RELEASE);
+	L = new_state(0);
+	ck_assert_int_eq(luaheap_dump(L, "/nonexistent/dir/x.snap", NULL, err,
+	                              sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "'/nonexistent/dir/x.snap'"));
+	ck_assert_ptr_nonnull(strstr(err, "No such file or directory"));
+	/* argument misuse raises; environment failures return nil, message */
+	run(L, "local l = require 'luaheap' "
+	       "assert(not pcall(l.dump)) "
+	       "assert(not pcall(l.dump, 'x', { format = 'xml' })) "
+	       "assert(not pcall(l.dump, 'x', { collect = 1 })) "
+	       "assert(not pcall(l.dump, 'x', { strings = -1 })) "
+	       "assert(not pcall(l.dump, 'x', { frobnicate = true })) "
+	       "local ok, msg = l.dump('/nonexistent/dir/x.snap') "
+	       "assert(ok == nil and msg:find('/nonexistent/dir/x.snap', 1, true))");
+	lua_close(L);
+}
+END_TEST
+
+Suite *dump_suite(void)
+{
+	Suite *s = suite_create("dump");
+	TCase *tc = tcase_create("dump");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, accounting_is_exact_in_incremental_mode);
+	tcase_add_test(tc, accounting_is_exact_in_generational_mode);
+	tcase_add_test(tc, lua_oracle_holds_in_incremental_mode);
+	tcase_add_test(tc, lua_oracle_holds_in_generational_mode);
+	tcase_add_test(tc, edge_oracle_finds_every_known_reference_with_its_label);
+	tcase_add_test(tc, binary_and_json_of_one_heap_load_to_the_same_contents);
+	tcase_add_test(tc, million_long_list_and_million_deep_nesting_dump_whole);
+	tcase_add_test(tc, string_options_cut_or_drop_contents_and_label_is_kept);
+	tcase_add_test(tc, dump_from_a_finalizer_records_the_pending_ones_as_roots);
+	tcase_add_test(tc, thread_status_is_relative_to_the_dumping_coroutine);
+	tcase_add_test(tc, collector_is_left_as_it_was_found);
+	tcase_add_test(tc, release_check_accepts_the_running_lua_and_errors_name_the_file);
+	suite_add_tcase(s, tc);
+	return s;
+}
