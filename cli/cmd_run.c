@@ -22,9 +22,6 @@ static const char usage[] =
 	"\n"
 	"  -h, --help   print this help\n";
 
-/* Until the dumper library defines it, the module entry point is optional. */
-#pragma weak luaopen_luaheap
-
 /* Error handler: adds a traceback to string messages (as lua.c does). */
 static int traceback(lua_State *L)
 {
@@ -65,12 +62,10 @@ static int run(lua_State *L)
 	int i, status;
 
 	luaL_openlibs(L);
-	if (luaopen_luaheap != NULL) {
-		luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-		lua_pushcfunction(L, luaopen_luaheap);
-		lua_setfield(L, -2, "luaheap");
-		lua_pop(L, 1);
-	}
+	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+	lua_pushcfunction(L, luaopen_luaheap);
+	lua_setfield(L, -2, "luaheap");
+	lua_pop(L, 1);
 	make_arg(L, argc, argv);
 	lua_gc(L, LUA_GCRESTART);
 	lua_gc(L, LUA_GCGEN, 0, 0);   /* the standalone lua's default mode */

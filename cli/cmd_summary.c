@@ -167,7 +167,7 @@ static void section_types(summary *sm)
 	     cli_count(s->nedge, e), cli_count(s->nroots, r));
 	putchar('\n');
 	t = cli_table_new("lrrr");
-	cli_table_header(t, "type", "count", "bytes", "");
+	cli_table_header(t, "type", "count", "bytes", "share");
 	for (i = 1; i < LH_T_COUNT; i++) {
 		char pct[16];
 		if (sm->count[i] == 0)
@@ -187,7 +187,7 @@ static void section_accounting(summary *sm)
 	const lh_header *h = &sm->s->hdr;
 	uint64_t acc = sm->total_bytes + h->vm_overhead_bytes;
 	int64_t diff = (int64_t)(acc - h->lua_total_bytes);
-	char a[CLI_SIZE_BUF], o[CLI_SIZE_BUF], l[CLI_SIZE_BUF];
+	char a[CLI_SIZE_BUF], o[CLI_SIZE_BUF], l[CLI_SIZE_BUF], t[CLI_SIZE_BUF];
 
 	if (sm->json) {
 		cli_json_num(sm->json, "vm_overhead_bytes", (double)h->vm_overhead_bytes);
@@ -197,10 +197,9 @@ static void section_accounting(summary *sm)
 		cli_json_bool(sm->json, "exact", diff == 0);
 		return;
 	}
-	fact("accounting", "objects %s + VM overhead %s = %" PRIu64 " bytes; Lua counts %s (%" PRIu64 "): %s%s%s",
-	     cli_size(sm->total_bytes, a), cli_size(h->vm_overhead_bytes, o), acc,
-	     cli_size(h->lua_total_bytes, l), h->lua_total_bytes,
-	     cli_style(diff == 0 ? CLI_GREEN : CLI_YELLOW),
+	fact("accounting", "objects %s + VM overhead %s = %s bytes; Lua counts %s: %s%s%s",
+	     cli_count(sm->total_bytes, a), cli_count(h->vm_overhead_bytes, o), cli_count(acc, t),
+	     cli_count(h->lua_total_bytes, l), cli_style(diff == 0 ? CLI_GREEN : CLI_YELLOW),
 	     diff == 0 ? "exact" : "differs", cli_style(CLI_RESET));
 	if (diff != 0)
 		printf("%11s  by %+" PRId64 " bytes%s\n", "", diff,

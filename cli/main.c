@@ -5,11 +5,8 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "luaheap/dump.h"
 #include "cli.h"
-
-#ifndef LUAHEAP_VERSION
-#define LUAHEAP_VERSION "0.1.0"
-#endif
 
 typedef struct cli_command {
 	const char *name;
@@ -23,6 +20,7 @@ static const cli_command commands[] = {
 	{ "top",     cmd_top,     "objects, classes or types that retain the most" },
 	{ "path",    cmd_path,    "shortest root paths of an object, as Lua expressions" },
 	{ "tree",    cmd_tree,    "the dominator tree: what each object retains" },
+	{ "diff",    cmd_diff,    "what grew between snapshots, and who keeps it" },
 	{ "run",     cmd_run,     "run a Lua script with the luaheap module preloaded" },
 };
 

@@ -247,7 +247,7 @@ static size_t width(const char *s)
 void cli_table_print(const cli_table *t, FILE *out, int indent)
 {
 	size_t r, *w = cli_xmalloc(t->ncols * sizeof(size_t)), cw, pad;
-	int c, last;
+	int c, last, end;
 	const char *cell;
 
 	for (c = 0; c < t->ncols; c++) {
@@ -259,10 +259,13 @@ void cli_table_print(const cli_table *t, FILE *out, int indent)
 	for (r = 0; r < t->nrows; r++) {
 		int bold = r == 0 && t->has_header;
 		fprintf(out, "%*s%s", indent, "", bold ? cli_style(CLI_BOLD) : "");
-		for (c = 0; c < t->ncols; c++) {
+		/* trailing empty cells print nothing: no trailing blanks */
+		for (end = t->ncols; end > 1 && t->cells[r * t->ncols + end - 1][0] == '\0'; end--)
+			;
+		for (c = 0; c < end; c++) {
 			cell = t->cells[r * t->ncols + c];
 			pad = w[c] - width(cell);
-			last = c == t->ncols - 1;
+			last = c == end - 1;
 			if (c > 0)
 				fputs("  ", out);
 			if (t->align[c] == 'r')

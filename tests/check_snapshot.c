@@ -10,6 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include "luaheap/dump.h"
 #include "luaheap/snapshot.h"
 #include "snapshot_internal.h"
 
@@ -1496,6 +1500,161 @@ START_TEST(missing_and_unreadable_files_fail_with_a_message)
 }
 END_TEST
 
+/* ---- snapshots written by the real dumper ---- */
+
+/* A heap with every object type. */
+static const char heap_script[] =
+	"Server = { timers = {}, names = setmetatable({}, { __mode = 'k' }) }\n"
+	"for i = 1, 50 do\n"
+	"  local p = { id = i, name = 'player' .. i, [1.5] = true, [true] = i, [-i] = 'n' }\n"
+	"  Server.timers[i] = function() return p end\n"
+	"  Server.names[p] = string.rep('\\0\\233', i)\n"
+	"end\n"
+	"Server.ud = io.tmpfile()\n"
+	"Server.co = coroutine.create(function(a) local zz = a; coroutine.yield(zz) end)\n"
+	"coroutine.resume(Server.co, {})\n"
+	"Server.cf = string.gmatch('a b', '%a')\n"
+	"Server.open = coroutine.wrap(function() local up = {} ; local function f() return up end\n"
+	"  coroutine.yield(f) end)\n"
+	"Server.f = Server.open()\n";
+
+/*
+ * Builds the heap in a Lua state of this process and dumps it from C into
+ * dir/heap.snap and dir/heap.json: no Lua code runs between the two dumps,
+ * so both see the same heap. stats gets the binary dump's figures.
+ */
+static void dump_real(char *dir, size_t dirlen, luaheap_dump_stats *stats)
+{
+	char path[512], msg[256];
+	luaheap_dump_opts opts;
+	lua_State *L = luaL_newstate();
+
+	ck_assert_ptr_nonnull(L);
+	luaL_openlibs(L);
+	ck_assert_msg(luaL_dostring(L, heap_script) == LUA_OK, "%s", lua_tostring(L, -1));
+	lua_gc(L, LUA_GCCOLLECT);
+	lua_gc(L, LUA_GCCOLLECT);
+	snprintf(dir, dirlen, "%s", "/tmp/lhsnapXXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	luaheap_dump_opts_init(&opts);
+	opts.collect = 0;
+	snprintf(path, sizeof(path), "%s/heap.snap", dir);
+	ck_assert_msg(luaheap_dump_ex(L, path, &opts, stats, msg, sizeof(msg)) == 0, "%s", msg);
+	opts.encoding = LUAHEAP_JSON;
+	snprintf(path, sizeof(path), "%s/heap.json", dir);
+	ck_assert_msg(luaheap_dump(L, path, &opts, msg, sizeof(msg)) == 0, "%s", msg);
+	lua_close(L);
+}
+
+static void remove_real(const char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void read_whole(const char *path, buf *b)
+{
+	FILE *f = fopen(path, "rb");
+	char tmp[65536];
+	size_t n;
+
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		put(b, tmp, n);
+	fclose(f);
+}
+
+/* The record stream of a binary snapshot (its frames' payloads). */
+static void deframe(const buf *f, buf *rec)
+{
+	size_t at = LH_MAGIC_LEN + 4, len;
+
+	for (;;) {
+		ck_assert_uint_le(at + 4, f->n);
+		len = (size_t)f->p[at] | (size_t)f->p[at + 1] << 8 | (size_t)f->p[at + 2] << 16 |
+		      (size_t)f->p[at + 3] << 24;
+		if (len == 0)
+			break;
+		put(rec, f->p + at + 4, len);
+		at += 4 + len + 4;
+	}
+}
+
+START_TEST(real_dumps_load_the_same_from_both_encodings)
+{
+	char dir[64], path[600];
+	lh_snapshot *a, *b;
+	lh_error err;
+	luaheap_dump_stats st;
+	uint32_t i, nfields = 0, nstack = 0;
+	uint64_t bytes = 0;
+
+	dump_real(dir, sizeof(dir), &st);
+	snprintf(path, sizeof(path), "%s/heap.snap", dir);
+	ck_assert_msg(lh_snapshot_load(&a, path, &err) == LH_OK, "%s", err.msg);
+	snprintf(path, sizeof(path), "%s/heap.json", dir);
+	ck_assert_msg(lh_snapshot_load(&b, path, &err) == LH_OK, "%s", err.msg);
+	check_consistent(a);
+	check_consistent(b);
+	check_same(a, b);
+	ck_assert_uint_gt(a->nobj, 300);
+	ck_assert_uint_ne(a->main_thread, LH_NONE);
+	ck_assert_uint_ne(a->registry, LH_NONE);
+	for (i = 0; i < a->nedge; i++) {
+		nfields += (a->edge_kind[i] & LH_EDGE_KIND_MASK) == LH_E_FIELD_STR;
+		nstack += (a->edge_kind[i] & LH_EDGE_KIND_MASK) == LH_E_STACK;
+	}
+	ck_assert_uint_gt(nfields, 100);
+	ck_assert_uint_gt(nstack, 0);
+	/* the dumper's own count of what it wrote */
+	for (i = 0; i < a->nobj; i++)
+		bytes += a->size[i];
+	ck_assert_uint_eq(st.objects, a->nobj);
+	ck_assert_uint_eq(st.edges + nfields, a->nedge);
+	ck_assert_uint_eq(st.roots, a->nroots);
+	ck_assert_uint_eq(st.object_bytes, bytes);
+	ck_assert_uint_eq(st.lua_total_bytes, a->hdr.lua_total_bytes);
+	ck_assert_uint_eq(st.vm_overhead_bytes, a->hdr.vm_overhead_bytes);
+	lh_snapshot_free(a);
+	lh_snapshot_free(b);
+	remove_real(dir);
+}
+END_TEST
+
+START_TEST(real_dumps_survive_truncation_and_corruption)
+{
+	char dir[64], path[600];
+	buf f = { 0 }, rec = { 0 };
+	size_t i, step;
+	int rejected = 0;
+	luaheap_dump_stats st;
+
+	dump_real(dir, sizeof(dir), &st);
+	snprintf(path, sizeof(path), "%s/heap.snap", dir);
+	read_whole(path, &f);
+	lh_snapshot_free(load_ok(&f, "real"));
+	for (i = 0; i < f.n; i++)
+		load_fails(f.p, i, LH_EFORMAT);
+	deframe(&f, &rec);
+	step = rec.n / 3000 + 1;   /* a few thousand loads at most */
+	for (i = 0; i < rec.n; i += step) {
+		buf g = { 0 };
+		rec.p[i] ^= 0xff;
+		frame_stream(&g, rec.p, rec.n, 1000);
+		if (load_any(g.p, g.n) != LH_OK)
+			rejected++;
+		rec.p[i] ^= 0xff;
+		free(g.p);
+	}
+	ck_assert_int_gt(rejected, 0);
+	free(f.p);
+	free(rec.p);
+	remove_real(dir);
+}
+END_TEST
+
 Suite *snapshot_suite(void)
 {
 	Suite *s = suite_create("snapshot");
@@ -1521,6 +1680,11 @@ Suite *snapshot_suite(void)
 	tcase_add_test(tc, malformed_json_is_rejected);
 	tcase_add_test(tc, json_strings_keep_nul_and_high_bytes);
 	tcase_add_test(tc, missing_and_unreadable_files_fail_with_a_message);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("dumped");
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, real_dumps_load_the_same_from_both_encodings);
+	tcase_add_test(tc, real_dumps_survive_truncation_and_corruption);
 	suite_add_tcase(s, tc);
 	return s;
 }
