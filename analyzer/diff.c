@@ -1,0 +1,813 @@
+/*
+ * Diff of two or three analysed snapshots: identity across snapshots,
+ * candidates (new objects that survived), their grouping by folded root
+ * path, container growth and suspects, grown tables, new globals, class
+ * deltas and expected-dead objects still alive. See diff.h for the model.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "luaheap/diff.h"
+
+#define NOT_SEEN UINT32_MAX
+
+/* ---- identity ---- */
+
+static const char *class_of(const lh_analysis *a, uint32_t v)
+{
+	return a->classes->name[a->classes->of[v]];
+}
+
+static int same_string(const lh_snapshot *sa, uint32_t ia,
+	const lh_snapshot *sb, uint32_t ib)
+{
+	const lh_string_info *x = &sa->strings[sa->aux[ia]];
+	const lh_string_info *y = &sb->strings[sb->aux[ib]];
+	size_t nx, ny;
+	const char *tx, *ty;
+
+	if (x->length != y->length || x->stored != y->stored)
+		return 0;
+	tx = lh_snapshot_string(sa, ia, &nx);
+	ty = lh_snapshot_string(sb, ib, &ny);
+	return nx == ny && (nx == 0 || memcmp(tx, ty, nx) == 0);
+}
+
+static int same_proto(const lh_snapshot *sa, uint32_t pa,
+	const lh_snapshot *sb, uint32_t pb)
+{
+	const lh_proto_info *x, *y;
+
+	if (pa == LH_NONE || pb == LH_NONE)
+		return pa == pb;
+	x = &sa->protos[sa->aux[pa]];
+	y = &sb->protos[sb->aux[pb]];
+	if (x->linedefined != y->linedefined ||
+	    x->lastlinedefined != y->lastlinedefined ||
+	    x->numparams != y->numparams || x->sizecode != y->sizecode)
+		return 0;
+	if (x->source == LH_NONE || y->source == LH_NONE)
+		return x->source == y->source;
+	return same_string(sa, x->source, sb, y->source);
+}
+
+/* Whether object ib of b is object ia of a (same address assumed). */
+static int same_object(const lh_analysis *a, uint32_t ia,
+	const lh_analysis *b, uint32_t ib)
+{
+	const lh_snapshot *sa = a->snap, *sb = b->snap;
+
+	if (sa->type[ia] != sb->type[ib])
+		return 0;
+	switch (sb->type[ib]) {
+	case LH_T_STRING:
+		return same_string(sa, ia, sb, ib);
+	case LH_T_TABLE:
+	case LH_T_USERDATA:
+		return strcmp(class_of(a, ia), class_of(b, ib)) == 0;
+	case LH_T_LFUNC:
+		return same_proto(sa, sa->funcs[sa->aux[ia]].proto,
+			sb, sb->funcs[sb->aux[ib]].proto);
+	case LH_T_PROTO:
+		return same_proto(sa, ia, sb, ib);
+	case LH_T_CFUNC:
+		return sa->funcs[sa->aux[ia]].cfunc == sb->funcs[sb->aux[ib]].cfunc;
+	default:
+		return 1;
+	}
+}
+
+/* match[i] for every object i of b: the same object in a, or LH_NONE. */
+static uint32_t *match_objects(const lh_analysis *a, const lh_analysis *b)
+{
+	const lh_snapshot *sb = b->snap;
+	uint32_t *m = malloc((size_t)(sb->nobj ? sb->nobj : 1) * sizeof *m);
+	uint32_t i, j;
+
+	if (m == NULL)
+		return NULL;
+	for (i = 0; i < sb->nobj; i++) {
+		j = lh_snapshot_find(a->snap, sb->addr[i]);
+		m[i] = (j != LH_NONE && same_object(a, j, b, i)) ? j : LH_NONE;
+	}
+	return m;
+}
+
+/* ---- a string-keyed hash map of groups ---- */
+
+typedef struct strmap {
+	uint32_t *slot;             /* group index + 1, 0 empty */
+	uint32_t cap;
+} strmap;
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+/* ---- folded paths ---- */
+
+typedef struct ctx {
+	const lh_analysis *w;       /* the snapshot the candidates live in */
+	const uint8_t *fresh;       /* [w n] 1: created within the span */
+	size_t maxlabel;
+	lh_strbuf hop, text;
+} ctx;
+
+/* Replaces every "0x<hex>" in sb from 'from' on by "*". */
+static void fold_addresses(lh_strbuf *sb, size_t from)
+{
+	size_t i, j = from;
+
+	for (i = from; i < sb->len; ) {
+		if (sb->buf[i] == '0' && i + 2 < sb->len && sb->buf[i + 1] == 'x' &&
+		    ((sb->buf[i + 2] >= '0' && sb->buf[i + 2] <= '9') ||
+		     (sb->buf[i + 2] >= 'a' && sb->buf[i + 2] <= 'f'))) {
+			sb->buf[j++] = '*';
+			i += 2;
+			while (i < sb->len && ((sb->buf[i] >= '0' && sb->buf[i] <= '9') ||
+			    (sb->buf[i] >= 'a' && sb->buf[i] <= 'f')))
+				i++;
+		} else
+			sb->buf[j++] = sb->buf[i++];
+	}
+	sb->len = j;
+	if (sb->buf != NULL)
+		sb->buf[j] = '\0';
+}
+
+/* Whether hop edge e is an index to fold: any key that is not a string
+ * constant of the program (old string keys name fields; new ones are data). */
+static int foldable(const ctx *c, uint32_t e)
+{
+	lh_label l;
+
+	lh_snapshot_label(c->w->snap, e, &l);
+	switch (l.kind) {
+	case LH_E_ARRAY: case LH_E_FIELD_INT: case LH_E_FIELD_NUM:
+	case LH_E_FIELD_BOOL: case LH_E_FIELD_OBJ: case LH_E_FIELD_LIGHT:
+	case LH_E_KEY:
+		return 1;
+	case LH_E_FIELD_STR:
+		return l.obj != LH_NONE && c->fresh[l.obj];
+	default:
+		return 0;
+	}
+}
+
+/* Renders v's shortest path into c->text, folded; 0 if v is unreachable. */
+static int folded_path(ctx *c, uint32_t v)
+{
+	const lh_snapshot *s = c->w->snap;
+	lh_path *p = NULL;
+	uint32_t np = 0, i;
+	int any = 0;
+
+	c->text.len = 0;
+	if (lh_paths_find(&p, &np, s, c->w->graph, c->w->bfs, v, 1, NULL) !=
+	    LH_OK || np == 0)
+		return 0;
+	for (i = 0; i < p[0].nhops; i++) {
+		const lh_hop *h = &p[0].hops[i];
+
+		c->hop.len = 0;
+		if (i > 1 && h->edge != LH_NONE && foldable(c, h->edge) &&
+		    (s->edge_kind[h->edge] & LH_EDGE_KIND_MASK) != LH_E_KEY) {
+			lh_strbuf_puts(&c->hop, "[*]");
+		} else {
+			if (!lh_path_render_hop(&c->hop, s, &p[0], i, c->maxlabel) ||
+			    c->hop.len == 0)
+				continue;
+			/* registry[7] folds; the aliases _G and package.loaded
+			 * do not */
+			if (i == 1 && c->hop.buf[0] == '[' && h->edge != LH_NONE &&
+			    foldable(c, h->edge)) {
+				c->hop.len = 0;
+				lh_strbuf_puts(&c->hop, "[*]");
+			}
+			fold_addresses(&c->hop, 0);
+		}
+		if (any && c->hop.buf[0] != '.' && c->hop.buf[0] != '[')
+			lh_strbuf_puts(&c->text, " ");
+		lh_strbuf_putn(&c->text, c->hop.buf, c->hop.len);
+		any = 1;
+	}
+	lh_paths_free(p, np);
+	if (c->text.len == 0)
+		lh_strbuf_puts(&c->text, "<root>");
+	return 1;
+}
+
+/* ---- the diff ---- */
+
+void lh_diff_free(lh_diff *d)
+{
+	uint32_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->ngroups; i++) {
+		free(d->groups[i].pattern);
+		free(d->groups[i].example);
+	}
+	for (i = 0; i < d->ngrown; i++)
+		free(d->grown[i].path);
+	for (i = 0; i < d->nglobals; i++)
+		free(d->globals[i].name);
+	for (i = 0; i < d->ndead; i++)
+		free(d->dead[i].path);
+	free(d->groups);
+	free(d->grown);
+	free(d->globals);
+	free(d->classes);
+	free(d->dead);
+	free(d);
+}
+
+static char *text_dup(const lh_strbuf *sb)
+{
+	char *s = malloc(sb->len + 1);
+
+	if (s != NULL) {
+		if (sb->len)
+			memcpy(s, sb->buf, sb->len);
+		s[sb->len] = '\0';
+	}
+	return s;
+}
+
+static uint64_t retained_of(const lh_analysis *a, uint32_t v)
+{
+	if (v == LH_DOM_VROOT)
+		return a->dom->live_bytes;
+	if (v == LH_NONE || !a->graph->live[v])
+		return 0;
+	return a->dom->retained[v];
+}
+
+static uint32_t entries_of(const lh_snapshot *s, uint32_t v)
+{
+	const lh_table_info *t;
+
+	if (v == LH_NONE || s->type[v] != LH_T_TABLE)
+		return 0;
+	t = &s->tables[s->aux[v]];
+	return t->array_entries + t->hash_entries;
+}
+
+/* How much container c (cw in the last analysis w, c0 in the earlier
+ * analysis a0, or LH_NONE if it is new) grew: its retained size, or its own
+ * size when what it holds is shared with others (a table that gains entries
+ * grows its array or hash part even when its retained size does not). */
+static int64_t container_growth(const lh_analysis *a0, uint32_t c0,
+	const lh_analysis *w, uint32_t cw)
+{
+	int64_t by_retained = (int64_t)retained_of(w, cw) -
+		(int64_t)retained_of(a0, c0);
+	int64_t by_self = 0;
+
+	if (cw < w->snap->nobj)
+		by_self = (int64_t)w->snap->size[cw] -
+			(c0 < a0->snap->nobj ? (int64_t)a0->snap->size[c0] : 0);
+	return by_retained > by_self ? by_retained : by_self;
+}
+
+/* Follows a chain of match arrays from the last snapshot back to the first. */
+static uint32_t back(uint32_t *const *m, int n, uint32_t v, int to)
+{
+	int k;
+
+	for (k = n - 1; k > to && v != LH_NONE; k--)
+		v = (v == LH_DOM_VROOT) ? v : m[k][v];
+	return v;
+}
+
+static int cmp_u64pair(const void *x, const void *y)
+{
+	const uint64_t *a = x, *b = y;
+
+	return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : (a[1] < b[1] ? -1 : a[1] > b[1]);
+}
+
+static int cmp_group(const void *x, const void *y)
+{
+	const lh_diff_group *a = x, *b = y;
+	int la, lb;
+
+	if (a->suspect != b->suspect)
+		return b->suspect - a->suspect;
+	la = a->growth_late > 0;
+	lb = b->growth_late > 0;
+	if (la != lb)
+		return lb - la;
+	if (a->retained != b->retained)
+		return a->retained < b->retained ? 1 : -1;
+	if (a->objects != b->objects)
+		return a->objects < b->objects ? 1 : -1;
+	return strcmp(a->pattern, b->pattern);
+}
+
+static int cmp_grown(const void *x, const void *y)
+{
+	const lh_diff_grown *a = x, *b = y;
+	int64_t da = (int64_t)a->entries_after - a->entries_before;
+	int64_t db = (int64_t)b->entries_after - b->entries_before;
+
+	if (da != db)
+		return da < db ? 1 : -1;
+	return a->obj < b->obj ? -1 : a->obj > b->obj;
+}
+
+static int cmp_global(const void *x, const void *y)
+{
+	const lh_diff_global *a = x, *b = y;
+
+	if (a->retained != b->retained)
+		return a->retained < b->retained ? 1 : -1;
+	return strcmp(a->name, b->name);
+}
+
+static int64_t class_change(const lh_diff_class *c)
+{
+	int64_t d = (int64_t)c->bytes_after - (int64_t)c->bytes_before;
+
+	return d < 0 ? -d : d;
+}
+
+static int cmp_class(const void *x, const void *y)
+{
+	const lh_diff_class *a = x, *b = y;
+	int64_t da = class_change(a), db = class_change(b);
+
+	if (da != db)
+		return da < db ? 1 : -1;
+	return strcmp(a->name, b->name);
+}
+
+/* Groups: leak roots by folded path; fills d->groups. */
+static int build_groups(lh_diff *d, ctx *c, const uint8_t *cand,
+	const uint8_t *late, uint32_t *const *m, int n,
+	const lh_analysis *const *a, lh_error *err)
+{
+	const lh_analysis *w = c->w;
+	const lh_snapshot *s = w->snap;
+	const lh_dom *dom = w->dom;
+	uint32_t *top = NULL, *gid = NULL, i, k, cap = 16, npairs = 0;
+	uint64_t *pairs = NULL;
+	strmap map = { NULL, 0 };
+	int rc = LH_ENOMEM;
+
+	top = malloc((size_t)(s->nobj ? s->nobj : 1) * sizeof *top);
+	gid = malloc((size_t)(s->nobj ? s->nobj : 1) * sizeof *gid);
+	d->groups = calloc(cap, sizeof *d->groups);
+	if (top == NULL || gid == NULL || d->groups == NULL)
+		goto done;
+
+	/* Leak roots: in preorder an object's idom comes first, so top[] of
+	 * the idom is known when the object is reached. */
+	for (k = 0; k < dom->nlive; k++) {
+		uint32_t v = dom->order[k], p = dom->idom[v];
+
+		gid[v] = NOT_SEEN;
+		if (!cand[v])
+			continue;
+		top[v] = (p < s->nobj && cand[p]) ? top[p] : v;
+	}
+
+	map.cap = 64;
+	map.slot = calloc(map.cap, sizeof *map.slot);
+	if (map.slot == NULL)
+		goto done;
+	for (k = 0; k < dom->nlive; k++) {
+		uint32_t v = dom->order[k], h, g;
+		lh_diff_group *grp;
+
+		if (!cand[v] || top[v] != v)
+			continue;
+		if (!folded_path(c, v))
+			continue;
+		if (c->text.oom)
+			goto done;
+		if (d->ngroups * 2 >= map.cap) {           /* grow and rehash */
+			uint32_t ncap = map.cap * 2, *ns = calloc(ncap, sizeof *ns), j;
+
+			if (ns == NULL)
+				goto done;
+			for (j = 0; j < d->ngroups; j++) {
+				h = (uint32_t)hash_str(d->groups[j].pattern) & (ncap - 1);
+				while (ns[h])
+					h = (h + 1) & (ncap - 1);
+				ns[h] = j + 1;
+			}
+			free(map.slot);
+			map.slot = ns;
+			map.cap = ncap;
+		}
+		h = (uint32_t)hash_str(c->text.buf) & (map.cap - 1);
+		while (map.slot[h] &&
+		    strcmp(d->groups[map.slot[h] - 1].pattern, c->text.buf) != 0)
+			h = (h + 1) & (map.cap - 1);
+		if (map.slot[h] == 0) {
+			if (d->ngroups == cap) {
+				lh_diff_group *ng = realloc(d->groups,
+					(size_t)cap * 2 * sizeof *ng);
+				if (ng == NULL)
+					goto done;
+				memset(ng + cap, 0, (size_t)cap * sizeof *ng);
+				d->groups = ng;
+				cap *= 2;
+			}
+			grp = &d->groups[d->ngroups];
+			grp->pattern = text_dup(&c->text);
+			if (grp->pattern == NULL)
+				goto done;
+			grp->example_obj = v;
+			map.slot[h] = ++d->ngroups;
+		}
+		g = map.slot[h] - 1;
+		grp = &d->groups[g];
+		gid[v] = g;
+		grp->count++;
+		grp->retained += dom->retained[v];
+		if (dom->retained[v] > dom->retained[grp->example_obj])
+			grp->example_obj = v;
+	}
+
+	/* Every candidate joins its leak root's group; (group, container) and
+	 * (group, class) pairs are collected to count each once. */
+	pairs = malloc(((size_t)d->candidates * 2 + 1) * 2 * sizeof *pairs);
+	if (pairs == NULL)
+		goto done;
+	for (k = 0; k < dom->nlive; k++) {
+		uint32_t v = dom->order[k], g;
+
+		if (!cand[v] || gid[top[v]] == NOT_SEEN)
+			continue;
+		g = gid[top[v]];
+		d->groups[g].objects++;
+		d->groups[g].bytes += s->size[v];
+		pairs[2 * npairs] = ((uint64_t)g << 32) | 0x80000000u |
+			w->classes->of[v];
+		pairs[2 * npairs + 1] = 0;
+		npairs++;
+		if (top[v] == v) {
+			pairs[2 * npairs] = (uint64_t)g << 32;
+			pairs[2 * npairs + 1] = w->bfs->parent[v];
+			npairs++;
+		}
+	}
+	qsort(pairs, npairs, 2 * sizeof *pairs, cmp_u64pair);
+	for (i = 0; i < npairs; i++) {
+		uint64_t key = pairs[2 * i], val = pairs[2 * i + 1];
+		uint32_t g = (uint32_t)(key >> 32), run = 1, j;
+		lh_diff_group *grp = &d->groups[g];
+
+		while (i + run < npairs && pairs[2 * (i + run)] == key &&
+		    pairs[2 * (i + run) + 1] == val)
+			run++;
+		if (key & 0x80000000u) {                   /* a class */
+			const char *name = w->classes->name[key & 0x7fffffffu];
+
+			for (j = 0; j < LH_DIFF_MIX; j++)
+				if (grp->mix_class[j] == NULL ||
+				    run > grp->mix_count[j]) {
+					memmove(&grp->mix_class[j + 1],
+						&grp->mix_class[j],
+						(LH_DIFF_MIX - 1 - j) * sizeof(char *));
+					memmove(&grp->mix_count[j + 1],
+						&grp->mix_count[j],
+						(LH_DIFF_MIX - 1 - j) * sizeof(uint32_t));
+					grp->mix_class[j] = name;
+					grp->mix_count[j] = run;
+					break;
+				}
+		} else {                                   /* a container */
+			uint32_t cw = (uint32_t)val;
+
+			grp->ncontainers++;
+			grp->growth += container_growth(a[0], back(m, n, cw, 0),
+				w, cw);
+			if (n == 3)
+				grp->growth_late += container_growth(a[1],
+					back(m, n, cw, 1), w, cw);
+		}
+		i += run - 1;
+	}
+
+	for (i = 0; i < d->ngroups; i++) {
+		lh_diff_group *grp = &d->groups[i];
+
+		grp->suspect = grp->growth > (int64_t)d->floor &&
+			grp->retained > d->floor;
+		d->nsuspects += grp->suspect != 0;
+		c->text.len = 0;
+		lh_analysis_render_path(&c->text, w, grp->example_obj, c->maxlabel);
+		grp->example = text_dup(&c->text);
+		if (grp->example == NULL || c->text.oom)
+			goto done;
+	}
+	qsort(d->groups, d->ngroups, sizeof *d->groups, cmp_group);
+	(void)late;
+	rc = LH_OK;
+done:
+	free(top);
+	free(gid);
+	free(pairs);
+	free(map.slot);
+	if (rc != LH_OK)
+		lh_error_set(err, rc, "out of memory");
+	return rc;
+}
+
+/* Tables of the last snapshot that gained entries since the first. */
+static int build_grown(lh_diff *d, ctx *c, uint32_t *const *m, int n,
+	const lh_analysis *const *a)
+{
+	const lh_analysis *w = c->w;
+	const lh_snapshot *s = w->snap, *s0 = a[0]->snap;
+	uint32_t v, cap = 0;
+
+	for (v = 0; v < s->nobj; v++) {
+		uint32_t v0, before, after;
+		lh_diff_grown *gr;
+
+		if (s->type[v] != LH_T_TABLE || !w->graph->live[v])
+			continue;
+		v0 = back(m, n, v, 0);
+		if (v0 == LH_NONE)
+			continue;
+		before = entries_of(s0, v0);
+		after = entries_of(s, v);
+		if (after <= before)
+			continue;
+		if (d->ngrown == cap) {
+			uint32_t ncap = cap ? cap * 2 : 16;
+			lh_diff_grown *ng = realloc(d->grown, (size_t)ncap * sizeof *ng);
+
+			if (ng == NULL)
+				return LH_ENOMEM;
+			d->grown = ng;
+			cap = ncap;
+		}
+		gr = &d->grown[d->ngrown++];
+		memset(gr, 0, sizeof *gr);
+		gr->obj = v;
+		gr->entries_before = before;
+		gr->entries_after = after;
+		gr->bytes_before = s0->size[v0];
+		gr->bytes_after = s->size[v];
+		gr->retained_before = retained_of(a[0], v0);
+		gr->retained_after = retained_of(w, v);
+	}
+	qsort(d->grown, d->ngrown, sizeof *d->grown, cmp_grown);
+	for (v = 0; v < d->ngrown; v++) {
+		c->text.len = 0;
+		lh_analysis_render_path(&c->text, w, d->grown[v].obj, c->maxlabel);
+		if (c->text.oom || (d->grown[v].path = text_dup(&c->text)) == NULL)
+			return LH_ENOMEM;
+	}
+	return LH_OK;
+}
+
+/* Whether the table t of snapshot s has a string-keyed field named k. */
+static int has_field(const lh_snapshot *s, uint32_t t, const char *k, size_t kn)
+{
+	uint32_t e;
+	lh_label l;
+	const char *name;
+	size_t len;
+
+	if (t == LH_NONE)
+		return 0;
+	for (e = s->edge_off[t]; e < s->edge_off[t + 1]; e++) {
+		if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) != LH_E_FIELD_STR)
+			continue;
+		lh_snapshot_label(s, e, &l);
+		name = lh_snapshot_string(s, l.obj, &len);
+		if (name != NULL && len == kn && memcmp(name, k, kn) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Keys of _G in the last snapshot that the first one did not have. */
+static int build_globals(lh_diff *d, const lh_analysis *const *a, int n)
+{
+	const lh_analysis *w = a[n - 1];
+	const lh_snapshot *s = w->snap;
+	uint32_t g, g0, e, cap = 0;
+
+	if (lh_expr_resolve(&g, s, "_G", NULL) != LH_OK)
+		return LH_OK;
+	if (lh_expr_resolve(&g0, a[0]->snap, "_G", NULL) != LH_OK)
+		g0 = LH_NONE;
+	for (e = s->edge_off[g]; e < s->edge_off[g + 1]; e++) {
+		lh_label l;
+		const char *name;
+		size_t len;
+		lh_diff_global *gl;
+
+		if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) != LH_E_FIELD_STR)
+			continue;
+		lh_snapshot_label(s, e, &l);
+		name = lh_snapshot_string(s, l.obj, &len);
+		if (name == NULL || has_field(a[0]->snap, g0, name, len))
+			continue;
+		if (d->nglobals == cap) {
+			uint32_t ncap = cap ? cap * 2 : 8;
+			lh_diff_global *ng = realloc(d->globals, (size_t)ncap * sizeof *ng);
+
+			if (ng == NULL)
+				return LH_ENOMEM;
+			d->globals = ng;
+			cap = ncap;
+		}
+		gl = &d->globals[d->nglobals];
+		gl->obj = s->edge_to[e];
+		gl->retained = retained_of(w, gl->obj);
+		if ((gl->name = malloc(len + 1)) == NULL)
+			return LH_ENOMEM;
+		memcpy(gl->name, name, len);
+		gl->name[len] = '\0';
+		d->nglobals++;
+	}
+	qsort(d->globals, d->nglobals, sizeof *d->globals, cmp_global);
+	return LH_OK;
+}
+
+/* Class histogram of the first and last snapshots, merged by name. */
+static int build_classes(lh_diff *d, const lh_analysis *first,
+	const lh_analysis *last)
+{
+	const lh_classes *c0 = first->classes, *c1 = last->classes;
+	uint32_t i, j, n = 0;
+	uint32_t *seen;
+
+	d->classes = calloc((size_t)c0->nclass + c1->nclass + 1, sizeof *d->classes);
+	seen = calloc((size_t)c0->nclass + 1, sizeof *seen);
+	if (d->classes == NULL || seen == NULL) {
+		free(seen);
+		return LH_ENOMEM;
+	}
+	/* Class names are unique within one analysis: a sorted index of the
+	 * first's names lets each of the last's find its twin. */
+	for (i = 0; i < c1->nclass; i++) {
+		lh_diff_class *dc = &d->classes[n++];
+
+		dc->name = c1->name[i];
+		dc->count_after = c1->live[i].count;
+		dc->bytes_after = c1->live[i].self;
+		for (j = 0; j < c0->nclass; j++)
+			if (!seen[j] && strcmp(c0->name[j], dc->name) == 0) {
+				seen[j] = 1;
+				dc->count_before = c0->live[j].count;
+				dc->bytes_before = c0->live[j].self;
+				break;
+			}
+	}
+	for (j = 0; j < c0->nclass; j++)
+		if (!seen[j]) {
+			lh_diff_class *dc = &d->classes[n++];
+
+			dc->name = c0->name[j];
+			dc->count_before = c0->live[j].count;
+			dc->bytes_before = c0->live[j].self;
+		}
+	free(seen);
+	/* Drop the classes that did not move. */
+	for (i = j = 0; i < n; i++)
+		if (d->classes[i].count_before != d->classes[i].count_after ||
+		    d->classes[i].bytes_before != d->classes[i].bytes_after)
+			d->classes[j++] = d->classes[i];
+	d->nclasses = j;
+	qsort(d->classes, d->nclasses, sizeof *d->classes, cmp_class);
+	return LH_OK;
+}
+
+/* Watched objects marked expect_dead that the last snapshot still has. */
+static int build_dead(lh_diff *d, ctx *c)
+{
+	const lh_snapshot *s = c->w->snap;
+	uint32_t i;
+
+	d->dead = calloc((size_t)s->nwatches + 1, sizeof *d->dead);
+	if (d->dead == NULL)
+		return LH_ENOMEM;
+	for (i = 0; i < s->nwatches; i++) {
+		const lh_watch *wt = &s->watches[i];
+		lh_diff_dead *dd;
+
+		if (!wt->expect_dead || wt->target == LH_NONE ||
+		    !c->w->graph->live[wt->target])
+			continue;
+		dd = &d->dead[d->ndead++];
+		dd->label = wt->label;
+		dd->obj = wt->target;
+		c->text.len = 0;
+		lh_analysis_render_path(&c->text, c->w, wt->target, c->maxlabel);
+		if (c->text.oom || (dd->path = text_dup(&c->text)) == NULL)
+			return LH_ENOMEM;
+	}
+	return LH_OK;
+}
+
+static uint32_t registry_entries(const lh_snapshot *s)
+{
+	return entries_of(s, s->registry);
+}
+
+int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
+	const lh_diff_opts *opts, lh_error *err)
+{
+	lh_diff *d = NULL;
+	uint32_t *m[3] = { NULL, NULL, NULL };
+	uint8_t *cand = NULL, *late = NULL, *fresh = NULL;
+	const lh_analysis *w;
+	const lh_snapshot *s;
+	uint32_t v, nobj;
+	ctx c;
+	int k, rc = LH_ENOMEM;
+
+	*out = NULL;
+	memset(&c, 0, sizeof c);
+	if (n != 2 && n != 3)
+		return lh_error_set(err, LH_EUSAGE, "diff takes two or three snapshots");
+	w = a[n - 1];
+	s = w->snap;
+	nobj = s->nobj ? s->nobj : 1;
+	if ((d = calloc(1, sizeof *d)) == NULL)
+		goto done;
+	d->nsnap = n;
+	for (k = 1; k < n; k++)
+		if ((m[k] = match_objects(a[k - 1], a[k])) == NULL)
+			goto done;
+	cand = calloc(nobj, 1);
+	late = calloc(nobj, 1);
+	fresh = calloc(nobj, 1);
+	if (cand == NULL || late == NULL || fresh == NULL)
+		goto done;
+
+	/* fresh: created after the first snapshot; cand: the candidates. */
+	for (v = 0; v < s->nobj; v++) {
+		uint32_t prev = m[n - 1][v];
+
+		fresh[v] = back(m, n, v, 0) == LH_NONE;
+		if (!w->graph->live[v])
+			continue;
+		if (n == 2)
+			cand[v] = prev == LH_NONE;
+		else {
+			cand[v] = prev != LH_NONE && m[1][prev] == LH_NONE;
+			late[v] = prev == LH_NONE;
+		}
+		if (cand[v]) {
+			d->candidates++;
+			d->candidate_bytes += s->size[v];
+		}
+	}
+
+	d->total_before = a[0]->snap->hdr.lua_total_bytes;
+	d->total_after = s->hdr.lua_total_bytes;
+	d->live_before = a[0]->dom->live_bytes;
+	d->live_after = w->dom->live_bytes;
+	d->objects_before = a[0]->graph->nlive;
+	d->objects_after = w->graph->nlive;
+	d->floor = opts && opts->min_bytes ? opts->min_bytes :
+		(d->live_after / 1000 > 4096 ? d->live_after / 1000 : 4096);
+	d->registry_before = registry_entries(a[0]->snap);
+	d->registry_after = registry_entries(s);
+	d->threads_before = a[0]->classes->types[LH_T_THREAD].count;
+	d->threads_after = w->classes->types[LH_T_THREAD].count;
+
+	c.w = w;
+	c.fresh = fresh;
+	c.maxlabel = opts && opts->maxlabel ? opts->maxlabel : 40;
+	lh_strbuf_init(&c.hop);
+	lh_strbuf_init(&c.text);
+	if ((rc = build_groups(d, &c, cand, late, m, n, a, err)) != LH_OK)
+		goto done;
+	rc = LH_ENOMEM;
+	if (build_grown(d, &c, m, n, a) != LH_OK ||
+	    build_globals(d, a, n) != LH_OK ||
+	    build_classes(d, a[0], w) != LH_OK ||
+	    build_dead(d, &c) != LH_OK)
+		goto done;
+	rc = LH_OK;
+	*out = d;
+	d = NULL;
+done:
+	if (rc == LH_ENOMEM)
+		lh_error_set(err, rc, "out of memory");
+	lh_strbuf_release(&c.hop);
+	lh_strbuf_release(&c.text);
+	for (k = 0; k < 3; k++)
+		free(m[k]);
+	free(cand);
+	free(late);
+	free(fresh);
+	lh_diff_free(d);
+	return rc;
+}

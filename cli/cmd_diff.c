@@ -1,0 +1,391 @@
+/*
+ * luaheap diff: what grew between two (or three) snapshots of one process,
+ * and who keeps it: leak suspects grouped by folded root path, grown
+ * tables, new globals, class deltas, expected-dead objects still alive;
+ * thresholds for nightly jobs.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report.h"
+#include "luaheap/diff.h"
+
+static const char usage[] =
+	"usage: luaheap diff BEFORE AFTER [LATER] [-n N] [--min-bytes SIZE] [--json]\n"
+	"                    [--fail-if-growth SIZE] [--fail-if-suspects N]\n"
+	"                    [--fail-on-expect-dead]\n"
+	"\n"
+	"Compares snapshots of one process, oldest first. Objects created after\n"
+	"BEFORE that are still alive in AFTER are grouped by the root path that\n"
+	"holds them, indices folded (_G.Server.timers[*]); a group is a suspect\n"
+	"when the containers holding it grew by more than the noise floor, so\n"
+	"balanced churn is not reported. With three snapshots the candidates are\n"
+	"the objects new in AFTER that are still alive in LATER, and groups that\n"
+	"also grew from AFTER to LATER rank first.\n"
+	"\n"
+	"  -n, --limit N            print N rows per section (default 10, 0: all)\n"
+	"  -m, --min-bytes SIZE     noise floor (default: 4 KiB or 0.1% of the heap)\n"
+	"  -j, --json               print a JSON document instead of text\n"
+	"      --fail-if-growth SIZE      exit 1 if Lua's byte count grew by more\n"
+	"      --fail-if-suspects N       exit 1 if there are more than N suspects\n"
+	"      --fail-on-expect-dead      exit 1 if an object marked with\n"
+	"                                 luaheap.expect_dead is still alive\n"
+	"  -h, --help               print this help\n"
+	"\n"
+	"Exit status: 0 nothing crossed, 1 a --fail-* threshold was crossed,\n"
+	"2 usage or input error.\n";
+
+enum { OPT_FAIL_GROWTH = 256, OPT_FAIL_SUSPECTS, OPT_FAIL_DEAD };
+
+static char *signed_size(int64_t v, char buf[CLI_SIZE_BUF + 1])
+{
+	char tmp[CLI_SIZE_BUF];
+
+	cli_size((uint64_t)(v < 0 ? -v : v), tmp);
+	snprintf(buf, CLI_SIZE_BUF + 1, "%s%s", v < 0 ? "-" : "+", tmp);
+	return buf;
+}
+
+static uint32_t rows(uint32_t n, uint32_t limit)
+{
+	return limit && n > limit ? limit : n;
+}
+
+static void json_group(cJSON *arr, const lh_diff_group *g)
+{
+	cJSON *o = cli_json_object(arr, NULL), *mix;
+	int i;
+
+	cli_json_bytes(o, "path", g->pattern, strlen(g->pattern));
+	cli_json_num(o, "count", g->count);
+	cli_json_num(o, "objects", g->objects);
+	cli_json_num(o, "bytes", (double)g->bytes);
+	cli_json_num(o, "retained", (double)g->retained);
+	cli_json_num(o, "growth", (double)g->growth);
+	cli_json_num(o, "growth_late", (double)g->growth_late);
+	cli_json_num(o, "containers", g->ncontainers);
+	cli_json_bytes(o, "example", g->example, strlen(g->example));
+	mix = cli_json_array(o, "classes");
+	for (i = 0; i < LH_DIFF_MIX && g->mix_class[i] != NULL; i++) {
+		cJSON *c = cli_json_object(mix, NULL);
+		cli_json_bytes(c, "class", g->mix_class[i], strlen(g->mix_class[i]));
+		cli_json_num(c, "count", g->mix_count[i]);
+	}
+}
+
+static void print_json(const lh_diff *d, const lh_analysis *last,
+	char **paths, int n, uint32_t limit)
+{
+	cJSON *doc = cli_json_object(NULL, NULL), *arr, *o;
+	uint32_t i;
+	int k;
+
+	arr = cli_json_array(doc, "snapshots");
+	for (k = 0; k < n; k++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(paths[k]));
+	cli_json_num(doc, "total_before", (double)d->total_before);
+	cli_json_num(doc, "total_after", (double)d->total_after);
+	cli_json_num(doc, "growth", (double)d->total_after - (double)d->total_before);
+	cli_json_num(doc, "live_before", (double)d->live_before);
+	cli_json_num(doc, "live_after", (double)d->live_after);
+	cli_json_num(doc, "objects_before", d->objects_before);
+	cli_json_num(doc, "objects_after", d->objects_after);
+	cli_json_num(doc, "candidates", d->candidates);
+	cli_json_num(doc, "candidate_bytes", (double)d->candidate_bytes);
+	cli_json_num(doc, "noise_floor", (double)d->floor);
+	cli_json_num(doc, "suspect_count", d->nsuspects);
+
+	arr = cli_json_array(doc, "suspects");
+	for (i = 0; i < rows(d->nsuspects, limit); i++)
+		json_group(arr, &d->groups[i]);
+	arr = cli_json_array(doc, "other_groups");
+	for (i = d->nsuspects; i < d->nsuspects + rows(d->ngroups - d->nsuspects, limit); i++)
+		json_group(arr, &d->groups[i]);
+
+	arr = cli_json_array(doc, "grown");
+	for (i = 0; i < rows(d->ngrown, limit); i++) {
+		const lh_diff_grown *g = &d->grown[i];
+		o = cli_json_object(arr, NULL);
+		cli_json_bytes(o, "path", g->path, strlen(g->path));
+		cli_json_addr(o, "address", last->snap->addr[g->obj]);
+		cli_json_num(o, "entries_before", g->entries_before);
+		cli_json_num(o, "entries_after", g->entries_after);
+		cli_json_num(o, "bytes_before", (double)g->bytes_before);
+		cli_json_num(o, "bytes_after", (double)g->bytes_after);
+		cli_json_num(o, "retained_before", (double)g->retained_before);
+		cli_json_num(o, "retained_after", (double)g->retained_after);
+	}
+	arr = cli_json_array(doc, "new_globals");
+	for (i = 0; i < rows(d->nglobals, limit); i++) {
+		o = cli_json_object(arr, NULL);
+		cli_json_bytes(o, "name", d->globals[i].name, strlen(d->globals[i].name));
+		cli_json_objinfo(o, last, d->globals[i].obj);
+	}
+	arr = cli_json_array(doc, "classes");
+	for (i = 0; i < rows(d->nclasses, limit); i++) {
+		const lh_diff_class *c = &d->classes[i];
+		o = cli_json_object(arr, NULL);
+		cli_json_bytes(o, "class", c->name, strlen(c->name));
+		cli_json_num(o, "count_before", c->count_before);
+		cli_json_num(o, "count_after", c->count_after);
+		cli_json_num(o, "bytes_before", (double)c->bytes_before);
+		cli_json_num(o, "bytes_after", (double)c->bytes_after);
+	}
+	o = cli_json_object(doc, "registry");
+	cli_json_num(o, "before", d->registry_before);
+	cli_json_num(o, "after", d->registry_after);
+	o = cli_json_object(doc, "coroutines");
+	cli_json_num(o, "before", d->threads_before);
+	cli_json_num(o, "after", d->threads_after);
+	arr = cli_json_array(doc, "expect_dead");
+	for (i = 0; i < d->ndead; i++) {
+		o = cli_json_object(arr, NULL);
+		cli_json_str(o, "label", d->dead[i].label ? d->dead[i].label : "");
+		cli_json_bytes(o, "path", d->dead[i].path, strlen(d->dead[i].path));
+		cli_json_objinfo(o, last, d->dead[i].obj);
+	}
+	cli_print_json(doc);
+	cJSON_Delete(doc);
+}
+
+static void text_groups(const lh_diff *d, uint32_t from, uint32_t count,
+	int nsnap)
+{
+	char rb[CLI_SIZE_BUF], gb[CLI_SIZE_BUF + 1], lb[CLI_SIZE_BUF + 1];
+	char cb[CLI_SIZE_BUF], ob[CLI_SIZE_BUF], idx[16];
+	cli_table *t = cli_table_new(nsnap == 3 ? "rrrrrrl" : "rrrrrl");
+	uint32_t i;
+	int k;
+
+	if (nsnap == 3)
+		cli_table_header(t, "#", "retained", "growth", "late", "count",
+			"objects", "path");
+	else
+		cli_table_header(t, "#", "retained", "growth", "count", "objects",
+			"path");
+	for (i = from; i < from + count; i++) {
+		const lh_diff_group *g = &d->groups[i];
+		char *path = cli_utf8(g->pattern, strlen(g->pattern));
+
+		snprintf(idx, sizeof idx, "%" PRIu32, i - from + 1);
+		cli_size(g->retained, rb);
+		signed_size(g->growth, gb);
+		signed_size(g->growth_late, lb);
+		cli_count(g->count, cb);
+		cli_count(g->objects, ob);
+		if (nsnap == 3)
+			cli_table_row(t, idx, rb, gb, lb, cb, ob, path);
+		else
+			cli_table_row(t, idx, rb, gb, cb, ob, path);
+		free(path);
+	}
+	cli_table_print(t, stdout, 2);
+	cli_table_free(t);
+	/* One example and the class mix per suspect, below the table. */
+	for (i = from; i < from + count && i < from + 3; i++) {
+		const lh_diff_group *g = &d->groups[i];
+		char *ex = cli_utf8(g->example, strlen(g->example));
+
+		printf("  %s#%" PRIu32 "%s e.g. %s\n      classes:",
+			cli_style(CLI_DIM), i - from + 1, cli_style(CLI_RESET), ex);
+		for (k = 0; k < LH_DIFF_MIX && g->mix_class[k] != NULL; k++) {
+			char *cls = cli_utf8(g->mix_class[k], strlen(g->mix_class[k]));
+			printf("%s %s %s", k ? "," : "", cli_count(g->mix_count[k], cb), cls);
+			free(cls);
+		}
+		printf("\n");
+		free(ex);
+	}
+}
+
+static void print_text(const lh_diff *d, const lh_analysis *last,
+	char **paths, int n, uint32_t limit)
+{
+	char b1[CLI_SIZE_BUF], b2[CLI_SIZE_BUF], b3[CLI_SIZE_BUF + 1];
+	char c1[CLI_SIZE_BUF], c2[CLI_SIZE_BUF];
+	int64_t growth = (int64_t)d->total_after - (int64_t)d->total_before;
+	cli_table *t;
+	uint32_t i, nother = d->ngroups - d->nsuspects;
+
+	printf("%sheap %s %s%s (%s -> %s), %s%" PRIu32 " suspect%s%s\n",
+		cli_style(CLI_BOLD), growth >= 0 ? "grew" : "shrank",
+		signed_size(growth, b3), cli_style(CLI_RESET),
+		cli_size(d->total_before, b1), cli_size(d->total_after, b2),
+		d->nsuspects ? cli_style(CLI_RED) : cli_style(CLI_GREEN),
+		d->nsuspects, d->nsuspects == 1 ? "" : "s", cli_style(CLI_RESET));
+	printf("  %s", paths[0]);
+	for (i = 1; i < (uint32_t)n; i++)
+		printf(" -> %s", paths[i]);
+	printf("; %s new objects (%s) survived%s; noise floor %s\n",
+		cli_count(d->candidates, c1), cli_size(d->candidate_bytes, b1),
+		n == 3 ? " into the last snapshot" : "", cli_size(d->floor, b2));
+
+	if (d->ndead) {
+		printf("\n%sexpected dead, still alive%s\n", cli_style(CLI_BOLD),
+			cli_style(CLI_RESET));
+		for (i = 0; i < d->ndead; i++) {
+			char *path = cli_utf8(d->dead[i].path, strlen(d->dead[i].path));
+			printf("  %s %s (%s): %s\n", d->dead[i].label ? d->dead[i].label : "",
+				cli_addr(last->snap->addr[d->dead[i].obj], b1),
+				cli_class(last, d->dead[i].obj), path);
+			free(path);
+		}
+	}
+	if (d->nsuspects) {
+		printf("\n%ssuspects%s: new objects that survived, by the path that "
+			"holds them\n", cli_style(CLI_BOLD), cli_style(CLI_RESET));
+		text_groups(d, 0, rows(d->nsuspects, limit), n);
+	}
+	if (d->ngrown) {
+		printf("\n%sgrown tables%s\n", cli_style(CLI_BOLD), cli_style(CLI_RESET));
+		t = cli_table_new("rrrl");
+		cli_table_header(t, "entries", "added", "retained", "path");
+		for (i = 0; i < rows(d->ngrown, limit); i++) {
+			const lh_diff_grown *g = &d->grown[i];
+			char e[64], add[32], *path = cli_utf8(g->path, strlen(g->path));
+
+			snprintf(e, sizeof e, "%s -> %s", cli_count(g->entries_before, c1),
+				cli_count(g->entries_after, c2));
+			snprintf(add, sizeof add, "+%s",
+				cli_count(g->entries_after - g->entries_before, c1));
+			cli_table_row(t, e, add, signed_size((int64_t)g->retained_after -
+				(int64_t)g->retained_before, b3), path);
+			free(path);
+		}
+		cli_table_print(t, stdout, 2);
+		cli_table_free(t);
+	}
+	if (d->nglobals) {
+		printf("\n%snew globals%s\n", cli_style(CLI_BOLD), cli_style(CLI_RESET));
+		t = cli_table_new("rll");
+		cli_table_header(t, "retained", "class", "name");
+		for (i = 0; i < rows(d->nglobals, limit); i++) {
+			char *name = cli_utf8(d->globals[i].name, strlen(d->globals[i].name));
+			const char *cls = cli_class(last, d->globals[i].obj);
+			char *c = cli_utf8(cls, strlen(cls));
+			cli_table_row(t, cli_size(d->globals[i].retained, b1), c, name);
+			free(name);
+			free(c);
+		}
+		cli_table_print(t, stdout, 2);
+		cli_table_free(t);
+	}
+	if (d->nclasses) {
+		printf("\n%sclasses%s (live objects)\n", cli_style(CLI_BOLD),
+			cli_style(CLI_RESET));
+		t = cli_table_new("rrrrl");
+		cli_table_header(t, "count", "change", "bytes", "change", "class");
+		for (i = 0; i < rows(d->nclasses, limit); i++) {
+			const lh_diff_class *c = &d->classes[i];
+			char dc[32], db[CLI_SIZE_BUF + 1];
+			char *name = cli_utf8(c->name, strlen(c->name));
+
+			snprintf(dc, sizeof dc, "%+" PRId64,
+				(int64_t)c->count_after - (int64_t)c->count_before);
+			signed_size((int64_t)c->bytes_after - (int64_t)c->bytes_before, db);
+			cli_table_row(t, cli_count(c->count_after, c1), dc,
+				cli_size(c->bytes_after, b1), db, name);
+			free(name);
+		}
+		cli_table_print(t, stdout, 2);
+		cli_table_free(t);
+	}
+	if (nother) {
+		printf("\n%sother new objects%s (their containers did not grow: churn)\n",
+			cli_style(CLI_BOLD), cli_style(CLI_RESET));
+		text_groups(d, d->nsuspects, rows(nother, limit < 5 && limit ? limit : 5), n);
+	}
+	printf("\nregistry %s -> %s entries; coroutines %s -> %s\n",
+		cli_count(d->registry_before, c1), cli_count(d->registry_after, c2),
+		cli_count(d->threads_before, b1), cli_count(d->threads_after, b2));
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "limit", required_argument, NULL, 'n' },
+		{ "min-bytes", required_argument, NULL, 'm' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "fail-if-growth", required_argument, NULL, OPT_FAIL_GROWTH },
+		{ "fail-if-suspects", required_argument, NULL, OPT_FAIL_SUSPECTS },
+		{ "fail-on-expect-dead", no_argument, NULL, OPT_FAIL_DEAD },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	lh_snapshot *snap[3] = { NULL, NULL, NULL };
+	lh_analysis *an[3] = { NULL, NULL, NULL };
+	lh_diff *d = NULL;
+	lh_diff_opts dopts;
+	lh_error err;
+	uint32_t limit = 10, fail_suspects = 0;
+	uint64_t fail_growth = 0;
+	int c, k, n, json = 0, want_growth = 0, want_suspects = 0, want_dead = 0;
+	int rc = CLI_OK;
+
+	memset(&dopts, 0, sizeof dopts);
+	while ((c = getopt_long(argc, argv, ":n:m:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (cli_parse_count(optarg, &limit) != 0)
+				return cli_usage_error(usage,
+					"-n wants a count, not '%s'", optarg);
+			break;
+		case 'm':
+			if (cli_parse_size(optarg, &dopts.min_bytes) != 0)
+				return cli_usage_error(usage,
+					"--min-bytes wants a size, not '%s'", optarg);
+			break;
+		case 'j': json = 1; break;
+		case OPT_FAIL_GROWTH:
+			if (cli_parse_size(optarg, &fail_growth) != 0)
+				return cli_usage_error(usage,
+					"--fail-if-growth wants a size, not '%s'", optarg);
+			want_growth = 1;
+			break;
+		case OPT_FAIL_SUSPECTS:
+			if (cli_parse_count(optarg, &fail_suspects) != 0)
+				return cli_usage_error(usage,
+					"--fail-if-suspects wants a count, not '%s'", optarg);
+			want_suspects = 1;
+			break;
+		case OPT_FAIL_DEAD: want_dead = 1; break;
+		case 'h': return cli_help(usage);
+		default: return cli_bad_option(usage, argv, c);
+		}
+	}
+	n = argc - optind;
+	if (n < 2 || n > 3)
+		return cli_usage_error(usage, n < 2 ? "diff needs two or three snapshots"
+			: "too many arguments");
+	for (k = 0; k < n; k++) {
+		if ((rc = cli_load(&snap[k], argv[optind + k])) != CLI_OK)
+			goto done;
+		if ((rc = cli_analyze(&an[k], snap[k])) != CLI_OK)
+			goto done;
+	}
+	lh_error_clear(&err);
+	if (lh_diff_compute(&d, (const lh_analysis *const *)an, n, &dopts, &err)
+	    != LH_OK) {
+		if (err.code == LH_ENOMEM)
+			cli_die_nomem();
+		cli_error("cannot diff: %s", err.msg);
+		rc = CLI_ERROR;
+		goto done;
+	}
+	if (json)
+		print_json(d, an[n - 1], argv + optind, n, limit);
+	else
+		print_text(d, an[n - 1], argv + optind, n, limit);
+	if ((want_growth && d->total_after > d->total_before &&
+	     d->total_after - d->total_before > fail_growth) ||
+	    (want_suspects && d->nsuspects > fail_suspects) ||
+	    (want_dead && d->ndead > 0))
+		rc = CLI_FAIL;
+done:
+	lh_diff_free(d);
+	for (k = 0; k < 3; k++) {
+		lh_analysis_free(an[k]);
+		lh_snapshot_free(snap[k]);
+	}
+	return rc;
+}
