@@ -309,11 +309,13 @@ int lh_graph_from_snapshot(lh_graph **out, const lh_snapshot *snap,
 	lh_error *err)
 {
 	uint32_t *roots = NULL, *eedge = NULL, *ekey = NULL, neph = 0, cap = 0;
-	uint32_t i, e, nr = 0;
+	uint32_t i, e, nr = 0, nfixed = 0;
 	int rc;
 
 	*out = NULL;
-	roots = malloc(((size_t)snap->nroots + 1) * sizeof *roots);
+	for (i = 0; i < snap->nobj; i++)
+		nfixed += snap->list[i] == LH_LIST_FIXED;
+	roots = malloc(((size_t)snap->nroots + nfixed + 1) * sizeof *roots);
 	if (roots == NULL)
 		return lh_error_set(err, LH_ENOMEM, "out of memory");
 	for (i = 0; i < snap->nroots; i++) {
@@ -324,6 +326,11 @@ int lh_graph_from_snapshot(lh_graph **out, const lh_snapshot *snap,
 		}
 		roots[nr++] = snap->roots[i].target;
 	}
+	/* The collector never frees what is on 'fixedgc' (reserved words,
+	 * metamethod names): roots too, after the snapshot's own. */
+	for (i = 0; i < snap->nobj; i++)
+		if (snap->list[i] == LH_LIST_FIXED)
+			roots[nr++] = i;
 	for (e = 0; e < snap->nedge; e++) {
 		lh_label l;
 

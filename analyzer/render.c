@@ -468,7 +468,7 @@ static int root_hop(lh_strbuf *sb, const lh_snapshot *snap, const lh_path *p)
 	if (registry_alias(snap, p, 1) != NULL)
 		return 0;
 	if (p->hops[0].root >= snap->nroots) {
-		lh_strbuf_puts(sb, "<root>");
+		lh_strbuf_puts(sb, "<never collected>");    /* 'fixedgc' */
 		return 1;
 	}
 	r = &snap->roots[p->hops[0].root];

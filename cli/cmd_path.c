@@ -7,6 +7,9 @@
 #include <string.h>
 #include "report.h"
 
+#define EDGE_HOPS 20     /* text shows a long path's first and last hops */
+#define EDGE_CHARS 400   /* and the ends of a long expression */
+
 static const char usage[] =
 	"usage: luaheap path SNAPSHOT OBJECT [-n K] [--json]\n"
 	"\n"
@@ -26,7 +29,10 @@ static const char *hop_kind(const lh_snapshot *s, const lh_path *p, uint32_t i)
 	const lh_hop *h = &p->hops[i];
 
 	if (h->edge == LH_NONE) {
-		uint8_t k = h->root < s->nroots ? s->roots[h->root].kind : 0;
+		uint8_t k;
+		if (h->root >= s->nroots)
+			return "fixed";             /* never collected */
+		k = s->roots[h->root].kind;
 		return k < LH_ROOT_COUNT ? lh_root_kind_names[k] : "?";
 	}
 	return lh_edge_kind_names[s->edge_kind[h->edge] & LH_EDGE_KIND_MASK];
@@ -110,16 +116,37 @@ static void print_text(const lh_analysis *a, uint32_t v, const lh_path *paths,
 	for (i = 0; i < np; i++) {
 		cli_table *t = cli_table_new("lllrl");
 		char *expr = path_text(s, &paths[i]);
+		size_t len = strlen(expr);
 
-		printf("\n%spath %u%s (%u hops): %s%s%s\n", cli_style(CLI_BOLD),
+		printf("\n%spath %u%s (%u hops): %s", cli_style(CLI_BOLD),
 			i + 1, cli_style(CLI_RESET), paths[i].nhops,
-			cli_style(CLI_CYAN), expr, cli_style(CLI_RESET));
+			cli_style(CLI_CYAN));
+		if (len > 2 * EDGE_CHARS) {   /* a million hops: both ends */
+			size_t head = lh_utf8_cut(expr, len, EDGE_CHARS);
+			size_t tail = len - EDGE_CHARS;
+			while (tail < len && ((unsigned char)expr[tail] & 0xc0) == 0x80)
+				tail++;
+			printf("%.*s \xe2\x80\xa6 %s", (int)head, expr, expr + tail);
+		} else {
+			fputs(expr, stdout);
+		}
+		printf("%s\n", cli_style(CLI_RESET));
 		free(expr);
 		cli_table_header(t, "hop", "type", "class", "retained", "address");
 		for (j = 0; j < paths[i].nhops; j++) {
 			uint32_t o = paths[i].hops[j].obj;
-			char *hop = hop_text(s, &paths[i], j);
-			char *cls = cli_utf8(cli_class(a, o), strlen(cli_class(a, o)));
+			char *hop, *cls;
+
+			if (paths[i].nhops > 2 * EDGE_HOPS + 1 && j == EDGE_HOPS) {
+				char cb[CLI_SIZE_BUF], fold[64];
+				snprintf(fold, sizeof fold, "\xe2\x80\xa6 %s more hops",
+					cli_count(paths[i].nhops - 2 * EDGE_HOPS, cb));
+				cli_table_row(t, fold, "", "", "", "");
+				j = paths[i].nhops - EDGE_HOPS - 1;
+				continue;
+			}
+			hop = hop_text(s, &paths[i], j);
+			cls = cli_utf8(cli_class(a, o), strlen(cli_class(a, o)));
 
 			if (hop[0] == '\0') {
 				free(hop);

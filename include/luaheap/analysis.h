@@ -65,7 +65,9 @@ int lh_graph_new(lh_graph **out, uint32_t n, const uint32_t *off,
 	const uint32_t *eph_edge, const uint32_t *eph_key, uint32_t neph,
 	lh_error *err);
 
-/* The retention graph of a snapshot (borrows its arrays). */
+/* The retention graph of a snapshot (borrows its arrays). Its roots are
+ * snap->roots in order, then every object on the collector's 'fixed' list
+ * (reserved words, metamethod names: never freed, so never garbage). */
 int lh_graph_from_snapshot(lh_graph **out, const lh_snapshot *snap,
 	lh_error *err);
 
