@@ -592,6 +592,8 @@ static int walk_list(lh_dump_ctx *d, lua_State *L, global_State *g,
 	int seen = 0;
 
 	for (; o != NULL; o = o->next) {
+		if (o->next != NULL)     /* overlap the next miss with this object */
+			__builtin_prefetch(o->next);
 		if (o == main)
 			seen = 1;
 		walk_object(d, L, g, o, o == main ? LH_LIST_MAIN : list);
