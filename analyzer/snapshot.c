@@ -692,6 +692,8 @@ static int detect(lh_snap_builder *b, FILE *f, int *is_json)
 	}
 	if (ferror(f))
 		return lh_snap__fail(b, LH_EIO, "%s", strerror(errno));
+	if (n > 0 && n < LH_MAGIC_LEN && memcmp(magic, LH_MAGIC, n) == 0)
+		return lh_snap__fail(b, LH_EFORMAT, "truncated file header at byte %zu", n);
 	rewind(f);
 	while ((c = getc(f)) == ' ' || c == '\t' || c == '\n' || c == '\r')
 		;
