@@ -76,19 +76,90 @@ static int same_object(const lh_analysis *a, uint32_t ia,
 	}
 }
 
-/* match[i] for every object i of b: the same object in a, or LH_NONE. */
+/* Whether the reference e of snapshot sb plays the same part as the
+ * reference f of sa: the same kind and the same key for table fields,
+ * the same name for upvalues; stack slots and the rest by kind alone. */
+static int same_reference(const lh_snapshot *sa, uint32_t f,
+	const lh_snapshot *sb, uint32_t e)
+{
+	lh_label x, y;
+
+	lh_snapshot_label(sa, f, &x);
+	lh_snapshot_label(sb, e, &y);
+	if (x.kind != y.kind)
+		return 0;
+	switch (y.kind) {
+	case LH_E_ARRAY: case LH_E_FIELD_INT: case LH_E_FIELD_BOOL:
+		return x.i == y.i;
+	case LH_E_FIELD_NUM:
+		return x.d == y.d;
+	case LH_E_FIELD_STR:
+		return x.obj != LH_NONE && y.obj != LH_NONE &&
+			same_string(sa, x.obj, sb, y.obj);
+	case LH_E_UPVALUE:
+		if (x.obj != LH_NONE && y.obj != LH_NONE)
+			return same_string(sa, x.obj, sb, y.obj);
+		return x.i == y.i;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * match[i] for every object i of b: the same object in a, or LH_NONE.
+ * Same address, type and fingerprint are not enough when the allocator
+ * hands a freed block to a new object of the same shape, which churn does
+ * all the time; so a reachable object must also hang from the same parent
+ * (matched first) by the same reference on its shortest root path.
+ */
 static uint32_t *match_objects(const lh_analysis *a, const lh_analysis *b)
 {
-	const lh_snapshot *sb = b->snap;
-	uint32_t *m = malloc((size_t)(sb->nobj ? sb->nobj : 1) * sizeof *m);
-	uint32_t i, j;
+	const lh_snapshot *sa = a->snap, *sb = b->snap;
+	size_t n = sb->nobj ? sb->nobj : 1;
+	uint32_t *m = malloc(n * sizeof *m), *stack = malloc(n * sizeof *stack);
+	uint8_t *done = calloc(n, 1);
+	uint32_t i, j, v, sp;
 
-	if (m == NULL)
-		return NULL;
+	if (m == NULL || stack == NULL || done == NULL) {
+		free(m);
+		m = NULL;
+		goto out;
+	}
 	for (i = 0; i < sb->nobj; i++) {
-		j = lh_snapshot_find(a->snap, sb->addr[i]);
+		j = lh_snapshot_find(sa, sb->addr[i]);
 		m[i] = (j != LH_NONE && same_object(a, j, b, i)) ? j : LH_NONE;
 	}
+	/* Settle parents before children: climb to a settled ancestor, then
+	 * decide on the way down. */
+	for (i = 0; i < sb->nobj; i++) {
+		sp = 0;
+		for (v = i; !done[v]; v = b->bfs->parent[v]) {
+			stack[sp++] = v;
+			done[v] = 1;
+			if (b->bfs->parent[v] >= sb->nobj)
+				break;
+		}
+		while (sp > 0) {
+			uint32_t pb, pa;
+
+			v = stack[--sp];
+			j = m[v];
+			pb = b->bfs->parent[v];
+			if (j == LH_NONE || pb == LH_NONE)
+				continue;               /* unreachable: address only */
+			pa = a->bfs->parent[j];
+			if (pb == LH_DOM_VROOT) {
+				if (pa != LH_DOM_VROOT || sa->roots[a->bfs->via[j]].kind !=
+				    sb->roots[b->bfs->via[v]].kind)
+					m[v] = LH_NONE;
+			} else if (pa >= sa->nobj || m[pb] != pa ||
+			    !same_reference(sa, a->bfs->via[j], sb, b->bfs->via[v]))
+				m[v] = LH_NONE;
+		}
+	}
+out:
+	free(stack);
+	free(done);
 	return m;
 }
 
@@ -269,7 +340,11 @@ static int64_t container_growth(const lh_analysis *a0, uint32_t c0,
 		(int64_t)retained_of(a0, c0);
 	int64_t by_self = 0;
 
-	if (cw < w->snap->nobj)
+	/* A table's own size also moves with rehashes (weak tables keep dead
+	 * entries until the next one): it counts only when entries were added. */
+	if (cw < w->snap->nobj && (w->snap->type[cw] != LH_T_TABLE ||
+	    entries_of(w->snap, cw) > (c0 < a0->snap->nobj ?
+	    entries_of(a0->snap, c0) : 0)))
 		by_self = (int64_t)w->snap->size[cw] -
 			(c0 < a0->snap->nobj ? (int64_t)a0->snap->size[c0] : 0);
 	return by_retained > by_self ? by_retained : by_self;
@@ -454,8 +529,14 @@ static int build_groups(lh_diff *d, ctx *c, const uint8_t *cand,
 		pairs[2 * npairs + 1] = 0;
 		npairs++;
 		if (top[v] == v) {
+			/* The container: the nearest object on the root path
+			 * that existed in the first snapshot. */
+			uint32_t cont = w->bfs->parent[v];
+
+			while (cont < s->nobj && c->fresh[cont])
+				cont = w->bfs->parent[cont];
 			pairs[2 * npairs] = (uint64_t)g << 32;
-			pairs[2 * npairs + 1] = w->bfs->parent[v];
+			pairs[2 * npairs + 1] = cont;
 			npairs++;
 		}
 	}

@@ -27,10 +27,12 @@
  * memory. Leak roots are grouped by their shortest root path with every
  * index folded to [*] (integer, float, boolean and object keys, and string
  * keys that are themselves new), addresses folded to *. A group's
- * containers are the leak roots' immediate dominators; the group is a
- * suspect when the retained size of its containers grew by more than the
- * noise floor over the span (so balanced churn, where new objects replace
- * old ones in a container that stays the same size, is not a suspect).
+ * containers are, for each leak root, the nearest object on its shortest
+ * root path that already existed in the first snapshot; the group is a
+ * suspect when its containers grew by more than the noise floor over the
+ * span, in retained size or (for tables that gained entries) in their own
+ * size. So balanced churn, where new objects replace old ones in a
+ * container that stays the same size, is not a suspect.
  */
 
 typedef struct lh_diff_opts {
