@@ -327,17 +327,15 @@ static uint64_t class_key(const lh_snapshot *snap, uint32_t v)
 }
 
 /*
- * DevTools-style group retained sizes: walk the dominator tree depth
- * first (explicit stack), counting for each group how many of the current
- * node's ancestors belong to it; a node adds its retained size to its
- * group only when none does.
+ * Walks the dominator tree depth first (explicit stack), counting for each
+ * group how many of the current node's ancestors belong to it; a node adds
+ * its retained size to its group only when none does.
  */
-static int group_retained(const lh_dom *d, const lh_domtree *tree,
-	const uint32_t *of, const uint8_t *type, uint32_t ngroups,
-	lh_class_stat *stat)
+int lh_group_retained(uint64_t *out, const lh_dom *d, const lh_domtree *tree,
+	const uint32_t *group, uint32_t ngroups)
 {
-	uint32_t *active, *sv, *sc, sp = 0;
-	uint32_t rc = LH_OK;
+	uint32_t *active, *sv, *sc, sp;
+	int rc = LH_OK;
 
 	active = calloc((size_t)ngroups + 1, sizeof *active);
 	sv = malloc(((size_t)d->nlive + 2) * sizeof *sv);
@@ -355,10 +353,9 @@ static int group_retained(const lh_dom *d, const lh_domtree *tree,
 
 		if (sc[sp - 1] < cnt) {
 			uint32_t w = kids[sc[sp - 1]++];
-			uint32_t grp = of != NULL ? of[w] :
-				type[w] < ngroups ? type[w] : 0;
-			if (active[grp]++ == 0)
-				stat[grp].retained += d->retained[w];
+			uint32_t grp = group[w] < ngroups ? group[w] : ngroups;
+			if (active[grp]++ == 0 && grp < ngroups)
+				out[grp] += d->retained[w];
 			sv[sp] = w;
 			sc[sp] = 0;
 			sp++;
@@ -366,8 +363,7 @@ static int group_retained(const lh_dom *d, const lh_domtree *tree,
 		}
 		sp--;
 		if (v != LH_DOM_VROOT)
-			active[of != NULL ? of[v] :
-				type[v] < ngroups ? type[v] : 0]--;
+			active[group[v] < ngroups ? group[v] : ngroups]--;
 	}
 done:
 	free(active);
@@ -431,10 +427,25 @@ int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
 			}
 		}
 	}
-	if (group_retained(dom, tree, c->of, NULL, c->nclass, c->live) != LH_OK ||
-	    group_retained(dom, tree, NULL, snap->type, LH_T_COUNT,
-	    c->types) != LH_OK)
-		goto oom;
+	{
+		uint64_t *r = calloc((size_t)c->nclass + LH_T_COUNT, sizeof *r);
+		uint32_t *types = malloc(((size_t)snap->nobj + 1) * sizeof *types);
+		int ok = r != NULL && types != NULL;
+
+		for (v = 0; ok && v < snap->nobj; v++)
+			types[v] = snap->type[v];
+		ok = ok && lh_group_retained(r, dom, tree, c->of, c->nclass) ==
+			LH_OK && lh_group_retained(r + c->nclass, dom, tree, types,
+			LH_T_COUNT) == LH_OK;
+		for (v = 0; ok && v < c->nclass; v++)
+			c->live[v].retained = r[v];
+		for (v = 0; ok && v < LH_T_COUNT; v++)
+			c->types[v].retained = r[c->nclass + v];
+		free(r);
+		free(types);
+		if (!ok)
+			goto oom;
+	}
 	goto done;
 oom:
 	rc = lh_error_set(err, LH_ENOMEM, "out of memory naming classes");

@@ -14,26 +14,16 @@
 static void bf_check(const tgraph *t, const lh_graph *g, const lh_dom *d)
 {
 	uint32_t n = t->n, v, w;
-	uint8_t *live = malloc(n + 1), *seen = malloc(n + 1);
+	uint8_t *live = malloc(n + 1);
 	uint8_t *dom = calloc((size_t)n * n + 1, 1);   /* dom[v*n+w]: v dom w */
 	uint32_t *ndom = calloc(n + 1, sizeof *ndom);
 
-	ck_assert(live && seen && dom && ndom);
+	ck_assert(live && dom && ndom);
 	bf_live(t, live);
 	for (v = 0; v < n; v++)
 		ck_assert_msg(!!g->live[v] == !!live[v],
 			"object %u: live %d, expected %d", v, g->live[v], live[v]);
-	for (v = 0; v < n; v++) {
-		if (!live[v])
-			continue;
-		bf_reach_without(t, live, v, seen);
-		for (w = 0; w < n; w++)
-			if (live[w] && (w == v || !seen[w])) {
-				dom[(size_t)v * n + w] = 1;
-				if (w != v)
-					ndom[w]++;
-			}
-	}
+	bf_dominance(t, live, dom, ndom);
 	for (w = 0; w < n; w++) {
 		uint32_t expect = LH_DOM_VROOT;
 		uint64_t ret = 0;
@@ -58,7 +48,6 @@ static void bf_check(const tgraph *t, const lh_graph *g, const lh_dom *d)
 			(unsigned long long)d->retained[w], (unsigned long long)ret);
 	}
 	free(live);
-	free(seen);
 	free(dom);
 	free(ndom);
 }

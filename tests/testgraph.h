@@ -189,6 +189,30 @@ static inline void bf_reach_without(const tgraph *t, const uint8_t *live,
 	}
 }
 
+/* The definition: dom[v * n + w] is 1 iff the live object v dominates w
+ * (w == v, or removing v leaves w unreachable); ndom[w] counts w's strict
+ * dominators. */
+static inline void bf_dominance(const tgraph *t, const uint8_t *live,
+	uint8_t *dom, uint32_t *ndom)
+{
+	uint32_t n = t->n, v, w;
+	uint8_t *seen = malloc(n + 1);
+
+	ck_assert_ptr_nonnull(seen);
+	for (v = 0; v < n; v++) {
+		if (!live[v])
+			continue;
+		bf_reach_without(t, live, v, seen);
+		for (w = 0; w < n; w++)
+			if (live[w] && (w == v || !seen[w])) {
+				dom[(size_t)v * n + w] = 1;
+				if (w != v)
+					ndom[w]++;
+			}
+	}
+	free(seen);
+}
+
 static uint32_t rnd_state;
 static inline uint32_t rnd(uint32_t bound)
 {

@@ -269,6 +269,16 @@ typedef struct lh_classes {
 	lh_class_stat types[LH_T_COUNT];  /* reachable objects by type */
 } lh_classes;
 
+/*
+ * Retained size of groups counted the way DevTools counts a class: out[g]
+ * (zeroed by the caller, [ngroups]) gets the sum of retained sizes of the
+ * live objects of group g that no other object of group g dominates.
+ * group[v] is v's group (values >= ngroups belong to none). Returns
+ * LH_ENOMEM or LH_OK.
+ */
+int lh_group_retained(uint64_t *out, const lh_dom *d, const lh_domtree *tree,
+	const uint32_t *group, uint32_t ngroups);
+
 /* The class name of object v as the rules above say, into sb. */
 void lh_class_name(lh_strbuf *sb, const lh_snapshot *snap, const lh_graph *g,
 	const lh_bfs *bfs, uint32_t v);

@@ -1,0 +1,175 @@
+/*
+ * Group retained sizes the DevTools way, against the definition: a
+ * group's retained size is the sum, over its live members that no other
+ * member dominates, of what each dominates (brute force on random graphs
+ * with random groups); and classes of a real dump of a Lua heap.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "luaheap/analysis.h"
+#include "testgraph.h"
+
+START_TEST(group_retained_counts_only_members_no_member_dominates)
+{
+	uint32_t seed;
+
+	for (seed = 0; seed < 300; seed++) {
+		tgraph t;
+		lh_graph *g;
+		lh_dom *d = NULL;
+		lh_domtree *tree = NULL;
+		lh_error err;
+		uint32_t n, v, w, ngroups, *group;
+		uint8_t *live, *dom;
+		uint32_t *ndom;
+		uint64_t *got, *want;
+
+		random_graph(&t, seed + 5000);
+		n = t.n;
+		ngroups = 1 + rnd(4);
+		group = malloc((n + 1) * sizeof *group);
+		live = malloc(n + 1);
+		dom = calloc((size_t)n * n + 1, 1);
+		ndom = calloc(n + 1, sizeof *ndom);
+		got = calloc(ngroups + 1, sizeof *got);
+		want = calloc(ngroups + 1, sizeof *want);
+		ck_assert(group && live && dom && ndom && got && want);
+		for (v = 0; v < n; v++)
+			group[v] = rnd(ngroups + 1);    /* ngroups: in no group */
+		g = tg_graph(&t);
+		ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
+		ck_assert_int_eq(lh_domtree_new(&tree, d, &err), LH_OK);
+		ck_assert_int_eq(lh_group_retained(got, d, tree, group, ngroups),
+			LH_OK);
+		bf_live(&t, live);
+		bf_dominance(&t, live, dom, ndom);
+		for (w = 0; w < n; w++) {
+			int top = 1;
+			uint64_t ret = 0;
+			if (!live[w] || group[w] >= ngroups)
+				continue;
+			for (v = 0; v < n; v++)
+				if (v != w && dom[(size_t)v * n + w] &&
+				    group[v] == group[w])
+					top = 0;
+			if (!top)
+				continue;
+			for (v = 0; v < n; v++)
+				if (dom[(size_t)w * n + v])
+					ret += t.size[v];
+			want[group[w]] += ret;
+		}
+		for (v = 0; v < ngroups; v++)
+			ck_assert_msg(got[v] == want[v],
+				"seed %u group %u: %llu, expected %llu", seed, v,
+				(unsigned long long)got[v],
+				(unsigned long long)want[v]);
+		free(group); free(live); free(dom); free(ndom);
+		free(got); free(want);
+		lh_domtree_free(tree);
+		lh_dom_free(d);
+		lh_graph_free(g);
+		tg_release(&t);
+	}
+}
+END_TEST
+
+/* Runs a Lua chunk in Debian's lua5.4 with the module, dumping to path. */
+static void dump_lua(const char *code, const char *path)
+{
+	char cmd[8192];
+	FILE *f;
+	char script[256];
+
+	snprintf(script, sizeof script, "%s.lua", path);
+	f = fopen(script, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%s\nassert(require('luaheap').dump(%s%s%s))\n", code,
+		"'", path, "'");
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "LUA_CPATH='%s/?.so' %s %s",
+		LUAHEAP_MODULE_DIR, LUA_INTERP, script);
+	ck_assert_int_eq(system(cmd), 0);
+	remove(script);
+}
+
+static uint32_t class_id(const lh_classes *c, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nclass; i++)
+		if (strcmp(c->name[i], name) == 0)
+			return i;
+	ck_abort_msg("no class '%s'", name);
+	return 0;
+}
+
+START_TEST(classes_of_a_lua_heap_count_their_instances)
+{
+	const char *path = LUAHEAP_BINARY_DIR "/check_classes_heap.snap";
+	lh_snapshot *s = NULL;
+	lh_analysis *a = NULL;
+	lh_top_row *rows = NULL;
+	uint32_t nrows = 0, i;
+	lh_error err;
+
+	dump_lua(
+		"(function()\n"
+		"local Hero = {} Hero.__index = Hero _G.Hero = Hero\n"
+		"local Bag = setmetatable({}, {__name = 'game.Bag'})\n"
+		"local bagmt = getmetatable(Bag)\n"
+		"heroes = {}\n"
+		"for i = 1, 40 do heroes[i] = setmetatable({bag =\n"
+		"  setmetatable({i, i}, bagmt)}, Hero) end\n"
+		"-- a hero inside a hero: not counted twice\n"
+		"heroes[1].pet = setmetatable({}, Hero)\n"
+		"package.loaded['game.quest'] = {}\n"
+		"local Quest = package.loaded['game.quest']\n"
+		"quests = {}\n"
+		"for i = 1, 7 do quests[i] = setmetatable({}, Quest) end\n"
+		"function make(i) return function() return i end end\n"
+		"fns = {} for i = 1, 5 do fns[i] = make(i) end\n"
+		"end)()\n", path);
+	ck_assert_int_eq(lh_snapshot_load(&s, path, &err), LH_OK);
+	ck_assert_int_eq(lh_analysis_new(&a, s, &err), LH_OK);
+	{
+		const lh_classes *c = a->classes;
+		uint32_t hero = class_id(c, "Hero"), bag = class_id(c, "game.Bag");
+		uint32_t quest = class_id(c, "game.quest");
+		ck_assert_uint_eq(c->live[hero].count, 41);
+		ck_assert_uint_eq(c->live[bag].count, 40);   /* Bag itself is garbage */
+		ck_assert_uint_eq(c->live[quest].count, 7);
+		/* each hero dominates its bag and nothing else; the pet is
+		 * inside heroes[1] and must not be counted twice */
+		ck_assert_uint_eq(c->live[hero].retained,
+			c->live[hero].self + c->live[bag].self);
+		ck_assert_uint_eq(c->live[bag].retained, c->live[bag].self);
+	}
+	ck_assert_int_eq(lh_analysis_top(&rows, &nrows, a, LH_BY_COUNT,
+		LH_GROUP_FUNCTION, 0, &err), LH_OK);
+	for (i = 0; i < nrows; i++)
+		ck_assert_msg(strncmp(rows[i].name, "function ", 9) == 0 ||
+			strncmp(rows[i].name, "cfunction", 9) == 0, "%s",
+			rows[i].name);
+	for (i = 1; i < nrows; i++)
+		ck_assert_uint_ge(rows[i - 1].count, rows[i].count);
+	free(rows);
+	lh_analysis_free(a);
+	lh_snapshot_free(s);
+	remove(path);
+}
+END_TEST
+
+Suite *classes_suite(void)
+{
+	Suite *s = suite_create("classes");
+	TCase *tc = tcase_create("classes");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, group_retained_counts_only_members_no_member_dominates);
+	tcase_add_test(tc, classes_of_a_lua_heap_count_their_instances);
+	suite_add_tcase(s, tc);
+	return s;
+}
