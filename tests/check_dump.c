@@ -101,6 +101,12 @@ static void make_multi_udata(lua_State *L)
 	luaL_newmetatable(L, "test.Multi");
 	lua_setmetatable(L, -2);
 	lua_setglobal(L, "MULTI");
+	/* and a light userdata key, which Lua code cannot make */
+	lua_newtable(L);
+	lua_pushlightuserdata(L, (void *)L);
+	lua_newtable(L);
+	lua_rawset(L, -3);
+	lua_setglobal(L, "LIGHT");
 }
 
 static uint64_t lua_bytes(lua_State *L)
@@ -338,6 +344,13 @@ static void accounting(int generational)
 		ck_assert_uint_eq(s->type[follow(s, multi, W(LH_E_METATABLE))],
 		                  LH_T_TABLE);
 		ck_assert_uint_eq(s->list[s->main_thread], LH_LIST_MAIN);
+		{
+			uint32_t light = follow(s, globals(s), field("LIGHT"));
+			lh_label l;
+			lh_snapshot_label(s, find_edge(s, light,
+			                  W(LH_E_FIELD_LIGHT)), &l);
+			ck_assert_uint_eq(l.ptr, (uint64_t)(uintptr_t)L);
+		}
 		lh_snapshot_free(s);
 	}
 	lua_close(L);

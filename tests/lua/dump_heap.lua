@@ -18,7 +18,9 @@ function M.build()
   H.array = { 1, 2, 3, "x", {} }
   H.hash = { a = 1, b = "two", c = {} }
   H.mixed = { 10, 20, 30, k = "v", [2.5] = "float key", [true] = "yes",
-              [false] = {}, [print] = "light C function key", [-7] = {} }
+              [false] = {}, [print] = "light C function key", [-7] = {},
+              [math.huge] = {}, [-math.huge] = "-inf key", [0.1] = {},
+              [math.mininteger] = {} }
   H.holes = {}
   for i = 1, 7 do H.holes[i] = i end
   H.holes[7], H.holes[6] = nil, nil
