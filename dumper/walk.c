@@ -591,7 +591,7 @@ static int walk_list(lh_dump_ctx *d, lua_State *L, global_State *g,
 	GCObject *main = obj2gco(g->mainthread);
 	int seen = 0;
 
-	for (; o != NULL; o = o->next) {
+	for (; o != NULL && d->out.err == 0; o = o->next) {
 		if (o->next != NULL)     /* overlap the next miss with this object */
 			__builtin_prefetch(o->next);
 		if (o == main)
