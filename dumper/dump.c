@@ -39,8 +39,13 @@ const char *luaheap_built_for(void)
 
 const char *lh_dump__check_release(char *buf, size_t len)
 {
+	return lh_dump__compare_release(lua_ident, buf, len);
+}
+
+const char *lh_dump__compare_release(const char *ident, char *buf, size_t len)
+{
 	static const char tag[] = "$LuaVersion: ";
-	const char *p = strstr(lua_ident, tag);
+	const char *p = strstr(ident, tag);
 	size_t n = strlen(LUA_RELEASE), rlen = 0;
 
 	if (p == NULL) {

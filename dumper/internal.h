@@ -199,6 +199,10 @@ void lh_dump__watches(lh_dump_ctx *d, struct lua_State *L);
  * they match, else a message in buf. */
 const char *lh_dump__check_release(char *buf, size_t len);
 
+/* The same for any 'ident' string shaped like lua_ident. */
+const char *lh_dump__compare_release(const char *ident, char *buf,
+                                     size_t len);
+
 /* ---- The Lua module's functions (one file each, listed in module.c) ---- */
 
 int lh_dump__l_dump(struct lua_State *L);     /* luaheap.dump (module.c) */

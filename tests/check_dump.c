@@ -22,6 +22,7 @@
 
 /* dumper/internal.h */
 const char *lh_dump__check_release(char *buf, size_t len);
+const char *lh_dump__compare_release(const char *ident, char *buf, size_t len);
 
 /* ---- scratch files ---- */
 
@@ -989,6 +990,17 @@ START_TEST(release_check_accepts_the_running_lua_and_errors_name_the_file)
 
 	ck_assert_ptr_null(lh_dump__check_release(buf, sizeof(buf)));
 	ck_assert_str_eq(luaheap_built_for(), LUA_RELEASE);
+	/* another release is named in the refusal */
+	ck_assert_ptr_nonnull(lh_dump__compare_release("$LuaVersion: Lua 5.4.6"
+	        "  Copyright (C) 1994-2023 Lua.org, PUC-Rio $$LuaAuthors: "
+	        "R. Ierusalimschy $", buf, sizeof(buf)));
+	ck_assert_str_eq(buf, "built for " LUA_RELEASE " but running in Lua 5.4.6");
+	ck_assert_ptr_nonnull(lh_dump__compare_release("$LuaVersion: "
+	        LUA_RELEASE "0  Copyright $", buf, sizeof(buf)));
+	ck_assert_ptr_nonnull(lh_dump__compare_release("something else", buf,
+	                                               sizeof(buf)));
+	ck_assert_ptr_nonnull(strstr(buf, "unknown Lua"));
+	ck_assert_ptr_null(lh_dump__compare_release(lua_ident, buf, sizeof(buf)));
 	L = new_state(0);
 	ck_assert_int_eq(luaheap_dump(L, "/nonexistent/dir/x.snap", NULL, err,
 	                              sizeof(err)), -1);
