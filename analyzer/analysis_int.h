@@ -9,8 +9,22 @@
 
 enum { LH_EC_STRONG, LH_EC_WEAK, LH_EC_EPHEMERON };
 
-/* LH_EC_* of edge e; for an ephemeron *key gets its key. */
-int lh_graph__edge_class(const lh_graph *g, uint32_t e, uint32_t *key);
+/* LH_EC_* of a weak or ephemeron edge e; for an ephemeron *key gets its
+ * key. */
+int lh_graph__flagged_class(const lh_graph *g, uint32_t e, uint32_t *key);
+
+/* LH_EC_* of edge e; for an ephemeron *key gets its key. Inline: every
+ * walk asks this of every edge, and nearly all of them are strong. */
+static inline int lh_graph__edge_class(const lh_graph *g, uint32_t e,
+	uint32_t *key)
+{
+	if (g->kind == NULL ||
+	    !(g->kind[e] & (LH_EDGE_WEAK | LH_EDGE_EPHEMERON))) {
+		*key = LH_NONE;
+		return LH_EC_STRONG;
+	}
+	return lh_graph__flagged_class(g, e, key);
+}
 
 /* The object whose edge range holds edge e. */
 uint32_t lh_graph__source(const lh_graph *g, uint32_t e);

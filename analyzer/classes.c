@@ -156,6 +156,14 @@ void lh_class_name(lh_strbuf *sb, const lh_snapshot *snap, const lh_graph *g,
 		}
 		if (g != NULL && bfs != NULL && name_from_path(sb, snap, g, bfs, m))
 			return;
+		e = string_field(snap, m, "__mode");
+		if (e != LH_NONE &&
+		    snap->type[snap->edge_to[e]] == LH_T_STRING) {
+			lh_strbuf_printf(sb, "%s <weak ", lh_type_name(t));
+			put_text(sb, snap, snap->edge_to[e], 8);
+			lh_strbuf_puts(sb, ">");
+			return;
+		}
 		lh_strbuf_printf(sb, "%s <metatable 0x%llx>", lh_type_name(t),
 			(unsigned long long)snap->addr[m]);
 		return;

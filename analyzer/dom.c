@@ -114,37 +114,46 @@ fail:
 	return LH_ENOMEM;
 }
 
+/* Per DFS number, the fields Semi-NCA's forest touches together, side by
+ * side so that one cache miss serves them all on large heaps. */
+typedef struct snode {
+	uint32_t semi;          /* semidominator (a DFS number) */
+	uint32_t label;         /* number with the least semi on the path */
+	uint32_t anc;           /* forest parent, LH_NONE for a forest root */
+} snode;
+
 /*
  * eval(v) of Lengauer-Tarjan with path compression, iteratively: the
  * number with the smallest semi on the forest path from v up to (not
  * including) its forest root. 'path' is scratch of N + 1 entries.
  */
-static uint32_t eval(uint32_t v, uint32_t *anc, uint32_t *label,
-	const uint32_t *semi, uint32_t *path)
+static uint32_t eval(uint32_t v, snode *f, uint32_t *path)
 {
 	uint32_t sp = 0, x;
 
-	if (anc[v] == LH_NONE)
+	if (f[v].anc == LH_NONE)
 		return v;
-	for (x = v; anc[anc[x]] != LH_NONE; x = anc[x])
+	for (x = v; f[f[x].anc].anc != LH_NONE; x = f[x].anc)
 		path[sp++] = x;
 	/* Compress from the top down: each node takes its ancestor's best. */
 	while (sp > 0) {
+		uint32_t a;
 		x = path[--sp];
-		if (semi[label[anc[x]]] < semi[label[x]])
-			label[x] = label[anc[x]];
-		anc[x] = anc[anc[x]];
+		a = f[x].anc;
+		if (f[f[a].label].semi < f[f[x].label].semi)
+			f[x].label = f[a].label;
+		f[x].anc = f[a].anc;
 	}
-	return label[v];
+	return f[v].label;
 }
 
 int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	lh_error *err)
 {
 	lh_dom *d = NULL;
-	uint32_t *pre = NULL, *vertex = NULL, *parent = NULL, *semi = NULL;
-	uint32_t *label = NULL, *anc = NULL, *idom = NULL, *scratch = NULL;
-	uint32_t *poff = NULL, *pred = NULL;
+	uint32_t *pre = NULL, *vertex = NULL, *parent = NULL, *idom = NULL;
+	uint32_t *scratch = NULL, *poff = NULL, *pred = NULL;
+	snode *f = NULL;
 	uint32_t N, i, w;
 	size_t m = (size_t)g->nlive + 2;
 	int rc = LH_OK;
@@ -154,35 +163,34 @@ int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	pre = calloc((size_t)g->n + 1, sizeof *pre);
 	vertex = malloc(m * sizeof *vertex);
 	parent = malloc(m * sizeof *parent);
-	semi = malloc(m * sizeof *semi);
+	idom = malloc(m * sizeof *idom);
 	scratch = malloc(m * sizeof *scratch);
-	if (!d || !pre || !vertex || !parent || !semi || !scratch)
+	if (!d || !pre || !vertex || !parent || !idom || !scratch)
 		goto oom;
-	/* semi and scratch double as the DFS stacks. */
-	N = dfs(g, pre, vertex, parent, semi, scratch);
+	/* idom and scratch double as the DFS stacks. */
+	N = dfs(g, pre, vertex, parent, idom, scratch);
 	vertex[0] = LH_NONE;
 	parent[0] = 0;
 	if (predecessors(g, pre, vertex, N, &poff, &pred) != LH_OK)
 		goto oom;
-	label = malloc(m * sizeof *label);
-	anc = malloc(m * sizeof *anc);
-	idom = malloc(m * sizeof *idom);
-	if (!label || !anc || !idom)
+	f = malloc(m * sizeof *f);
+	if (f == NULL)
 		goto oom;
 	for (i = 0; i <= N; i++) {
-		semi[i] = i;
-		label[i] = i;
-		anc[i] = LH_NONE;
+		f[i].semi = i;
+		f[i].label = i;
+		f[i].anc = LH_NONE;
 	}
 	/* Semidominators, in reverse preorder. */
 	for (w = N; w >= 1; w--) {
-		uint32_t j;
+		uint32_t j, sw = f[w].semi;
 		for (j = poff[w]; j < poff[w + 1]; j++) {
-			uint32_t u = eval(pred[j], anc, label, semi, scratch);
-			if (semi[u] < semi[w])
-				semi[w] = semi[u];
+			uint32_t u = eval(pred[j], f, scratch);
+			if (f[u].semi < sw)
+				sw = f[u].semi;
 		}
-		anc[w] = parent[w];             /* link w into the forest */
+		f[w].semi = sw;
+		f[w].anc = parent[w];           /* link w into the forest */
 	}
 	free(pred);
 	pred = NULL;
@@ -192,10 +200,12 @@ int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	idom[0] = 0;
 	for (w = 1; w <= N; w++) {
 		uint32_t x = parent[w];
-		while (x > semi[w])
+		while (x > f[w].semi)
 			x = idom[x];
 		idom[w] = x;
 	}
+	free(f);
+	f = NULL;
 
 	d->n = g->n;
 	d->nlive = N;
@@ -228,9 +238,7 @@ done:
 	free(pre);
 	free(vertex);
 	free(parent);
-	free(semi);
-	free(label);
-	free(anc);
+	free(f);
 	free(idom);
 	free(scratch);
 	free(poff);

@@ -66,16 +66,11 @@ uint32_t lh_graph__key_first(const lh_graph *g, uint32_t k)
 	return lo;
 }
 
-int lh_graph__edge_class(const lh_graph *g, uint32_t e, uint32_t *key)
+int lh_graph__flagged_class(const lh_graph *g, uint32_t e, uint32_t *key)
 {
-	uint8_t k;
+	uint8_t k = g->kind[e];
 
 	*key = LH_NONE;
-	if (g->kind == NULL)
-		return LH_EC_STRONG;
-	k = g->kind[e];
-	if (!(k & (LH_EDGE_WEAK | LH_EDGE_EPHEMERON)))
-		return LH_EC_STRONG;
 	/* Lua never clears a string from a weak table: it is a value there. */
 	if (g->type != NULL && g->type[g->to[e]] == LH_T_STRING)
 		return LH_EC_STRONG;
