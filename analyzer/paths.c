@@ -213,7 +213,8 @@ int lh_paths_find(lh_path **out, uint32_t *count, const lh_snapshot *snap,
 		}
 	}
 #undef PUSH
-	qsort(c, nc, sizeof *c, cmp_cand);
+	if (nc > 1)
+		qsort(c, nc, sizeof *c, cmp_cand);
 	for (i = 0; i < nc && np < k; i++) {
 		if (make_path(&paths[np], b, c[i].u, c[i].e, c[i].r, v) != LH_OK)
 			goto oom;

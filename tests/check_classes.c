@@ -76,7 +76,8 @@ START_TEST(group_retained_counts_only_members_no_member_dominates)
 }
 END_TEST
 
-/* Runs a Lua chunk in Debian's lua5.4 with the module, dumping to path. */
+/* Runs a Lua chunk in `luaheap run` (the module preloaded, and built like
+ * the rest, sanitizers included), dumping to path. */
 static void dump_lua(const char *code, const char *path)
 {
 	char cmd[8192];
@@ -89,8 +90,7 @@ static void dump_lua(const char *code, const char *path)
 	fprintf(f, "%s\nassert(require('luaheap').dump(%s%s%s))\n", code,
 		"'", path, "'");
 	fclose(f);
-	snprintf(cmd, sizeof cmd, "LUA_CPATH='%s/?.so' %s %s",
-		LUAHEAP_MODULE_DIR, LUA_INTERP, script);
+	snprintf(cmd, sizeof cmd, "'%s' run '%s'", LUAHEAP_CLI, script);
 	ck_assert_int_eq(system(cmd), 0);
 	remove(script);
 }
