@@ -1,6 +1,6 @@
 /*
  * CRC-32/ISO-HDLC (the zlib and PNG CRC, reflected polynomial 0xEDB88320)
- * for the binary snapshot's frames: table-driven slicing-by-8, and the
+ * for the binary snapshot's frames: table-driven slicing-by-16, and the
  * combination of two CRCs so the stream CRC costs nothing per byte.
  */
 #include "internal.h"
@@ -18,7 +18,7 @@ void lh_dump__crc_init(uint32_t *tab)
 		tab[i] = c;
 	}
 	/* table k: the CRC of a byte followed by k zero bytes */
-	for (k = 1; k < 8; k++)
+	for (k = 1; k < LH_CRC_SLICES; k++)
 		for (i = 0; i < 256; i++) {
 			c = tab[(k - 1) * 256 + i];
 			tab[k * 256 + i] = (c >> 8) ^ tab[c & 0xff];
@@ -31,25 +31,29 @@ static uint32_t load32(const unsigned char *p)
 	       (uint32_t)p[3] << 24;
 }
 
+#define T(k, byte) t[(k) * 256 + ((byte) & 0xff)]
+
 uint32_t lh_dump__crc(const uint32_t *t, uint32_t crc, const void *data,
                       size_t n)
 {
 	const unsigned char *p = data;
-	uint32_t a, b;
+	uint32_t a, b, c, d;
 
 	crc = ~crc;
-	while (n >= 8) {
+	while (n >= 16) {
 		a = load32(p) ^ crc;
 		b = load32(p + 4);
-		crc = t[7 * 256 + (a & 0xff)] ^ t[6 * 256 + ((a >> 8) & 0xff)] ^
-		      t[5 * 256 + ((a >> 16) & 0xff)] ^ t[4 * 256 + (a >> 24)] ^
-		      t[3 * 256 + (b & 0xff)] ^ t[2 * 256 + ((b >> 8) & 0xff)] ^
-		      t[1 * 256 + ((b >> 16) & 0xff)] ^ t[b >> 24];
-		p += 8;
-		n -= 8;
+		c = load32(p + 8);
+		d = load32(p + 12);
+		crc = T(15, a) ^ T(14, a >> 8) ^ T(13, a >> 16) ^ T(12, a >> 24) ^
+		      T(11, b) ^ T(10, b >> 8) ^ T(9, b >> 16) ^ T(8, b >> 24) ^
+		      T(7, c) ^ T(6, c >> 8) ^ T(5, c >> 16) ^ T(4, c >> 24) ^
+		      T(3, d) ^ T(2, d >> 8) ^ T(1, d >> 16) ^ T(0, d >> 24);
+		p += 16;
+		n -= 16;
 	}
 	while (n-- > 0)
-		crc = t[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+		crc = T(0, crc ^ *p++) ^ (crc >> 8);
 	return ~crc;
 }
 

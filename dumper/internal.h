@@ -17,9 +17,10 @@ struct lua_State;
 
 /* ---- CRC-32/ISO-HDLC (crc32.c) ---- */
 
-#define LH_CRC_TABLE_WORDS (8 * 256)
+#define LH_CRC_SLICES 16
+#define LH_CRC_TABLE_WORDS (LH_CRC_SLICES * 256)
 
-/* Fills 'tab' (LH_CRC_TABLE_WORDS words) with the slicing-by-8 tables. */
+/* Fills 'tab' (LH_CRC_TABLE_WORDS words) with the slicing-by-16 tables. */
 void lh_dump__crc_init(uint32_t *tab);
 
 /* Continues 'crc' (0 to start) over n bytes of p, as zlib's crc32. */

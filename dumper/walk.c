@@ -584,21 +584,26 @@ static void walk_object(lh_dump_ctx *d, lua_State *L, global_State *g,
 	d->object_bytes += ob.size;
 }
 
-/* Asks for the memory the walk needs soon, so that its cache misses
- * overlap with the work on the current object: the object after 'next',
- * and the parts of 'next' itself that live in separate blocks. */
-static void prefetch_ahead(const GCObject *next)
+/* How many objects ahead of the walk a second pointer runs down the list,
+ * asking for their memory: list order is not address order, so without it
+ * every object would cost a full cache miss. */
+#define AHEAD 8
+
+/* The runner's step: p is in cache (it was prefetched a step ago); asks
+ * for its successor and for p's own separate parts (a table's arrays). */
+static const GCObject *run_ahead(const GCObject *p)
 {
-	if (next == NULL)
-		return;
-	if (next->next != NULL)
-		__builtin_prefetch(next->next);
-	if (next->tt == LUA_VTABLE) {
-		const Table *t = gco2t(next);
+	if (p == NULL)
+		return NULL;
+	if (p->tt == LUA_VTABLE) {
+		const Table *t = gco2t(p);
 		__builtin_prefetch(t->node);
 		if (t->array != NULL)
 			__builtin_prefetch(t->array);
 	}
+	if (p->next != NULL)
+		__builtin_prefetch(p->next);
+	return p->next;
 }
 
 /* Walks one list; returns whether the main thread was on it. */
@@ -606,10 +611,13 @@ static int walk_list(lh_dump_ctx *d, lua_State *L, global_State *g,
                      GCObject *o, int list)
 {
 	GCObject *main = obj2gco(g->mainthread);
-	int seen = 0;
+	const GCObject *ahead = o;
+	int seen = 0, k;
 
+	for (k = 0; k < AHEAD; k++)
+		ahead = run_ahead(ahead);
 	for (; o != NULL && d->out.err == 0; o = o->next) {
-		prefetch_ahead(o->next);
+		ahead = run_ahead(ahead);
 		if (o == main)
 			seen = 1;
 		walk_object(d, L, g, o, o == main ? LH_LIST_MAIN : list);
