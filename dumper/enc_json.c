@@ -14,6 +14,22 @@ static void lit(lh_out *o, const char *s)
 	lh_out__put(o, s, strlen(s));
 }
 
+/* Appends n bytes, n small and (from the macros below) a constant. */
+static inline void put_small(lh_out *o, const char *s, size_t n)
+{
+	if (n <= LH_OUT_SLACK) {
+		lh_out__room(o);
+		memcpy(o->buf + o->pos, s, n);
+		o->pos += n;
+	} else {
+		lh_out__put(o, s, n);
+	}
+}
+
+#define LIT(o, s) put_small(o, s, sizeof(s) - 1)
+#define KEY(o, name) LIT(o, ",\"" name "\":")          /* ,"name": */
+#define KV_NUM(o, name, v) (KEY(o, name), num(o, v))
+
 static void num(lh_out *o, uint64_t v)
 {
 	char tmp[24];
@@ -43,29 +59,31 @@ static void snum(lh_out *o, int64_t v)
 static void addr(lh_out *o, uint64_t a, int nullable)
 {
 	static const char hex[] = "0123456789abcdef";
-	char tmp[16];
-	int n = 0;
+	unsigned char *p;
+	int shift;
 
 	if (a == 0 && nullable) {
-		lit(o, "null");
+		LIT(o, "null");
 		return;
 	}
-	do {
-		tmp[n++] = hex[a & 0xf];
-		a >>= 4;
-	} while (a != 0);
 	lh_out__room(o);
-	lh_out__byte(o, '"');
-	lh_out__byte(o, '0');
-	lh_out__byte(o, 'x');
-	while (n > 0)
-		lh_out__byte(o, (unsigned char)tmp[--n]);
-	lh_out__byte(o, '"');
+	p = o->buf + o->pos;
+	*p++ = '"';
+	*p++ = '0';
+	*p++ = 'x';
+	shift = a != 0 ? (63 - __builtin_clzll(a)) & ~3 : 0;
+	for (; shift >= 0; shift -= 4)
+		*p++ = (unsigned char)hex[(a >> shift) & 0xf];
+	*p++ = '"';
+	o->pos = (size_t)(p - o->buf);
 }
 
 static void boolean(lh_out *o, int b)
 {
-	lit(o, b ? "true" : "false");
+	if (b)
+		LIT(o, "true");
+	else
+		LIT(o, "false");
 }
 
 /* Bytes as Latin-1 code points: controls, '"', '\\' and >= 0x80 escaped. */
@@ -100,7 +118,7 @@ static void dbl(lh_out *o, double v)
 	char tmp[40];
 
 	if (isnan(v))
-		lit(o, "\"nan\"");
+		LIT(o, "\"nan\"");
 	else if (isinf(v))
 		lit(o, v > 0 ? "\"inf\"" : "\"-inf\"");
 	else {
@@ -109,61 +127,43 @@ static void dbl(lh_out *o, double v)
 	}
 }
 
-/* ,"name": */
-static void key(lh_out *o, const char *name)
-{
-	lh_out__room(o);
-	lh_out__byte(o, ',');
-	lh_out__byte(o, '"');
-	lit(o, name);
-	lh_out__room(o);
-	lh_out__byte(o, '"');
-	lh_out__byte(o, ':');
-}
-
-static void kv_num(lh_out *o, const char *name, uint64_t v)
-{
-	key(o, name);
-	num(o, v);
-}
-
 static void json_header(lh_dump_ctx *d, const lh_dump_header *h)
 {
 	lh_out *o = &d->out;
 
 	lit(o, "{\"format\":\"" LH_JSON_FORMAT_NAME "\"");
-	kv_num(o, "version", LH_FORMAT_VERSION);
-	lit(o, ",\"header\":{\"lua_version_num\":");
+	KV_NUM(o, "version", LH_FORMAT_VERSION);
+	LIT(o, ",\"header\":{\"lua_version_num\":");
 	num(o, h->lua_version_num);
-	key(o, "lua_release");
+	KEY(o, "lua_release");
 	text(o, h->lua_release, strlen(h->lua_release));
-	kv_num(o, "pointer_size", h->pointer_size);
-	kv_num(o, "time", h->time);
-	kv_num(o, "pid", h->pid);
-	key(o, "label");
+	KV_NUM(o, "pointer_size", h->pointer_size);
+	KV_NUM(o, "time", h->time);
+	KV_NUM(o, "pid", h->pid);
+	KEY(o, "label");
 	text(o, h->label, h->label_len);
-	key(o, "gc_mode");
+	KEY(o, "gc_mode");
 	lit(o, h->gc_mode == LH_GC_GENERATIONAL ? "\"generational\""
 	                                        : "\"incremental\"");
-	kv_num(o, "gc_state", h->gc_state);
-	key(o, "gc_was_running");
+	KV_NUM(o, "gc_state", h->gc_state);
+	KEY(o, "gc_was_running");
 	boolean(o, h->gc_was_running);
-	kv_num(o, "gc_pause", h->gc_pause);
-	kv_num(o, "gc_stepmul", h->gc_stepmul);
-	kv_num(o, "gc_stepsize", h->gc_stepsize);
-	kv_num(o, "gc_genminormul", h->gc_genminormul);
-	kv_num(o, "gc_genmajormul", h->gc_genmajormul);
-	kv_num(o, "lua_total_bytes", h->lua_total_bytes);
-	kv_num(o, "vm_overhead_bytes", h->vm_overhead_bytes);
-	kv_num(o, "overhead_state", h->overhead_state);
-	kv_num(o, "overhead_strtab", h->overhead_strtab);
-	kv_num(o, "flags", h->flags);
-	kv_num(o, "string_limit", h->string_limit);
-	key(o, "main_thread");
+	KV_NUM(o, "gc_pause", h->gc_pause);
+	KV_NUM(o, "gc_stepmul", h->gc_stepmul);
+	KV_NUM(o, "gc_stepsize", h->gc_stepsize);
+	KV_NUM(o, "gc_genminormul", h->gc_genminormul);
+	KV_NUM(o, "gc_genmajormul", h->gc_genmajormul);
+	KV_NUM(o, "lua_total_bytes", h->lua_total_bytes);
+	KV_NUM(o, "vm_overhead_bytes", h->vm_overhead_bytes);
+	KV_NUM(o, "overhead_state", h->overhead_state);
+	KV_NUM(o, "overhead_strtab", h->overhead_strtab);
+	KV_NUM(o, "flags", h->flags);
+	KV_NUM(o, "string_limit", h->string_limit);
+	KEY(o, "main_thread");
 	addr(o, h->main_thread, 0);
-	key(o, "registry");
+	KEY(o, "registry");
 	addr(o, h->registry, 0);
-	lit(o, "},\n\"objects\":[");
+	LIT(o, "},\n\"objects\":[");
 	d->section = 0;
 	d->nitems = 0;
 }
@@ -172,78 +172,81 @@ static void json_object_begin(lh_dump_ctx *d, const lh_dump_object *ob)
 {
 	lh_out *o = &d->out;
 
-	lit(o, d->nitems++ ? ",\n{\"id\":" : "\n{\"id\":");
+	if (d->nitems++)
+		LIT(o, ",\n{\"id\":");
+	else
+		LIT(o, "\n{\"id\":");
 	addr(o, ob->addr, 0);
-	key(o, "type");
+	KEY(o, "type");
 	lh_out__room(o);
 	lh_out__byte(o, '"');
 	lit(o, lh_type_names[ob->type]);
-	lit(o, "\",\"list\":\"");
+	LIT(o, "\",\"list\":\"");
 	lit(o, lh_list_names[ob->list]);
-	lit(o, "\"");
-	kv_num(o, "marked", ob->marked);
-	kv_num(o, "size", ob->size);
+	LIT(o, "\"");
+	KV_NUM(o, "marked", ob->marked);
+	KV_NUM(o, "size", ob->size);
 	switch (ob->type) {
 	case LH_T_STRING:
-		key(o, "long");
+		KEY(o, "long");
 		boolean(o, ob->u.str.is_long);
-		kv_num(o, "length", ob->u.str.length);
-		kv_num(o, "stored", ob->u.str.stored);
-		key(o, "text");
+		KV_NUM(o, "length", ob->u.str.length);
+		KV_NUM(o, "stored", ob->u.str.stored);
+		KEY(o, "text");
 		text(o, ob->u.str.bytes, (size_t)ob->u.str.stored);
 		break;
 	case LH_T_TABLE:
-		kv_num(o, "asize", ob->u.tab.asize);
-		kv_num(o, "nodes", ob->u.tab.nodes);
-		key(o, "weak");
+		KV_NUM(o, "asize", ob->u.tab.asize);
+		KV_NUM(o, "nodes", ob->u.tab.nodes);
+		KEY(o, "weak");
 		lh_out__room(o);
 		lh_out__byte(o, '"');
 		lit(o, lh_weak_names[ob->u.tab.weak & 3]);
-		lit(o, "\"");
+		LIT(o, "\"");
 		break;
 	case LH_T_LFUNC:
-		kv_num(o, "nupvalues", ob->u.fn.nupvalues);
+		KV_NUM(o, "nupvalues", ob->u.fn.nupvalues);
 		break;
 	case LH_T_CFUNC:
-		kv_num(o, "nupvalues", ob->u.fn.nupvalues);
-		key(o, "cfunc");
+		KV_NUM(o, "nupvalues", ob->u.fn.nupvalues);
+		KEY(o, "cfunc");
 		addr(o, ob->u.fn.cfunc, 0);
-		key(o, "symbol");
+		KEY(o, "symbol");
 		text(o, ob->u.fn.symbol, strlen(ob->u.fn.symbol));
 		break;
 	case LH_T_USERDATA:
-		kv_num(o, "length", ob->u.ud.length);
-		kv_num(o, "nuvalue", ob->u.ud.nuvalue);
+		KV_NUM(o, "length", ob->u.ud.length);
+		KV_NUM(o, "nuvalue", ob->u.ud.nuvalue);
 		break;
 	case LH_T_THREAD:
-		key(o, "status");
+		KEY(o, "status");
 		lh_out__room(o);
 		lh_out__byte(o, '"');
 		lit(o, lh_thread_status_names[ob->u.th.status & 3]);
-		lit(o, "\"");
-		kv_num(o, "stack_slots", ob->u.th.stack_slots);
-		kv_num(o, "nci", ob->u.th.nci);
-		lit(o, ",\"frames\":[");
+		LIT(o, "\"");
+		KV_NUM(o, "stack_slots", ob->u.th.stack_slots);
+		KV_NUM(o, "nci", ob->u.th.nci);
+		LIT(o, ",\"frames\":[");
 		d->in_frames = 1;
 		d->nsub = 0;
 		return;
 	case LH_T_PROTO:
-		kv_num(o, "linedefined", ob->u.pr.linedefined);
-		kv_num(o, "lastlinedefined", ob->u.pr.lastlinedefined);
-		kv_num(o, "numparams", ob->u.pr.numparams);
-		key(o, "vararg");
+		KV_NUM(o, "linedefined", ob->u.pr.linedefined);
+		KV_NUM(o, "lastlinedefined", ob->u.pr.lastlinedefined);
+		KV_NUM(o, "numparams", ob->u.pr.numparams);
+		KEY(o, "vararg");
 		boolean(o, ob->u.pr.is_vararg);
-		kv_num(o, "maxstacksize", ob->u.pr.maxstacksize);
-		kv_num(o, "sizecode", ob->u.pr.sizecode);
-		key(o, "source");
+		KV_NUM(o, "maxstacksize", ob->u.pr.maxstacksize);
+		KV_NUM(o, "sizecode", ob->u.pr.sizecode);
+		KEY(o, "source");
 		addr(o, ob->u.pr.source, 1);
 		break;
 	case LH_T_UPVALUE:
-		key(o, "open");
+		KEY(o, "open");
 		boolean(o, ob->u.uv.is_open);
 		break;
 	}
-	lit(o, ",\"edges\":[");
+	LIT(o, ",\"edges\":[");
 	d->nsub = 0;
 }
 
@@ -251,20 +254,23 @@ static void json_frame(lh_dump_ctx *d, const lh_dump_frame *f)
 {
 	lh_out *o = &d->out;
 
-	lit(o, d->nsub++ ? ",{\"func\":" : "{\"func\":");
+	if (d->nsub++)
+		LIT(o, ",{\"func\":");
+	else
+		LIT(o, "{\"func\":");
 	addr(o, f->func, 1);
-	kv_num(o, "line", f->line);
-	key(o, "lua");
+	KV_NUM(o, "line", f->line);
+	KEY(o, "lua");
 	boolean(o, f->is_lua);
-	key(o, "proto");
+	KEY(o, "proto");
 	addr(o, f->proto, 1);
-	lit(o, "}");
+	LIT(o, "}");
 }
 
 static void close_frames(lh_dump_ctx *d)
 {
 	if (d->in_frames) {
-		lit(&d->out, "],\"edges\":[");
+		LIT(&d->out, "],\"edges\":[");
 		d->in_frames = 0;
 		d->nsub = 0;
 	}
@@ -276,52 +282,55 @@ static void json_edge(lh_dump_ctx *d, const lh_dump_edge *e)
 	unsigned kind = e->kind & LH_EDGE_KIND_MASK;
 
 	close_frames(d);
-	lit(o, d->nsub++ ? ",{\"kind\":\"" : "{\"kind\":\"");
+	if (d->nsub++)
+		LIT(o, ",{\"kind\":\"");
+	else
+		LIT(o, "{\"kind\":\"");
 	lit(o, kind < LH_E_COUNT ? lh_edge_kind_names[kind] : "?");
-	lit(o, "\",\"to\":");
+	LIT(o, "\",\"to\":");
 	addr(o, e->to, 0);
 	switch (kind) {
 	case LH_E_ARRAY: case LH_E_CONSTANT: case LH_E_CHILD:
 	case LH_E_DEBUG_NAME: case LH_E_USER_VALUE:
-		kv_num(o, "index", (uint64_t)e->i);
+		KV_NUM(o, "index", (uint64_t)e->i);
 		break;
 	case LH_E_FIELD_STR: case LH_E_FIELD_OBJ: case LH_E_FIELD_LIGHT:
-		key(o, "key");
+		KEY(o, "key");
 		addr(o, e->a, 0);
 		break;
 	case LH_E_FIELD_INT:
-		key(o, "key");
-		lit(o, "\"");
+		KEY(o, "key");
+		LIT(o, "\"");
 		snum(o, e->i);
-		lit(o, "\"");
+		LIT(o, "\"");
 		break;
 	case LH_E_FIELD_NUM:
-		key(o, "key");
+		KEY(o, "key");
 		dbl(o, e->d);
 		break;
 	case LH_E_FIELD_BOOL:
-		key(o, "key");
+		KEY(o, "key");
 		boolean(o, e->i != 0);
 		break;
 	case LH_E_UPVALUE:
-		kv_num(o, "index", (uint64_t)e->i);
-		key(o, "name");
+		KV_NUM(o, "index", (uint64_t)e->i);
+		KEY(o, "name");
 		addr(o, e->a, 1);
 		break;
 	case LH_E_STACK:
-		kv_num(o, "frame", (uint64_t)e->i);
-		kv_num(o, "slot", e->slot);
-		key(o, "name");
+		KV_NUM(o, "frame", (uint64_t)e->i);
+		KV_NUM(o, "slot", e->slot);
+		KEY(o, "name");
 		addr(o, e->a, 1);
 		break;
 	default:
 		break;
 	}
 	if (e->kind & LH_EDGE_WEAK)
-		lit(o, ",\"weak\":true");
+		LIT(o, ",\"weak\":true");
 	if (e->kind & LH_EDGE_EPHEMERON)
-		lit(o, ",\"ephemeron\":true");
-	lit(o, "}");
+		LIT(o, ",\"ephemeron\":true");
+	LIT(o, "}");
 }
 
 static void json_object_end(lh_dump_ctx *d, const lh_dump_object *ob)
@@ -329,12 +338,12 @@ static void json_object_end(lh_dump_ctx *d, const lh_dump_object *ob)
 	lh_out *o = &d->out;
 
 	close_frames(d);
-	lit(o, "]");
+	LIT(o, "]");
 	if (ob->type == LH_T_TABLE) {
-		kv_num(o, "array_entries", ob->u.tab.array_entries);
-		kv_num(o, "hash_entries", ob->u.tab.hash_entries);
+		KV_NUM(o, "array_entries", ob->u.tab.array_entries);
+		KV_NUM(o, "hash_entries", ob->u.tab.hash_entries);
 	}
-	lit(o, "}");
+	LIT(o, "}");
 }
 
 /* Closes the lists before 'section' and opens it. */
@@ -358,10 +367,10 @@ static void json_root(lh_dump_ctx *d, int kind, uint64_t a, uint64_t index)
 	enter(d, 1);
 	lit(o, d->nitems++ ? ",\n{\"kind\":\"" : "\n{\"kind\":\"");
 	lit(o, kind > 0 && kind < LH_ROOT_COUNT ? lh_root_kind_names[kind] : "?");
-	lit(o, "\",\"to\":");
+	LIT(o, "\",\"to\":");
 	addr(o, a, 0);
-	kv_num(o, "index", index);
-	lit(o, "}");
+	KV_NUM(o, "index", index);
+	LIT(o, "}");
 }
 
 static void json_watch(lh_dump_ctx *d, uint64_t a, const char *label,
@@ -372,11 +381,11 @@ static void json_watch(lh_dump_ctx *d, uint64_t a, const char *label,
 	enter(d, 2);
 	lit(o, d->nitems++ ? ",\n{\"id\":" : "\n{\"id\":");
 	addr(o, a, 0);
-	key(o, "label");
+	KEY(o, "label");
 	text(o, label, len);
-	key(o, "expect_dead");
+	KEY(o, "expect_dead");
 	boolean(o, expect_dead);
-	lit(o, "}");
+	LIT(o, "}");
 }
 
 static void json_finish(lh_dump_ctx *d)
@@ -384,11 +393,11 @@ static void json_finish(lh_dump_ctx *d)
 	lh_out *o = &d->out;
 
 	enter(d, 3);
-	lit(o, "\"counts\":{\"objects\":");
+	LIT(o, "\"counts\":{\"objects\":");
 	num(o, d->nobjects);
-	kv_num(o, "edges", d->nedges);
-	kv_num(o, "roots", d->nroots);
-	lit(o, "}}\n");
+	KV_NUM(o, "edges", d->nedges);
+	KV_NUM(o, "roots", d->nroots);
+	LIT(o, "}}\n");
 	lh_out__finish(o);
 }
 
