@@ -92,24 +92,31 @@ void lh_paths_free(lh_path *paths, uint32_t count)
 	free(paths);
 }
 
-/* The BFS path of u, followed by the reference (u, e) into v when e is
- * not LH_NONE; for a root entered through root r, u is LH_DOM_VROOT. */
+/*
+ * A path made of the BFS path of u, then the reference e (root r when u is
+ * LH_DOM_VROOT) into base->hops[at].obj, then base's hops after 'at'.
+ * With base NULL, the reference leads into v and ends the path.
+ */
 static int make_path(lh_path *p, const lh_bfs *b, uint32_t u, uint32_t e,
-	uint32_t r, uint32_t v)
+	uint32_t r, const lh_path *base, uint32_t at, uint32_t v)
 {
-	uint32_t len = 1, i, x;
+	uint32_t head = u == LH_DOM_VROOT ? 0 : lh_bfs_depth(b, u);
+	uint32_t tail = base != NULL ? base->nhops - at - 1 : 0;
+	uint32_t len = head + 1 + tail, i, x;
+	lh_hop *h;
 
-	if (u != LH_DOM_VROOT)
-		len += lh_bfs_depth(b, u);
 	p->hops = malloc((size_t)len * sizeof *p->hops);
 	if (p->hops == NULL)
 		return LH_ENOMEM;
 	p->nhops = len;
-	i = len - 1;
-	p->hops[i].from = u;
-	p->hops[i].edge = u == LH_DOM_VROOT ? LH_NONE : e;
-	p->hops[i].root = u == LH_DOM_VROOT ? r : LH_NONE;
-	p->hops[i].obj = v;
+	h = &p->hops[head];
+	h->from = u;
+	h->edge = u == LH_DOM_VROOT ? LH_NONE : e;
+	h->root = u == LH_DOM_VROOT ? r : LH_NONE;
+	h->obj = base != NULL ? base->hops[at].obj : v;
+	if (tail > 0)
+		memcpy(h + 1, base->hops + at + 1, (size_t)tail * sizeof *h);
+	i = head;
 	for (x = u; x != LH_DOM_VROOT; x = b->parent[x]) {
 		i--;
 		p->hops[i].obj = x;
@@ -125,8 +132,10 @@ static int make_path(lh_path *p, const lh_bfs *b, uint32_t u, uint32_t e,
 	return LH_OK;
 }
 
+/* A detour: the reference (u, e) or root r into hop 'at' of the base
+ * path, making a path of 'len' hops. */
 typedef struct cand {
-	uint32_t len, u, e, r;
+	uint32_t len, at, u, e, r;
 } cand;
 
 static int cmp_cand(const void *a, const void *b)
@@ -135,26 +144,25 @@ static int cmp_cand(const void *a, const void *b)
 
 	if (x->len != y->len)
 		return x->len < y->len ? -1 : 1;
+	if (x->at != y->at)                     /* late detours first */
+		return x->at > y->at ? -1 : 1;
+	if (x->u != y->u)                       /* roots (VROOT) last */
+		return x->u < y->u ? -1 : 1;
 	if (x->e != y->e)
 		return x->e < y->e ? -1 : 1;
 	return x->r < y->r ? -1 : x->r > y->r;
 }
 
-/* Whether v lies on u's BFS path (then u's path plus one hop to v is
- * not simple); *len gets u's depth. */
-static int passes_through(const lh_bfs *b, uint32_t u, uint32_t v,
-	uint32_t *len)
+/* Whether u's BFS path meets the base path at or after hop 'at' (the
+ * detour would then visit an object twice). 'pos' maps objects to their
+ * hop on the base path (LH_NONE elsewhere). */
+static int meets_suffix(const lh_bfs *b, uint32_t u, uint32_t at,
+	const uint32_t *pos)
 {
-	uint32_t d = 0;
-	int hit = 0;
-
-	for (; u != LH_DOM_VROOT; u = b->parent[u]) {
-		if (u == v)
-			hit = 1;
-		d++;
-	}
-	*len = d;
-	return hit;
+	for (; u != LH_DOM_VROOT; u = b->parent[u])
+		if (pos[u] != LH_NONE && pos[u] >= at)
+			return 1;
+	return 0;
 }
 
 int lh_paths_find(lh_path **out, uint32_t *count, const lh_snapshot *snap,
@@ -162,9 +170,11 @@ int lh_paths_find(lh_path **out, uint32_t *count, const lh_snapshot *snap,
 	lh_error *err)
 {
 	lh_path *paths = NULL;
+	const lh_path *base;
 	cand *c = NULL;
+	uint32_t *pos = NULL;
 	size_t nc = 0, cap = 0, i;
-	uint32_t np = 0, u, e;
+	uint32_t np = 0, u, e, n;
 	int rc = LH_OK;
 
 	(void)snap;
@@ -178,45 +188,58 @@ int lh_paths_find(lh_path **out, uint32_t *count, const lh_snapshot *snap,
 	paths = calloc(k, sizeof *paths);
 	if (paths == NULL)
 		goto oom;
-	if (make_path(&paths[np], b, b->parent[v],
-	    b->via[v], b->via[v], v) != LH_OK)
+	if (make_path(&paths[np], b, b->parent[v], b->via[v], b->via[v],
+	    NULL, 0, v) != LH_OK)
 		goto oom;
 	np++;
 	if (k == 1)
 		goto done;
-	/* Candidates: other roots that are v, other references into v. */
-#define PUSH(L, U, E, R) do { \
+	base = &paths[0];
+	n = base->nhops;
+	pos = malloc(((size_t)g->n + 1) * sizeof *pos);
+	if (pos == NULL)
+		goto oom;
+	memset(pos, 0xff, (size_t)g->n * sizeof *pos);
+	for (i = 0; i < n; i++)
+		pos[base->hops[i].obj] = (uint32_t)i;
+#define PUSH(L, AT, U, E, R) do { \
 	if (nc == cap) { \
 		size_t ncap = cap ? cap * 2 : 16; \
 		cand *t = realloc(c, ncap * sizeof *c); \
 		if (t == NULL) goto oom; \
 		c = t; cap = ncap; \
 	} \
-	c[nc].len = (L); c[nc].u = (U); c[nc].e = (E); c[nc].r = (R); nc++; \
+	c[nc].len = (L); c[nc].at = (AT); c[nc].u = (U); c[nc].e = (E); \
+	c[nc].r = (R); nc++; \
 	} while (0)
-	for (i = 0; i < g->nroots; i++)
-		if (g->roots[i] == v && !(b->parent[v] == LH_DOM_VROOT &&
-		    b->via[v] == i))
-			PUSH(1, LH_DOM_VROOT, 0, (uint32_t)i);
+	/* Detours that start at another root. */
+	for (i = 0; i < g->nroots; i++) {
+		uint32_t at = pos[g->roots[i]];
+		if (at == LH_NONE || (at == 0 && base->hops[0].root == i))
+			continue;
+		PUSH(n - at, at, LH_DOM_VROOT, 0, (uint32_t)i);
+	}
+	/* Detours through another retaining reference into a path object. */
 	for (u = 0; u < g->n; u++) {
-		if (!g->live[u] || u == v)
+		if (!g->live[u])
 			continue;
 		for (e = g->off[u]; e < g->off[u + 1]; e++) {
-			uint32_t len;
-			if (g->to[e] != v || (b->parent[v] == u && b->via[v] == e))
+			uint32_t at = pos[g->to[e]];
+			if (at == LH_NONE || base->hops[at].edge == e ||
+			    (pos[u] != LH_NONE && pos[u] >= at) ||
+			    !lh_graph_edge_retains(g, u, e))
 				continue;
-			if (!lh_graph_edge_retains(g, u, e))
-				continue;
-			if (passes_through(b, u, v, &len))
-				continue;
-			PUSH(len + 1, u, e, LH_NONE);
+			PUSH(lh_bfs_depth(b, u) + n - at, at, u, e, LH_NONE);
 		}
 	}
 #undef PUSH
 	if (nc > 1)
 		qsort(c, nc, sizeof *c, cmp_cand);
 	for (i = 0; i < nc && np < k; i++) {
-		if (make_path(&paths[np], b, c[i].u, c[i].e, c[i].r, v) != LH_OK)
+		if (c[i].u != LH_DOM_VROOT && meets_suffix(b, c[i].u, c[i].at, pos))
+			continue;
+		if (make_path(&paths[np], b, c[i].u, c[i].e, c[i].r, base,
+		    c[i].at, v) != LH_OK)
 			goto oom;
 		np++;
 	}
@@ -225,6 +248,7 @@ oom:
 	rc = lh_error_set(err, LH_ENOMEM, "out of memory finding paths");
 done:
 	free(c);
+	free(pos);
 	if (rc != LH_OK) {
 		lh_paths_free(paths, np);
 	} else {

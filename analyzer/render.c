@@ -379,8 +379,16 @@ static void put_upvalue(lh_strbuf *sb, const lh_snapshot *snap,
 	if (f < snap->nobj && snap->type[f] == LH_T_CFUNC) {
 		put_cfunction(sb, snap, f);
 	} else {
-		put_function_name(sb, snap, p, i - 1);
 		proto = closure_proto(snap, f);
+		if (proto != LH_NONE && snap->aux[proto] < snap->nprotos &&
+		    snap->protos[snap->aux[proto]].linedefined == 0) {
+			lh_strbuf_puts(sb, "main chunk (");
+			if (!put_source(sb, snap, proto))
+				lh_strbuf_puts(sb, "?");
+			lh_strbuf_puts(sb, ")>");
+			return;
+		}
+		put_function_name(sb, snap, p, i - 1);
 		if (proto != LH_NONE) {
 			lh_strbuf_puts(sb, " (");
 			lh_render_proto(sb, snap, proto);

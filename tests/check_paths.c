@@ -61,7 +61,89 @@ static int hop_ok(const tgraph *t, const uint8_t *live, const lh_hop *h,
 	return c == 1 || (c == 2 && live[key]);
 }
 
-START_TEST(bfs_paths_are_shortest_on_random_graphs)
+static int same_path(const lh_path *x, const lh_path *y)
+{
+	uint32_t i;
+
+	if (x->nhops != y->nhops)
+		return 0;
+	for (i = 0; i < x->nhops; i++)
+		if (x->hops[i].edge != y->hops[i].edge ||
+		    x->hops[i].root != y->hops[i].root)
+			return 0;
+	return 1;
+}
+
+/* Hops of p that are not the BFS tree's way into their object. */
+static uint32_t detours(const lh_bfs *b, const lh_path *p)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < p->nhops; i++) {
+		const lh_hop *h = &p->hops[i];
+		uint32_t via = h->edge == LH_NONE ? h->root : h->edge;
+		if (b->parent[h->obj] != h->from || b->via[h->obj] != via)
+			n++;
+	}
+	return n;
+}
+
+/* Whether following BFS parents from u meets an object of path p at or
+ * after hop 'at'. */
+static int bf_meets(const lh_bfs *b, uint32_t u, const lh_path *p,
+	uint32_t at)
+{
+	uint32_t i;
+
+	for (; u != LH_DOM_VROOT; u = b->parent[u])
+		for (i = at; i < p->nhops; i++)
+			if (p->hops[i].obj == u)
+				return 1;
+	return 0;
+}
+
+/* Enumerates every simple single-detour path from the definition and
+ * checks that the paths found are the k shortest of them (by length). */
+static void check_detours(const tgraph *t, const uint8_t *live,
+	const lh_bfs *b, const lh_path *p, uint32_t np, uint32_t k)
+{
+	const lh_path *base = &p[0];
+	uint32_t *lens = malloc((t->m + t->nroots + 1) * sizeof *lens);
+	uint32_t nl = 0, at, u, e, key, i, j;
+
+	ck_assert_ptr_nonnull(lens);
+	for (at = 0; at < base->nhops; at++) {
+		uint32_t x = base->hops[at].obj;
+		for (i = 0; i < t->nroots; i++)
+			if (t->roots[i] == x && !(at == 0 && base->hops[0].root == i))
+				lens[nl++] = base->nhops - at;
+		for (u = 0; u < t->n; u++) {
+			if (!live[u])
+				continue;
+			for (e = t->off[u]; e < t->off[u + 1]; e++) {
+				int c = bf_class(t, e, &key);
+				if (t->to[e] != x || e == base->hops[at].edge ||
+				    c == 0 || (c == 2 && !live[key]) ||
+				    bf_meets(b, u, base, at))
+					continue;
+				lens[nl++] = lh_bfs_depth(b, u) + base->nhops - at;
+			}
+		}
+	}
+	/* sort the candidate lengths; the found ones must be the smallest */
+	for (i = 1; i < nl; i++)
+		for (j = i; j > 0 && lens[j - 1] > lens[j]; j--) {
+			uint32_t tmp = lens[j];
+			lens[j] = lens[j - 1];
+			lens[j - 1] = tmp;
+		}
+	ck_assert_uint_eq(np, 1 + (nl < k - 1 ? nl : k - 1));
+	for (i = 1; i < np; i++)
+		ck_assert_uint_eq(p[i].nhops, lens[i - 1]);
+	free(lens);
+}
+
+START_TEST(root_paths_are_shortest_and_detours_come_shortest_first)
 {
 	uint32_t seed;
 
@@ -109,12 +191,12 @@ START_TEST(bfs_paths_are_shortest_on_random_graphs)
 					ck_assert(j + 1 == p[i].nhops ||
 						p[i].hops[j].obj != v);
 				}
-				for (j = 0; j < i; j++) {   /* distinct last hops */
-					const lh_hop *x = &p[i].hops[p[i].nhops - 1];
-					const lh_hop *y = &p[j].hops[p[j].nhops - 1];
-					ck_assert(x->edge != y->edge || x->root != y->root);
-				}
+				for (j = 0; j < i; j++)
+					ck_assert(!same_path(&p[i], &p[j]));
+				if (i > 0)      /* one detour from the BFS tree */
+					ck_assert_uint_eq(detours(b, &p[i]), 1);
 			}
+			check_detours(&t, live, b, p, np, 4);
 			lh_paths_free(p, np);
 		}
 		free(live);
@@ -594,7 +676,7 @@ Suite *paths_suite(void)
 	TCase *tc = tcase_create("paths");
 
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, bfs_paths_are_shortest_on_random_graphs);
+	tcase_add_test(tc, root_paths_are_shortest_and_detours_come_shortest_first);
 	tcase_add_test(tc, unreachable_object_has_no_path);
 	tcase_add_test(tc, identifier_keys_use_dots_and_keywords_use_brackets);
 	tcase_add_test(tc, long_keys_are_cut_at_a_character_boundary);

@@ -159,14 +159,16 @@ typedef struct lh_path {
 } lh_path;
 
 /*
- * Up to k shortest distinct root paths of v, shortest first, in *out
- * (an array of *count paths the caller frees with lh_paths_free).
- * Path 1 is the BFS path. The others end with a different last reference
- * into v: for every retaining reference (u, e) into v, the candidate is
- * u's own shortest path followed by e; candidates whose prefix passes
- * through v are dropped (they are not simple) and the rest are ordered by
- * length, then by u's BFS order, then by edge. Returns LH_ENOTFOUND when
- * v is unreachable.
+ * Up to k distinct root paths of v, shortest first, in *out (an array of
+ * *count paths the caller frees with lh_paths_free). Path 1 is the BFS
+ * path P. The others each take one detour from the BFS tree: the BFS path
+ * of some object u, one retaining reference from u into an object X of P
+ * that P does not use (or another root entry that is X), then the rest of
+ * P after X. Detours that would visit an object twice are dropped; the
+ * rest are ordered by length, then by how late on P they rejoin it, then
+ * by u and the edge. Every path thus differs from the others (each holds
+ * exactly one reference outside the BFS tree). Returns LH_ENOTFOUND when
+ * v is unreachable. 'snap' is unused and may be NULL.
  */
 int lh_paths_find(lh_path **out, uint32_t *count, const lh_snapshot *snap,
 	const lh_graph *g, const lh_bfs *b, uint32_t v, uint32_t k,

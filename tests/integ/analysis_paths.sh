@@ -5,12 +5,18 @@
 "$LUA" "$SRC/tests/lua/analysis_paths.lua" "$LUAHEAP" lua.snap
 "$LUAHEAP" run "$SRC/tests/lua/analysis_paths.lua" "$LUAHEAP" run.snap
 
-# -n K: the shortcut first, then the long way through the chain's end
-"$LUAHEAP" path lua.snap _G.short.via[1] -n 3 --json > two.json
-test "$(grep -c '"expr":' two.json)" -eq 2
-grep -q '"expr":	"_G.short.via\[1\]"' two.json
-grep -q '"expr":	"_G.deep.next.next.next.next.next.next.next.next.next.next.next.next.payload"' two.json
-grep '"length":' two.json | tr -d '\t ",' | tr '\n' ' ' | grep -q '^length:5 length:16 $'
+# -n K: the shortcut first, then detours by length; the long way through
+# the chain's end is among them, and every path is distinct
+"$LUAHEAP" path lua.snap _G.short.via[1] -n 50 --json > many.json
+grep '"expr":' many.json | sort | uniq -d > dups.txt
+test ! -s dups.txt
+test "$(grep -c '"expr":' many.json)" -ge 3
+grep '"expr":' many.json | head -1 | grep -q '"_G.short.via\[1\]"'
+grep -q '"expr":	"_G.deep.next.next.next.next.next.next.next.next.next.next.next.next.payload"' many.json
+grep '"length":' many.json | tr -dc '0-9\n' > lengths.txt
+test "$(head -1 lengths.txt)" -eq 5
+sort -n -c lengths.txt
+grep -q '"length":	16' many.json
 
 # text output names the hops; unknown fields and garbage are clear errors
 "$LUAHEAP" path lua.snap Server.timers[17] > one.txt
