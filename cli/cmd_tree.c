@@ -79,6 +79,7 @@ static void emit(tree_out *o, uint32_t v, uint32_t depth)
 		o->a->dom->retained[v];
 	int direct = 1;
 	char *edge = v == LH_DOM_VROOT ? cli_xstrdup("<roots>") :
+		depth == 0 ? cli_path_text(o->a, v, 0) :  /* the top: its path */
 		edge_text(o->a, v, &direct);
 
 	if (o->nodes != NULL) {
