@@ -173,6 +173,8 @@ int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	parent[0] = 0;
 	if (predecessors(g, pre, vertex, N, &poff, &pred) != LH_OK)
 		goto oom;
+	free(pre);                      /* numbers from here on */
+	pre = NULL;
 	f = malloc(m * sizeof *f);
 	if (f == NULL)
 		goto oom;

@@ -7,14 +7,22 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "report.h"
 
 int cli_analyze(lh_analysis **out, const lh_snapshot *snap)
 {
+	/* big snapshots take seconds: say what is going on, on terminals */
+	int progress = snap->nobj >= 1000000 && isatty(STDERR_FILENO), rc;
 	lh_error err;
 
 	lh_error_clear(&err);
-	if (lh_analysis_new(out, snap, &err) != LH_OK) {
+	if (progress)
+		fprintf(stderr, "luaheap: analysing %u objects...\r", snap->nobj);
+	rc = lh_analysis_new(out, snap, &err);
+	if (progress)
+		fprintf(stderr, "\033[K");
+	if (rc != LH_OK) {
 		if (err.code == LH_ENOMEM)
 			cli_die_nomem();
 		cli_error("cannot analyse snapshot '%s': %s", snap->path, err.msg);
