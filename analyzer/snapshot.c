@@ -446,13 +446,22 @@ static uint32_t hash_slot(uint64_t addr, uint32_t cap)
 	return (uint32_t)(((h >> 32) * (uint64_t)cap) >> 32);
 }
 
+static int fill_index(lh_snapshot *s, lh_snap_internal *in, uint32_t *dup);
+
 uint32_t lh_snapshot_find(const lh_snapshot *s, uint64_t addr)
 {
-	const lh_snap_internal *in = s ? s->internal : NULL;
-	uint32_t i, idx;
+	lh_snap_internal *in = s ? s->internal : NULL;
+	uint32_t i, idx, dup;
 
-	if (in == NULL || in->hash_cap == 0)
+	if (in == NULL || s->nobj == 0)
 		return LH_NONE;
+	/* the index is dropped after loading and rebuilt on first use */
+	if (in->hash == NULL && fill_index((lh_snapshot *)s, in, &dup) != LH_OK) {
+		for (i = 0; i < s->nobj; i++)   /* no memory: search */
+			if (s->addr[i] == addr)
+				return i;
+		return LH_NONE;
+	}
 	i = hash_slot(addr, in->hash_cap);
 	while ((idx = in->hash[i]) != LH_NONE) {
 		if (s->addr[idx] == addr)
@@ -463,16 +472,14 @@ uint32_t lh_snapshot_find(const lh_snapshot *s, uint64_t addr)
 	return LH_NONE;
 }
 
-static int build_index(lh_snap_builder *b)
+/* Builds the address index; a repeated address fails with *dup its index. */
+static int fill_index(lh_snapshot *s, lh_snap_internal *in, uint32_t *dup)
 {
-	lh_snapshot *s = b->s;
-	lh_snap_internal *in = b->in;
 	uint64_t cap = (uint64_t)s->nobj + s->nobj / 2 + 8;
 	uint32_t n, i, idx;
 
-	in->hash = malloc(cap * sizeof(uint32_t));
-	if (in->hash == NULL)
-		return nomem(b);
+	if ((in->hash = malloc(cap * sizeof(uint32_t))) == NULL)
+		return LH_ENOMEM;
 	in->hash_cap = (uint32_t)cap;
 	memset(in->hash, 0xff, cap * sizeof(uint32_t));
 	for (n = 0; n < s->nobj; n++) {
@@ -480,15 +487,38 @@ static int build_index(lh_snap_builder *b)
 			__builtin_prefetch(&in->hash[hash_slot(s->addr[n + 16], in->hash_cap)], 1);
 		i = hash_slot(s->addr[n], in->hash_cap);
 		while ((idx = in->hash[i]) != LH_NONE) {
-			if (s->addr[idx] == s->addr[n])
-				return lh_snap__fail(b, LH_EFORMAT, "duplicate object address 0x%" PRIx64,
-				                     s->addr[n]);
+			if (s->addr[idx] == s->addr[n]) {
+				*dup = n;
+				return LH_EFORMAT;
+			}
 			if (++i == in->hash_cap)
 				i = 0;
 		}
 		in->hash[i] = n;
 	}
 	return LH_OK;
+}
+
+static int build_index(lh_snap_builder *b)
+{
+	uint32_t dup = 0;
+	int rc = fill_index(b->s, b->in, &dup);
+
+	if (rc == LH_ENOMEM)
+		return nomem(b);
+	if (rc != LH_OK)
+		return lh_snap__fail(b, LH_EFORMAT, "duplicate object address 0x%" PRIx64,
+		                     b->s->addr[dup]);
+	return LH_OK;
+}
+
+/* Gives the index's memory back to the analysis; lh_snapshot_find
+ * rebuilds it when it is first needed. */
+static void drop_index(lh_snap_internal *in)
+{
+	free(in->hash);
+	in->hash = NULL;
+	in->hash_cap = 0;
 }
 
 /* Resolves addr to a dense index that must be an object of type 'type'
@@ -703,6 +733,7 @@ int lh_snap__finish(lh_snap_builder *b, uint64_t nobjects, uint64_t nedges,
 	TRIM(s->udatas, s->nudatas); TRIM(s->text, s->text_len);
 	TRIM(s->roots, s->nroots); TRIM(s->watches, s->nwatches);
 	TRIM(b->in->wide, b->in->nwide);
+	drop_index(b->in);
 	return LH_OK;
 }
 

@@ -168,7 +168,9 @@ int lh_snapshot_load_mem(lh_snapshot **out, const char *name, const void *data,
 /* Frees everything the snapshot owns. lh_snapshot_free(NULL) does nothing. */
 void lh_snapshot_free(lh_snapshot *snap);
 
-/* Dense index of the object at address addr, or LH_NONE. */
+/* Dense index of the object at address addr, or LH_NONE. The first call
+ * builds an address index inside the snapshot (about 6 bytes per object;
+ * not thread-safe), which the loader drops to leave memory to analyses. */
 uint32_t lh_snapshot_find(const lh_snapshot *snap, uint64_t addr);
 
 /* Decodes edge e's kind, flags and label into *out. */
