@@ -7,11 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <pthread.h>
 #include "snapshot_internal.h"
 
 /* CRC-32/ISO-HDLC, reflected polynomial 0xedb88320, sliced by 8 bytes. */
 static uint32_t crc_table[8][256];
-static int crc_ready;
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;   /* readers may run in threads */
 
 static void crc_init(void)
 {
@@ -27,15 +28,13 @@ static void crc_init(void)
 		for (k = 1; k < 8; k++)
 			crc_table[k][n] = crc_table[0][crc_table[k - 1][n] & 0xff] ^
 			                  (crc_table[k - 1][n] >> 8);
-	crc_ready = 1;
 }
 
 uint32_t lh_crc32(uint32_t crc, const void *data, size_t n)
 {
 	const unsigned char *p = data;
 
-	if (!crc_ready)
-		crc_init();
+	pthread_once(&crc_once, crc_init);
 	crc = ~crc;
 	while (n >= 8) {
 		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |

@@ -5,6 +5,7 @@
  * thresholds for nightly jobs.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "report.h"
@@ -36,6 +37,61 @@ static const char usage[] =
 	"2 usage or input error.\n";
 
 enum { OPT_FAIL_GROWTH = 256, OPT_FAIL_SUSPECTS, OPT_FAIL_DEAD };
+
+/* Loading and analysing one snapshot, run in a thread of its own: the
+ * snapshots are independent, and the machine has more than one core. */
+typedef struct job {
+	const char *path;
+	lh_snapshot *snap;
+	lh_analysis *an;
+	lh_error err;
+	int rc;
+	int analysing;             /* the failure came from the analysis */
+} job;
+
+static void *run_job(void *arg)
+{
+	job *j = arg;
+
+	lh_error_clear(&j->err);
+	j->rc = lh_snapshot_load(&j->snap, j->path, &j->err);
+	if (j->rc == LH_OK) {
+		j->analysing = 1;
+		j->rc = lh_analysis_new(&j->an, j->snap, &j->err);
+	}
+	return NULL;
+}
+
+/* Runs the jobs, all but the first in threads (or in turn if a thread
+ * cannot be had); reports the first failure. */
+static int run_jobs(job *jobs, int n)
+{
+	pthread_t tid[3];
+	int started[3] = { 0, 0, 0 }, k;
+
+	for (k = 1; k < n; k++)
+		started[k] = pthread_create(&tid[k], NULL, run_job, &jobs[k]) == 0;
+	run_job(&jobs[0]);
+	for (k = 1; k < n; k++) {
+		if (started[k])
+			pthread_join(tid[k], NULL);
+		else
+			run_job(&jobs[k]);
+	}
+	for (k = 0; k < n; k++) {
+		if (jobs[k].rc == LH_OK)
+			continue;
+		if (jobs[k].rc == LH_ENOMEM)
+			cli_die_nomem();
+		if (jobs[k].analysing)
+			cli_error("cannot analyse snapshot '%s': %s", jobs[k].path,
+				jobs[k].err.msg);
+		else
+			cli_error("%s", jobs[k].err.msg);
+		return CLI_ERROR;
+	}
+	return CLI_OK;
+}
 
 static char *signed_size(int64_t v, char buf[CLI_SIZE_BUF + 1])
 {
@@ -316,6 +372,7 @@ int cmd_diff(int argc, char **argv)
 	lh_analysis *an[3] = { NULL, NULL, NULL };
 	lh_diff *d = NULL;
 	lh_diff_opts dopts;
+	job jobs[3];
 	lh_error err;
 	uint32_t limit = 10, fail_suspects = 0;
 	uint64_t fail_growth = 0;
@@ -357,12 +414,16 @@ int cmd_diff(int argc, char **argv)
 	if (n < 2 || n > 3)
 		return cli_usage_error(usage, n < 2 ? "diff needs two or three snapshots"
 			: "too many arguments");
+	memset(jobs, 0, sizeof jobs);
+	for (k = 0; k < n; k++)
+		jobs[k].path = argv[optind + k];
+	rc = run_jobs(jobs, n);
 	for (k = 0; k < n; k++) {
-		if ((rc = cli_load(&snap[k], argv[optind + k])) != CLI_OK)
-			goto done;
-		if ((rc = cli_analyze(&an[k], snap[k])) != CLI_OK)
-			goto done;
+		snap[k] = jobs[k].snap;
+		an[k] = jobs[k].an;
 	}
+	if (rc != CLI_OK)
+		goto done;
 	lh_error_clear(&err);
 	if (lh_diff_compute(&d, (const lh_analysis *const *)an, n, &dopts, &err)
 	    != LH_OK) {
