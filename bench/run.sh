@@ -22,14 +22,22 @@ for n in $scales; do
 	"$build/luaheap" run "$top/bench/dump_bench.lua" "$n" "$work" run
 done
 
-if [ -x "$build/bench_analyze" ]; then
-	echo "== analyzer"
-	for n in ${ANALYZE_SCALES:-1000000 10000000}; do
-		snap=$work/heap-$n.snap
-		[ -f "$snap" ] || lua5.4 -e "package.path='$top/bench/?.lua;'..package.path
+echo "== analyzer (CPU times; peak memory of the whole process)"
+for n in ${ANALYZE_SCALES:-1000000 10000000}; do
+	snap=$work/heap-$n.snap
+	later=$work/heap-$n-later.snap
+	if [ ! -f "$later" ]; then
+		lua5.4 -e "package.path='$top/bench/?.lua;'..package.path
 			HEAP = require('gen_heap').build($n)
-			assert(require('luaheap').dump('$snap'))"
-		"$build/bench_analyze" "$snap"
-	done
-fi
+			local luaheap = require('luaheap')
+			assert(luaheap.dump('$snap'))
+			for i = 1, $n // 100 do HEAP.timers[#HEAP.timers + 1] = { i, tostring(i) } end
+			assert(luaheap.dump('$later'))"
+	fi
+	"$build/bench_analyze" "$snap"
+	# The commands as a user runs them: wall-clock seconds and peak RSS.
+	sum=$( { /usr/bin/time -f "%e %M" "$build/luaheap" summary "$snap" > /dev/null; } 2>&1 | tail -n 1)
+	dif=$( { /usr/bin/time -f "%e %M" "$build/luaheap" diff "$snap" "$later" > /dev/null; } 2>&1 | tail -n 1)
+	echo "$sum $dif" | awk '{ printf "  luaheap summary %.2fs %.0f MiB; luaheap diff of two %.2fs %.0f MiB = %.2fx summary\n", $1, $2/1024, $3, $4/1024, ($1 > 0 ? $3/$1 : 0) }'
+done
 echo "(files in $work)"

@@ -7,7 +7,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 srcdir="$top/build-deps"          # lua5.4 source tree lands here (git-ignored)
 
-pkgs="build-essential cmake pkg-config lua5.4 liblua5.4-dev libcjson-dev check dpkg-dev"
+pkgs="build-essential cmake pkg-config lua5.4 liblua5.4-dev libcjson-dev check dpkg-dev time"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
