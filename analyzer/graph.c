@@ -71,11 +71,11 @@ int lh_graph__flagged_class(const lh_graph *g, uint32_t e, uint32_t *key)
 	uint8_t k = g->kind[e];
 
 	*key = LH_NONE;
-	/* Lua never clears a string from a weak table: it is a value there. */
-	if (g->type != NULL && g->type[g->to[e]] == LH_T_STRING)
-		return LH_EC_STRONG;
+	/* Lua never clears a string from a weak table: it is a value there.
+	 * (An ephemeron entry goes with its key, whatever its value.) */
 	if (k & LH_EDGE_WEAK)
-		return LH_EC_WEAK;
+		return g->type != NULL && g->type[g->to[e]] == LH_T_STRING ?
+			LH_EC_STRONG : LH_EC_WEAK;
 	if (g->neph > 0) {
 		uint32_t i = find_eph(g, e);
 		if (i != LH_NONE) {
@@ -265,9 +265,8 @@ int lh_graph_new(lh_graph **out, uint32_t n, const uint32_t *off,
 			if (m > 0 && g->eph_edge[m - 1] == e)
 				continue;               /* one key per edge */
 			if (kind == NULL || (kind[e] & LH_EDGE_WEAK) ||
-			    !(kind[e] & LH_EDGE_EPHEMERON) ||
-			    (type != NULL && type[to[e]] == LH_T_STRING))
-				continue;               /* retains like any edge */
+			    !(kind[e] & LH_EDGE_EPHEMERON))
+				continue;               /* not an ephemeron */
 			g->eph_edge[m] = e;
 			g->eph_key[m] = eph_key[perm[i]];
 			g->eph_src[m] = 0;

@@ -108,10 +108,8 @@ static inline int bf_class(const tgraph *t, uint32_t e, uint32_t *key)
 	uint8_t k = t->ckind[e];
 
 	*key = LH_NONE;
-	if (t->type[t->to[e]] == LH_T_STRING)
-		return 1;
-	if (k & LH_EDGE_WEAK)
-		return 0;
+	if (k & LH_EDGE_WEAK)           /* strings are never cleared */
+		return t->type[t->to[e]] == LH_T_STRING;
 	if (k & LH_EDGE_EPHEMERON) {
 		*key = bf_key(t, e);
 		return *key == LH_NONE ? 1 : 2;

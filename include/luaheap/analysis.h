@@ -20,7 +20,8 @@
  * flagged ephemeron (a value in a weak-key table) retains its target only
  * when both the table and the key are reachable, which is how Lua's own
  * collector treats ephemerons. Weak references to strings retain (Lua
- * never clears strings from weak tables).
+ * never clears strings from weak tables), but an ephemeron entry whose
+ * value is a string still goes with its key.
  *
  * For dominators an ephemeron entry (table T, key K, value V) whose T and
  * K are both alive counts as two edges, T->V and K->V, as Chrome DevTools

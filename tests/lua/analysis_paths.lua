@@ -124,8 +124,12 @@ local function bfs(skip)
 			local wk, wv = mode:find("k") ~= nil, mode:find("v") ~= nil
 			for key, val in next, u do
 				if not wk or type(key) == "string" then push(key, d + 1) end
+				-- (this heap has no ephemeron worth a path: values of
+				-- object keys in weak-key tables are left out)
+				local objkey = type(key) == "table" or type(key) == "function"
+					or type(key) == "userdata" or type(key) == "thread"
 				if (not wv or type(val) == "string") and
-				   (not wk or type(key) ~= "table") then
+				   (not wk or not objkey) then
 					push(val, d + 1)
 				end
 			end
