@@ -498,87 +498,6 @@ static int read_object(js *j, const cJSON *o, uint32_t n)
 	return LH_OK;
 }
 
-static int read_document(js *j, const cJSON *doc)
-{
-	const cJSON *it, *arr, *o;
-	uint64_t version, nobj, nedge, nroot, addr, index;
-	uint32_t n = 0;
-	uint8_t dead;
-	char *label;
-	size_t len;
-	int kind, rc;
-
-	snprintf(j->ctx, sizeof(j->ctx), "document");
-	if (!cJSON_IsObject(doc))
-		return jfail(j, "not an object");
-	if ((rc = jget(j, doc, "format", &it)))
-		return rc;
-	if (!cJSON_IsString(it) || strcmp(it->valuestring, LH_JSON_FORMAT_NAME) != 0)
-		return jfail(j, "not a luaheap snapshot (format is not \"%s\")", LH_JSON_FORMAT_NAME);
-	if ((rc = juint(j, doc, "version", UINT32_MAX, &version)))
-		return rc;
-	j->b->s->hdr.format_version = (uint32_t)version;
-	if (version != LH_FORMAT_VERSION)
-		return lh_snap__fail(j->b, LH_EVERSION, "unsupported format version %" PRIu64, version);
-	if ((rc = jget(j, doc, "header", &it)) || (rc = read_header(j, it)))
-		return rc;
-
-	snprintf(j->ctx, sizeof(j->ctx), "document");
-	if ((rc = jget(j, doc, "objects", &arr)))
-		return rc;
-	if (!cJSON_IsArray(arr))
-		return jfail(j, "field 'objects' is not an array");
-	cJSON_ArrayForEach(o, arr)
-		if ((rc = read_object(j, o, n++)) != LH_OK)
-			return rc;
-
-	snprintf(j->ctx, sizeof(j->ctx), "document");
-	if ((rc = jget(j, doc, "roots", &arr)))
-		return rc;
-	if (!cJSON_IsArray(arr))
-		return jfail(j, "field 'roots' is not an array");
-	n = 0;
-	cJSON_ArrayForEach(o, arr) {
-		snprintf(j->ctx, sizeof(j->ctx), "root %" PRIu32, n++);
-		if (!cJSON_IsObject(o))
-			return jfail(j, "not an object");
-		if ((rc = jname(j, o, "kind", lh_root_kind_names, 1, LH_ROOT_COUNT, &kind)) ||
-		    (rc = jaddr(j, o, "to", 0, &addr)) ||
-		    (rc = juint(j, o, "index", UINT32_MAX, &index)) ||
-		    (rc = lh_snap__root(j->b, kind, addr, index)))
-			return rc;
-	}
-
-	snprintf(j->ctx, sizeof(j->ctx), "document");
-	arr = cJSON_GetObjectItemCaseSensitive(doc, "watch");
-	if (arr != NULL && !cJSON_IsArray(arr))
-		return jfail(j, "field 'watch' is not an array");
-	n = 0;
-	cJSON_ArrayForEach(o, arr) {
-		snprintf(j->ctx, sizeof(j->ctx), "watch %" PRIu32, n++);
-		if (!cJSON_IsObject(o))
-			return jfail(j, "not an object");
-		if ((rc = jaddr(j, o, "id", 0, &addr)) || (rc = jbool(j, o, "expect_dead", &dead)) ||
-		    (rc = jstr(j, o, "label", &label, &len)))
-			return rc;
-		rc = lh_snap__watch(j->b, addr, label, len, dead);
-		free(label);
-		if (rc != LH_OK)
-			return rc;
-	}
-
-	snprintf(j->ctx, sizeof(j->ctx), "counts");
-	if ((rc = jget(j, doc, "counts", &it)))
-		return rc;
-	if (!cJSON_IsObject(it))
-		return jfail(j, "not an object");
-	if ((rc = juint(j, it, "objects", UINT64_MAX, &nobj)) ||
-	    (rc = juint(j, it, "edges", UINT64_MAX, &nedge)) ||
-	    (rc = juint(j, it, "roots", UINT64_MAX, &nroot)))
-		return rc;
-	return lh_snap__finish(j->b, nobj, nedge, nroot);
-}
-
 /*
  * cJSON keeps a "\u0000" escape as a NUL inside its C string, which would
  * cut the string short. Before parsing, such escapes (only inside strings,
@@ -603,69 +522,365 @@ static void protect_nul(char *p, size_t n)
 	}
 }
 
-/* Reads the whole file: size bytes, or until EOF when size is unknown. */
-static int slurp(lh_snap_builder *b, FILE *f, uint64_t size, char **out, size_t *len)
+static int read_root(js *j, const cJSON *o, uint32_t n)
 {
-	size_t cap = size != UINT64_MAX ? (size_t)size + 1 : 65536, n = 0, k;
-	char *buf, *p;
+	uint64_t addr, index;
+	int kind, rc;
 
-	if (size != UINT64_MAX && size >= SIZE_MAX)
-		return lh_snap__fail(b, LH_ENOMEM, "out of memory");
-	if ((buf = malloc(cap)) == NULL)
-		return lh_snap__fail(b, LH_ENOMEM, "out of memory");
-	for (;;) {
-		if (n + 1 >= cap) {
-			if (cap > SIZE_MAX / 2 || (p = realloc(buf, cap * 2)) == NULL) {
-				free(buf);
-				return lh_snap__fail(b, LH_ENOMEM, "out of memory");
-			}
-			buf = p;
-			cap *= 2;
+	snprintf(j->ctx, sizeof(j->ctx), "root %" PRIu32, n);
+	if (!cJSON_IsObject(o))
+		return jfail(j, "not an object");
+	if ((rc = jname(j, o, "kind", lh_root_kind_names, 1, LH_ROOT_COUNT, &kind)) ||
+	    (rc = jaddr(j, o, "to", 0, &addr)) ||
+	    (rc = juint(j, o, "index", UINT32_MAX, &index)))
+		return rc;
+	return lh_snap__root(j->b, kind, addr, index);
+}
+
+static int read_watch(js *j, const cJSON *o, uint32_t n)
+{
+	uint64_t addr;
+	uint8_t dead;
+	char *label;
+	size_t len;
+	int rc;
+
+	snprintf(j->ctx, sizeof(j->ctx), "watch %" PRIu32, n);
+	if (!cJSON_IsObject(o))
+		return jfail(j, "not an object");
+	if ((rc = jaddr(j, o, "id", 0, &addr)) || (rc = jbool(j, o, "expect_dead", &dead)) ||
+	    (rc = jstr(j, o, "label", &label, &len)))
+		return rc;
+	rc = lh_snap__watch(j->b, addr, label, len, dead);
+	free(label);
+	return rc;
+}
+
+/*
+ * The document is read as a stream: the top-level object and its three
+ * big arrays are walked here, and each small value (the header, one object
+ * with its edges, one root...) is cut out of a sliding window and parsed
+ * by cJSON alone. Memory is then one element's tree, not the file's.
+ */
+typedef struct win {
+	FILE *f;
+	char *buf;
+	size_t cap, start, end;   /* unread data is buf[start..end) */
+	uint64_t base;            /* file offset of buf[0] */
+	int eof;
+} win;
+
+/* The byte at 'off' past the window's start, reading more as needed;
+ * -1 at the end of the file, -2 on a read error or no memory. */
+static int peekc(win *w, size_t off)
+{
+	size_t k;
+	char *p;
+
+	while (w->start + off >= w->end) {
+		if (w->eof)
+			return -1;
+		if (w->start > 0) {
+			memmove(w->buf, w->buf + w->start, w->end - w->start);
+			w->base += w->start;
+			w->end -= w->start;
+			w->start = 0;
 		}
-		k = fread(buf + n, 1, cap - 1 - n, f);
-		n += k;
-		if (k == 0)
-			break;
+		if (w->end == w->cap) {
+			if (w->cap > SIZE_MAX / 2 || (p = realloc(w->buf, w->cap * 2)) == NULL)
+				return -2;
+			w->buf = p;
+			w->cap *= 2;
+		}
+		k = fread(w->buf + w->end, 1, w->cap - w->end, w->f);
+		w->end += k;
+		if (k == 0) {
+			if (ferror(w->f))
+				return -2;
+			w->eof = 1;
+		}
 	}
-	if (ferror(f)) {
-		free(buf);
-		return lh_snap__fail(b, LH_EIO, "%s", strerror(errno));
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
+	return (unsigned char)w->buf[w->start + off];
+}
+
+static uint64_t wpos(const win *w)
+{
+	return w->base + w->start;
+}
+
+static int wfail(js *j, win *w, int c)
+{
+	if (c == -2)
+		return ferror(w->f) ? lh_snap__fail(j->b, LH_EIO, "%s", strerror(errno))
+		                    : lh_snap__fail(j->b, LH_ENOMEM, "out of memory");
+	if (c == -1)
+		return lh_snap__fail(j->b, LH_EFORMAT, "truncated JSON at byte %" PRIu64, wpos(w));
+	return lh_snap__fail(j->b, LH_EFORMAT, "malformed JSON at byte %" PRIu64, wpos(w));
+}
+
+/* Skips blanks; returns the next byte (not consumed) or a peekc error. */
+static int skip_ws(win *w)
+{
+	int c;
+
+	while ((c = peekc(w, 0)) == ' ' || c == '\t' || c == '\n' || c == '\r')
+		w->start++;
+	return c;
+}
+
+/* Consumes the byte 'want' after blanks. */
+static int expect(js *j, win *w, int want)
+{
+	int c = skip_ws(w);
+
+	if (c != want)
+		return wfail(j, w, c);
+	w->start++;
 	return LH_OK;
+}
+
+/* The length of the JSON value at the window's start: balanced brackets
+ * outside strings, or a string, or a bare word/number. */
+static int value_len(js *j, win *w, size_t *len)
+{
+	size_t off = 0;
+	int c, depth = 0, in_str = 0;
+
+	c = peekc(w, 0);
+	if (c < 0)
+		return wfail(j, w, c);
+	if (c != '{' && c != '[' && c != '"') {
+		while ((c = peekc(w, off)) >= 0 && !strchr(",]} \t\r\n", c))
+			off++;
+		if (c == -2 || off == 0)
+			return wfail(j, w, c == -2 ? c : 0);
+		*len = off;
+		return LH_OK;
+	}
+	for (;;) {
+		if ((c = peekc(w, off++)) < 0)
+			return wfail(j, w, c);
+		if (in_str) {
+			if (c == '\\') {
+				if ((c = peekc(w, off++)) < 0)
+					return wfail(j, w, c);
+			} else if (c == '"') {
+				in_str = 0;
+				if (depth == 0)
+					break;
+			}
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			if (--depth == 0)
+				break;
+		}
+	}
+	*len = off;
+	return LH_OK;
+}
+
+/* Parses the value at the window's start with cJSON and consumes it. */
+static int next_value(js *j, win *w, cJSON **out)
+{
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = skip_ws(w)) < 0)
+		return wfail(j, w, rc);
+	if ((rc = value_len(j, w, &len)) != LH_OK)
+		return rc;
+	protect_nul(w->buf + w->start, len);
+	*out = cJSON_ParseWithLength(w->buf + w->start, len);
+	if (*out == NULL)
+		return lh_snap__fail(j->b, LH_EFORMAT, "malformed JSON at byte %" PRIu64, wpos(w));
+	w->start += len;
+	return LH_OK;
+}
+
+/* A top-level key (plain ASCII, no escapes, as the dumper writes them);
+ * anything else reads as "" and its value is skipped. */
+static int next_key(js *j, win *w, char *key, size_t keylen)
+{
+	size_t n = 0;
+	int c, rc;
+
+	if ((rc = expect(j, w, '"')) != LH_OK)
+		return rc;
+	while ((c = peekc(w, 0)) != '"') {
+		if (c < 0)
+			return wfail(j, w, c);
+		w->start++;
+		if (c == '\\') {                 /* an escape: not one of ours */
+			if ((c = peekc(w, 0)) < 0)
+				return wfail(j, w, c);
+			w->start++;
+			n = keylen;
+		} else if (n < keylen) {
+			key[n++] = (char)c;
+		}
+	}
+	w->start++;
+	key[n < keylen ? n : 0] = '\0';
+	return expect(j, w, ':');
+}
+
+typedef int (*element_fn)(js *j, const cJSON *item, uint32_t n);
+
+/* Walks an array element by element. */
+static int read_array(js *j, win *w, const char *name, element_fn fn)
+{
+	cJSON *item;
+	uint32_t n = 0;
+	int c, rc;
+
+	c = skip_ws(w);
+	if (c != '[') {
+		snprintf(j->ctx, sizeof(j->ctx), "document");
+		return c < 0 ? wfail(j, w, c) : jfail(j, "field '%s' is not an array", name);
+	}
+	w->start++;
+	if (skip_ws(w) == ']') {
+		w->start++;
+		return LH_OK;
+	}
+	for (;;) {
+		if ((rc = next_value(j, w, &item)) != LH_OK)
+			return rc;
+		rc = fn(j, item, n++);
+		cJSON_Delete(item);
+		if (rc != LH_OK)
+			return rc;
+		c = skip_ws(w);
+		w->start++;
+		if (c == ']')
+			return LH_OK;
+		if (c != ',')
+			return wfail(j, w, c);
+	}
+}
+
+enum { SEEN_FORMAT = 1, SEEN_VERSION = 2, SEEN_HEADER = 4, SEEN_OBJECTS = 8,
+       SEEN_ROOTS = 16, SEEN_WATCH = 32, SEEN_COUNTS = 64 };
+
+/* A small top-level value: format, version, header or counts. */
+static int read_field(js *j, const char *key, const cJSON *v, uint64_t counts[3])
+{
+	cJSON *wrap;
+	uint64_t version;
+	int rc;
+
+	snprintf(j->ctx, sizeof(j->ctx), "document");
+	if (strcmp(key, "format") == 0) {
+		if (!cJSON_IsString(v) || strcmp(v->valuestring, LH_JSON_FORMAT_NAME) != 0)
+			return jfail(j, "not a luaheap snapshot (format is not \"%s\")", LH_JSON_FORMAT_NAME);
+		return LH_OK;
+	}
+	if (strcmp(key, "version") == 0) {
+		if ((wrap = cJSON_CreateObject()) == NULL)
+			return lh_snap__fail(j->b, LH_ENOMEM, "out of memory");
+		cJSON_AddItemReferenceToObject(wrap, "version", (cJSON *)v);
+		rc = juint(j, wrap, "version", UINT32_MAX, &version);
+		cJSON_Delete(wrap);
+		if (rc != LH_OK)
+			return rc;
+		j->b->s->hdr.format_version = (uint32_t)version;
+		if (version != LH_FORMAT_VERSION)
+			return lh_snap__fail(j->b, LH_EVERSION, "unsupported format version %" PRIu64, version);
+		return LH_OK;
+	}
+	if (strcmp(key, "header") == 0)
+		return read_header(j, v);
+	snprintf(j->ctx, sizeof(j->ctx), "counts");
+	if (!cJSON_IsObject(v))
+		return jfail(j, "not an object");
+	if ((rc = juint(j, v, "objects", UINT64_MAX, &counts[0])) ||
+	    (rc = juint(j, v, "edges", UINT64_MAX, &counts[1])))
+		return rc;
+	return juint(j, v, "roots", UINT64_MAX, &counts[2]);
+}
+
+static int read_document(js *j, win *w)
+{
+	static const struct { const char *name; int bit; } keys[] = {
+		{ "format", SEEN_FORMAT }, { "version", SEEN_VERSION }, { "header", SEEN_HEADER },
+		{ "objects", SEEN_OBJECTS }, { "roots", SEEN_ROOTS }, { "watch", SEEN_WATCH },
+		{ "counts", SEEN_COUNTS }
+	};
+	static const char *const required[] = { "format", "version", "header", "objects",
+	                                        "roots", "counts" };
+	uint64_t counts[3] = { 0, 0, 0 };
+	char key[16];
+	cJSON *v;
+	size_t i;
+	int seen = 0, bit, c, rc;
+
+	if ((rc = expect(j, w, '{')) != LH_OK)
+		return rc;
+	if (skip_ws(w) == '}') {
+		w->start++;
+	} else {
+		for (;;) {
+			if ((rc = next_key(j, w, key, sizeof(key))) != LH_OK)
+				return rc;
+			for (bit = 0, i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+				if (strcmp(key, keys[i].name) == 0)
+					bit = keys[i].bit;
+			snprintf(j->ctx, sizeof(j->ctx), "document");
+			if (seen & bit)
+				return jfail(j, "field '%s' appears twice", key);
+			seen |= bit;
+			if (bit == SEEN_OBJECTS)
+				rc = read_array(j, w, key, read_object);
+			else if (bit == SEEN_ROOTS)
+				rc = read_array(j, w, key, read_root);
+			else if (bit == SEEN_WATCH)
+				rc = read_array(j, w, key, read_watch);
+			else if ((rc = next_value(j, w, &v)) == LH_OK) {
+				if (bit != 0)   /* other fields are skipped */
+					rc = read_field(j, key, v, counts);
+				cJSON_Delete(v);
+			}
+			if (rc != LH_OK)
+				return rc;
+			c = skip_ws(w);
+			w->start++;
+			if (c == '}')
+				break;
+			if (c != ',')
+				return wfail(j, w, c);
+		}
+	}
+	if ((c = skip_ws(w)) != -1)
+		return c == -2 ? wfail(j, w, c)
+		     : lh_snap__fail(j->b, LH_EFORMAT, "trailing bytes after the JSON document at byte %" PRIu64,
+		                     wpos(w));
+	snprintf(j->ctx, sizeof(j->ctx), "document");
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		for (bit = 0; bit < (int)(sizeof(keys) / sizeof(keys[0])); bit++)
+			if (strcmp(keys[bit].name, required[i]) == 0 && !(seen & keys[bit].bit))
+				return jfail(j, "missing field '%s'", required[i]);
+	return lh_snap__finish(j->b, counts[0], counts[1], counts[2]);
 }
 
 int lh_snap__read_json(lh_snap_builder *b, FILE *f, uint64_t size)
 {
-	const char *end = NULL;
-	cJSON *doc = NULL;
-	char *text = NULL;
-	size_t len = 0;
+	win w;
 	js j;
 	int rc;
 
+	(void)size;
 	memset(&j, 0, sizeof(j));
+	memset(&w, 0, sizeof(w));
 	j.b = b;
-	if ((rc = slurp(b, f, size, &text, &len)))
-		goto done;
-	protect_nul(text, len);
-	doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	if (doc == NULL) {
-		rc = lh_snap__fail(b, LH_EFORMAT, "malformed JSON at byte %zu",
-		                   end && end >= text ? (size_t)(end - text) : (size_t)0);
-		goto done;
-	}
-	for (; end && (size_t)(end - text) < len; end++)
-		if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r') {
-			rc = lh_snap__fail(b, LH_EFORMAT, "trailing bytes after the JSON document at byte %zu",
-			                   (size_t)(end - text));
-			goto done;
-		}
-	rc = read_document(&j, doc);
-done:
-	cJSON_Delete(doc);
-	free(text);
+	w.f = f;
+	w.cap = 1 << 16;
+	if ((w.buf = malloc(w.cap)) == NULL)
+		return lh_snap__fail(b, LH_ENOMEM, "out of memory");
+	rc = read_document(&j, &w);
+	free(w.buf);
 	return rc;
 }

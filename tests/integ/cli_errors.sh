@@ -46,7 +46,7 @@ for cut in 1 7 8 11 12 13 16 20 100 $((size / 2)) $((size - 8)) $((size - 5)) $(
 	bad cut.snap 'truncated'
 done
 head -c $((size / 2)) good.json > cut.json
-bad cut.json 'malformed JSON'
+bad cut.json 'truncated JSON'
 
 cp good.snap version.snap
 printf '\007' | dd of=version.snap bs=1 seek=8 conv=notrunc 2> /dev/null
