@@ -162,8 +162,10 @@ static int collect(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
 		ngroups = c->nclass;
 	else if (group == LH_GROUP_TYPE)
 		ngroups = LH_T_COUNT;
-	h.limit = limit ? limit : (group == LH_GROUP_NONE ? a->dom->nlive :
-		ngroups);
+	{
+		uint32_t most = group == LH_GROUP_NONE ? a->dom->nlive : ngroups;
+		h.limit = limit == 0 || limit > most ? most : limit;
+	}
 	h.n = 0;
 	h.r = malloc(((size_t)h.limit + 1) * sizeof *h.r);
 	if (ngroups > 0)

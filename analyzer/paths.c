@@ -185,6 +185,8 @@ int lh_paths_find(lh_path **out, uint32_t *count, const lh_snapshot *snap,
 			"object is not reachable from the roots");
 	if (k == 0)
 		return LH_OK;
+	if ((uint64_t)k > (uint64_t)g->nedge + g->nroots + 1)
+		k = g->nedge + g->nroots + 1;   /* no more detours exist */
 	paths = calloc(k, sizeof *paths);
 	if (paths == NULL)
 		goto oom;
