@@ -1465,6 +1465,89 @@ START_TEST(malformed_json_is_rejected)
 }
 END_TEST
 
+/* The sample's JSON with its top-level fields reordered and spaced out. */
+START_TEST(json_top_level_fields_may_come_in_any_order)
+{
+	theap h;
+	buf j = { 0 }, v = { 0 }, fb = { 0 };
+	const char *doc, *objs, *roots, *counts;
+	lh_snapshot *a, *b;
+
+	sample_heap(&h);
+	encode_json(&j, &h);
+	put_u8(&j, 0);
+	doc = (const char *)j.p;
+	objs = strstr(doc, "\"objects\":[");
+	roots = strstr(doc, "\"roots\":[");
+	counts = strstr(doc, "\"counts\":");
+	ck_assert(objs && roots && counts);
+	/* counts, roots and watch first, then an unknown field, then the rest */
+	putf(&v, "\n\t{ ");
+	put(&v, counts, strlen(counts) - 2);   /* without the final "}\n" */
+	putf(&v, " ,\n ");
+	put(&v, roots, (size_t)(counts - roots));
+	putf(&v, " \"x-extra\" : [1, {\"a\": \"]}\\\"\"}], \"x-more\":null,");
+	put(&v, doc + 2, (size_t)(objs - doc - 2));   /* format, version, header */
+	put(&v, objs, (size_t)(roots - objs) - 2);   /* without ",\n" */
+	putf(&v, "\r\n}\n\n");
+	b = load_ok(&v, "reordered.json");
+	encode_bin(&fb, &h, 4096);
+	a = load_ok(&fb, "a.snap");
+	check_same(a, b);
+	lh_snapshot_free(a);
+	lh_snapshot_free(b);
+
+	/* a field twice is refused */
+	v.n = 0;
+	putf(&v, "{\"roots\":[],");
+	put(&v, doc + 2, strlen(doc) - 2);   /* the sample starts with " {" */
+	ck_assert_ptr_nonnull(strstr(load_fails(v.p, v.n, LH_EFORMAT), "field 'roots' appears twice"));
+	/* and so is a missing one */
+	v.n = 0;
+	put(&v, doc, (size_t)(counts - doc) - 2);   /* without ",\n" */
+	putf(&v, "}");
+	ck_assert_ptr_nonnull(strstr(load_fails(v.p, v.n, LH_EFORMAT), "missing field 'counts'"));
+	free(j.p);
+	free(v.p);
+	free(fb.p);
+}
+END_TEST
+
+START_TEST(json_elements_larger_than_the_read_window_load)
+{
+	static tobj o[2];
+	theap h;
+	buf fb = { 0 }, fj = { 0 };
+	lh_snapshot *a, *b;
+	char *text = malloc(300000);
+	size_t i;
+
+	ck_assert_ptr_nonnull(text);
+	for (i = 0; i < 300000; i++)
+		text[i] = (char)(i * 7 % 256);   /* every byte, escaped or not */
+	memset(o, 0, sizeof(o));
+	memset(&h, 0, sizeof(h));
+	o[0] = (tobj){ .type = LH_T_STRING, .addr = 0x1000, .size = 300040, .text = text,
+	               .stored = 300000, .length = 300000, .is_long = 1 };
+	o[1] = (tobj){ .type = LH_T_TABLE, .addr = 0x2000, .size = 56, .nodes = 1, .hent = 1,
+	               .nedges = 1, .edges = { { .kind = LH_E_FIELD_STR, .to = 0x1000, .addr = 0x1000 } } };
+	h.objs = o;
+	h.nobj = 2;
+	encode_bin(&fb, &h, 1000);
+	encode_json(&fj, &h);
+	ck_assert_uint_gt(fj.n, 1000000);
+	a = load_ok(&fb, "big.snap");
+	b = load_ok(&fj, "big.json");
+	check_same(a, b);
+	ck_assert_mem_eq(lh_snapshot_string(b, 0, &i), text, 300000);
+	lh_snapshot_free(a);
+	lh_snapshot_free(b);
+	free(fb.p);
+	free(fj.p);
+	free(text);
+}
+END_TEST
+
 START_TEST(json_strings_keep_nul_and_high_bytes)
 {
 	theap h;
@@ -1679,6 +1762,8 @@ Suite *snapshot_suite(void)
 	tcase_add_test(tc, bad_magic_version_and_trailing_bytes_are_rejected);
 	tcase_add_test(tc, malformed_json_is_rejected);
 	tcase_add_test(tc, json_strings_keep_nul_and_high_bytes);
+	tcase_add_test(tc, json_top_level_fields_may_come_in_any_order);
+	tcase_add_test(tc, json_elements_larger_than_the_read_window_load);
 	tcase_add_test(tc, missing_and_unreadable_files_fail_with_a_message);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("dumped");
