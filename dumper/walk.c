@@ -528,7 +528,7 @@ static void walk_thread(lh_dump_ctx *d, lua_State *L, lua_State *th,
 		}
 	}
 	for (uv = th->openupval; uv != NULL; uv = uv->u.open.next)
-		object_edge(d, LH_E_OPEN_UPVAL | LH_EDGE_WEAK, uv);
+		object_edge(d, LH_E_OPEN_UPVAL, uv);  /* traversethread marks them */
 	d->enc->object_end(d, ob);
 }
 

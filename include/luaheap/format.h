@@ -210,7 +210,8 @@ enum lh_edge_kind {
 	                        label: uv frame (0 innermost), uv slot (0 is the
 	                        frame's function, 1.. its locals and temporaries),
 	                        uv local name string address (0 none) */
-	LH_E_OPEN_UPVAL = 19,/* thread -> its open upvalue (always weak) label: none */
+	LH_E_OPEN_UPVAL = 19,/* thread -> its open upvalue (strong: the
+	                        collector marks a thread's open upvalues) label: none */
 	LH_E_ENV       = 20, /* reserved */
 	LH_E_COUNT     = 21
 };
