@@ -122,23 +122,40 @@ typedef struct snode {
 	uint32_t anc;           /* forest parent, LH_NONE for a forest root */
 } snode;
 
+/* Scratch for eval's path, grown on demand (paths are short in practice,
+ * up to the number of objects in the worst case). */
+typedef struct pathbuf {
+	uint32_t *p;
+	size_t cap;
+} pathbuf;
+
 /*
  * eval(v) of Lengauer-Tarjan with path compression, iteratively: the
  * number with the smallest semi on the forest path from v up to (not
- * including) its forest root. 'path' is scratch of N + 1 entries.
+ * including) its forest root. LH_NONE when out of memory.
  */
-static uint32_t eval(uint32_t v, snode *f, uint32_t *path)
+static uint32_t eval(uint32_t v, snode *f, pathbuf *pb)
 {
-	uint32_t sp = 0, x;
+	size_t sp = 0;
+	uint32_t x;
 
 	if (f[v].anc == LH_NONE)
 		return v;
-	for (x = v; f[f[x].anc].anc != LH_NONE; x = f[x].anc)
-		path[sp++] = x;
+	for (x = v; f[f[x].anc].anc != LH_NONE; x = f[x].anc) {
+		if (sp == pb->cap) {
+			size_t ncap = pb->cap ? pb->cap * 2 : 256;
+			uint32_t *np = realloc(pb->p, ncap * sizeof *np);
+			if (np == NULL)
+				return LH_NONE;
+			pb->p = np;
+			pb->cap = ncap;
+		}
+		pb->p[sp++] = x;
+	}
 	/* Compress from the top down: each node takes its ancestor's best. */
 	while (sp > 0) {
 		uint32_t a;
-		x = path[--sp];
+		x = pb->p[--sp];
 		a = f[x].anc;
 		if (f[f[a].label].semi < f[f[x].label].semi)
 			f[x].label = f[a].label;
@@ -152,8 +169,9 @@ int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 {
 	lh_dom *d = NULL;
 	uint32_t *pre = NULL, *vertex = NULL, *parent = NULL, *idom = NULL;
-	uint32_t *scratch = NULL, *poff = NULL, *pred = NULL;
+	uint32_t *poff = NULL, *pred = NULL;
 	snode *f = NULL;
+	pathbuf pb = { NULL, 0 };
 	uint32_t N, i, w;
 	size_t m = (size_t)g->nlive + 2;
 	int rc = LH_OK;
@@ -163,21 +181,17 @@ int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	pre = calloc((size_t)g->n + 1, sizeof *pre);
 	vertex = malloc(m * sizeof *vertex);
 	parent = malloc(m * sizeof *parent);
-	idom = malloc(m * sizeof *idom);
-	scratch = malloc(m * sizeof *scratch);
-	if (!d || !pre || !vertex || !parent || !idom || !scratch)
+	f = malloc(m * sizeof *f);
+	if (!d || !pre || !vertex || !parent || !f)
 		goto oom;
-	/* idom and scratch double as the DFS stacks. */
-	N = dfs(g, pre, vertex, parent, idom, scratch);
+	/* The forest's memory holds the DFS stacks until the forest needs it. */
+	N = dfs(g, pre, vertex, parent, (uint32_t *)f, (uint32_t *)f + m);
 	vertex[0] = LH_NONE;
 	parent[0] = 0;
 	if (predecessors(g, pre, vertex, N, &poff, &pred) != LH_OK)
 		goto oom;
 	free(pre);                      /* numbers from here on */
 	pre = NULL;
-	f = malloc(m * sizeof *f);
-	if (f == NULL)
-		goto oom;
 	for (i = 0; i <= N; i++) {
 		f[i].semi = i;
 		f[i].label = i;
@@ -187,7 +201,9 @@ int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	for (w = N; w >= 1; w--) {
 		uint32_t j, sw = f[w].semi;
 		for (j = poff[w]; j < poff[w + 1]; j++) {
-			uint32_t u = eval(pred[j], f, scratch);
+			uint32_t u = eval(pred[j], f, &pb);
+			if (u == LH_NONE)
+				goto oom;
 			if (f[u].semi < sw)
 				sw = f[u].semi;
 		}
@@ -196,7 +212,7 @@ int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	}
 	free(pred);
 	pred = NULL;
-	free(poff);
+	idom = poff;                    /* N + 2 entries, free again */
 	poff = NULL;
 	/* Immediate dominators: the nearest ancestor at or above semi. */
 	idom[0] = 0;
@@ -242,9 +258,9 @@ done:
 	free(parent);
 	free(f);
 	free(idom);
-	free(scratch);
 	free(poff);
 	free(pred);
+	free(pb.p);
 	if (rc != LH_OK)
 		lh_dom_free(d);
 	else
