@@ -10,16 +10,23 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "report.h"
 
 static const char usage[] =
-	"usage: luaheap summary SNAPSHOT [--json]\n"
+	"usage: luaheap summary SNAPSHOT [-n N] [--json] [--fail-on-expect-dead]\n"
 	"\n"
 	"Prints the snapshot's header facts (Lua release, time, pid, label, collector\n"
-	"mode, parameters and state, flags), its objects and bytes by type, and the\n"
-	"accounting line: object bytes plus VM overhead against Lua's own count.\n"
+	"mode, parameters and state, flags), its objects and bytes by type, the\n"
+	"accounting line (object bytes plus VM overhead against Lua's own count),\n"
+	"then what the analysis finds: the classes and the objects that retain the\n"
+	"most, garbage (objects no root reaches), weak tables, objects awaiting\n"
+	"their finalizer, and watched objects (luaheap.watch), above all those\n"
+	"marked with luaheap.expect_dead that are still alive, with their paths.\n"
 	"\n"
-	"  -j, --json   print a JSON document instead of text\n"
-	"  -h, --help   print this help\n";
+	"  -n, --limit N          rows in the class and retainer lists (default 10)\n"
+	"  -j, --json             print a JSON document instead of text\n"
+	"      --fail-on-expect-dead  exit 1 if an expected-dead object is alive\n"
+	"  -h, --help             print this help\n";
 
 /* Facts computed once and shared by the sections. */
 typedef struct summary {
@@ -27,6 +34,9 @@ typedef struct summary {
 	cJSON *json;                    /* the document, or NULL for text */
 	uint64_t count[LH_T_COUNT], bytes[LH_T_COUNT];
 	uint64_t total_bytes;           /* sum of object sizes */
+	lh_analysis *a;                 /* reachability, dominators, classes */
+	uint32_t limit;                 /* rows per list */
+	uint32_t dead_alive;            /* expected-dead objects still alive */
 } summary;
 
 typedef void (*section_fn)(summary *sm);
@@ -206,11 +216,215 @@ static void section_accounting(summary *sm)
 		       (h->flags & LH_FLAG_COLLECTED) ? "" : " (no full collection before the dump)");
 }
 
+static void heading(const char *title)
+{
+	printf("\n%s%s%s\n", cli_style(CLI_BOLD), title, cli_style(CLI_RESET));
+}
+
+/* One row per object or group: sizes, count, name, example path. */
+static void rows_out(summary *sm, const char *key, const char *title,
+	const lh_top_row *rows, uint32_t n, int grouped)
+{
+	const lh_analysis *a = sm->a;
+	char rb[CLI_SIZE_BUF], sb[CLI_SIZE_BUF], cb[CLI_SIZE_BUF], pct[16];
+	cJSON *arr = NULL, *o;
+	cli_table *t = NULL;
+	uint32_t i;
+
+	if (sm->json)
+		arr = cli_json_array(sm->json, key);
+	else {
+		heading(title);
+		t = cli_table_new(grouped ? "rrrrl" : "rrrll");
+		if (grouped)
+			cli_table_header(t, "retained", "%", "self", "count", "class");
+		else
+			cli_table_header(t, "retained", "%", "self", "class", "path");
+	}
+	for (i = 0; i < n; i++) {
+		const lh_top_row *r = &rows[i];
+		const char *name = grouped ? r->name : cli_class(a, r->obj);
+		char *path = r->obj != LH_NONE ? cli_path_text(a, r->obj, 0) : NULL;
+
+		if (sm->json) {
+			o = cli_json_object(arr, NULL);
+			cli_json_bytes(o, "class", name, strlen(name));
+			cli_json_num(o, "count", r->count);
+			cli_json_num(o, "self", (double)r->self);
+			cli_json_num(o, "retained", (double)r->retained);
+			if (r->obj != LH_NONE) {
+				cli_json_addr(o, "example", a->snap->addr[r->obj]);
+				cli_json_str(o, "path", path ? path : "");
+			}
+		} else {
+			char *n8 = cli_utf8(name, strlen(name));
+
+			snprintf(pct, sizeof pct, "%.1f%%",
+				cli_percent(r->retained, a->dom->live_bytes));
+			if (grouped)
+				cli_table_row(t, cli_size(r->retained, rb), pct,
+					cli_size(r->self, sb), cli_count(r->count, cb), n8);
+			else
+				cli_table_row(t, cli_size(r->retained, rb), pct,
+					cli_size(r->self, sb), n8, path ? path : "");
+			free(n8);
+		}
+		free(path);
+	}
+	if (t != NULL) {
+		cli_table_print(t, stdout, 0);
+		cli_table_free(t);
+	}
+}
+
+static void section_classes(summary *sm)
+{
+	lh_top_row *rows = NULL;
+	uint32_t n = 0;
+	lh_error err;
+
+	if (lh_analysis_top(&rows, &n, sm->a, LH_BY_RETAINED, LH_GROUP_CLASS,
+	    sm->limit, &err) != LH_OK)
+		cli_die_nomem();
+	rows_out(sm, "by_class", "classes by retained size", rows, n, 1);
+	free(rows);
+}
+
+static void section_retainers(summary *sm)
+{
+	lh_top_row *rows = NULL;
+	uint32_t n = 0;
+	lh_error err;
+
+	if (lh_analysis_retainers(&rows, &n, sm->a, sm->limit, &err) != LH_OK)
+		cli_die_nomem();
+	rows_out(sm, "retainers", "biggest retainers", rows, n, 0);
+	free(rows);
+}
+
+/* Garbage, weak tables and finalizers: counts the collector would care about. */
+static void section_collector(summary *sm)
+{
+	const lh_snapshot *s = sm->s;
+	const lh_analysis *a = sm->a;
+	uint64_t weak_n[4] = { 0 }, weak_b[4] = { 0 }, fin_n = 0, fin_b = 0;
+	uint64_t pend_n = 0, pend_b = 0;
+	char b1[CLI_SIZE_BUF], b2[CLI_SIZE_BUF], b3[CLI_SIZE_BUF], b4[CLI_SIZE_BUF];
+	uint32_t v;
+	cJSON *o;
+	int m;
+
+	for (v = 0; v < s->nobj; v++) {
+		if (s->type[v] == LH_T_TABLE) {
+			m = s->tables[s->aux[v]].weak & 3;
+			weak_n[m]++;
+			weak_b[m] += a->graph->live[v] ? a->dom->retained[v] : 0;
+		}
+		if (s->list[v] == LH_LIST_FINOBJ) {
+			fin_n++;
+			fin_b += s->size[v];
+		} else if (s->list[v] == LH_LIST_TOBEFNZ) {
+			pend_n++;
+			pend_b += s->size[v];
+		}
+	}
+	if (sm->json) {
+		o = cli_json_object(sm->json, "garbage");
+		cli_json_num(o, "count", a->garbage_count);
+		cli_json_num(o, "bytes", (double)a->garbage_bytes);
+		cli_json_num(sm->json, "live_bytes", (double)a->dom->live_bytes);
+		cli_json_num(sm->json, "live_objects", a->graph->nlive);
+		o = cli_json_object(sm->json, "weak_tables");
+		for (m = 1; m < 4; m++) {
+			cJSON *w = cli_json_object(o, lh_weak_names[m]);
+			cli_json_num(w, "count", (double)weak_n[m]);
+			cli_json_num(w, "retained", (double)weak_b[m]);
+		}
+		o = cli_json_object(sm->json, "finalizers");
+		cli_json_num(o, "registered", (double)fin_n);
+		cli_json_num(o, "registered_bytes", (double)fin_b);
+		cli_json_num(o, "pending", (double)pend_n);
+		cli_json_num(o, "pending_bytes", (double)pend_b);
+		return;
+	}
+	putchar('\n');
+	fact("live", "%s in %s objects", cli_size(a->dom->live_bytes, b1),
+	     cli_count(a->graph->nlive, b2));
+	fact("garbage", "%s in %s objects no root reaches%s", cli_size(a->garbage_bytes, b1),
+	     cli_count(a->garbage_count, b2),
+	     a->garbage_count && (s->hdr.flags & LH_FLAG_COLLECTED) ?
+	     " (left by the dump's own collection)" : "");
+	fact("weak", "%s tables with weak keys (retaining %s), %s with weak values (%s), "
+	     "%s with both", cli_count(weak_n[1], b1), cli_size(weak_b[1], b2),
+	     cli_count(weak_n[2], b3), cli_size(weak_b[2], b4), cli_count(weak_n[3], b1));
+	fact("finalizers", "%s objects with a __gc (%s), %s awaiting it (%s)",
+	     cli_count(fin_n, b1), cli_size(fin_b, b2), cli_count(pend_n, b3),
+	     cli_size(pend_b, b4));
+}
+
+/* Watched objects; the expected-dead ones still alive, with their paths. */
+static void section_watched(summary *sm)
+{
+	const lh_snapshot *s = sm->s;
+	const lh_analysis *a = sm->a;
+	char ab[CLI_SIZE_BUF], db[CLI_SIZE_BUF];
+	cJSON *arr = NULL, *o;
+	uint32_t i, alive = 0;
+
+	if (s->nwatches == 0 && !sm->json)
+		return;
+	if (sm->json)
+		arr = cli_json_array(sm->json, "watched");
+	for (i = 0; i < s->nwatches; i++) {
+		const lh_watch *w = &s->watches[i];
+		int live = w->target != LH_NONE && a->graph->live[w->target];
+		char *path;
+
+		alive += live;
+		if (live && w->expect_dead)
+			sm->dead_alive++;
+		if (!sm->json && !(live && w->expect_dead))
+			continue;
+		path = live ? cli_path_text(a, w->target, 0) : NULL;
+		if (sm->json) {
+			o = cli_json_object(arr, NULL);
+			cli_json_addr(o, "address", w->addr);
+			cli_json_bytes(o, "label", w->label ? w->label : "",
+				w->label ? strlen(w->label) : 0);
+			cli_json_bool(o, "expect_dead", w->expect_dead);
+			cli_json_bool(o, "alive", live);
+			if (path)
+				cli_json_str(o, "path", path);
+		} else {
+			char *label = cli_utf8(w->label ? w->label : "",
+				w->label ? strlen(w->label) : 0);
+			if (sm->dead_alive == 1)
+				heading("expected dead, still alive");
+			printf("  %s%s%s %s (%s): %s\n", cli_style(CLI_RED), label,
+				cli_style(CLI_RESET), cli_addr(w->addr, ab),
+				cli_class(a, w->target), path);
+			free(label);
+		}
+		free(path);
+	}
+	if (sm->json) {
+		cli_json_num(sm->json, "expect_dead_alive", sm->dead_alive);
+		return;
+	}
+	putchar('\n');
+	fact("watched", "%s objects watched and alive, %s of them expected dead",
+	     cli_count(alive, ab), cli_count(sm->dead_alive, db));
+}
+
 /* The report, in order. */
 static const section_fn sections[] = {
 	section_header,
 	section_types,
 	section_accounting,
+	section_collector,
+	section_classes,
+	section_retainers,
+	section_watched,
 };
 
 static void count_types(summary *sm)
@@ -228,17 +442,25 @@ static void count_types(summary *sm)
 int cmd_summary(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "limit", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "fail-on-expect-dead", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	lh_snapshot *snap = NULL;
 	summary sm;
-	int c, json = 0, rc;
+	uint32_t limit = 10;
+	int c, json = 0, rc, fail_dead = 0;
 	size_t i;
 
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:jh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'n':
+			if (cli_parse_count(optarg, &limit) != 0)
+				return cli_usage_error(usage, "-n wants a count, not '%s'", optarg);
+			break;
+		case 'F': fail_dead = 1; break;
 		case 'j': json = 1; break;
 		case 'h': return cli_help(usage);
 		default: return cli_bad_option(usage, argv, c);
@@ -250,6 +472,11 @@ int cmd_summary(int argc, char **argv)
 		return rc;
 	memset(&sm, 0, sizeof(sm));
 	sm.s = snap;
+	sm.limit = limit;
+	if ((rc = cli_analyze(&sm.a, snap)) != CLI_OK) {
+		lh_snapshot_free(snap);
+		return rc;
+	}
 	count_types(&sm);
 	if (json) {
 		sm.json = cli_json_object(NULL, NULL);
@@ -262,6 +489,7 @@ int cmd_summary(int argc, char **argv)
 		cli_print_json(sm.json);
 		cJSON_Delete(sm.json);
 	}
+	lh_analysis_free(sm.a);
 	lh_snapshot_free(snap);
-	return CLI_OK;
+	return fail_dead && sm.dead_alive ? CLI_FAIL : CLI_OK;
 }
