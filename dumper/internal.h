@@ -207,5 +207,20 @@ const char *lh_dump__compare_release(const char *ident, char *buf,
 /* ---- The Lua module's functions (one file each, listed in module.c) ---- */
 
 int lh_dump__l_dump(struct lua_State *L);     /* luaheap.dump (module.c) */
+int lh_dump__l_watch(struct lua_State *L);    /* luaheap.watch (watch.c) */
+int lh_dump__l_expect_dead(struct lua_State *L);  /* (watch.c) */
+int lh_dump__l_arm(struct lua_State *L);      /* luaheap.arm (arm.c) */
+int lh_dump__l_disarm(struct lua_State *L);   /* luaheap.disarm (arm.c) */
+int lh_dump__l_poll(struct lua_State *L);     /* luaheap.poll (arm.c) */
+
+/* ---- Signal-armed dumps (arm.c) ---- */
+
+/* Snapshots written and failed since arming, and the last failure's
+ * message ("" none), for tests and hosts that dump on kill -USR1. */
+void lh_dump__arm_counts(unsigned long *written, unsigned long *failed,
+                         const char **last_error);
+
+/* The armed state's beacon path, or NULL when nothing is armed. */
+const char *lh_dump__arm_beacon(void);
 
 #endif

@@ -12,6 +12,11 @@
 
 static const luaL_Reg funcs[] = {
 	{"dump", lh_dump__l_dump},
+	{"watch", lh_dump__l_watch},
+	{"expect_dead", lh_dump__l_expect_dead},
+	{"arm", lh_dump__l_arm},
+	{"disarm", lh_dump__l_disarm},
+	{"poll", lh_dump__l_poll},
 	{NULL, NULL}
 };
 

@@ -56,6 +56,62 @@ int luaheap_dump_ex(struct lua_State *L, const char *path,
 /* The release of the Lua headers the dumper was built against ("Lua 5.4.4"). */
 const char *luaheap_built_for(void);
 
+/* ---- Signal-armed dumps for live servers (arm.c) ---- */
+
+typedef struct luaheap_arm_opts {
+	int signal;              /* the signal that asks for a dump; 0: SIGUSR1 */
+	const char *dir;         /* the only directory snapshots are written to */
+	luaheap_dump_opts dump;  /* encoding, collect, strings, label */
+} luaheap_arm_opts;
+
+/*
+ * The arming protocol, shared by the module and `luaheap dump --pid`. In
+ * the run directory ($LUAHEAP_RUNDIR, else /tmp/luaheap-UID, mode 0700):
+ *   PID.arm          the beacon, lines "luaheap-arm 1", "pid P", "start T"
+ *                    (field 22 of /proc/P/stat, 0 unknown), "signal N",
+ *                    "format binary|json", "dir DIR" (absolute)
+ *   PID.req.CPID.ID  a request from the CLI process CPID: lines "name NAME"
+ *                    (a plain file name in DIR) and "format F", both optional
+ *   PID.res.CPID.ID  the answer: "ok NAME" or "error MESSAGE"
+ * Every file is written as .NAME.tmp then renamed; the CLI writes the
+ * request, then sends the signal with sigqueue (value ID).
+ */
+#define LUAHEAP_RUNDIR_ENV "LUAHEAP_RUNDIR"
+#define LUAHEAP_RUNDIR_FMT "/tmp/luaheap-%lu"
+
+/* Fills opts with the defaults (SIGUSR1, no dir, luaheap_dump_opts_init). */
+void luaheap_arm_opts_init(luaheap_arm_opts *opts);
+
+/*
+ * Arms L's state for dumps on demand, one state per process. Installs a
+ * handler for opts->signal that only sets a Lua hook on the main thread;
+ * the hook puts back the program's own hook and dumps at that safe point.
+ * A signal sent by `luaheap dump --pid` (sigqueue) answers the request
+ * files it finds in the run directory; any other (kill -USR1) writes one
+ * snapshot with a generated name. Writes the beacon RUNDIR/PID.arm that
+ * the CLI reads (RUNDIR: $LUAHEAP_RUNDIR, else /tmp/luaheap-UID, mode
+ * 0700). opts->dir is resolved to an absolute path and copied, like the
+ * label. Arming the same state again replaces its options. A server idle
+ * in a C call dumps at its next Lua instruction, or when its host calls
+ * luaheap_poll. The state disarms itself when it is closed.
+ * Returns 0, or -1 with a message in errbuf (nothing armed).
+ */
+int luaheap_arm(struct lua_State *L, const luaheap_arm_opts *opts,
+                char *errbuf, size_t errlen);
+
+/* Restores the previous signal handler and any hook, removes the beacon.
+ * Does nothing if L's state is not the armed one. Returns 0. */
+int luaheap_disarm(struct lua_State *L);
+
+/*
+ * Performs a pending dump now, if a signal asked for one: for hosts whose
+ * main loop waits in C (select, epoll) and that want dumps without waiting
+ * for the next Lua instruction. Cheap when nothing is pending; never runs
+ * a dump inside another. Returns the number of snapshots written or
+ * answered with an error (0 when nothing was pending).
+ */
+int luaheap_poll(struct lua_State *L);
+
 /* Opens the Lua module (for `require "luaheap"` and package.preload). */
 int luaopen_luaheap(struct lua_State *L);
 
