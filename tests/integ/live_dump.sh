@@ -1,0 +1,72 @@
+# The live workflow: Debian's lua5.4 runs samples/live_server.lua with the
+# module armed; `luaheap dump --pid` takes two snapshots while it runs, the
+# diff of the two names the planted leak, and the server goes on undisturbed
+# and stops normally when told to. Every wait is bounded.
+export LUAHEAP_RUNDIR="$PWD/run"
+mkdir snaps out
+"$LUA" "$SRC/samples/live_server.lua" "$PWD/snaps" "$PWD/stop" 6000 > server.out 2> server.err &
+spid=$!
+trap 'kill $spid 2>/dev/null || true' EXIT
+
+# waits (at most 60 s) until file $2 has a line matching $1
+wait_for() {
+	n=0
+	until grep -q "$1" "$2"; do
+		n=$((n + 1))
+		if [ $n -gt 600 ]; then echo "timed out waiting for '$1' in $2" >&2; cat "$2" >&2; exit 1; fi
+		if ! kill -0 $spid 2>/dev/null; then echo "server died" >&2; cat server.err >&2; exit 1; fi
+		sleep 0.1
+	done
+}
+last_round() { sed -n 's/^heartbeat \([0-9]*\) .*/\1/p' server.out | tail -1; }
+
+wait_for '^armed ' server.out
+test -f "run/$spid.arm"
+test "$(stat -c %a run)" = 700
+test "$(stat -c %a "run/$spid.arm")" = 600
+wait_for '^heartbeat 10 ' server.out
+
+a=$("$LUAHEAP" dump --pid $spid --timeout 30)
+case "$a" in "$PWD/snaps/"*) ;; *) echo "unexpected path $a" >&2; exit 1;; esac
+test -f "$a"
+test "$(stat -c %a "$a")" = 600
+r=$(last_round)
+wait_for "^heartbeat $((r + 30)) " server.out
+b=$("$LUAHEAP" dump --pid $spid -o "$PWD/out/b.snap" --timeout 30)
+test "$b" = "$PWD/out/b.snap"
+test -f out/b.snap
+r=$(last_round)
+wait_for "^heartbeat $((r + 5)) " server.out
+
+# the diff of the two live snapshots names the planted leak first
+"$LUAHEAP" diff --json "$a" out/b.snap > diff.json
+"$LUA" "$SRC/tests/lua/diff_check.lua" 'Matchmaker' < diff.json
+"$LUA" "$SRC/tests/lua/diff_check.lua" '.waiting[*]' < diff.json
+# both snapshots are whole and exact
+for s in "$a" out/b.snap; do
+	"$LUAHEAP" summary --json "$s" > sum.json
+	"$LUA" -e '
+		local d = require("json").decode(io.read("a"))
+		assert(d.bytes + d.vm_overhead_bytes == d.lua_total_bytes, "accounting")
+		assert(d.objects > 1000)' < sum.json
+done
+# nothing but snapshots in the armed dir, no requests or results left
+test "$(ls snaps | wc -l)" -eq 1
+test "$(ls run)" = "$spid.arm"
+
+# stop it: it exits normally, its output shows every round once and in
+# order, no error, and disarming removed the beacon
+touch stop
+n=0
+while kill -0 $spid 2>/dev/null; do
+	n=$((n + 1)); test $n -lt 600 || { echo "server did not stop" >&2; exit 1; }
+	sleep 0.1
+done
+rc=0; wait $spid || rc=$?
+test $rc -eq 0
+trap - EXIT
+grep -q '^stopped after ' server.out
+test ! -s server.err
+awk '/^heartbeat/ { if ($2 != ++n) { print "heartbeat out of order at " NR; exit 1 } }
+     !/^(armed|heartbeat|stopped)/ { print "unexpected line: " $0; exit 1 }' server.out
+test ! -e "run/$spid.arm"
