@@ -63,6 +63,40 @@ void lh_analysis_render_path(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
 	lh_paths_free(p, np);
 }
 
+void lh_analysis_render_tail(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
+	size_t maxlabel, uint32_t maxhops)
+{
+	const lh_bfs *b = a->bfs;
+	lh_path p;
+	uint32_t n = 0, x, i;
+
+	if (v >= b->n || b->parent[v] == LH_NONE || maxhops == 0)
+		return;
+	for (x = v; x != LH_DOM_VROOT && n <= maxhops; x = b->parent[x])
+		n++;
+	if (n <= maxhops) {
+		lh_analysis_render_path(sb, a, v, maxlabel);
+		return;
+	}
+	/* the last maxhops hops, after an ellipsis */
+	p.nhops = maxhops;
+	p.hops = malloc((size_t)maxhops * sizeof *p.hops);
+	if (p.hops == NULL) {
+		sb->oom = 1;
+		return;
+	}
+	for (x = v, i = maxhops; i > 0; x = b->parent[x]) {
+		i--;
+		p.hops[i].obj = x;
+		p.hops[i].from = b->parent[x];
+		p.hops[i].edge = b->via[x];
+		p.hops[i].root = LH_NONE;
+	}
+	lh_strbuf_puts(sb, "\xe2\x80\xa6");
+	lh_path_render(sb, a->snap, &p, maxlabel);
+	free(p.hops);
+}
+
 /* Ranking: the chosen measure, largest first, then name, then index. */
 static int rank_by;
 

@@ -521,7 +521,7 @@ int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 		maxlabel = DEFAULT_MAXLABEL;
 	if (i >= p->nhops)
 		return 0;
-	if (i == 0 || p->hops[i].edge == LH_NONE)
+	if (p->hops[i].edge == LH_NONE)       /* a path's first hop: a root */
 		return root_hop(sb, snap, p);
 	if ((alias = registry_alias(snap, p, i)) != NULL) {
 		lh_strbuf_puts(sb, alias);
@@ -582,7 +582,7 @@ int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 		put_upvalue(sb, snap, p, i, maxlabel);
 		break;
 	case LH_E_UPVAL_VALUE:
-		if (p->hops[i - 1].edge != LH_NONE &&
+		if (i > 0 && p->hops[i - 1].edge != LH_NONE &&
 		    (snap->edge_kind[p->hops[i - 1].edge] & LH_EDGE_KIND_MASK) ==
 		    LH_E_UPVALUE)
 			put_upvalue(sb, snap, p, i - 1, maxlabel);

@@ -58,7 +58,7 @@ char *cli_path_text(const lh_analysis *a, uint32_t v, size_t maxlabel)
 	char *s;
 
 	lh_strbuf_init(&sb);
-	lh_analysis_render_path(&sb, a, v, maxlabel);
+	lh_analysis_render_tail(&sb, a, v, maxlabel, CLI_PATH_HOPS);
 	if (sb.oom)
 		cli_die_nomem();
 	s = cli_utf8(sb.buf ? sb.buf : "", sb.len);

@@ -19,7 +19,9 @@ int cli_resolve(uint32_t *out, const lh_snapshot *snap, const char *expr);
 /* Class name of v (borrowed from the analysis). */
 const char *cli_class(const lh_analysis *a, uint32_t v);
 
-/* v's shortest root path as UTF-8 text ("" if unreachable); caller frees. */
+/* v's shortest root path as UTF-8 text ("" if unreachable; at most the
+ * last CLI_PATH_HOPS hops after an ellipsis); caller frees. */
+#define CLI_PATH_HOPS 24
 char *cli_path_text(const lh_analysis *a, uint32_t v, size_t maxlabel);
 
 /* Adds "address", "type", "class", "self", "retained", "reachable". */

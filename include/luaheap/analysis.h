@@ -345,4 +345,10 @@ int lh_analysis_retainers(lh_top_row **rows, uint32_t *nrows,
 void lh_analysis_render_path(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
 	size_t maxlabel);
 
+/* The same, but a path of more than maxhops hops prints as an ellipsis
+ * and its last maxhops hops, in time bounded by maxhops (for listings of
+ * many objects in deep heaps). */
+void lh_analysis_render_tail(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
+	size_t maxlabel, uint32_t maxhops);
+
 #endif
