@@ -439,6 +439,28 @@ static void put_stack(lh_strbuf *sb, const lh_snapshot *snap, uint32_t t,
 	lh_strbuf_puts(sb, ">");
 }
 
+/* Edge kind of hop i of p, or -1 (no such hop, or a root). */
+static int hop_kind(const lh_snapshot *snap, const lh_path *p, uint32_t i)
+{
+	if (i >= p->nhops || p->hops[i].edge == LH_NONE)
+		return -1;
+	return snap->edge_kind[p->hops[i].edge] & LH_EDGE_KIND_MASK;
+}
+
+/* "<open upvalue in main>": a variable of a running function that a
+ * closure captured, still on thread t's stack. */
+static void put_open_upvalue(lh_strbuf *sb, const lh_snapshot *snap,
+	uint32_t t)
+{
+	if (t == snap->main_thread)
+		lh_strbuf_puts(sb, "<open upvalue in main>");
+	else if (t < snap->nobj)
+		lh_strbuf_printf(sb, "<open upvalue in coroutine 0x%llx>",
+			(unsigned long long)snap->addr[t]);
+	else
+		lh_strbuf_puts(sb, "<open upvalue>");
+}
+
 static const char *const basic_type_names[] = {
 	"nil", "boolean", "lightuserdata", "number", "string", "table",
 	"function", "userdata", "thread"
@@ -485,10 +507,9 @@ static int root_hop(lh_strbuf *sb, const lh_snapshot *snap, const lh_path *p)
 		lh_strbuf_puts(sb, "registry");
 		break;
 	case LH_ROOT_MAIN_THREAD:
-		if (p->nhops > 1 && p->hops[1].edge != LH_NONE &&
-		    (snap->edge_kind[p->hops[1].edge] & LH_EDGE_KIND_MASK) ==
-		    LH_E_STACK)
-			return 0;       /* the stack hop says "in main" */
+		if (hop_kind(snap, p, 1) == LH_E_STACK ||
+		    hop_kind(snap, p, 1) == LH_E_OPEN_UPVAL)
+			return 0;       /* the next hop says "in main" */
 		lh_strbuf_puts(sb, "<main thread>");
 		break;
 	case LH_ROOT_TYPE_MT:
@@ -574,18 +595,20 @@ int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 		lh_strbuf_puts(sb, "<metatable>");
 		break;
 	case LH_E_UPVALUE:
-		/* A Lua closure's upvalue cell prints with the value after it. */
-		if (i + 1 < p->nhops && p->hops[i + 1].edge != LH_NONE &&
-		    (snap->edge_kind[p->hops[i + 1].edge] & LH_EDGE_KIND_MASK) ==
-		    LH_E_UPVAL_VALUE)
+	case LH_E_OPEN_UPVAL:
+		/* An upvalue cell prints with the value after it. */
+		if (hop_kind(snap, p, i + 1) == LH_E_UPVAL_VALUE)
 			return 0;
-		put_upvalue(sb, snap, p, i, maxlabel);
+		if (l.kind == LH_E_UPVALUE)
+			put_upvalue(sb, snap, p, i, maxlabel);
+		else
+			put_open_upvalue(sb, snap, h->from);
 		break;
 	case LH_E_UPVAL_VALUE:
-		if (i > 0 && p->hops[i - 1].edge != LH_NONE &&
-		    (snap->edge_kind[p->hops[i - 1].edge] & LH_EDGE_KIND_MASK) ==
-		    LH_E_UPVALUE)
+		if (i > 0 && hop_kind(snap, p, i - 1) == LH_E_UPVALUE)
 			put_upvalue(sb, snap, p, i - 1, maxlabel);
+		else if (i > 0 && hop_kind(snap, p, i - 1) == LH_E_OPEN_UPVAL)
+			put_open_upvalue(sb, snap, p->hops[i - 1].from);
 		else
 			lh_strbuf_puts(sb, "<value>");
 		break;
@@ -609,9 +632,6 @@ int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 		break;
 	case LH_E_STACK:
 		put_stack(sb, snap, h->from, h->edge, maxlabel);
-		break;
-	case LH_E_OPEN_UPVAL:
-		lh_strbuf_puts(sb, "<open upvalue>");
 		break;
 	default:
 		lh_strbuf_printf(sb, "<%s>", l.kind < LH_E_COUNT ?

@@ -451,7 +451,10 @@ static lh_snapshot *sample(void)
 		"\"nci\":1,\"frames\":[{\"func\":\"0x140\",\"line\":88,"
 		"\"lua\":true,\"proto\":\"0x150\"}]",
 		"{\"kind\":\"stack\",\"to\":\"0x170\",\"frame\":0,\"slot\":1,"
-		"\"name\":\"0x30d\"}");
+		"\"name\":\"0x30d\"},{\"kind\":\"openupval\",\"to\":\"0x162\"}");
+	obj(&j, 0x162, "upvalue", "\"open\":true",
+		"{\"kind\":\"value\",\"to\":\"0x174\"}");
+	table(&j, 0x174, "");
 	obj(&j, 0x210, "thread", "\"status\":\"suspended\",\"stack_slots\":8,"
 		"\"nci\":1,\"frames\":[{\"func\":\"0x141\",\"line\":12,"
 		"\"lua\":true,\"proto\":\"0x150\"}]",
@@ -552,6 +555,8 @@ START_TEST(every_hop_kind_renders_as_lua_reads_it)
 	CHECK_RENDER(a, 0x171,
 		"_G.co <slot 2 in coroutine 0x210, frame 0, server.lua:12>");
 	CHECK_RENDER(a, 0x172, "_G.u <uservalue 1>");
+	CHECK_RENDER(a, 0x174, "<open upvalue in main>");
+	CHECK_RENDER(a, 0x162, "<open upvalue in main>");
 	CHECK_RENDER(a, 0x173, "registry[3]");
 	CHECK_RENDER(a, 0x100, "registry");
 	CHECK_RENDER(a, 0x200, "<main thread>");

@@ -1,6 +1,8 @@
-# Golden outputs: top (by class and by type), tree and path on the last
+# Golden outputs: top (the sample's own classes), tree and path on the last
 # snapshot of each sample server, compared with tests/golden/analysis_*.txt
-# after folding addresses (0x...) and the source directory. Object sizes are
+# after folding addresses (0x...) and the source directory. Lines that
+# depend on the rest of the heap (the module, the libraries, the roots)
+# are left out, so that only the analysis of the sample's objects counts. Object sizes are
 # those of Debian's Lua 5.4; with another Lua, regenerate the files with
 # GOLDEN_UPDATE=1 and review the difference.
 golden=$SRC/tests/golden
@@ -16,14 +18,17 @@ for sample in leak_timer leak_manager leak_memo leak_side_table control_weak_cac
 	"$LUA" "$SRC/samples/$sample.lua" "$sample" 20 > /dev/null
 	snap=$sample/c.snap
 	{
-		echo "== top"
-		"$LUAHEAP" top "$snap" -n 12
-		echo "== top --group type --by count"
-		"$LUAHEAP" top "$snap" --group type --by count
+		# only the sample's own classes, without the share of a heap that
+		# also holds the module and the libraries
+		echo "== top (the sample's classes)"
+		"$LUAHEAP" top "$snap" -n 0 | sed 1,3d |
+			grep -E 'game\.|/samples/' |
+			awk '{ $3 = ""; print }'    # sizes are "N UNIT": $3 is the %
 		echo "== tree $obj --depth 2 --min-size 2%"
 		"$LUAHEAP" tree "$snap" "$obj" --depth 2 --min-size 2%
-		echo "== path $obj"
-		"$LUAHEAP" path "$snap" "$obj"
+		echo "== path $obj -n 2 (without the roots' lines)"
+		"$LUAHEAP" path "$snap" "$obj" -n 2 |
+			grep -vE '^  (mainthread|registry|_G|package\.loaded) '
 	} | sed -e 's/0x[0-9a-f][0-9a-f]*/0x…/g' -e "s|$SRC/|SRC/|g" > "$sample.txt"
 	if [ "${GOLDEN_UPDATE:-}" = 1 ]; then
 		cp "$sample.txt" "$golden/analysis_$sample.txt"
