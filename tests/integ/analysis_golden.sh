@@ -15,7 +15,10 @@ for sample in leak_timer leak_manager leak_memo leak_side_table control_weak_cac
 	control_weak_cache) obj=NameCache ;;
 	esac
 	mkdir -p "$sample"
-	"$LUA" "$SRC/samples/$sample.lua" "$sample" 20 > /dev/null
+	# run from a copy by a relative name, so that the sources' names (and
+	# so the columns' widths) do not depend on where the tree is checked out
+	[ -d samples ] || cp -R "$SRC/samples" samples
+	"$LUA" "samples/$sample.lua" "$sample" 20 > /dev/null
 	snap=$sample/c.snap
 	{
 		# only the sample's own classes, without the share of a heap that
