@@ -156,6 +156,12 @@ void lh_class_name(lh_strbuf *sb, const lh_snapshot *snap, const lh_graph *g,
 		}
 		if (g != NULL && bfs != NULL && name_from_path(sb, snap, g, bfs, m))
 			return;
+		/* a metatable of its own whose __index is the class table */
+		e = string_field(snap, m, "__index");
+		if (e != LH_NONE && g != NULL && bfs != NULL &&
+		    snap->type[snap->edge_to[e]] == LH_T_TABLE &&
+		    name_from_path(sb, snap, g, bfs, snap->edge_to[e]))
+			return;
 		e = string_field(snap, m, "__mode");
 		if (e != LH_NONE &&
 		    snap->type[snap->edge_to[e]] == LH_T_STRING) {

@@ -131,6 +131,9 @@ START_TEST(classes_of_a_lua_heap_count_their_instances)
 		"for i = 1, 7 do quests[i] = setmetatable({}, Quest) end\n"
 		"function make(i) return function() return i end end\n"
 		"fns = {} for i = 1, 5 do fns[i] = make(i) end\n"
+		"_G.Mage = {}\n"
+		"mages = {} for i = 1, 3 do\n"
+		"  mages[i] = setmetatable({}, {__index = _G.Mage}) end\n"
 		"end)()\n", path);
 	ck_assert_int_eq(lh_snapshot_load(&s, path, &err), LH_OK);
 	ck_assert_int_eq(lh_analysis_new(&a, s, &err), LH_OK);
@@ -141,6 +144,8 @@ START_TEST(classes_of_a_lua_heap_count_their_instances)
 		ck_assert_uint_eq(c->live[hero].count, 41);
 		ck_assert_uint_eq(c->live[bag].count, 40);   /* Bag itself is garbage */
 		ck_assert_uint_eq(c->live[quest].count, 7);
+		/* three metatables of their own, one class through __index */
+		ck_assert_uint_eq(c->live[class_id(c, "Mage")].count, 3);
 		/* each hero dominates its bag and nothing else; the pet is
 		 * inside heroes[1] and must not be counted twice */
 		ck_assert_uint_eq(c->live[hero].retained,

@@ -251,7 +251,8 @@ int lh_expr_resolve(uint32_t *out, const lh_snapshot *snap, const char *expr,
  * Tables and userdata with a metatable: the metatable's __name when it is
  * a string, else the last named step of the metatable's shortest path
  * ("Hero" for _G.Hero, "game.player" for package.loaded["game.player"],
- * "game.Player" for _G.game.Player), else "table <weak k>" for a weak
+ * "game.Player" for _G.game.Player), else the same name of its __index
+ * table (setmetatable(o, {__index = Hero})), else "table <weak k>" for a weak
  * table, else "table <metatable 0x...>"; without metatable "table" and
  * "userdata". Lua functions: "function server.lua:40"; C functions:
  * "cfunction SYMBOL"; everything else its type name.
