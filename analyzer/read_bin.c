@@ -277,18 +277,41 @@ static int check_len(bin *r, uint64_t n, uint64_t unit, const char *what)
 	return LH_OK;
 }
 
-/* A "str" into a fresh NUL-terminated buffer the caller frees. */
+#define CHUNK 65536
+
+/*
+ * A "str" into a fresh NUL-terminated buffer the caller frees. When the
+ * file's size is unknown (a pipe), the buffer grows with the bytes that
+ * really arrive, never ahead of them.
+ */
 static int get_str(bin *r, uint64_t max, const char *what, char **out, size_t *outlen)
 {
-	uint64_t n;
+	uint64_t n, done = 0, k;
+	size_t cap;
+	char *p;
 	int rc;
 
 	*out = NULL;
 	if ((rc = get_uvmax(r, max, what, &n)) || (rc = check_len(r, n, 1, what)))
 		return rc;
-	if ((*out = malloc((size_t)n + 1)) == NULL)
+	cap = (size_t)(n < CHUNK ? n : CHUNK) + 1;
+	if ((*out = malloc(cap)) == NULL)
 		return lh_snap__fail(r->b, LH_ENOMEM, "out of memory");
-	if ((rc = get_bytes(r, *out, n)) != LH_OK) {
+	while (done < n) {
+		k = n - done < CHUNK ? n - done : CHUNK;
+		if (done + k + 1 > cap) {
+			cap = done + k + 1 > 2 * cap ? (size_t)(done + k + 1) : 2 * cap;
+			if ((p = realloc(*out, cap)) == NULL) {
+				rc = lh_snap__fail(r->b, LH_ENOMEM, "out of memory");
+				break;
+			}
+			*out = p;
+		}
+		if ((rc = get_bytes(r, *out + done, k)) != LH_OK)
+			break;
+		done += k;
+	}
+	if (rc != LH_OK) {
 		free(*out);
 		*out = NULL;
 		return rc;
@@ -296,6 +319,25 @@ static int get_str(bin *r, uint64_t max, const char *what, char **out, size_t *o
 	(*out)[n] = '\0';
 	if (outlen)
 		*outlen = (size_t)n;
+	return LH_OK;
+}
+
+/* Appends n bytes of the stream to the snapshot's text, a chunk at a time
+ * (see get_str). */
+static int get_text(bin *r, uint64_t n)
+{
+	uint64_t k;
+	char *p;
+	int rc;
+
+	while (n > 0) {
+		k = n < CHUNK ? n : CHUNK;
+		if ((p = lh_snap__text(r->b, k)) == NULL)
+			return r->b->err->code;
+		if ((rc = get_bytes(r, p, k)) != LH_OK)
+			return rc;
+		n -= k;
+	}
 	return LH_OK;
 }
 
@@ -351,7 +393,6 @@ static int read_string(bin *r)
 	lh_string_info *si;
 	uint64_t length, stored;
 	unsigned is_long;
-	char *p;
 	int rc;
 
 	if ((rc = get_small(r, 1, "string kind", &is_long)) || (rc = get_uv(r, &length)) ||
@@ -365,9 +406,7 @@ static int read_string(bin *r)
 	si->is_long = (uint8_t)is_long;
 	si->length = length;
 	si->stored = (uint32_t)stored;
-	if ((p = lh_snap__text(r->b, stored)) == NULL)
-		return r->b->err->code;
-	return get_bytes(r, p, stored);
+	return get_text(r, stored);
 }
 
 static int read_cfunc(bin *r, lh_func_info *fi)
@@ -381,11 +420,9 @@ static int read_cfunc(bin *r, lh_func_info *fi)
 		return rc;
 	if (n == 0)
 		return LH_OK;
-	if ((p = lh_snap__text(r->b, n + 1)) == NULL)
-		return r->b->err->code;
-	if ((rc = get_bytes(r, p, n)) != LH_OK)
-		return rc;
-	p[n] = '\0';
+	if ((rc = get_text(r, n)) != LH_OK || (p = lh_snap__text(r->b, 1)) == NULL)
+		return rc != LH_OK ? rc : r->b->err->code;
+	*p = '\0';
 	if (r->b->s->text_len - n - 1 < UINT32_MAX)
 		fi->symbol = (uint32_t)(r->b->s->text_len - n - 1);
 	return LH_OK;
@@ -640,7 +677,7 @@ static int read_records(bin *r)
 
 int lh_snap__read_bin(lh_snap_builder *b, FILE *f, uint64_t size)
 {
-	unsigned char head[LH_MAGIC_LEN + 4];
+	unsigned char head[4];
 	unsigned version;
 	bin r;
 	int rc;
@@ -649,9 +686,10 @@ int lh_snap__read_bin(lh_snap_builder *b, FILE *f, uint64_t size)
 	r.b = b;
 	r.f = f;
 	r.size = size;
+	r.fpos = LH_MAGIC_LEN;   /* detected by the caller */
 	if ((rc = read_file(&r, head, sizeof(head), "truncated file header")))
 		goto done;
-	version = head[LH_MAGIC_LEN] | (unsigned)head[LH_MAGIC_LEN + 1] << 8;
+	version = head[0] | (unsigned)head[1] << 8;
 	b->s->hdr.format_version = version;
 	if (version != LH_FORMAT_VERSION) {
 		rc = lh_snap__fail(b, LH_EVERSION, "unsupported format version %u", version);

@@ -271,9 +271,12 @@ static int read_string(js *j, const cJSON *o)
 		return jfail(j, "field 'text' is not a Latin-1 string");
 	if ((uint64_t)n != stored)
 		return jfail(j, "text has %ld bytes, 'stored' says %" PRIu64, n, stored);
-	if ((si = lh_snap__string(j->b)) == NULL || (p = lh_snap__text(j->b, stored)) == NULL)
+	p = NULL;
+	if ((si = lh_snap__string(j->b)) == NULL ||
+	    (stored > 0 && (p = lh_snap__text(j->b, stored)) == NULL))
 		return j->b->err->code;
-	latin1(it->valuestring, p);
+	if (p != NULL)                  /* no text at all yet: nothing to store */
+		latin1(it->valuestring, p);
 	si->is_long = is_long;
 	si->length = length;
 	si->stored = (uint32_t)stored;
@@ -866,13 +869,12 @@ static int read_document(js *j, win *w)
 	return lh_snap__finish(j->b, counts[0], counts[1], counts[2]);
 }
 
-int lh_snap__read_json(lh_snap_builder *b, FILE *f, uint64_t size)
+int lh_snap__read_json(lh_snap_builder *b, FILE *f, const unsigned char *head, size_t n)
 {
 	win w;
 	js j;
 	int rc;
 
-	(void)size;
 	memset(&j, 0, sizeof(j));
 	memset(&w, 0, sizeof(w));
 	j.b = b;
@@ -880,7 +882,13 @@ int lh_snap__read_json(lh_snap_builder *b, FILE *f, uint64_t size)
 	w.cap = 1 << 16;
 	if ((w.buf = malloc(w.cap)) == NULL)
 		return lh_snap__fail(b, LH_ENOMEM, "out of memory");
-	rc = read_document(&j, &w);
+	memcpy(w.buf, head, n);
+	w.end = n;
+	if (skip_ws(&w) != '{')
+		rc = skip_ws(&w) == -2 ? wfail(&j, &w, -2)
+		   : lh_snap__fail(b, LH_EFORMAT, "not a luaheap snapshot (bad magic)");
+	else
+		rc = read_document(&j, &w);
 	free(w.buf);
 	return rc;
 }

@@ -228,7 +228,7 @@ char *lh_snap__text(lh_snap_builder *b, uint64_t n)
 
 	if (need < n)
 		return (nomem(b), NULL);
-	if (need > b->text_cap) {
+	if (need > b->text_cap || s->text == NULL) {   /* never NULL, even for 0 */
 		ncap = b->text_cap < 4096 ? 4096 : b->text_cap * 2;
 		if (ncap < need)
 			ncap = need;
@@ -746,33 +746,26 @@ static void builder_release(lh_snap_builder *b)
 	free(b->root_addr);
 }
 
-/* Reads the first bytes to tell the encodings apart, then rewinds. */
-static int detect(lh_snap_builder *b, FILE *f, int *is_json)
+/*
+ * Reads the first bytes to tell the encodings apart. Nothing is rewound
+ * (the file may be a pipe): the binary reader goes on after the magic, the
+ * JSON reader gets the bytes read so far in head[0..*n).
+ */
+static int detect(lh_snap_builder *b, FILE *f, unsigned char head[LH_MAGIC_LEN],
+                  size_t *n, int *is_json)
 {
-	unsigned char magic[LH_MAGIC_LEN];
-	size_t n = fread(magic, 1, sizeof(magic), f);
-	int c;
-
-	if (n == LH_MAGIC_LEN && memcmp(magic, LH_MAGIC, LH_MAGIC_LEN) == 0) {
-		*is_json = 0;
-		return LH_OK;
-	}
+	*n = fread(head, 1, LH_MAGIC_LEN, f);
+	*is_json = 1;
 	if (ferror(f))
 		return lh_snap__fail(b, LH_EIO, "%s", strerror(errno));
-	if (n > 0 && n < LH_MAGIC_LEN && memcmp(magic, LH_MAGIC, n) == 0)
-		return lh_snap__fail(b, LH_EFORMAT, "truncated file header at byte %zu", n);
-	rewind(f);
-	while ((c = getc(f)) == ' ' || c == '\t' || c == '\n' || c == '\r')
-		;
-	if (c == '{') {
-		*is_json = 1;
-		return LH_OK;
-	}
-	if (ferror(f))
-		return lh_snap__fail(b, LH_EIO, "%s", strerror(errno));
-	if (n == 0 && c == EOF)
+	if (*n == 0)
 		return lh_snap__fail(b, LH_EFORMAT, "empty file");
-	return lh_snap__fail(b, LH_EFORMAT, "not a luaheap snapshot (bad magic)");
+	if (memcmp(head, LH_MAGIC, *n) == 0) {
+		if (*n < LH_MAGIC_LEN)
+			return lh_snap__fail(b, LH_EFORMAT, "truncated file header at byte %zu", *n);
+		*is_json = 0;
+	}
+	return LH_OK;
 }
 
 static int load_stream(lh_snapshot **out, const char *path, FILE *f, uint64_t size,
@@ -781,6 +774,8 @@ static int load_stream(lh_snapshot **out, const char *path, FILE *f, uint64_t si
 	lh_snap_builder b;
 	lh_snapshot *s = NULL;
 	lh_error local;
+	unsigned char head[LH_MAGIC_LEN];
+	size_t n = 0;
 	int rc, is_json = 0;
 
 	*out = NULL;
@@ -799,11 +794,10 @@ static int load_stream(lh_snapshot **out, const char *path, FILE *f, uint64_t si
 	s->main_thread = s->registry = LH_NONE;
 	b.s = s;
 	b.in = s->internal;
-	if ((rc = detect(&b, f, &is_json)) != LH_OK)
+	if ((rc = detect(&b, f, head, &n, &is_json)) != LH_OK)
 		goto done;
-	rewind(f);
 	s->hdr.encoding = is_json;
-	rc = is_json ? lh_snap__read_json(&b, f, size) : lh_snap__read_bin(&b, f, size);
+	rc = is_json ? lh_snap__read_json(&b, f, head, n) : lh_snap__read_bin(&b, f, size);
 done:
 	builder_release(&b);
 	if (rc != LH_OK) {

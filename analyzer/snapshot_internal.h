@@ -112,10 +112,11 @@ int lh_snap__watch(lh_snap_builder *b, uint64_t addr, const char *label,
 int lh_snap__finish(lh_snap_builder *b, uint64_t nobjects, uint64_t nedges,
                     uint64_t nroots);
 
-/* The two encodings. f is positioned at the start of the file; size is its
- * length in bytes, or UINT64_MAX when unknown. */
+/* The two encodings. The binary reader starts right after the magic; size
+ * is the file's length in bytes, or UINT64_MAX when unknown. The JSON reader
+ * gets the n bytes already read from the file's start in head. */
 int lh_snap__read_bin(lh_snap_builder *b, FILE *f, uint64_t size);
-int lh_snap__read_json(lh_snap_builder *b, FILE *f, uint64_t size);
+int lh_snap__read_json(lh_snap_builder *b, FILE *f, const unsigned char *head, size_t n);
 
 /* CRC-32/ISO-HDLC (zlib's crc32): crc = lh_crc32(crc, p, n), start at 0. */
 uint32_t lh_crc32(uint32_t crc, const void *p, size_t n);

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <lua.h>
 #include <lauxlib.h>
 #include <lualib.h>
@@ -1370,6 +1372,77 @@ START_TEST(unknown_types_kinds_and_tags_are_rejected)
 }
 END_TEST
 
+/* Loads f through a pipe (a file of unknown size); returns the code. */
+static int load_through_pipe(const buf *f, lh_error *err)
+{
+	lh_snapshot *s = NULL;
+	char path[32];
+	int fd[2], rc, status;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(fd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		size_t at = 0;
+		ssize_t k;
+		close(fd[0]);
+		while (at < f->n && (k = write(fd[1], f->p + at, f->n - at)) > 0)
+			at += (size_t)k;
+		_exit(0);
+	}
+	close(fd[1]);
+	snprintf(path, sizeof(path), "/dev/fd/%d", fd[0]);
+	rc = lh_snapshot_load(&s, path, err);
+	if (rc == LH_OK) {
+		check_consistent(s);
+		lh_snapshot_free(s);
+	}
+	close(fd[0]);
+	waitpid(pid, &status, 0);
+	return rc;
+}
+
+START_TEST(pipes_load_and_their_hostile_lengths_fail_without_allocating)
+{
+	theap h;
+	buf f = { 0 }, t = { 0 }, g = { 0 };
+	lh_error err;
+
+	sample_heap(&h);
+	encode_bin(&f, &h, 33);
+	ck_assert_int_eq(load_through_pipe(&f, &err), LH_OK);
+	f.n -= 3;
+	ck_assert_int_eq(load_through_pipe(&f, &err), LH_EFORMAT);
+	free(f.p);
+
+	/* without the file's size, a 4 GiB string is read as far as the bytes
+	 * go: a truncated record, not an allocation of 4 GiB */
+	put_object_head(&t, LH_T_STRING, 0x1000, 32);
+	put_u8(&t, 1);
+	put_uv(&t, UINT32_MAX);
+	put_uv(&t, UINT32_MAX);
+	put(&t, "some bytes", 10);
+	hostile(&g, &t);
+	ck_assert_int_eq(load_through_pipe(&g, &err), LH_EFORMAT);
+	ck_assert_msg(strstr(err.msg, "ends inside a record") != NULL, "%s", err.msg);
+	free(g.p);
+	free(t.p);
+
+	/* the same for a watch label */
+	memset(&t, 0, sizeof(t));
+	memset(&g, 0, sizeof(g));
+	put_u8(&t, LH_REC_WATCH);
+	put_uv(&t, 0x1000);
+	put_uv(&t, UINT32_MAX);
+	hostile(&g, &t);
+	ck_assert_int_eq(load_through_pipe(&g, &err), LH_EFORMAT);
+	ck_assert_msg(strstr(err.msg, "ends inside a record") != NULL, "%s", err.msg);
+	free(g.p);
+	free(t.p);
+}
+END_TEST
+
 START_TEST(bad_magic_version_and_trailing_bytes_are_rejected)
 {
 	theap h;
@@ -1545,6 +1618,38 @@ START_TEST(json_elements_larger_than_the_read_window_load)
 	free(fb.p);
 	free(fj.p);
 	free(text);
+}
+END_TEST
+
+START_TEST(strings_without_contents_keep_their_length_in_both_encodings)
+{
+	static tobj o[2];
+	theap h;
+	buf fb = { 0 }, fj = { 0 };
+	lh_snapshot *a, *b;
+	size_t len;
+
+	memset(o, 0, sizeof(o));
+	memset(&h, 0, sizeof(h));
+	o[0] = (tobj){ .type = LH_T_STRING, .addr = 0x1000, .size = 32, .text = "", .stored = 0,
+	               .length = 7 };
+	o[1] = (tobj){ .type = LH_T_STRING, .addr = 0x2000, .size = 32, .text = "", .stored = 0,
+	               .length = 0 };
+	h.objs = o;
+	h.nobj = 2;
+	encode_bin(&fb, &h, 100);
+	encode_json(&fj, &h);
+	a = load_ok(&fb, "none.snap");
+	b = load_ok(&fj, "none.json");
+	check_same(a, b);
+	ck_assert_uint_eq(b->strings[b->aux[0]].length, 7);
+	ck_assert_uint_eq(a->strings[a->aux[0]].length, 7);
+	ck_assert_ptr_nonnull(lh_snapshot_string(b, 0, &len));
+	ck_assert_uint_eq(len, 0);
+	lh_snapshot_free(a);
+	lh_snapshot_free(b);
+	free(fb.p);
+	free(fj.p);
 }
 END_TEST
 
@@ -1760,8 +1865,10 @@ Suite *snapshot_suite(void)
 	tcase_add_test(tc, duplicate_addresses_and_wrong_counts_are_rejected);
 	tcase_add_test(tc, unknown_types_kinds_and_tags_are_rejected);
 	tcase_add_test(tc, bad_magic_version_and_trailing_bytes_are_rejected);
+	tcase_add_test(tc, pipes_load_and_their_hostile_lengths_fail_without_allocating);
 	tcase_add_test(tc, malformed_json_is_rejected);
 	tcase_add_test(tc, json_strings_keep_nul_and_high_bytes);
+	tcase_add_test(tc, strings_without_contents_keep_their_length_in_both_encodings);
 	tcase_add_test(tc, json_top_level_fields_may_come_in_any_order);
 	tcase_add_test(tc, json_elements_larger_than_the_read_window_load);
 	tcase_add_test(tc, missing_and_unreadable_files_fail_with_a_message);
