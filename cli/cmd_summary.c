@@ -330,7 +330,7 @@ static void section_collector(summary *sm)
 	}
 	if (sm->json) {
 		o = cli_json_object(sm->json, "garbage");
-		cli_json_num(o, "count", a->garbage_count);
+		cli_json_num(o, "objects", a->garbage_count);
 		cli_json_num(o, "bytes", (double)a->garbage_bytes);
 		cli_json_num(sm->json, "live_bytes", (double)a->dom->live_bytes);
 		cli_json_num(sm->json, "live_objects", a->graph->nlive);

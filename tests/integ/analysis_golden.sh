@@ -25,7 +25,7 @@ for sample in leak_timer leak_manager leak_memo leak_side_table control_weak_cac
 		# also holds the module and the libraries
 		echo "== top (the sample's classes)"
 		"$LUAHEAP" top "$snap" -n 0 | sed 1,3d |
-			grep -E 'game\.|/samples/' |
+			grep -E 'game\.|samples/' |
 			awk '{ $3 = ""; print }'    # sizes are "N UNIT": $3 is the %
 		echo "== tree $obj --depth 2 --min-size 2%"
 		"$LUAHEAP" tree "$snap" "$obj" --depth 2 --min-size 2%
