@@ -2,9 +2,9 @@
 # snapshot of each sample server, compared with tests/golden/analysis_*.txt
 # after folding addresses (0x...) and the source directory. Lines that
 # depend on the rest of the heap (the module, the libraries, the roots)
-# are left out, so that only the analysis of the sample's objects counts. Object sizes are
-# those of Debian's Lua 5.4; with another Lua, regenerate the files with
-# GOLDEN_UPDATE=1 and review the difference.
+# are left out, so that only the analysis of the sample's objects counts.
+# Object sizes are those of Debian's Lua 5.4; with another Lua, regenerate
+# the files with GOLDEN_UPDATE=1 and review the difference.
 golden=$SRC/tests/golden
 for sample in leak_timer leak_manager leak_memo leak_side_table control_weak_cache; do
 	case $sample in
