@@ -54,3 +54,25 @@ assert(text:find("Lua counts " .. commas(b.lua_total_bytes) .. ": exact\n", 1, t
 print("tables grew by 1000, " .. grown .. " bytes")
 LUA
 "$LUA" check.lua
+
+# a snapshot read from a pipe (no size known, no seeking) says the same
+"$LUA" -e 'assert(require("luaheap").dump("c.json", { format = "json" }))'
+for f in b.snap c.json; do
+	"$LUAHEAP" summary --json "$f" | grep -v '^	"snapshot":' > file.txt
+	cat "$f" | "$LUAHEAP" summary --json /dev/stdin | grep -v '^	"snapshot":' > pipe.txt
+	cmp file.txt pipe.txt
+done
+
+# colour only on a terminal, and never with NO_COLOR set
+esc=$(printf '\033')
+if grep -q "$esc" b.txt; then
+	echo "escape sequences in redirected output" >&2
+	exit 1
+fi
+if command -v script > /dev/null; then
+	script -qc "'$LUAHEAP' summary b.snap" /dev/null > tty.txt
+	grep -q "$esc\[1m" tty.txt
+	NO_COLOR=1 script -qc "'$LUAHEAP' summary b.snap" /dev/null > tty.txt
+	! grep -q "$esc" tty.txt
+	grep -q '^objects ' tty.txt
+fi
