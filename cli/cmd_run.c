@@ -3,6 +3,7 @@
  * 'lua' does (standard libraries, 'arg', error with traceback), with the
  * dumper module preloaded so `require "luaheap"` needs no C path.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <lua.h>
@@ -17,10 +18,32 @@ static const char usage[] =
 	"Runs the Lua script SCRIPT ('-' for standard input) in luaheap's own Lua 5.4\n"
 	"with the standard libraries and the luaheap module preloaded\n"
 	"(require \"luaheap\"). The script gets its arguments in 'arg' and '...'.\n"
+	"Ctrl-C stops it with a traceback, as in lua5.4.\n"
 	"Exit status: the script's own (os.exit), 1 if it raised an error, 2 if it\n"
 	"could not be loaded.\n"
 	"\n"
 	"  -h, --help   print this help\n";
+
+/*
+ * Ctrl-C, as lua.c handles it: the signal handler only sets a hook (which is
+ * safe in a handler), and the hook raises "interrupted!" at the next
+ * instruction, so the script ends with a traceback. A second Ctrl-C kills.
+ */
+static lua_State *running;
+
+static void stop_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	lua_sethook(L, NULL, 0, 0);
+	luaL_error(L, "interrupted!");
+}
+
+static void on_sigint(int sig)
+{
+	signal(sig, SIG_DFL);
+	lua_sethook(running, stop_hook,
+	            LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+}
 
 /* Error handler: adds a traceback to string messages (as lua.c does). */
 static int traceback(lua_State *L)
@@ -81,7 +104,10 @@ static int run(lua_State *L)
 	luaL_checkstack(L, argc, "too many script arguments");
 	for (i = 1; i < argc; i++)
 		lua_pushstring(L, argv[i]);
+	running = L;
+	signal(SIGINT, on_sigint);
 	status = lua_pcall(L, argc - 1, 0, -(argc + 1));
+	signal(SIGINT, SIG_DFL);
 	if (status != LUA_OK) {
 		lua_pushinteger(L, CLI_FAIL);
 		lua_insert(L, -2);

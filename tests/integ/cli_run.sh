@@ -63,3 +63,22 @@ LUA
 "$LUAHEAP" run same.lua a b > ours.txt
 "$LUA" same.lua a b > theirs.txt
 cmp ours.txt theirs.txt
+
+# Ctrl-C stops a running script with a traceback and exit status 1
+printf 'local f = io.open("ready", "w") f:close()\nlocal function spin() while true do end end\nspin()\n' > spin.lua
+"$LUAHEAP" run spin.lua 2> spin.err &
+pid=$!
+i=0
+while [ ! -f ready ] && [ $i -lt 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+test -f ready
+kill -INT $pid
+set +e
+wait $pid
+rc=$?
+set -e
+test $rc -eq 1
+grep -q '^luaheap: spin.lua:[0-9]*: interrupted!$' spin.err
+grep -q "in local 'spin'" spin.err
