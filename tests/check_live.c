@@ -1,0 +1,602 @@
+/*
+ * Signal-armed dumps inside a Lua state of our own: a workload heavy in weak
+ * tables, resurrecting finalizers, abandoned coroutines and string churn is
+ * dumped at hundreds of moments (from its own count hook and from a C call,
+ * as a server idle in C), every snapshot checked; plus the hook and handler
+ * put back, a signal during a dump, requests that must be refused, a
+ * removed directory, and a state closed while armed.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "luaheap/dump.h"
+#include "luaheap/snapshot.h"
+
+/* dumper/internal.h */
+void lh_dump__arm_counts(unsigned long *written, unsigned long *failed,
+                         const char **last_error);
+const char *lh_dump__arm_beacon(void);
+
+#define SIG SIGUSR2
+
+/* ---- scratch: DIR/snaps is armed, DIR/run is the run directory ---- */
+
+static char scratch[64], snaps[96], rundir[96];
+
+static void rm_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[512];
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		if (unlink(p) != 0)
+			rm_dir(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static void setup(void)
+{
+	strcpy(scratch, "/tmp/luaheap-check-live.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(scratch));
+	snprintf(snaps, sizeof(snaps), "%s/snaps", scratch);
+	snprintf(rundir, sizeof(rundir), "%s/run", scratch);
+	ck_assert_int_eq(mkdir(snaps, 0700), 0);
+	setenv(LUAHEAP_RUNDIR_ENV, rundir, 1);
+}
+
+static void teardown(void)
+{
+	rm_dir(scratch);
+}
+
+static int count_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* ---- states ---- */
+
+static void run(lua_State *L, const char *code)
+{
+	if (luaL_dostring(L, code) != LUA_OK)
+		ck_abort_msg("Lua error: %s", lua_tostring(L, -1));
+	lua_settop(L, 0);
+}
+
+static lua_State *new_state(int generational)
+{
+	lua_State *L = luaL_newstate();
+
+	ck_assert_ptr_nonnull(L);
+	luaL_openlibs(L);
+	luaL_requiref(L, "luaheap", luaopen_luaheap, 1);
+	lua_pop(L, 1);
+	if (generational)
+		lua_gc(L, LUA_GCGEN, 0, 0);
+	else
+		lua_gc(L, LUA_GCINC, 0, 0, 0);
+	run(L, "package.path = '" LUAHEAP_SOURCE_DIR "/tests/lua/?.lua;' .. "
+	       "package.path");
+	return L;
+}
+
+static void arm(lua_State *L, int collect)
+{
+	luaheap_arm_opts o;
+	char err[512];
+
+	luaheap_arm_opts_init(&o);
+	o.signal = SIG;
+	o.dir = snaps;
+	o.dump.collect = collect;
+	ck_assert_msg(luaheap_arm(L, &o, err, sizeof(err)) == 0, "%s", err);
+}
+
+static void counts(unsigned long *written, unsigned long *failed)
+{
+	const char *last;
+
+	lh_dump__arm_counts(written, failed, &last);
+	ck_assert_msg(*failed == 0 || last[0] != '\0', "a failure without a "
+	              "message");
+}
+
+/* ---- checking snapshots ---- */
+
+static int sweeping(unsigned state)
+{
+	/* lgc.h: GCSswpallgc 3 .. GCSswpend 6 */
+	return state >= 3 && state <= 6;
+}
+
+/* Loads one snapshot and checks what a dump without collection promises:
+ * every object Lua counts is in it (the sum is exact), no sweep phase,
+ * every edge and watch record lands on an object of the file. */
+static void check_snapshot(const char *path, unsigned *states)
+{
+	lh_snapshot *s = NULL;
+	lh_error err;
+	uint64_t sum = 0;
+	uint32_t i;
+
+	memset(&err, 0, sizeof(err));
+	ck_assert_msg(lh_snapshot_load(&s, path, &err) == 0, "%s", err.msg);
+	for (i = 0; i < s->nobj; i++)
+		sum += s->size[i];
+	ck_assert_msg(sum + s->hdr.vm_overhead_bytes == s->hdr.lua_total_bytes,
+	              "%s: objects %" PRIu64 " + overhead %" PRIu64 " != %"
+	              PRIu64, path, sum, s->hdr.vm_overhead_bytes,
+	              s->hdr.lua_total_bytes);
+	ck_assert_msg(!sweeping(s->hdr.gc_state), "%s: walked in a sweep "
+	              "phase (%u)", path, s->hdr.gc_state);
+	ck_assert(!(s->hdr.flags & LH_FLAG_COLLECTED));
+	for (i = 0; i < s->nedge; i++)
+		ck_assert_uint_lt(s->edge_to[i], s->nobj);
+	for (i = 0; i < s->nwatches; i++)
+		ck_assert_msg(s->watches[i].target != LH_NONE, "%s: watch "
+		              "record %u names no object", path, i);
+	ck_assert_uint_ne(s->main_thread, LH_NONE);
+	if (s->hdr.gc_state < 16)
+		states[s->hdr.gc_state]++;
+	lh_snapshot_free(s);
+}
+
+/* Checks and removes every snapshot in the armed dir; returns how many. */
+static int check_all(unsigned *states)
+{
+	DIR *d = opendir(snaps);
+	struct dirent *e;
+	char p[512];
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		ck_assert_msg(strstr(e->d_name, ".tmp") == NULL, "temporary "
+		              "file %s left", e->d_name);
+		snprintf(p, sizeof(p), "%s/%s", snaps, e->d_name);
+		check_snapshot(p, states);
+		unlink(p);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* ---- the stress workload ---- */
+
+static uint32_t rng;
+static unsigned raised;
+static int armed_run;            /* 0: the reference run, no signal */
+
+static uint32_t next_random(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 17;
+	rng ^= rng << 5;
+	return rng;
+}
+
+/* The program's own count hook: now and then the signal arrives, in the
+ * middle of whatever Lua code runs (a coroutine, a finalizer's caller). */
+static void program_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)L;
+	(void)ar;
+	if (next_random() % 8 == 0) {
+		raised++;
+		raise(SIG);
+	}
+}
+
+/* tick(): the server waiting in C; the host polls when a signal came. */
+static int tick(lua_State *L)
+{
+	if (next_random() % 16 == 0 && armed_run) {
+		raised++;
+		raise(SIG);
+		ck_assert_int_eq(luaheap_poll(L), 1);
+	}
+	return 0;
+}
+
+/* Runs tests/lua/live_stress.lua; returns its digest (malloc'd). */
+static char *workload(lua_State *L, int rounds)
+{
+	char *digest;
+
+	run(L, "STRESS = require('live_stress')");
+	lua_getglobal(L, "STRESS");
+	lua_getfield(L, -1, "run");
+	lua_pushinteger(L, rounds);
+	lua_pushcfunction(L, tick);
+	if (lua_pcall(L, 2, 1, 0) != LUA_OK)
+		ck_abort_msg("workload: %s", lua_tostring(L, -1));
+	digest = strdup(lua_tostring(L, -1));
+	lua_settop(L, 0);
+	return digest;
+}
+
+static void stress(int generational)
+{
+	lua_State *L;
+	char *plain, *dumped;
+	unsigned long written, failed;
+	unsigned states[16] = { 0 }, i, kinds = 0;
+	int rounds = 1500, files;
+
+	/* the same run without dumps: what the program computes */
+	L = new_state(generational);
+	if (!generational)
+		lua_gc(L, LUA_GCINC, 100, 10, 6);
+	rng = 12345;
+	armed_run = 0;
+	plain = workload(L, rounds);
+	lua_close(L);
+
+	L = new_state(generational);
+	if (!generational)   /* small steps: caught in every phase */
+		lua_gc(L, LUA_GCINC, 100, 10, 6);
+	arm(L, 0);
+	rng = 12345;
+	raised = 0;
+	armed_run = 1;
+	lua_sethook(L, program_hook, LUA_MASKCOUNT, 997);
+	dumped = workload(L, rounds);
+	ck_assert_ptr_eq(lua_gethook(L), program_hook);   /* put back */
+	ck_assert_int_eq(lua_gethookmask(L), LUA_MASKCOUNT);
+	ck_assert_int_eq(lua_gethookcount(L), 997);
+	lua_sethook(L, NULL, 0, 0);
+	counts(&written, &failed);
+	ck_assert_str_eq(dumped, plain);
+	ck_assert_uint_eq(failed, 0);
+	ck_assert_uint_eq(written, raised);   /* one snapshot per signal */
+	ck_assert_uint_ge(written, 100);
+	files = check_all(states);
+	ck_assert_int_eq(files, (int)written);
+	for (i = 0; i < 16; i++)
+		kinds += states[i] != 0;
+	/* incremental: the collector was caught in more than one phase
+	 * (a generational collection runs whole, between two steps) */
+	for (i = 0; i < 16; i++)
+		if (states[i] != 0)
+			fprintf(stderr, "%s: %u snapshots in gc state %u\n",
+			        generational ? "generational" : "incremental",
+			        states[i], i);
+	if (!generational)
+		ck_assert_uint_ge(kinds, 2);
+	luaheap_disarm(L);
+	lua_close(L);
+	free(plain);
+	free(dumped);
+}
+
+START_TEST(dumps_at_random_moments_are_exact_in_incremental_mode)
+{
+	stress(0);
+}
+END_TEST
+
+START_TEST(dumps_at_random_moments_are_exact_in_generational_mode)
+{
+	stress(1);
+}
+END_TEST
+
+/* ---- the hook, the handler, nesting ---- */
+
+static void other_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)L;
+	(void)ar;
+}
+
+static void noop_handler(int sig)
+{
+	(void)sig;
+}
+
+START_TEST(disarm_puts_back_the_handler_and_the_program_hook)
+{
+	lua_State *L = new_state(0);
+	struct sigaction sa, now;
+	unsigned long written, failed;
+	char beacon[256];
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = noop_handler;
+	sigaction(SIG, &sa, NULL);
+	lua_sethook(L, other_hook, LUA_MASKLINE, 0);
+	arm(L, 1);
+	snprintf(beacon, sizeof(beacon), "%s", lh_dump__arm_beacon());
+	ck_assert_int_eq(access(beacon, F_OK), 0);
+	raise(SIG);                          /* sets our hook */
+	ck_assert_ptr_ne(lua_gethook(L), other_hook);
+	run(L, "local x = 0 for i = 1, 10 do x = x + i end");
+	ck_assert_ptr_eq(lua_gethook(L), other_hook);
+	ck_assert_int_eq(lua_gethookmask(L), LUA_MASKLINE);
+	counts(&written, &failed);
+	ck_assert_uint_eq(written, 1);
+	ck_assert_int_eq(luaheap_poll(L), 0);        /* nothing pending */
+	luaheap_disarm(L);
+	ck_assert_ptr_null(lh_dump__arm_beacon());
+	ck_assert_int_ne(access(beacon, F_OK), 0);
+	sigaction(SIG, NULL, &now);
+	ck_assert_ptr_eq((void *)now.sa_handler, (void *)noop_handler);
+	lua_close(L);
+}
+END_TEST
+
+static int in_finalizer_polls;
+
+/* A finalizer that signals during the dump's own collection and polls:
+ * neither may start a dump inside the one running. */
+static int signal_from_finalizer(lua_State *L)
+{
+	raise(SIG);
+	in_finalizer_polls += luaheap_poll(L);
+	return 0;
+}
+
+START_TEST(a_signal_during_a_dump_is_answered_after_it_not_inside)
+{
+	lua_State *L = new_state(0);
+	unsigned long written, failed;
+	unsigned states[16] = { 0 };
+
+	lua_pushcfunction(L, signal_from_finalizer);
+	lua_setglobal(L, "SIGNAL_FROM_FINALIZER");
+	arm(L, 1);
+	run(L, "setmetatable({}, { __gc = function() SIGNAL_FROM_FINALIZER() end })");
+	raise(SIG);
+	ck_assert_int_eq(luaheap_poll(L), 2);   /* the dump, then the queued */
+	ck_assert_int_eq(in_finalizer_polls, 0);
+	counts(&written, &failed);
+	ck_assert_uint_eq(written, 2);
+	ck_assert_uint_eq(failed, 0);
+	ck_assert_int_eq(count_files(snaps), 2);
+	/* the collecting dumps are exact too (check_snapshot's flag test
+	 * aside: these collected first) */
+	{
+		DIR *d = opendir(snaps);
+		struct dirent *e;
+		char p[512];
+		while ((e = readdir(d)) != NULL) {
+			lh_snapshot *s = NULL;
+			lh_error err;
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", snaps, e->d_name);
+			ck_assert_msg(lh_snapshot_load(&s, p, &err) == 0, "%s",
+			              err.msg);
+			ck_assert(s->hdr.flags & LH_FLAG_COLLECTED);
+			lh_snapshot_free(s);
+		}
+		closedir(d);
+	}
+	(void)states;
+	luaheap_disarm(L);
+	lua_close(L);
+}
+END_TEST
+
+/* ---- requests ---- */
+
+static void put_request(const char *name, const char *text)
+{
+	char p[512];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", rundir, name);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void read_result(const char *name, char *buf, size_t len)
+{
+	char p[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(p, sizeof(p), "%s/%s", rundir, name);
+	f = fopen(p, "r");
+	ck_assert_msg(f != NULL, "no result %s", name);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+static void ask(lua_State *L, int expect)
+{
+	union sigval v;
+
+	v.sival_int = 7;
+	ck_assert_int_eq(sigqueue(getpid(), SIG, v), 0);
+	ck_assert_int_eq(luaheap_poll(L), expect);
+}
+
+START_TEST(requests_write_only_plain_names_inside_the_armed_dir)
+{
+	lua_State *L = new_state(1);
+	char name[512], res[1024];
+	long pid = (long)getpid();
+
+	arm(L, 1);
+#define REQ(tag, text) do { \
+		snprintf(name, sizeof(name), "%ld.req.%s", pid, tag); \
+		put_request(name, text); } while (0)
+#define RES(tag) do { \
+		snprintf(name, sizeof(name), "%ld.res.%s", pid, tag); \
+		read_result(name, res, sizeof(res)); } while (0)
+	REQ("1.1", "luaheap-request 1\nname ../escape.snap\n");
+	REQ("1.2", "luaheap-request 1\nname sub/x.snap\n");
+	REQ("1.3", "luaheap-request 1\nname good.json\nformat json\n");
+	REQ("1.4", "luaheap-request 1\nformat xml\n");
+	REQ("not-a-tag", "luaheap-request 1\nname ignored.snap\n");
+	ask(L, 4);
+	RES("1.1");
+	ck_assert_msg(strncmp(res, "error refused snapshot name", 27) == 0,
+	              "%s", res);
+	RES("1.2");
+	ck_assert_msg(strncmp(res, "error refused snapshot name", 27) == 0,
+	              "%s", res);
+	RES("1.3");
+	ck_assert_str_eq(res, "ok good.json\n");
+	RES("1.4");
+	ck_assert_msg(strstr(res, "error unknown format") == res, "%s", res);
+	/* only the good snapshot, in the armed dir; nothing outside it */
+	ck_assert_int_eq(count_files(snaps), 1);
+	snprintf(name, sizeof(name), "%s/escape.snap", scratch);
+	ck_assert_int_ne(access(name, F_OK), 0);
+	/* the same name again is refused, not overwritten */
+	REQ("1.5", "luaheap-request 1\nname good.json\n");
+	ask(L, 1);
+	RES("1.5");
+	ck_assert_msg(strstr(res, "already exists") != NULL, "%s", res);
+	luaheap_disarm(L);
+	lua_close(L);
+#undef REQ
+#undef RES
+}
+END_TEST
+
+START_TEST(a_removed_dir_fails_the_dump_and_the_state_goes_on)
+{
+	lua_State *L = new_state(0);
+	unsigned long written, failed;
+	const char *last;
+
+	arm(L, 1);
+	ck_assert_int_eq(rmdir(snaps), 0);
+	raise(SIG);
+	ck_assert_int_eq(luaheap_poll(L), 1);
+	lh_dump__arm_counts(&written, &failed, &last);
+	ck_assert_uint_eq(written, 0);
+	ck_assert_uint_eq(failed, 1);
+	ck_assert_msg(strstr(last, "No such file or directory") != NULL, "%s",
+	              last);
+	run(L, "X = {} for i = 1, 100 do X[i] = {} end assert(#X == 100)");
+	ck_assert_int_eq(mkdir(snaps, 0700), 0);
+	raise(SIG);
+	ck_assert_int_eq(luaheap_poll(L), 1);
+	lh_dump__arm_counts(&written, &failed, &last);
+	ck_assert_uint_eq(written, 1);
+	luaheap_disarm(L);
+	lua_close(L);
+}
+END_TEST
+
+START_TEST(closing_an_armed_state_disarms_it)
+{
+	lua_State *L = new_state(0);
+	struct sigaction now;
+	char beacon[256];
+
+	signal(SIG, SIG_IGN);
+	arm(L, 1);
+	snprintf(beacon, sizeof(beacon), "%s", lh_dump__arm_beacon());
+	lua_close(L);
+	ck_assert_ptr_null(lh_dump__arm_beacon());
+	ck_assert_int_ne(access(beacon, F_OK), 0);
+	sigaction(SIG, NULL, &now);
+	ck_assert_ptr_eq((void *)now.sa_handler, (void *)SIG_IGN);
+	/* and another state may arm now */
+	L = new_state(0);
+	arm(L, 1);
+	lua_close(L);
+}
+END_TEST
+
+START_TEST(arm_refuses_what_it_cannot_honour)
+{
+	lua_State *L = new_state(0), *L2;
+	luaheap_arm_opts o;
+	char err[512];
+
+	luaheap_arm_opts_init(&o);
+	o.dir = "/nonexistent/luaheap";
+	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "/nonexistent/luaheap") != NULL, "%s", err);
+	o.dir = snaps;
+	o.signal = SIGKILL;
+	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), -1);
+	o.signal = SIGSEGV;
+	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), -1);
+	ck_assert_ptr_null(lh_dump__arm_beacon());
+	/* a run directory that others could write to */
+	ck_assert_int_eq(mkdir(rundir, 0777), 0);
+	ck_assert_int_eq(chmod(rundir, 0777), 0);
+	o.signal = SIG;
+	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "private") != NULL, "%s", err);
+	ck_assert_int_eq(chmod(rundir, 0700), 0);
+	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), 0);
+	/* one armed state per process */
+	L2 = new_state(0);
+	ck_assert_int_eq(luaheap_arm(L2, &o, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "another Lua state") != NULL, "%s", err);
+	lua_close(L2);
+	/* Lua misuse raises, environment failures return nil, message */
+	run(L, "local lh = require 'luaheap'\n"
+	       "assert(not pcall(lh.arm, { dir = 1 }))\n"
+	       "assert(not pcall(lh.arm, { dir = '.', signal = 'NOPE' }))\n"
+	       "assert(not pcall(lh.arm, { dir = '.', bogus = 1 }))\n"
+	       "local ok, msg = lh.arm { dir = '/nonexistent/x', signal = 'USR2' }\n"
+	       "assert(ok == nil and msg:find('/nonexistent/x', 1, true))\n"
+	       "assert(lh.poll() == 0)\n"
+	       "assert(lh.disarm() == true)");
+	ck_assert_ptr_null(lh_dump__arm_beacon());
+	lua_close(L);
+}
+END_TEST
+
+Suite *live_suite(void)
+{
+	Suite *s = suite_create("live");
+	TCase *tc = tcase_create("live");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, dumps_at_random_moments_are_exact_in_incremental_mode);
+	tcase_add_test(tc, dumps_at_random_moments_are_exact_in_generational_mode);
+	tcase_add_test(tc, disarm_puts_back_the_handler_and_the_program_hook);
+	tcase_add_test(tc, a_signal_during_a_dump_is_answered_after_it_not_inside);
+	tcase_add_test(tc, requests_write_only_plain_names_inside_the_armed_dir);
+	tcase_add_test(tc, a_removed_dir_fails_the_dump_and_the_state_goes_on);
+	tcase_add_test(tc, closing_an_armed_state_disarms_it);
+	tcase_add_test(tc, arm_refuses_what_it_cannot_honour);
+	suite_add_tcase(s, tc);
+	return s;
+}
