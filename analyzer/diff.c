@@ -105,12 +105,38 @@ static int same_reference(const lh_snapshot *sa, uint32_t f,
 	}
 }
 
+/* Whether object v of b references exactly what object j of a did: the
+ * same edges in the same order, by the same references, to the same
+ * addresses (strings with the same contents). */
+static int same_content(const lh_snapshot *sa, uint32_t j,
+	const lh_snapshot *sb, uint32_t v)
+{
+	uint32_t e = sb->edge_off[v], f = sa->edge_off[j];
+	uint32_t n = sb->edge_off[v + 1] - e;
+
+	if (n != sa->edge_off[j + 1] - f)
+		return 0;
+	for (; n > 0; n--, e++, f++) {
+		uint32_t tb = sb->edge_to[e], ta = sa->edge_to[f];
+
+		if (sb->edge_kind[e] != sa->edge_kind[f] ||
+		    sb->addr[tb] != sa->addr[ta] ||
+		    !same_reference(sa, f, sb, e) ||
+		    (sb->type[tb] == LH_T_STRING && (sa->type[ta] != LH_T_STRING ||
+		     !same_string(sa, ta, sb, tb))))
+			return 0;
+	}
+	return 1;
+}
+
 /*
  * match[i] for every object i of b: the same object in a, or LH_NONE.
  * Same address, type and fingerprint are not enough when the allocator
  * hands a freed block to a new object of the same shape, which churn does
  * all the time; so a reachable object must also hang from the same parent
- * (matched first) by the same reference on its shortest root path.
+ * (matched first) by the same reference on its shortest root path, or,
+ * when its path changed (a list that grew at the head), still reference
+ * exactly what it did.
  */
 static uint32_t *match_objects(const lh_analysis *a, const lh_analysis *b)
 {
@@ -152,8 +178,9 @@ static uint32_t *match_objects(const lh_analysis *a, const lh_analysis *b)
 				if (pa != LH_DOM_VROOT || sa->roots[a->bfs->via[j]].kind !=
 				    sb->roots[b->bfs->via[v]].kind)
 					m[v] = LH_NONE;
-			} else if (pa >= sa->nobj || m[pb] != pa ||
-			    !same_reference(sa, a->bfs->via[j], sb, b->bfs->via[v]))
+			} else if ((pa >= sa->nobj || m[pb] != pa ||
+			    !same_reference(sa, a->bfs->via[j], sb, b->bfs->via[v])) &&
+			    !same_content(sa, j, sb, v))
 				m[v] = LH_NONE;
 		}
 	}
@@ -185,7 +212,7 @@ typedef struct ctx {
 	const lh_analysis *w;       /* the snapshot the candidates live in */
 	const uint8_t *fresh;       /* [w n] 1: created within the span */
 	size_t maxlabel;
-	lh_strbuf hop, text;
+	lh_strbuf hop, text, run;
 } ctx;
 
 /* Replaces every "0x<hex>" in sb from 'from' on by "*". */
@@ -241,6 +268,9 @@ static int folded_path(ctx *c, uint32_t v)
 	if (lh_paths_find(&p, &np, s, c->w->graph, c->w->bfs, v, 1, NULL) !=
 	    LH_OK || np == 0)
 		return 0;
+	size_t run_at = 0;                         /* where the last hop began */
+	uint32_t repeats = 0;
+
 	for (i = 0; i < p[0].nhops; i++) {
 		const lh_hop *h = &p[0].hops[i];
 
@@ -261,8 +291,24 @@ static int folded_path(ctx *c, uint32_t v)
 			}
 			fold_addresses(&c->hop, 0);
 		}
+		/* A run of one step (a linked list: .prev.prev.prev...) folds
+		 * to (.prev)*, whatever its length. */
+		if (any && c->hop.len == c->run.len &&
+		    memcmp(c->run.buf, c->hop.buf, c->hop.len) == 0) {
+			if (++repeats == 1) {
+				c->text.len = run_at;
+				lh_strbuf_puts(&c->text, "(");
+				lh_strbuf_putn(&c->text, c->hop.buf, c->hop.len);
+				lh_strbuf_puts(&c->text, ")*");
+			}
+			continue;
+		}
+		repeats = 0;
 		if (any && c->hop.buf[0] != '.' && c->hop.buf[0] != '[')
 			lh_strbuf_puts(&c->text, " ");
+		run_at = c->text.len;
+		c->run.len = 0;
+		lh_strbuf_putn(&c->run, c->hop.buf, c->hop.len);
 		lh_strbuf_putn(&c->text, c->hop.buf, c->hop.len);
 		any = 1;
 	}
@@ -868,6 +914,7 @@ int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 	c.maxlabel = opts && opts->maxlabel ? opts->maxlabel : 40;
 	lh_strbuf_init(&c.hop);
 	lh_strbuf_init(&c.text);
+	lh_strbuf_init(&c.run);
 	if ((rc = build_groups(d, &c, cand, late, m, n, a, err)) != LH_OK)
 		goto done;
 	rc = LH_ENOMEM;
@@ -884,6 +931,7 @@ done:
 		lh_error_set(err, rc, "out of memory");
 	lh_strbuf_release(&c.hop);
 	lh_strbuf_release(&c.text);
+	lh_strbuf_release(&c.run);
 	for (k = 0; k < 3; k++)
 		free(m[k]);
 	free(cand);
