@@ -470,7 +470,7 @@ static int cmp_class(const void *x, const void *y)
 
 /* Groups: leak roots by folded path; fills d->groups. */
 static int build_groups(lh_diff *d, ctx *c, const uint8_t *cand,
-	const uint8_t *late, uint32_t *const *m, int n,
+	uint32_t *const *m, int n,
 	const lh_analysis *const *a, lh_error *err)
 {
 	const lh_analysis *w = c->w;
@@ -637,7 +637,6 @@ static int build_groups(lh_diff *d, ctx *c, const uint8_t *cand,
 			goto done;
 	}
 	qsort(d->groups, d->ngroups, sizeof *d->groups, cmp_group);
-	(void)late;
 	rc = LH_OK;
 done:
 	free(top);
@@ -765,51 +764,67 @@ static int build_globals(lh_diff *d, const lh_analysis *const *a, int n)
 	return LH_OK;
 }
 
+/* Class names in name order, for merging two histograms. */
+static char *const *sort_names;
+
+static int cmp_name_index(const void *x, const void *y)
+{
+	return strcmp(sort_names[*(const uint32_t *)x],
+		sort_names[*(const uint32_t *)y]);
+}
+
+static uint32_t *sorted_classes(const lh_classes *c)
+{
+	uint32_t *ix = malloc(((size_t)c->nclass + 1) * sizeof *ix), i;
+
+	if (ix == NULL)
+		return NULL;
+	for (i = 0; i < c->nclass; i++)
+		ix[i] = i;
+	sort_names = c->name;              /* qsort has no context argument */
+	qsort(ix, c->nclass, sizeof *ix, cmp_name_index);
+	return ix;
+}
+
 /* Class histogram of the first and last snapshots, merged by name. */
 static int build_classes(lh_diff *d, const lh_analysis *first,
 	const lh_analysis *last)
 {
 	const lh_classes *c0 = first->classes, *c1 = last->classes;
-	uint32_t i, j, n = 0;
-	uint32_t *seen;
+	uint32_t *x0 = sorted_classes(c0), *x1 = sorted_classes(c1);
+	uint32_t i = 0, j = 0, n = 0;
 
 	d->classes = calloc((size_t)c0->nclass + c1->nclass + 1, sizeof *d->classes);
-	seen = calloc((size_t)c0->nclass + 1, sizeof *seen);
-	if (d->classes == NULL || seen == NULL) {
-		free(seen);
+	if (d->classes == NULL || x0 == NULL || x1 == NULL) {
+		free(x0);
+		free(x1);
 		return LH_ENOMEM;
 	}
-	/* Class names are unique within one analysis: a sorted index of the
-	 * first's names lets each of the last's find its twin. */
-	for (i = 0; i < c1->nclass; i++) {
-		lh_diff_class *dc = &d->classes[n++];
+	while (i < c0->nclass || j < c1->nclass) {
+		int order = i == c0->nclass ? 1 : j == c1->nclass ? -1 :
+			strcmp(c0->name[x0[i]], c1->name[x1[j]]);
+		lh_diff_class *dc = &d->classes[n];
 
-		dc->name = c1->name[i];
-		dc->count_after = c1->live[i].count;
-		dc->bytes_after = c1->live[i].self;
-		for (j = 0; j < c0->nclass; j++)
-			if (!seen[j] && strcmp(c0->name[j], dc->name) == 0) {
-				seen[j] = 1;
-				dc->count_before = c0->live[j].count;
-				dc->bytes_before = c0->live[j].self;
-				break;
-			}
-	}
-	for (j = 0; j < c0->nclass; j++)
-		if (!seen[j]) {
-			lh_diff_class *dc = &d->classes[n++];
-
-			dc->name = c0->name[j];
-			dc->count_before = c0->live[j].count;
-			dc->bytes_before = c0->live[j].self;
+		memset(dc, 0, sizeof *dc);
+		if (order <= 0) {
+			dc->name = c0->name[x0[i]];
+			dc->count_before = c0->live[x0[i]].count;
+			dc->bytes_before = c0->live[x0[i]].self;
+			i++;
 		}
-	free(seen);
-	/* Drop the classes that did not move. */
-	for (i = j = 0; i < n; i++)
-		if (d->classes[i].count_before != d->classes[i].count_after ||
-		    d->classes[i].bytes_before != d->classes[i].bytes_after)
-			d->classes[j++] = d->classes[i];
-	d->nclasses = j;
+		if (order >= 0) {
+			dc->name = c1->name[x1[j]];
+			dc->count_after = c1->live[x1[j]].count;
+			dc->bytes_after = c1->live[x1[j]].self;
+			j++;
+		}
+		if (dc->count_before != dc->count_after ||
+		    dc->bytes_before != dc->bytes_after)
+			n++;                        /* keep only the classes that moved */
+	}
+	free(x0);
+	free(x1);
+	d->nclasses = n;
 	qsort(d->classes, d->nclasses, sizeof *d->classes, cmp_class);
 	return LH_OK;
 }
@@ -851,7 +866,7 @@ int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 {
 	lh_diff *d = NULL;
 	uint32_t *m[3] = { NULL, NULL, NULL };
-	uint8_t *cand = NULL, *late = NULL, *fresh = NULL;
+	uint8_t *cand = NULL, *fresh = NULL;
 	const lh_analysis *w;
 	const lh_snapshot *s;
 	uint32_t v, nobj;
@@ -872,9 +887,8 @@ int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 		if ((m[k] = match_objects(a[k - 1], a[k])) == NULL)
 			goto done;
 	cand = calloc(nobj, 1);
-	late = calloc(nobj, 1);
 	fresh = calloc(nobj, 1);
-	if (cand == NULL || late == NULL || fresh == NULL)
+	if (cand == NULL || fresh == NULL)
 		goto done;
 
 	/* fresh: created after the first snapshot; cand: the candidates. */
@@ -886,10 +900,8 @@ int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 			continue;
 		if (n == 2)
 			cand[v] = prev == LH_NONE;
-		else {
+		else
 			cand[v] = prev != LH_NONE && m[1][prev] == LH_NONE;
-			late[v] = prev == LH_NONE;
-		}
 		if (cand[v]) {
 			d->candidates++;
 			d->candidate_bytes += s->size[v];
@@ -915,7 +927,7 @@ int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 	lh_strbuf_init(&c.hop);
 	lh_strbuf_init(&c.text);
 	lh_strbuf_init(&c.run);
-	if ((rc = build_groups(d, &c, cand, late, m, n, a, err)) != LH_OK)
+	if ((rc = build_groups(d, &c, cand, m, n, a, err)) != LH_OK)
 		goto done;
 	rc = LH_ENOMEM;
 	if (build_grown(d, &c, m, n, a) != LH_OK ||
@@ -935,7 +947,6 @@ done:
 	for (k = 0; k < 3; k++)
 		free(m[k]);
 	free(cand);
-	free(late);
 	free(fresh);
 	lh_diff_free(d);
 	return rc;
