@@ -338,6 +338,7 @@ int cmd_dump(int argc, char **argv)
 	char *rundir = NULL, *snap = NULL, *dest = NULL, *end;
 	double timeout = 30;
 	long pid = 0;
+	struct stat st;
 	beacon b;
 	int c, rc = CLI_ERROR;
 
@@ -385,11 +386,21 @@ int cmd_dump(int argc, char **argv)
 	if (output != NULL && dir != NULL)
 		return cli_usage_error(usage, "-o and --dir exclude each other");
 
-	if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
-		cli_error("no process with pid %ld", pid);
+	if (kill((pid_t)pid, 0) != 0) {
+		if (errno == ESRCH)
+			cli_error("no process with pid %ld", pid);
+		else
+			cli_error("cannot signal process %ld: %s", pid,
+			          strerror(errno));
 		return CLI_ERROR;
 	}
 	rundir = run_dir();
+	if (lstat(rundir, &st) == 0 && (!S_ISDIR(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & 077) != 0)) {
+		cli_error("run directory '%s' is not private to this user "
+		          "(mode 0700): not trusting its beacons", rundir);
+		goto done;
+	}
 	if (read_beacon(&b, rundir, pid) != CLI_OK)
 		goto done;
 	if (ask(&snap, &b, rundir, format, name, timeout) != CLI_OK)

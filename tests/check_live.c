@@ -410,6 +410,61 @@ START_TEST(a_signal_during_a_dump_is_answered_after_it_not_inside)
 }
 END_TEST
 
+/* ---- coroutines ---- */
+
+static int l_raise(lua_State *L)
+{
+	(void)L;
+	raise(SIG);
+	return 0;
+}
+
+static int l_written(lua_State *L)
+{
+	unsigned long written, failed;
+
+	counts(&written, &failed);
+	lua_pushinteger(L, (lua_Integer)written);
+	return 1;
+}
+
+/* The hook is set on the main thread: a signal that arrives while a
+ * coroutine runs is answered when control is back in the main thread, or
+ * at once where the coroutine itself calls luaheap.poll. */
+START_TEST(a_signal_inside_a_coroutine_is_answered_when_it_yields_or_polls)
+{
+	lua_State *L = new_state(0);
+	unsigned long written, failed;
+
+	lua_register(L, "RAISE", l_raise);
+	lua_register(L, "WRITTEN", l_written);
+	arm(L, 1);
+	run(L, "local luaheap = require 'luaheap'\n"
+	       "local co = coroutine.wrap(function()\n"
+	       "  local deep = { 'held by a local of the coroutine' }\n"
+	       "  RAISE()\n"
+	       "  local x = 0\n"
+	       "  for i = 1, 1000 do x = x + i end\n"
+	       "  assert(WRITTEN() == 0, 'dumped inside the coroutine')\n"
+	       "  coroutine.yield(x)\n"
+	       "  RAISE()\n"
+	       "  assert(luaheap.poll() == 1 and WRITTEN() == 2)\n"
+	       "  return #deep\n"
+	       "end)\n"
+	       "assert(co() == 500500)\n"
+	       "assert(WRITTEN() == 1, 'not dumped after the yield')\n"
+	       "assert(co() == 1)\n"
+	       "assert(debug.gethook() == nil)");
+	ck_assert_ptr_null(lua_gethook(L));
+	counts(&written, &failed);
+	ck_assert_uint_eq(written, 2);
+	ck_assert_uint_eq(failed, 0);
+	ck_assert_int_eq(count_files(snaps), 2);
+	luaheap_disarm(L);
+	lua_close(L);
+}
+END_TEST
+
 /* ---- requests ---- */
 
 static void put_request(const char *name, const char *text)
@@ -593,6 +648,7 @@ Suite *live_suite(void)
 	tcase_add_test(tc, dumps_at_random_moments_are_exact_in_generational_mode);
 	tcase_add_test(tc, disarm_puts_back_the_handler_and_the_program_hook);
 	tcase_add_test(tc, a_signal_during_a_dump_is_answered_after_it_not_inside);
+	tcase_add_test(tc, a_signal_inside_a_coroutine_is_answered_when_it_yields_or_polls);
 	tcase_add_test(tc, requests_write_only_plain_names_inside_the_armed_dir);
 	tcase_add_test(tc, a_removed_dir_fails_the_dump_and_the_state_goes_on);
 	tcase_add_test(tc, closing_an_armed_state_disarms_it);
