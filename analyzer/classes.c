@@ -345,16 +345,33 @@ static uint64_t class_key(const lh_snapshot *snap, uint32_t v)
  * group how many of the current node's ancestors belong to it; a node adds
  * its retained size to its group only when none does.
  */
+/* Doubles the two walk stacks (first call: 1024 entries). */
+static int grow_stacks(uint32_t **sv, uint32_t **sc, size_t *cap)
+{
+	size_t ncap = *cap ? *cap * 2 : 1024;
+	uint32_t *a, *b;
+
+	a = realloc(*sv, ncap * sizeof *a);
+	if (a == NULL)
+		return LH_ENOMEM;
+	*sv = a;
+	b = realloc(*sc, ncap * sizeof *b);
+	if (b == NULL)
+		return LH_ENOMEM;
+	*sc = b;
+	*cap = ncap;
+	return LH_OK;
+}
+
 int lh_group_retained(uint64_t *out, const lh_dom *d, const lh_domtree *tree,
 	const uint32_t *group, uint32_t ngroups)
 {
-	uint32_t *active, *sv, *sc, sp;
+	uint32_t *active, *sv = NULL, *sc = NULL;
+	size_t sp = 0, cap = 0;     /* the stacks grow with the tree's depth */
 	int rc = LH_OK;
 
 	active = calloc((size_t)ngroups + 1, sizeof *active);
-	sv = malloc(((size_t)d->nlive + 2) * sizeof *sv);
-	sc = malloc(((size_t)d->nlive + 2) * sizeof *sc);
-	if (active == NULL || sv == NULL || sc == NULL) {
+	if (active == NULL || grow_stacks(&sv, &sc, &cap) != LH_OK) {
 		rc = LH_ENOMEM;
 		goto done;
 	}
@@ -370,6 +387,10 @@ int lh_group_retained(uint64_t *out, const lh_dom *d, const lh_domtree *tree,
 			uint32_t grp = group[w] < ngroups ? group[w] : ngroups;
 			if (active[grp]++ == 0 && grp < ngroups)
 				out[grp] += d->retained[w];
+			if (sp == cap && grow_stacks(&sv, &sc, &cap) != LH_OK) {
+				rc = LH_ENOMEM;
+				goto done;
+			}
 			sv[sp] = w;
 			sc[sp] = 0;
 			sp++;
