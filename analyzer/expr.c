@@ -390,9 +390,12 @@ name:
 	*out = cur;
 	goto done;
 syntax:
-	rc = lh_error_set(err, LH_EUSAGE,
-		"cannot parse '%s' at '%s': expected .name, [\"key\"], [number] "
-		"or [true]", expr, p);
+	if (*p == '\0')
+		rc = lh_error_set(err, LH_EUSAGE, "cannot parse '%s': it ends "
+			"too soon", expr);
+	else
+		rc = lh_error_set(err, LH_EUSAGE, "cannot parse '%s' at '%s': "
+			"expected .name, [\"key\"], [number] or [true]", expr, p);
 done:
 	free(k.s);
 	return rc;

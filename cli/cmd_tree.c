@@ -20,7 +20,7 @@ static const char usage[] =
 	"  -d, --depth D      levels below OBJECT to print (default 3)\n"
 	"  -m, --min-size S   hide subtrees retaining less than S: bytes (4096,\n"
 	"                     64K, 1.5MiB) or a share of OBJECT's retained size\n"
-	"                     (1%%; the default)\n"
+	"                     (1%; the default)\n"
 	"  -j, --json         print a JSON document instead of text\n"
 	"  -h, --help         print this help\n";
 
