@@ -1055,6 +1055,31 @@ static int load_any(const unsigned char *p, size_t n)
 	return rc;
 }
 
+/*
+ * Caps this (forked) test process's address space at what it uses now plus
+ * 'extra' bytes, so that an allocation the input does not justify fails.
+ * Not under AddressSanitizer, whose shadow memory needs terabytes of it.
+ */
+static void cap_memory(size_t extra)
+{
+#if !defined(__SANITIZE_ADDRESS__)
+	struct rlimit rl;
+	unsigned long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f == NULL || fscanf(f, "%lu", &pages) != 1) {
+		if (f)
+			fclose(f);
+		return;
+	}
+	fclose(f);
+	rl.rlim_cur = rl.rlim_max = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + extra;
+	ck_assert_int_eq(setrlimit(RLIMIT_AS, &rl), 0);
+#else
+	(void)extra;
+#endif
+}
+
 START_TEST(every_flipped_byte_is_caught_by_a_checksum)
 {
 	theap h;
@@ -1088,6 +1113,7 @@ START_TEST(every_corrupted_record_byte_is_rejected_or_loads_consistently)
 
 	sample_heap(&h);
 	encode_records(&r, &h);
+	cap_memory(256 << 20);
 	/* valid checksums over corrupted content: the parser itself must cope */
 	for (m = 0; m < sizeof(masks); m++)
 		for (i = 0; i < r.n; i++) {
@@ -1114,6 +1140,7 @@ START_TEST(every_corrupted_json_byte_is_rejected_or_loads_consistently)
 
 	sample_heap(&h);
 	encode_json(&j, &h);
+	cap_memory(256 << 20);
 	for (m = 0; m < sizeof(repl); m++)
 		for (i = 0; i < j.n; i += 1) {
 			saved = j.p[i];
@@ -1169,31 +1196,6 @@ static void put_end(buf *t, uint64_t no, uint64_t ne, uint64_t nr)
 	put_uv(t, no);
 	put_uv(t, ne);
 	put_uv(t, nr);
-}
-
-/*
- * Caps this (forked) test process's address space at what it uses now plus
- * 'extra' bytes, so that an allocation the input does not justify fails.
- * Not under AddressSanitizer, whose shadow memory needs terabytes of it.
- */
-static void cap_memory(size_t extra)
-{
-#if !defined(__SANITIZE_ADDRESS__)
-	struct rlimit rl;
-	unsigned long pages = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-
-	if (f == NULL || fscanf(f, "%lu", &pages) != 1) {
-		if (f)
-			fclose(f);
-		return;
-	}
-	fclose(f);
-	rl.rlim_cur = rl.rlim_max = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + extra;
-	ck_assert_int_eq(setrlimit(RLIMIT_AS, &rl), 0);
-#else
-	(void)extra;
-#endif
 }
 
 START_TEST(huge_declared_lengths_are_rejected_before_allocating)
@@ -1850,6 +1852,7 @@ START_TEST(real_dumps_survive_truncation_and_corruption)
 	dump_real(dir, sizeof(dir), &st);
 	snprintf(path, sizeof(path), "%s/heap.snap", dir);
 	read_whole(path, &f);
+	cap_memory(256 << 20);
 	lh_snapshot_free(load_ok(&f, "real"));
 	for (i = 0; i < f.n; i++)
 		load_fails(f.p, i, LH_EFORMAT);
