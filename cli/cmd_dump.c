@@ -166,7 +166,7 @@ done:
 /* Writes the request file through a temporary name; 0 or -1 (errno). */
 static int put_request(const char *rundir, const char *tag, const char *text)
 {
-	char *tmp, *path, name[128];
+	char *tmp, *path, name[160];
 	size_t len = strlen(text);
 	int fd, rc = -1;
 
