@@ -136,6 +136,8 @@ static int next_frame(bin *r)
 		                     r->nframe, at);
 	r->stream_crc = lh_crc32(r->stream_crc, r->buf, len);
 	r->len = len;
+	if (r->b->progress)
+		r->b->progress(r->b->progress_ctx, r->fpos, r->size == UINT64_MAX ? 0 : r->size);
 	return LH_OK;
 }
 

@@ -755,6 +755,9 @@ static int read_array(js *j, win *w, const char *name, element_fn fn)
 			return rc;
 		rc = fn(j, item, n++);
 		cJSON_Delete(item);
+		if (j->b->progress && n % 4096 == 0)
+			j->b->progress(j->b->progress_ctx, wpos(w),
+			               j->b->file_size == UINT64_MAX ? 0 : j->b->file_size);
 		if (rc != LH_OK)
 			return rc;
 		c = skip_ws(w);

@@ -769,7 +769,7 @@ static int detect(lh_snap_builder *b, FILE *f, unsigned char head[LH_MAGIC_LEN],
 }
 
 static int load_stream(lh_snapshot **out, const char *path, FILE *f, uint64_t size,
-                       lh_error *err)
+                       lh_progress_fn progress, void *ctx, lh_error *err)
 {
 	lh_snap_builder b;
 	lh_snapshot *s = NULL;
@@ -785,6 +785,9 @@ static int load_stream(lh_snapshot **out, const char *path, FILE *f, uint64_t si
 	memset(&b, 0, sizeof(b));
 	b.path = path;
 	b.err = err;
+	b.progress = progress;
+	b.progress_ctx = ctx;
+	b.file_size = size;
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->path = strdup(path)) == NULL ||
 	    (s->internal = calloc(1, sizeof(lh_snap_internal))) == NULL) {
@@ -810,6 +813,12 @@ done:
 
 int lh_snapshot_load(lh_snapshot **out, const char *path, lh_error *err)
 {
+	return lh_snapshot_load_progress(out, path, NULL, NULL, err);
+}
+
+int lh_snapshot_load_progress(lh_snapshot **out, const char *path,
+                              lh_progress_fn progress, void *ctx, lh_error *err)
+{
 	struct stat st;
 	uint64_t size = UINT64_MAX;
 	FILE *f;
@@ -826,7 +835,7 @@ int lh_snapshot_load(lh_snapshot **out, const char *path, lh_error *err)
 	}
 	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
 		size = (uint64_t)st.st_size;
-	rc = load_stream(out, path, f, size, err);
+	rc = load_stream(out, path, f, size, progress, ctx, err);
 	fclose(f);
 	return rc;
 }
@@ -843,7 +852,7 @@ int lh_snapshot_load_mem(lh_snapshot **out, const char *name, const void *data,
 	f = fmemopen((void *)data, len, "rb");
 	if (f == NULL)
 		return lh_error_set(err, LH_ENOMEM, "cannot read snapshot '%s': %s", name, strerror(errno));
-	rc = load_stream(out, name, f, len, err);
+	rc = load_stream(out, name, f, len, NULL, NULL, err);
 	fclose(f);
 	return rc;
 }

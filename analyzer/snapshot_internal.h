@@ -69,6 +69,9 @@ typedef struct lh_snap_builder {
 	uint64_t text_cap;
 	uint64_t *root_addr;     /* [nroots] */
 	uint32_t frame_addr_cap, proto_src_cap, root_addr_cap;
+	lh_progress_fn progress;  /* or NULL */
+	uint64_t file_size;       /* for progress; UINT64_MAX if unknown */
+	void *progress_ctx;
 } lh_snap_builder;
 
 /* Formats "cannot read snapshot 'PATH': WHAT" into b->err; returns code. */

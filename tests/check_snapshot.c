@@ -1703,6 +1703,45 @@ START_TEST(json_strings_keep_nul_and_high_bytes)
 }
 END_TEST
 
+typedef struct progress_log { int calls; uint64_t last, total; int monotone; } progress_log;
+
+static void log_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	progress_log *pl = ctx;
+
+	if (done < pl->last || (pl->calls > 0 && total != pl->total))
+		pl->monotone = 0;
+	pl->calls++;
+	pl->last = done;
+	pl->total = total;
+}
+
+START_TEST(loading_reports_its_progress_up_to_the_file_size)
+{
+	theap h;
+	buf f = { 0 };
+	char path[] = "/tmp/lhprogXXXXXX";
+	int fd = mkstemp(path);
+	progress_log pl = { 0, 0, 0, 1 };
+	lh_snapshot *s;
+	lh_error err;
+
+	ck_assert_int_ge(fd, 0);
+	sample_heap(&h);
+	encode_bin(&f, &h, 50);
+	ck_assert_int_eq(write(fd, f.p, f.n), (ssize_t)f.n);
+	close(fd);
+	ck_assert_int_eq(lh_snapshot_load_progress(&s, path, log_progress, &pl, &err), LH_OK);
+	ck_assert_int_gt(pl.calls, 5);   /* one per frame */
+	ck_assert(pl.monotone);
+	ck_assert_uint_eq(pl.total, f.n);
+	ck_assert_uint_eq(pl.last, f.n - 8);   /* all but the end frame */
+	lh_snapshot_free(s);
+	unlink(path);
+	free(f.p);
+}
+END_TEST
+
 START_TEST(missing_and_unreadable_files_fail_with_a_message)
 {
 	lh_snapshot *s = (lh_snapshot *)1;
@@ -1903,6 +1942,7 @@ Suite *snapshot_suite(void)
 	tcase_add_test(tc, json_top_level_fields_may_come_in_any_order);
 	tcase_add_test(tc, json_elements_larger_than_the_read_window_load);
 	tcase_add_test(tc, missing_and_unreadable_files_fail_with_a_message);
+	tcase_add_test(tc, loading_reports_its_progress_up_to_the_file_size);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("dumped");
 	tcase_set_timeout(tc, 600);

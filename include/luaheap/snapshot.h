@@ -158,6 +158,14 @@ typedef struct lh_snapshot {
  */
 int lh_snapshot_load(lh_snapshot **out, const char *path, lh_error *err);
 
+/* Told now and then while a snapshot loads: 'done' bytes of 'total' read
+ * (total is 0 when the size is unknown, as for a pipe). */
+typedef void (*lh_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+/* lh_snapshot_load, calling progress(ctx, ...) after each chunk it reads. */
+int lh_snapshot_load_progress(lh_snapshot **out, const char *path,
+                              lh_progress_fn progress, void *ctx, lh_error *err);
+
 /*
  * Like lh_snapshot_load, from the len bytes at data (not copied, not kept);
  * 'name' stands for the path in messages and in snap->path.
