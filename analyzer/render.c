@@ -589,7 +589,15 @@ int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 			(unsigned long long)l.ptr);
 		break;
 	case LH_E_KEY:
-		lh_strbuf_puts(sb, "<key>");
+		t = lh_snapshot_string(snap, h->obj, &len);
+		if (t != NULL) {        /* a string key: say which */
+			lh_strbuf_puts(sb, "<key ");
+			quoted(sb, t, len, maxlabel,
+				snap->strings[snap->aux[h->obj]].length > len);
+			lh_strbuf_puts(sb, ">");
+		} else {
+			lh_strbuf_puts(sb, "<key>");
+		}
 		break;
 	case LH_E_METATABLE:
 		lh_strbuf_puts(sb, "<metatable>");

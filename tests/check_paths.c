@@ -549,6 +549,7 @@ START_TEST(every_hop_kind_renders_as_lua_reads_it)
 	CHECK_RENDER(a, 0x136, "_G[true]");
 	CHECK_RENDER(a, 0x138, "_G[<table 0x137>]");
 	CHECK_RENDER(a, 0x137, "_G <key>");
+	CHECK_RENDER(a, 0x303, "_G <key \"not an id\">");
 	CHECK_RENDER(a, 0x139, "_G.Server <metatable>");
 	CHECK_RENDER(a, 0x161, "_G.f <upvalue memo of f (server.lua:40)>");
 	CHECK_RENDER(a, 0x170, "<local h in main, frame 0, server.lua:88>");
