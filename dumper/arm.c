@@ -442,6 +442,30 @@ static void release(void)
 	memset(&arm, 0, sizeof(arm));
 }
 
+/* Removes this process's requests and any answer nobody came for (a CLI
+ * that timed out), when disarming. */
+static void remove_leftovers(void)
+{
+	char req[32], res[32];
+	struct dirent *e;
+	DIR *d;
+	char *p;
+
+	snprintf(req, sizeof(req), "%ld.req.", (long)arm.pid);
+	snprintf(res, sizeof(res), "%ld.res.", (long)arm.pid);
+	if (arm.rundir == NULL || (d = opendir(arm.rundir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, req, strlen(req)) != 0 &&
+		    strncmp(e->d_name, res, strlen(res)) != 0)
+			continue;
+		if ((p = join(arm.rundir, e->d_name)) != NULL)
+			(void)unlink(p);
+		free(p);
+	}
+	closedir(d);
+}
+
 /* Takes everything down; the handler is made harmless first. */
 static void disarm_now(void)
 {
@@ -452,8 +476,10 @@ static void disarm_now(void)
 	armed_L = NULL;
 	restore_hooks(NULL);
 	sigaction(arm.sig, &arm.old, NULL);
-	if (arm.pid == getpid() && arm.beacon != NULL)
+	if (arm.pid == getpid() && arm.beacon != NULL) {
 		(void)unlink(arm.beacon);
+		remove_leftovers();
+	}
 	pending_req = pending_plain = 0;
 	release();
 }
