@@ -164,19 +164,37 @@ static void heap_push(heap *h, const lh_top_row *row)
 	}
 }
 
-/* Whether v is one of the objects everything hangs from. */
+/* Whether v is one of the objects everything hangs from: a root, the
+ * registry's slots for the main thread and _G, or package.loaded. */
 static int is_structural(const lh_analysis *a, uint32_t v)
 {
 	const lh_snapshot *s = a->snap;
-	uint32_t i;
+	uint32_t i, e;
 
-	if (v == s->registry || v == s->main_thread ||
-	    (s->registry != LH_NONE && a->dom->idom[v] == s->registry &&
-	     a->bfs->parent[v] == s->registry))
-		return 1;     /* _G, package.loaded and the other registry slots */
+	if (v == s->registry || v == s->main_thread)
+		return 1;
 	for (i = 0; i < s->nroots; i++)
 		if (s->roots[i].target == v)
 			return 1;
+	if (s->registry >= s->nobj || a->bfs->parent[v] != s->registry)
+		return 0;
+	e = a->bfs->via[v];
+	switch (s->edge_kind[e] & LH_EDGE_KIND_MASK) {
+	case LH_E_ARRAY:
+	case LH_E_FIELD_INT: {
+		lh_label l;
+		lh_snapshot_label(s, e, &l);
+		return l.i == 1 || l.i == 2;    /* LUA_RIDX_MAINTHREAD, _GLOBALS */
+	}
+	case LH_E_FIELD_STR: {
+		lh_label l;
+		size_t len = 0;
+		const char *t;
+		lh_snapshot_label(s, e, &l);
+		t = lh_snapshot_string(s, l.obj, &len);
+		return t != NULL && len == 7 && memcmp(t, "_LOADED", 7) == 0;
+	}
+	}
 	return 0;
 }
 
