@@ -26,9 +26,6 @@ static inline int lh_graph__edge_class(const lh_graph *g, uint32_t e,
 	return lh_graph__flagged_class(g, e, key);
 }
 
-/* The object whose edge range holds edge e. */
-uint32_t lh_graph__source(const lh_graph *g, uint32_t e);
-
 /* First position in eph_by_key whose key is >= k. */
 uint32_t lh_graph__key_first(const lh_graph *g, uint32_t k);
 

@@ -21,21 +21,6 @@ void lh_graph_free(lh_graph *g)
 	free(g);
 }
 
-/* Source of edge e: the object whose CSR range holds it (binary search). */
-uint32_t lh_graph__source(const lh_graph *g, uint32_t e)
-{
-	uint32_t lo = 0, hi = g->n;   /* off[lo] <= e < off[hi] */
-
-	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (g->off[mid] <= e)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* Index into eph_* of edge e, or LH_NONE. */
 static uint32_t find_eph(const lh_graph *g, uint32_t e)
 {
