@@ -308,6 +308,7 @@ static int append_edge(lh_snap_builder *b, int kind, uint64_t target, uint32_t l
 {
 	lh_snapshot *s = b->s;
 	uint32_t cap = b->edge_cap, c;
+	int64_t delta;
 
 	if (s->nedge >= LH_MAX_EDGES)
 		return lh_snap__fail(b, LH_EFORMAT, "too many edges");
@@ -317,7 +318,22 @@ static int append_edge(lh_snap_builder *b, int kind, uint64_t target, uint32_t l
 		c = cap; if (GROW(b, s->edge_label, c, (uint64_t)s->nedge + 1)) return b->err->code;
 		b->edge_cap = c;
 	}
-	b->tgt[s->nedge] = target;
+	/* most targets lie within 2 GiB of their object: 4 bytes instead of 8 */
+	delta = (int64_t)(target - s->addr[s->nobj - 1]);
+	if (delta > INT32_MIN && delta <= INT32_MAX) {
+		b->tgt[s->nedge] = (uint32_t)(int32_t)delta;
+	} else {
+		if (b->nfar == b->far_cap) {
+			size_t ncap = b->far_cap < 16 ? 16 : b->far_cap * 2;
+			uint64_t *p = realloc(b->far, ncap * sizeof(*p));
+			if (p == NULL)
+				return nomem(b);
+			b->far = p;
+			b->far_cap = ncap;
+		}
+		b->far[b->nfar++] = target;
+		b->tgt[s->nedge] = LH_FAR_TARGET;
+	}
 	s->edge_kind[s->nedge] = (uint8_t)kind;
 	s->edge_label[s->nedge] = label;
 	s->nedge++;
@@ -545,43 +561,32 @@ static int resolve_opt(lh_snap_builder *b, uint64_t addr, int type, const char *
 	return addr == 0 ? LH_OK : resolve(b, addr, type, what, out);
 }
 
-/* The object owning edge e: the last i with edge_off[i] <= e. */
-static uint32_t edge_owner(const lh_snapshot *s, uint32_t e)
-{
-	uint32_t lo = 0, hi = s->nobj;
-
-	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (s->edge_off[mid] <= e)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 #define BATCH 32
 
 /*
- * Rewrites the uint64 target addresses as uint32 dense indices in place:
- * element e moves from byte 8e to byte 4e, never over one not yet read.
- * Lookups go in batches whose hash slots and objects are prefetched first:
- * the table is far bigger than the caches, and each lookup would otherwise
- * wait for two misses in turn.
+ * Rewrites the edge targets (deltas from their objects, or far addresses)
+ * as dense indices, in place. Lookups go in batches whose hash slots and
+ * objects are prefetched first: the table is far bigger than the caches,
+ * and each lookup would otherwise wait for two misses in turn.
  */
 static int resolve_targets(lh_snap_builder *b)
 {
 	lh_snapshot *s = b->s;
 	const lh_snap_internal *in = b->in;
-	unsigned char *buf = (unsigned char *)b->tgt;
 	uint64_t a[BATCH];
-	uint32_t slot[BATCH], e, k, n, idx;
-	void *p;
+	uint32_t slot[BATCH], owner[BATCH], e, k, n, idx, i = 0;
+	size_t far = 0;
 
 	for (e = 0; e < s->nedge; e += n) {
 		n = s->nedge - e < BATCH ? s->nedge - e : BATCH;
-		memcpy(a, buf + 8 * (size_t)e, 8 * (size_t)n);
 		for (k = 0; k < n; k++) {
+			while (s->edge_off[i + 1] <= e + k)
+				i++;
+			owner[k] = i;
+			if (b->tgt[e + k] == LH_FAR_TARGET)
+				a[k] = b->far[far++];
+			else
+				a[k] = s->addr[i] + (uint64_t)(int64_t)(int32_t)b->tgt[e + k];
 			slot[k] = hash_slot(a[k], in->hash_cap);
 			__builtin_prefetch(&in->hash[slot[k]]);
 		}
@@ -589,21 +594,18 @@ static int resolve_targets(lh_snap_builder *b)
 			if ((idx = in->hash[slot[k]]) != LH_NONE)
 				__builtin_prefetch(&s->addr[idx]);
 		for (k = 0; k < n; k++) {
-			uint32_t i = slot[k];
-			while ((idx = in->hash[i]) != LH_NONE && s->addr[idx] != a[k])
-				if (++i == in->hash_cap)
-					i = 0;
+			uint32_t h = slot[k];
+			while ((idx = in->hash[h]) != LH_NONE && s->addr[idx] != a[k])
+				if (++h == in->hash_cap)
+					h = 0;
 			if (idx == LH_NONE)
 				return lh_snap__fail(b, LH_EFORMAT,
 				    "edge to unknown object 0x%" PRIx64 " from object 0x%" PRIx64,
-				    a[k], s->addr[edge_owner(s, e + k)]);
-			memcpy(buf + 4 * ((size_t)e + k), &idx, 4);
+				    a[k], s->addr[owner[k]]);
+			b->tgt[e + k] = idx;
 		}
 	}
-	p = realloc(b->tgt, (s->nedge ? s->nedge : 1) * sizeof(uint32_t));
-	if (p == NULL)
-		p = b->tgt;   /* keeping the larger block is harmless */
-	s->edge_to = p;
+	s->edge_to = b->tgt;
 	b->tgt = NULL;
 	return LH_OK;
 }
@@ -726,7 +728,7 @@ int lh_snap__finish(lh_snap_builder *b, uint64_t nobjects, uint64_t nedges,
 	TRIM(s->addr, s->nobj); TRIM(s->size, s->nobj); TRIM(s->type, s->nobj);
 	TRIM(s->list, s->nobj); TRIM(s->marked, s->nobj); TRIM(s->aux, s->nobj);
 	TRIM(s->edge_off, (uint64_t)s->nobj + 1);
-	TRIM(s->edge_kind, s->nedge); TRIM(s->edge_label, s->nedge);
+	TRIM(s->edge_to, s->nedge); TRIM(s->edge_kind, s->nedge); TRIM(s->edge_label, s->nedge);
 	TRIM(s->strings, s->nstrings); TRIM(s->tables, s->ntables);
 	TRIM(s->funcs, s->nfuncs); TRIM(s->threads, s->nthreads);
 	TRIM(s->frames, s->nframes); TRIM(s->protos, s->nprotos);
@@ -740,6 +742,7 @@ int lh_snap__finish(lh_snap_builder *b, uint64_t nobjects, uint64_t nedges,
 static void builder_release(lh_snap_builder *b)
 {
 	free(b->tgt);
+	free(b->far);
 	free(b->laddr);
 	free(b->frame_addr);
 	free(b->proto_src);

@@ -21,6 +21,7 @@
 #define LH_LABEL_PAYLOAD  0x7fffffffu
 #define LH_MAX_OBJECTS    0x7ffffffeu   /* dense indices fit the payload */
 #define LH_MAX_EDGES      0xfffffff0u
+#define LH_FAR_TARGET     0x80000000u   /* INT32_MIN: delta did not fit */
 
 typedef struct lh_wide_label {
 	union {
@@ -55,7 +56,11 @@ typedef struct lh_snap_builder {
 	lh_error *err;
 
 	uint32_t obj_cap;
-	uint64_t *tgt;           /* [nedge] target addresses until resolved */
+	uint32_t *tgt;           /* [nedge] until resolved: the target's address
+	                            minus its object's, as an int32, or
+	                            LH_FAR_TARGET with the address in 'far' */
+	uint64_t *far;           /* addresses of far targets, in edge order */
+	size_t nfar, far_cap;
 	uint32_t edge_cap;
 	uint64_t written_edges;  /* edges in the file (no implicit keys) */
 	uint64_t *laddr;         /* addresses of object labels, in edge order */
