@@ -256,9 +256,12 @@ static int step_error(lh_error *err, const lh_snapshot *snap, const char *expr,
 			"'%.*s' is a %s, not a table (%s)", (int)upto, expr,
 			lh_type_name(snap->type[cur]), sb.buf ? sb.buf : "?");
 	else
-		rc = lh_error_set(err, LH_ENOTFOUND, "no field '%.*s' in '%.*s' (%s)",
-			(int)steplen, step, upto ? (int)upto : 2,
-			upto ? expr : "_G", sb.buf ? sb.buf : "?");
+		rc = lh_error_set(err, LH_ENOTFOUND, "no field '%.*s' in '%.*s' "
+			"(%s)%s", (int)steplen, step, upto ? (int)upto : 2,
+			upto ? expr : "_G", sb.buf ? sb.buf : "?",
+			(snap->hdr.flags & LH_FLAG_STRINGS_NONE) ?
+			"; this snapshot holds no string contents, name objects "
+			"by address" : "");
 	lh_strbuf_release(&sb);
 	return rc;
 }

@@ -557,7 +557,9 @@ int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 		break;
 	case LH_E_FIELD_STR:
 		t = lh_snapshot_string(snap, l.obj, &len);
-		if (t == NULL) {
+		if (t == NULL || (len == 0 &&
+		    snap->strings[snap->aux[l.obj]].length > 0)) {
+			/* no contents recorded (strings = "none") */
 			lh_strbuf_puts(sb, "[<");
 			lh_render_object(sb, snap, l.obj);
 			lh_strbuf_puts(sb, ">]");
