@@ -9,6 +9,7 @@
 
 #define EDGE_HOPS 20     /* text shows a long path's first and last hops */
 #define EDGE_CHARS 400   /* and the ends of a long expression */
+#define JSON_EDGE_HOPS 5000  /* JSON: the first and last hops of a path */
 
 static const char usage[] =
 	"usage: luaheap path SNAPSHOT OBJECT [-n K] [--json]\n"
@@ -86,6 +87,15 @@ static void print_json(const lh_analysis *a, uint32_t v, const lh_path *paths,
 		cli_json_num(o, "length", paths[i].nhops);
 		hops = cli_json_array(o, "hops");
 		for (j = 0; j < paths[i].nhops; j++) {
+			/* a million hops would take a gigabyte of cJSON: keep
+			 * both ends and say how many were left out */
+			if (paths[i].nhops > 2 * JSON_EDGE_HOPS &&
+			    j == JSON_EDGE_HOPS) {
+				cli_json_num(o, "hops_omitted",
+					paths[i].nhops - 2 * JSON_EDGE_HOPS);
+				j = paths[i].nhops - JSON_EDGE_HOPS - 1;
+				continue;
+			}
 			h = cli_json_object(hops, NULL);
 			t = hop_text(s, &paths[i], j);
 			cli_json_str(h, "edge", t);

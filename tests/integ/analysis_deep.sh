@@ -13,6 +13,10 @@ grep -q '2,0[0-9][0-9],[0-9][0-9][0-9]  table' top.txt
 "$LUAHEAP" path deep.snap "$list_tail" > list.txt
 grep -q '^path 1 (1000002 hops): _G\.list\.next\.next\.next' list.txt
 grep -q '999,962 more hops' list.txt
+"$LUAHEAP" path deep.snap "$list_tail" --json > list.json
+grep -q '"length":	1000002' list.json
+grep -q '"hops_omitted":	990002' list.json
+test "$(grep -c '"edge":' list.json)" -eq 10000
 "$LUAHEAP" path deep.snap "$nest_tail" > nest.txt
 grep -q '^path 1 (1000002 hops): _G\.nest\[1\]\[1\]\[1\]' nest.txt
 
