@@ -105,6 +105,13 @@ static int same_reference(const lh_snapshot *sa, uint32_t f,
 	}
 }
 
+/* The kind of root number r of the BFS; the analysis adds roots of its own
+ * (the objects the collector never frees) after the snapshot's. */
+static int root_kind(const lh_snapshot *s, uint32_t r)
+{
+	return r < s->nroots ? s->roots[r].kind : LH_ROOT_COUNT;
+}
+
 /* Whether object v of b references exactly what object j of a did: the
  * same edges in the same order, by the same references, to the same
  * addresses (strings with the same contents). */
@@ -175,8 +182,8 @@ static uint32_t *match_objects(const lh_analysis *a, const lh_analysis *b)
 				continue;               /* unreachable: address only */
 			pa = a->bfs->parent[j];
 			if (pb == LH_DOM_VROOT) {
-				if (pa != LH_DOM_VROOT || sa->roots[a->bfs->via[j]].kind !=
-				    sb->roots[b->bfs->via[v]].kind)
+				if (pa != LH_DOM_VROOT || root_kind(sa, a->bfs->via[j]) !=
+				    root_kind(sb, b->bfs->via[v]))
 					m[v] = LH_NONE;
 			} else if ((pa >= sa->nobj || m[pb] != pa ||
 			    !same_reference(sa, a->bfs->via[j], sb, b->bfs->via[v])) &&
