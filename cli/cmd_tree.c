@@ -69,7 +69,11 @@ typedef struct tree_out {
 	uint64_t whole;                 /* retained size of the top */
 	cli_table *table;               /* text */
 	cJSON *nodes;                   /* JSON */
+	uint32_t lines;                 /* objects printed */
+	int truncated;                  /* stopped at MAX_LINES */
 } tree_out;
+
+#define MAX_LINES 200000
 
 static void emit(tree_out *o, uint32_t v, uint32_t depth)
 {
@@ -173,6 +177,10 @@ static void walk(tree_out *o, uint32_t top, uint32_t maxdepth, uint64_t min)
 			sc[sp - 1] = cnt;
 			continue;
 		}
+		if (++o->lines >= MAX_LINES) {   /* a million-deep chain... */
+			o->truncated = 1;
+			break;
+		}
 		emit(o, kids[i], sp);
 		sv[sp] = kids[i];
 		sc[sp] = 0;
@@ -266,11 +274,15 @@ int cmd_tree(int argc, char **argv)
 	}
 	walk(&o, top, depth, min);
 	if (json) {
+		cli_json_bool(doc, "truncated", o.truncated);
 		cli_print_json(doc);
 		cJSON_Delete(doc);
 	} else {
 		cli_table_print(o.table, stdout, 0);
 		cli_table_free(o.table);
+		if (o.truncated)
+			printf("\xe2\x80\xa6 stopped after %u objects: use a smaller "
+				"--depth or a larger --min-size\n", MAX_LINES);
 	}
 done:
 	lh_analysis_free(a);
