@@ -241,40 +241,27 @@ END_TEST
 
 /* ---- strings ---- */
 
-static char *render_key(const char *s, size_t n, size_t max)
+/* Checks that key s (n bytes), cut at max, renders as expect. */
+static void check_key(const char *s, size_t n, size_t max, const char *expect)
 {
 	lh_strbuf sb;
 
 	lh_strbuf_init(&sb);
 	lh_render_key(&sb, s, n, max);
-	return sb.buf;
+	ck_assert_str_eq(sb.buf, expect);
+	lh_strbuf_release(&sb);
 }
 
 START_TEST(identifier_keys_use_dots_and_keywords_use_brackets)
 {
-	char *r;
-
-	r = render_key("timers", 6, 0);
-	ck_assert_str_eq(r, ".timers");
-	free(r);
-	r = render_key("_x9", 3, 0);
-	ck_assert_str_eq(r, "._x9");
-	free(r);
-	r = render_key("end", 3, 0);
-	ck_assert_str_eq(r, "[\"end\"]");
-	free(r);
-	r = render_key("9lives", 6, 0);
-	ck_assert_str_eq(r, "[\"9lives\"]");
-	free(r);
-	r = render_key("game.mailer", 11, 0);
-	ck_assert_str_eq(r, "[\"game.mailer\"]");
-	free(r);
-	r = render_key("", 0, 0);
-	ck_assert_str_eq(r, "[\"\"]");
-	free(r);
-	r = render_key("a\"b\\c\nd\x01\xff", 9, 0);
-	ck_assert_str_eq(r, "[\"a\\\"b\\\\c\\nd\\x01\\xFF\"]");
-	free(r);
+	check_key("timers", 6, 0, ".timers");
+	check_key("_x9", 3, 0, "._x9");
+	check_key("end", 3, 0, "[\"end\"]");
+	check_key("9lives", 6, 0, "[\"9lives\"]");
+	check_key("game.mailer", 11, 0, "[\"game.mailer\"]");
+	check_key("", 0, 0, "[\"\"]");
+	check_key("a\"b\\c\nd\x01\xff", 9, 0, "[\"a\\\"b\\\\c\\nd\\x01\\xFF\"]");
+	check_key("caf\xc3\xa9", 5, 0, "[\"caf\xc3\xa9\"]");   /* UTF-8 kept */
 }
 END_TEST
 
@@ -282,19 +269,14 @@ START_TEST(long_keys_are_cut_at_a_character_boundary)
 {
 	/* "ééééé": each é is two bytes; a cut at 5 bytes keeps two of them */
 	const char *s = "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9";
-	char *r;
 
 	ck_assert_uint_eq(lh_utf8_cut(s, 10, 5), 4);
 	ck_assert_uint_eq(lh_utf8_cut(s, 10, 4), 4);
 	ck_assert_uint_eq(lh_utf8_cut(s, 10, 1), 0);
 	ck_assert_uint_eq(lh_utf8_cut(s, 10, 10), 10);
 	ck_assert_uint_eq(lh_utf8_cut("\xe2\x82\xac" "abc", 6, 2), 0);
-	r = render_key(s, 10, 5);
-	ck_assert_str_eq(r, "[\"\xc3\xa9\xc3\xa9\xe2\x80\xa6\"]");
-	free(r);
-	r = render_key("abcdefghij", 10, 4);
-	ck_assert_str_eq(r, "[\"abcd\xe2\x80\xa6\"]");
-	free(r);
+	check_key(s, 10, 5, "[\"\xc3\xa9\xc3\xa9\xe2\x80\xa6\"]");
+	check_key("abcdefghij", 10, 4, "[\"abcd\xe2\x80\xa6\"]");
 }
 END_TEST
 
