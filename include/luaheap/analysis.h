@@ -311,6 +311,12 @@ typedef struct lh_analysis {
 	uint64_t total_bytes;       /* sum of all object sizes */
 } lh_analysis;
 
+/*
+ * Runs reachability, dominators (with the tree), root paths and classes
+ * over snap, which must outlive the analysis. *out belongs to the caller
+ * (lh_analysis_free); its parts are borrowed from it. Returns LH_ENOMEM,
+ * or LH_EFORMAT for a root without an object.
+ */
 int lh_analysis_new(lh_analysis **out, const lh_snapshot *snap, lh_error *err);
 void lh_analysis_free(lh_analysis *a);
 
