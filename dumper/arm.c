@@ -27,6 +27,13 @@
 #define REQ_BATCH   32       /* requests answered per directory scan */
 #define NAME_MAX_LEN 200     /* longest snapshot name accepted */
 
+/* A thread the handler sets our hook on, and the program's hook it had. */
+typedef struct hooked {
+	lua_State *L;
+	lua_Hook hook;
+	int mask, count;
+} hooked;
+
 /* One armed state per process: signals belong to the process. */
 typedef struct armed {
 	lua_State *main;          /* the armed state's main thread */
@@ -41,9 +48,9 @@ typedef struct armed {
 	unsigned long seq;        /* snapshots asked for so far */
 	unsigned long written, failed;
 	char last_error[512];
-	/* the program's hook, saved by the handler, put back by the hook */
-	lua_Hook saved_hook;
-	int saved_mask, saved_count;
+	/* the main thread, and the coroutine that armed (if not main): the
+	 * sentinel's user value keeps it from being collected */
+	hooked threads[2];
 } armed;
 
 static armed arm;
@@ -57,28 +64,46 @@ static void on_hook(lua_State *L, lua_Debug *ar);
 
 /* ---- the signal handler: async-signal-safe, touches only hook fields ---- */
 
+static void set_hook(hooked *h)
+{
+	if (h->L == NULL || lua_gethook(h->L) == on_hook)
+		return;
+	h->hook = lua_gethook(h->L);
+	h->mask = lua_gethookmask(h->L);
+	h->count = lua_gethookcount(h->L);
+	lua_sethook(h->L, on_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT,
+	            1);
+}
+
+/*
+ * The hook goes on the main thread (as lua.c does) and on the coroutine
+ * that armed, if one did: a server whose loop runs in that coroutine is
+ * interrupted there. Any other coroutine running at this moment cannot be
+ * found safely from a handler; the dump waits until it yields.
+ */
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
-	lua_State *L = armed_L;
-
 	(void)sig;
 	(void)uc;
 	if (si != NULL && si->si_code == SI_QUEUE)
 		pending_req = 1;          /* the CLI: request files wait */
 	else
 		pending_plain = 1;        /* kill -USR1 by hand */
-	if (L != NULL && !busy && lua_gethook(L) != on_hook) {
-		arm.saved_hook = lua_gethook(L);
-		arm.saved_mask = lua_gethookmask(L);
-		arm.saved_count = lua_gethookcount(L);
-		lua_sethook(L, on_hook, LUA_MASKCALL | LUA_MASKRET |
-		            LUA_MASKCOUNT, 1);
+	if (armed_L != NULL && !busy) {
+		set_hook(&arm.threads[0]);
+		set_hook(&arm.threads[1]);
 	}
 }
 
-/* Puts the program's hook back on the main thread and on th (where our
- * hook fired: a coroutine created meanwhile inherited it), with the signal
- * blocked so the handler cannot save our own hook as the program's. */
+static void put_back(lua_State *L, const hooked *h)
+{
+	if (L != NULL && lua_gethook(L) == on_hook)
+		lua_sethook(L, h->hook, h->mask, h->count);
+}
+
+/* Puts the program's hooks back, and on th (where our hook fired: a
+ * coroutine created meanwhile inherited it from its creator), with the
+ * signal blocked so the handler cannot save our own hook as the program's. */
 static void restore_hooks(lua_State *th)
 {
 	sigset_t set, old;
@@ -86,12 +111,9 @@ static void restore_hooks(lua_State *th)
 	sigemptyset(&set);
 	sigaddset(&set, arm.sig);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
-	if (lua_gethook(arm.main) == on_hook)
-		lua_sethook(arm.main, arm.saved_hook, arm.saved_mask,
-		            arm.saved_count);
-	if (th != NULL && th != arm.main && lua_gethook(th) == on_hook)
-		lua_sethook(th, arm.saved_hook, arm.saved_mask,
-		            arm.saved_count);
+	put_back(arm.threads[0].L, &arm.threads[0]);
+	put_back(arm.threads[1].L, &arm.threads[1]);
+	put_back(th, &arm.threads[0]);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
@@ -514,22 +536,29 @@ static int sentinel_gc(lua_State *L)
 	return 0;
 }
 
+/* The sentinel in the registry, created on first use; its user value
+ * anchors the coroutine that armed (nil when the main thread did). */
 static void put_sentinel(lua_State *L, lua_State *main)
 {
 	lua_State **m;
 
-	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &sentinel_key) == LUA_TUSERDATA) {
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &sentinel_key) != LUA_TUSERDATA) {
 		lua_pop(L, 1);
-		return;
+		m = lua_newuserdatauv(L, sizeof(*m), 1);
+		*m = main;
+		lua_createtable(L, 0, 1);
+		lua_pushcfunction(L, sentinel_gc);
+		lua_setfield(L, -2, "__gc");
+		lua_setmetatable(L, -2);
+		lua_pushvalue(L, -1);
+		lua_rawsetp(L, LUA_REGISTRYINDEX, &sentinel_key);
 	}
+	if (L != main)
+		lua_pushthread(L);
+	else
+		lua_pushnil(L);
+	lua_setiuservalue(L, -2, 1);
 	lua_pop(L, 1);
-	m = lua_newuserdatauv(L, sizeof(*m), 0);
-	*m = main;
-	lua_createtable(L, 0, 1);
-	lua_pushcfunction(L, sentinel_gc);
-	lua_setfield(L, -2, "__gc");
-	lua_setmetatable(L, -2);
-	lua_rawsetp(L, LUA_REGISTRYINDEX, &sentinel_key);
 }
 
 /* Signals that must keep their meaning (faults, job control, KILL). */
@@ -578,6 +607,8 @@ int luaheap_arm(lua_State *L, const luaheap_arm_opts *opts, char *errbuf,
 
 	memset(&next, 0, sizeof(next));
 	next.main = main;
+	next.threads[0].L = main;
+	next.threads[1].L = L != main ? L : NULL;
 	next.sig = opts->signal;
 	next.dump = opts->dump;
 	next.pid = getpid();

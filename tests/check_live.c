@@ -428,9 +428,10 @@ static int l_written(lua_State *L)
 	return 1;
 }
 
-/* The hook is set on the main thread: a signal that arrives while a
- * coroutine runs is answered when control is back in the main thread, or
- * at once where the coroutine itself calls luaheap.poll. */
+/* The hook is set on the main thread (and the coroutine that armed, not
+ * this one): a signal that arrives while another coroutine runs is
+ * answered when control is back in the main thread, or at once where the
+ * coroutine itself calls luaheap.poll. */
 START_TEST(a_signal_inside_a_coroutine_is_answered_when_it_yields_or_polls)
 {
 	lua_State *L = new_state(0);
@@ -460,6 +461,40 @@ START_TEST(a_signal_inside_a_coroutine_is_answered_when_it_yields_or_polls)
 	ck_assert_uint_eq(written, 2);
 	ck_assert_uint_eq(failed, 0);
 	ck_assert_int_eq(count_files(snaps), 2);
+	luaheap_disarm(L);
+	lua_close(L);
+}
+END_TEST
+
+/* A server whose whole loop runs in the coroutine that armed: the hook is
+ * set there too, so the dump comes without a yield. */
+START_TEST(a_server_looping_in_the_coroutine_that_armed_dumps_there)
+{
+	lua_State *L = new_state(0);
+	unsigned long written, failed;
+
+	lua_register(L, "RAISE", l_raise);
+	lua_register(L, "WRITTEN", l_written);
+	lua_pushstring(L, snaps);
+	lua_setglobal(L, "SNAPS");
+	run(L, "local luaheap = require 'luaheap'\n"
+	       "local loop = coroutine.wrap(function()\n"
+	       "  assert(luaheap.arm { dir = SNAPS, signal = 'USR2' })\n"
+	       "  for round = 1, 3 do\n"
+	       "    RAISE()\n"
+	       "    local x = 0\n"
+	       "    for i = 1, 100 do x = x + i end\n"
+	       "    assert(WRITTEN() == round, 'no dump in the loop')\n"
+	       "  end\n"
+	       "  assert(debug.gethook() == nil)\n"
+	       "  return 'done'\n"
+	       "end)\n"
+	       "assert(loop() == 'done')\n"
+	       "assert(debug.gethook() == nil)");
+	ck_assert_ptr_null(lua_gethook(L));
+	counts(&written, &failed);
+	ck_assert_uint_eq(written, 3);
+	ck_assert_int_eq(count_files(snaps), 3);
 	luaheap_disarm(L);
 	lua_close(L);
 }
@@ -649,6 +684,7 @@ Suite *live_suite(void)
 	tcase_add_test(tc, disarm_puts_back_the_handler_and_the_program_hook);
 	tcase_add_test(tc, a_signal_during_a_dump_is_answered_after_it_not_inside);
 	tcase_add_test(tc, a_signal_inside_a_coroutine_is_answered_when_it_yields_or_polls);
+	tcase_add_test(tc, a_server_looping_in_the_coroutine_that_armed_dumps_there);
 	tcase_add_test(tc, requests_write_only_plain_names_inside_the_armed_dir);
 	tcase_add_test(tc, a_removed_dir_fails_the_dump_and_the_state_goes_on);
 	tcase_add_test(tc, closing_an_armed_state_disarms_it);

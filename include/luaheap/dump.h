@@ -84,8 +84,10 @@ void luaheap_arm_opts_init(luaheap_arm_opts *opts);
 
 /*
  * Arms L's state for dumps on demand, one state per process. Installs a
- * handler for opts->signal that only sets a Lua hook on the main thread;
- * the hook puts back the program's own hook and dumps at that safe point.
+ * handler for opts->signal that only sets a Lua hook on the main thread
+ * (and on L, if L is a coroutine: a server looping in it); the hook puts
+ * back the program's own hook and dumps at that safe point. Another
+ * coroutine running when the signal comes dumps when it yields.
  * A signal sent by `luaheap dump --pid` (sigqueue) answers the request
  * files it finds in the run directory; any other (kill -USR1) writes one
  * snapshot with a generated name. Writes the beacon RUNDIR/PID.arm that
