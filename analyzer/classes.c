@@ -363,18 +363,25 @@ static int grow_stacks(uint32_t **sv, uint32_t **sc, size_t *cap)
 	return LH_OK;
 }
 
-int lh_group_retained(uint64_t *out, const lh_dom *d, const lh_domtree *tree,
-	const uint32_t *group, uint32_t ngroups)
+/*
+ * The walk behind lh_group_retained, for up to two groupings at once: by
+ * the uint32_t ids in 'g32' (n32 groups, sums into out32) and, when g8 is
+ * not NULL, by the bytes in 'g8' (n8 groups, out8).
+ */
+static int group_walk(const lh_dom *d, const lh_domtree *tree,
+	const uint32_t *g32, uint32_t n32, uint64_t *out32,
+	const uint8_t *g8, uint32_t n8, uint64_t *out8)
 {
-	uint32_t *active, *sv = NULL, *sc = NULL;
+	uint32_t *active, *active8, *sv = NULL, *sc = NULL;
 	size_t sp = 0, cap = 0;     /* the stacks grow with the tree's depth */
 	int rc = LH_OK;
 
-	active = calloc((size_t)ngroups + 1, sizeof *active);
+	active = calloc((size_t)n32 + (size_t)n8 + 2, sizeof *active);
 	if (active == NULL || grow_stacks(&sv, &sc, &cap) != LH_OK) {
 		rc = LH_ENOMEM;
 		goto done;
 	}
+	active8 = active + n32 + 1;
 	sv[0] = LH_DOM_VROOT;
 	sc[0] = 0;
 	sp = 1;
@@ -384,9 +391,14 @@ int lh_group_retained(uint64_t *out, const lh_dom *d, const lh_domtree *tree,
 
 		if (sc[sp - 1] < cnt) {
 			uint32_t w = kids[sc[sp - 1]++];
-			uint32_t grp = group[w] < ngroups ? group[w] : ngroups;
-			if (active[grp]++ == 0 && grp < ngroups)
-				out[grp] += d->retained[w];
+			uint32_t a = g32[w] < n32 ? g32[w] : n32;
+			if (active[a]++ == 0 && a < n32)
+				out32[a] += d->retained[w];
+			if (g8 != NULL) {
+				uint32_t b = g8[w] < n8 ? g8[w] : n8;
+				if (active8[b]++ == 0 && b < n8)
+					out8[b] += d->retained[w];
+			}
 			if (sp == cap && grow_stacks(&sv, &sc, &cap) != LH_OK) {
 				rc = LH_ENOMEM;
 				goto done;
@@ -397,14 +409,23 @@ int lh_group_retained(uint64_t *out, const lh_dom *d, const lh_domtree *tree,
 			continue;
 		}
 		sp--;
-		if (v != LH_DOM_VROOT)
-			active[group[v] < ngroups ? group[v] : ngroups]--;
+		if (v == LH_DOM_VROOT)
+			continue;
+		active[g32[v] < n32 ? g32[v] : n32]--;
+		if (g8 != NULL)
+			active8[g8[v] < n8 ? g8[v] : n8]--;
 	}
 done:
 	free(active);
 	free(sv);
 	free(sc);
 	return rc;
+}
+
+int lh_group_retained(uint64_t *out, const lh_dom *d, const lh_domtree *tree,
+	const uint32_t *group, uint32_t ngroups)
+{
+	return group_walk(d, tree, group, ngroups, out, NULL, 0, NULL);
 }
 
 int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
@@ -464,22 +485,17 @@ int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
 	}
 	{
 		uint64_t *r = calloc((size_t)c->nclass + LH_T_COUNT, sizeof *r);
-		uint32_t *types = malloc(((size_t)snap->nobj + 1) * sizeof *types);
-		int ok = r != NULL && types != NULL;
 
-		for (v = 0; ok && v < snap->nobj; v++)
-			types[v] = snap->type[v];
-		ok = ok && lh_group_retained(r, dom, tree, c->of, c->nclass) ==
-			LH_OK && lh_group_retained(r + c->nclass, dom, tree, types,
-			LH_T_COUNT) == LH_OK;
-		for (v = 0; ok && v < c->nclass; v++)
+		if (r == NULL || group_walk(dom, tree, c->of, c->nclass, r,
+		    snap->type, LH_T_COUNT, r + c->nclass) != LH_OK) {
+			free(r);
+			goto oom;
+		}
+		for (v = 0; v < c->nclass; v++)
 			c->live[v].retained = r[v];
-		for (v = 0; ok && v < LH_T_COUNT; v++)
+		for (v = 0; v < LH_T_COUNT; v++)
 			c->types[v].retained = r[c->nclass + v];
 		free(r);
-		free(types);
-		if (!ok)
-			goto oom;
 	}
 	goto done;
 oom:

@@ -64,11 +64,13 @@ static uint32_t dfs(const lh_graph *g, uint32_t *pre, uint32_t *vertex,
 
 /*
  * Predecessors of every numbered object, as numbers, in CSR form over
- * numbers 1..N (slot 0, the virtual root, has none). The virtual root is
- * the predecessor of each root.
+ * numbers 1..N, leaving out references from the object's DFS parent
+ * (the virtual root for a root): their part in the semidominator is the
+ * parent's number, which the caller starts from.
  */
 static int predecessors(const lh_graph *g, const uint32_t *pre,
-	const uint32_t *vertex, uint32_t N, uint32_t **poff, uint32_t **pred)
+	const uint32_t *vertex, const uint32_t *parent, uint32_t N,
+	uint32_t **poff, uint32_t **pred)
 {
 	uint32_t *off, *p = NULL, i, cur, w;
 	uint64_t total = 0;
@@ -76,13 +78,16 @@ static int predecessors(const lh_graph *g, const uint32_t *pre,
 	off = calloc((size_t)N + 2, sizeof *off);
 	if (off == NULL)
 		return LH_ENOMEM;
+	/* a root the DFS reached from an earlier root first */
 	for (i = 0; i < g->nroots; i++)
-		off[pre[g->roots[i]] + 1]++;
+		if (parent[pre[g->roots[i]]] != 0)
+			off[pre[g->roots[i]] + 1]++;
 	for (i = 1; i <= N; i++) {
 		uint32_t u = vertex[i];
 		cur = g->off[u];
 		while ((w = lh_graph__next(g, u, &cur)) != LH_NONE)
-			off[pre[w] + 1]++;
+			if (parent[pre[w]] != i)
+				off[pre[w] + 1]++;
 	}
 	for (i = 1; i <= N + 1; i++) {
 		total += off[i];
@@ -95,12 +100,14 @@ static int predecessors(const lh_graph *g, const uint32_t *pre,
 		goto fail;
 	/* Fill: off[i] is advanced as the write cursor, then shifted back. */
 	for (i = 0; i < g->nroots; i++)
-		p[off[pre[g->roots[i]]]++] = 0;
+		if (parent[pre[g->roots[i]]] != 0)
+			p[off[pre[g->roots[i]]]++] = 0;
 	for (i = 1; i <= N; i++) {
 		uint32_t u = vertex[i];
 		cur = g->off[u];
 		while ((w = lh_graph__next(g, u, &cur)) != LH_NONE)
-			p[off[pre[w]]++] = i;
+			if (parent[pre[w]] != i)
+				p[off[pre[w]]++] = i;
 	}
 	for (i = N + 1; i > 0; i--)
 		off[i] = off[i - 1];
@@ -188,7 +195,7 @@ int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	N = dfs(g, pre, vertex, parent, (uint32_t *)f, (uint32_t *)f + m);
 	vertex[0] = LH_NONE;
 	parent[0] = 0;
-	if (predecessors(g, pre, vertex, N, &poff, &pred) != LH_OK)
+	if (predecessors(g, pre, vertex, parent, N, &poff, &pred) != LH_OK)
 		goto oom;
 	free(pre);                      /* numbers from here on */
 	pre = NULL;
@@ -199,7 +206,7 @@ int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	}
 	/* Semidominators, in reverse preorder. */
 	for (w = N; w >= 1; w--) {
-		uint32_t j, sw = f[w].semi;
+		uint32_t j, sw = parent[w];     /* the DFS parent's references */
 		for (j = poff[w]; j < poff[w + 1]; j++) {
 			uint32_t u = eval(pred[j], f, &pb);
 			if (u == LH_NONE)

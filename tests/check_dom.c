@@ -110,6 +110,35 @@ START_TEST(idom_of_diamond_join_is_its_fork)
 }
 END_TEST
 
+START_TEST(root_reached_from_an_earlier_root_is_its_own_dominator)
+{
+	/* roots 5 and 1; 5 -> 2 -> 4 -> 1 -> 3: the search meets 1 below 5
+	 * first, yet 1 is a root, so only the virtual root dominates it */
+	tgraph t;
+	lh_graph *g;
+	lh_dom *d = NULL;
+	lh_error err;
+
+	tg_init(&t, 6, 4);
+	tg_edge(&t, 2, 4, LH_E_FIELD_OBJ);
+	tg_edge(&t, 4, 1, LH_E_FIELD_OBJ);
+	tg_edge(&t, 4, 3, LH_E_FIELD_OBJ);
+	tg_edge(&t, 5, 2, LH_E_FIELD_OBJ);
+	tg_csr(&t);
+	t.roots[t.nroots++] = 5;
+	t.roots[t.nroots++] = 1;
+	g = tg_graph(&t);
+	ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
+	ck_assert_uint_eq(d->idom[1], LH_DOM_VROOT);
+	ck_assert_uint_eq(d->idom[3], 4);
+	ck_assert_uint_eq(d->idom[4], 2);
+	bf_check(&t, g, d);
+	lh_dom_free(d);
+	lh_graph_free(g);
+	tg_release(&t);
+}
+END_TEST
+
 START_TEST(star_center_dominates_every_leaf)
 {
 	tgraph t;
@@ -254,6 +283,7 @@ Suite *dom_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, dominators_of_random_graphs_match_the_definition);
 	tcase_add_test(tc, idom_of_diamond_join_is_its_fork);
+	tcase_add_test(tc, root_reached_from_an_earlier_root_is_its_own_dominator);
 	tcase_add_test(tc, star_center_dominates_every_leaf);
 	tcase_add_test(tc, chain_of_a_million_needs_no_recursion);
 	tcase_add_test(tc, ephemeron_value_lives_only_while_table_and_key_live);
