@@ -537,13 +537,20 @@ static void ask(lua_State *L, int expect)
 	ck_assert_int_eq(luaheap_poll(L), expect);
 }
 
-START_TEST(requests_write_only_plain_names_inside_the_armed_dir)
+START_TEST(requests_write_only_plain_names_inside_the_armed_dir_and_redact_as_armed)
 {
 	lua_State *L = new_state(1);
 	char name[512], res[1024];
 	long pid = (long)getpid();
+	luaheap_arm_opts o;
+	lh_snapshot *snap = NULL;
+	lh_error err;
 
-	arm(L, 1);
+	luaheap_arm_opts_init(&o);       /* redacted at arm time */
+	o.signal = SIG;
+	o.dir = snaps;
+	o.dump.strings = 0;
+	ck_assert_int_eq(luaheap_arm(L, &o, res, sizeof(res)), 0);
 #define REQ(tag, text) do { \
 		snprintf(name, sizeof(name), "%ld.req.%s", pid, tag); \
 		put_request(name, text); } while (0)
@@ -566,8 +573,14 @@ START_TEST(requests_write_only_plain_names_inside_the_armed_dir)
 	ck_assert_str_eq(res, "ok good.json\n");
 	RES("1.4");
 	ck_assert_msg(strstr(res, "error unknown format") == res, "%s", res);
-	/* only the good snapshot, in the armed dir; nothing outside it */
+	/* only the good snapshot, in the armed dir; nothing outside it; no
+	 * string contents in it */
 	ck_assert_int_eq(count_files(snaps), 1);
+	snprintf(name, sizeof(name), "%s/good.json", snaps);
+	ck_assert_msg(lh_snapshot_load(&snap, name, &err) == 0, "%s", err.msg);
+	ck_assert(snap->hdr.flags & LH_FLAG_STRINGS_NONE);
+	ck_assert_uint_eq(snap->hdr.encoding, 1);
+	lh_snapshot_free(snap);
 	snprintf(name, sizeof(name), "%s/escape.snap", scratch);
 	ck_assert_int_ne(access(name, F_OK), 0);
 	/* the same name again is refused, not overwritten */
@@ -685,7 +698,7 @@ Suite *live_suite(void)
 	tcase_add_test(tc, a_signal_during_a_dump_is_answered_after_it_not_inside);
 	tcase_add_test(tc, a_signal_inside_a_coroutine_is_answered_when_it_yields_or_polls);
 	tcase_add_test(tc, a_server_looping_in_the_coroutine_that_armed_dumps_there);
-	tcase_add_test(tc, requests_write_only_plain_names_inside_the_armed_dir);
+	tcase_add_test(tc, requests_write_only_plain_names_inside_the_armed_dir_and_redact_as_armed);
 	tcase_add_test(tc, a_removed_dir_fails_the_dump_and_the_state_goes_on);
 	tcase_add_test(tc, closing_an_armed_state_disarms_it);
 	tcase_add_test(tc, arm_refuses_what_it_cannot_honour);
