@@ -19,28 +19,53 @@ void lh_dom_free(lh_dom *d)
 	free(d);
 }
 
+/* Doubles the two DFS stacks (first call: 1024 entries). */
+static int grow_stacks(uint32_t **sv, uint32_t **sc, size_t *cap)
+{
+	size_t ncap = *cap ? *cap * 2 : 1024;
+	uint32_t *a, *b;
+
+	a = realloc(*sv, ncap * sizeof *a);
+	if (a == NULL)
+		return LH_ENOMEM;
+	*sv = a;
+	b = realloc(*sc, ncap * sizeof *b);
+	if (b == NULL)
+		return LH_ENOMEM;
+	*sc = b;
+	*cap = ncap;
+	return LH_OK;
+}
+
 /*
  * Depth-first preorder from the virtual root (number 0). pre[v] is the
  * number of object v (0: not visited), vertex[i] the object numbered i,
- * parent[i] the number of i's parent in the DFS tree. Returns the count
- * of numbered objects. Uses two stacks of at most nlive + 1 entries.
+ * parent[i] the number of i's parent in the DFS tree. *count gets the
+ * number of numbered objects. The two stacks (object, edge cursor) grow
+ * with the depth, up to the number of objects in a chain.
  */
-static uint32_t dfs(const lh_graph *g, uint32_t *pre, uint32_t *vertex,
-	uint32_t *parent, uint32_t *sv, uint32_t *sc)
+static int dfs(const lh_graph *g, uint32_t *pre, uint32_t *vertex,
+	uint32_t *parent, uint32_t *count)
 {
-	uint32_t N = 0, sp = 0, r;
+	uint32_t N = 0, r, *sv = NULL, *sc = NULL;
+	size_t sp = 0, cap = 0;
+	int rc = LH_OK;
 
 	for (r = 0; r < g->nroots; r++) {
 		uint32_t root = g->roots[r];
 
 		if (pre[root] != 0)
 			continue;
+		if (cap == 0 && grow_stacks(&sv, &sc, &cap) != LH_OK) {
+			rc = LH_ENOMEM;
+			goto done;
+		}
 		pre[root] = ++N;
 		vertex[N] = root;
 		parent[N] = 0;
-		sv[sp] = root;
-		sc[sp] = g->off[root];
-		sp++;
+		sv[0] = root;
+		sc[0] = g->off[root];
+		sp = 1;
 		while (sp > 0) {
 			uint32_t u = sv[sp - 1];
 			uint32_t w = lh_graph__next(g, u, &sc[sp - 1]);
@@ -51,6 +76,10 @@ static uint32_t dfs(const lh_graph *g, uint32_t *pre, uint32_t *vertex,
 			}
 			if (pre[w] != 0)
 				continue;
+			if (sp == cap && grow_stacks(&sv, &sc, &cap) != LH_OK) {
+				rc = LH_ENOMEM;
+				goto done;
+			}
 			pre[w] = ++N;
 			vertex[N] = w;
 			parent[N] = pre[u];
@@ -59,7 +88,11 @@ static uint32_t dfs(const lh_graph *g, uint32_t *pre, uint32_t *vertex,
 			sp++;
 		}
 	}
-	return N;
+done:
+	free(sv);
+	free(sc);
+	*count = N;
+	return rc;
 }
 
 /*
@@ -188,17 +221,18 @@ int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	pre = calloc((size_t)g->n + 1, sizeof *pre);
 	vertex = malloc(m * sizeof *vertex);
 	parent = malloc(m * sizeof *parent);
-	f = malloc(m * sizeof *f);
-	if (!d || !pre || !vertex || !parent || !f)
+	if (!d || !pre || !vertex || !parent ||
+	    dfs(g, pre, vertex, parent, &N) != LH_OK)
 		goto oom;
-	/* The forest's memory holds the DFS stacks until the forest needs it. */
-	N = dfs(g, pre, vertex, parent, (uint32_t *)f, (uint32_t *)f + m);
 	vertex[0] = LH_NONE;
 	parent[0] = 0;
 	if (predecessors(g, pre, vertex, parent, N, &poff, &pred) != LH_OK)
 		goto oom;
 	free(pre);                      /* numbers from here on */
 	pre = NULL;
+	f = malloc(m * sizeof *f);
+	if (f == NULL)
+		goto oom;
 	for (i = 0; i <= N; i++) {
 		f[i].semi = i;
 		f[i].label = i;
@@ -231,6 +265,8 @@ int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	}
 	free(f);
 	f = NULL;
+	free(parent);
+	parent = NULL;
 
 	d->n = g->n;
 	d->nlive = N;
