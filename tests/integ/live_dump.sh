@@ -1,8 +1,10 @@
 # The live workflow: Debian's lua5.4 runs samples/live_server.lua with the
 # module armed; `luaheap dump --pid` takes two snapshots while it runs, the
 # diff of the two names the planted leak, and the server goes on undisturbed
-# and stops normally when told to. Every wait is bounded.
-export LUAHEAP_RUNDIR="$PWD/run"
+# and stops normally when told to. Every wait is bounded. The run directory
+# is the default one, as in real use.
+unset LUAHEAP_RUNDIR
+run=/tmp/luaheap-$(id -u)
 mkdir snaps out
 "$LUA" "$SRC/samples/live_server.lua" "$PWD/snaps" "$PWD/stop" 6000 > server.out 2> server.err &
 spid=$!
@@ -21,9 +23,9 @@ wait_for() {
 last_round() { sed -n 's/^heartbeat \([0-9]*\) .*/\1/p' server.out | tail -1; }
 
 wait_for '^armed ' server.out
-test -f "run/$spid.arm"
-test "$(stat -c %a run)" = 700
-test "$(stat -c %a "run/$spid.arm")" = 600
+test -f "$run/$spid.arm"
+test "$(stat -c %a "$run")" = 700
+test "$(stat -c %a "$run/$spid.arm")" = 600
 wait_for '^heartbeat 10 ' server.out
 
 a=$("$LUAHEAP" dump --pid $spid --timeout 30)
@@ -52,7 +54,7 @@ for s in "$a" out/b.snap; do
 done
 # nothing but snapshots in the armed dir, no requests or results left
 test "$(ls snaps | wc -l)" -eq 1
-test "$(ls run)" = "$spid.arm"
+test "$(ls "$run" | grep "^$spid\.")" = "$spid.arm"
 
 # stop it: it exits normally, its output shows every round once and in
 # order, no error, and disarming removed the beacon
@@ -69,4 +71,4 @@ grep -q '^stopped after ' server.out
 test ! -s server.err
 awk '/^heartbeat/ { if ($2 != ++n) { print "heartbeat out of order at " NR; exit 1 } }
      !/^(armed|heartbeat|stopped)/ { print "unexpected line: " $0; exit 1 }' server.out
-test ! -e "run/$spid.arm"
+test ! -e "$run/$spid.arm"
