@@ -1,7 +1,8 @@
 # luaheap.watch / expect_dead: a program drops four watched sessions and
 # keeps one by mistake. The snapshot's watch records are exactly the objects
 # still alive; `luaheap diff --fail-on-expect-dead` exits 1 and its JSON
-# lists exactly the kept session, with its path. Under lua5.4 and luaheap run.
+# lists exactly the kept session, with its path (and summary says so too).
+# Under lua5.4 and luaheap run.
 for how in lua run; do
 	mkdir "$how"
 	if [ "$how" = lua ]; then
@@ -45,6 +46,12 @@ LUA
 	# the text report shows it too
 	"$LUAHEAP" diff --fail-on-expect-dead "$how/a.snap" "$how/b.snap" > diff.txt || true
 	grep -q 'session 3.*Audit.last' diff.txt
+	# summary says so too
+	rc=0
+	"$LUAHEAP" summary --fail-on-expect-dead "$how/b.snap" > sum.txt || rc=$?
+	test $rc -eq 1
+	grep -q 'session 3.*Audit.last' sum.txt
+	"$LUAHEAP" summary --fail-on-expect-dead "$how/a.snap" > /dev/null
 	# exact accounting with the watch table in the heap
 	"$LUAHEAP" summary --json "$how/b.snap" | "$LUA" -e '
 		local d = require("json").decode(io.read("a"))
