@@ -340,6 +340,31 @@ static int append_edge(lh_snap_builder *b, int kind, uint64_t target, uint32_t l
 	return LH_OK;
 }
 
+#define T(t) (1u << (t))
+
+/* The object types each edge kind may leave from (what the dumper writes;
+ * analyses rely on it, e.g. a stack edge's object is a thread). */
+static const uint16_t edge_sources[LH_E_COUNT] = {
+	[LH_E_ARRAY] = T(LH_T_TABLE), [LH_E_FIELD_STR] = T(LH_T_TABLE),
+	[LH_E_FIELD_INT] = T(LH_T_TABLE), [LH_E_FIELD_NUM] = T(LH_T_TABLE),
+	[LH_E_FIELD_BOOL] = T(LH_T_TABLE), [LH_E_FIELD_OBJ] = T(LH_T_TABLE),
+	[LH_E_FIELD_LIGHT] = T(LH_T_TABLE), [LH_E_KEY] = T(LH_T_TABLE),
+	[LH_E_METATABLE] = T(LH_T_TABLE) | T(LH_T_USERDATA),
+	[LH_E_UPVALUE] = T(LH_T_LFUNC) | T(LH_T_CFUNC), [LH_E_UPVAL_VALUE] = T(LH_T_UPVALUE),
+	[LH_E_PROTO] = T(LH_T_LFUNC), [LH_E_CONSTANT] = T(LH_T_PROTO),
+	[LH_E_CHILD] = T(LH_T_PROTO), [LH_E_SOURCE] = T(LH_T_PROTO),
+	[LH_E_DEBUG_NAME] = T(LH_T_PROTO), [LH_E_USER_VALUE] = T(LH_T_USERDATA),
+	[LH_E_STACK] = T(LH_T_THREAD), [LH_E_OPEN_UPVAL] = T(LH_T_THREAD),
+	[LH_E_ENV] = 0xffff,
+};
+
+/* The type an edge kind's target must have, 0 for any. */
+static const uint8_t edge_target[LH_E_COUNT] = {
+	[LH_E_METATABLE] = LH_T_TABLE, [LH_E_PROTO] = LH_T_PROTO, [LH_E_CHILD] = LH_T_PROTO,
+	[LH_E_SOURCE] = LH_T_STRING, [LH_E_DEBUG_NAME] = LH_T_STRING,
+	[LH_E_OPEN_UPVAL] = LH_T_UPVALUE,
+};
+
 int lh_snap__edge(lh_snap_builder *b, int kind, uint64_t target,
                   const lh_raw_label *lab)
 {
@@ -350,6 +375,9 @@ int lh_snap__edge(lh_snap_builder *b, int kind, uint64_t target,
 	if (kind < 0 || kind > 0xff || k == 0 || k >= LH_E_COUNT)
 		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " has an edge of unknown kind %d",
 		                     CUR(b), kind);
+	if (!(edge_sources[k] & (1u << b->s->type[CUR(b)])))
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " of type %s has an edge of kind %s",
+		                     CUR(b), lh_type_name(b->s->type[CUR(b)]), lh_edge_kind_names[k]);
 	memset(&w, 0, sizeof(w));
 	w.obj = LH_NONE;
 	switch (k) {
@@ -547,7 +575,7 @@ static int resolve(lh_snap_builder *b, uint64_t addr, int type, const char *what
 	if (idx == LH_NONE)
 		return lh_snap__fail(b, LH_EFORMAT, "%s to unknown object 0x%" PRIx64, what, addr);
 	if (type != 0 && b->s->type[idx] != type)
-		return lh_snap__fail(b, LH_EFORMAT, "%s 0x%" PRIx64 " is a %s, not a %s", what, addr,
+		return lh_snap__fail(b, LH_EFORMAT, "%s 0x%" PRIx64 " has type %s, not %s", what, addr,
 		                     lh_type_name(b->s->type[idx]), lh_type_name(type));
 	*out = idx;
 	return LH_OK;
@@ -610,6 +638,21 @@ static int resolve_targets(lh_snap_builder *b)
 	return LH_OK;
 }
 
+/* The object whose edge e is (edge_off is sorted). */
+static uint32_t edge_source(const lh_snapshot *s, uint32_t e)
+{
+	uint32_t lo = 0, hi = s->nobj;
+
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (s->edge_off[mid] <= e)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static int resolve_labels(lh_snap_builder *b)
 {
 	lh_snapshot *s = b->s;
@@ -619,8 +662,17 @@ static int resolve_labels(lh_snap_builder *b)
 	int rc;
 
 	for (e = 0; e < s->nedge; e++) {
+		int k = s->edge_kind[e] & LH_EDGE_KIND_MASK;
 		lab = s->edge_label[e];
-		switch (s->edge_kind[e] & LH_EDGE_KIND_MASK) {
+		if (edge_target[k] && s->type[s->edge_to[e]] != edge_target[k])
+			return lh_snap__fail(b, LH_EFORMAT, "%s edge to 0x%" PRIx64 " of type %s, not %s",
+			                     lh_edge_kind_names[k], s->addr[s->edge_to[e]],
+			                     lh_type_name(s->type[s->edge_to[e]]), lh_type_name(edge_target[k]));
+		if (k == LH_E_UPVALUE && s->type[s->edge_to[e]] != LH_T_UPVALUE &&
+		    s->type[edge_source(s, e)] == LH_T_LFUNC)
+			return lh_snap__fail(b, LH_EFORMAT, "upvalue edge of a Lua function to an object of type %s",
+			                     lh_type_name(s->type[s->edge_to[e]]));
+		switch (k) {
 		case LH_E_FIELD_STR:   /* the implicit key edge follows */
 			obj = s->edge_to[e + 1];
 			if (s->type[obj] != LH_T_STRING)
@@ -667,6 +719,10 @@ static int resolve_details(lh_snap_builder *b)
 	for (i = 0; i < s->nframes; i++) {
 		if ((rc = resolve_opt(b, b->frame_addr[2 * i], 0, "frame function", &s->frames[i].func)))
 			return rc;
+		if (s->frames[i].func != LH_NONE && s->type[s->frames[i].func] != LH_T_LFUNC &&
+		    s->type[s->frames[i].func] != LH_T_CFUNC)
+			return lh_snap__fail(b, LH_EFORMAT, "frame function 0x%" PRIx64 " has type %s",
+			                     b->frame_addr[2 * i], lh_type_name(s->type[s->frames[i].func]));
 		if ((rc = resolve_opt(b, b->frame_addr[2 * i + 1], LH_T_PROTO, "frame proto",
 		                      &s->frames[i].proto)))
 			return rc;
@@ -682,7 +738,7 @@ static int resolve_details(lh_snap_builder *b)
 			if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) != LH_E_PROTO)
 				continue;
 			if (s->type[s->edge_to[e]] != LH_T_PROTO)
-				return lh_snap__fail(b, LH_EFORMAT, "function 0x%" PRIx64 " has a proto edge to a %s",
+				return lh_snap__fail(b, LH_EFORMAT, "function 0x%" PRIx64 " has a proto edge to an object of type %s",
 				                     s->addr[i], lh_type_name(s->type[s->edge_to[e]]));
 			s->funcs[s->aux[i]].proto = s->edge_to[e];
 		}

@@ -1350,6 +1350,58 @@ START_TEST(duplicate_addresses_and_wrong_counts_are_rejected)
 }
 END_TEST
 
+START_TEST(edges_between_the_wrong_types_are_rejected)
+{
+	buf t = { 0 };
+	const char *msg;
+
+	/* a table with a stack-slot edge */
+	put_object_head(&t, LH_T_TABLE, 0x1000, 56);
+	put_uv(&t, 0); put_uv(&t, 0); put_u8(&t, 0);
+	put_u8(&t, LH_E_STACK); put_sv(&t, 0); put_uv(&t, 0); put_uv(&t, 1); put_uv(&t, 0);
+	msg = hostile_fails(&t);
+	ck_assert_msg(strstr(msg, "of type table has an edge of kind stack") != NULL, "%s", msg);
+	free(t.p);
+
+	/* a metatable that is an upvalue object */
+	memset(&t, 0, sizeof(t));
+	put_object_head(&t, LH_T_TABLE, 0x1000, 56);
+	put_uv(&t, 0); put_uv(&t, 0); put_u8(&t, 0);
+	put_u8(&t, LH_E_METATABLE); put_sv(&t, 0x1000);
+	put_u8(&t, 0);
+	put_uv(&t, 0); put_uv(&t, 0);
+	put_object_head(&t, LH_T_UPVALUE, 0x1000, 40);
+	put_u8(&t, 0);
+	put_u8(&t, 0);
+	put_end(&t, 2, 1, 0);
+	msg = hostile_fails(&t);
+	ck_assert_msg(strstr(msg, "metatable edge to 0x2000 of type upvalue, not table") != NULL, "%s", msg);
+	free(t.p);
+
+	/* a Lua function whose upvalue edge skips the upvalue object */
+	memset(&t, 0, sizeof(t));
+	put_object_head(&t, LH_T_LFUNC, 0x1000, 40);
+	put_uv(&t, 1);
+	put_u8(&t, LH_E_UPVALUE); put_sv(&t, 0); put_uv(&t, 1); put_uv(&t, 0);
+	put_u8(&t, 0);
+	put_end(&t, 1, 1, 0);
+	msg = hostile_fails(&t);
+	ck_assert_msg(strstr(msg, "upvalue edge of a Lua function to an object of type function") != NULL, "%s", msg);
+	free(t.p);
+
+	/* a call frame whose function is a table */
+	memset(&t, 0, sizeof(t));
+	put_object_head(&t, LH_T_THREAD, 0x1000, 200);
+	put_u8(&t, LH_THREAD_RUNNING); put_uv(&t, 20); put_uv(&t, 1); put_uv(&t, 1);
+	put_uv(&t, 0x1000); put_uv(&t, 3); put_u8(&t, 0); put_uv(&t, 0);
+	put_u8(&t, 0);
+	put_end(&t, 1, 0, 0);
+	msg = hostile_fails(&t);
+	ck_assert_msg(strstr(msg, "frame function 0x1000 has type thread") != NULL, "%s", msg);
+	free(t.p);
+}
+END_TEST
+
 START_TEST(unknown_types_kinds_and_tags_are_rejected)
 {
 	buf t = { 0 };
@@ -1934,6 +1986,7 @@ Suite *snapshot_suite(void)
 	tcase_add_test(tc, references_to_unknown_objects_are_rejected);
 	tcase_add_test(tc, duplicate_addresses_and_wrong_counts_are_rejected);
 	tcase_add_test(tc, unknown_types_kinds_and_tags_are_rejected);
+	tcase_add_test(tc, edges_between_the_wrong_types_are_rejected);
 	tcase_add_test(tc, bad_magic_version_and_trailing_bytes_are_rejected);
 	tcase_add_test(tc, pipes_load_and_their_hostile_lengths_fail_without_allocating);
 	tcase_add_test(tc, malformed_json_is_rejected);
