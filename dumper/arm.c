@@ -345,8 +345,9 @@ static const char *field(const char *text, const char *key, char *buf,
 	return NULL;
 }
 
-/* Answers the request in file 'name' (PID.req.TAG) with PID.res.TAG. */
-static void answer(lua_State *L, const char *name, const char *tag)
+/* Answers the request in file 'name' (PID.req.TAG) with PID.res.TAG;
+ * returns whether there was a request to answer. */
+static int answer(lua_State *L, const char *name, const char *tag)
 {
 	char text[REQ_MAX], namebuf[NAME_MAX_LEN + 2], fmt[16];
 	char msg[1024], result[1100], resname[NAME_MAX_LEN + 32];
@@ -354,7 +355,7 @@ static void answer(lua_State *L, const char *name, const char *tag)
 	int enc = arm.dump.encoding, rc;
 
 	if (take_request(name, text, sizeof(text)) != 0)
-		return;
+		return 0;
 	want = field(text, "name", namebuf, sizeof(namebuf));
 	f = field(text, "format", fmt, sizeof(fmt));
 	if (f == NULL || strcmp(f, "binary") == 0 || strcmp(f, "json") == 0) {
@@ -369,6 +370,7 @@ static void answer(lua_State *L, const char *name, const char *tag)
 	         msg);
 	snprintf(resname, sizeof(resname), "%ld.res.%s", (long)arm.pid, tag);
 	(void)write_atomic(arm.rundir, resname, result);
+	return 1;
 }
 
 /* Answers every request file PID.req.TAG in the run directory. Names are
@@ -378,7 +380,7 @@ static int answer_requests(lua_State *L)
 	char prefix[32], names[REQ_BATCH][NAME_MAX_LEN + 32];
 	struct dirent *e;
 	size_t plen;
-	int n = 0, i, more = 0;
+	int n = 0, i, more = 0, answered = 0;
 	DIR *d;
 
 	snprintf(prefix, sizeof(prefix), "%ld.req.", (long)arm.pid);
@@ -399,10 +401,10 @@ static int answer_requests(lua_State *L)
 	}
 	closedir(d);
 	for (i = 0; i < n; i++)
-		answer(L, names[i], names[i] + plen);
-	if (more)
+		answered += answer(L, names[i], names[i] + plen);
+	if (more && answered > 0)   /* never loop on what cannot be taken */
 		pending_req = 1;
-	return n;
+	return answered;
 }
 
 /* Answers what the signals asked for; never one dump inside another. */
