@@ -593,7 +593,8 @@ static int build_groups(lh_diff *d, ctx *c, const uint8_t *cand,
 			npairs++;
 		}
 	}
-	qsort(pairs, npairs, 2 * sizeof *pairs, cmp_u64pair);
+	if (npairs > 1)
+		qsort(pairs, npairs, 2 * sizeof *pairs, cmp_u64pair);
 	for (i = 0; i < npairs; i++) {
 		uint64_t key = pairs[2 * i], val = pairs[2 * i + 1];
 		uint32_t g = (uint32_t)(key >> 32), run = 1, j;
@@ -643,7 +644,8 @@ static int build_groups(lh_diff *d, ctx *c, const uint8_t *cand,
 		if (grp->example == NULL || c->text.oom)
 			goto done;
 	}
-	qsort(d->groups, d->ngroups, sizeof *d->groups, cmp_group);
+	if (d->ngroups > 1)
+		qsort(d->groups, d->ngroups, sizeof *d->groups, cmp_group);
 	rc = LH_OK;
 done:
 	free(top);
@@ -695,7 +697,8 @@ static int build_grown(lh_diff *d, ctx *c, uint32_t *const *m, int n,
 		gr->retained_before = retained_of(a[0], v0);
 		gr->retained_after = retained_of(w, v);
 	}
-	qsort(d->grown, d->ngrown, sizeof *d->grown, cmp_grown);
+	if (d->ngrown > 1)
+		qsort(d->grown, d->ngrown, sizeof *d->grown, cmp_grown);
 	for (v = 0; v < d->ngrown; v++) {
 		c->text.len = 0;
 		lh_analysis_render_path(&c->text, w, d->grown[v].obj, c->maxlabel);
@@ -767,7 +770,8 @@ static int build_globals(lh_diff *d, const lh_analysis *const *a, int n)
 		gl->name[len] = '\0';
 		d->nglobals++;
 	}
-	qsort(d->globals, d->nglobals, sizeof *d->globals, cmp_global);
+	if (d->nglobals > 1)
+		qsort(d->globals, d->nglobals, sizeof *d->globals, cmp_global);
 	return LH_OK;
 }
 
@@ -789,7 +793,8 @@ static uint32_t *sorted_classes(const lh_classes *c)
 	for (i = 0; i < c->nclass; i++)
 		ix[i] = i;
 	sort_names = c->name;              /* qsort has no context argument */
-	qsort(ix, c->nclass, sizeof *ix, cmp_name_index);
+	if (c->nclass > 1)
+		qsort(ix, c->nclass, sizeof *ix, cmp_name_index);
 	return ix;
 }
 
@@ -832,7 +837,8 @@ static int build_classes(lh_diff *d, const lh_analysis *first,
 	free(x0);
 	free(x1);
 	d->nclasses = n;
-	qsort(d->classes, d->nclasses, sizeof *d->classes, cmp_class);
+	if (d->nclasses > 1)
+		qsort(d->classes, d->nclasses, sizeof *d->classes, cmp_class);
 	return LH_OK;
 }
 
