@@ -17,7 +17,7 @@ for mode in incremental generational; do
 	done
 	sent=0
 	# signals until the result is out (the process then waits for 'stop')
-	while [ $sent -lt 150 ] && ! grep -q '^result' run.out; do
+	while [ $sent -lt 60 ] && ! grep -q '^result' run.out; do
 		kill -USR1 $pid
 		sent=$((sent + 1))
 		sleep "0.0$(awk -v s=$sent 'BEGIN { srand(s); printf "%d", 1 + rand() * 4 }')"
