@@ -391,7 +391,9 @@ static lh_snapshot *sample(void)
 		"{\"kind\":\"key\",\"to\":\"0x137\"},"
 		FIELD("0x305", "0x140") "," FIELD("0x30e", "0x210") ","
 		FIELD("0x30f", "0x220") "," FIELD("0x310", "0x13c") ","
-		FIELD("0x311", "0x13b") "," FIELD("0x312", "0x13e"));
+		FIELD("0x311", "0x13b") "," FIELD("0x312", "0x13e") ","
+		FIELD("0x314", "0x142") ","
+		"{\"kind\":\"lfield\",\"to\":\"0x175\",\"key\":\"0x99\"}");
 	table(&j, 0x120, FIELD("0x306", "0x121") "," FIELD("0x313", "0x13d"));
 	table(&j, 0x121, FIELD("0x307", "0x122"));
 	table(&j, 0x122, "{\"kind\":\"array\",\"to\":\"0x123\",\"index\":3}");
@@ -426,7 +428,24 @@ static lh_snapshot *sample(void)
 	obj(&j, 0x150, "proto", "\"linedefined\":40,\"lastlinedefined\":50,"
 		"\"numparams\":0,\"vararg\":false,\"maxstacksize\":2,"
 		"\"sizecode\":4,\"source\":\"0x30c\"",
-		"{\"kind\":\"source\",\"to\":\"0x30c\"}");
+		"{\"kind\":\"source\",\"to\":\"0x30c\"},"
+		"{\"kind\":\"constant\",\"to\":\"0x315\",\"index\":3},"
+		"{\"kind\":\"child\",\"to\":\"0x151\",\"index\":1}");
+	obj(&j, 0x151, "proto", "\"linedefined\":44,\"lastlinedefined\":46,"
+		"\"numparams\":1,\"vararg\":false,\"maxstacksize\":2,"
+		"\"sizecode\":3,\"source\":\"0x30c\"", "");
+	obj(&j, 0x142, "cfunction", "\"nupvalues\":1,\"cfunc\":\"0x4000\","
+		"\"symbol\":\"str_find\"",
+		"{\"kind\":\"upvalue\",\"to\":\"0x176\",\"index\":1,"
+		"\"name\":null}");
+	table(&j, 0x175, "");
+	table(&j, 0x176, "");
+	table(&j, 0x177, "");
+	table(&j, 0x178, "");
+	jput(&j, ",\n{\"id\":\"0x316\",\"type\":\"string\",\"list\":\"fixed\","
+		"\"marked\":0,\"size\":22,\"long\":false,\"length\":5,"
+		"\"stored\":5,\"text\":\"while\",\"edges\":[]}");
+	j.nobj++;
 	obj(&j, 0x160, "upvalue", "\"open\":false",
 		"{\"kind\":\"value\",\"to\":\"0x161\"}");
 	obj(&j, 0x200, "thread", "\"status\":\"running\",\"stack_slots\":8,"
@@ -472,12 +491,16 @@ static lh_snapshot *sample(void)
 	str(&j, 0x311, "hero", 4);
 	str(&j, 0x312, "p", 1);
 	str(&j, 0x313, "game.player", 11);
+	str(&j, 0x314, "cf", 2);
+	str(&j, 0x315, "only a constant", 15);
 	for (p = j.s; (p = strstr(p, "{\"kind\":")) != NULL; p++)
 		nedge++;
 	jput(&j, "],\n\"roots\":[{\"kind\":\"registry\",\"to\":\"0x100\","
 		"\"index\":0},{\"kind\":\"mainthread\",\"to\":\"0x200\","
+		"\"index\":0},{\"kind\":\"typemt\",\"to\":\"0x177\","
+		"\"index\":4},{\"kind\":\"finalizer\",\"to\":\"0x178\","
 		"\"index\":0}],\"watch\":[],\"counts\":{\"objects\":%d,"
-		"\"edges\":%d,\"roots\":2}}\n", j.nobj, nedge);
+		"\"edges\":%d,\"roots\":4}}\n", j.nobj, nedge);
 	rc = lh_snapshot_load_mem(&s, "sample.json", j.s, j.len, &err);
 	free(j.s);
 	ck_assert_msg(rc == LH_OK, "load: %s", err.msg);
@@ -539,6 +562,13 @@ START_TEST(every_hop_kind_renders_as_lua_reads_it)
 		"_G.co <slot 2 in coroutine 0x210, frame 0, server.lua:12>");
 	CHECK_RENDER(a, 0x172, "_G.u <uservalue 1>");
 	CHECK_RENDER(a, 0x174, "<open upvalue in main>");
+	CHECK_RENDER(a, 0x175, "_G[<lightuserdata 0x99>]");
+	CHECK_RENDER(a, 0x176, "_G.cf <upvalue 1 of cfunction str_find>");
+	CHECK_RENDER(a, 0x315, "_G.f <proto> <constant 3>");
+	CHECK_RENDER(a, 0x151, "_G.f <proto> <child proto 1>");
+	CHECK_RENDER(a, 0x177, "<metatable of strings>");
+	CHECK_RENDER(a, 0x178, "<awaiting finalizer>");
+	CHECK_RENDER(a, 0x316, "<never collected>");
 	CHECK_RENDER(a, 0x162, "<open upvalue in main>");
 	CHECK_RENDER(a, 0x173, "registry[3]");
 	CHECK_RENDER(a, 0x100, "registry");
@@ -568,6 +598,8 @@ START_TEST(classes_come_from_name_field_or_metatable_path)
 	ck_assert_str_eq(class_of(a, 0x140), "function server.lua:40");
 	ck_assert_str_eq(class_of(a, 0x220), "userdata");
 	ck_assert_str_eq(class_of(a, 0x301), "string");
+	ck_assert_str_eq(class_of(a, 0x142), "cfunction str_find");
+	ck_assert_str_eq(class_of(a, 0x151), "proto server.lua:44");
 	lh_analysis_free(a);
 	lh_snapshot_free(s);
 }
