@@ -112,13 +112,21 @@ static void print_text(const lh_analysis *a, uint32_t v, const lh_path *paths,
 	uint32_t np)
 {
 	const lh_snapshot *s = a->snap;
-	char rb[CLI_SIZE_BUF], ab[CLI_SIZE_BUF];
+	char rb[CLI_SIZE_BUF], ab[CLI_SIZE_BUF], sb[CLI_SIZE_BUF];
 	uint32_t i, j;
 
-	printf("%s%s%s %s, %s, retains %s\n", cli_style(CLI_BOLD),
-		cli_addr(s->addr[v], ab), cli_style(CLI_RESET),
-		lh_type_name(s->type[v]), cli_class(a, v),
-		cli_size(a->dom->retained[v], rb));
+	{
+		const char *type = lh_type_name(s->type[v]), *cls = cli_class(a, v);
+		char *c = cli_utf8(cls, strlen(cls));
+		/* "table", or "table of class Hero" when the class says more */
+		printf("%s%s%s %s%s%s, self %s, retains %s\n",
+			cli_style(CLI_BOLD), cli_addr(s->addr[v], ab),
+			cli_style(CLI_RESET), type,
+			strcmp(type, cls) != 0 ? " of class " : "",
+			strcmp(type, cls) != 0 ? c : "",
+			cli_size(s->size[v], sb), cli_size(a->dom->retained[v], rb));
+		free(c);
+	}
 	if (np == 0) {
 		printf("no path: no root reaches it (garbage)\n");
 		return;
