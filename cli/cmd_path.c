@@ -118,12 +118,13 @@ static void print_text(const lh_analysis *a, uint32_t v, const lh_path *paths,
 	{
 		const char *type = lh_type_name(s->type[v]), *cls = cli_class(a, v);
 		char *c = cli_utf8(cls, strlen(cls));
-		/* "table", or "table of class Hero" when the class says more */
+		/* "table", "function server.lua:40" (a class that starts with
+		 * the type), or "table of class Hero" */
+		int plain = strncmp(cls, type, strlen(type)) == 0;
 		printf("%s%s%s %s%s%s, self %s, retains %s\n",
 			cli_style(CLI_BOLD), cli_addr(s->addr[v], ab),
-			cli_style(CLI_RESET), type,
-			strcmp(type, cls) != 0 ? " of class " : "",
-			strcmp(type, cls) != 0 ? c : "",
+			cli_style(CLI_RESET), plain ? c : type,
+			plain ? "" : " of class ", plain ? "" : c,
 			cli_size(s->size[v], sb), cli_size(a->dom->retained[v], rb));
 		free(c);
 	}
