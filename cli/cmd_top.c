@@ -48,6 +48,9 @@ static void print_json(const lh_analysis *a, const lh_top_row *rows,
 	cli_json_str(doc, "group", group_names[group]);
 	cli_json_num(doc, "bytes", (double)a->total_bytes);
 	cli_json_num(doc, "live_bytes", (double)a->dom->live_bytes);
+	cli_json_num(doc, "live_objects", a->dom->nlive);
+	cli_json_num(doc, "garbage_bytes", (double)a->garbage_bytes);
+	cli_json_num(doc, "garbage_objects", a->garbage_count);
 	arr = cli_json_array(doc, "rows");
 	for (i = 0; i < nrows; i++) {
 		const lh_top_row *r = &rows[i];

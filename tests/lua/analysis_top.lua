@@ -43,6 +43,8 @@ end
 
 local bytype = run("top --group type -n 0 --json")
 local live, nlive = bytype.live_bytes, sum(bytype.rows, "count")
+assert(bytype.live_objects == nlive, "live objects")
+assert(bytype.bytes == live + bytype.garbage_bytes, "live + garbage = all")
 assert(sum(bytype.rows, "self") == live, "types do not add up to the live heap")
 sorted(bytype.rows, "retained")
 for _, r in ipairs(bytype.rows) do assert(r.retained <= live and r.retained >= r.self) end
