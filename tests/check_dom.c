@@ -73,6 +73,28 @@ START_TEST(dominators_of_random_graphs_match_the_definition)
 }
 END_TEST
 
+START_TEST(dominators_of_larger_random_graphs_match_the_definition)
+{
+	uint32_t seed;
+
+	/* long paths through the forest: path compression at work */
+	for (seed = 0; seed < 40; seed++) {
+		tgraph t;
+		lh_graph *g;
+		lh_dom *d = NULL;
+		lh_error err;
+
+		random_graph_upto(&t, seed + 90000, 160);
+		g = tg_graph(&t);
+		ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
+		bf_check(&t, g, d);
+		lh_dom_free(d);
+		lh_graph_free(g);
+		tg_release(&t);
+	}
+}
+END_TEST
+
 START_TEST(idom_of_diamond_join_is_its_fork)
 {
 	/* 0 -> 1, 0 -> 2, 1 -> 3, 2 -> 3, 3 -> 4 */
@@ -282,6 +304,7 @@ Suite *dom_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, dominators_of_random_graphs_match_the_definition);
+	tcase_add_test(tc, dominators_of_larger_random_graphs_match_the_definition);
 	tcase_add_test(tc, idom_of_diamond_join_is_its_fork);
 	tcase_add_test(tc, root_reached_from_an_earlier_root_is_its_own_dominator);
 	tcase_add_test(tc, star_center_dominates_every_leaf);

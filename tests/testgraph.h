@@ -220,12 +220,12 @@ static inline uint32_t rnd(uint32_t bound)
 
 /* A random graph: cycles, self-loops, weak edges, ephemerons with keys,
  * strings as weak targets, unreachable parts, several roots. */
-static inline void random_graph(tgraph *t, uint32_t seed)
+static inline void random_graph_upto(tgraph *t, uint32_t seed, uint32_t maxn)
 {
 	uint32_t n, m, i, e;
 
 	rnd_state = seed * 2654435761u + 1;
-	n = 1 + rnd(24);
+	n = 1 + rnd(maxn);
 	m = rnd(n * 3 + 1);
 	tg_init(t, n, m + 1);
 	for (i = 0; i < n; i++) {
@@ -253,6 +253,11 @@ static inline void random_graph(tgraph *t, uint32_t seed)
 			t->eph_key[t->neph] = rnd(n);
 			t->neph++;
 		}
+}
+
+static inline void random_graph(tgraph *t, uint32_t seed)
+{
+	random_graph_upto(t, seed, 24);
 }
 
 #endif
