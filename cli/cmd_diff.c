@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "report.h"
 #include "luaheap/diff.h"
 
@@ -417,7 +418,11 @@ int cmd_diff(int argc, char **argv)
 	memset(jobs, 0, sizeof jobs);
 	for (k = 0; k < n; k++)
 		jobs[k].path = argv[optind + k];
+	if (isatty(STDERR_FILENO))             /* big snapshots take seconds */
+		fprintf(stderr, "luaheap: reading and analysing %d snapshots...\r", n);
 	rc = run_jobs(jobs, n);
+	if (isatty(STDERR_FILENO))
+		fputs("\033[K", stderr);
 	for (k = 0; k < n; k++) {
 		snap[k] = jobs[k].snap;
 		an[k] = jobs[k].an;
