@@ -180,6 +180,11 @@ static int get_uv(bin *r, uint64_t *v)
 	unsigned byte, shift = 0;
 	int rc;
 
+	/* the common case: a one-byte value inside the current frame */
+	if (r->pos < r->len && !(r->buf[r->pos] & 0x80)) {
+		*v = r->buf[r->pos++];
+		return LH_OK;
+	}
 	for (;;) {
 		if ((rc = get_u8(r, &byte)) != LH_OK)
 			return rc;
