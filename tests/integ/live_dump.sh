@@ -13,7 +13,7 @@ trap 'kill $spid 2>/dev/null || true' EXIT
 # waits (at most 60 s) until file $2 has a line matching $1
 wait_for() {
 	n=0
-	until grep -q "$1" "$2"; do
+	until grep -qs "$1" "$2"; do
 		n=$((n + 1))
 		if [ $n -gt 600 ]; then echo "timed out waiting for '$1' in $2" >&2; cat "$2" >&2; exit 1; fi
 		if ! kill -0 $spid 2>/dev/null; then echo "server died" >&2; cat server.err >&2; exit 1; fi

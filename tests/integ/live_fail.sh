@@ -19,7 +19,7 @@ fails_with() {
 }
 wait_for() {
 	n=0
-	until grep -q "$1" "$2"; do
+	until grep -qs "$1" "$2"; do
 		n=$((n + 1))
 		if [ $n -gt 600 ]; then echo "timed out waiting for '$1' in $2" >&2; exit 1; fi
 		sleep 0.1

@@ -5,19 +5,19 @@
 # and the program computes the same result as without dumps.
 for mode in incremental generational; do
 	mkdir "$mode"
-	rm -f stop
+	rm -f stop run.out run.err    # before the job starts: it truncates them late
 	"$LUA" "$SRC/tests/lua/live_stress_main.lua" "$PWD/$mode" 20000 $mode 0 > ref.out
 	"$LUA" "$SRC/tests/lua/live_stress_main.lua" "$PWD/$mode" 20000 $mode 1 > run.out 2> run.err &
 	pid=$!
 	trap 'kill $pid 2> /dev/null || true' EXIT
 	n=0
-	until grep -q '^armed' run.out; do
+	until grep -qs '^armed' run.out; do
 		n=$((n + 1)); test $n -lt 600 || { echo "no start" >&2; cat run.err >&2; exit 1; }
 		sleep 0.05
 	done
 	sent=0
 	# signals until the result is out (the process then waits for 'stop')
-	while [ $sent -lt 60 ] && ! grep -q '^result' run.out; do
+	while [ $sent -lt 60 ] && ! grep -qs '^result' run.out; do
 		kill -USR1 $pid
 		sent=$((sent + 1))
 		sleep "0.0$(awk -v s=$sent 'BEGIN { srand(s); printf "%d", 1 + rand() * 4 }')"
