@@ -70,6 +70,7 @@ typedef struct tree_out {
 	cli_table *table;               /* text */
 	cJSON *nodes;                   /* JSON */
 	uint32_t lines;                 /* objects printed */
+	uint32_t *tally;                /* [nclass] scratch for folded lines */
 	int truncated;                  /* stopped at MAX_LINES */
 } tree_out;
 
@@ -119,26 +120,60 @@ static void emit(tree_out *o, uint32_t v, uint32_t depth)
 	free(edge);
 }
 
-static void emit_folded(tree_out *o, uint32_t depth, uint32_t count,
-	uint64_t bytes)
+/* One line for the small subtrees kids[0..count): how many, what they
+ * retain, and their most common class with how many share it. */
+static void emit_folded(tree_out *o, uint32_t depth, const uint32_t *kids,
+	uint32_t count)
 {
-	char rb[CLI_SIZE_BUF], cb[CLI_SIZE_BUF], pct[16];
+	char rb[CLI_SIZE_BUF], cb[CLI_SIZE_BUF], sb[CLI_SIZE_BUF], pct[16];
+	const lh_classes *c = o->a->classes;
+	uint32_t j, same = 0, cls = c->of[kids[0]];
+	uint64_t bytes = 0;
+	const char *name;
 
+	if (o->tally == NULL)
+		o->tally = calloc((size_t)c->nclass + 1, sizeof *o->tally);
+	for (j = 0; j < count; j++) {
+		uint32_t k = c->of[kids[j]];
+		bytes += o->a->dom->retained[kids[j]];
+		if (o->tally != NULL && ++o->tally[k] > same) {
+			same = o->tally[k];
+			cls = k;
+		}
+	}
+	for (j = 0; o->tally != NULL && j < count; j++)
+		o->tally[c->of[kids[j]]] = 0;
+	if (o->tally == NULL)           /* no memory for counts: the first */
+		for (j = 0; j < count; j++)
+			same += c->of[kids[j]] == cls;
+	name = c->name[cls];
 	if (o->nodes != NULL) {
 		cJSON *n = cli_json_object(o->nodes, NULL);
 		cli_json_num(n, "depth", depth);
 		cli_json_num(n, "folded", count);
 		cli_json_num(n, "retained", (double)bytes);
 		cli_json_num(n, "percent", cli_percent(bytes, o->whole));
+		cli_json_bytes(n, "class", name, strlen(name));
+		cli_json_num(n, "class_count", same);
 	} else {
 		size_t indent = 2 * (depth < 40 ? depth : 40);
-		char *label = cli_xmalloc(indent + 64);
+		char *label = cli_xmalloc(indent + 64), *cname;
 
 		memset(label, ' ', indent);
 		snprintf(label + indent, 64, "\xe2\x80\xa6 %s more",
 			cli_count(count, cb));
+		if (same == count)
+			cname = cli_utf8(name, strlen(name));
+		else {
+			size_t n = strlen(name) + 64;
+			char *t = cli_xmalloc(n);
+			snprintf(t, n, "%s of them %s", cli_count(same, sb), name);
+			cname = cli_utf8(t, strlen(t));
+			free(t);
+		}
 		snprintf(pct, sizeof pct, "%.1f%%", cli_percent(bytes, o->whole));
-		cli_table_row(o->table, cli_size(bytes, rb), pct, label, "", "");
+		cli_table_row(o->table, cli_size(bytes, rb), pct, label, cname, "");
+		free(cname);
 		free(label);
 	}
 }
@@ -169,11 +204,7 @@ static void walk(tree_out *o, uint32_t top, uint32_t maxdepth, uint64_t min)
 		i = sc[sp - 1]++;
 		if (o->a->dom->retained[kids[i]] < min || sp >= cap) {
 			/* sorted: this child and the rest are all small */
-			uint64_t bytes = 0;
-			uint32_t j;
-			for (j = i; j < cnt; j++)
-				bytes += o->a->dom->retained[kids[j]];
-			emit_folded(o, sp, cnt - i, bytes);
+			emit_folded(o, sp, kids + i, cnt - i);
 			sc[sp - 1] = cnt;
 			continue;
 		}
@@ -208,6 +239,7 @@ int cmd_tree(int argc, char **argv)
 	int c, json = 0, rc;
 	cJSON *doc = NULL;
 
+	memset(&o, 0, sizeof o);
 	while ((c = getopt_long(argc, argv, ":d:m:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -254,7 +286,6 @@ int cmd_tree(int argc, char **argv)
 		rc = CLI_ERROR;
 		goto done;
 	}
-	memset(&o, 0, sizeof o);
 	o.a = a;
 	o.whole = top == LH_DOM_VROOT ? a->dom->live_bytes :
 		a->dom->retained[top];
@@ -285,6 +316,7 @@ int cmd_tree(int argc, char **argv)
 				"--depth or a larger --min-size\n", MAX_LINES);
 	}
 done:
+	free(o.tally);
 	lh_analysis_free(a);
 	lh_snapshot_free(snap);
 	return rc;
