@@ -15,8 +15,8 @@
 /*
  * The retention graph
  * -------------------
- * Nodes are objects 0..n-1; a virtual root (numbered n) points at every
- * root in order. An edge retains its target unless it is weak; an edge
+ * Nodes are objects 0..n-1; a virtual root (LH_DOM_VROOT wherever a
+ * result names it) points at every root in order. An edge retains its target unless it is weak; an edge
  * flagged ephemeron (a value in a weak-key table) retains its target only
  * when both the table and the key are reachable, which is how Lua's own
  * collector treats ephemerons. Weak references to strings retain (Lua
@@ -31,7 +31,7 @@
  * more than freeing an object would give back.
  */
 typedef struct lh_graph {
-	uint32_t n;                 /* objects; the virtual root is n */
+	uint32_t n;                 /* objects */
 	uint32_t nedge;
 	const uint32_t *off;        /* [n+1] CSR offsets (borrowed) */
 	const uint32_t *to;         /* [nedge] targets (borrowed) */
