@@ -657,6 +657,23 @@ done:
 	return rc;
 }
 
+/* Makes room in the array *p (of *cap elements of 'size' bytes) for
+ * element number n, doubling it as needed; -1 when memory runs out. */
+static int reserve(void **p, uint32_t *cap, uint32_t n, size_t size)
+{
+	uint32_t ncap;
+	void *np;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	if ((np = realloc(*p, (size_t)ncap * size)) == NULL)
+		return -1;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
 /* Tables of the last snapshot that gained entries since the first. */
 static int build_grown(lh_diff *d, ctx *c, uint32_t *const *m, int n,
 	const lh_analysis *const *a)
@@ -678,15 +695,8 @@ static int build_grown(lh_diff *d, ctx *c, uint32_t *const *m, int n,
 		after = entries_of(s, v);
 		if (after <= before)
 			continue;
-		if (d->ngrown == cap) {
-			uint32_t ncap = cap ? cap * 2 : 16;
-			lh_diff_grown *ng = realloc(d->grown, (size_t)ncap * sizeof *ng);
-
-			if (ng == NULL)
-				return LH_ENOMEM;
-			d->grown = ng;
-			cap = ncap;
-		}
+		if (reserve((void **)&d->grown, &cap, d->ngrown, sizeof *d->grown))
+			return LH_ENOMEM;
 		gr = &d->grown[d->ngrown++];
 		memset(gr, 0, sizeof *gr);
 		gr->obj = v;
@@ -752,15 +762,8 @@ static int build_globals(lh_diff *d, const lh_analysis *const *a, int n)
 		name = lh_snapshot_string(s, l.obj, &len);
 		if (name == NULL || has_field(a[0]->snap, g0, name, len))
 			continue;
-		if (d->nglobals == cap) {
-			uint32_t ncap = cap ? cap * 2 : 8;
-			lh_diff_global *ng = realloc(d->globals, (size_t)ncap * sizeof *ng);
-
-			if (ng == NULL)
-				return LH_ENOMEM;
-			d->globals = ng;
-			cap = ncap;
-		}
+		if (reserve((void **)&d->globals, &cap, d->nglobals, sizeof *d->globals))
+			return LH_ENOMEM;
 		gl = &d->globals[d->nglobals];
 		gl->obj = s->edge_to[e];
 		gl->retained = retained_of(w, gl->obj);
