@@ -126,7 +126,10 @@ int lh_snap__finish(lh_snap_builder *b, uint64_t nobjects, uint64_t nedges,
 int lh_snap__read_bin(lh_snap_builder *b, FILE *f, uint64_t size);
 int lh_snap__read_json(lh_snap_builder *b, FILE *f, const unsigned char *head, size_t n);
 
-/* CRC-32/ISO-HDLC (zlib's crc32): crc = lh_crc32(crc, p, n), start at 0. */
+/* CRC-32C (Castagnoli): crc = lh_crc32(crc, p, n), start at 0. Uses the
+ * SSE4.2 instruction when the processor has it; lh_crc32_hw(0) forces the
+ * table-driven code (for tests). */
+void lh_crc32_hw(int on);
 uint32_t lh_crc32(uint32_t crc, const void *p, size_t n);
 
 #endif

@@ -15,7 +15,7 @@
 
 struct lua_State;
 
-/* ---- CRC-32/ISO-HDLC (crc32.c) ---- */
+/* ---- CRC-32C (crc32.c) ---- */
 
 #define LH_CRC_SLICES 16
 #define LH_CRC_TABLE_WORDS (LH_CRC_SLICES * 256)
@@ -23,12 +23,17 @@ struct lua_State;
 /* Fills 'tab' (LH_CRC_TABLE_WORDS words) with the slicing-by-16 tables. */
 void lh_dump__crc_init(uint32_t *tab);
 
-/* Continues 'crc' (0 to start) over n bytes of p, as zlib's crc32. */
+/* Continues the CRC-32C 'crc' (0 to start) over n bytes of p, with the
+ * SSE4.2 instruction when the processor has it, else with 'tab'. */
 uint32_t lh_dump__crc(const uint32_t *tab, uint32_t crc, const void *p,
                       size_t n);
 
 /* CRC of A then B, from crc(A), crc(B) and B's length (as crc32_combine). */
 uint32_t lh_dump__crc_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b);
+
+/* Whether lh_dump__crc may use the processor's instruction (tests turn it
+ * off to check the tables). */
+void lh_dump__crc_hw(int on);
 
 /* ---- The output sink (out.c) ---- */
 

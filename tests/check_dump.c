@@ -24,6 +24,7 @@
 const char *lh_dump__check_release(char *buf, size_t len);
 const char *lh_dump__compare_release(const char *ident, char *buf, size_t len);
 void lh_dump__crc_init(uint32_t *tab);
+void lh_dump__crc_hw(int on);
 uint32_t lh_dump__crc(const uint32_t *tab, uint32_t crc, const void *p,
                       size_t n);
 uint32_t lh_dump__crc_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b);
@@ -1023,32 +1024,52 @@ START_TEST(release_check_accepts_the_running_lua_and_errors_name_the_file)
 }
 END_TEST
 
-/* The frame CRC is zlib's crc32; the stream CRC, made by combining the
- * frames' CRCs, equals the CRC of all payloads run through at once. */
-START_TEST(crc_is_zlibs_and_combining_equals_running_through)
+/* The frame CRC is CRC-32C, from the instruction and from the tables alike,
+ * as a bit-at-a-time oracle computes it; the stream CRC, made by combining
+ * the frames' CRCs, equals the CRC of all payloads run through at once. */
+static uint32_t crc32c_bitwise(const unsigned char *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+	int k;
+
+	while (n-- > 0) {
+		c ^= *p++;
+		for (k = 0; k < 8; k++)
+			c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+	}
+	return ~c;
+}
+
+START_TEST(crc_is_crc32c_and_combining_equals_running_through)
 {
 	static uint32_t tab[16 * 256];
 	static unsigned char buf[4096];
 	uint32_t whole, a, b;
 	unsigned i, cut, len;
+	int hw;
 
 	lh_dump__crc_init(tab);
-	ck_assert_uint_eq(lh_dump__crc(tab, 0, "123456789", 9), 0xcbf43926u);
-	ck_assert_uint_eq(lh_dump__crc(tab, 0, "", 0), 0);
-	srand(7);
-	for (i = 0; i < sizeof(buf); i++)
-		buf[i] = (unsigned char)rand();
-	for (i = 0; i < 500; i++) {
-		len = (unsigned)rand() % sizeof(buf);
-		cut = len ? (unsigned)rand() % (len + 1) : 0;
-		whole = lh_dump__crc(tab, 0, buf, len);
-		/* continuing a CRC is the same as one run */
-		ck_assert_uint_eq(lh_dump__crc(tab, lh_dump__crc(tab, 0, buf, cut),
-		                  buf + cut, len - cut), whole);
-		a = lh_dump__crc(tab, 0, buf, cut);
-		b = lh_dump__crc(tab, 0, buf + cut, len - cut);
-		ck_assert_uint_eq(lh_dump__crc_combine(a, b, len - cut), whole);
+	for (hw = 1; hw >= 0; hw--) {
+		lh_dump__crc_hw(hw);
+		ck_assert_uint_eq(lh_dump__crc(tab, 0, "123456789", 9), 0xe3069283u);
+		ck_assert_uint_eq(lh_dump__crc(tab, 0, "", 0), 0);
+		srand(7);
+		for (i = 0; i < sizeof(buf); i++)
+			buf[i] = (unsigned char)rand();
+		for (i = 0; i < 500; i++) {
+			len = (unsigned)rand() % sizeof(buf);
+			cut = len ? (unsigned)rand() % (len + 1) : 0;
+			whole = lh_dump__crc(tab, 0, buf, len);
+			ck_assert_uint_eq(whole, crc32c_bitwise(buf, len));
+			/* continuing a CRC is the same as one run */
+			ck_assert_uint_eq(lh_dump__crc(tab, lh_dump__crc(tab, 0, buf, cut),
+			                  buf + cut, len - cut), whole);
+			a = lh_dump__crc(tab, 0, buf, cut);
+			b = lh_dump__crc(tab, 0, buf + cut, len - cut);
+			ck_assert_uint_eq(lh_dump__crc_combine(a, b, len - cut), whole);
+		}
 	}
+	lh_dump__crc_hw(1);
 }
 END_TEST
 
@@ -1070,7 +1091,7 @@ Suite *dump_suite(void)
 	tcase_add_test(tc, thread_status_is_relative_to_the_dumping_coroutine);
 	tcase_add_test(tc, collector_is_left_as_it_was_found);
 	tcase_add_test(tc, release_check_accepts_the_running_lua_and_errors_name_the_file);
-	tcase_add_test(tc, crc_is_zlibs_and_combining_equals_running_through);
+	tcase_add_test(tc, crc_is_crc32c_and_combining_equals_running_through);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -13,8 +13,9 @@
  * ---------------
  * file    := magic[8] version:u16le reserved:u16le frame* endframe
  * frame   := len:u32le (1..LH_FRAME_MAX) payload[len] crc:u32le
- *            (crc is CRC-32/ISO-HDLC of payload, as zlib's crc32)
- * endframe:= 0:u32le streamcrc:u32le   (CRC-32 of all payloads concatenated)
+ *            (crc is CRC-32C, Castagnoli, of payload: reflected
+ *            polynomial 0x82F63B78, check value 0xE3069283 for "123456789")
+ * endframe:= 0:u32le streamcrc:u32le   (CRC-32C of all payloads concatenated)
  * Nothing may follow the end frame.
  *
  * The payloads, concatenated, form the record stream. Records may span
