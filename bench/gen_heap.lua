@@ -10,7 +10,7 @@ function Player:hit(n) self.stats.hp = self.stats.hp - n end
 
 -- Objects one player adds (tables, strings, closure, upvalue), counted by
 -- hand from new_player below; used to size the population.
-local PER_PLAYER = 24
+local PER_PLAYER = 22
 
 local function new_player(id, timers)
   local p = setmetatable({
@@ -38,7 +38,7 @@ function gen.build(n)
   for i = 1, ncfg do
     root.config["item" .. i] = { name = "Item number " .. i, price = i * 3, tags = { "t" .. i % 17 } }
   end
-  local nplayers = (n - ncfg * 4) // PER_PLAYER
+  local nplayers = (n - ncfg * 3) // PER_PLAYER
   for id = 1, nplayers do
     local p = new_player(id, root.timers)
     root.players[id] = p
