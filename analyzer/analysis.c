@@ -12,7 +12,6 @@ void lh_analysis_free(lh_analysis *a)
 	if (a == NULL)
 		return;
 	lh_classes_free(a->classes);
-	lh_domtree_free(a->tree);
 	lh_bfs_free(a->bfs);
 	lh_dom_free(a->dom);
 	lh_graph_free(a->graph);
@@ -32,9 +31,8 @@ int lh_analysis_new(lh_analysis **out, const lh_snapshot *snap, lh_error *err)
 	a->snap = snap;
 	if ((rc = lh_graph_from_snapshot(&a->graph, snap, err)) != LH_OK ||
 	    (rc = lh_dom_build(&a->dom, a->graph, snap->size, err)) != LH_OK ||
-	    (rc = lh_domtree_new(&a->tree, a->dom, err)) != LH_OK ||
 	    (rc = lh_bfs_build(&a->bfs, a->graph, err)) != LH_OK ||
-	    (rc = lh_classes_build(&a->classes, snap, a->graph, a->dom, a->tree,
+	    (rc = lh_classes_build(&a->classes, snap, a->graph, a->dom,
 	    a->bfs, err)) != LH_OK) {
 		lh_analysis_free(a);
 		return rc;

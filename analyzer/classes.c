@@ -341,96 +341,76 @@ static uint64_t class_key(const lh_snapshot *snap, uint32_t v)
 }
 
 /*
- * Walks the dominator tree depth first (explicit stack), counting for each
- * group how many of the current node's ancestors belong to it; a node adds
- * its retained size to its group only when none does.
- */
-/* Doubles the two walk stacks (first call: 1024 entries). */
-static int grow_stacks(uint32_t **sv, uint32_t **sc, size_t *cap)
-{
-	size_t ncap = *cap ? *cap * 2 : 1024;
-	uint32_t *a, *b;
-
-	a = realloc(*sv, ncap * sizeof *a);
-	if (a == NULL)
-		return LH_ENOMEM;
-	*sv = a;
-	b = realloc(*sc, ncap * sizeof *b);
-	if (b == NULL)
-		return LH_ENOMEM;
-	*sc = b;
-	*cap = ncap;
-	return LH_OK;
-}
-
-/*
  * The walk behind lh_group_retained, for up to two groupings at once: by
  * the uint32_t ids in 'g32' (n32 groups, sums into out32) and, when g8 is
- * not NULL, by the bytes in 'g8' (n8 groups, out8).
+ * not NULL, by the bytes in 'g8' (n8 groups, out8). It goes through the
+ * dominator tree in the preorder of d->order, keeping the current node's
+ * ancestors on a stack and, for each group, how many of them belong to
+ * it; a node adds its retained size to its group only when none does.
  */
-static int group_walk(const lh_dom *d, const lh_domtree *tree,
-	const uint32_t *g32, uint32_t n32, uint64_t *out32,
-	const uint8_t *g8, uint32_t n8, uint64_t *out8)
+static int group_walk(const lh_dom *d, const uint32_t *g32, uint32_t n32,
+	uint64_t *out32, const uint8_t *g8, uint32_t n8, uint64_t *out8)
 {
-	uint32_t *active, *active8, *sv = NULL, *sc = NULL;
-	size_t sp = 0, cap = 0;     /* the stacks grow with the tree's depth */
+	uint32_t *active, *active8, *stack = NULL, k;
+	size_t sp = 0, cap = 0;     /* the stack grows with the tree's depth */
 	int rc = LH_OK;
 
 	active = calloc((size_t)n32 + (size_t)n8 + 2, sizeof *active);
-	if (active == NULL || grow_stacks(&sv, &sc, &cap) != LH_OK) {
+	if (active == NULL) {
 		rc = LH_ENOMEM;
 		goto done;
 	}
 	active8 = active + n32 + 1;
-	sv[0] = LH_DOM_VROOT;
-	sc[0] = 0;
-	sp = 1;
-	while (sp > 0) {
-		uint32_t v = sv[sp - 1], cnt;
-		const uint32_t *kids = lh_domtree_children(tree, v, &cnt);
+	for (k = 0; k <= d->nlive; k++) {
+		uint32_t w = k < d->nlive ? d->order[k] : LH_NONE;
+		uint32_t p = k < d->nlive ? d->idom[w] : LH_NONE;
 
-		if (sc[sp - 1] < cnt) {
-			uint32_t w = kids[sc[sp - 1]++];
+		/* leave the subtrees w is not in */
+		while (sp > 0 && stack[sp - 1] != p) {
+			uint32_t v = stack[--sp];
+			active[g32[v] < n32 ? g32[v] : n32]--;
+			if (g8 != NULL)
+				active8[g8[v] < n8 ? g8[v] : n8]--;
+		}
+		if (w == LH_NONE)
+			break;
+		{
 			uint32_t a = g32[w] < n32 ? g32[w] : n32;
 			if (active[a]++ == 0 && a < n32)
 				out32[a] += d->retained[w];
-			if (g8 != NULL) {
-				uint32_t b = g8[w] < n8 ? g8[w] : n8;
-				if (active8[b]++ == 0 && b < n8)
-					out8[b] += d->retained[w];
-			}
-			if (sp == cap && grow_stacks(&sv, &sc, &cap) != LH_OK) {
+		}
+		if (g8 != NULL) {
+			uint32_t b = g8[w] < n8 ? g8[w] : n8;
+			if (active8[b]++ == 0 && b < n8)
+				out8[b] += d->retained[w];
+		}
+		if (sp == cap) {
+			size_t ncap = cap ? cap * 2 : 1024;
+			uint32_t *ns = realloc(stack, ncap * sizeof *ns);
+			if (ns == NULL) {
 				rc = LH_ENOMEM;
 				goto done;
 			}
-			sv[sp] = w;
-			sc[sp] = 0;
-			sp++;
-			continue;
+			stack = ns;
+			cap = ncap;
 		}
-		sp--;
-		if (v == LH_DOM_VROOT)
-			continue;
-		active[g32[v] < n32 ? g32[v] : n32]--;
-		if (g8 != NULL)
-			active8[g8[v] < n8 ? g8[v] : n8]--;
+		stack[sp++] = w;
 	}
 done:
 	free(active);
-	free(sv);
-	free(sc);
+	free(stack);
 	return rc;
 }
 
-int lh_group_retained(uint64_t *out, const lh_dom *d, const lh_domtree *tree,
-	const uint32_t *group, uint32_t ngroups)
+int lh_group_retained(uint64_t *out, const lh_dom *d, const uint32_t *group,
+	uint32_t ngroups)
 {
-	return group_walk(d, tree, group, ngroups, out, NULL, 0, NULL);
+	return group_walk(d, group, ngroups, out, NULL, 0, NULL);
 }
 
 int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
-	const lh_graph *g, const lh_dom *dom, const lh_domtree *tree,
-	const lh_bfs *bfs, lh_error *err)
+	const lh_graph *g, const lh_dom *dom, const lh_bfs *bfs,
+	lh_error *err)
 {
 	builder b;
 	lh_classes *c;
@@ -486,7 +466,7 @@ int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
 	{
 		uint64_t *r = calloc((size_t)c->nclass + LH_T_COUNT, sizeof *r);
 
-		if (r == NULL || group_walk(dom, tree, c->of, c->nclass, r,
+		if (r == NULL || group_walk(dom, c->of, c->nclass, r,
 		    snap->type, LH_T_COUNT, r + c->nclass) != LH_OK) {
 			free(r);
 			goto oom;

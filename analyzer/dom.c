@@ -172,16 +172,18 @@ typedef struct pathbuf {
 /*
  * eval(v) of Lengauer-Tarjan with path compression, iteratively: the
  * number with the smallest semi on the forest path from v up to (not
- * including) its forest root. LH_NONE when out of memory.
+ * including) its forest root. The forest holds the numbers above 'w' (the
+ * ones processed so far), each linked to its DFS parent, so anc starts as
+ * the parent and "x is in the forest" is x > w. LH_NONE when out of memory.
  */
-static uint32_t eval(uint32_t v, snode *f, pathbuf *pb)
+static uint32_t eval(uint32_t v, uint32_t w, snode *f, pathbuf *pb)
 {
 	size_t sp = 0;
 	uint32_t x;
 
-	if (f[v].anc == LH_NONE)
+	if (v <= w)
 		return v;
-	for (x = v; f[f[x].anc].anc != LH_NONE; x = f[x].anc) {
+	for (x = v; f[x].anc > w; x = f[x].anc) {
 		if (sp == pb->cap) {
 			size_t ncap = pb->cap ? pb->cap * 2 : 256;
 			uint32_t *np = realloc(pb->p, ncap * sizeof *np);
@@ -204,15 +206,23 @@ static uint32_t eval(uint32_t v, snode *f, pathbuf *pb)
 	return f[v].label;
 }
 
+/*
+ * Memory: the peak is what the whole analysis of a big heap needs, so the
+ * scratch arrays take turns. The DFS runs twice (it is deterministic):
+ * once for the predecessor lists, and again after the semidominators are
+ * known, when the lists are gone, for the DFS parents and the objects by
+ * number. Per live object the scratch never exceeds 16 bytes plus 4 per
+ * predecessor reference outside the DFS tree.
+ */
 int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	lh_error *err)
 {
 	lh_dom *d = NULL;
-	uint32_t *pre = NULL, *vertex = NULL, *parent = NULL, *idom = NULL;
-	uint32_t *poff = NULL, *pred = NULL;
+	uint32_t *pre = NULL, *vertex = NULL, *parent = NULL, *semi = NULL;
+	uint32_t *poff = NULL, *pred = NULL, *sub = NULL, *seq = NULL;
 	snode *f = NULL;
 	pathbuf pb = { NULL, 0 };
-	uint32_t N, i, w;
+	uint32_t N, N2, i, w, k, next;
 	size_t m = (size_t)g->nlive + 2;
 	int rc = LH_OK;
 
@@ -230,66 +240,120 @@ int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 		goto oom;
 	free(pre);                      /* numbers from here on */
 	pre = NULL;
-	f = malloc(m * sizeof *f);
+	free(vertex);                   /* the second DFS gives it back */
+	vertex = NULL;
+	/* The forest nodes take the parent array's place: spread in place
+	 * from the top, each slot read before a node overwrites it. */
+	f = realloc(parent, m * sizeof *f);
 	if (f == NULL)
 		goto oom;
-	for (i = 0; i <= N; i++) {
+	parent = NULL;
+	for (i = N + 1; i-- > 0;) {
+		uint32_t p = ((uint32_t *)f)[i];
 		f[i].semi = i;
 		f[i].label = i;
-		f[i].anc = LH_NONE;
+		f[i].anc = p;
 	}
 	/* Semidominators, in reverse preorder. */
 	for (w = N; w >= 1; w--) {
-		uint32_t j, sw = parent[w];     /* the DFS parent's references */
+		uint32_t j, sw = f[w].anc;      /* the DFS parent's references */
 		for (j = poff[w]; j < poff[w + 1]; j++) {
-			uint32_t u = eval(pred[j], f, &pb);
+			uint32_t u = eval(pred[j], w, f, &pb);
 			if (u == LH_NONE)
 				goto oom;
 			if (f[u].semi < sw)
 				sw = f[u].semi;
 		}
-		f[w].semi = sw;
-		f[w].anc = parent[w];           /* link w into the forest */
+		f[w].semi = sw;                 /* w joins the forest */
 	}
 	free(pred);
 	pred = NULL;
-	idom = poff;                    /* N + 2 entries, free again */
+	free(poff);
 	poff = NULL;
-	/* Immediate dominators: the nearest ancestor at or above semi. */
-	idom[0] = 0;
+	free(pb.p);
+	pb.p = NULL;
+	/* Keep the semidominators alone, packed in place from the bottom. */
+	semi = (uint32_t *)f;
+	for (i = 0; i <= N; i++)
+		semi[i] = f[i].semi;
+	f = NULL;
+	if ((f = realloc(semi, m * sizeof *semi)) != NULL)
+		semi = (uint32_t *)f;
+	f = NULL;
+
+	pre = calloc((size_t)g->n + 1, sizeof *pre);
+	vertex = malloc(m * sizeof *vertex);
+	parent = malloc(m * sizeof *parent);
+	if (!pre || !vertex || !parent ||
+	    dfs(g, pre, vertex, parent, &N2) != LH_OK || N2 != N)
+		goto oom;
+	free(pre);
+	pre = NULL;
+	vertex[0] = LH_NONE;
+	parent[0] = 0;
+	/* Immediate dominators: the nearest ancestor at or above semi. Each
+	 * parent[w] turns into idom[w]; those below w are done already. */
 	for (w = 1; w <= N; w++) {
 		uint32_t x = parent[w];
-		while (x > f[w].semi)
-			x = idom[x];
-		idom[w] = x;
+		while (x > semi[w])
+			x = parent[x];
+		parent[w] = x;
 	}
-	free(f);
-	f = NULL;
-	free(parent);
-	parent = NULL;
+	free(semi);
+	semi = NULL;
+
+	/* The dominator tree's preorder, children in DFS order: subtree
+	 * sizes bottom up, then each node takes the next free place in its
+	 * dominator's range (sub[] turns into that cursor once visited). */
+	sub = malloc(m * sizeof *sub);
+	seq = malloc(m * sizeof *seq);
+	if (!sub || !seq)
+		goto oom;
+	for (w = 0; w <= N; w++)
+		sub[w] = 1;
+	for (w = N; w >= 1; w--)
+		sub[parent[w]] += sub[w];
+	sub[0] = 0;
+	for (w = 1; w <= N; w++) {
+		uint32_t p = parent[w], s = sub[w];
+		next = sub[p];
+		sub[p] += s;
+		seq[next] = w;
+		sub[w] = next + 1;
+	}
+	free(sub);
+	sub = NULL;
 
 	d->n = g->n;
 	d->nlive = N;
 	d->idom = malloc(((size_t)g->n + 1) * sizeof *d->idom);
-	d->retained = calloc((size_t)g->n + 1, sizeof *d->retained);
-	d->order = malloc(((size_t)N + 1) * sizeof *d->order);
-	if (!d->idom || !d->retained || !d->order)
+	if (!d->idom)
 		goto oom;
 	for (i = 0; i < g->n; i++)
 		d->idom[i] = LH_NONE;
-	for (w = 1; w <= N; w++) {
-		uint32_t v = vertex[w];
-		d->order[w - 1] = v;
-		d->idom[v] = idom[w] == 0 ? LH_DOM_VROOT : vertex[idom[w]];
-		d->retained[v] = size != NULL ? size[v] : 0;
-	}
+	for (w = 1; w <= N; w++)
+		d->idom[vertex[w]] = parent[w] == 0 ? LH_DOM_VROOT :
+			vertex[parent[w]];
+	for (k = 0; k < N; k++)
+		seq[k] = vertex[seq[k]];
+	d->order = seq;
+	seq = NULL;
+	free(vertex);
+	vertex = NULL;
+	free(parent);
+	parent = NULL;
+	d->retained = calloc((size_t)g->n + 1, sizeof *d->retained);
+	if (!d->retained)
+		goto oom;
+	for (k = 0; k < N; k++)
+		d->retained[d->order[k]] = size != NULL ? size[d->order[k]] : 0;
 	/* Retained sizes: children come after their dominator in preorder. */
-	for (w = N; w >= 1; w--) {
-		uint64_t r = d->retained[vertex[w]];
-		if (idom[w] != 0)
-			d->retained[vertex[idom[w]]] += r;
+	for (k = N; k-- > 0;) {
+		uint32_t v = d->order[k], p = d->idom[v];
+		if (p != LH_DOM_VROOT)
+			d->retained[p] += d->retained[v];
 		else
-			d->live_bytes += r;
+			d->live_bytes += d->retained[v];
 	}
 	goto done;
 oom:
@@ -299,8 +363,10 @@ done:
 	free(pre);
 	free(vertex);
 	free(parent);
+	free(semi);
 	free(f);
-	free(idom);
+	free(sub);
+	free(seq);
 	free(poff);
 	free(pred);
 	free(pb.p);

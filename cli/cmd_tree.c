@@ -66,6 +66,7 @@ static char *edge_text(const lh_analysis *a, uint32_t v, int *direct)
 
 typedef struct tree_out {
 	const lh_analysis *a;
+	lh_domtree *tree;               /* the analysis keeps none */
 	uint64_t whole;                 /* retained size of the top */
 	cli_table *table;               /* text */
 	cJSON *nodes;                   /* JSON */
@@ -181,7 +182,7 @@ static void emit_folded(tree_out *o, uint32_t depth, const uint32_t *kids,
 /* Preorder walk with an explicit stack (trees can be a million deep). */
 static void walk(tree_out *o, uint32_t top, uint32_t maxdepth, uint64_t min)
 {
-	const lh_domtree *t = o->a->tree;
+	const lh_domtree *t = o->tree;
 	uint32_t *sv, *sc, sp = 0;
 	size_t cap = (size_t)maxdepth + 2;
 
@@ -287,6 +288,8 @@ int cmd_tree(int argc, char **argv)
 		goto done;
 	}
 	o.a = a;
+	if (lh_domtree_new(&o.tree, a->dom, NULL) != LH_OK)
+		cli_die_nomem();
 	o.whole = top == LH_DOM_VROOT ? a->dom->live_bytes :
 		a->dom->retained[top];
 	if (min_pct >= 0)
@@ -317,6 +320,7 @@ int cmd_tree(int argc, char **argv)
 	}
 done:
 	free(o.tally);
+	lh_domtree_free(o.tree);
 	lh_analysis_free(a);
 	lh_snapshot_free(snap);
 	return rc;

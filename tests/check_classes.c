@@ -19,7 +19,6 @@ START_TEST(group_retained_counts_only_members_no_member_dominates)
 		tgraph t;
 		lh_graph *g;
 		lh_dom *d = NULL;
-		lh_domtree *tree = NULL;
 		lh_error err;
 		uint32_t n, v, w, ngroups, *group;
 		uint8_t *live, *dom;
@@ -40,8 +39,7 @@ START_TEST(group_retained_counts_only_members_no_member_dominates)
 			group[v] = rnd(ngroups + 1);    /* ngroups: in no group */
 		g = tg_graph(&t);
 		ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
-		ck_assert_int_eq(lh_domtree_new(&tree, d, &err), LH_OK);
-		ck_assert_int_eq(lh_group_retained(got, d, tree, group, ngroups),
+		ck_assert_int_eq(lh_group_retained(got, d, group, ngroups),
 			LH_OK);
 		bf_live(&t, live);
 		bf_dominance(&t, live, dom, ndom);
@@ -68,7 +66,6 @@ START_TEST(group_retained_counts_only_members_no_member_dominates)
 				(unsigned long long)want[v]);
 		free(group); free(live); free(dom); free(ndom);
 		free(got); free(want);
-		lh_domtree_free(tree);
 		lh_dom_free(d);
 		lh_graph_free(g);
 		tg_release(&t);

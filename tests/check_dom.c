@@ -1,7 +1,8 @@
 /*
  * Dominators and retained sizes against their definition: on hundreds of
  * random graphs, v dominates w iff removing v leaves w unreachable from
- * the virtual root, and retained(v) is the size of all that v dominates.
+ * the virtual root, retained(v) is the size of all that v dominates, and
+ * the order lists each dominator subtree as one run.
  * Plus shapes worth naming: a diamond, a star, a million-long chain.
  */
 #include <check.h>
@@ -46,6 +47,38 @@ static void bf_check(const tgraph *t, const lh_graph *g, const lh_dom *d)
 		ck_assert_msg(d->retained[w] == ret,
 			"retained(%u) = %llu, expected %llu", w,
 			(unsigned long long)d->retained[w], (unsigned long long)ret);
+	}
+	/* order: each live object once, every dominator subtree a run of it
+	 * that starts with its top */
+	{
+		uint32_t *pos = malloc((n + 1) * sizeof *pos), k, nl = 0;
+
+		ck_assert(pos != NULL);
+		for (v = 0; v < n; v++) {
+			pos[v] = LH_NONE;
+			nl += live[v] != 0;
+		}
+		ck_assert_uint_eq(d->nlive, nl);
+		for (k = 0; k < d->nlive; k++) {
+			ck_assert_uint_lt(d->order[k], n);
+			ck_assert(live[d->order[k]]);
+			ck_assert_uint_eq(pos[d->order[k]], LH_NONE);
+			pos[d->order[k]] = k;
+		}
+		for (w = 0; w < n; w++) {
+			uint32_t lo = LH_NONE, hi = 0, cnt = 0;
+			if (!live[w])
+				continue;
+			for (v = 0; v < n; v++)
+				if (dom[(size_t)w * n + v]) {
+					lo = pos[v] < lo ? pos[v] : lo;
+					hi = pos[v] > hi ? pos[v] : hi;
+					cnt++;
+				}
+			ck_assert_msg(lo == pos[w] && hi - lo + 1 == cnt,
+				"subtree of %u is not a run of the order", w);
+		}
+		free(pos);
 	}
 	free(live);
 	free(dom);

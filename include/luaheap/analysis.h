@@ -84,8 +84,10 @@ int lh_graph_edge_retains(const lh_graph *g, uint32_t src, uint32_t e);
  * idom[v] is v's immediate dominator, LH_DOM_VROOT when only the virtual
  * root dominates it (e.g. v is a root), LH_NONE when v is unreachable.
  * retained[v] is the sum of the self sizes of v's dominator subtree
- * (0 when unreachable). 'order' lists the live objects in depth-first
- * preorder from the roots, so idom[v] always comes before v.
+ * (0 when unreachable). 'order' lists the live objects in a preorder
+ * of the dominator tree (each object's dominated children in the order a
+ * depth-first search from the roots first meets them), so idom[v] always
+ * comes before v and every subtree is a contiguous run of it.
  */
 #define LH_DOM_VROOT (UINT32_MAX - 1)
 
@@ -101,7 +103,9 @@ typedef struct lh_dom {
 /*
  * Computes the dominator tree of the live part of g (Semi-NCA,
  * Georgiadis 2005, iterative) and the retained sizes with self sizes
- * 'size' ([n]). *out belongs to the caller (lh_dom_free).
+ * 'size' ([n]). *out belongs to the caller (lh_dom_free). Besides the
+ * result (16 bytes per object), its scratch takes at most 16 bytes per
+ * live object plus 4 per live reference.
  */
 int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	lh_error *err);
@@ -110,7 +114,8 @@ void lh_dom_free(lh_dom *d);
 /*
  * Children lists of the dominator tree, each sorted by retained size,
  * largest first (ties: dense index). Children of the virtual root are
- * the list of LH_DOM_VROOT; use lh_domtree_children.
+ * the list of LH_DOM_VROOT; use lh_domtree_children. About 8 bytes per
+ * object: the analysis does not keep one, build it where it is needed.
  */
 typedef struct lh_domtree {
 	uint32_t n;
@@ -281,18 +286,17 @@ typedef struct lh_classes {
  * group[v] is v's group (values >= ngroups belong to none). Returns
  * LH_ENOMEM or LH_OK.
  */
-int lh_group_retained(uint64_t *out, const lh_dom *d, const lh_domtree *tree,
-	const uint32_t *group, uint32_t ngroups);
+int lh_group_retained(uint64_t *out, const lh_dom *d, const uint32_t *group,
+	uint32_t ngroups);
 
 /* The class name of object v as the rules above say, into sb. */
 void lh_class_name(lh_strbuf *sb, const lh_snapshot *snap, const lh_graph *g,
 	const lh_bfs *bfs, uint32_t v);
 
-/* Classes of every object and their totals; 'tree' is the dominator tree
- * of 'dom'. *out belongs to the caller (lh_classes_free). */
+/* Classes of every object and their totals. *out belongs to the caller
+ * (lh_classes_free). */
 int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
-	const lh_graph *g, const lh_dom *dom, const lh_domtree *tree,
-	const lh_bfs *bfs, lh_error *err);
+	const lh_graph *g, const lh_dom *dom, const lh_bfs *bfs, lh_error *err);
 void lh_classes_free(lh_classes *c);
 
 /*
@@ -303,7 +307,6 @@ typedef struct lh_analysis {
 	const lh_snapshot *snap;    /* borrowed */
 	lh_graph *graph;
 	lh_dom *dom;
-	lh_domtree *tree;
 	lh_bfs *bfs;
 	lh_classes *classes;
 	uint32_t garbage_count;     /* objects no root reaches */
@@ -312,8 +315,8 @@ typedef struct lh_analysis {
 } lh_analysis;
 
 /*
- * Runs reachability, dominators (with the tree), root paths and classes
- * over snap, which must outlive the analysis. *out belongs to the caller
+ * Runs reachability, dominators, root paths and classes over snap,
+ * which must outlive the analysis. *out belongs to the caller
  * (lh_analysis_free); its parts are borrowed from it. Returns LH_ENOMEM,
  * or LH_EFORMAT for a root without an object.
  */
