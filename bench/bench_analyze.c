@@ -5,6 +5,9 @@
  * two against the analysis of one. Figures are ratios measured in one run.
  */
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +113,9 @@ int main(int argc, char **argv)
 	lh_error err;
 	double t0, t_one, t_diff;
 
+#ifdef __GLIBC__
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);   /* as luaheap does (cli/main.c) */
+#endif
 	if (argc < 2 || argc > 3) {
 		fprintf(stderr, "usage: bench_analyze SNAPSHOT [LATER_SNAPSHOT]\n");
 		return 2;

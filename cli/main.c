@@ -5,6 +5,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include "luaheap/dump.h"
 #include "cli.h"
 
@@ -62,6 +65,13 @@ int main(int argc, char **argv)
 	const cli_command *cmd;
 	char *help_argv[3];
 
+#ifdef __GLIBC__
+	/* Analyses free big scratch arrays between phases. glibc would raise
+	 * its mmap threshold after the first such free and then keep later
+	 * ones in the heap, where freed pages still count: a fixed threshold
+	 * gives every big array its own mapping, returned when freed. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
 	opterr = 0;
 	if (argc < 2) {
 		usage(stderr);
