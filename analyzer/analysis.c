@@ -68,9 +68,9 @@ void lh_analysis_render_tail(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
 	lh_path p;
 	uint32_t n = 0, x, i;
 
-	if (v >= b->n || b->parent[v] == LH_NONE || maxhops == 0)
+	if (v >= b->n || lh_bfs_parent(b, v) == LH_NONE || maxhops == 0)
 		return;
-	for (x = v; x != LH_DOM_VROOT && n <= maxhops; x = b->parent[x])
+	for (x = v; x != LH_DOM_VROOT && n <= maxhops; x = lh_bfs_parent(b, x))
 		n++;
 	if (n <= maxhops) {
 		lh_analysis_render_path(sb, a, v, maxlabel);
@@ -83,10 +83,10 @@ void lh_analysis_render_tail(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
 		sb->oom = 1;
 		return;
 	}
-	for (x = v, i = maxhops; i > 0; x = b->parent[x]) {
+	for (x = v, i = maxhops; i > 0; x = lh_bfs_parent(b, x)) {
 		i--;
 		p.hops[i].obj = x;
-		p.hops[i].from = b->parent[x];
+		p.hops[i].from = lh_bfs_parent(b, x);
 		p.hops[i].edge = b->via[x];
 		p.hops[i].root = LH_NONE;
 	}
@@ -174,7 +174,7 @@ static int is_structural(const lh_analysis *a, uint32_t v)
 	for (i = 0; i < s->nroots; i++)
 		if (s->roots[i].target == v)
 			return 1;
-	if (s->registry >= s->nobj || a->bfs->parent[v] != s->registry)
+	if (s->registry >= s->nobj || lh_bfs_parent(a->bfs, v) != s->registry)
 		return 0;
 	e = a->bfs->via[v];
 	switch (s->edge_kind[e] & LH_EDGE_KIND_MASK) {

@@ -166,10 +166,10 @@ static uint32_t *match_objects(const lh_analysis *a, const lh_analysis *b)
 	 * decide on the way down. */
 	for (i = 0; i < sb->nobj; i++) {
 		sp = 0;
-		for (v = i; !done[v]; v = b->bfs->parent[v]) {
+		for (v = i; !done[v]; v = lh_bfs_parent(b->bfs, v)) {
 			stack[sp++] = v;
 			done[v] = 1;
-			if (b->bfs->parent[v] >= sb->nobj)
+			if (lh_bfs_parent(b->bfs, v) >= sb->nobj)
 				break;
 		}
 		while (sp > 0) {
@@ -177,10 +177,10 @@ static uint32_t *match_objects(const lh_analysis *a, const lh_analysis *b)
 
 			v = stack[--sp];
 			j = m[v];
-			pb = b->bfs->parent[v];
+			pb = lh_bfs_parent(b->bfs, v);
 			if (j == LH_NONE || pb == LH_NONE)
 				continue;               /* unreachable: address only */
-			pa = a->bfs->parent[j];
+			pa = lh_bfs_parent(a->bfs, j);
 			if (pb == LH_DOM_VROOT) {
 				if (pa != LH_DOM_VROOT || root_kind(sa, a->bfs->via[j]) !=
 				    root_kind(sb, b->bfs->via[v]))
@@ -584,10 +584,10 @@ static int build_groups(lh_diff *d, ctx *c, const uint8_t *cand,
 		if (top[v] == v) {
 			/* The container: the nearest object on the root path
 			 * that existed in the first snapshot. */
-			uint32_t cont = w->bfs->parent[v];
+			uint32_t cont = lh_bfs_parent(w->bfs, v);
 
 			while (cont < s->nobj && c->fresh[cont])
-				cont = w->bfs->parent[cont];
+				cont = lh_bfs_parent(w->bfs, cont);
 			pairs[2 * npairs] = (uint64_t)g << 32;
 			pairs[2 * npairs + 1] = cont;
 			npairs++;

@@ -1,6 +1,6 @@
 /*
  * Shortest root paths: one breadth-first search from the roots gives every
- * object its shortest path (parent and edge arrays); further distinct paths
+ * object its shortest path (the edge into it); further distinct paths
  * of one object are built from its other retaining references.
  */
 #include <stdlib.h>
@@ -12,13 +12,14 @@ void lh_bfs_free(lh_bfs *b)
 {
 	if (b == NULL)
 		return;
-	free(b->parent);
 	free(b->via);
+	free(b->rootbits);
 	free(b);
 }
 
 /* Breadth-first over the retaining edges that exist in the snapshot
- * (roots in order, edges in order). The queue is the only scratch. */
+ * (roots in order, edges in order). The queue is the only scratch; an
+ * object is reached once its 'via' is set. */
 int lh_bfs_build(lh_bfs **out, const lh_graph *g, lh_error *err)
 {
 	lh_bfs *b;
@@ -30,21 +31,21 @@ int lh_bfs_build(lh_bfs **out, const lh_graph *g, lh_error *err)
 	if (b == NULL)
 		return lh_error_set(err, LH_ENOMEM, "out of memory");
 	b->n = g->n;
-	b->parent = malloc(((size_t)g->n + 1) * sizeof *b->parent);
+	b->off = g->off;
 	b->via = malloc(((size_t)g->n + 1) * sizeof *b->via);
+	b->rootbits = calloc((size_t)g->n / 32 + 1, sizeof *b->rootbits);
 	queue = malloc(((size_t)g->n + 1) * sizeof *queue);
-	if (b->parent == NULL || b->via == NULL || queue == NULL) {
+	if (b->via == NULL || b->rootbits == NULL || queue == NULL) {
 		rc = lh_error_set(err, LH_ENOMEM,
 			"out of memory searching root paths");
 		goto done;
 	}
-	memset(b->parent, 0xff, (size_t)g->n * sizeof *b->parent);
 	memset(b->via, 0xff, (size_t)g->n * sizeof *b->via);
 	for (i = 0; i < g->nroots; i++) {
 		uint32_t r = g->roots[i];
-		if (b->parent[r] != LH_NONE)
+		if (b->via[r] != LH_NONE)
 			continue;
-		b->parent[r] = LH_DOM_VROOT;
+		b->rootbits[r / 32] |= 1u << (r % 32);
 		b->via[r] = i;
 		queue[tail++] = r;
 	}
@@ -53,10 +54,9 @@ int lh_bfs_build(lh_bfs **out, const lh_graph *g, lh_error *err)
 
 		for (e = g->off[u]; e < g->off[u + 1]; e++) {
 			uint32_t v = g->to[e];
-			if (b->parent[v] != LH_NONE ||
+			if (b->via[v] != LH_NONE ||
 			    !lh_graph_edge_retains(g, u, e))
 				continue;
-			b->parent[v] = u;
 			b->via[v] = e;
 			queue[tail++] = v;
 		}
@@ -70,13 +70,33 @@ done:
 	return rc;
 }
 
+uint32_t lh_bfs_parent(const lh_bfs *b, uint32_t v)
+{
+	uint32_t e, lo = 0, hi;
+
+	if (v >= b->n || (e = b->via[v]) == LH_NONE)
+		return LH_NONE;
+	if (b->rootbits[v / 32] & (1u << (v % 32)))
+		return LH_DOM_VROOT;
+	/* the object whose edges hold e: the last lo with off[lo] <= e */
+	hi = b->n;
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (b->off[mid] <= e)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 uint32_t lh_bfs_depth(const lh_bfs *b, uint32_t v)
 {
 	uint32_t d = 0;
 
-	if (v >= b->n || b->parent[v] == LH_NONE)
+	if (v >= b->n || b->via[v] == LH_NONE)
 		return 0;
-	for (; v != LH_DOM_VROOT; v = b->parent[v])
+	for (; v != LH_DOM_VROOT; v = lh_bfs_parent(b, v))
 		d++;
 	return d;
 }
@@ -117,11 +137,11 @@ static int make_path(lh_path *p, const lh_bfs *b, uint32_t u, uint32_t e,
 	if (tail > 0)
 		memcpy(h + 1, base->hops + at + 1, (size_t)tail * sizeof *h);
 	i = head;
-	for (x = u; x != LH_DOM_VROOT; x = b->parent[x]) {
+	for (x = u; x != LH_DOM_VROOT; x = p->hops[i].from) {
 		i--;
 		p->hops[i].obj = x;
-		p->hops[i].from = b->parent[x];
-		if (b->parent[x] == LH_DOM_VROOT) {
+		p->hops[i].from = lh_bfs_parent(b, x);
+		if (p->hops[i].from == LH_DOM_VROOT) {
 			p->hops[i].edge = LH_NONE;
 			p->hops[i].root = b->via[x];
 		} else {
@@ -159,7 +179,7 @@ static int cmp_cand(const void *a, const void *b)
 static int meets_suffix(const lh_bfs *b, uint32_t u, uint32_t at,
 	const uint32_t *pos)
 {
-	for (; u != LH_DOM_VROOT; u = b->parent[u])
+	for (; u != LH_DOM_VROOT; u = lh_bfs_parent(b, u))
 		if (pos[u] != LH_NONE && pos[u] >= at)
 			return 1;
 	return 0;
@@ -180,7 +200,7 @@ int lh_paths_find(lh_path **out, uint32_t *count, const lh_snapshot *snap,
 	(void)snap;
 	*out = NULL;
 	*count = 0;
-	if (v >= g->n || b->parent[v] == LH_NONE)
+	if (v >= g->n || b->via[v] == LH_NONE)
 		return lh_error_set(err, LH_ENOTFOUND,
 			"object is not reachable from the roots");
 	if (k == 0)
@@ -190,7 +210,7 @@ int lh_paths_find(lh_path **out, uint32_t *count, const lh_snapshot *snap,
 	paths = calloc(k, sizeof *paths);
 	if (paths == NULL)
 		goto oom;
-	if (make_path(&paths[np], b, b->parent[v], b->via[v], b->via[v],
+	if (make_path(&paths[np], b, lh_bfs_parent(b, v), b->via[v], b->via[v],
 	    NULL, 0, v) != LH_OK)
 		goto oom;
 	np++;

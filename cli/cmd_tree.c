@@ -33,19 +33,19 @@ static char *edge_text(const lh_analysis *a, uint32_t v, int *direct)
 	lh_hop hops[3];
 	lh_path p;
 	lh_strbuf sb;
-	uint32_t x = v, n = 0, i;
+	uint32_t x = v, n = 0, i, up;
 	char *t;
 
 	/* the last three hops, newest first */
-	while (n < 3 && x != LH_DOM_VROOT && b->parent[x] != LH_NONE) {
+	while (n < 3 && x != LH_DOM_VROOT && (up = lh_bfs_parent(b, x)) != LH_NONE) {
 		hops[n].obj = x;
-		hops[n].from = b->parent[x];
-		hops[n].edge = b->parent[x] == LH_DOM_VROOT ? LH_NONE : b->via[x];
-		hops[n].root = b->parent[x] == LH_DOM_VROOT ? b->via[x] : LH_NONE;
-		x = b->parent[x];
+		hops[n].from = up;
+		hops[n].edge = up == LH_DOM_VROOT ? LH_NONE : b->via[x];
+		hops[n].root = up == LH_DOM_VROOT ? b->via[x] : LH_NONE;
+		x = up;
 		n++;
 	}
-	*direct = b->parent[v] == a->dom->idom[v];
+	*direct = lh_bfs_parent(b, v) == a->dom->idom[v];
 	if (n == 0)
 		return cli_xstrdup("");
 	for (i = 0; i < n / 2; i++) {

@@ -82,7 +82,7 @@ static uint32_t detours(const lh_bfs *b, const lh_path *p)
 	for (i = 0; i < p->nhops; i++) {
 		const lh_hop *h = &p->hops[i];
 		uint32_t via = h->edge == LH_NONE ? h->root : h->edge;
-		if (b->parent[h->obj] != h->from || b->via[h->obj] != via)
+		if (lh_bfs_parent(b, h->obj) != h->from || b->via[h->obj] != via)
 			n++;
 	}
 	return n;
@@ -95,7 +95,7 @@ static int bf_meets(const lh_bfs *b, uint32_t u, const lh_path *p,
 {
 	uint32_t i;
 
-	for (; u != LH_DOM_VROOT; u = b->parent[u])
+	for (; u != LH_DOM_VROOT; u = lh_bfs_parent(b, u))
 		for (i = at; i < p->nhops; i++)
 			if (p->hops[i].obj == u)
 				return 1;

@@ -134,18 +134,26 @@ const uint32_t *lh_domtree_children(const lh_domtree *t, uint32_t v,
  * -------------------
  * A breadth-first search from the roots (in root order, each object's
  * edges in order, so ties break the same way every run) over the edges
- * that retain. parent[v] is the object before v (LH_DOM_VROOT for a
- * root), via[v] the edge index into v (for a root: its index in
- * snap->roots), both LH_NONE when v is unreachable.
+ * that retain. via[v] is the edge index into v (for a root: its index in
+ * the graph's roots, which start with snap->roots), LH_NONE when v is
+ * unreachable. The object before v on its path, its parent, is the
+ * source of that edge (lh_bfs_parent): not stored, to save 4 bytes per
+ * object.
  */
 typedef struct lh_bfs {
 	uint32_t n;
-	uint32_t *parent;           /* [n] */
 	uint32_t *via;              /* [n] */
+	uint32_t *rootbits;         /* [n/32+1] bit v: v was reached as a root */
+	const uint32_t *off;        /* [n+1] the graph's CSR offsets (borrowed) */
 } lh_bfs;
 
+/* Builds the search over g, which must outlive it (its offsets are
+ * borrowed). */
 int lh_bfs_build(lh_bfs **out, const lh_graph *g, lh_error *err);
 void lh_bfs_free(lh_bfs *b);
+/* The object before v on its shortest path: LH_DOM_VROOT for a root,
+ * LH_NONE when v is unreachable (O(log n): a search of the offsets). */
+uint32_t lh_bfs_parent(const lh_bfs *b, uint32_t v);
 /* Number of references from the virtual root to v (a root is 1), or 0
  * when v is unreachable. */
 uint32_t lh_bfs_depth(const lh_bfs *b, uint32_t v);
