@@ -30,7 +30,7 @@ int lh_analysis_new(lh_analysis **out, const lh_snapshot *snap, lh_error *err)
 		return lh_error_set(err, LH_ENOMEM, "out of memory");
 	a->snap = snap;
 	if ((rc = lh_graph_from_snapshot(&a->graph, snap, err)) != LH_OK ||
-	    (rc = lh_dom_build(&a->dom, a->graph, snap->size, err)) != LH_OK ||
+	    (rc = lh_dom_build_snapshot(&a->dom, a->graph, snap, err)) != LH_OK ||
 	    (rc = lh_bfs_build(&a->bfs, a->graph, err)) != LH_OK ||
 	    (rc = lh_classes_build(&a->classes, snap, a->graph, a->dom,
 	    a->bfs, err)) != LH_OK) {
@@ -38,10 +38,10 @@ int lh_analysis_new(lh_analysis **out, const lh_snapshot *snap, lh_error *err)
 		return rc;
 	}
 	for (v = 0; v < snap->nobj; v++) {
-		a->total_bytes += snap->size[v];
+		a->total_bytes += lh_snapshot_size(snap, v);
 		if (!a->graph->live[v]) {
 			a->garbage_count++;
-			a->garbage_bytes += snap->size[v];
+			a->garbage_bytes += lh_snapshot_size(snap, v);
 		}
 	}
 	*out = a;
@@ -233,7 +233,7 @@ static int collect(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
 			r.name = NULL;
 			r.obj = v;
 			r.count = 1;
-			r.self = s->size[v];
+			r.self = lh_snapshot_size(s, v);
 			r.retained = a->dom->retained[v];
 			heap_push(&h, &r);
 		}

@@ -453,13 +453,13 @@ int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
 	for (v = 0; v < snap->nobj; v++) {
 		uint32_t id = c->of[v];
 		c->all[id].count++;
-		c->all[id].self += snap->size[v];
+		c->all[id].self += lh_snapshot_size(snap, v);
 		if (g->live[v]) {
 			c->live[id].count++;
-			c->live[id].self += snap->size[v];
+			c->live[id].self += lh_snapshot_size(snap, v);
 			if (snap->type[v] < LH_T_COUNT) {
 				c->types[snap->type[v]].count++;
-				c->types[snap->type[v]].self += snap->size[v];
+				c->types[snap->type[v]].self += lh_snapshot_size(snap, v);
 			}
 		}
 	}

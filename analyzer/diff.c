@@ -398,8 +398,8 @@ static int64_t container_growth(const lh_analysis *a0, uint32_t c0,
 	if (cw < w->snap->nobj && (w->snap->type[cw] != LH_T_TABLE ||
 	    entries_of(w->snap, cw) > (c0 < a0->snap->nobj ?
 	    entries_of(a0->snap, c0) : 0)))
-		by_self = (int64_t)w->snap->size[cw] -
-			(c0 < a0->snap->nobj ? (int64_t)a0->snap->size[c0] : 0);
+		by_self = (int64_t)lh_snapshot_size(w->snap, cw) -
+			(c0 < a0->snap->nobj ? (int64_t)lh_snapshot_size(a0->snap, c0) : 0);
 	return by_retained > by_self ? by_retained : by_self;
 }
 
@@ -576,7 +576,7 @@ static int build_groups(lh_diff *d, ctx *c, const uint8_t *cand,
 			continue;
 		g = gid[top[v]];
 		d->groups[g].objects++;
-		d->groups[g].bytes += s->size[v];
+		d->groups[g].bytes += lh_snapshot_size(s, v);
 		pairs[2 * npairs] = ((uint64_t)g << 32) | 0x80000000u |
 			w->classes->of[v];
 		pairs[2 * npairs + 1] = 0;
@@ -702,8 +702,8 @@ static int build_grown(lh_diff *d, ctx *c, uint32_t *const *m, int n,
 		gr->obj = v;
 		gr->entries_before = before;
 		gr->entries_after = after;
-		gr->bytes_before = s0->size[v0];
-		gr->bytes_after = s->size[v];
+		gr->bytes_before = lh_snapshot_size(s0, v0);
+		gr->bytes_after = lh_snapshot_size(s, v);
 		gr->retained_before = retained_of(a[0], v0);
 		gr->retained_after = retained_of(w, v);
 	}
@@ -920,7 +920,7 @@ int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 			cand[v] = prev != LH_NONE && m[1][prev] == LH_NONE;
 		if (cand[v]) {
 			d->candidates++;
-			d->candidate_bytes += s->size[v];
+			d->candidate_bytes += lh_snapshot_size(s, v);
 		}
 	}
 

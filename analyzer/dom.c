@@ -214,8 +214,8 @@ static uint32_t eval(uint32_t v, uint32_t w, snode *f, pathbuf *pb)
  * number. Per live object the scratch never exceeds 16 bytes plus 4 per
  * predecessor reference outside the DFS tree.
  */
-int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
-	lh_error *err)
+static int build(lh_dom **out, const lh_graph *g, const uint64_t *size,
+	const lh_snapshot *snap, lh_error *err)
 {
 	lh_dom *d = NULL;
 	uint32_t *pre = NULL, *vertex = NULL, *parent = NULL, *semi = NULL;
@@ -346,7 +346,8 @@ int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	if (!d->retained)
 		goto oom;
 	for (k = 0; k < N; k++)
-		d->retained[d->order[k]] = size != NULL ? size[d->order[k]] : 0;
+		d->retained[d->order[k]] = size != NULL ? size[d->order[k]] :
+			snap != NULL ? lh_snapshot_size(snap, d->order[k]) : 0;
 	/* Retained sizes: children come after their dominator in preorder. */
 	for (k = N; k-- > 0;) {
 		uint32_t v = d->order[k], p = d->idom[v];
@@ -375,6 +376,18 @@ done:
 	else
 		*out = d;
 	return rc;
+}
+
+int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
+	lh_error *err)
+{
+	return build(out, g, size, NULL, err);
+}
+
+int lh_dom_build_snapshot(lh_dom **out, const lh_graph *g,
+	const lh_snapshot *snap, lh_error *err)
+{
+	return build(out, g, NULL, snap, err);
 }
 
 /* Sorting children by retained size, largest first, then by index. */

@@ -96,8 +96,18 @@ int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,
 			return b->err->code;
 		b->obj_cap = c;
 	}
+	if (size >= LH_SIZE_BIG) {
+		if (GROW(b, s->big_obj, b->big_cap, (uint64_t)s->nbig + 1) ||
+		    (b->big_cap != b->big_size_cap ?
+		     resize(b, (void **)&s->big_size, b->big_cap, sizeof(*s->big_size)) : 0))
+			return b->err->code;
+		b->big_size_cap = b->big_cap;
+		s->big_obj[s->nbig] = n;
+		s->big_size[s->nbig++] = size;
+		size = LH_SIZE_BIG;
+	}
 	s->addr[n] = addr;
-	s->size[n] = size;
+	s->size[n] = (uint32_t)size;
 	s->type[n] = (uint8_t)type;
 	s->list[n] = (uint8_t)list;
 	s->marked[n] = (uint8_t)marked;
@@ -937,6 +947,7 @@ void lh_snapshot_free(lh_snapshot *s)
 	free(s->strings); free(s->tables); free(s->funcs); free(s->threads);
 	free(s->frames); free(s->protos); free(s->udatas); free(s->text);
 	free(s->roots);
+	free(s->big_obj); free(s->big_size);
 	for (i = 0; i < s->nwatches; i++)
 		free(s->watches[i].label);
 	free(s->watches);
@@ -1002,6 +1013,20 @@ const char *lh_snapshot_string(const lh_snapshot *s, uint32_t i, size_t *len)
 	if (len)
 		*len = si->stored;
 	return s->text ? s->text + si->text : "";
+}
+
+uint64_t lh_snapshot__big_size(const lh_snapshot *s, uint32_t v)
+{
+	uint32_t lo = 0, hi = s->nbig;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (s->big_obj[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->nbig && s->big_obj[lo] == v ? s->big_size[lo] : 0;
 }
 
 const char *lh_type_name(int t)

@@ -66,6 +66,7 @@ typedef struct lh_snap_builder {
 	uint64_t *laddr;         /* addresses of object labels, in edge order */
 	size_t nladdr, laddr_cap;
 	uint32_t wide_cap;
+	uint32_t big_cap, big_size_cap;  /* big_obj, big_size */
 
 	uint32_t strings_cap, tables_cap, funcs_cap, threads_cap, frames_cap,
 	         protos_cap, udatas_cap, roots_cap, watches_cap;

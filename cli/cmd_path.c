@@ -125,7 +125,7 @@ static void print_text(const lh_analysis *a, uint32_t v, const lh_path *paths,
 			cli_style(CLI_BOLD), cli_addr(s->addr[v], ab),
 			cli_style(CLI_RESET), plain ? c : type,
 			plain ? "" : " of class ", plain ? "" : c,
-			cli_size(s->size[v], sb), cli_size(a->dom->retained[v], rb));
+			cli_size(lh_snapshot_size(s, v), sb), cli_size(a->dom->retained[v], rb));
 		free(c);
 	}
 	if (np == 0) {

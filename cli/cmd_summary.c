@@ -322,10 +322,10 @@ static void section_collector(summary *sm)
 		}
 		if (s->list[v] == LH_LIST_FINOBJ) {
 			fin_n++;
-			fin_b += s->size[v];
+			fin_b += lh_snapshot_size(s, v);
 		} else if (s->list[v] == LH_LIST_TOBEFNZ) {
 			pend_n++;
-			pend_b += s->size[v];
+			pend_b += lh_snapshot_size(s, v);
 		}
 	}
 	if (sm->json) {
@@ -434,8 +434,8 @@ static void count_types(summary *sm)
 
 	for (i = 0; i < s->nobj; i++) {
 		sm->count[s->type[i]]++;
-		sm->bytes[s->type[i]] += s->size[i];
-		sm->total_bytes += s->size[i];
+		sm->bytes[s->type[i]] += lh_snapshot_size(s, i);
+		sm->total_bytes += lh_snapshot_size(s, i);
 	}
 }
 

@@ -74,7 +74,7 @@ void cli_json_objinfo(cJSON *o, const lh_analysis *a, uint32_t v)
 	cli_json_addr(o, "address", s->addr[v]);
 	cli_json_str(o, "type", lh_type_name(s->type[v]));
 	cli_json_bytes(o, "class", cls, strlen(cls));
-	cli_json_num(o, "self", (double)s->size[v]);
+	cli_json_num(o, "self", (double)lh_snapshot_size(s, v));
 	cli_json_num(o, "retained", (double)a->dom->retained[v]);
 	cli_json_bool(o, "reachable", a->graph->live[v]);
 }

@@ -151,7 +151,7 @@ static uint64_t check_file(const lh_snapshot *s)
 	uint32_t i;
 
 	for (i = 0; i < s->nobj; i++)
-		sum += s->size[i];
+		sum += lh_snapshot_size(s, i);
 	for (i = 0; i < s->nedge; i++)
 		ck_assert_uint_lt(s->edge_to[i], s->nobj);
 	ck_assert_uint_eq(s->hdr.vm_overhead_bytes,
@@ -652,7 +652,7 @@ static void same_snapshot(const lh_snapshot *a, const lh_snapshot *b)
 	ck_assert_uint_eq(a->hdr.registry, b->hdr.registry);
 	for (i = 0; i < a->nobj; i++) {
 		ck_assert_uint_eq(a->addr[i], b->addr[i]);
-		ck_assert_uint_eq(a->size[i], b->size[i]);
+		ck_assert_uint_eq(lh_snapshot_size(a, i), lh_snapshot_size(b, i));
 		ck_assert_uint_eq(a->type[i], b->type[i]);
 		ck_assert_uint_eq(a->list[i], b->list[i]);
 		ck_assert_uint_eq(a->marked[i], b->marked[i]);

@@ -151,7 +151,7 @@ static void check_snapshot(const char *path, unsigned *states)
 	memset(&err, 0, sizeof(err));
 	ck_assert_msg(lh_snapshot_load(&s, path, &err) == 0, "%s", err.msg);
 	for (i = 0; i < s->nobj; i++)
-		sum += s->size[i];
+		sum += lh_snapshot_size(s, i);
 	ck_assert_msg(sum + s->hdr.vm_overhead_bytes == s->hdr.lua_total_bytes,
 	              "%s: objects %" PRIu64 " + overhead %" PRIu64 " != %"
 	              PRIu64, path, sum, s->hdr.vm_overhead_bytes,

@@ -664,7 +664,12 @@ static void check_same(const lh_snapshot *a, const lh_snapshot *b)
 	ck_assert_uint_eq(a->nobj, b->nobj);
 	ck_assert_uint_eq(a->nedge, b->nedge);
 	ck_assert_mem_eq(a->addr, b->addr, a->nobj * sizeof(uint64_t));
-	ck_assert_mem_eq(a->size, b->size, a->nobj * sizeof(uint64_t));
+	ck_assert_mem_eq(a->size, b->size, a->nobj * sizeof(*a->size));
+	ck_assert_uint_eq(a->nbig, b->nbig);
+	if (a->nbig) {
+		ck_assert_mem_eq(a->big_obj, b->big_obj, a->nbig * sizeof(uint32_t));
+		ck_assert_mem_eq(a->big_size, b->big_size, a->nbig * sizeof(uint64_t));
+	}
 	ck_assert_mem_eq(a->type, b->type, a->nobj);
 	ck_assert_mem_eq(a->list, b->list, a->nobj);
 	ck_assert_mem_eq(a->marked, b->marked, a->nobj);
@@ -807,7 +812,7 @@ START_TEST(binary_snapshot_loads_to_the_expected_arrays)
 	sx = find(s, A_SX); slong = find(s, A_SLONG);
 	ck_assert_uint_eq(g, 2);
 	ck_assert_uint_eq(s->type[g], LH_T_TABLE);
-	ck_assert_uint_eq(s->size[g], 400);
+	ck_assert_uint_eq(lh_snapshot_size(s, g), 400);
 	ck_assert_uint_eq(s->tables[s->aux[g]].hash_entries, 9);
 	ck_assert_uint_eq(s->tables[s->aux[find(s, A_WEAKT)]].weak, LH_WEAK_KEYS);
 	ck_assert_uint_eq(s->edge_off[g + 1] - s->edge_off[g], 12);
@@ -905,6 +910,39 @@ START_TEST(frame_size_does_not_change_what_loads)
 	}
 	lh_snapshot_free(a);
 	free(whole.p);
+}
+END_TEST
+
+/* size[] holds 32 bits: larger sizes go to the side table, exactly. */
+START_TEST(sizes_of_4_gib_and_more_load_exactly)
+{
+	static const uint64_t sizes[] = { UINT32_MAX - 1, UINT32_MAX,
+		UINT64_C(5) << 30, UINT64_C(1) << 40, 7 };
+	theap h;
+	buf fb = { 0 }, fj = { 0 };
+	lh_snapshot *a, *b;
+	uint32_t i;
+
+	sample_heap(&h);
+	ck_assert_int_ge(h.nobj, 5);
+	for (i = 0; i < 5; i++)
+		h.objs[i].size = sizes[i];
+	encode_bin(&fb, &h, 4096);
+	encode_json(&fj, &h);
+	a = load_ok(&fb, "big.snap");
+	b = load_ok(&fj, "big.json");
+	for (i = 0; i < 5; i++) {
+		ck_assert_uint_eq(lh_snapshot_size(a, i), sizes[i]);
+		ck_assert_uint_eq(lh_snapshot_size(b, i), sizes[i]);
+	}
+	ck_assert_uint_eq(a->nbig, 3);
+	ck_assert_uint_eq(a->size[0], UINT32_MAX - 1);
+	ck_assert_uint_eq(a->size[1], LH_SIZE_BIG);
+	check_same(a, b);
+	lh_snapshot_free(a);
+	lh_snapshot_free(b);
+	free(fb.p);
+	free(fj.p);
 }
 END_TEST
 
@@ -1938,7 +1976,7 @@ START_TEST(real_dumps_load_the_same_from_both_encodings)
 	ck_assert_uint_gt(nstack, 0);
 	/* the dumper's own count of what it wrote */
 	for (i = 0; i < a->nobj; i++)
-		bytes += a->size[i];
+		bytes += lh_snapshot_size(a, i);
 	ck_assert_uint_eq(st.objects, a->nobj);
 	ck_assert_uint_eq(st.edges + nfields, a->nedge);
 	ck_assert_uint_eq(st.roots, a->nroots);
@@ -1993,6 +2031,7 @@ Suite *snapshot_suite(void)
 	tcase_add_test(tc, crc32_matches_the_standard_check_value);
 	tcase_add_test(tc, binary_snapshot_loads_to_the_expected_arrays);
 	tcase_add_test(tc, frame_size_does_not_change_what_loads);
+	tcase_add_test(tc, sizes_of_4_gib_and_more_load_exactly);
 	tcase_add_test(tc, json_and_binary_encodings_load_to_identical_arrays);
 	tcase_add_test(tc, random_heaps_load_the_same_from_both_encodings);
 	tcase_add_test(tc, an_empty_heap_loads);

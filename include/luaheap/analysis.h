@@ -109,6 +109,9 @@ typedef struct lh_dom {
  */
 int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	lh_error *err);
+/* The same with the self sizes of snap's objects (lh_snapshot_size). */
+int lh_dom_build_snapshot(lh_dom **out, const lh_graph *g,
+	const lh_snapshot *snap, lh_error *err);
 void lh_dom_free(lh_dom *d);
 
 /*

@@ -115,7 +115,9 @@ typedef struct lh_snapshot {
 
 	uint32_t  nobj;
 	uint64_t *addr;                 /* [nobj] the object's address (its id) */
-	uint64_t *size;                 /* [nobj] bytes the collector accounts */
+	uint32_t *size;                 /* [nobj] bytes the collector accounts,
+	                                   LH_SIZE_BIG for 4 GiB or more: read
+	                                   sizes with lh_snapshot_size */
 	uint8_t  *type;                 /* [nobj] enum lh_type */
 	uint8_t  *list;                 /* [nobj] enum lh_list */
 	uint8_t  *marked;               /* [nobj] raw 'marked' byte */
@@ -147,8 +149,27 @@ typedef struct lh_snapshot {
 	uint32_t  main_thread;          /* dense index, or LH_NONE */
 	uint32_t  registry;             /* dense index, or LH_NONE */
 
+	/* The objects of LH_SIZE_BIG bytes or more, by increasing index. */
+	uint32_t  nbig;
+	uint32_t *big_obj;              /* [nbig] dense index */
+	uint64_t *big_size;             /* [nbig] its size */
+
 	void     *internal;             /* reader-private (address index, labels) */
 } lh_snapshot;
+
+/* size[] holds this for an object whose size does not fit 32 bits (the
+ * real size is in big_size): 4 bytes per object instead of 8. */
+#define LH_SIZE_BIG UINT32_MAX
+
+/* The size of an object listed in big_obj (0 if it is not). */
+uint64_t lh_snapshot__big_size(const lh_snapshot *snap, uint32_t v);
+
+/* Bytes the collector accounts for object v. */
+static inline uint64_t lh_snapshot_size(const lh_snapshot *snap, uint32_t v)
+{
+	return snap->size[v] != LH_SIZE_BIG ? snap->size[v] :
+		lh_snapshot__big_size(snap, v);
+}
 
 /*
  * Reads and validates the snapshot at 'path' (binary or JSON, detected from
