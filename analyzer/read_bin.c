@@ -616,7 +616,7 @@ static int read_object(bin *r, uint64_t *prev)
 		if ((rc = get_u32(r, "array size", &t->asize)) || (rc = get_u32(r, "node count", &t->nodes)) ||
 		    (rc = get_small(r, LH_WEAK_BOTH, "weak mode", &u)))
 			return rc;
-		t->weak = (uint8_t)u;
+		lh_snap__table_weak(b, (int)u);
 		break;
 	case LH_T_LFUNC:
 		if ((fi = lh_snap__func(b)) == NULL)

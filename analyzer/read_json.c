@@ -330,7 +330,7 @@ static int read_details(js *j, const cJSON *o, int type)
 		    (rc = ju32(j, o, "array_entries", &t->array_entries)) ||
 		    (rc = ju32(j, o, "hash_entries", &t->hash_entries)))
 			return rc;
-		t->weak = (uint8_t)v;
+		lh_snap__table_weak(b, (int)v);
 		return LH_OK;
 	case LH_T_LFUNC:
 		if ((fi = lh_snap__func(b)) == NULL)

@@ -137,9 +137,17 @@ lh_table_info *lh_snap__table(lh_snap_builder *b)
 
 	if (GROW(b, s->tables, b->tables_cap, (uint64_t)s->ntables + 1))
 		return NULL;
+	if (GROW(b, s->table_weak, b->table_weak_cap, (uint64_t)s->ntables + 1))
+		return NULL;
 	s->aux[CUR(b)] = s->ntables;
 	memset(&s->tables[s->ntables], 0, sizeof(lh_table_info));
+	s->table_weak[s->ntables] = LH_WEAK_NONE;
 	return &s->tables[s->ntables++];
+}
+
+void lh_snap__table_weak(lh_snap_builder *b, int weak)
+{
+	b->s->table_weak[b->s->ntables - 1] = (uint8_t)weak;
 }
 
 lh_func_info *lh_snap__func(lh_snap_builder *b)
@@ -796,6 +804,7 @@ int lh_snap__finish(lh_snap_builder *b, uint64_t nobjects, uint64_t nedges,
 	TRIM(s->edge_off, (uint64_t)s->nobj + 1);
 	TRIM(s->edge_to, s->nedge); TRIM(s->edge_kind, s->nedge); TRIM(s->edge_label, s->nedge);
 	TRIM(s->strings, s->nstrings); TRIM(s->tables, s->ntables);
+	TRIM(s->table_weak, s->ntables);
 	TRIM(s->funcs, s->nfuncs); TRIM(s->threads, s->nthreads);
 	TRIM(s->frames, s->nframes); TRIM(s->protos, s->nprotos);
 	TRIM(s->udatas, s->nudatas); TRIM(s->text, s->text_len);
@@ -944,7 +953,7 @@ void lh_snapshot_free(lh_snapshot *s)
 	free(s->addr); free(s->size); free(s->type); free(s->list);
 	free(s->marked); free(s->aux); free(s->edge_off); free(s->edge_to);
 	free(s->edge_kind); free(s->edge_label);
-	free(s->strings); free(s->tables); free(s->funcs); free(s->threads);
+	free(s->strings); free(s->tables); free(s->table_weak); free(s->funcs); free(s->threads);
 	free(s->frames); free(s->protos); free(s->udatas); free(s->text);
 	free(s->roots);
 	free(s->big_obj); free(s->big_size);

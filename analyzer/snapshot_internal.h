@@ -67,6 +67,7 @@ typedef struct lh_snap_builder {
 	size_t nladdr, laddr_cap;
 	uint32_t wide_cap;
 	uint32_t big_cap, big_size_cap;  /* big_obj, big_size */
+	uint32_t table_weak_cap;
 
 	uint32_t strings_cap, tables_cap, funcs_cap, threads_cap, frames_cap,
 	         protos_cap, udatas_cap, roots_cap, watches_cap;
@@ -91,6 +92,8 @@ int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,
 /* Per-type details of the current object; NULL (err set) when out of memory. */
 lh_string_info *lh_snap__string(lh_snap_builder *b);
 lh_table_info *lh_snap__table(lh_snap_builder *b);
+/* The weak mode (enum lh_weak) of the table lh_snap__table just gave. */
+void lh_snap__table_weak(lh_snap_builder *b, int weak);
 lh_func_info *lh_snap__func(lh_snap_builder *b);
 lh_thread_info *lh_snap__thread(lh_snap_builder *b);
 lh_proto_info *lh_snap__proto(lh_snap_builder *b, uint64_t source);

@@ -316,7 +316,7 @@ static void section_collector(summary *sm)
 
 	for (v = 0; v < s->nobj; v++) {
 		if (s->type[v] == LH_T_TABLE) {
-			m = s->tables[s->aux[v]].weak & 3;
+			m = s->table_weak[s->aux[v]] & 3;
 			weak_n[m]++;
 			weak_b[m] += a->graph->live[v] ? a->dom->retained[v] : 0;
 		}

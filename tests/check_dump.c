@@ -503,7 +503,7 @@ static void edge_oracle(const char *path, lua_State *L)
 
 	/* weak values: the table is weak, the string is not */
 	t = obj_at(s, sfield(L, "weakv"));
-	ck_assert_uint_eq(s->tables[s->aux[t]].weak, LH_WEAK_VALUES);
+	ck_assert_uint_eq(s->table_weak[s->aux[t]], LH_WEAK_VALUES);
 	e = find_edge(s, t, indexed(LH_E_ARRAY, 1));
 	ck_assert_uint_eq(s->edge_to[e], h);
 	ck_assert_uint_eq(s->edge_kind[e], LH_E_ARRAY | LH_EDGE_WEAK);
@@ -513,7 +513,7 @@ static void edge_oracle(const char *path, lua_State *L)
 
 	/* weak keys: the key weak, its value an ephemeron; string keys strong */
 	t = obj_at(s, sfield(L, "weakk"));
-	ck_assert_uint_eq(s->tables[s->aux[t]].weak, LH_WEAK_KEYS);
+	ck_assert_uint_eq(s->table_weak[s->aux[t]], LH_WEAK_KEYS);
 	w = W(LH_E_KEY);
 	w.to = h;
 	e = find_edge(s, t, w);
@@ -529,7 +529,7 @@ static void edge_oracle(const char *path, lua_State *L)
 
 	/* both weak: key and value weak */
 	t = obj_at(s, sfield(L, "weakkv"));
-	ck_assert_uint_eq(s->tables[s->aux[t]].weak, LH_WEAK_BOTH);
+	ck_assert_uint_eq(s->table_weak[s->aux[t]], LH_WEAK_BOTH);
 	ck_assert_uint_eq(s->edge_kind[find_edge(s, t, W(LH_E_KEY))],
 	                  LH_E_KEY | LH_EDGE_WEAK);
 	w = W(LH_E_FIELD_OBJ);

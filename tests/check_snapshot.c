@@ -592,7 +592,7 @@ static void check_consistent(const lh_snapshot *s)
 		if (s->type[i] == LH_T_UPVALUE)
 			ck_assert_uint_le(s->aux[i], 1);
 		if (s->type[i] == LH_T_TABLE)
-			ck_assert_uint_le(s->tables[s->aux[i]].weak, LH_WEAK_BOTH);
+			ck_assert_uint_le(s->table_weak[s->aux[i]], LH_WEAK_BOTH);
 		if (s->type[i] == LH_T_PROTO)
 			ck_assert_uint_le(s->protos[s->aux[i]].is_vararg, 1);
 		ck_assert_uint_lt(s->aux[i], n[s->type[i]]);
@@ -702,7 +702,7 @@ static void check_same(const lh_snapshot *a, const lh_snapshot *b)
 			break;
 		case LH_T_TABLE: {
 			const lh_table_info *x = &a->tables[a->aux[i]], *y = &b->tables[b->aux[i]];
-			ck_assert(x->asize == y->asize && x->nodes == y->nodes && x->weak == y->weak &&
+			ck_assert(x->asize == y->asize && x->nodes == y->nodes && a->table_weak[a->aux[i]] == b->table_weak[b->aux[i]] &&
 			          x->array_entries == y->array_entries && x->hash_entries == y->hash_entries);
 			break;
 		}
@@ -814,7 +814,7 @@ START_TEST(binary_snapshot_loads_to_the_expected_arrays)
 	ck_assert_uint_eq(s->type[g], LH_T_TABLE);
 	ck_assert_uint_eq(lh_snapshot_size(s, g), 400);
 	ck_assert_uint_eq(s->tables[s->aux[g]].hash_entries, 9);
-	ck_assert_uint_eq(s->tables[s->aux[find(s, A_WEAKT)]].weak, LH_WEAK_KEYS);
+	ck_assert_uint_eq(s->table_weak[s->aux[find(s, A_WEAKT)]], LH_WEAK_KEYS);
 	ck_assert_uint_eq(s->edge_off[g + 1] - s->edge_off[g], 12);
 
 	e = edge_of(s, g, LH_E_FIELD_STR, 1);

@@ -46,10 +46,9 @@ typedef struct lh_string_info {
 	uint8_t  is_long;
 } lh_string_info;
 
-typedef struct lh_table_info {
+typedef struct lh_table_info {     /* its weak mode: table_weak[] */
 	uint32_t asize, nodes;          /* array size, hash nodes (0: none) */
 	uint32_t array_entries, hash_entries;
-	uint8_t  weak;                  /* enum lh_weak */
 } lh_table_info;
 
 typedef struct lh_func_info {           /* Lua and C closures */
@@ -134,6 +133,8 @@ typedef struct lh_snapshot {
 
 	lh_string_info *strings;  uint32_t nstrings;
 	lh_table_info  *tables;   uint32_t ntables;
+	uint8_t        *table_weak;     /* [ntables] enum lh_weak, apart from
+	                                   'tables' to keep those 16 bytes */
 	lh_func_info   *funcs;    uint32_t nfuncs;
 	lh_thread_info *threads;  uint32_t nthreads;
 	lh_frame_info  *frames;   uint32_t nframes;
