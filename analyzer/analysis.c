@@ -174,9 +174,15 @@ static int is_structural(const lh_analysis *a, uint32_t v)
 	for (i = 0; i < s->nroots; i++)
 		if (s->roots[i].target == v)
 			return 1;
-	if (s->registry >= s->nobj || lh_bfs_parent(a->bfs, v) != s->registry)
+	if (s->registry >= s->nobj)
 		return 0;
+	/* the edge into v must be one of the registry's (cheap test first:
+	 * finding the parent searches the offsets) */
 	e = a->bfs->via[v];
+	if (e == LH_NONE || e < s->edge_off[s->registry] ||
+	    e >= s->edge_off[s->registry + 1] ||
+	    lh_bfs_parent(a->bfs, v) != s->registry)
+		return 0;
 	switch (s->edge_kind[e] & LH_EDGE_KIND_MASK) {
 	case LH_E_ARRAY:
 	case LH_E_FIELD_INT: {

@@ -14,6 +14,7 @@ void lh_bfs_free(lh_bfs *b)
 		return;
 	free(b->via);
 	free(b->rootbits);
+	free(b->blk);
 	free(b);
 }
 
@@ -23,7 +24,7 @@ void lh_bfs_free(lh_bfs *b)
 int lh_bfs_build(lh_bfs **out, const lh_graph *g, lh_error *err)
 {
 	lh_bfs *b;
-	uint32_t *queue = NULL, head = 0, tail = 0, i;
+	uint32_t *queue = NULL, head = 0, tail = 0, i, e;
 	int rc = LH_OK;
 
 	*out = NULL;
@@ -34,13 +35,20 @@ int lh_bfs_build(lh_bfs **out, const lh_graph *g, lh_error *err)
 	b->off = g->off;
 	b->via = malloc(((size_t)g->n + 1) * sizeof *b->via);
 	b->rootbits = calloc((size_t)g->n / 32 + 1, sizeof *b->rootbits);
+	b->nblk = (uint32_t)(((uint64_t)g->nedge + LH_BFS_BLOCK - 1) / LH_BFS_BLOCK);
+	b->blk = malloc(((size_t)b->nblk + 1) * sizeof *b->blk);
 	queue = malloc(((size_t)g->n + 1) * sizeof *queue);
-	if (b->via == NULL || b->rootbits == NULL || queue == NULL) {
+	if (b->via == NULL || b->rootbits == NULL || b->blk == NULL ||
+	    queue == NULL) {
 		rc = lh_error_set(err, LH_ENOMEM,
 			"out of memory searching root paths");
 		goto done;
 	}
 	memset(b->via, 0xff, (size_t)g->n * sizeof *b->via);
+	/* blk[k]: the object whose edges hold edge k * LH_BFS_BLOCK */
+	for (i = 0, e = 0; i < g->n; i++)
+		for (; e < g->off[i + 1]; e += LH_BFS_BLOCK)
+			b->blk[e / LH_BFS_BLOCK] = i;
 	for (i = 0; i < g->nroots; i++) {
 		uint32_t r = g->roots[i];
 		if (b->via[r] != LH_NONE)
@@ -78,8 +86,10 @@ uint32_t lh_bfs_parent(const lh_bfs *b, uint32_t v)
 		return LH_NONE;
 	if (b->rootbits[v / 32] & (1u << (v % 32)))
 		return LH_DOM_VROOT;
-	/* the object whose edges hold e: the last lo with off[lo] <= e */
-	hi = b->n;
+	/* the object whose edges hold e: the last lo with off[lo] <= e,
+	 * between the owners of e's block and of the next one */
+	lo = b->blk[e / LH_BFS_BLOCK];
+	hi = e / LH_BFS_BLOCK + 1 < b->nblk ? b->blk[e / LH_BFS_BLOCK + 1] + 1 : b->n;
 	while (hi - lo > 1) {
 		uint32_t mid = lo + (hi - lo) / 2;
 		if (b->off[mid] <= e)

@@ -148,14 +148,19 @@ typedef struct lh_bfs {
 	uint32_t *via;              /* [n] */
 	uint32_t *rootbits;         /* [n/32+1] bit v: v was reached as a root */
 	const uint32_t *off;        /* [n+1] the graph's CSR offsets (borrowed) */
+	uint32_t *blk;              /* [nblk] owner of every LH_BFS_BLOCK-th edge */
+	uint32_t nblk;
 } lh_bfs;
+
+#define LH_BFS_BLOCK 64
 
 /* Builds the search over g, which must outlive it (its offsets are
  * borrowed). */
 int lh_bfs_build(lh_bfs **out, const lh_graph *g, lh_error *err);
 void lh_bfs_free(lh_bfs *b);
 /* The object before v on its shortest path: LH_DOM_VROOT for a root,
- * LH_NONE when v is unreachable (O(log n): a search of the offsets). */
+ * LH_NONE when v is unreachable (a search of the offsets between the
+ * owners of two edges LH_BFS_BLOCK apart, mostly a few steps). */
 uint32_t lh_bfs_parent(const lh_bfs *b, uint32_t v);
 /* Number of references from the virtual root to v (a root is 1), or 0
  * when v is unreachable. */
