@@ -136,6 +136,31 @@ static int same_content(const lh_snapshot *sa, uint32_t j,
 	return 1;
 }
 
+/* Every object's parent on its shortest path, as lh_bfs_parent says, in one
+ * pass over the edges instead of a search per object (the diff asks for
+ * each object's parent several times). The caller frees the array. */
+static uint32_t *bfs_parents(const lh_analysis *an)
+{
+	const lh_snapshot *s = an->snap;
+	const lh_bfs *b = an->bfs;
+	uint32_t *par = malloc(((size_t)s->nobj + 1) * sizeof *par), u, e, v;
+
+	if (par == NULL)
+		return NULL;
+	for (v = 0; v < s->nobj; v++) {
+		int root = (b->rootbits[v >> 5] >> (v & 31)) & 1;
+
+		par[v] = root || b->via[v] == LH_NONE ? lh_bfs_parent(b, v) : NOT_SEEN;
+	}
+	for (u = 0; u < s->nobj; u++)
+		for (e = s->edge_off[u]; e < s->edge_off[u + 1]; e++) {
+			v = s->edge_to[e];
+			if (par[v] == NOT_SEEN && b->via[v] == e)
+				par[v] = u;
+		}
+	return par;
+}
+
 /*
  * match[i] for every object i of b: the same object in a, or LH_NONE.
  * Same address, type and fingerprint are not enough when the allocator
@@ -145,7 +170,8 @@ static int same_content(const lh_snapshot *sa, uint32_t j,
  * when its path changed (a list that grew at the head), still reference
  * exactly what it did.
  */
-static uint32_t *match_objects(const lh_analysis *a, const lh_analysis *b)
+static uint32_t *match_objects(const lh_analysis *a, const uint32_t *par_a,
+	const lh_analysis *b, const uint32_t *par_b)
 {
 	const lh_snapshot *sa = a->snap, *sb = b->snap;
 	size_t n = sb->nobj ? sb->nobj : 1;
@@ -166,10 +192,10 @@ static uint32_t *match_objects(const lh_analysis *a, const lh_analysis *b)
 	 * decide on the way down. */
 	for (i = 0; i < sb->nobj; i++) {
 		sp = 0;
-		for (v = i; !done[v]; v = lh_bfs_parent(b->bfs, v)) {
+		for (v = i; !done[v]; v = par_b[v]) {
 			stack[sp++] = v;
 			done[v] = 1;
-			if (lh_bfs_parent(b->bfs, v) >= sb->nobj)
+			if (par_b[v] >= sb->nobj)
 				break;
 		}
 		while (sp > 0) {
@@ -177,10 +203,10 @@ static uint32_t *match_objects(const lh_analysis *a, const lh_analysis *b)
 
 			v = stack[--sp];
 			j = m[v];
-			pb = lh_bfs_parent(b->bfs, v);
+			pb = par_b[v];
 			if (j == LH_NONE || pb == LH_NONE)
 				continue;               /* unreachable: address only */
-			pa = lh_bfs_parent(a->bfs, j);
+			pa = par_a[j];
 			if (pb == LH_DOM_VROOT) {
 				if (pa != LH_DOM_VROOT || root_kind(sa, a->bfs->via[j]) !=
 				    root_kind(sb, b->bfs->via[v]))
@@ -218,6 +244,7 @@ static uint64_t hash_str(const char *s)
 typedef struct ctx {
 	const lh_analysis *w;       /* the snapshot the candidates live in */
 	const uint8_t *fresh;       /* [w n] 1: created within the span */
+	const uint32_t *par;        /* [w n] parents on the shortest paths */
 	size_t maxlabel;
 	lh_strbuf hop, text, run;
 } ctx;
@@ -584,10 +611,10 @@ static int build_groups(lh_diff *d, ctx *c, const uint8_t *cand,
 		if (top[v] == v) {
 			/* The container: the nearest object on the root path
 			 * that existed in the first snapshot. */
-			uint32_t cont = lh_bfs_parent(w->bfs, v);
+			uint32_t cont = c->par[v];
 
 			while (cont < s->nobj && c->fresh[cont])
-				cont = lh_bfs_parent(w->bfs, cont);
+				cont = c->par[cont];
 			pairs[2 * npairs] = (uint64_t)g << 32;
 			pairs[2 * npairs + 1] = cont;
 			npairs++;
@@ -881,7 +908,7 @@ int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 	const lh_diff_opts *opts, lh_error *err)
 {
 	lh_diff *d = NULL;
-	uint32_t *m[3] = { NULL, NULL, NULL };
+	uint32_t *m[3] = { NULL, NULL, NULL }, *par[3] = { NULL, NULL, NULL };
 	uint8_t *cand = NULL, *fresh = NULL;
 	const lh_analysis *w;
 	const lh_snapshot *s;
@@ -899,8 +926,11 @@ int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 	if ((d = calloc(1, sizeof *d)) == NULL)
 		goto done;
 	d->nsnap = n;
+	for (k = 0; k < n; k++)
+		if ((par[k] = bfs_parents(a[k])) == NULL)
+			goto done;
 	for (k = 1; k < n; k++)
-		if ((m[k] = match_objects(a[k - 1], a[k])) == NULL)
+		if ((m[k] = match_objects(a[k - 1], par[k - 1], a[k], par[k])) == NULL)
 			goto done;
 	cand = calloc(nobj, 1);
 	fresh = calloc(nobj, 1);
@@ -939,6 +969,7 @@ int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 
 	c.w = w;
 	c.fresh = fresh;
+	c.par = par[n - 1];
 	c.maxlabel = opts && opts->maxlabel ? opts->maxlabel : 40;
 	lh_strbuf_init(&c.hop);
 	lh_strbuf_init(&c.text);
@@ -960,8 +991,10 @@ done:
 	lh_strbuf_release(&c.hop);
 	lh_strbuf_release(&c.text);
 	lh_strbuf_release(&c.run);
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < 3; k++) {
 		free(m[k]);
+		free(par[k]);
+	}
 	free(cand);
 	free(fresh);
 	lh_diff_free(d);
