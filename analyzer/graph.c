@@ -118,17 +118,31 @@ int lh_graph_edge_retains(const lh_graph *g, uint32_t src, uint32_t e)
 }
 
 /* Sorts eph indices by edge, then fills eph_by_key (counting passes would
- * need n-sized arrays; ephemerons are few, so qsort it is). */
-static const uint32_t *sort_base;
-static int cmp_by_base(const void *a, const void *b)
+ * need n-sized arrays; ephemerons are few, so qsort it is). The sort key
+ * travels with each index, not in a global: analyses of several
+ * snapshots run in parallel threads (diff). */
+static int cmp_u64(const void *a, const void *b)
 {
-	uint32_t x = sort_base[*(const uint32_t *)a];
-	uint32_t y = sort_base[*(const uint32_t *)b];
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
-	if (x != y)
-		return x < y ? -1 : 1;
-	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 :
-		*(const uint32_t *)a > *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Orders idx[0..count) by base[idx[i]], then by idx[i]. */
+static int sort_by_base(uint32_t *idx, uint32_t count, const uint32_t *base)
+{
+	uint64_t *k = malloc(((size_t)count + 1) * sizeof *k);
+	uint32_t i;
+
+	if (k == NULL)
+		return LH_ENOMEM;
+	for (i = 0; i < count; i++)
+		k[i] = (uint64_t)base[idx[i]] << 32 | idx[i];
+	qsort(k, count, sizeof *k, cmp_u64);
+	for (i = 0; i < count; i++)
+		idx[i] = (uint32_t)k[i];
+	free(k);
+	return LH_OK;
 }
 
 /*
@@ -243,8 +257,8 @@ int lh_graph_new(lh_graph **out, uint32_t n, const uint32_t *off,
 			}
 			perm[i] = i;
 		}
-		sort_base = eph_edge;
-		qsort(perm, neph, sizeof *perm, cmp_by_base);
+		if (sort_by_base(perm, neph, eph_edge) != LH_OK)
+			goto oom;
 		for (i = 0; i < neph; i++) {
 			uint32_t e = eph_edge[perm[i]];
 			if (m > 0 && g->eph_edge[m - 1] == e)
@@ -268,8 +282,8 @@ int lh_graph_new(lh_graph **out, uint32_t n, const uint32_t *off,
 				g->eph_by_key[i] = i;
 			}
 		}
-		sort_base = g->eph_key;
-		qsort(g->eph_by_key, m, sizeof *g->eph_by_key, cmp_by_base);
+		if (sort_by_base(g->eph_by_key, m, g->eph_key) != LH_OK)
+			goto oom;
 	}
 	rc = reach(g, err);
 	goto done;
