@@ -8,6 +8,7 @@
 #include <string.h>
 #include <errno.h>
 #include <pthread.h>
+#include "luaheap/crc32c.h"
 #include "snapshot_internal.h"
 
 /* CRC-32C (Castagnoli, reflected polynomial 0x82f63b78): the SSE4.2 crc32
@@ -17,32 +18,15 @@ static pthread_once_t crc_once = PTHREAD_ONCE_INIT;   /* readers may run in thre
 
 static void crc_init_once(void);
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define HAVE_HW_CRC 1
+#ifdef LH_CRC32C_HW
 static int use_hw;
-
-__attribute__((target("sse4.2")))
-static uint32_t crc_hw(uint32_t crc, const unsigned char *p, size_t n)
-{
-	uint64_t c = crc, v;
-
-	while (n >= 8) {
-		memcpy(&v, p, 8);
-		c = __builtin_ia32_crc32di(c, v);
-		p += 8;
-		n -= 8;
-	}
-	while (n-- > 0)
-		c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
-	return (uint32_t)c;
-}
 #endif
 
 void lh_crc32_hw(int on)
 {
 	pthread_once(&crc_once, crc_init_once);
-#ifdef HAVE_HW_CRC
-	use_hw = on && __builtin_cpu_supports("sse4.2");
+#ifdef LH_CRC32C_HW
+	use_hw = on && lh_crc32c_hw_present();
 #else
 	(void)on;
 #endif
@@ -52,13 +36,13 @@ static void crc_init_once(void)
 {
 	uint32_t c, n, k;
 
-#ifdef HAVE_HW_CRC
-	use_hw = __builtin_cpu_supports("sse4.2");
+#ifdef LH_CRC32C_HW
+	use_hw = lh_crc32c_hw_present();
 #endif
 	for (n = 0; n < 256; n++) {
 		c = n;
 		for (k = 0; k < 8; k++)
-			c = (c & 1) ? 0x82f63b78u ^ (c >> 1) : c >> 1;
+			c = (c & 1) ? LH_CRC32C_POLY ^ (c >> 1) : c >> 1;
 		crc_table[0][n] = c;
 	}
 	for (n = 0; n < 256; n++)
@@ -72,9 +56,9 @@ uint32_t lh_crc32(uint32_t crc, const void *data, size_t n)
 	const unsigned char *p = data;
 
 	pthread_once(&crc_once, crc_init_once);
-#ifdef HAVE_HW_CRC
+#ifdef LH_CRC32C_HW
 	if (use_hw)
-		return ~crc_hw(~crc, p, n);
+		return ~lh_crc32c_hw(~crc, p, n);
 #endif
 	crc = ~crc;
 	while (n >= 8) {

@@ -4,37 +4,19 @@
  * it, table-driven slicing-by-16 elsewhere, and the combination of two CRCs
  * so the stream CRC costs nothing per byte.
  */
-#include <string.h>
+#include "luaheap/crc32c.h"
 #include "internal.h"
 
-#define POLY 0x82f63b78u
+#define POLY LH_CRC32C_POLY
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define HAVE_HW_CRC 1
+#ifdef LH_CRC32C_HW
 static int use_hw = -1;                 /* -1: not asked yet */
-
-/* The crc32 instruction computes CRC-32C, reflected, 8 bytes at a time. */
-__attribute__((target("sse4.2")))
-static uint32_t crc_hw(uint32_t crc, const unsigned char *p, size_t n)
-{
-	uint64_t c = crc, v;
-
-	while (n >= 8) {
-		memcpy(&v, p, 8);
-		c = __builtin_ia32_crc32di(c, v);
-		p += 8;
-		n -= 8;
-	}
-	while (n-- > 0)
-		c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
-	return (uint32_t)c;
-}
 #endif
 
 void lh_dump__crc_hw(int on)
 {
-#ifdef HAVE_HW_CRC
-	use_hw = on && __builtin_cpu_supports("sse4.2");
+#ifdef LH_CRC32C_HW
+	use_hw = on && lh_crc32c_hw_present();
 #else
 	(void)on;
 #endif
@@ -72,11 +54,11 @@ uint32_t lh_dump__crc(const uint32_t *t, uint32_t crc, const void *data,
 	const unsigned char *p = data;
 	uint32_t a, b, c, d;
 
-#ifdef HAVE_HW_CRC
+#ifdef LH_CRC32C_HW
 	if (use_hw < 0)
 		lh_dump__crc_hw(1);
 	if (use_hw)
-		return ~crc_hw(~crc, p, n);
+		return ~lh_crc32c_hw(~crc, p, n);
 #endif
 	crc = ~crc;
 	while (n >= 16) {
