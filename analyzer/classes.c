@@ -141,6 +141,7 @@ void lh_class_name(lh_strbuf *sb, const lh_snapshot *snap, const lh_graph *g,
 	const lh_bfs *bfs, uint32_t v)
 {
 	int t = snap->type[v];
+	const lh_func_info *fi;
 
 	if (t == LH_T_TABLE || t == LH_T_USERDATA) {
 		uint32_t m = metatable_of(snap, v), e;
@@ -171,17 +172,16 @@ void lh_class_name(lh_strbuf *sb, const lh_snapshot *snap, const lh_graph *g,
 			return;
 		}
 		lh_strbuf_printf(sb, "%s <metatable 0x%llx>", lh_type_name(t),
-			(unsigned long long)snap->addr[m]);
+			(unsigned long long)lh_snapshot_addr(snap, m));
 		return;
 	}
-	if (t == LH_T_LFUNC && snap->aux[v] < snap->nfuncs &&
-	    snap->funcs[snap->aux[v]].proto != LH_NONE) {
+	fi = lh_snapshot_func_info(snap, v);
+	if (t == LH_T_LFUNC && fi != NULL && fi->proto != LH_NONE) {
 		lh_strbuf_puts(sb, "function ");
-		lh_render_proto(sb, snap, snap->funcs[snap->aux[v]].proto);
+		lh_render_proto(sb, snap, fi->proto);
 		return;
 	}
-	if (t == LH_T_CFUNC && snap->aux[v] < snap->nfuncs) {
-		const lh_func_info *fi = &snap->funcs[snap->aux[v]];
+	if (t == LH_T_CFUNC && fi != NULL) {
 		if (fi->symbol != UINT32_MAX && fi->symbol < snap->text_len &&
 		    snap->text[fi->symbol] != '\0') {
 			lh_strbuf_printf(sb, "cfunction %.60s",
@@ -326,14 +326,15 @@ static int class_id(builder *b, const char *name, int type, uint32_t *id)
 static uint64_t class_key(const lh_snapshot *snap, uint32_t v)
 {
 	int t = snap->type[v];
+	const lh_func_info *fi;
 
 	if (t == LH_T_TABLE || t == LH_T_USERDATA) {
 		uint32_t m = metatable_of(snap, v);
 		if (m != LH_NONE)
 			return (uint64_t)t << 40 | m;
-	} else if (t == LH_T_LFUNC && snap->aux[v] < snap->nfuncs &&
-	    snap->funcs[snap->aux[v]].proto != LH_NONE) {
-		return (uint64_t)t << 40 | snap->funcs[snap->aux[v]].proto;
+	} else if (t == LH_T_LFUNC && (fi = lh_snapshot_func_info(snap, v)) != NULL &&
+	    fi->proto != LH_NONE) {
+		return (uint64_t)t << 40 | fi->proto;
 	} else if (t == LH_T_CFUNC || t == LH_T_PROTO) {
 		return (uint64_t)t << 40 | v;   /* named by their own fields */
 	}

@@ -20,12 +20,13 @@ static const char *class_of(const lh_analysis *a, uint32_t v)
 static int same_string(const lh_snapshot *sa, uint32_t ia,
 	const lh_snapshot *sb, uint32_t ib)
 {
-	const lh_string_info *x = &sa->strings[sa->aux[ia]];
-	const lh_string_info *y = &sb->strings[sb->aux[ib]];
+	const lh_string_info *x = lh_snapshot_string_info(sa, ia);
+	const lh_string_info *y = lh_snapshot_string_info(sb, ib);
 	size_t nx, ny;
 	const char *tx, *ty;
 
-	if (x->length != y->length || x->stored != y->stored)
+	if (x == NULL || y == NULL || x->length != y->length ||
+	    x->stored != y->stored)
 		return 0;
 	tx = lh_snapshot_string(sa, ia, &nx);
 	ty = lh_snapshot_string(sb, ib, &ny);
@@ -39,8 +40,10 @@ static int same_proto(const lh_snapshot *sa, uint32_t pa,
 
 	if (pa == LH_NONE || pb == LH_NONE)
 		return pa == pb;
-	x = &sa->protos[sa->aux[pa]];
-	y = &sb->protos[sb->aux[pb]];
+	x = lh_snapshot_proto_info(sa, pa);
+	y = lh_snapshot_proto_info(sb, pb);
+	if (x == NULL || y == NULL)
+		return x == y;
 	if (x->linedefined != y->linedefined ||
 	    x->lastlinedefined != y->lastlinedefined ||
 	    x->numparams != y->numparams || x->sizecode != y->sizecode)
@@ -55,9 +58,12 @@ static int same_object(const lh_analysis *a, uint32_t ia,
 	const lh_analysis *b, uint32_t ib)
 {
 	const lh_snapshot *sa = a->snap, *sb = b->snap;
+	const lh_func_info *fa, *fb;
 
 	if (sa->type[ia] != sb->type[ib])
 		return 0;
+	fa = lh_snapshot_func_info(sa, ia);
+	fb = lh_snapshot_func_info(sb, ib);
 	switch (sb->type[ib]) {
 	case LH_T_STRING:
 		return same_string(sa, ia, sb, ib);
@@ -65,12 +71,12 @@ static int same_object(const lh_analysis *a, uint32_t ia,
 	case LH_T_USERDATA:
 		return strcmp(class_of(a, ia), class_of(b, ib)) == 0;
 	case LH_T_LFUNC:
-		return same_proto(sa, sa->funcs[sa->aux[ia]].proto,
-			sb, sb->funcs[sb->aux[ib]].proto);
+		return fa != NULL && fb != NULL &&
+			same_proto(sa, fa->proto, sb, fb->proto);
 	case LH_T_PROTO:
 		return same_proto(sa, ia, sb, ib);
 	case LH_T_CFUNC:
-		return sa->funcs[sa->aux[ia]].cfunc == sb->funcs[sb->aux[ib]].cfunc;
+		return fa != NULL && fb != NULL && fa->cfunc == fb->cfunc;
 	default:
 		return 1;
 	}
@@ -127,7 +133,7 @@ static int same_content(const lh_snapshot *sa, uint32_t j,
 		uint32_t tb = sb->edge_to[e], ta = sa->edge_to[f];
 
 		if (sb->edge_kind[e] != sa->edge_kind[f] ||
-		    sb->addr[tb] != sa->addr[ta] ||
+		    lh_snapshot_addr(sb, tb) != lh_snapshot_addr(sa, ta) ||
 		    !same_reference(sa, f, sb, e) ||
 		    (sb->type[tb] == LH_T_STRING && (sa->type[ta] != LH_T_STRING ||
 		     !same_string(sa, ta, sb, tb))))
@@ -185,7 +191,7 @@ static uint32_t *match_objects(const lh_analysis *a, const uint32_t *par_a,
 		goto out;
 	}
 	for (i = 0; i < sb->nobj; i++) {
-		j = lh_snapshot_find(sa, sb->addr[i]);
+		j = lh_snapshot_find(sa, lh_snapshot_addr(sb, i));
 		m[i] = (j != LH_NONE && same_object(a, j, b, i)) ? j : LH_NONE;
 	}
 	/* Settle parents before children: climb to a settled ancestor, then
@@ -401,11 +407,10 @@ static uint64_t retained_of(const lh_analysis *a, uint32_t v)
 
 static uint32_t entries_of(const lh_snapshot *s, uint32_t v)
 {
-	const lh_table_info *t;
+	const lh_table_info *t = v == LH_NONE ? NULL : lh_snapshot_table_info(s, v);
 
-	if (v == LH_NONE || s->type[v] != LH_T_TABLE)
+	if (t == NULL)
 		return 0;
-	t = &s->tables[s->aux[v]];
 	return t->array_entries + t->hash_entries;
 }
 

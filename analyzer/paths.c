@@ -58,14 +58,14 @@ int lh_bfs_build(lh_bfs **out, const lh_graph *g, lh_error *err)
 		queue[tail++] = r;
 	}
 	while (head < tail) {
-		uint32_t u = queue[head++], e;
+		uint32_t u = queue[head++], k;
 
-		for (e = g->off[u]; e < g->off[u + 1]; e++) {
-			uint32_t v = g->to[e];
+		for (k = g->off[u]; k < g->off[u + 1]; k++) {
+			uint32_t v = g->to[k];
 			if (b->via[v] != LH_NONE ||
-			    !lh_graph_edge_retains(g, u, e))
+			    !lh_graph_edge_retains(g, u, k))
 				continue;
-			b->via[v] = e;
+			b->via[v] = k;
 			queue[tail++] = v;
 		}
 	}

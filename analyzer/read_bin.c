@@ -579,7 +579,6 @@ static int read_object(bin *r, uint64_t *prev)
 	lh_table_info *t;
 	lh_func_info *fi;
 	lh_udata_info *ud;
-	uint32_t n;
 	int rc;
 
 	if ((rc = get_u8(r, &type)) || (rc = get_u8(r, &list)) || (rc = get_u8(r, &marked)) ||
@@ -589,7 +588,6 @@ static int read_object(bin *r, uint64_t *prev)
 	*prev = addr;
 	if ((rc = lh_snap__object(b, addr, (int)type, (int)list, (int)marked, size)))
 		return rc;
-	n = b->s->nobj - 1;
 	switch (type) {
 	case LH_T_STRING:
 		rc = read_string(r);
@@ -626,13 +624,13 @@ static int read_object(bin *r, uint64_t *prev)
 		break;
 	case LH_T_UPVALUE:
 		if ((rc = get_small(r, 1, "upvalue state", &u)) == LH_OK)
-			lh_snap__upvalue(b, (int)u);
+			rc = lh_snap__upvalue(b, (int)u);
 		break;
 	}
 	if (rc != LH_OK || (rc = read_edges(r, addr)) != LH_OK)
 		return rc;
 	if (type == LH_T_TABLE) {
-		t = &b->s->tables[b->s->aux[n]];
+		t = &b->s->tables[b->s->ntables - 1];
 		if ((rc = get_u32(r, "array entries", &t->array_entries)) ||
 		    (rc = get_uvmax(r, UINT32_MAX, "hash entries", &v)))
 			return rc;

@@ -377,8 +377,7 @@ static int read_details(js *j, const cJSON *o, int type)
 	case LH_T_UPVALUE:
 		if ((rc = jbool(j, o, "open", &flag)))
 			return rc;
-		lh_snap__upvalue(b, flag);
-		return LH_OK;
+		return lh_snap__upvalue(b, flag);
 	}
 	return LH_OK;
 }

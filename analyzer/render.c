@@ -243,7 +243,7 @@ void lh_render_object(lh_strbuf *sb, const lh_snapshot *snap, uint32_t v)
 		return;
 	}
 	lh_strbuf_printf(sb, "%s 0x%llx", lh_type_name(snap->type[v]),
-		(unsigned long long)snap->addr[v]);
+		(unsigned long long)lh_snapshot_addr(snap, v));
 }
 
 /* The chunk name of proto p as Lua prints it: "server.lua" for "@server.lua",
@@ -254,10 +254,8 @@ static int put_source(lh_strbuf *sb, const lh_snapshot *snap, uint32_t p)
 	const char *src;
 	size_t len = 0;
 
-	if (p >= snap->nobj || snap->type[p] != LH_T_PROTO ||
-	    snap->aux[p] >= snap->nprotos)
+	if ((pi = lh_snapshot_proto_info(snap, p)) == NULL)
 		return 0;
-	pi = &snap->protos[snap->aux[p]];
 	src = pi->source != LH_NONE ?
 		lh_snapshot_string(snap, pi->source, &len) : NULL;
 	if (src == NULL || len == 0) {
@@ -292,28 +290,25 @@ void lh_render_proto(lh_strbuf *sb, const lh_snapshot *snap, uint32_t p)
 		lh_strbuf_puts(sb, "?");
 	else
 		lh_strbuf_printf(sb, ":%u",
-			snap->protos[snap->aux[p]].linedefined);
+			lh_snapshot_proto_info(snap, p)->linedefined);
 }
 
 /* The proto of closure f, or LH_NONE. */
 static uint32_t closure_proto(const lh_snapshot *snap, uint32_t f)
 {
-	if (f >= snap->nobj || snap->type[f] != LH_T_LFUNC ||
-	    snap->aux[f] >= snap->nfuncs)
-		return LH_NONE;
-	return snap->funcs[snap->aux[f]].proto;
+	const lh_func_info *fi = lh_snapshot_func_info(snap, f);
+
+	return fi != NULL && snap->type[f] == LH_T_LFUNC ? fi->proto : LH_NONE;
 }
 
 static void put_cfunction(lh_strbuf *sb, const lh_snapshot *snap, uint32_t f)
 {
-	const lh_func_info *fi;
+	const lh_func_info *fi = lh_snapshot_func_info(snap, f);
 
-	if (f >= snap->nobj || snap->type[f] != LH_T_CFUNC ||
-	    snap->aux[f] >= snap->nfuncs) {
+	if (fi == NULL || snap->type[f] != LH_T_CFUNC) {
 		lh_strbuf_puts(sb, "cfunction");
 		return;
 	}
-	fi = &snap->funcs[snap->aux[f]];
 	if (fi->symbol != UINT32_MAX && fi->symbol < snap->text_len &&
 	    snap->text[fi->symbol] != '\0')
 		lh_strbuf_printf(sb, "cfunction %.60s", snap->text + fi->symbol);
@@ -380,8 +375,8 @@ static void put_upvalue(lh_strbuf *sb, const lh_snapshot *snap,
 		put_cfunction(sb, snap, f);
 	} else {
 		proto = closure_proto(snap, f);
-		if (proto != LH_NONE && snap->aux[proto] < snap->nprotos &&
-		    snap->protos[snap->aux[proto]].linedefined == 0) {
+		if (proto != LH_NONE && lh_snapshot_proto_info(snap, proto) != NULL &&
+		    lh_snapshot_proto_info(snap, proto)->linedefined == 0) {
 			lh_strbuf_puts(sb, "main chunk (");
 			if (!put_source(sb, snap, proto))
 				lh_strbuf_puts(sb, "?");
@@ -418,11 +413,9 @@ static void put_stack(lh_strbuf *sb, const lh_snapshot *snap, uint32_t t,
 		lh_strbuf_puts(sb, " in main");
 	else
 		lh_strbuf_printf(sb, " in coroutine 0x%llx",
-			(unsigned long long)snap->addr[t]);
+			(unsigned long long)lh_snapshot_addr(snap, t));
 	lh_strbuf_printf(sb, ", frame %lld", (long long)l.i);
-	if (t < snap->nobj && snap->type[t] == LH_T_THREAD &&
-	    snap->aux[t] < snap->nthreads)
-		ti = &snap->threads[snap->aux[t]];
+	ti = lh_snapshot_thread_info(snap, t);
 	if (ti != NULL && l.i >= 0 && (uint64_t)l.i < ti->frame_count &&
 	    (uint64_t)ti->frame_first + (uint64_t)l.i < snap->nframes) {
 		const lh_frame_info *fr = &snap->frames[ti->frame_first + l.i];
@@ -456,7 +449,7 @@ static void put_open_upvalue(lh_strbuf *sb, const lh_snapshot *snap,
 		lh_strbuf_puts(sb, "<open upvalue in main>");
 	else if (t < snap->nobj)
 		lh_strbuf_printf(sb, "<open upvalue in coroutine 0x%llx>",
-			(unsigned long long)snap->addr[t]);
+			(unsigned long long)lh_snapshot_addr(snap, t));
 	else
 		lh_strbuf_puts(sb, "<open upvalue>");
 }
@@ -558,13 +551,12 @@ int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 	case LH_E_FIELD_STR:
 		t = lh_snapshot_string(snap, l.obj, &len);
 		if (t == NULL || (len == 0 &&
-		    snap->strings[snap->aux[l.obj]].length > 0)) {
+		    lh_snapshot_string_info(snap, l.obj)->length > 0)) {
 			/* no contents recorded (strings = "none") */
 			lh_strbuf_puts(sb, "[<");
 			lh_render_object(sb, snap, l.obj);
 			lh_strbuf_puts(sb, ">]");
-		} else if (l.obj < snap->nobj &&
-		    snap->strings[snap->aux[l.obj]].length > len) {
+		} else if (lh_snapshot_string_info(snap, l.obj)->length > len) {
 			/* the dumper kept only the start of the key */
 			lh_strbuf_puts(sb, "[");
 			quoted(sb, t, len, maxlabel, 1);
@@ -595,7 +587,7 @@ int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 		if (t != NULL) {        /* a string key: say which */
 			lh_strbuf_puts(sb, "<key ");
 			quoted(sb, t, len, maxlabel,
-				snap->strings[snap->aux[h->obj]].length > len);
+				lh_snapshot_string_info(snap, h->obj)->length > len);
 			lh_strbuf_puts(sb, ">");
 		} else {
 			lh_strbuf_puts(sb, "<key>");

@@ -66,11 +66,58 @@ static int resize(lh_snap_builder *b, void **p, uint64_t n, size_t elem)
 
 #define GROW(b, arr, cap, n) grow((b), (void **)&(arr), &(cap), (n), sizeof(*(arr)))
 
+/* Stores every address in 64 bits: the heap spans more than 256 high
+ * halves. */
+static int widen_addr(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+	uint64_t *a = malloc((size_t)(b->obj_cap ? b->obj_cap : 1) * sizeof(*a));
+	uint32_t i;
+
+	if (a == NULL)
+		return nomem(b);
+	for (i = 0; i < s->nobj; i++)
+		a[i] = lh_snapshot_addr(s, i);
+	free(s->addr_lo);
+	free(s->addr_hi);
+	s->addr_lo = NULL;
+	s->addr_hi = NULL;
+	s->addr64 = a;
+	return LH_OK;
+}
+
+/* Records object n's address: its low half, and its high half's index in
+ * addr_high (the last one used is tried first). */
+static int set_addr(lh_snap_builder *b, uint32_t n, uint64_t addr)
+{
+	lh_snapshot *s = b->s;
+	uint32_t hi = (uint32_t)(addr >> 32), k = b->last_high;
+	int rc;
+
+	if (s->addr64 == NULL && (k >= s->naddr_high || s->addr_high[k] != hi)) {
+		for (k = 0; k < s->naddr_high && s->addr_high[k] != hi; k++)
+			;
+		if (k == s->naddr_high && k == 256 && (rc = widen_addr(b)) != LH_OK)
+			return rc;
+		if (k == s->naddr_high && k < 256)
+			s->addr_high[s->naddr_high++] = hi;
+		b->last_high = k;
+	}
+	if (s->addr64 != NULL) {
+		s->addr64[n] = addr;
+	} else {
+		s->addr_lo[n] = (uint32_t)addr;
+		s->addr_hi[n] = (uint8_t)k;
+	}
+	return LH_OK;
+}
+
 int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,
                     int marked, uint64_t size)
 {
 	lh_snapshot *s = b->s;
 	uint32_t n = s->nobj;
+	int rc;
 
 	if (type <= 0 || type >= LH_T_COUNT)
 		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " has unknown type %d", n, type);
@@ -86,12 +133,14 @@ int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,
 		uint32_t c = b->obj_cap < 256 ? 256 : b->obj_cap * 2;
 		if (c > LH_MAX_OBJECTS)
 			c = LH_MAX_OBJECTS;
-		if (resize(b, (void **)&s->addr, c, sizeof(*s->addr)) ||
+		if ((s->addr64 != NULL ?
+		     resize(b, (void **)&s->addr64, c, sizeof(*s->addr64)) :
+		     resize(b, (void **)&s->addr_lo, c, sizeof(*s->addr_lo)) ||
+		     resize(b, (void **)&s->addr_hi, c, 1)) ||
 		    resize(b, (void **)&s->size, c, sizeof(*s->size)) ||
 		    resize(b, (void **)&s->type, c, 1) ||
 		    resize(b, (void **)&s->list, c, 1) ||
 		    resize(b, (void **)&s->marked, c, 1) ||
-		    resize(b, (void **)&s->aux, c, sizeof(*s->aux)) ||
 		    resize(b, (void **)&s->edge_off, (uint64_t)c + 1, sizeof(*s->edge_off)))
 			return b->err->code;
 		b->obj_cap = c;
@@ -106,12 +155,12 @@ int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,
 		s->big_size[s->nbig++] = size;
 		size = LH_SIZE_BIG;
 	}
-	s->addr[n] = addr;
+	if ((rc = set_addr(b, n, addr)) != LH_OK)
+		return rc;
 	s->size[n] = (uint32_t)size;
 	s->type[n] = (uint8_t)type;
 	s->list[n] = (uint8_t)list;
 	s->marked[n] = (uint8_t)marked;
-	s->aux[n] = 0;
 	s->edge_off[n] = s->nedge;
 	s->nobj = n + 1;
 	return LH_OK;
@@ -125,7 +174,6 @@ lh_string_info *lh_snap__string(lh_snap_builder *b)
 
 	if (GROW(b, s->strings, b->strings_cap, (uint64_t)s->nstrings + 1))
 		return NULL;
-	s->aux[CUR(b)] = s->nstrings;
 	memset(&s->strings[s->nstrings], 0, sizeof(lh_string_info));
 	s->strings[s->nstrings].text = s->text_len;
 	return &s->strings[s->nstrings++];
@@ -139,7 +187,6 @@ lh_table_info *lh_snap__table(lh_snap_builder *b)
 		return NULL;
 	if (GROW(b, s->table_weak, b->table_weak_cap, (uint64_t)s->ntables + 1))
 		return NULL;
-	s->aux[CUR(b)] = s->ntables;
 	memset(&s->tables[s->ntables], 0, sizeof(lh_table_info));
 	s->table_weak[s->ntables] = LH_WEAK_NONE;
 	return &s->tables[s->ntables++];
@@ -157,7 +204,6 @@ lh_func_info *lh_snap__func(lh_snap_builder *b)
 
 	if (GROW(b, s->funcs, b->funcs_cap, (uint64_t)s->nfuncs + 1))
 		return NULL;
-	s->aux[CUR(b)] = s->nfuncs;
 	f = &s->funcs[s->nfuncs++];
 	memset(f, 0, sizeof(*f));
 	f->proto = LH_NONE;
@@ -172,7 +218,6 @@ lh_thread_info *lh_snap__thread(lh_snap_builder *b)
 
 	if (GROW(b, s->threads, b->threads_cap, (uint64_t)s->nthreads + 1))
 		return NULL;
-	s->aux[CUR(b)] = s->nthreads;
 	t = &s->threads[s->nthreads++];
 	memset(t, 0, sizeof(*t));
 	t->frame_first = s->nframes;
@@ -215,7 +260,6 @@ lh_proto_info *lh_snap__proto(lh_snap_builder *b, uint64_t source)
 		return NULL;
 	if (GROW(b, b->proto_src, b->proto_src_cap, (uint64_t)s->nprotos + 1))
 		return NULL;
-	s->aux[CUR(b)] = s->nprotos;
 	b->proto_src[s->nprotos] = source;
 	memset(&s->protos[s->nprotos], 0, sizeof(lh_proto_info));
 	s->protos[s->nprotos].source = LH_NONE;
@@ -228,14 +272,20 @@ lh_udata_info *lh_snap__udata(lh_snap_builder *b)
 
 	if (GROW(b, s->udatas, b->udatas_cap, (uint64_t)s->nudatas + 1))
 		return NULL;
-	s->aux[CUR(b)] = s->nudatas;
 	memset(&s->udatas[s->nudatas], 0, sizeof(lh_udata_info));
 	return &s->udatas[s->nudatas++];
 }
 
-void lh_snap__upvalue(lh_snap_builder *b, int is_open)
+int lh_snap__upvalue(lh_snap_builder *b, int is_open)
 {
-	b->s->aux[CUR(b)] = is_open ? 1 : 0;
+	lh_snapshot *s = b->s;
+
+	if (!is_open)
+		return LH_OK;
+	if (GROW(b, s->open_upvals, b->open_upvals_cap, (uint64_t)s->nopen_upvals + 1))
+		return b->err->code;
+	s->open_upvals[s->nopen_upvals++] = CUR(b);
+	return LH_OK;
 }
 
 char *lh_snap__text(lh_snap_builder *b, uint64_t n)
@@ -337,7 +387,7 @@ static int append_edge(lh_snap_builder *b, int kind, uint64_t target, uint32_t l
 		b->edge_cap = c;
 	}
 	/* most targets lie within 2 GiB of their object: 4 bytes instead of 8 */
-	delta = (int64_t)(target - s->addr[s->nobj - 1]);
+	delta = (int64_t)(target - lh_snapshot_addr(s, s->nobj - 1));
 	if (delta > INT32_MIN && delta <= INT32_MAX) {
 		b->tgt[s->nedge] = (uint32_t)(int32_t)delta;
 	} else {
@@ -520,13 +570,13 @@ uint32_t lh_snapshot_find(const lh_snapshot *s, uint64_t addr)
 	/* the index is dropped after loading and rebuilt on first use */
 	if (in->hash == NULL && fill_index((lh_snapshot *)s, in, &dup) != LH_OK) {
 		for (i = 0; i < s->nobj; i++)   /* no memory: search */
-			if (s->addr[i] == addr)
+			if (lh_snapshot_addr(s, i) == addr)
 				return i;
 		return LH_NONE;
 	}
 	i = hash_slot(addr, in->hash_cap);
 	while ((idx = in->hash[i]) != LH_NONE) {
-		if (s->addr[idx] == addr)
+		if (lh_snapshot_addr(s, idx) == addr)
 			return idx;
 		if (++i == in->hash_cap)
 			i = 0;
@@ -545,11 +595,13 @@ static int fill_index(lh_snapshot *s, lh_snap_internal *in, uint32_t *dup)
 	in->hash_cap = (uint32_t)cap;
 	memset(in->hash, 0xff, cap * sizeof(uint32_t));
 	for (n = 0; n < s->nobj; n++) {
+		uint64_t a = lh_snapshot_addr(s, n);
 		if (n + 16 < s->nobj)   /* the slot a later insertion will touch */
-			__builtin_prefetch(&in->hash[hash_slot(s->addr[n + 16], in->hash_cap)], 1);
-		i = hash_slot(s->addr[n], in->hash_cap);
+			__builtin_prefetch(&in->hash[hash_slot(lh_snapshot_addr(s, n + 16),
+			                                       in->hash_cap)], 1);
+		i = hash_slot(a, in->hash_cap);
 		while ((idx = in->hash[i]) != LH_NONE) {
-			if (s->addr[idx] == s->addr[n]) {
+			if (lh_snapshot_addr(s, idx) == a) {
 				*dup = n;
 				return LH_EFORMAT;
 			}
@@ -570,7 +622,7 @@ static int build_index(lh_snap_builder *b)
 		return nomem(b);
 	if (rc != LH_OK)
 		return lh_snap__fail(b, LH_EFORMAT, "duplicate object address 0x%" PRIx64,
-		                     b->s->addr[dup]);
+		                     lh_snapshot_addr(b->s, dup));
 	return LH_OK;
 }
 
@@ -632,22 +684,23 @@ static int resolve_targets(lh_snap_builder *b)
 			if (b->tgt[e + k] == LH_FAR_TARGET)
 				a[k] = b->far[far++];
 			else
-				a[k] = s->addr[i] + (uint64_t)(int64_t)(int32_t)b->tgt[e + k];
+				a[k] = lh_snapshot_addr(s, i) + (uint64_t)(int64_t)(int32_t)b->tgt[e + k];
 			slot[k] = hash_slot(a[k], in->hash_cap);
 			__builtin_prefetch(&in->hash[slot[k]]);
 		}
 		for (k = 0; k < n; k++)
 			if ((idx = in->hash[slot[k]]) != LH_NONE)
-				__builtin_prefetch(&s->addr[idx]);
+				__builtin_prefetch(s->addr64 ? (const void *)&s->addr64[idx] :
+				                   (const void *)&s->addr_lo[idx]);
 		for (k = 0; k < n; k++) {
 			uint32_t h = slot[k];
-			while ((idx = in->hash[h]) != LH_NONE && s->addr[idx] != a[k])
+			while ((idx = in->hash[h]) != LH_NONE && lh_snapshot_addr(s, idx) != a[k])
 				if (++h == in->hash_cap)
 					h = 0;
 			if (idx == LH_NONE)
 				return lh_snap__fail(b, LH_EFORMAT,
 				    "edge to unknown object 0x%" PRIx64 " from object 0x%" PRIx64,
-				    a[k], s->addr[owner[k]]);
+				    a[k], lh_snapshot_addr(s, owner[k]));
 			b->tgt[e + k] = idx;
 		}
 	}
@@ -684,7 +737,7 @@ static int resolve_labels(lh_snap_builder *b)
 		lab = s->edge_label[e];
 		if (edge_target[k] && s->type[s->edge_to[e]] != edge_target[k])
 			return lh_snap__fail(b, LH_EFORMAT, "%s edge to 0x%" PRIx64 " of type %s, not %s",
-			                     lh_edge_kind_names[k], s->addr[s->edge_to[e]],
+			                     lh_edge_kind_names[k], lh_snapshot_addr(s, s->edge_to[e]),
 			                     lh_type_name(s->type[s->edge_to[e]]), lh_type_name(edge_target[k]));
 		if (k == LH_E_UPVALUE && s->type[s->edge_to[e]] != LH_T_UPVALUE &&
 		    s->type[edge_source(s, e)] == LH_T_LFUNC)
@@ -695,7 +748,7 @@ static int resolve_labels(lh_snap_builder *b)
 			obj = s->edge_to[e + 1];
 			if (s->type[obj] != LH_T_STRING)
 				return lh_snap__fail(b, LH_EFORMAT, "field key 0x%" PRIx64 " is not a string",
-				                     s->addr[obj]);
+				                     lh_snapshot_addr(s, obj));
 			s->edge_label[e] = obj;
 			break;
 		case LH_E_FIELD_OBJ:
@@ -731,7 +784,7 @@ static int resolve_labels(lh_snap_builder *b)
 static int resolve_details(lh_snap_builder *b)
 {
 	lh_snapshot *s = b->s;
-	uint32_t i, e;
+	uint32_t i, e, f = 0;
 	int rc;
 
 	for (i = 0; i < s->nframes; i++) {
@@ -750,15 +803,18 @@ static int resolve_details(lh_snap_builder *b)
 		                      &s->protos[i].source)))
 			return rc;
 	for (i = 0; i < s->nobj; i++) {
+		if (s->type[i] == LH_T_CFUNC)
+			f++;
 		if (s->type[i] != LH_T_LFUNC)
 			continue;
+		f++;
 		for (e = s->edge_off[i]; e < s->edge_off[i + 1]; e++) {
 			if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) != LH_E_PROTO)
 				continue;
 			if (s->type[s->edge_to[e]] != LH_T_PROTO)
 				return lh_snap__fail(b, LH_EFORMAT, "function 0x%" PRIx64 " has a proto edge to an object of type %s",
-				                     s->addr[i], lh_type_name(s->type[s->edge_to[e]]));
-			s->funcs[s->aux[i]].proto = s->edge_to[e];
+				                     lh_snapshot_addr(s, i), lh_type_name(s->type[s->edge_to[e]]));
+			s->funcs[f - 1].proto = s->edge_to[e];
 		}
 	}
 	for (i = 0; i < s->nroots; i++)
@@ -769,6 +825,138 @@ static int resolve_details(lh_snap_builder *b)
 	if ((rc = resolve_opt(b, s->hdr.main_thread, LH_T_THREAD, "main thread", &s->main_thread)))
 		return rc;
 	return resolve_opt(b, s->hdr.registry, LH_T_TABLE, "registry", &s->registry);
+}
+
+/* The kind of each type in the rank counts (-1: no per-type array). */
+static const int8_t rank_kind[LH_T_COUNT] = {
+	[0] = -1, [LH_T_STRING] = 0, [LH_T_TABLE] = 1, [LH_T_LFUNC] = 2,
+	[LH_T_CFUNC] = 2, [LH_T_USERDATA] = 3, [LH_T_THREAD] = 4,
+	[LH_T_PROTO] = 5, [LH_T_UPVALUE] = -1,
+};
+
+/* Counts every LH_RANK_BLOCK objects for lh_snapshot_aux, and checks that
+ * each object got its per-type record. */
+static int build_rank(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+	uint32_t cnt[LH_RANK_KINDS] = { 0 }, v;
+	const uint32_t recs[LH_RANK_KINDS] = { s->nstrings, s->ntables, s->nfuncs,
+		s->nudatas, s->nthreads, s->nprotos };
+	size_t nblk = (size_t)s->nobj / LH_RANK_BLOCK + 1;
+	int k;
+
+	if ((s->rank = malloc(nblk * LH_RANK_KINDS * sizeof(*s->rank))) == NULL)
+		return nomem(b);
+	for (v = 0; v < s->nobj; v++) {
+		if (v % LH_RANK_BLOCK == 0)
+			memcpy(&s->rank[(size_t)v / LH_RANK_BLOCK * LH_RANK_KINDS], cnt, sizeof(cnt));
+		if ((k = rank_kind[s->type[v]]) >= 0)
+			cnt[k]++;
+	}
+	if (s->nobj % LH_RANK_BLOCK == 0)   /* the block after the last */
+		memcpy(&s->rank[(nblk - 1) * LH_RANK_KINDS], cnt, sizeof(cnt));
+	for (k = 0; k < LH_RANK_KINDS; k++)
+		if (cnt[k] != recs[k])   /* the readers give every object its record */
+			return lh_snap__fail(b, LH_EFORMAT, "%" PRIu32 " objects have per-type details, %" PRIu32 " expected",
+			                     recs[k], cnt[k]);
+	return LH_OK;
+}
+
+/* Bytes equal to t among p[0..n), eight at a time: a byte of x = w ^ t*1s
+ * is zero exactly when the high bit of ~(((x & 7f..) + 7f..) | x | 7f..)
+ * is set (no carry crosses bytes). */
+static uint32_t count_bytes(const uint8_t *p, uint32_t n, uint8_t t)
+{
+	const uint64_t low7 = UINT64_C(0x7f7f7f7f7f7f7f7f);
+	const uint64_t pat = UINT64_C(0x0101010101010101) * t;
+	uint32_t c = 0;
+	uint64_t w, x;
+
+	for (; n >= 8; n -= 8, p += 8) {
+		memcpy(&w, p, 8);
+		x = w ^ pat;
+		c += (uint32_t)__builtin_popcountll(~(((x & low7) + low7) | x | low7));
+	}
+	while (n-- > 0)
+		c += *p++ == t;
+	return c;
+}
+
+uint32_t lh_snapshot_aux(const lh_snapshot *s, uint32_t v)
+{
+	uint32_t blk, start, r;
+	int t, k;
+
+	if (v >= s->nobj || (k = rank_kind[t = s->type[v]]) < 0)
+		return LH_NONE;
+	blk = v / LH_RANK_BLOCK;
+	start = blk * LH_RANK_BLOCK;
+	r = s->rank[(size_t)blk * LH_RANK_KINDS + (size_t)k];
+	if (k == rank_kind[LH_T_LFUNC])   /* both closure types */
+		return r + count_bytes(s->type + start, v - start, LH_T_LFUNC) +
+			count_bytes(s->type + start, v - start, LH_T_CFUNC);
+	return r + count_bytes(s->type + start, v - start, (uint8_t)t);
+}
+
+/* The record of v in arr (of n), when v has type t (or t2). */
+static const void *info(const lh_snapshot *s, uint32_t v, int t, int t2,
+                        const void *arr, uint32_t n, size_t elem)
+{
+	uint32_t i;
+
+	if (v >= s->nobj || (s->type[v] != t && s->type[v] != t2) ||
+	    (i = lh_snapshot_aux(s, v)) >= n)
+		return NULL;
+	return (const char *)arr + (size_t)i * elem;
+}
+
+const lh_string_info *lh_snapshot_string_info(const lh_snapshot *s, uint32_t v)
+{
+	return info(s, v, LH_T_STRING, 0, s->strings, s->nstrings, sizeof(*s->strings));
+}
+
+const lh_table_info *lh_snapshot_table_info(const lh_snapshot *s, uint32_t v)
+{
+	return info(s, v, LH_T_TABLE, 0, s->tables, s->ntables, sizeof(*s->tables));
+}
+
+const lh_func_info *lh_snapshot_func_info(const lh_snapshot *s, uint32_t v)
+{
+	return info(s, v, LH_T_LFUNC, LH_T_CFUNC, s->funcs, s->nfuncs, sizeof(*s->funcs));
+}
+
+const lh_thread_info *lh_snapshot_thread_info(const lh_snapshot *s, uint32_t v)
+{
+	return info(s, v, LH_T_THREAD, 0, s->threads, s->nthreads, sizeof(*s->threads));
+}
+
+const lh_proto_info *lh_snapshot_proto_info(const lh_snapshot *s, uint32_t v)
+{
+	return info(s, v, LH_T_PROTO, 0, s->protos, s->nprotos, sizeof(*s->protos));
+}
+
+const lh_udata_info *lh_snapshot_udata_info(const lh_snapshot *s, uint32_t v)
+{
+	return info(s, v, LH_T_USERDATA, 0, s->udatas, s->nudatas, sizeof(*s->udatas));
+}
+
+uint32_t lh_sorted_find(const uint32_t *arr, uint32_t n, uint32_t key)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (arr[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && arr[lo] == key ? lo : LH_NONE;
+}
+
+int lh_snapshot_upvalue_open(const lh_snapshot *s, uint32_t v)
+{
+	return lh_sorted_find(s->open_upvals, s->nopen_upvals, v) != LH_NONE;
 }
 
 /* Gives back the slack of geometric growth. */
@@ -796,11 +984,13 @@ int lh_snap__finish(lh_snap_builder *b, uint64_t nobjects, uint64_t nedges,
 	if (s->edge_off == NULL && (s->edge_off = malloc(sizeof(uint32_t))) == NULL)
 		return nomem(b);
 	s->edge_off[s->nobj] = s->nedge;
-	if ((rc = build_index(b)) || (rc = resolve_targets(b)) ||
+	if ((rc = build_rank(b)) || (rc = build_index(b)) || (rc = resolve_targets(b)) ||
 	    (rc = resolve_labels(b)) || (rc = resolve_details(b)))
 		return rc;
-	TRIM(s->addr, s->nobj); TRIM(s->size, s->nobj); TRIM(s->type, s->nobj);
-	TRIM(s->list, s->nobj); TRIM(s->marked, s->nobj); TRIM(s->aux, s->nobj);
+	TRIM(s->addr_lo, s->nobj); TRIM(s->addr_hi, s->nobj); TRIM(s->addr64, s->nobj);
+	TRIM(s->size, s->nobj); TRIM(s->type, s->nobj);
+	TRIM(s->list, s->nobj); TRIM(s->marked, s->nobj);
+	TRIM(s->open_upvals, s->nopen_upvals);
 	TRIM(s->edge_off, (uint64_t)s->nobj + 1);
 	TRIM(s->edge_to, s->nedge); TRIM(s->edge_kind, s->nedge); TRIM(s->edge_label, s->nedge);
 	TRIM(s->strings, s->nstrings); TRIM(s->tables, s->ntables);
@@ -950,8 +1140,10 @@ void lh_snapshot_free(lh_snapshot *s)
 	}
 	free(s->path);
 	free(s->hdr.label);
-	free(s->addr); free(s->size); free(s->type); free(s->list);
-	free(s->marked); free(s->aux); free(s->edge_off); free(s->edge_to);
+	free(s->addr_lo); free(s->addr_hi); free(s->addr64);
+	free(s->size); free(s->type); free(s->list);
+	free(s->marked); free(s->rank); free(s->open_upvals);
+	free(s->edge_off); free(s->edge_to);
 	free(s->edge_kind); free(s->edge_label);
 	free(s->strings); free(s->tables); free(s->table_weak); free(s->funcs); free(s->threads);
 	free(s->frames); free(s->protos); free(s->udatas); free(s->text);
@@ -1011,14 +1203,13 @@ void lh_snapshot_label(const lh_snapshot *s, uint32_t e, lh_label *out)
 
 const char *lh_snapshot_string(const lh_snapshot *s, uint32_t i, size_t *len)
 {
-	const lh_string_info *si;
+	const lh_string_info *si = lh_snapshot_string_info(s, i);
 
-	if (i >= s->nobj || s->type[i] != LH_T_STRING) {
+	if (si == NULL) {
 		if (len)
 			*len = 0;
 		return NULL;
 	}
-	si = &s->strings[s->aux[i]];
 	if (len)
 		*len = si->stored;
 	return s->text ? s->text + si->text : "";
@@ -1026,16 +1217,9 @@ const char *lh_snapshot_string(const lh_snapshot *s, uint32_t i, size_t *len)
 
 uint64_t lh_snapshot__big_size(const lh_snapshot *s, uint32_t v)
 {
-	uint32_t lo = 0, hi = s->nbig;
+	uint32_t k = lh_sorted_find(s->big_obj, s->nbig, v);
 
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (s->big_obj[mid] < v)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->nbig && s->big_obj[lo] == v ? s->big_size[lo] : 0;
+	return k != LH_NONE ? s->big_size[k] : 0;
 }
 
 const char *lh_type_name(int t)

@@ -68,6 +68,8 @@ typedef struct lh_snap_builder {
 	uint32_t wide_cap;
 	uint32_t big_cap, big_size_cap;  /* big_obj, big_size */
 	uint32_t table_weak_cap;
+	uint32_t open_upvals_cap;
+	uint32_t last_high;      /* addr_high index of the previous object */
 
 	uint32_t strings_cap, tables_cap, funcs_cap, threads_cap, frames_cap,
 	         protos_cap, udatas_cap, roots_cap, watches_cap;
@@ -98,7 +100,8 @@ lh_func_info *lh_snap__func(lh_snap_builder *b);
 lh_thread_info *lh_snap__thread(lh_snap_builder *b);
 lh_proto_info *lh_snap__proto(lh_snap_builder *b, uint64_t source);
 lh_udata_info *lh_snap__udata(lh_snap_builder *b);
-void lh_snap__upvalue(lh_snap_builder *b, int is_open);
+/* Records whether the current object (an upvalue) is open. */
+int lh_snap__upvalue(lh_snap_builder *b, int is_open);
 
 /* Appends a frame to the current thread. */
 int lh_snap__frame(lh_snap_builder *b, uint64_t func, uint64_t proto,

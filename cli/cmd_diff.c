@@ -164,7 +164,7 @@ static void print_json(const lh_diff *d, const lh_analysis *last,
 		const lh_diff_grown *g = &d->grown[i];
 		o = cli_json_object(arr, NULL);
 		cli_json_bytes(o, "path", g->path, strlen(g->path));
-		cli_json_addr(o, "address", last->snap->addr[g->obj]);
+		cli_json_addr(o, "address", lh_snapshot_addr(last->snap, g->obj));
 		cli_json_num(o, "entries_before", g->entries_before);
 		cli_json_num(o, "entries_after", g->entries_after);
 		cli_json_num(o, "bytes_before", (double)g->bytes_before);
@@ -283,7 +283,7 @@ static void print_text(const lh_diff *d, const lh_analysis *last,
 		for (i = 0; i < d->ndead; i++) {
 			char *path = cli_utf8(d->dead[i].path, strlen(d->dead[i].path));
 			printf("  %s %s (%s): %s\n", d->dead[i].label ? d->dead[i].label : "",
-				cli_addr(last->snap->addr[d->dead[i].obj], b1),
+				cli_addr(lh_snapshot_addr(last->snap, d->dead[i].obj), b1),
 				cli_class(last, d->dead[i].obj), path);
 			free(path);
 		}

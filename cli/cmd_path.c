@@ -122,7 +122,7 @@ static void print_text(const lh_analysis *a, uint32_t v, const lh_path *paths,
 		 * the type), or "table of class Hero" */
 		int plain = strncmp(cls, type, strlen(type)) == 0;
 		printf("%s%s%s %s%s%s, self %s, retains %s\n",
-			cli_style(CLI_BOLD), cli_addr(s->addr[v], ab),
+			cli_style(CLI_BOLD), cli_addr(lh_snapshot_addr(s, v), ab),
 			cli_style(CLI_RESET), plain ? c : type,
 			plain ? "" : " of class ", plain ? "" : c,
 			cli_size(lh_snapshot_size(s, v), sb), cli_size(a->dom->retained[v], rb));
@@ -173,7 +173,7 @@ static void print_text(const lh_analysis *a, uint32_t v, const lh_path *paths,
 			}
 			cli_table_row(t, hop, lh_type_name(s->type[o]), cls,
 				cli_size(a->dom->retained[o], rb),
-				cli_addr(s->addr[o], ab));
+				cli_addr(lh_snapshot_addr(s, o), ab));
 			free(hop);
 			free(cls);
 		}

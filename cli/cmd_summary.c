@@ -253,7 +253,7 @@ static void rows_out(summary *sm, const char *key, const char *title,
 			cli_json_num(o, "self", (double)r->self);
 			cli_json_num(o, "retained", (double)r->retained);
 			if (r->obj != LH_NONE) {
-				cli_json_addr(o, "example", a->snap->addr[r->obj]);
+				cli_json_addr(o, "example", lh_snapshot_addr(a->snap, r->obj));
 				cli_json_str(o, "path", path ? path : "");
 			}
 		} else {
@@ -310,13 +310,13 @@ static void section_collector(summary *sm)
 	uint64_t weak_n[4] = { 0 }, weak_b[4] = { 0 }, fin_n = 0, fin_b = 0;
 	uint64_t pend_n = 0, pend_b = 0;
 	char b1[CLI_SIZE_BUF], b2[CLI_SIZE_BUF], b3[CLI_SIZE_BUF], b4[CLI_SIZE_BUF];
-	uint32_t v;
+	uint32_t v, ti = 0;
 	cJSON *o;
 	int m;
 
 	for (v = 0; v < s->nobj; v++) {
-		if (s->type[v] == LH_T_TABLE) {
-			m = s->table_weak[s->aux[v]] & 3;
+		if (s->type[v] == LH_T_TABLE) {   /* tables come in object order */
+			m = s->table_weak[ti++] & 3;
 			weak_n[m]++;
 			weak_b[m] += a->graph->live[v] ? a->dom->retained[v] : 0;
 		}

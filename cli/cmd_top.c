@@ -111,7 +111,7 @@ static void print_text(const lh_analysis *a, const lh_top_row *rows,
 			char *cls = cli_utf8(cli_class(a, r->obj),
 				strlen(cli_class(a, r->obj)));
 			cli_table_row(t, rb, pct, sb, cls,
-				cli_addr(a->snap->addr[r->obj], ab), path);
+				cli_addr(lh_snapshot_addr(a->snap, r->obj), ab), path);
 			free(cls);
 			free(path);
 		} else {

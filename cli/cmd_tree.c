@@ -114,7 +114,7 @@ static void emit(tree_out *o, uint32_t v, uint32_t depth)
 			"\xe2\x80\xa6", edge);
 		snprintf(pct, sizeof pct, "%.1f%%", cli_percent(ret, o->whole));
 		cli_table_row(o->table, cli_size(ret, rb), pct, label, cls,
-			v == LH_DOM_VROOT ? "" : cli_addr(s->addr[v], ab));
+			v == LH_DOM_VROOT ? "" : cli_addr(lh_snapshot_addr(s, v), ab));
 		free(label);
 		free(cls);
 	}

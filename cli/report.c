@@ -71,7 +71,7 @@ void cli_json_objinfo(cJSON *o, const lh_analysis *a, uint32_t v)
 	const lh_snapshot *s = a->snap;
 	const char *cls = cli_class(a, v);
 
-	cli_json_addr(o, "address", s->addr[v]);
+	cli_json_addr(o, "address", lh_snapshot_addr(s, v));
 	cli_json_str(o, "type", lh_type_name(s->type[v]));
 	cli_json_bytes(o, "class", cls, strlen(cls));
 	cli_json_num(o, "self", (double)lh_snapshot_size(s, v));

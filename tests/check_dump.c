@@ -231,7 +231,7 @@ static uint32_t find_edge_at(const lh_snapshot *s, uint32_t from, want w,
 		}
 	ck_assert_msg(n == 1, "line %d: object 0x%" PRIx64 ": %u edges of "
 	              "kind %s (name %s, i %" PRId64 "), 1 expected", line,
-	              s->addr[from], n,
+	              lh_snapshot_addr(s, from), n,
 	              lh_edge_kind_names[w.kind], w.name ? w.name : "-",
 	              w.i == ANY ? (int64_t)-1 : w.i);
 	return found;
@@ -333,14 +333,14 @@ static void accounting(int generational)
 		for (i = 0; i < s->nobj; i++) {
 			types[s->type[i]]++;
 			if (s->type[i] == LH_T_USERDATA &&
-			    s->udatas[s->aux[i]].nuvalue == 3)
+			    (*lh_snapshot_udata_info(s, i)).nuvalue == 3)
 				multi = i;
 		}
 		for (i = 1; i < LH_T_COUNT; i++)
 			ck_assert_msg(types[i] > 0, "no %s in the heap",
 			              lh_type_names[i]);
 		ck_assert_uint_ne(multi, LH_NONE);
-		ck_assert_uint_eq(s->udatas[s->aux[multi]].length, 24);
+		ck_assert_uint_eq((*lh_snapshot_udata_info(s, multi)).length, 24);
 		ck_assert_uint_eq(s->type[follow(s, multi,
 		                  indexed(LH_E_USER_VALUE, 1))], LH_T_TABLE);
 		ck_assert(str_is(s, follow(s, multi, indexed(LH_E_USER_VALUE, 2)),
@@ -447,12 +447,12 @@ static void edge_oracle(const char *path, lua_State *L)
 	w.name = "h";
 	upv = follow(s, clo, w);
 	ck_assert_uint_eq(s->type[upv], LH_T_UPVALUE);
-	ck_assert_uint_eq(s->aux[upv], 0);               /* closed */
+	ck_assert_int_eq(lh_snapshot_upvalue_open(s, upv), 0);   /* closed */
 	h = follow(s, upv, W(LH_E_UPVAL_VALUE));
 	ck_assert_uint_eq(h, obj_at(s, sfield(L, "h")));
 	proto = follow(s, clo, W(LH_E_PROTO));
 	ck_assert_uint_eq(s->type[proto], LH_T_PROTO);
-	ck_assert_uint_eq(s->funcs[s->aux[clo]].proto, proto);
+	ck_assert_uint_eq((*lh_snapshot_func_info(s, clo)).proto, proto);
 	ck_assert_uint_eq(s->type[follow(s, proto, W(LH_E_SOURCE))], LH_T_STRING);
 	w = W(LH_E_DEBUG_NAME);
 	w.i = 1;
@@ -471,7 +471,7 @@ static void edge_oracle(const char *path, lua_State *L)
 		if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) == LH_E_KEY)
 			ck_assert(str_is(s, s->edge_to[e], "hp") ||
 			          str_is(s, s->edge_to[e], "bag"));
-	ck_assert_uint_eq(s->tables[s->aux[h]].hash_entries, 2);
+	ck_assert_uint_eq((*lh_snapshot_table_info(s, h)).hash_entries, 2);
 
 	/* an object key: a strong KEY edge and an ofield labelled by it */
 	t = follow(s, server, field("byobj"));
@@ -503,7 +503,7 @@ static void edge_oracle(const char *path, lua_State *L)
 
 	/* weak values: the table is weak, the string is not */
 	t = obj_at(s, sfield(L, "weakv"));
-	ck_assert_uint_eq(s->table_weak[s->aux[t]], LH_WEAK_VALUES);
+	ck_assert_uint_eq(s->table_weak[lh_snapshot_aux(s, t)], LH_WEAK_VALUES);
 	e = find_edge(s, t, indexed(LH_E_ARRAY, 1));
 	ck_assert_uint_eq(s->edge_to[e], h);
 	ck_assert_uint_eq(s->edge_kind[e], LH_E_ARRAY | LH_EDGE_WEAK);
@@ -513,7 +513,7 @@ static void edge_oracle(const char *path, lua_State *L)
 
 	/* weak keys: the key weak, its value an ephemeron; string keys strong */
 	t = obj_at(s, sfield(L, "weakk"));
-	ck_assert_uint_eq(s->table_weak[s->aux[t]], LH_WEAK_KEYS);
+	ck_assert_uint_eq(s->table_weak[lh_snapshot_aux(s, t)], LH_WEAK_KEYS);
 	w = W(LH_E_KEY);
 	w.to = h;
 	e = find_edge(s, t, w);
@@ -529,7 +529,7 @@ static void edge_oracle(const char *path, lua_State *L)
 
 	/* both weak: key and value weak */
 	t = obj_at(s, sfield(L, "weakkv"));
-	ck_assert_uint_eq(s->table_weak[s->aux[t]], LH_WEAK_BOTH);
+	ck_assert_uint_eq(s->table_weak[lh_snapshot_aux(s, t)], LH_WEAK_BOTH);
 	ck_assert_uint_eq(s->edge_kind[find_edge(s, t, W(LH_E_KEY))],
 	                  LH_E_KEY | LH_EDGE_WEAK);
 	w = W(LH_E_FIELD_OBJ);
@@ -541,7 +541,7 @@ static void edge_oracle(const char *path, lua_State *L)
 	 * debug library reports them, and its open upvalue */
 	co = obj_at(s, sfield(L, "co"));
 	ck_assert_uint_eq(s->type[co], LH_T_THREAD);
-	th = s->aux[co];
+	th = lh_snapshot_aux(s, co);
 	ck_assert_uint_eq(s->threads[th].status, LH_THREAD_SUSPENDED);
 	ck_assert_uint_eq(s->threads[th].frame_count, 3);  /* yield, f, base */
 	{
@@ -573,7 +573,7 @@ static void edge_oracle(const char *path, lua_State *L)
 	e = find_edge(s, co, W(LH_E_OPEN_UPVAL));
 	ck_assert_uint_eq(s->edge_kind[e], LH_E_OPEN_UPVAL);   /* strong */
 	upv = s->edge_to[e];
-	ck_assert_uint_eq(s->aux[upv], 1);               /* open */
+	ck_assert_int_eq(lh_snapshot_upvalue_open(s, upv), 1);   /* open */
 	ck_assert_uint_eq(follow(s, upv, W(LH_E_UPVAL_VALUE)),
 	                  obj_at(s, sfield(L, "captured")));
 	w = indexed(LH_E_UPVALUE, 1);
@@ -583,7 +583,7 @@ static void edge_oracle(const char *path, lua_State *L)
 	/* a C closure: its three upvalue values directly (gmatch's state) */
 	t = obj_at(s, sfield(L, "gm"));
 	ck_assert_uint_eq(s->type[t], LH_T_CFUNC);
-	ck_assert_uint_eq(s->funcs[s->aux[t]].nupvalues, 3);
+	ck_assert_uint_eq((*lh_snapshot_func_info(s, t)).nupvalues, 3);
 	ck_assert(str_is(s, follow(s, t, indexed(LH_E_UPVALUE, 1)), "a b"));
 	ck_assert(str_is(s, follow(s, t, indexed(LH_E_UPVALUE, 2)), "%a+"));
 	ck_assert_uint_eq(s->type[follow(s, t, indexed(LH_E_UPVALUE, 3))],
@@ -651,7 +651,7 @@ static void same_snapshot(const lh_snapshot *a, const lh_snapshot *b)
 	ck_assert_uint_eq(a->hdr.main_thread, b->hdr.main_thread);
 	ck_assert_uint_eq(a->hdr.registry, b->hdr.registry);
 	for (i = 0; i < a->nobj; i++) {
-		ck_assert_uint_eq(a->addr[i], b->addr[i]);
+		ck_assert_uint_eq(lh_snapshot_addr(a, i), lh_snapshot_addr(b, i));
 		ck_assert_uint_eq(lh_snapshot_size(a, i), lh_snapshot_size(b, i));
 		ck_assert_uint_eq(a->type[i], b->type[i]);
 		ck_assert_uint_eq(a->list[i], b->list[i]);
@@ -664,20 +664,20 @@ static void same_snapshot(const lh_snapshot *a, const lh_snapshot *b)
 			const char *pb = lh_snapshot_string(b, i, &nb);
 			ck_assert_uint_eq(na, nb);
 			ck_assert(memcmp(pa, pb, na) == 0);
-			ck_assert_uint_eq(a->strings[a->aux[i]].length,
-			                  b->strings[b->aux[i]].length);
-			ck_assert_uint_eq(a->strings[a->aux[i]].is_long,
-			                  b->strings[b->aux[i]].is_long);
+			ck_assert_uint_eq((*lh_snapshot_string_info(a, i)).length,
+			                  (*lh_snapshot_string_info(b, i)).length);
+			ck_assert_uint_eq((*lh_snapshot_string_info(a, i)).is_long,
+			                  (*lh_snapshot_string_info(b, i)).is_long);
 			break;
 		}
 		case LH_T_TABLE:
-			ck_assert(memcmp(&a->tables[a->aux[i]],
-			                 &b->tables[b->aux[i]],
+			ck_assert(memcmp(&(*lh_snapshot_table_info(a, i)),
+			                 &(*lh_snapshot_table_info(b, i)),
 			                 sizeof(lh_table_info)) == 0);
 			break;
 		case LH_T_LFUNC: case LH_T_CFUNC: {
-			const lh_func_info *fa = &a->funcs[a->aux[i]];
-			const lh_func_info *fb = &b->funcs[b->aux[i]];
+			const lh_func_info *fa = &(*lh_snapshot_func_info(a, i));
+			const lh_func_info *fb = &(*lh_snapshot_func_info(b, i));
 			ck_assert_uint_eq(fa->nupvalues, fb->nupvalues);
 			ck_assert_uint_eq(fa->proto, fb->proto);
 			ck_assert_uint_eq(fa->cfunc, fb->cfunc);
@@ -689,8 +689,8 @@ static void same_snapshot(const lh_snapshot *a, const lh_snapshot *b)
 			break;
 		}
 		case LH_T_THREAD: {
-			const lh_thread_info *ta = &a->threads[a->aux[i]];
-			const lh_thread_info *tb = &b->threads[b->aux[i]];
+			const lh_thread_info *ta = &(*lh_snapshot_thread_info(a, i));
+			const lh_thread_info *tb = &(*lh_snapshot_thread_info(b, i));
 			uint32_t k;
 			ck_assert_uint_eq(ta->status, tb->status);
 			ck_assert_uint_eq(ta->stack_slots, tb->stack_slots);
@@ -707,18 +707,19 @@ static void same_snapshot(const lh_snapshot *a, const lh_snapshot *b)
 			break;
 		}
 		case LH_T_PROTO:
-			ck_assert(memcmp(&a->protos[a->aux[i]],
-			                 &b->protos[b->aux[i]],
+			ck_assert(memcmp(&(*lh_snapshot_proto_info(a, i)),
+			                 &(*lh_snapshot_proto_info(b, i)),
 			                 sizeof(lh_proto_info)) == 0);
 			break;
 		case LH_T_USERDATA:
-			ck_assert_uint_eq(a->udatas[a->aux[i]].length,
-			                  b->udatas[b->aux[i]].length);
-			ck_assert_uint_eq(a->udatas[a->aux[i]].nuvalue,
-			                  b->udatas[b->aux[i]].nuvalue);
+			ck_assert_uint_eq((*lh_snapshot_udata_info(a, i)).length,
+			                  (*lh_snapshot_udata_info(b, i)).length);
+			ck_assert_uint_eq((*lh_snapshot_udata_info(a, i)).nuvalue,
+			                  (*lh_snapshot_udata_info(b, i)).nuvalue);
 			break;
 		case LH_T_UPVALUE:
-			ck_assert_uint_eq(a->aux[i], b->aux[i]);
+			ck_assert_int_eq(lh_snapshot_upvalue_open(a, i),
+			                 lh_snapshot_upvalue_open(b, i));
 			break;
 		}
 	}
@@ -838,7 +839,7 @@ START_TEST(string_options_cut_or_drop_contents_and_label_is_kept)
 	ck_assert_str_eq(s->hdr.label, "no \"strings\"\n");
 	for (i = 0; i < s->nobj; i++)
 		if (s->type[i] == LH_T_STRING)
-			ck_assert_uint_eq(s->strings[s->aux[i]].stored, 0);
+			ck_assert_uint_eq((*lh_snapshot_string_info(s, i)).stored, 0);
 	lh_snapshot_free(s);
 
 	o.strings = 4;
@@ -852,7 +853,7 @@ START_TEST(string_options_cut_or_drop_contents_and_label_is_kept)
 		const lh_string_info *si;
 		if (s->type[i] != LH_T_STRING)
 			continue;
-		si = &s->strings[s->aux[i]];
+		si = &(*lh_snapshot_string_info(s, i));
 		ck_assert_uint_eq(si->stored, si->length < 4 ? si->length : 4);
 		nlong += si->is_long;
 	}
@@ -935,9 +936,9 @@ START_TEST(thread_status_is_relative_to_the_dumping_coroutine)
 	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
 		uint32_t i = obj_at(s, sfield(L, names[k]));
 		ck_assert_uint_eq(s->type[i], LH_T_THREAD);
-		ck_assert_msg(s->threads[s->aux[i]].status == status[k],
+		ck_assert_msg((*lh_snapshot_thread_info(s, i)).status == status[k],
 		              "%s is %s", names[k],
-		              lh_thread_status_names[s->threads[s->aux[i]].status]);
+		              lh_thread_status_names[(*lh_snapshot_thread_info(s, i)).status]);
 	}
 	ck_assert_uint_eq(obj_at(s, sfield(L, "main")), s->main_thread);
 	lh_snapshot_free(s);

@@ -611,7 +611,7 @@ static uint64_t resolve(const lh_snapshot *s, const char *expr, int *rc,
 	uint32_t v = LH_NONE;
 
 	*rc = lh_expr_resolve(&v, s, expr, err);
-	return v == LH_NONE ? 0 : s->addr[v];
+	return v == LH_NONE ? 0 : lh_snapshot_addr(s, v);
 }
 
 START_TEST(expressions_resolve_to_the_object_they_name)

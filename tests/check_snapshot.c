@@ -575,7 +575,7 @@ static uint32_t edge_of(const lh_snapshot *s, uint32_t i, int k, int skip)
 /* Every index in the snapshot is in range and every label decodes. */
 static void check_consistent(const lh_snapshot *s)
 {
-	uint32_t i, e, n[LH_T_COUNT] = { 0 };
+	uint32_t i, e, n[LH_T_COUNT] = { 0 }, seen[LH_T_COUNT] = { 0 };
 	lh_label l;
 	size_t len;
 
@@ -589,23 +589,30 @@ static void check_consistent(const lh_snapshot *s)
 	for (i = 0; i < s->nobj; i++) {
 		ck_assert(s->type[i] > 0 && s->type[i] < LH_T_COUNT);
 		ck_assert_uint_lt(s->list[i], LH_LIST_COUNT);
-		if (s->type[i] == LH_T_UPVALUE)
-			ck_assert_uint_le(s->aux[i], 1);
 		if (s->type[i] == LH_T_TABLE)
-			ck_assert_uint_le(s->table_weak[s->aux[i]], LH_WEAK_BOTH);
+			ck_assert_uint_le(s->table_weak[lh_snapshot_aux(s, i)], LH_WEAK_BOTH);
 		if (s->type[i] == LH_T_PROTO)
-			ck_assert_uint_le(s->protos[s->aux[i]].is_vararg, 1);
-		ck_assert_uint_lt(s->aux[i], n[s->type[i]]);
+			ck_assert_uint_le((*lh_snapshot_proto_info(s, i)).is_vararg, 1);
+		/* the per-type index is the count of earlier objects of the
+		 * type (both closure types share funcs) */
+		if (s->type[i] == LH_T_UPVALUE) {
+			ck_assert_uint_eq(lh_snapshot_aux(s, i), LH_NONE);
+		} else {
+			int k = s->type[i] == LH_T_CFUNC ? LH_T_LFUNC : s->type[i];
+			ck_assert_uint_eq(lh_snapshot_aux(s, i), seen[k]);
+			seen[k]++;
+			ck_assert_uint_lt(lh_snapshot_aux(s, i), n[s->type[i]]);
+		}
 		ck_assert_uint_le(s->edge_off[i], s->edge_off[i + 1]);
-		ck_assert_uint_eq(lh_snapshot_find(s, s->addr[i]), i);
+		ck_assert_uint_eq(lh_snapshot_find(s, lh_snapshot_addr(s, i)), i);
 		if (s->type[i] == LH_T_STRING) {
 			ck_assert_ptr_nonnull(lh_snapshot_string(s, i, &len));
-			ck_assert_uint_le(s->strings[s->aux[i]].is_long, 1);
-			ck_assert_uint_le(s->strings[s->aux[i]].stored, s->strings[s->aux[i]].length);
-			ck_assert_uint_le(s->strings[s->aux[i]].text + len, s->text_len);
+			ck_assert_uint_le((*lh_snapshot_string_info(s, i)).is_long, 1);
+			ck_assert_uint_le((*lh_snapshot_string_info(s, i)).stored, (*lh_snapshot_string_info(s, i)).length);
+			ck_assert_uint_le((*lh_snapshot_string_info(s, i)).text + len, s->text_len);
 		}
 		if (s->type[i] == LH_T_THREAD) {
-			const lh_thread_info *t = &s->threads[s->aux[i]];
+			const lh_thread_info *t = &(*lh_snapshot_thread_info(s, i));
 			ck_assert_uint_le((uint64_t)t->frame_first + t->frame_count, s->nframes);
 			ck_assert_uint_le(t->status, LH_THREAD_DEAD);
 		}
@@ -663,7 +670,8 @@ static void check_same(const lh_snapshot *a, const lh_snapshot *b)
 	ck_assert_uint_eq(a->registry, b->registry);
 	ck_assert_uint_eq(a->nobj, b->nobj);
 	ck_assert_uint_eq(a->nedge, b->nedge);
-	ck_assert_mem_eq(a->addr, b->addr, a->nobj * sizeof(uint64_t));
+	for (i = 0; i < a->nobj; i++)
+		ck_assert_uint_eq(lh_snapshot_addr(a, i), lh_snapshot_addr(b, i));
 	ck_assert_mem_eq(a->size, b->size, a->nobj * sizeof(*a->size));
 	ck_assert_uint_eq(a->nbig, b->nbig);
 	if (a->nbig) {
@@ -673,7 +681,10 @@ static void check_same(const lh_snapshot *a, const lh_snapshot *b)
 	ck_assert_mem_eq(a->type, b->type, a->nobj);
 	ck_assert_mem_eq(a->list, b->list, a->nobj);
 	ck_assert_mem_eq(a->marked, b->marked, a->nobj);
-	ck_assert_mem_eq(a->aux, b->aux, a->nobj * sizeof(uint32_t));
+	for (i = 0; i < a->nobj; i++) {
+		ck_assert_uint_eq(lh_snapshot_aux(a, i), lh_snapshot_aux(b, i));
+		ck_assert_int_eq(lh_snapshot_upvalue_open(a, i), lh_snapshot_upvalue_open(b, i));
+	}
 	ck_assert_mem_eq(a->edge_off, b->edge_off, (a->nobj + 1) * sizeof(uint32_t));
 	if (a->nedge) {
 		ck_assert_mem_eq(a->edge_to, b->edge_to, a->nedge * sizeof(uint32_t));
@@ -697,17 +708,17 @@ static void check_same(const lh_snapshot *a, const lh_snapshot *b)
 			sb = lh_snapshot_string(b, i, &nb);
 			ck_assert_uint_eq(na, nb);
 			ck_assert_mem_eq(sa, sb, na);
-			ck_assert_uint_eq(a->strings[a->aux[i]].length, b->strings[b->aux[i]].length);
-			ck_assert_uint_eq(a->strings[a->aux[i]].is_long, b->strings[b->aux[i]].is_long);
+			ck_assert_uint_eq((*lh_snapshot_string_info(a, i)).length, (*lh_snapshot_string_info(b, i)).length);
+			ck_assert_uint_eq((*lh_snapshot_string_info(a, i)).is_long, (*lh_snapshot_string_info(b, i)).is_long);
 			break;
 		case LH_T_TABLE: {
-			const lh_table_info *x = &a->tables[a->aux[i]], *y = &b->tables[b->aux[i]];
-			ck_assert(x->asize == y->asize && x->nodes == y->nodes && a->table_weak[a->aux[i]] == b->table_weak[b->aux[i]] &&
+			const lh_table_info *x = &(*lh_snapshot_table_info(a, i)), *y = &(*lh_snapshot_table_info(b, i));
+			ck_assert(x->asize == y->asize && x->nodes == y->nodes && a->table_weak[lh_snapshot_aux(a, i)] == b->table_weak[lh_snapshot_aux(b, i)] &&
 			          x->array_entries == y->array_entries && x->hash_entries == y->hash_entries);
 			break;
 		}
 		case LH_T_LFUNC: case LH_T_CFUNC: {
-			const lh_func_info *x = &a->funcs[a->aux[i]], *y = &b->funcs[b->aux[i]];
+			const lh_func_info *x = &(*lh_snapshot_func_info(a, i)), *y = &(*lh_snapshot_func_info(b, i));
 			ck_assert(x->nupvalues == y->nupvalues && x->proto == y->proto && x->cfunc == y->cfunc);
 			ck_assert((x->symbol == UINT32_MAX) == (y->symbol == UINT32_MAX));
 			if (x->symbol != UINT32_MAX)
@@ -715,7 +726,7 @@ static void check_same(const lh_snapshot *a, const lh_snapshot *b)
 			break;
 		}
 		case LH_T_THREAD: {
-			const lh_thread_info *x = &a->threads[a->aux[i]], *y = &b->threads[b->aux[i]];
+			const lh_thread_info *x = &(*lh_snapshot_thread_info(a, i)), *y = &(*lh_snapshot_thread_info(b, i));
 			uint32_t k;
 			ck_assert(x->status == y->status && x->stack_slots == y->stack_slots &&
 			          x->nci == y->nci && x->frame_count == y->frame_count);
@@ -728,7 +739,7 @@ static void check_same(const lh_snapshot *a, const lh_snapshot *b)
 			break;
 		}
 		case LH_T_PROTO: {
-			const lh_proto_info *x = &a->protos[a->aux[i]], *y = &b->protos[b->aux[i]];
+			const lh_proto_info *x = &(*lh_snapshot_proto_info(a, i)), *y = &(*lh_snapshot_proto_info(b, i));
 			ck_assert(x->linedefined == y->linedefined && x->lastlinedefined == y->lastlinedefined &&
 			          x->numparams == y->numparams && x->is_vararg == y->is_vararg &&
 			          x->maxstacksize == y->maxstacksize && x->sizecode == y->sizecode &&
@@ -736,8 +747,8 @@ static void check_same(const lh_snapshot *a, const lh_snapshot *b)
 			break;
 		}
 		case LH_T_USERDATA:
-			ck_assert(a->udatas[a->aux[i]].length == b->udatas[b->aux[i]].length &&
-			          a->udatas[a->aux[i]].nuvalue == b->udatas[b->aux[i]].nuvalue);
+			ck_assert((*lh_snapshot_udata_info(a, i)).length == (*lh_snapshot_udata_info(b, i)).length &&
+			          (*lh_snapshot_udata_info(a, i)).nuvalue == (*lh_snapshot_udata_info(b, i)).nuvalue);
 			break;
 		}
 	}
@@ -813,8 +824,8 @@ START_TEST(binary_snapshot_loads_to_the_expected_arrays)
 	ck_assert_uint_eq(g, 2);
 	ck_assert_uint_eq(s->type[g], LH_T_TABLE);
 	ck_assert_uint_eq(lh_snapshot_size(s, g), 400);
-	ck_assert_uint_eq(s->tables[s->aux[g]].hash_entries, 9);
-	ck_assert_uint_eq(s->table_weak[s->aux[find(s, A_WEAKT)]], LH_WEAK_KEYS);
+	ck_assert_uint_eq((*lh_snapshot_table_info(s, g)).hash_entries, 9);
+	ck_assert_uint_eq(s->table_weak[lh_snapshot_aux(s, find(s, A_WEAKT))], LH_WEAK_KEYS);
 	ck_assert_uint_eq(s->edge_off[g + 1] - s->edge_off[g], 12);
 
 	e = edge_of(s, g, LH_E_FIELD_STR, 1);
@@ -846,31 +857,31 @@ START_TEST(binary_snapshot_loads_to_the_expected_arrays)
 	lh_snapshot_label(s, edge_of(s, lf, LH_E_UPVALUE, 1), &l);
 	ck_assert_int_eq(l.i, 200);
 	ck_assert_uint_eq(l.obj, LH_NONE);
-	ck_assert_uint_eq(s->funcs[s->aux[lf]].proto, find(s, A_PROTO));
-	ck_assert_uint_eq(s->funcs[s->aux[lf]].nupvalues, 200);
-	ck_assert_uint_eq(s->funcs[s->aux[cf]].proto, LH_NONE);
-	ck_assert_uint_eq(s->funcs[s->aux[cf]].cfunc, 0x7f0000001234ull);
-	ck_assert_str_eq(s->text + s->funcs[s->aux[cf]].symbol, "luaB_print");
+	ck_assert_uint_eq((*lh_snapshot_func_info(s, lf)).proto, find(s, A_PROTO));
+	ck_assert_uint_eq((*lh_snapshot_func_info(s, lf)).nupvalues, 200);
+	ck_assert_uint_eq((*lh_snapshot_func_info(s, cf)).proto, LH_NONE);
+	ck_assert_uint_eq((*lh_snapshot_func_info(s, cf)).cfunc, 0x7f0000001234ull);
+	ck_assert_str_eq(s->text + (*lh_snapshot_func_info(s, cf)).symbol, "luaB_print");
 
 	lh_snapshot_label(s, edge_of(s, th, LH_E_STACK, 0), &l);
 	ck_assert(l.i == 0 && l.slot == 1 && l.obj == sx);
 	lh_snapshot_label(s, edge_of(s, th, LH_E_STACK, 1), &l);
 	ck_assert(l.i == 1 && l.slot == 0 && l.obj == LH_NONE);
 	ck_assert_uint_eq(s->edge_kind[edge_of(s, th, LH_E_OPEN_UPVAL, 0)], LH_E_OPEN_UPVAL | LH_EDGE_WEAK);
-	ck_assert_uint_eq(s->threads[s->aux[th]].frame_count, 2);
-	ck_assert_uint_eq(s->frames[s->threads[s->aux[th]].frame_first].func, lf);
-	ck_assert_uint_eq(s->frames[s->threads[s->aux[th]].frame_first].line, 12);
-	ck_assert_uint_eq(s->frames[s->threads[s->aux[th]].frame_first + 1].proto, LH_NONE);
-	ck_assert_uint_eq(s->threads[s->aux[find(s, A_CO)]].status, LH_THREAD_SUSPENDED);
+	ck_assert_uint_eq((*lh_snapshot_thread_info(s, th)).frame_count, 2);
+	ck_assert_uint_eq(s->frames[(*lh_snapshot_thread_info(s, th)).frame_first].func, lf);
+	ck_assert_uint_eq(s->frames[(*lh_snapshot_thread_info(s, th)).frame_first].line, 12);
+	ck_assert_uint_eq(s->frames[(*lh_snapshot_thread_info(s, th)).frame_first + 1].proto, LH_NONE);
+	ck_assert_uint_eq((*lh_snapshot_thread_info(s, find(s, A_CO))).status, LH_THREAD_SUSPENDED);
 
 	p = lh_snapshot_string(s, slong, &len);
 	ck_assert_uint_eq(len, 9);
 	ck_assert_mem_eq(p, long_text, 9);
-	ck_assert_uint_eq(s->strings[s->aux[slong]].length, 100);
+	ck_assert_uint_eq((*lh_snapshot_string_info(s, slong)).length, 100);
 	ck_assert_ptr_null(lh_snapshot_string(s, g, &len));
-	ck_assert_uint_eq(s->protos[s->aux[find(s, A_PROTO)]].source, find(s, A_SSRC));
-	ck_assert_uint_eq(s->aux[find(s, A_UPV)], 1);
-	ck_assert_uint_eq(s->udatas[s->aux[find(s, A_UD)]].nuvalue, 2);
+	ck_assert_uint_eq((*lh_snapshot_proto_info(s, find(s, A_PROTO))).source, find(s, A_SSRC));
+	ck_assert_int_eq(lh_snapshot_upvalue_open(s, find(s, A_UPV)), 1);
+	ck_assert_uint_eq((*lh_snapshot_udata_info(s, find(s, A_UD))).nuvalue, 2);
 
 	ck_assert_uint_eq(s->nroots, 4);
 	ck_assert_uint_eq(s->roots[2].kind, LH_ROOT_TYPE_MT);
@@ -977,7 +988,9 @@ static uint64_t rnd(void)
 	return rng_state;
 }
 
-static void random_heap(theap *h, int n)
+/* With 'spread', every object lies in its own 4 GiB region (more than
+ * the 256 high address halves the compact address arrays hold). */
+static void random_heap(theap *h, int n, int spread)
 {
 	tobj *o = calloc((size_t)n, sizeof(tobj));
 	int i, k;
@@ -989,6 +1002,8 @@ static void random_heap(theap *h, int n)
 	for (i = 0; i < n; i++) {
 		/* addresses in a shuffled order, 16-byte aligned, some far apart */
 		o[i].addr = 0x55d000000000ull + ((uint64_t)(i * 7919 % n) << 4) + (i % 5 == 0 ? (1ull << 40) : 0);
+		if (spread)
+			o[i].addr = ((uint64_t)(i * 7919 % n + 1) << 32) | 0x40;
 		o[i].size = 16 + rnd() % 500;
 		o[i].marked = (int)(rnd() & 0xff);
 		if (i % 3 == 0) {
@@ -1034,15 +1049,18 @@ START_TEST(random_heaps_load_the_same_from_both_encodings)
 		lh_snapshot *a, *b;
 		int n = 10 + round * 700, i;
 
-		random_heap(&h, n);
+		random_heap(&h, n, round >= 3);
 		encode_bin(&fb, &h, 1 + rnd() % 5000);
 		encode_json(&fj, &h);
 		a = load_ok(&fb, "r.snap");
 		b = load_ok(&fj, "r.json");
 		check_consistent(a);
 		check_same(a, b);
+		/* thousands of regions need 64-bit addresses, a few fit 5 bytes */
+		ck_assert_int_eq(a->addr64 != NULL, round >= 3 && n > 256);
+		ck_assert_int_eq(b->addr64 != NULL, round >= 3 && n > 256);
 		for (i = 0; i < n; i++) {
-			ck_assert_uint_eq(a->addr[i], h.objs[i].addr);
+			ck_assert_uint_eq(lh_snapshot_addr(a, i), h.objs[i].addr);
 			ck_assert_uint_eq(lh_snapshot_find(a, h.objs[i].addr), (uint32_t)i);
 		}
 		ck_assert_uint_eq(lh_snapshot_find(a, 0x1234), LH_NONE);
@@ -1781,8 +1799,8 @@ START_TEST(strings_without_contents_keep_their_length_in_both_encodings)
 	a = load_ok(&fb, "none.snap");
 	b = load_ok(&fj, "none.json");
 	check_same(a, b);
-	ck_assert_uint_eq(b->strings[b->aux[0]].length, 7);
-	ck_assert_uint_eq(a->strings[a->aux[0]].length, 7);
+	ck_assert_uint_eq((*lh_snapshot_string_info(b, 0)).length, 7);
+	ck_assert_uint_eq((*lh_snapshot_string_info(a, 0)).length, 7);
 	ck_assert_ptr_nonnull(lh_snapshot_string(b, 0, &len));
 	ck_assert_uint_eq(len, 0);
 	lh_snapshot_free(a);

@@ -36,9 +36,10 @@ typedef struct lh_header {
 	uint64_t registry;              /* address */
 } lh_header;
 
-/* Per-type details; lh_snapshot.aux[i] indexes the array of i's type
- * (strings, tables, funcs for both closure types, threads, protos, udatas);
- * for an upvalue, aux[i] is 1 when it is open, 0 when closed. */
+/* Per-type details, one array per type (strings, tables, funcs for both
+ * closure types, threads, protos, udatas) in object order:
+ * lh_snapshot_aux(snap, i) is object i's index into the array of its type.
+ * Whether an upvalue is open: lh_snapshot_upvalue_open. */
 typedef struct lh_string_info {
 	uint64_t length;                /* the string's real length */
 	uint64_t text;                  /* offset of the stored bytes in 'text' */
@@ -113,14 +114,28 @@ typedef struct lh_snapshot {
 	lh_header hdr;
 
 	uint32_t  nobj;
-	uint64_t *addr;                 /* [nobj] the object's address (its id) */
+	/* The object's address (its id): read it with lh_snapshot_addr. Most
+	 * heaps span a few 4 GiB regions, so an address is stored as its low
+	 * half and the index of its high half in addr_high (5 bytes, not 8);
+	 * a heap with more than 256 high halves has them all in addr64. */
+	uint32_t *addr_lo;              /* [nobj] */
+	uint8_t  *addr_hi;              /* [nobj] index into addr_high */
+	uint32_t  addr_high[256];
+	uint32_t  naddr_high;
+	uint64_t *addr64;               /* [nobj] or NULL */
 	uint32_t *size;                 /* [nobj] bytes the collector accounts,
 	                                   LH_SIZE_BIG for 4 GiB or more: read
 	                                   sizes with lh_snapshot_size */
 	uint8_t  *type;                 /* [nobj] enum lh_type */
 	uint8_t  *list;                 /* [nobj] enum lh_list */
 	uint8_t  *marked;               /* [nobj] raw 'marked' byte */
-	uint32_t *aux;                  /* [nobj] index into the per-type array */
+	/* For lh_snapshot_aux: for every LH_RANK_BLOCK objects, how many of
+	 * each kind (LH_RANK_KINDS: strings, tables, functions, userdata,
+	 * threads, protos) come before them. 0.4 bytes per object instead of
+	 * a 4-byte index. */
+	uint32_t *rank;                 /* [(nobj / LH_RANK_BLOCK + 1) * LH_RANK_KINDS] */
+	uint32_t *open_upvals;          /* [nopen_upvals] open upvalues, increasing */
+	uint32_t  nopen_upvals;
 
 	/* Edges, CSR: object i's edges are [edge_off[i], edge_off[i+1]).
 	 * A string-keyed field (LH_E_FIELD_STR) also references its key: the
@@ -157,6 +172,33 @@ typedef struct lh_snapshot {
 
 	void     *internal;             /* reader-private (address index, labels) */
 } lh_snapshot;
+
+#define LH_RANK_BLOCK 64
+#define LH_RANK_KINDS 6
+
+/* The address of object v. */
+static inline uint64_t lh_snapshot_addr(const lh_snapshot *snap, uint32_t v)
+{
+	return snap->addr64 != NULL ? snap->addr64[v] :
+		(uint64_t)snap->addr_high[snap->addr_hi[v]] << 32 | snap->addr_lo[v];
+}
+
+/* Object v's index into the array of its type (strings, tables, funcs,
+ * udatas, threads or protos): how many objects of that type (for funcs,
+ * of both closure types) come before it. LH_NONE for an upvalue or an
+ * index out of range. */
+uint32_t lh_snapshot_aux(const lh_snapshot *snap, uint32_t v);
+
+/* Object v's per-type record, or NULL when v is not of that type. */
+const lh_string_info *lh_snapshot_string_info(const lh_snapshot *snap, uint32_t v);
+const lh_table_info *lh_snapshot_table_info(const lh_snapshot *snap, uint32_t v);
+const lh_func_info *lh_snapshot_func_info(const lh_snapshot *snap, uint32_t v);
+const lh_thread_info *lh_snapshot_thread_info(const lh_snapshot *snap, uint32_t v);
+const lh_proto_info *lh_snapshot_proto_info(const lh_snapshot *snap, uint32_t v);
+const lh_udata_info *lh_snapshot_udata_info(const lh_snapshot *snap, uint32_t v);
+
+/* Whether object v is an open upvalue (a variable of a running function). */
+int lh_snapshot_upvalue_open(const lh_snapshot *snap, uint32_t v);
 
 /* size[] holds this for an object whose size does not fit 32 bits (the
  * real size is in big_size): 4 bytes per object instead of 8. */
@@ -209,6 +251,9 @@ void lh_snapshot_label(const lh_snapshot *snap, uint32_t e, lh_label *out);
 /* The stored bytes of string object i (not NUL-terminated); *len gets the
  * stored length. NULL if i is not a string. */
 const char *lh_snapshot_string(const lh_snapshot *snap, uint32_t i, size_t *len);
+
+/* Position of key in the increasing array arr[0..n), or LH_NONE. */
+uint32_t lh_sorted_find(const uint32_t *arr, uint32_t n, uint32_t key);
 
 /* Type name of type code t ("table", ...). */
 const char *lh_type_name(int t);
