@@ -595,7 +595,8 @@ static int read_object(bin *r, uint64_t *prev)
 	case LH_T_TABLE:
 		if ((t = lh_snap__table(b)) == NULL)
 			return b->err->code;
-		if ((rc = get_u32(r, "array size", &t->asize)) || (rc = get_u32(r, "node count", &t->nodes)) ||
+		if ((rc = get_u32(r, "array size", &t->asize)) || (rc = get_uv(r, &v)) ||
+		    (rc = lh_snap__table_nodes(b, v)) ||
 		    (rc = get_small(r, LH_WEAK_BOTH, "weak mode", &u)))
 			return rc;
 		lh_snap__table_weak(b, (int)u);

@@ -314,6 +314,7 @@ static int read_details(js *j, const cJSON *o, int type)
 	lh_proto_info *p;
 	lh_udata_info *ud;
 	uint64_t source;
+	uint32_t nodes;
 	uint8_t flag;
 	char *sym;
 	size_t len;
@@ -325,7 +326,8 @@ static int read_details(js *j, const cJSON *o, int type)
 	case LH_T_TABLE:
 		if ((t = lh_snap__table(b)) == NULL)
 			return b->err->code;
-		if ((rc = ju32(j, o, "asize", &t->asize)) || (rc = ju32(j, o, "nodes", &t->nodes)) ||
+		if ((rc = ju32(j, o, "asize", &t->asize)) || (rc = ju32(j, o, "nodes", &nodes)) ||
+		    (rc = lh_snap__table_nodes(b, nodes)) ||
 		    (rc = jname(j, o, "weak", lh_weak_names, 0, 4, &v)) ||
 		    (rc = ju32(j, o, "array_entries", &t->array_entries)) ||
 		    (rc = ju32(j, o, "hash_entries", &t->hash_entries)))

@@ -185,16 +185,31 @@ lh_table_info *lh_snap__table(lh_snap_builder *b)
 
 	if (GROW(b, s->tables, b->tables_cap, (uint64_t)s->ntables + 1))
 		return NULL;
-	if (GROW(b, s->table_weak, b->table_weak_cap, (uint64_t)s->ntables + 1))
+	if (GROW(b, s->table_weak, b->table_weak_cap, (uint64_t)s->ntables + 1) ||
+	    GROW(b, s->table_lnodes, b->table_lnodes_cap, (uint64_t)s->ntables + 1))
 		return NULL;
 	memset(&s->tables[s->ntables], 0, sizeof(lh_table_info));
 	s->table_weak[s->ntables] = LH_WEAK_NONE;
+	s->table_lnodes[s->ntables] = 0;
 	return &s->tables[s->ntables++];
 }
 
 void lh_snap__table_weak(lh_snap_builder *b, int weak)
 {
 	b->s->table_weak[b->s->ntables - 1] = (uint8_t)weak;
+}
+
+int lh_snap__table_nodes(lh_snap_builder *b, uint64_t nodes)
+{
+	uint8_t l = 0;
+
+	if (nodes != 0 && (nodes & (nodes - 1)) == 0 && nodes <= (UINT64_C(1) << 31))
+		l = (uint8_t)(__builtin_ctzll(nodes) + 1);
+	else if (nodes != 0)
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 ": table of %" PRIu64
+		                     " hash nodes, not a power of two", CUR(b), nodes);
+	b->s->table_lnodes[b->s->ntables - 1] = l;
+	return LH_OK;
 }
 
 lh_func_info *lh_snap__func(lh_snap_builder *b)
@@ -994,7 +1009,7 @@ int lh_snap__finish(lh_snap_builder *b, uint64_t nobjects, uint64_t nedges,
 	TRIM(s->edge_off, (uint64_t)s->nobj + 1);
 	TRIM(s->edge_to, s->nedge); TRIM(s->edge_kind, s->nedge); TRIM(s->edge_label, s->nedge);
 	TRIM(s->strings, s->nstrings); TRIM(s->tables, s->ntables);
-	TRIM(s->table_weak, s->ntables);
+	TRIM(s->table_weak, s->ntables); TRIM(s->table_lnodes, s->ntables);
 	TRIM(s->funcs, s->nfuncs); TRIM(s->threads, s->nthreads);
 	TRIM(s->frames, s->nframes); TRIM(s->protos, s->nprotos);
 	TRIM(s->udatas, s->nudatas); TRIM(s->text, s->text_len);
@@ -1145,7 +1160,7 @@ void lh_snapshot_free(lh_snapshot *s)
 	free(s->marked); free(s->rank); free(s->open_upvals);
 	free(s->edge_off); free(s->edge_to);
 	free(s->edge_kind); free(s->edge_label);
-	free(s->strings); free(s->tables); free(s->table_weak); free(s->funcs); free(s->threads);
+	free(s->strings); free(s->tables); free(s->table_weak); free(s->table_lnodes); free(s->funcs); free(s->threads);
 	free(s->frames); free(s->protos); free(s->udatas); free(s->text);
 	free(s->roots);
 	free(s->big_obj); free(s->big_size);

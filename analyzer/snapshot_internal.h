@@ -67,7 +67,7 @@ typedef struct lh_snap_builder {
 	size_t nladdr, laddr_cap;
 	uint32_t wide_cap;
 	uint32_t big_cap, big_size_cap;  /* big_obj, big_size */
-	uint32_t table_weak_cap;
+	uint32_t table_weak_cap, table_lnodes_cap;
 	uint32_t open_upvals_cap;
 	uint32_t last_high;      /* addr_high index of the previous object */
 
@@ -96,6 +96,8 @@ lh_string_info *lh_snap__string(lh_snap_builder *b);
 lh_table_info *lh_snap__table(lh_snap_builder *b);
 /* The weak mode (enum lh_weak) of the table lh_snap__table just gave. */
 void lh_snap__table_weak(lh_snap_builder *b, int weak);
+/* Its hash node count, which must be 0 or a power of two. */
+int lh_snap__table_nodes(lh_snap_builder *b, uint64_t nodes);
 lh_func_info *lh_snap__func(lh_snap_builder *b);
 lh_thread_info *lh_snap__thread(lh_snap_builder *b);
 lh_proto_info *lh_snap__proto(lh_snap_builder *b, uint64_t source);

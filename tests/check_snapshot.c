@@ -713,7 +713,7 @@ static void check_same(const lh_snapshot *a, const lh_snapshot *b)
 			break;
 		case LH_T_TABLE: {
 			const lh_table_info *x = &(*lh_snapshot_table_info(a, i)), *y = &(*lh_snapshot_table_info(b, i));
-			ck_assert(x->asize == y->asize && x->nodes == y->nodes && a->table_weak[lh_snapshot_aux(a, i)] == b->table_weak[lh_snapshot_aux(b, i)] &&
+			ck_assert(x->asize == y->asize && lh_table_nodes(a, lh_snapshot_aux(a, i)) == lh_table_nodes(b, lh_snapshot_aux(b, i)) && a->table_weak[lh_snapshot_aux(a, i)] == b->table_weak[lh_snapshot_aux(b, i)] &&
 			          x->array_entries == y->array_entries && x->hash_entries == y->hash_entries);
 			break;
 		}
@@ -825,6 +825,9 @@ START_TEST(binary_snapshot_loads_to_the_expected_arrays)
 	ck_assert_uint_eq(s->type[g], LH_T_TABLE);
 	ck_assert_uint_eq(lh_snapshot_size(s, g), 400);
 	ck_assert_uint_eq((*lh_snapshot_table_info(s, g)).hash_entries, 9);
+	ck_assert_uint_eq(lh_table_nodes(s, lh_snapshot_aux(s, g)), 16);
+	ck_assert_uint_eq(lh_table_nodes(s, lh_snapshot_aux(s, find(s, A_WEAKT))), 1);
+	ck_assert_uint_eq(lh_table_nodes(s, lh_snapshot_aux(s, find(s, A_REG))), 0);
 	ck_assert_uint_eq(s->table_weak[lh_snapshot_aux(s, find(s, A_WEAKT))], LH_WEAK_KEYS);
 	ck_assert_uint_eq(s->edge_off[g + 1] - s->edge_off[g], 12);
 
@@ -1394,6 +1397,17 @@ START_TEST(references_to_unknown_objects_are_rejected)
 	put_end(&t, 1, 1, 0);
 	msg = hostile_fails(&t);
 	ck_assert_msg(strstr(msg, "not a string") != NULL, "%s", msg);
+	free(t.p);
+
+	/* a hash part whose size is not a power of two */
+	memset(&t, 0, sizeof(t));
+	put_object_head(&t, LH_T_TABLE, 0x1000, 56);
+	put_uv(&t, 0); put_uv(&t, 12); put_u8(&t, 0);
+	put_u8(&t, 0);
+	put_uv(&t, 0); put_uv(&t, 0);
+	put_end(&t, 1, 0, 0);
+	msg = hostile_fails(&t);
+	ck_assert_msg(strstr(msg, "table of 12 hash nodes, not a power of two") != NULL, "%s", msg);
 	free(t.p);
 }
 END_TEST

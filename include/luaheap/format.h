@@ -65,7 +65,8 @@
  *
  * per-type fields:
  *   string   u8 is_long, uv length, uv stored (<= length), bytes[stored]
- *   table    uv array_size, uv node_count (0 when the hash part is the dummy),
+ *   table    uv array_size, uv node_count (a power of two <= 2^31, or 0 when
+ *            the hash part is the dummy),
  *            u8 weak (LH_WEAK_*)
  *            trailer: uv array_entries, uv hash_entries (non-nil values)
  *   lfunc    uv nupvalues

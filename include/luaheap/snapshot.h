@@ -47,8 +47,10 @@ typedef struct lh_string_info {
 	uint8_t  is_long;
 } lh_string_info;
 
-typedef struct lh_table_info {     /* its weak mode: table_weak[] */
-	uint32_t asize, nodes;          /* array size, hash nodes (0: none) */
+typedef struct lh_table_info {     /* weak mode and hash size: table_weak[]
+	                                   and lh_table_nodes, apart from the
+	                                   record to keep it 12 bytes */
+	uint32_t asize;                 /* array size */
 	uint32_t array_entries, hash_entries;
 } lh_table_info;
 
@@ -148,8 +150,9 @@ typedef struct lh_snapshot {
 
 	lh_string_info *strings;  uint32_t nstrings;
 	lh_table_info  *tables;   uint32_t ntables;
-	uint8_t        *table_weak;     /* [ntables] enum lh_weak, apart from
-	                                   'tables' to keep those 16 bytes */
+	uint8_t        *table_weak;     /* [ntables] enum lh_weak */
+	uint8_t        *table_lnodes;   /* [ntables] log2(hash nodes) + 1, 0 for
+	                                   no hash part: use lh_table_nodes */
 	lh_func_info   *funcs;    uint32_t nfuncs;
 	lh_thread_info *threads;  uint32_t nthreads;
 	lh_frame_info  *frames;   uint32_t nframes;
@@ -188,6 +191,13 @@ static inline uint64_t lh_snapshot_addr(const lh_snapshot *snap, uint32_t v)
  * of both closure types) come before it. LH_NONE for an upvalue or an
  * index out of range. */
 uint32_t lh_snapshot_aux(const lh_snapshot *snap, uint32_t v);
+
+/* Hash nodes of table number ti (an index into 'tables'); 0: none. The
+ * node count is a power of two (the reader checks). */
+static inline uint32_t lh_table_nodes(const lh_snapshot *snap, uint32_t ti)
+{
+	return snap->table_lnodes[ti] ? 1u << (snap->table_lnodes[ti] - 1) : 0;
+}
 
 /* Object v's per-type record, or NULL when v is not of that type. */
 const lh_string_info *lh_snapshot_string_info(const lh_snapshot *snap, uint32_t v);
