@@ -25,8 +25,8 @@ static int same_string(const lh_snapshot *sa, uint32_t ia,
 	size_t nx, ny;
 	const char *tx, *ty;
 
-	if (x == NULL || y == NULL || x->length != y->length ||
-	    x->stored != y->stored)
+	if (x == NULL || y == NULL || x->stored != y->stored ||
+	    lh_string_length(sa, x) != lh_string_length(sb, y))
 		return 0;
 	tx = lh_snapshot_string(sa, ia, &nx);
 	ty = lh_snapshot_string(sb, ib, &ny);

@@ -212,7 +212,7 @@ static uint32_t find_field(const lh_snapshot *snap, uint32_t cur, const key *k)
 				lh_snapshot_label(snap, e, &l);
 				t = lh_snapshot_string(snap, l.obj, &len);
 				if (t != NULL && len == k->n &&
-				    lh_snapshot_string_info(snap, l.obj)->length == len &&
+				    lh_string_length(snap, lh_snapshot_string_info(snap, l.obj)) == len &&
 				    memcmp(t, k->s, len) == 0)
 					return snap->edge_to[e];
 			}

@@ -422,7 +422,6 @@ done:
 
 static int read_string(bin *r)
 {
-	lh_string_info *si;
 	uint64_t length, stored;
 	unsigned is_long;
 	int rc;
@@ -431,13 +430,8 @@ static int read_string(bin *r)
 	    (rc = get_uvmax(r, length, "stored string length", &stored)) ||
 	    (rc = check_len(r, stored, 1, "string length")))
 		return rc;
-	if (stored > UINT32_MAX)
-		return lh_snap__fail(r->b, LH_EFORMAT, "stored string of %" PRIu64 " bytes is too long", stored);
-	if ((si = lh_snap__string(r->b)) == NULL)
+	if (lh_snap__string(r->b, (int)is_long, length, stored) == NULL)
 		return r->b->err->code;
-	si->is_long = (uint8_t)is_long;
-	si->length = length;
-	si->stored = (uint32_t)stored;
 	return get_text(r, stored);
 }
 

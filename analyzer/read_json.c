@@ -254,7 +254,6 @@ done:
 
 static int read_string(js *j, const cJSON *o)
 {
-	lh_string_info *si;
 	const cJSON *it;
 	uint64_t length, stored;
 	uint8_t is_long;
@@ -272,14 +271,11 @@ static int read_string(js *j, const cJSON *o)
 	if ((uint64_t)n != stored)
 		return jfail(j, "text has %ld bytes, 'stored' says %" PRIu64, n, stored);
 	p = NULL;
-	if ((si = lh_snap__string(j->b)) == NULL ||
+	if (lh_snap__string(j->b, is_long, length, stored) == NULL ||
 	    (stored > 0 && (p = lh_snap__text(j->b, stored)) == NULL))
 		return j->b->err->code;
 	if (p != NULL)                  /* no text at all yet: nothing to store */
 		latin1(it->valuestring, p);
-	si->is_long = is_long;
-	si->length = length;
-	si->stored = (uint32_t)stored;
 	return LH_OK;
 }
 

@@ -551,12 +551,12 @@ int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 	case LH_E_FIELD_STR:
 		t = lh_snapshot_string(snap, l.obj, &len);
 		if (t == NULL || (len == 0 &&
-		    lh_snapshot_string_info(snap, l.obj)->length > 0)) {
+		    lh_string_length(snap, lh_snapshot_string_info(snap, l.obj)) > 0)) {
 			/* no contents recorded (strings = "none") */
 			lh_strbuf_puts(sb, "[<");
 			lh_render_object(sb, snap, l.obj);
 			lh_strbuf_puts(sb, ">]");
-		} else if (lh_snapshot_string_info(snap, l.obj)->length > len) {
+		} else if (lh_string_length(snap, lh_snapshot_string_info(snap, l.obj)) > len) {
 			/* the dumper kept only the start of the key */
 			lh_strbuf_puts(sb, "[");
 			quoted(sb, t, len, maxlabel, 1);
@@ -587,7 +587,7 @@ int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 		if (t != NULL) {        /* a string key: say which */
 			lh_strbuf_puts(sb, "<key ");
 			quoted(sb, t, len, maxlabel,
-				lh_snapshot_string_info(snap, h->obj)->length > len);
+				lh_string_length(snap, lh_snapshot_string_info(snap, h->obj)) > len);
 			lh_strbuf_puts(sb, ">");
 		} else {
 			lh_strbuf_puts(sb, "<key>");

@@ -168,15 +168,45 @@ int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,
 
 #define CUR(b) ((b)->s->nobj - 1)
 
-lh_string_info *lh_snap__string(lh_snap_builder *b)
+lh_string_info *lh_snap__string(lh_snap_builder *b, int is_long,
+                                uint64_t length, uint64_t stored)
 {
 	lh_snapshot *s = b->s;
+	lh_string_info *si;
 
+	if (stored > length)
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 ": string stores more bytes than it has",
+		                     CUR(b)), NULL;
+	if (stored > LH_STORED_MAX)
+		return lh_snap__fail(b, LH_EFORMAT, "stored string of %" PRIu64 " bytes is too long",
+		                     stored), NULL;
 	if (GROW(b, s->strings, b->strings_cap, (uint64_t)s->nstrings + 1))
 		return NULL;
-	memset(&s->strings[s->nstrings], 0, sizeof(lh_string_info));
-	s->strings[s->nstrings].text = s->text_len;
-	return &s->strings[s->nstrings++];
+	if (length >= LH_SIZE_BIG) {
+		if (GROW(b, s->big_len_str, b->big_len_str_cap, (uint64_t)s->nbig_len + 1) ||
+		    GROW(b, s->big_len, b->big_len_cap, (uint64_t)s->nbig_len + 1))
+			return NULL;
+		s->big_len_str[s->nbig_len] = s->nstrings;
+		s->big_len[s->nbig_len++] = length;
+		length = LH_SIZE_BIG;
+	}
+	si = &s->strings[s->nstrings++];
+	memset(si, 0, sizeof(*si));
+	si->text = s->text_len;
+	si->length = (uint32_t)length;
+	si->stored = (uint32_t)stored;
+	si->is_long = is_long != 0;
+	return si;
+}
+
+uint64_t lh_string_length(const lh_snapshot *s, const lh_string_info *si)
+{
+	uint32_t k;
+
+	if (si->length != LH_SIZE_BIG)
+		return si->length;
+	k = lh_sorted_find(s->big_len_str, s->nbig_len, (uint32_t)(si - s->strings));
+	return k != LH_NONE ? s->big_len[k] : si->length;
 }
 
 lh_table_info *lh_snap__table(lh_snap_builder *b)
@@ -1164,6 +1194,7 @@ void lh_snapshot_free(lh_snapshot *s)
 	free(s->frames); free(s->protos); free(s->udatas); free(s->text);
 	free(s->roots);
 	free(s->big_obj); free(s->big_size);
+	free(s->big_len_str); free(s->big_len);
 	for (i = 0; i < s->nwatches; i++)
 		free(s->watches[i].label);
 	free(s->watches);

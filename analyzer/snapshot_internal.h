@@ -67,7 +67,7 @@ typedef struct lh_snap_builder {
 	size_t nladdr, laddr_cap;
 	uint32_t wide_cap;
 	uint32_t big_cap, big_size_cap;  /* big_obj, big_size */
-	uint32_t table_weak_cap, table_lnodes_cap;
+	uint32_t table_weak_cap, table_lnodes_cap, big_len_cap, big_len_str_cap;
 	uint32_t open_upvals_cap;
 	uint32_t last_high;      /* addr_high index of the previous object */
 
@@ -92,7 +92,8 @@ int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,
                     int marked, uint64_t size);
 
 /* Per-type details of the current object; NULL (err set) when out of memory. */
-lh_string_info *lh_snap__string(lh_snap_builder *b);
+lh_string_info *lh_snap__string(lh_snap_builder *b, int is_long,
+                                uint64_t length, uint64_t stored);
 lh_table_info *lh_snap__table(lh_snap_builder *b);
 /* The weak mode (enum lh_weak) of the table lh_snap__table just gave. */
 void lh_snap__table_weak(lh_snap_builder *b, int weak);

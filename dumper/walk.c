@@ -369,6 +369,8 @@ static void walk_string(lh_dump_ctx *d, TString *ts, lh_dump_object *ob)
 
 	if (d->string_limit >= 0 && stored > (uint64_t)d->string_limit)
 		stored = (uint64_t)d->string_limit;
+	if (stored > LH_STORED_MAX)
+		stored = LH_STORED_MAX;
 	ob->size = sizelstring(len);
 	ob->u.str.is_long = ts->tt == LUA_VLNGSTR;
 	ob->u.str.length = len;

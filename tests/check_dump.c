@@ -333,14 +333,14 @@ static void accounting(int generational)
 		for (i = 0; i < s->nobj; i++) {
 			types[s->type[i]]++;
 			if (s->type[i] == LH_T_USERDATA &&
-			    (*lh_snapshot_udata_info(s, i)).nuvalue == 3)
+			    lh_snapshot_udata_info(s, i)->nuvalue == 3)
 				multi = i;
 		}
 		for (i = 1; i < LH_T_COUNT; i++)
 			ck_assert_msg(types[i] > 0, "no %s in the heap",
 			              lh_type_names[i]);
 		ck_assert_uint_ne(multi, LH_NONE);
-		ck_assert_uint_eq((*lh_snapshot_udata_info(s, multi)).length, 24);
+		ck_assert_uint_eq(lh_snapshot_udata_info(s, multi)->length, 24);
 		ck_assert_uint_eq(s->type[follow(s, multi,
 		                  indexed(LH_E_USER_VALUE, 1))], LH_T_TABLE);
 		ck_assert(str_is(s, follow(s, multi, indexed(LH_E_USER_VALUE, 2)),
@@ -452,7 +452,7 @@ static void edge_oracle(const char *path, lua_State *L)
 	ck_assert_uint_eq(h, obj_at(s, sfield(L, "h")));
 	proto = follow(s, clo, W(LH_E_PROTO));
 	ck_assert_uint_eq(s->type[proto], LH_T_PROTO);
-	ck_assert_uint_eq((*lh_snapshot_func_info(s, clo)).proto, proto);
+	ck_assert_uint_eq(lh_snapshot_func_info(s, clo)->proto, proto);
 	ck_assert_uint_eq(s->type[follow(s, proto, W(LH_E_SOURCE))], LH_T_STRING);
 	w = W(LH_E_DEBUG_NAME);
 	w.i = 1;
@@ -471,7 +471,7 @@ static void edge_oracle(const char *path, lua_State *L)
 		if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) == LH_E_KEY)
 			ck_assert(str_is(s, s->edge_to[e], "hp") ||
 			          str_is(s, s->edge_to[e], "bag"));
-	ck_assert_uint_eq((*lh_snapshot_table_info(s, h)).hash_entries, 2);
+	ck_assert_uint_eq(lh_snapshot_table_info(s, h)->hash_entries, 2);
 
 	/* an object key: a strong KEY edge and an ofield labelled by it */
 	t = follow(s, server, field("byobj"));
@@ -583,7 +583,7 @@ static void edge_oracle(const char *path, lua_State *L)
 	/* a C closure: its three upvalue values directly (gmatch's state) */
 	t = obj_at(s, sfield(L, "gm"));
 	ck_assert_uint_eq(s->type[t], LH_T_CFUNC);
-	ck_assert_uint_eq((*lh_snapshot_func_info(s, t)).nupvalues, 3);
+	ck_assert_uint_eq(lh_snapshot_func_info(s, t)->nupvalues, 3);
 	ck_assert(str_is(s, follow(s, t, indexed(LH_E_UPVALUE, 1)), "a b"));
 	ck_assert(str_is(s, follow(s, t, indexed(LH_E_UPVALUE, 2)), "%a+"));
 	ck_assert_uint_eq(s->type[follow(s, t, indexed(LH_E_UPVALUE, 3))],
@@ -664,20 +664,20 @@ static void same_snapshot(const lh_snapshot *a, const lh_snapshot *b)
 			const char *pb = lh_snapshot_string(b, i, &nb);
 			ck_assert_uint_eq(na, nb);
 			ck_assert(memcmp(pa, pb, na) == 0);
-			ck_assert_uint_eq((*lh_snapshot_string_info(a, i)).length,
-			                  (*lh_snapshot_string_info(b, i)).length);
-			ck_assert_uint_eq((*lh_snapshot_string_info(a, i)).is_long,
-			                  (*lh_snapshot_string_info(b, i)).is_long);
+			ck_assert_uint_eq(lh_string_length(a, lh_snapshot_string_info(a, i)),
+			                  lh_string_length(b, lh_snapshot_string_info(b, i)));
+			ck_assert_uint_eq(lh_snapshot_string_info(a, i)->is_long,
+			                  lh_snapshot_string_info(b, i)->is_long);
 			break;
 		}
 		case LH_T_TABLE:
-			ck_assert(memcmp(&(*lh_snapshot_table_info(a, i)),
-			                 &(*lh_snapshot_table_info(b, i)),
+			ck_assert(memcmp(lh_snapshot_table_info(a, i),
+			                 lh_snapshot_table_info(b, i),
 			                 sizeof(lh_table_info)) == 0);
 			break;
 		case LH_T_LFUNC: case LH_T_CFUNC: {
-			const lh_func_info *fa = &(*lh_snapshot_func_info(a, i));
-			const lh_func_info *fb = &(*lh_snapshot_func_info(b, i));
+			const lh_func_info *fa = lh_snapshot_func_info(a, i);
+			const lh_func_info *fb = lh_snapshot_func_info(b, i);
 			ck_assert_uint_eq(fa->nupvalues, fb->nupvalues);
 			ck_assert_uint_eq(fa->proto, fb->proto);
 			ck_assert_uint_eq(fa->cfunc, fb->cfunc);
@@ -689,8 +689,8 @@ static void same_snapshot(const lh_snapshot *a, const lh_snapshot *b)
 			break;
 		}
 		case LH_T_THREAD: {
-			const lh_thread_info *ta = &(*lh_snapshot_thread_info(a, i));
-			const lh_thread_info *tb = &(*lh_snapshot_thread_info(b, i));
+			const lh_thread_info *ta = lh_snapshot_thread_info(a, i);
+			const lh_thread_info *tb = lh_snapshot_thread_info(b, i);
 			uint32_t k;
 			ck_assert_uint_eq(ta->status, tb->status);
 			ck_assert_uint_eq(ta->stack_slots, tb->stack_slots);
@@ -707,15 +707,15 @@ static void same_snapshot(const lh_snapshot *a, const lh_snapshot *b)
 			break;
 		}
 		case LH_T_PROTO:
-			ck_assert(memcmp(&(*lh_snapshot_proto_info(a, i)),
-			                 &(*lh_snapshot_proto_info(b, i)),
+			ck_assert(memcmp(lh_snapshot_proto_info(a, i),
+			                 lh_snapshot_proto_info(b, i),
 			                 sizeof(lh_proto_info)) == 0);
 			break;
 		case LH_T_USERDATA:
-			ck_assert_uint_eq((*lh_snapshot_udata_info(a, i)).length,
-			                  (*lh_snapshot_udata_info(b, i)).length);
-			ck_assert_uint_eq((*lh_snapshot_udata_info(a, i)).nuvalue,
-			                  (*lh_snapshot_udata_info(b, i)).nuvalue);
+			ck_assert_uint_eq(lh_snapshot_udata_info(a, i)->length,
+			                  lh_snapshot_udata_info(b, i)->length);
+			ck_assert_uint_eq(lh_snapshot_udata_info(a, i)->nuvalue,
+			                  lh_snapshot_udata_info(b, i)->nuvalue);
 			break;
 		case LH_T_UPVALUE:
 			ck_assert_int_eq(lh_snapshot_upvalue_open(a, i),
@@ -839,7 +839,7 @@ START_TEST(string_options_cut_or_drop_contents_and_label_is_kept)
 	ck_assert_str_eq(s->hdr.label, "no \"strings\"\n");
 	for (i = 0; i < s->nobj; i++)
 		if (s->type[i] == LH_T_STRING)
-			ck_assert_uint_eq((*lh_snapshot_string_info(s, i)).stored, 0);
+			ck_assert_uint_eq(lh_snapshot_string_info(s, i)->stored, 0);
 	lh_snapshot_free(s);
 
 	o.strings = 4;
@@ -853,7 +853,7 @@ START_TEST(string_options_cut_or_drop_contents_and_label_is_kept)
 		const lh_string_info *si;
 		if (s->type[i] != LH_T_STRING)
 			continue;
-		si = &(*lh_snapshot_string_info(s, i));
+		si = lh_snapshot_string_info(s, i);
 		ck_assert_uint_eq(si->stored, si->length < 4 ? si->length : 4);
 		nlong += si->is_long;
 	}
@@ -936,9 +936,9 @@ START_TEST(thread_status_is_relative_to_the_dumping_coroutine)
 	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
 		uint32_t i = obj_at(s, sfield(L, names[k]));
 		ck_assert_uint_eq(s->type[i], LH_T_THREAD);
-		ck_assert_msg((*lh_snapshot_thread_info(s, i)).status == status[k],
+		ck_assert_msg(lh_snapshot_thread_info(s, i)->status == status[k],
 		              "%s is %s", names[k],
-		              lh_thread_status_names[(*lh_snapshot_thread_info(s, i)).status]);
+		              lh_thread_status_names[lh_snapshot_thread_info(s, i)->status]);
 	}
 	ck_assert_uint_eq(obj_at(s, sfield(L, "main")), s->main_thread);
 	lh_snapshot_free(s);

@@ -592,7 +592,7 @@ static void check_consistent(const lh_snapshot *s)
 		if (s->type[i] == LH_T_TABLE)
 			ck_assert_uint_le(s->table_weak[lh_snapshot_aux(s, i)], LH_WEAK_BOTH);
 		if (s->type[i] == LH_T_PROTO)
-			ck_assert_uint_le((*lh_snapshot_proto_info(s, i)).is_vararg, 1);
+			ck_assert_uint_le(lh_snapshot_proto_info(s, i)->is_vararg, 1);
 		/* the per-type index is the count of earlier objects of the
 		 * type (both closure types share funcs) */
 		if (s->type[i] == LH_T_UPVALUE) {
@@ -607,12 +607,13 @@ static void check_consistent(const lh_snapshot *s)
 		ck_assert_uint_eq(lh_snapshot_find(s, lh_snapshot_addr(s, i)), i);
 		if (s->type[i] == LH_T_STRING) {
 			ck_assert_ptr_nonnull(lh_snapshot_string(s, i, &len));
-			ck_assert_uint_le((*lh_snapshot_string_info(s, i)).is_long, 1);
-			ck_assert_uint_le((*lh_snapshot_string_info(s, i)).stored, (*lh_snapshot_string_info(s, i)).length);
-			ck_assert_uint_le((*lh_snapshot_string_info(s, i)).text + len, s->text_len);
+			ck_assert_uint_le(lh_snapshot_string_info(s, i)->is_long, 1);
+			ck_assert_uint_le(lh_snapshot_string_info(s, i)->stored,
+			                  lh_string_length(s, lh_snapshot_string_info(s, i)));
+			ck_assert_uint_le(lh_snapshot_string_info(s, i)->text + len, s->text_len);
 		}
 		if (s->type[i] == LH_T_THREAD) {
-			const lh_thread_info *t = &(*lh_snapshot_thread_info(s, i));
+			const lh_thread_info *t = lh_snapshot_thread_info(s, i);
 			ck_assert_uint_le((uint64_t)t->frame_first + t->frame_count, s->nframes);
 			ck_assert_uint_le(t->status, LH_THREAD_DEAD);
 		}
@@ -708,17 +709,18 @@ static void check_same(const lh_snapshot *a, const lh_snapshot *b)
 			sb = lh_snapshot_string(b, i, &nb);
 			ck_assert_uint_eq(na, nb);
 			ck_assert_mem_eq(sa, sb, na);
-			ck_assert_uint_eq((*lh_snapshot_string_info(a, i)).length, (*lh_snapshot_string_info(b, i)).length);
-			ck_assert_uint_eq((*lh_snapshot_string_info(a, i)).is_long, (*lh_snapshot_string_info(b, i)).is_long);
+			ck_assert_uint_eq(lh_string_length(a, lh_snapshot_string_info(a, i)),
+			                  lh_string_length(b, lh_snapshot_string_info(b, i)));
+			ck_assert_uint_eq(lh_snapshot_string_info(a, i)->is_long, lh_snapshot_string_info(b, i)->is_long);
 			break;
 		case LH_T_TABLE: {
-			const lh_table_info *x = &(*lh_snapshot_table_info(a, i)), *y = &(*lh_snapshot_table_info(b, i));
+			const lh_table_info *x = lh_snapshot_table_info(a, i), *y = lh_snapshot_table_info(b, i);
 			ck_assert(x->asize == y->asize && lh_table_nodes(a, lh_snapshot_aux(a, i)) == lh_table_nodes(b, lh_snapshot_aux(b, i)) && a->table_weak[lh_snapshot_aux(a, i)] == b->table_weak[lh_snapshot_aux(b, i)] &&
 			          x->array_entries == y->array_entries && x->hash_entries == y->hash_entries);
 			break;
 		}
 		case LH_T_LFUNC: case LH_T_CFUNC: {
-			const lh_func_info *x = &(*lh_snapshot_func_info(a, i)), *y = &(*lh_snapshot_func_info(b, i));
+			const lh_func_info *x = lh_snapshot_func_info(a, i), *y = lh_snapshot_func_info(b, i);
 			ck_assert(x->nupvalues == y->nupvalues && x->proto == y->proto && x->cfunc == y->cfunc);
 			ck_assert((x->symbol == UINT32_MAX) == (y->symbol == UINT32_MAX));
 			if (x->symbol != UINT32_MAX)
@@ -726,7 +728,7 @@ static void check_same(const lh_snapshot *a, const lh_snapshot *b)
 			break;
 		}
 		case LH_T_THREAD: {
-			const lh_thread_info *x = &(*lh_snapshot_thread_info(a, i)), *y = &(*lh_snapshot_thread_info(b, i));
+			const lh_thread_info *x = lh_snapshot_thread_info(a, i), *y = lh_snapshot_thread_info(b, i);
 			uint32_t k;
 			ck_assert(x->status == y->status && x->stack_slots == y->stack_slots &&
 			          x->nci == y->nci && x->frame_count == y->frame_count);
@@ -739,7 +741,7 @@ static void check_same(const lh_snapshot *a, const lh_snapshot *b)
 			break;
 		}
 		case LH_T_PROTO: {
-			const lh_proto_info *x = &(*lh_snapshot_proto_info(a, i)), *y = &(*lh_snapshot_proto_info(b, i));
+			const lh_proto_info *x = lh_snapshot_proto_info(a, i), *y = lh_snapshot_proto_info(b, i);
 			ck_assert(x->linedefined == y->linedefined && x->lastlinedefined == y->lastlinedefined &&
 			          x->numparams == y->numparams && x->is_vararg == y->is_vararg &&
 			          x->maxstacksize == y->maxstacksize && x->sizecode == y->sizecode &&
@@ -747,8 +749,8 @@ static void check_same(const lh_snapshot *a, const lh_snapshot *b)
 			break;
 		}
 		case LH_T_USERDATA:
-			ck_assert((*lh_snapshot_udata_info(a, i)).length == (*lh_snapshot_udata_info(b, i)).length &&
-			          (*lh_snapshot_udata_info(a, i)).nuvalue == (*lh_snapshot_udata_info(b, i)).nuvalue);
+			ck_assert(lh_snapshot_udata_info(a, i)->length == lh_snapshot_udata_info(b, i)->length &&
+			          lh_snapshot_udata_info(a, i)->nuvalue == lh_snapshot_udata_info(b, i)->nuvalue);
 			break;
 		}
 	}
@@ -824,7 +826,7 @@ START_TEST(binary_snapshot_loads_to_the_expected_arrays)
 	ck_assert_uint_eq(g, 2);
 	ck_assert_uint_eq(s->type[g], LH_T_TABLE);
 	ck_assert_uint_eq(lh_snapshot_size(s, g), 400);
-	ck_assert_uint_eq((*lh_snapshot_table_info(s, g)).hash_entries, 9);
+	ck_assert_uint_eq(lh_snapshot_table_info(s, g)->hash_entries, 9);
 	ck_assert_uint_eq(lh_table_nodes(s, lh_snapshot_aux(s, g)), 16);
 	ck_assert_uint_eq(lh_table_nodes(s, lh_snapshot_aux(s, find(s, A_WEAKT))), 1);
 	ck_assert_uint_eq(lh_table_nodes(s, lh_snapshot_aux(s, find(s, A_REG))), 0);
@@ -860,31 +862,31 @@ START_TEST(binary_snapshot_loads_to_the_expected_arrays)
 	lh_snapshot_label(s, edge_of(s, lf, LH_E_UPVALUE, 1), &l);
 	ck_assert_int_eq(l.i, 200);
 	ck_assert_uint_eq(l.obj, LH_NONE);
-	ck_assert_uint_eq((*lh_snapshot_func_info(s, lf)).proto, find(s, A_PROTO));
-	ck_assert_uint_eq((*lh_snapshot_func_info(s, lf)).nupvalues, 200);
-	ck_assert_uint_eq((*lh_snapshot_func_info(s, cf)).proto, LH_NONE);
-	ck_assert_uint_eq((*lh_snapshot_func_info(s, cf)).cfunc, 0x7f0000001234ull);
-	ck_assert_str_eq(s->text + (*lh_snapshot_func_info(s, cf)).symbol, "luaB_print");
+	ck_assert_uint_eq(lh_snapshot_func_info(s, lf)->proto, find(s, A_PROTO));
+	ck_assert_uint_eq(lh_snapshot_func_info(s, lf)->nupvalues, 200);
+	ck_assert_uint_eq(lh_snapshot_func_info(s, cf)->proto, LH_NONE);
+	ck_assert_uint_eq(lh_snapshot_func_info(s, cf)->cfunc, 0x7f0000001234ull);
+	ck_assert_str_eq(s->text + lh_snapshot_func_info(s, cf)->symbol, "luaB_print");
 
 	lh_snapshot_label(s, edge_of(s, th, LH_E_STACK, 0), &l);
 	ck_assert(l.i == 0 && l.slot == 1 && l.obj == sx);
 	lh_snapshot_label(s, edge_of(s, th, LH_E_STACK, 1), &l);
 	ck_assert(l.i == 1 && l.slot == 0 && l.obj == LH_NONE);
 	ck_assert_uint_eq(s->edge_kind[edge_of(s, th, LH_E_OPEN_UPVAL, 0)], LH_E_OPEN_UPVAL | LH_EDGE_WEAK);
-	ck_assert_uint_eq((*lh_snapshot_thread_info(s, th)).frame_count, 2);
-	ck_assert_uint_eq(s->frames[(*lh_snapshot_thread_info(s, th)).frame_first].func, lf);
-	ck_assert_uint_eq(s->frames[(*lh_snapshot_thread_info(s, th)).frame_first].line, 12);
-	ck_assert_uint_eq(s->frames[(*lh_snapshot_thread_info(s, th)).frame_first + 1].proto, LH_NONE);
-	ck_assert_uint_eq((*lh_snapshot_thread_info(s, find(s, A_CO))).status, LH_THREAD_SUSPENDED);
+	ck_assert_uint_eq(lh_snapshot_thread_info(s, th)->frame_count, 2);
+	ck_assert_uint_eq(s->frames[lh_snapshot_thread_info(s, th)->frame_first].func, lf);
+	ck_assert_uint_eq(s->frames[lh_snapshot_thread_info(s, th)->frame_first].line, 12);
+	ck_assert_uint_eq(s->frames[lh_snapshot_thread_info(s, th)->frame_first + 1].proto, LH_NONE);
+	ck_assert_uint_eq(lh_snapshot_thread_info(s, find(s, A_CO))->status, LH_THREAD_SUSPENDED);
 
 	p = lh_snapshot_string(s, slong, &len);
 	ck_assert_uint_eq(len, 9);
 	ck_assert_mem_eq(p, long_text, 9);
-	ck_assert_uint_eq((*lh_snapshot_string_info(s, slong)).length, 100);
+	ck_assert_uint_eq(lh_string_length(s, lh_snapshot_string_info(s, slong)), 100);
 	ck_assert_ptr_null(lh_snapshot_string(s, g, &len));
-	ck_assert_uint_eq((*lh_snapshot_proto_info(s, find(s, A_PROTO))).source, find(s, A_SSRC));
+	ck_assert_uint_eq(lh_snapshot_proto_info(s, find(s, A_PROTO))->source, find(s, A_SSRC));
 	ck_assert_int_eq(lh_snapshot_upvalue_open(s, find(s, A_UPV)), 1);
-	ck_assert_uint_eq((*lh_snapshot_udata_info(s, find(s, A_UD))).nuvalue, 2);
+	ck_assert_uint_eq(lh_snapshot_udata_info(s, find(s, A_UD))->nuvalue, 2);
 
 	ck_assert_uint_eq(s->nroots, 4);
 	ck_assert_uint_eq(s->roots[2].kind, LH_ROOT_TYPE_MT);
@@ -1586,13 +1588,14 @@ START_TEST(pipes_load_and_their_hostile_lengths_fail_without_allocating)
 	ck_assert_int_eq(load_through_pipe(&f, &err), LH_EFORMAT);
 	free(f.p);
 
-	/* without the file's size, a 4 GiB string is read as far as the bytes
-	 * go: a truncated record, not an allocation of 4 GiB */
+	/* without the file's size, a 2 GiB string (the most a string may
+	 * store) is read as far as the bytes go: a truncated record, not an
+	 * allocation of 2 GiB */
 	cap_memory(64 << 20);
 	put_object_head(&t, LH_T_STRING, 0x1000, 32);
 	put_u8(&t, 1);
 	put_uv(&t, UINT32_MAX);
-	put_uv(&t, UINT32_MAX);
+	put_uv(&t, INT32_MAX);
 	put(&t, "some bytes", 10);
 	hostile(&g, &t);
 	ck_assert_int_eq(load_through_pipe(&g, &err), LH_EFORMAT);
@@ -1794,11 +1797,12 @@ END_TEST
 
 START_TEST(strings_without_contents_keep_their_length_in_both_encodings)
 {
-	static tobj o[2];
+	static tobj o[4];
 	theap h;
 	buf fb = { 0 }, fj = { 0 };
 	lh_snapshot *a, *b;
 	size_t len;
+	uint32_t i;
 
 	memset(o, 0, sizeof(o));
 	memset(&h, 0, sizeof(h));
@@ -1806,15 +1810,25 @@ START_TEST(strings_without_contents_keep_their_length_in_both_encodings)
 	               .length = 7 };
 	o[1] = (tobj){ .type = LH_T_STRING, .addr = 0x2000, .size = 32, .text = "", .stored = 0,
 	               .length = 0 };
+	/* lengths past 32 bits: 5 GiB and 4 GiB - 1 (the escape value) */
+	o[2] = (tobj){ .type = LH_T_STRING, .addr = 0x3000, .size = (5ull << 30) + 25,
+	               .text = "abc", .stored = 3, .length = 5ull << 30, .is_long = 1 };
+	o[3] = (tobj){ .type = LH_T_STRING, .addr = 0x4000, .size = (4ull << 30) + 24,
+	               .text = "", .stored = 0, .length = (4ull << 30) - 1, .is_long = 1 };
 	h.objs = o;
-	h.nobj = 2;
+	h.nobj = 4;
 	encode_bin(&fb, &h, 100);
 	encode_json(&fj, &h);
 	a = load_ok(&fb, "none.snap");
 	b = load_ok(&fj, "none.json");
 	check_same(a, b);
-	ck_assert_uint_eq((*lh_snapshot_string_info(b, 0)).length, 7);
-	ck_assert_uint_eq((*lh_snapshot_string_info(a, 0)).length, 7);
+	for (i = 0; i < 4; i++) {
+		ck_assert_uint_eq(lh_string_length(a, lh_snapshot_string_info(a, i)), o[i].length);
+		ck_assert_uint_eq(lh_string_length(b, lh_snapshot_string_info(b, i)), o[i].length);
+		ck_assert_uint_eq(lh_snapshot_string_info(b, i)->is_long, o[i].is_long);
+	}
+	ck_assert_mem_eq(lh_snapshot_string(a, 2, &len), "abc", 3);
+	ck_assert_uint_eq(len, 3);
 	ck_assert_ptr_nonnull(lh_snapshot_string(b, 0, &len));
 	ck_assert_uint_eq(len, 0);
 	lh_snapshot_free(a);

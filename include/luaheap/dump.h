@@ -18,7 +18,8 @@ enum luaheap_encoding { LUAHEAP_BINARY = 0, LUAHEAP_JSON = 1 };
 typedef struct luaheap_dump_opts {
 	int encoding;          /* LUAHEAP_BINARY (default) or LUAHEAP_JSON */
 	int collect;           /* nonzero (default): full collection first */
-	int strings;           /* -1 (default): full contents; 0: none;
+	int strings;           /* -1 (default): full contents (at most
+	                          LH_STORED_MAX bytes of one); 0: none;
 	                          N > 0: at most N bytes of each string */
 	const char *label;     /* free text stored in the header, or NULL */
 } luaheap_dump_opts;

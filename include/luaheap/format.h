@@ -64,7 +64,7 @@
  *   (see lh_edge_kind). Flags: LH_EDGE_WEAK, LH_EDGE_EPHEMERON.
  *
  * per-type fields:
- *   string   u8 is_long, uv length, uv stored (<= length), bytes[stored]
+ *   string   u8 is_long, uv length, uv stored (<= length, < 2^31), bytes[stored]
  *   table    uv array_size, uv node_count (a power of two <= 2^31, or 0 when
  *            the hash part is the dummy),
  *            u8 weak (LH_WEAK_*)
@@ -128,6 +128,9 @@
 #define LH_MAGIC_LEN        8
 #define LH_FORMAT_VERSION   1
 #define LH_FRAME_MAX        (1u << 20)   /* largest frame payload */
+#define LH_STORED_MAX       0x7fffffffu  /* most bytes of one string stored;
+                                            the dumper keeps the start of
+                                            longer ones */
 #define LH_JSON_FORMAT_NAME "luaheap-snapshot"
 
 enum lh_record {

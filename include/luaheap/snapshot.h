@@ -40,11 +40,12 @@ typedef struct lh_header {
  * closure types, threads, protos, udatas) in object order:
  * lh_snapshot_aux(snap, i) is object i's index into the array of its type.
  * Whether an upvalue is open: lh_snapshot_upvalue_open. */
-typedef struct lh_string_info {
-	uint64_t length;                /* the string's real length */
+typedef struct lh_string_info {    /* 16 bytes */
 	uint64_t text;                  /* offset of the stored bytes in 'text' */
-	uint32_t stored;                /* bytes stored (<= length) */
-	uint8_t  is_long;
+	uint32_t length;                /* the string's real length, LH_SIZE_BIG
+	                                   for 4 GiB or more: lh_string_length */
+	uint32_t stored : 31;           /* bytes stored (<= length, < 2 GiB) */
+	uint32_t is_long : 1;
 } lh_string_info;
 
 typedef struct lh_table_info {     /* weak mode and hash size: table_weak[]
@@ -168,6 +169,12 @@ typedef struct lh_snapshot {
 	uint32_t  main_thread;          /* dense index, or LH_NONE */
 	uint32_t  registry;             /* dense index, or LH_NONE */
 
+	/* Strings of 4 GiB or more: their index in 'strings', increasing,
+	 * and their length. */
+	uint32_t  nbig_len;
+	uint32_t *big_len_str;          /* [nbig_len] */
+	uint64_t *big_len;              /* [nbig_len] */
+
 	/* The objects of LH_SIZE_BIG bytes or more, by increasing index. */
 	uint32_t  nbig;
 	uint32_t *big_obj;              /* [nbig] dense index */
@@ -191,6 +198,9 @@ static inline uint64_t lh_snapshot_addr(const lh_snapshot *snap, uint32_t v)
  * of both closure types) come before it. LH_NONE for an upvalue or an
  * index out of range. */
 uint32_t lh_snapshot_aux(const lh_snapshot *snap, uint32_t v);
+
+/* The real length of the string whose record is si. */
+uint64_t lh_string_length(const lh_snapshot *snap, const lh_string_info *si);
 
 /* Hash nodes of table number ti (an index into 'tables'); 0: none. The
  * node count is a power of two (the reader checks). */
