@@ -151,7 +151,8 @@ static void heap_push(heap *h, const lh_top_row *row)
 	if (h->n < h->limit) {
 		i = h->n++;
 		h->r[i] = *row;
-		while (i > 0 && cmp_rows(&h->r[(i - 1) / 2], &h->r[i], h->by) < 0) {
+		while (i > 0 &&
+		    cmp_rows(&h->r[(i - 1) / 2], &h->r[i], h->by) < 0) {
 			lh_top_row t = h->r[i];
 			h->r[i] = h->r[(i - 1) / 2];
 			h->r[(i - 1) / 2] = t;

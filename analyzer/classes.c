@@ -472,7 +472,8 @@ int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
 			*slot = id;
 			b.by_key.used++;
 		}
-		if (c->of16 != NULL && *slot > UINT16_MAX && widen(c, v) != LH_OK)
+		if (c->of16 != NULL && *slot > UINT16_MAX &&
+		    widen(c, v) != LH_OK)
 			goto oom;
 		if (c->of16 != NULL)
 			c->of16[v] = (uint16_t)*slot;

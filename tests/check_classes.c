@@ -184,7 +184,9 @@ START_TEST(classes_past_65536_keep_their_names_and_counts)
 		"keep = {}\n"
 		"for i = 1, 70000 do\n"
 		"  local mt = {__name = 'K' .. i}\n"
-		"  for j = 0, i % 3 do keep[#keep + 1] = setmetatable({}, mt) end\n"
+		"  for j = 0, i % 3 do\n"
+		"    keep[#keep + 1] = setmetatable({}, mt)\n"
+		"  end\n"
 		"end\n", path);
 	ck_assert_int_eq(lh_snapshot_load(&s, path, &err), LH_OK);
 	ck_assert_int_eq(lh_analysis_new(&a, s, &err), LH_OK);
@@ -203,8 +205,8 @@ START_TEST(classes_past_65536_keep_their_names_and_counts)
 			ck_assert(!sb.oom);
 			lh_strbuf_putn(&sb, "", 1);
 			ck_assert_msg(strcmp(sb.buf, c->name[id]) == 0,
-				"object %u: class '%s', named '%s'", v, c->name[id],
-				sb.buf);
+				"object %u: class '%s', named '%s'", v,
+				c->name[id], sb.buf);
 		}
 		lh_strbuf_release(&sb);
 		seen = calloc(NK + 1, 1);

@@ -23,8 +23,8 @@ static void bf_check(const tgraph *t, const lh_graph *g, const lh_dom *d)
 	bf_live(t, live);
 	for (v = 0; v < n; v++)
 		ck_assert_msg(!!lh_graph_live(g, v) == !!live[v],
-			"object %u: live %d, expected %d", v, lh_graph_live(g, v),
-			live[v]);
+			"object %u: live %d, expected %d", v,
+			lh_graph_live(g, v), live[v]);
 	bf_dominance(t, live, dom, ndom);
 	for (w = 0; w < n; w++) {
 		uint32_t expect = LH_DOM_VROOT;
