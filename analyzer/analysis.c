@@ -39,7 +39,7 @@ int lh_analysis_new(lh_analysis **out, const lh_snapshot *snap, lh_error *err)
 	}
 	for (v = 0; v < snap->nobj; v++) {
 		a->total_bytes += lh_snapshot_size(snap, v);
-		if (!a->graph->live[v]) {
+		if (!lh_graph_live(a->graph, v)) {
 			a->garbage_count++;
 			a->garbage_bytes += lh_snapshot_size(snap, v);
 		}
@@ -95,22 +95,21 @@ void lh_analysis_render_tail(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
 	free(p.hops);
 }
 
-/* Ranking: the chosen measure, largest first, then name, then index. */
-static int rank_by;
-
-static uint64_t measure(const lh_top_row *r)
+/* Ranking: the measure 'by' (LH_BY_*), largest first, then name, then
+ * index. The measure is an argument, never a global: analyses may rank
+ * in parallel threads. */
+static uint64_t measure(const lh_top_row *r, int by)
 {
-	switch (rank_by) {
+	switch (by) {
 	case LH_BY_SELF: return r->self;
 	case LH_BY_COUNT: return r->count;
 	default: return r->retained;
 	}
 }
 
-static int cmp_rows(const void *pa, const void *pb)
+static int cmp_rows(const lh_top_row *a, const lh_top_row *b, int by)
 {
-	const lh_top_row *a = pa, *b = pb;
-	uint64_t x = measure(a), y = measure(b);
+	uint64_t x = measure(a, by), y = measure(b, by);
 	int c;
 
 	if (x != y)
@@ -121,10 +120,12 @@ static int cmp_rows(const void *pa, const void *pb)
 	return a->obj < b->obj ? -1 : a->obj > b->obj;
 }
 
-/* Keeps the best 'limit' rows of a stream in a min-heap (worst on top). */
+/* Keeps the best 'limit' rows of a stream in a min-heap (worst on top),
+ * ranked by 'by'. */
 typedef struct heap {
 	lh_top_row *r;
 	uint32_t n, limit;
+	int by;
 } heap;
 
 static void sift_down(heap *h, uint32_t i)
@@ -132,9 +133,9 @@ static void sift_down(heap *h, uint32_t i)
 	for (;;) {
 		uint32_t l = 2 * i + 1, w = i;
 		lh_top_row t;
-		if (l < h->n && cmp_rows(&h->r[l], &h->r[w]) > 0)
+		if (l < h->n && cmp_rows(&h->r[l], &h->r[w], h->by) > 0)
 			w = l;
-		if (l + 1 < h->n && cmp_rows(&h->r[l + 1], &h->r[w]) > 0)
+		if (l + 1 < h->n && cmp_rows(&h->r[l + 1], &h->r[w], h->by) > 0)
 			w = l + 1;
 		if (w == i)
 			return;
@@ -150,13 +151,14 @@ static void heap_push(heap *h, const lh_top_row *row)
 	if (h->n < h->limit) {
 		i = h->n++;
 		h->r[i] = *row;
-		while (i > 0 && cmp_rows(&h->r[(i - 1) / 2], &h->r[i]) < 0) {
+		while (i > 0 &&
+		    cmp_rows(&h->r[(i - 1) / 2], &h->r[i], h->by) < 0) {
 			lh_top_row t = h->r[i];
 			h->r[i] = h->r[(i - 1) / 2];
 			h->r[(i - 1) / 2] = t;
 			i = (i - 1) / 2;
 		}
-	} else if (h->limit > 0 && cmp_rows(row, &h->r[0]) < 0) {
+	} else if (h->limit > 0 && cmp_rows(row, &h->r[0], h->by) < 0) {
 		h->r[0] = *row;
 		sift_down(h, 0);
 	}
@@ -202,6 +204,22 @@ static int is_structural(const lh_analysis *a, uint32_t v)
 	return 0;
 }
 
+/* Sorts the heap's rows best first, in place: pops the worst row to the
+ * end while the heap shrinks (a heapsort, where qsort would need the
+ * measure in a global). */
+static void heap_sort(heap *h)
+{
+	uint32_t n = h->n;
+
+	while (h->n > 1) {
+		lh_top_row t = h->r[0];
+		h->r[0] = h->r[--h->n];
+		h->r[h->n] = t;
+		sift_down(h, 0);
+	}
+	h->n = n;
+}
+
 static int collect(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
 	int by, int group, uint32_t limit, int skip_structural, lh_error *err)
 {
@@ -213,7 +231,6 @@ static int collect(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
 
 	*rows = NULL;
 	*nrows = 0;
-	rank_by = by;
 	if (group == LH_GROUP_CLASS || group == LH_GROUP_FUNCTION)
 		ngroups = c->nclass;
 	else if (group == LH_GROUP_TYPE)
@@ -223,6 +240,7 @@ static int collect(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
 		h.limit = limit == 0 || limit > most ? most : limit;
 	}
 	h.n = 0;
+	h.by = by;
 	h.r = malloc(((size_t)h.limit + 1) * sizeof *h.r);
 	if (ngroups > 0)
 		best = malloc((size_t)ngroups * sizeof *best);
@@ -233,7 +251,7 @@ static int collect(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
 	if (group == LH_GROUP_NONE) {
 		for (v = 0; v < s->nobj; v++) {
 			lh_top_row r;
-			if (!a->graph->live[v] ||
+			if (!lh_graph_live(a->graph, v) ||
 			    (skip_structural && is_structural(a, v)))
 				continue;
 			r.name = NULL;
@@ -249,11 +267,11 @@ static int collect(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
 			best[i] = LH_NONE;
 		for (v = 0; v < s->nobj; v++) {
 			uint32_t gi;
-			if (!a->graph->live[v])
+			if (!lh_graph_live(a->graph, v))
 				continue;
 			gi = group == LH_GROUP_TYPE ?
 				(s->type[v] < LH_T_COUNT ? s->type[v] : 0) :
-				c->of[v];
+				lh_class_of(c, v);
 			if (best[gi] == LH_NONE ||
 			    a->dom->retained[v] > a->dom->retained[best[gi]])
 				best[gi] = v;
@@ -276,7 +294,7 @@ static int collect(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
 			heap_push(&h, &r);
 		}
 	}
-	qsort(h.r, h.n, sizeof *h.r, cmp_rows);
+	heap_sort(&h);
 	*rows = h.r;
 	*nrows = h.n;
 	h.r = NULL;

@@ -207,7 +207,8 @@ void lh_classes_free(lh_classes *c)
 		free(c->name[i]);
 	free(c->name);
 	free(c->type);
-	free(c->of);
+	free(c->of16);
+	free(c->of32);
 	free(c->live);
 	free(c->all);
 	free(c);
@@ -341,16 +342,25 @@ static uint64_t class_key(const lh_snapshot *snap, uint32_t v)
 	return (uint64_t)t << 40 | 0xffffffffu;
 }
 
+/* Group of v in a grouping held in 16 bits (g16) or else 32 (g32). */
+static inline uint32_t group_of(const uint16_t *g16, const uint32_t *g32,
+	uint32_t v)
+{
+	return g16 != NULL ? g16[v] : g32[v];
+}
+
 /*
  * The walk behind lh_group_retained, for up to two groupings at once: by
- * the uint32_t ids in 'g32' (n32 groups, sums into out32) and, when g8 is
- * not NULL, by the bytes in 'g8' (n8 groups, out8). It goes through the
- * dominator tree in the preorder of d->order, keeping the current node's
- * ancestors on a stack and, for each group, how many of them belong to
- * it; a node adds its retained size to its group only when none does.
+ * the ids in 'g16', or in 'g32' when g16 is NULL (n32 groups, sums into
+ * out32) and, when g8 is not NULL, by the bytes in 'g8' (n8 groups,
+ * out8). It goes through the dominator tree in the preorder of d->order,
+ * keeping the current node's ancestors on a stack and, for each group,
+ * how many of them belong to it; a node adds its retained size to its
+ * group only when none does.
  */
-static int group_walk(const lh_dom *d, const uint32_t *g32, uint32_t n32,
-	uint64_t *out32, const uint8_t *g8, uint32_t n8, uint64_t *out8)
+static int group_walk(const lh_dom *d, const uint16_t *g16,
+	const uint32_t *g32, uint32_t n32, uint64_t *out32,
+	const uint8_t *g8, uint32_t n8, uint64_t *out8)
 {
 	uint32_t *active, *active8, *stack = NULL, k;
 	size_t sp = 0, cap = 0;     /* the stack grows with the tree's depth */
@@ -368,15 +378,17 @@ static int group_walk(const lh_dom *d, const uint32_t *g32, uint32_t n32,
 
 		/* leave the subtrees w is not in */
 		while (sp > 0 && stack[sp - 1] != p) {
-			uint32_t v = stack[--sp];
-			active[g32[v] < n32 ? g32[v] : n32]--;
+			uint32_t v = stack[--sp], a = group_of(g16, g32, v);
+			active[a < n32 ? a : n32]--;
 			if (g8 != NULL)
 				active8[g8[v] < n8 ? g8[v] : n8]--;
 		}
 		if (w == LH_NONE)
 			break;
 		{
-			uint32_t a = g32[w] < n32 ? g32[w] : n32;
+			uint32_t a = group_of(g16, g32, w);
+			if (a > n32)
+				a = n32;
 			if (active[a]++ == 0 && a < n32)
 				out32[a] += d->retained[w];
 		}
@@ -406,7 +418,22 @@ done:
 int lh_group_retained(uint64_t *out, const lh_dom *d, const uint32_t *group,
 	uint32_t ngroups)
 {
-	return group_walk(d, group, ngroups, out, NULL, 0, NULL);
+	return group_walk(d, NULL, group, ngroups, out, NULL, 0, NULL);
+}
+
+/* Moves the ids of objects 0..v-1 from of16 to a new of32. */
+static int widen(lh_classes *c, uint32_t v)
+{
+	uint32_t i;
+
+	c->of32 = malloc(((size_t)c->n + 1) * sizeof *c->of32);
+	if (c->of32 == NULL)
+		return LH_ENOMEM;
+	for (i = 0; i < v; i++)
+		c->of32[i] = c->of16[i];
+	free(c->of16);
+	c->of16 = NULL;
+	return LH_OK;
 }
 
 int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
@@ -426,8 +453,9 @@ int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
 	if (c == NULL)
 		return lh_error_set(err, LH_ENOMEM, "out of memory");
 	c->n = snap->nobj;
-	c->of = malloc(((size_t)snap->nobj + 1) * sizeof *c->of);
-	if (c->of == NULL)
+	/* 16-bit ids until a class id needs more, then 32 from there on */
+	c->of16 = malloc(((size_t)snap->nobj + 1) * sizeof *c->of16);
+	if (c->of16 == NULL)
 		goto oom;
 	for (v = 0; v < snap->nobj; v++) {
 		uint64_t key = class_key(snap, v);
@@ -445,17 +473,23 @@ int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
 			*slot = id;
 			b.by_key.used++;
 		}
-		c->of[v] = *slot;
+		if (c->of16 != NULL && *slot > UINT16_MAX &&
+		    widen(c, v) != LH_OK)
+			goto oom;
+		if (c->of16 != NULL)
+			c->of16[v] = (uint16_t)*slot;
+		else
+			c->of32[v] = *slot;
 	}
 	c->live = calloc((size_t)c->nclass + 1, sizeof *c->live);
 	c->all = calloc((size_t)c->nclass + 1, sizeof *c->all);
 	if (c->live == NULL || c->all == NULL)
 		goto oom;
 	for (v = 0; v < snap->nobj; v++) {
-		uint32_t id = c->of[v];
+		uint32_t id = lh_class_of(c, v);
 		c->all[id].count++;
 		c->all[id].self += lh_snapshot_size(snap, v);
-		if (g->live[v]) {
+		if (lh_graph_live(g, v)) {
 			c->live[id].count++;
 			c->live[id].self += lh_snapshot_size(snap, v);
 			if (snap->type[v] < LH_T_COUNT) {
@@ -467,7 +501,7 @@ int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
 	{
 		uint64_t *r = calloc((size_t)c->nclass + LH_T_COUNT, sizeof *r);
 
-		if (r == NULL || group_walk(dom, c->of, c->nclass, r,
+		if (r == NULL || group_walk(dom, c->of16, c->of32, c->nclass, r,
 		    snap->type, LH_T_COUNT, r + c->nclass) != LH_OK) {
 			free(r);
 			goto oom;

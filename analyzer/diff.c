@@ -14,7 +14,7 @@
 
 static const char *class_of(const lh_analysis *a, uint32_t v)
 {
-	return a->classes->name[a->classes->of[v]];
+	return a->classes->name[lh_class_of(a->classes, v)];
 }
 
 static int same_string(const lh_snapshot *sa, uint32_t ia,
@@ -400,7 +400,7 @@ static uint64_t retained_of(const lh_analysis *a, uint32_t v)
 {
 	if (v == LH_DOM_VROOT)
 		return a->dom->live_bytes;
-	if (v == LH_NONE || !a->graph->live[v])
+	if (v == LH_NONE || !lh_graph_live(a->graph, v))
 		return 0;
 	return a->dom->retained[v];
 }
@@ -610,7 +610,7 @@ static int build_groups(lh_diff *d, ctx *c, const uint8_t *cand,
 		d->groups[g].objects++;
 		d->groups[g].bytes += lh_snapshot_size(s, v);
 		pairs[2 * npairs] = ((uint64_t)g << 32) | 0x80000000u |
-			w->classes->of[v];
+			lh_class_of(w->classes, v);
 		pairs[2 * npairs + 1] = 0;
 		npairs++;
 		if (top[v] == v) {
@@ -718,7 +718,7 @@ static int build_grown(lh_diff *d, ctx *c, uint32_t *const *m, int n,
 		uint32_t v0, before, after;
 		lh_diff_grown *gr;
 
-		if (s->type[v] != LH_T_TABLE || !w->graph->live[v])
+		if (s->type[v] != LH_T_TABLE || !lh_graph_live(w->graph, v))
 			continue;
 		v0 = back(m, n, v, 0);
 		if (v0 == LH_NONE)
@@ -810,26 +810,41 @@ static int build_globals(lh_diff *d, const lh_analysis *const *a, int n)
 	return LH_OK;
 }
 
-/* Class names in name order, for merging two histograms. */
-static char *const *sort_names;
+/* Class ids in name order, for merging two histograms. Each id travels
+ * with its name (qsort has no context argument, and a global would race
+ * between threads). */
+typedef struct named_class {
+	const char *name;
+	uint32_t id;
+} named_class;
 
-static int cmp_name_index(const void *x, const void *y)
+static int cmp_named_class(const void *x, const void *y)
 {
-	return strcmp(sort_names[*(const uint32_t *)x],
-		sort_names[*(const uint32_t *)y]);
+	const named_class *a = x, *b = y;
+	int c = strcmp(a->name, b->name);
+
+	return c != 0 ? c : a->id < b->id ? -1 : a->id > b->id;
 }
 
 static uint32_t *sorted_classes(const lh_classes *c)
 {
 	uint32_t *ix = malloc(((size_t)c->nclass + 1) * sizeof *ix), i;
+	named_class *nc = malloc(((size_t)c->nclass + 1) * sizeof *nc);
 
-	if (ix == NULL)
+	if (ix == NULL || nc == NULL) {
+		free(ix);
+		free(nc);
 		return NULL;
-	for (i = 0; i < c->nclass; i++)
-		ix[i] = i;
-	sort_names = c->name;              /* qsort has no context argument */
+	}
+	for (i = 0; i < c->nclass; i++) {
+		nc[i].name = c->name[i];
+		nc[i].id = i;
+	}
 	if (c->nclass > 1)
-		qsort(ix, c->nclass, sizeof *ix, cmp_name_index);
+		qsort(nc, c->nclass, sizeof *nc, cmp_named_class);
+	for (i = 0; i < c->nclass; i++)
+		ix[i] = nc[i].id;
+	free(nc);
 	return ix;
 }
 
@@ -891,7 +906,7 @@ static int build_dead(lh_diff *d, ctx *c)
 		lh_diff_dead *dd;
 
 		if (!wt->expect_dead || wt->target == LH_NONE ||
-		    !c->w->graph->live[wt->target])
+		    !lh_graph_live(c->w->graph, wt->target))
 			continue;
 		dd = &d->dead[d->ndead++];
 		dd->label = wt->label;
@@ -947,7 +962,7 @@ int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 		uint32_t prev = m[n - 1][v];
 
 		fresh[v] = back(m, n, v, 0) == LH_NONE;
-		if (!w->graph->live[v])
+		if (!lh_graph_live(w->graph, v))
 			continue;
 		if (n == 2)
 			cand[v] = prev == LH_NONE;

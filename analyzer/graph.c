@@ -17,7 +17,7 @@ void lh_graph_free(lh_graph *g)
 	free(g->eph_src);
 	free(g->eph_key);
 	free(g->eph_by_key);
-	free(g->live);
+	free(g->livebits);
 	free(g);
 }
 
@@ -81,7 +81,7 @@ uint32_t lh_graph__next(const lh_graph *g, uint32_t u, uint32_t *cur)
 		case LH_EC_STRONG:
 			return g->to[e];
 		case LH_EC_EPHEMERON:
-			if (g->live[key])
+			if (lh_graph_live(g, key))
 				return g->to[e];
 			break;
 		}
@@ -96,7 +96,7 @@ uint32_t lh_graph__next(const lh_graph *g, uint32_t u, uint32_t *cur)
 			break;
 		j++;
 		*cur = end + 1 + j;
-		if (g->live[g->eph_src[x]])
+		if (lh_graph_live(g, g->eph_src[x]))
 			return g->to[g->eph_edge[x]];
 	}
 	return LH_NONE;
@@ -111,7 +111,7 @@ int lh_graph_edge_retains(const lh_graph *g, uint32_t src, uint32_t e)
 	case LH_EC_STRONG:
 		return 1;
 	case LH_EC_EPHEMERON:
-		return g->live != NULL && g->live[key];
+		return g->livebits != NULL && lh_graph_live(g, key);
 	default:
 		return 0;
 	}
@@ -168,8 +168,9 @@ static int reach(lh_graph *g, lh_error *err)
 	for (i = 0; i < g->neph; i++)
 		iskey[g->eph_key[i] >> 3] |= (uint8_t)(1u << (g->eph_key[i] & 7));
 
-#define MARK(v) do { uint32_t v_ = (v); \
-	if (!g->live[v_]) { g->live[v_] = 1; g->nlive++; stack[sp++] = v_; } \
+#define MARK(v) do { uint32_t v_ = (v), *w_ = &g->livebits[v_ >> 5]; \
+	uint32_t b_ = 1u << (v_ & 31); \
+	if (!(*w_ & b_)) { *w_ |= b_; g->nlive++; stack[sp++] = v_; } \
 	} while (0)
 
 	for (i = 0; i < g->nroots; i++)
@@ -183,7 +184,7 @@ static int reach(lh_graph *g, lh_error *err)
 				MARK(g->to[e]);
 				break;
 			case LH_EC_EPHEMERON:
-				if (g->live[key])
+				if (lh_graph_live(g, key))
 					MARK(g->to[e]);
 				break;
 			}
@@ -192,7 +193,7 @@ static int reach(lh_graph *g, lh_error *err)
 			uint32_t j = lh_graph__key_first(g, u);
 			for (; j < g->neph && g->eph_key[g->eph_by_key[j]] == u; j++) {
 				uint32_t x = g->eph_by_key[j];
-				if (g->live[g->eph_src[x]])
+				if (lh_graph_live(g, g->eph_src[x]))
 					MARK(g->to[g->eph_edge[x]]);
 			}
 		}
@@ -230,8 +231,8 @@ int lh_graph_new(lh_graph **out, uint32_t n, const uint32_t *off,
 	g->type = type;
 	g->nroots = nroots;
 	g->roots = malloc(((size_t)nroots + 1) * sizeof *g->roots);
-	g->live = calloc((size_t)n + 1, 1);
-	if (g->roots == NULL || g->live == NULL)
+	g->livebits = calloc((size_t)n / 32 + 1, sizeof *g->livebits);
+	if (g->roots == NULL || g->livebits == NULL)
 		goto oom;
 	for (i = 0; i < nroots; i++) {
 		if (roots[i] >= n) {

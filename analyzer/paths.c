@@ -253,7 +253,7 @@ int lh_paths_find(lh_path **out, uint32_t *count, const lh_snapshot *snap,
 	}
 	/* Detours through another retaining reference into a path object. */
 	for (u = 0; u < g->n; u++) {
-		if (!g->live[u])
+		if (!lh_graph_live(g, u))
 			continue;
 		for (e = g->off[u]; e < g->off[u + 1]; e++) {
 			uint32_t at = pos[g->to[e]];

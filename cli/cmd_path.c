@@ -218,7 +218,7 @@ int cmd_path(int argc, char **argv)
 	    (rc = cli_analyze(&a, snap)) != CLI_OK)
 		goto done;
 	lh_error_clear(&err);
-	if (a->graph->live[v] &&
+	if (lh_graph_live(a->graph, v) &&
 	    lh_paths_find(&paths, &np, snap, a->graph, a->bfs, v, k, &err) !=
 	    LH_OK)
 		cli_die_nomem();

@@ -318,7 +318,8 @@ static void section_collector(summary *sm)
 		if (s->type[v] == LH_T_TABLE) {   /* tables come in object order */
 			m = s->table_weak[ti++] & 3;
 			weak_n[m]++;
-			weak_b[m] += a->graph->live[v] ? a->dom->retained[v] : 0;
+			weak_b[m] += lh_graph_live(a->graph, v) ?
+				a->dom->retained[v] : 0;
 		}
 		if (s->list[v] == LH_LIST_FINOBJ) {
 			fin_n++;
@@ -377,7 +378,8 @@ static void section_watched(summary *sm)
 		arr = cli_json_array(sm->json, "watched");
 	for (i = 0; i < s->nwatches; i++) {
 		const lh_watch *w = &s->watches[i];
-		int live = w->target != LH_NONE && a->graph->live[w->target];
+		int live = w->target != LH_NONE &&
+			lh_graph_live(a->graph, w->target);
 		char *path;
 
 		alive += live;

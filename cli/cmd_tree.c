@@ -128,14 +128,14 @@ static void emit_folded(tree_out *o, uint32_t depth, const uint32_t *kids,
 {
 	char rb[CLI_SIZE_BUF], cb[CLI_SIZE_BUF], sb[CLI_SIZE_BUF], pct[16];
 	const lh_classes *c = o->a->classes;
-	uint32_t j, same = 0, cls = c->of[kids[0]];
+	uint32_t j, same = 0, cls = lh_class_of(c, kids[0]);
 	uint64_t bytes = 0;
 	const char *name;
 
 	if (o->tally == NULL)
 		o->tally = calloc((size_t)c->nclass + 1, sizeof *o->tally);
 	for (j = 0; j < count; j++) {
-		uint32_t k = c->of[kids[j]];
+		uint32_t k = lh_class_of(c, kids[j]);
 		bytes += o->a->dom->retained[kids[j]];
 		if (o->tally != NULL && ++o->tally[k] > same) {
 			same = o->tally[k];
@@ -143,10 +143,10 @@ static void emit_folded(tree_out *o, uint32_t depth, const uint32_t *kids,
 		}
 	}
 	for (j = 0; o->tally != NULL && j < count; j++)
-		o->tally[c->of[kids[j]]] = 0;
+		o->tally[lh_class_of(c, kids[j])] = 0;
 	if (o->tally == NULL)           /* no memory for counts: the first */
 		for (j = 0; j < count; j++)
-			same += c->of[kids[j]] == cls;
+			same += lh_class_of(c, kids[j]) == cls;
 	name = c->name[cls];
 	if (o->nodes != NULL) {
 		cJSON *n = cli_json_object(o->nodes, NULL);
@@ -281,7 +281,7 @@ int cmd_tree(int argc, char **argv)
 		goto done;
 	if ((rc = cli_analyze(&a, snap)) != CLI_OK)
 		goto done;
-	if (top != LH_DOM_VROOT && !a->graph->live[top]) {
+	if (top != LH_DOM_VROOT && !lh_graph_live(a->graph, top)) {
 		cli_error("%s: '%s' is not reachable from any root (garbage): "
 			"it has no dominator tree", snap->path, argv[optind + 1]);
 		rc = CLI_ERROR;

@@ -49,7 +49,7 @@ const char *cli_class(const lh_analysis *a, uint32_t v)
 {
 	if (v >= a->snap->nobj)
 		return "?";
-	return a->classes->name[a->classes->of[v]];
+	return a->classes->name[lh_class_of(a->classes, v)];
 }
 
 char *cli_path_text(const lh_analysis *a, uint32_t v, size_t maxlabel)
@@ -76,7 +76,7 @@ void cli_json_objinfo(cJSON *o, const lh_analysis *a, uint32_t v)
 	cli_json_bytes(o, "class", cls, strlen(cls));
 	cli_json_num(o, "self", (double)lh_snapshot_size(s, v));
 	cli_json_num(o, "retained", (double)a->dom->retained[v]);
-	cli_json_bool(o, "reachable", a->graph->live[v]);
+	cli_json_bool(o, "reachable", lh_graph_live(a->graph, v));
 }
 
 double cli_percent(uint64_t part, uint64_t whole)

@@ -2,7 +2,8 @@
  * Group retained sizes the DevTools way, against the definition: a
  * group's retained size is the sum, over its live members that no other
  * member dominates, of what each dominates (brute force on random graphs
- * with random groups); and classes of a real dump of a Lua heap.
+ * with random groups); and classes of real dumps of Lua heaps, one with
+ * more classes than 16-bit class ids hold.
  */
 #include <check.h>
 #include <stdio.h>
@@ -141,6 +142,7 @@ START_TEST(classes_of_a_lua_heap_count_their_instances)
 		ck_assert_uint_eq(c->live[hero].count, 41);
 		ck_assert_uint_eq(c->live[bag].count, 40);   /* Bag itself is garbage */
 		ck_assert_uint_eq(c->live[quest].count, 7);
+		ck_assert_ptr_nonnull(c->of16);     /* few classes: 16-bit ids */
 		/* three metatables of their own, one class through __index */
 		ck_assert_uint_eq(c->live[class_id(c, "Mage")].count, 3);
 		/* each hero dominates its bag and nothing else; the pet is
@@ -164,6 +166,75 @@ START_TEST(classes_of_a_lua_heap_count_their_instances)
 }
 END_TEST
 
+/* More classes than 16-bit ids hold: 70000 metatables named K1..K70000,
+ * class Ki with 1 + i % 3 instances. Each object's stored class must be
+ * the name lh_class_name gives it on its own, and the counts add up. */
+START_TEST(classes_past_65536_keep_their_names_and_counts)
+{
+	const char *path = LUAHEAP_BINARY_DIR "/check_classes_many.snap";
+	enum { NK = 70000 };
+	lh_snapshot *s = NULL;
+	lh_analysis *a = NULL;
+	lh_strbuf sb;
+	uint8_t *seen;
+	uint32_t v, i, nk = 0;
+	lh_error err;
+
+	dump_lua(
+		"keep = {}\n"
+		"for i = 1, 70000 do\n"
+		"  local mt = {__name = 'K' .. i}\n"
+		"  for j = 0, i % 3 do\n"
+		"    keep[#keep + 1] = setmetatable({}, mt)\n"
+		"  end\n"
+		"end\n", path);
+	ck_assert_int_eq(lh_snapshot_load(&s, path, &err), LH_OK);
+	ck_assert_int_eq(lh_analysis_new(&a, s, &err), LH_OK);
+	{
+		const lh_classes *c = a->classes;
+
+		ck_assert_uint_gt(c->nclass, 65536);
+		ck_assert_ptr_null(c->of16);        /* the ids went 32-bit */
+		ck_assert_uint_eq(c->n, s->nobj);
+		lh_strbuf_init(&sb);
+		for (v = 0; v < s->nobj; v++) {
+			uint32_t id = lh_class_of(c, v);
+			ck_assert_uint_lt(id, c->nclass);
+			sb.len = 0;
+			lh_class_name(&sb, s, a->graph, a->bfs, v);
+			ck_assert(!sb.oom);
+			lh_strbuf_putn(&sb, "", 1);
+			ck_assert_msg(strcmp(sb.buf, c->name[id]) == 0,
+				"object %u: class '%s', named '%s'", v,
+				c->name[id], sb.buf);
+		}
+		lh_strbuf_release(&sb);
+		seen = calloc(NK + 1, 1);
+		ck_assert_ptr_nonnull(seen);
+		for (i = 0; i < c->nclass; i++) {
+			char *end;
+			unsigned long k;
+			if (c->name[i][0] != 'K')
+				continue;
+			k = strtoul(c->name[i] + 1, &end, 10);
+			ck_assert_msg(*end == '\0' && k >= 1 && k <= NK, "%s",
+				c->name[i]);
+			ck_assert(!seen[k]);
+			seen[k] = 1;
+			nk++;
+			ck_assert_uint_eq(c->live[i].count, 1 + k % 3);
+			ck_assert_uint_eq(c->all[i].count, 1 + k % 3);
+			ck_assert_uint_eq(c->type[i], LH_T_TABLE);
+		}
+		ck_assert_uint_eq(nk, NK);
+		free(seen);
+	}
+	lh_analysis_free(a);
+	lh_snapshot_free(s);
+	remove(path);
+}
+END_TEST
+
 Suite *classes_suite(void)
 {
 	Suite *s = suite_create("classes");
@@ -172,6 +243,7 @@ Suite *classes_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, group_retained_counts_only_members_no_member_dominates);
 	tcase_add_test(tc, classes_of_a_lua_heap_count_their_instances);
+	tcase_add_test(tc, classes_past_65536_keep_their_names_and_counts);
 	suite_add_tcase(s, tc);
 	return s;
 }

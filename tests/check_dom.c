@@ -22,8 +22,9 @@ static void bf_check(const tgraph *t, const lh_graph *g, const lh_dom *d)
 	ck_assert(live && dom && ndom);
 	bf_live(t, live);
 	for (v = 0; v < n; v++)
-		ck_assert_msg(!!g->live[v] == !!live[v],
-			"object %u: live %d, expected %d", v, g->live[v], live[v]);
+		ck_assert_msg(!!lh_graph_live(g, v) == !!live[v],
+			"object %u: live %d, expected %d", v,
+			lh_graph_live(g, v), live[v]);
 	bf_dominance(t, live, dom, ndom);
 	for (w = 0; w < n; w++) {
 		uint32_t expect = LH_DOM_VROOT;
@@ -291,8 +292,8 @@ START_TEST(ephemeron_value_lives_only_while_table_and_key_live)
 		t.neph = 1;
 		g = tg_graph(&t);
 		ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
-		ck_assert_int_eq(g->live[3], with_key);
-		ck_assert_int_eq(g->live[2], with_key);
+		ck_assert_int_eq(lh_graph_live(g, 3), with_key);
+		ck_assert_int_eq(lh_graph_live(g, 2), with_key);
 		if (with_key) {
 			ck_assert_uint_eq(d->idom[3], LH_DOM_VROOT);
 			ck_assert_uint_eq(d->idom[2], 4);
@@ -322,8 +323,8 @@ START_TEST(weak_reference_to_a_string_still_retains_it)
 	t.roots[t.nroots++] = 0;
 	g = tg_graph(&t);
 	ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
-	ck_assert_int_eq(g->live[1], 1);
-	ck_assert_int_eq(g->live[2], 0);
+	ck_assert_int_eq(lh_graph_live(g, 1), 1);
+	ck_assert_int_eq(lh_graph_live(g, 2), 0);
 	lh_dom_free(d);
 	lh_graph_free(g);
 	tg_release(&t);

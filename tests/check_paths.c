@@ -583,7 +583,7 @@ static const char *class_of(const lh_analysis *a, uint64_t addr)
 	uint32_t v = lh_snapshot_find(a->snap, addr);
 
 	ck_assert_uint_ne(v, LH_NONE);
-	return a->classes->name[a->classes->of[v]];
+	return a->classes->name[lh_class_of(a->classes, v)];
 }
 
 START_TEST(classes_come_from_name_field_or_metatable_path)

@@ -48,9 +48,16 @@ typedef struct lh_graph {
 	uint32_t *eph_key;          /* [neph] the key */
 	uint32_t *eph_by_key;       /* [neph] indices into eph_* sorted by key */
 
-	uint8_t *live;              /* [n] 1 if reachable (owned) */
+	uint32_t *livebits;         /* [n/32+1] bit v: v is reachable (owned);
+	                               read it with lh_graph_live */
 	uint32_t nlive;
 } lh_graph;
+
+/* Whether object v (< g->n) is reachable: 1 or 0. */
+static inline int lh_graph_live(const lh_graph *g, uint32_t v)
+{
+	return (int)(g->livebits[v >> 5] >> (v & 31) & 1);
+}
 
 /*
  * Builds the retention graph over borrowed CSR arrays (they must outlive
@@ -286,7 +293,11 @@ typedef struct lh_class_stat {
 
 typedef struct lh_classes {
 	uint32_t n;
-	uint32_t *of;               /* [n] class id of each object */
+	/* The class id of each object, in 16 bits while every id fits
+	 * (nclass <= 65536: of16 set, of32 NULL), else in 32 (of16 NULL).
+	 * Read it with lh_class_of. */
+	uint16_t *of16;             /* [n] or NULL */
+	uint32_t *of32;             /* [n] or NULL */
 	uint32_t nclass;
 	char **name;                /* [nclass] owned */
 	uint8_t *type;              /* [nclass] type of the first instance */
@@ -294,6 +305,12 @@ typedef struct lh_classes {
 	lh_class_stat *all;         /* [nclass] over every object (retained 0) */
 	lh_class_stat types[LH_T_COUNT];  /* reachable objects by type */
 } lh_classes;
+
+/* The class id of object v (< c->n). */
+static inline uint32_t lh_class_of(const lh_classes *c, uint32_t v)
+{
+	return c->of16 != NULL ? c->of16[v] : c->of32[v];
+}
 
 /*
  * Retained size of groups counted the way DevTools counts a class: out[g]
