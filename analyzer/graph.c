@@ -24,16 +24,7 @@ void lh_graph_free(lh_graph *g)
 /* Index into eph_* of edge e, or LH_NONE. */
 static uint32_t find_eph(const lh_graph *g, uint32_t e)
 {
-	uint32_t lo = 0, hi = g->neph;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (g->eph_edge[mid] < e)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < g->neph && g->eph_edge[lo] == e ? lo : LH_NONE;
+	return lh_sorted_find(g->eph_edge, g->neph, e);
 }
 
 /* First position in eph_by_key whose key is >= k. */
