@@ -318,7 +318,8 @@ static void section_collector(summary *sm)
 		if (s->type[v] == LH_T_TABLE) {
 			m = s->table_weak[s->aux[v]] & 3;
 			weak_n[m]++;
-			weak_b[m] += a->graph->live[v] ? a->dom->retained[v] : 0;
+			weak_b[m] += a->graph->live[v] ?
+				lh_dom_retained(a->dom, v) : 0;
 		}
 		if (s->list[v] == LH_LIST_FINOBJ) {
 			fin_n++;
