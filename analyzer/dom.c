@@ -2,7 +2,10 @@
  * Dominator tree and retained sizes of the live part of a retention graph:
  * Semi-NCA (Georgiadis, "Linear-Time Algorithms for Dominators and Related
  * Problems", 2005) with every recursion turned into an explicit stack, so
- * chains of millions of objects are fine. Flat arrays only.
+ * chains of millions of objects are fine. Flat arrays only. Objects without
+ * references of their own (leaves) are left out of Semi-NCA, which would
+ * need their long predecessor lists; their dominators are common
+ * dominators of their predecessors, found afterwards.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +38,23 @@ uint64_t lh_dom__big_retained(const lh_dom *d, uint32_t v)
 	return lo < d->nbig && d->big_obj[lo] == v ? d->big_retained[lo] : 0;
 }
 
-/* DFS numbers stay below this: bit 31 marks things in the scratch. */
+/* DFS numbers stay below LEAF: the two bits above mark things in the
+ * scratch arrays. */
 #define MARK 0x80000000u
-#define NUM(x) ((x) & ~MARK)
+#define LEAF 0x40000000u
+#define NUM(x) ((x) & ~(MARK | LEAF))
+
+/* build's answer when the leaves' dominators would take too long. */
+#define SLOW 1
+
+/* Whether the live object u has no successor: a leaf (a string, an empty
+ * table) dominates nothing but itself. */
+static int is_leaf(const lh_graph *g, uint32_t u)
+{
+	uint32_t cur = g->off[u];
+
+	return lh_graph__next(g, u, &cur) == LH_NONE;
+}
 
 /* Doubles a DFS stack of entries of 'width' words (first: 1024). */
 static int grow_stack(uint32_t **st, size_t *cap, size_t width)
@@ -111,10 +128,10 @@ done:
  * Predecessors of every numbered object, as numbers, leaving out
  * references from the object's DFS parent (the virtual root for a root):
  * their part in the semidominator is the parent's number, which the
- * caller starts from. The lists follow each other by increasing target
- * number, without offsets: the first entry of each list has MARK set,
- * and so has parent[w] when w's list is not empty. *npred gets the
- * number of entries.
+ * caller starts from. Objects whose parent[] has LEAF get no list. The
+ * lists follow each other by increasing target number, without offsets:
+ * the first entry of each list has MARK set, and so has parent[w] when
+ * w's list is not empty. *npred gets the number of entries.
  */
 static int predecessors(const lh_graph *g, const uint32_t *pre,
 	uint32_t *parent, uint32_t N, uint32_t **pred, uint32_t *npred)
@@ -126,15 +143,17 @@ static int predecessors(const lh_graph *g, const uint32_t *pre,
 	if (off == NULL)
 		return LH_ENOMEM;
 	/* a root the DFS reached from an earlier root first */
-	for (i = 0; i < g->nroots; i++)
-		if (parent[pre[g->roots[i]]] != 0)
+	for (i = 0; i < g->nroots; i++) {
+		w = parent[pre[g->roots[i]]];
+		if (w != 0 && !(w & LEAF))
 			off[pre[g->roots[i]] + 1]++;
+	}
 	for (u = 0; u < g->n; u++) {
 		if ((i = pre[u]) == 0)
 			continue;
 		cur = g->off[u];
 		while ((w = lh_graph__next(g, u, &cur)) != LH_NONE)
-			if (parent[pre[w]] != i)
+			if (parent[pre[w]] != i && !(parent[pre[w]] & LEAF))
 				off[pre[w] + 1]++;
 	}
 	for (i = 1; i <= N + 1; i++) {
@@ -148,15 +167,17 @@ static int predecessors(const lh_graph *g, const uint32_t *pre,
 		goto fail;
 	/* Fill: off[i] is advanced as the write cursor, so that it ends
 	 * where list i + 1 starts. */
-	for (i = 0; i < g->nroots; i++)
-		if (parent[pre[g->roots[i]]] != 0)
+	for (i = 0; i < g->nroots; i++) {
+		w = parent[pre[g->roots[i]]];
+		if (w != 0 && !(w & LEAF))
 			p[off[pre[g->roots[i]]]++] = 0;
+	}
 	for (u = 0; u < g->n; u++) {
 		if ((i = pre[u]) == 0)
 			continue;
 		cur = g->off[u];
 		while ((w = lh_graph__next(g, u, &cur)) != LH_NONE)
-			if (parent[pre[w]] != i)
+			if (parent[pre[w]] != i && !(parent[pre[w]] & LEAF))
 				p[off[pre[w]]++] = i;
 	}
 	for (i = 1; i <= N; i++)
@@ -228,68 +249,111 @@ static uint32_t eval(uint32_t v, uint32_t w, snode *f, pathbuf *pb)
 
 /*
  * The first search again (it is deterministic), now that the
- * semidominators are known: vertex[i] gets the object numbered i, and
- * sd[i], i's semidominator, turns into i's immediate dominator as soon
- * as i is numbered (the nearest DFS ancestor at or above sd[i]: the
- * ancestors, numbered before, are turned already). 'seen' is a bitmap
- * of the objects numbered; the stack holds a number and an edge cursor
- * per level.
+ * semidominators are known: pre[] (zeroed) and vertex[] get the numbers
+ * and the objects by number, and sd[i], i's semidominator, turns into
+ * i's immediate dominator as soon as i is numbered (the nearest DFS
+ * ancestor at or above sd[i]: the ancestors, numbered before, are turned
+ * already). With 'leaves', a leaf's sd[] gets MARK: its semidominator
+ * was its parent, so it holds its parent. The stack holds a number and
+ * an edge cursor per level.
  */
-static int dfs_second(const lh_graph *g, uint32_t max, uint32_t *sd,
-	uint32_t *vertex, uint32_t *seen, uint32_t *count)
+static int dfs_second(const lh_graph *g, uint32_t max, int leaves,
+	uint32_t *sd, uint32_t *pre, uint32_t *vertex, uint32_t *count)
 {
 	uint32_t N = 0, r, *st = NULL;
-	size_t sp, cap = 0;
+	size_t sp = 0, cap = 0;
 	int rc = LH_OK;
 
 	for (r = 0; r < g->nroots; r++) {
-		uint32_t root = g->roots[r];
+		uint32_t w = g->roots[r], x, up = 0;
 
-		if (seen[root / 32] & (1u << root % 32))
+		if (pre[w] != 0)
 			continue;
-		if ((cap == 0 && grow_stack(&st, &cap, 2) != LH_OK) ||
-		    N == max) {
-			rc = LH_ENOMEM;
-			goto done;
-		}
-		seen[root / 32] |= 1u << root % 32;
-		vertex[++N] = root;
-		sd[N] = 0;
-		st[0] = N;
-		st[1] = g->off[root];
-		sp = 1;
-		while (sp > 0) {
-			uint32_t *top = st + 2 * (sp - 1), x, w;
-
-			w = lh_graph__next(g, vertex[top[0]], &top[1]);
-			if (w == LH_NONE) {
-				sp--;
-				continue;
-			}
-			if (seen[w / 32] & (1u << w % 32))
-				continue;
-			if (N == max) {
+		for (;;) {
+			if (N == max ||
+			    (sp == cap && grow_stack(&st, &cap, 2) != LH_OK)) {
 				rc = LH_ENOMEM;
 				goto done;
 			}
-			seen[w / 32] |= 1u << w % 32;
-			vertex[++N] = w;
-			for (x = top[0]; x > sd[N]; x = sd[x])
+			pre[w] = ++N;
+			vertex[N] = w;
+			for (x = up; x > sd[N]; x = sd[x])
 				;
 			sd[N] = x;
-			if (sp == cap && grow_stack(&st, &cap, 2) != LH_OK) {
-				rc = LH_ENOMEM;
-				goto done;
+			if (leaves && is_leaf(g, w)) {
+				sd[N] |= MARK;
+			} else {
+				st[2 * sp] = N;
+				st[2 * sp + 1] = g->off[w];
+				sp++;
 			}
-			st[2 * sp] = N;
-			st[2 * sp + 1] = g->off[w];
-			sp++;
+			/* the next object not numbered yet, if any */
+			for (w = LH_NONE; sp > 0 && w == LH_NONE; ) {
+				uint32_t *top = st + 2 * (sp - 1);
+
+				w = lh_graph__next(g, vertex[top[0]], &top[1]);
+				if (w == LH_NONE)
+					sp--;
+				else if (pre[w] != 0)
+					w = LH_NONE;
+				else
+					up = top[0];
+			}
+			if (w == LH_NONE)
+				break;
 		}
 	}
 done:
 	free(st);
 	*count = N;
 	return rc;
+}
+
+/*
+ * Immediate dominators of the leaves marked by dfs_second. A leaf is on
+ * no path to another object, so it changes no other dominator, and its
+ * own is the nearest common dominator of all its predecessors (the
+ * virtual root for a root): sd[] starts at its DFS parent and climbs as
+ * the references come. The climb follows the dominators of the two
+ * sides, the larger number up first; it gives up (SLOW) after 'budget'
+ * steps, which a deep chain of objects all referencing one string could
+ * otherwise turn quadratic. Marks are cleared in the end.
+ */
+static int leaf_dominators(const lh_graph *g, const uint32_t *pre,
+	uint32_t *sd, uint32_t N, uint64_t budget)
+{
+	uint32_t u, i, j, w, cur;
+
+	for (i = 0; i < g->nroots; i++) {
+		j = pre[g->roots[i]];
+		if (sd[j] & MARK)
+			sd[j] = MARK;
+	}
+	for (u = 0; u < g->n; u++) {
+		if ((i = pre[u]) == 0)
+			continue;
+		cur = g->off[u];
+		while ((w = lh_graph__next(g, u, &cur)) != LH_NONE) {
+			uint32_t a, b = i;
+
+			j = pre[w];
+			if (!(sd[j] & MARK))
+				continue;
+			a = NUM(sd[j]);
+			while (a != b) {
+				if (budget-- == 0)
+					return SLOW;
+				if (a > b)
+					a = sd[a];
+				else
+					b = sd[b];
+			}
+			sd[j] = a | MARK;
+		}
+	}
+	for (j = 1; j <= N; j++)
+		sd[j] = NUM(sd[j]);
+	return LH_OK;
 }
 
 /* Retained sizes of 4 GiB or more while they add up: the object's
@@ -393,29 +457,27 @@ done:
  *   first DFS        pre, up (turns into parent)          8
  *   predecessors     pre, parent, offsets                12 + lists
  *   semidominators   the forest (12)                     12 + lists
- *   second DFS       semi (turns into idom), vertex, bitmap    8.125
+ *   second DFS       semi (turns into idom), vertex, pre 12
+ *   leaves           idom, vertex, pre                   12
  *   dominator order  idom, vertex, subtree sizes         12
  * plus the DFS stacks. The result (idom, order, retained) is 12 bytes per
- * object.
+ * object. With 'leaves', the leaves (most of them strings, which take
+ * most references in a heap: keys) get no predecessor list; their
+ * dominators come from one more pass over the references.
  */
 static int build(lh_dom **out, const lh_graph *g, const uint64_t *size,
-	const lh_snapshot *snap, lh_error *err)
+	const lh_snapshot *snap, int leaves, lh_error *err)
 {
 	lh_dom *d = NULL;
 	uint32_t *pre = NULL, *vertex = NULL, *parent = NULL, *sd = NULL;
-	uint32_t *seen = NULL, *pred = NULL, *sub = NULL, *seq = NULL;
+	uint32_t *pred = NULL, *sub = NULL, *seq = NULL;
 	snode *f = NULL;
 	pathbuf pb = { NULL, 0 };
-	uint32_t N, N2, i, w, j, k, next, npred;
+	uint32_t N, N2, i, u, w, j, k, next, npred;
 	size_t m = (size_t)g->nlive + 2;
 	int rc = LH_OK;
 
 	*out = NULL;
-	if (g->nlive >= MARK - 1) {
-		rc = lh_error_set(err, LH_ENOMEM, "cannot compute dominators "
-			"of %u objects: 2147483646 at most", g->nlive);
-		goto done;
-	}
 	d = calloc(1, sizeof *d);
 	pre = calloc((size_t)g->n + 1, sizeof *pre);
 	parent = malloc(m * sizeof *parent);
@@ -424,8 +486,13 @@ static int build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 		goto oom;
 	/* the objects that reached each number turn into their numbers */
 	parent[0] = 0;
-	for (i = 1; i <= N; i++)
+	for (u = 0; u < g->n; u++) {
+		if ((i = pre[u]) == 0)
+			continue;
 		parent[i] = parent[i] == LH_NONE ? 0 : pre[parent[i]];
+		if (leaves && is_leaf(g, u))
+			parent[i] |= LEAF;
+	}
 	if (predecessors(g, pre, parent, N, &pred, &npred) != LH_OK)
 		goto oom;
 	free(pre);                      /* numbers from here on */
@@ -445,14 +512,15 @@ static int build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	}
 	/* Semidominators, in reverse preorder, so the lists are read from
 	 * the end: each one back to its marked first entry. Nodes above w
-	 * (the forest) have no mark left, nodes at or below w may have. */
+	 * (the forest) have no mark left, nodes at or below w may have.
+	 * A leaf, without list, gets its parent (dfs_second knows why). */
 	j = npred;
 	for (w = N; w >= 1; w--) {
 		uint32_t sw = f[w].anc;         /* the DFS parent's references */
 		uint32_t v = f[w].semi & MARK ? 0 : MARK;
 
 		while (!(v & MARK)) {
-			uint32_t u, s;
+			uint32_t s;
 
 			if (j == 0)
 				goto oom;       /* cannot happen: lists and marks agree */
@@ -480,15 +548,21 @@ static int build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	f = NULL;
 
 	vertex = malloc(m * sizeof *vertex);
-	seen = calloc((size_t)g->n / 32 + 1, sizeof *seen);
-	if (!vertex || !seen ||
-	    dfs_second(g, g->nlive, sd, vertex, seen, &N2) != LH_OK ||
+	pre = calloc((size_t)g->n + 1, sizeof *pre);
+	if (!vertex || !pre ||
+	    dfs_second(g, g->nlive, leaves, sd, pre, vertex, &N2) != LH_OK ||
 	    N2 != N)
 		goto oom;
-	free(seen);
-	seen = NULL;
 	vertex[0] = LH_NONE;
 	sd[0] = 0;                      /* sd[] holds the idoms from here on */
+	if (leaves) {
+		rc = leaf_dominators(g, pre, sd, N,
+			8 * ((uint64_t)g->nedge + g->n) + 1024);
+		if (rc != LH_OK)
+			goto done;
+	}
+	free(pre);
+	pre = NULL;
 
 	/* The dominator tree's preorder, children in DFS order: subtree
 	 * sizes bottom up, then each node takes the next free place in its
@@ -540,7 +614,6 @@ done:
 	free(vertex);
 	free(parent);
 	free(sd);
-	free(seen);
 	free(f);
 	free(sub);
 	free(seq);
@@ -553,16 +626,31 @@ done:
 	return rc;
 }
 
+/* Leaves apart, or when that would take too long, everything at once. */
+static int build_either(lh_dom **out, const lh_graph *g,
+	const uint64_t *size, const lh_snapshot *snap, lh_error *err)
+{
+	int rc;
+
+	if (g->nlive >= LEAF - 1)
+		return lh_error_set(err, LH_ENOMEM, "cannot compute dominators "
+			"of %u objects: %u at most", g->nlive, LEAF - 2);
+	rc = build(out, g, size, snap, 1, err);
+	if (rc == SLOW)
+		rc = build(out, g, size, snap, 0, err);
+	return rc;
+}
+
 int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	lh_error *err)
 {
-	return build(out, g, size, NULL, err);
+	return build_either(out, g, size, NULL, err);
 }
 
 int lh_dom_build_snapshot(lh_dom **out, const lh_graph *g,
 	const lh_snapshot *snap, lh_error *err)
 {
-	return build(out, g, NULL, snap, err);
+	return build_either(out, g, NULL, snap, err);
 }
 
 /* A child with its retained size, sorted largest first, then by index:

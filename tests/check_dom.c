@@ -250,6 +250,45 @@ START_TEST(retained_size_of_exactly_the_escape_value_is_in_the_side_table)
 }
 END_TEST
 
+START_TEST(chain_whose_every_link_references_one_string)
+{
+	/* 0 -> 1 -> ... -> n-1, each link also -> s (a string, a leaf): s's
+	 * dominator is 0, found by climbing from each link; long chains make
+	 * that climb quadratic and take the other way, same answer */
+	uint32_t n;
+
+	for (n = 2; n <= 400; n += n < 40 ? 1 : 37) {
+		tgraph t;
+		lh_graph *g;
+		lh_dom *d = NULL;
+		lh_error err;
+		uint32_t i, s = n;
+
+		tg_init(&t, n + 1, 2 * n);
+		for (i = 0; i < n; i++) {
+			if (i + 1 < n)
+				tg_edge(&t, i, i + 1, LH_E_FIELD_OBJ);
+			tg_edge(&t, i, s, LH_E_KEY);
+			t.size[i] = 3;
+		}
+		tg_csr(&t);
+		t.type[s] = LH_T_STRING;
+		t.size[s] = 1000;
+		t.roots[t.nroots++] = 0;
+		g = tg_graph(&t);
+		ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
+		ck_assert_uint_eq(d->idom[s], n > 1 ? 0 : LH_DOM_VROOT);
+		for (i = 1; i < n; i++)
+			ck_assert_uint_eq(d->idom[i], i - 1);
+		ck_assert_uint_eq(lh_dom_retained(d, 0), 3 * n + 1000);
+		bf_check(&t, g, d);
+		lh_dom_free(d);
+		lh_graph_free(g);
+		tg_release(&t);
+	}
+}
+END_TEST
+
 START_TEST(idom_of_diamond_join_is_its_fork)
 {
 	/* 0 -> 1, 0 -> 2, 1 -> 3, 2 -> 3, 3 -> 4 */
@@ -463,6 +502,7 @@ Suite *dom_suite(void)
 	tcase_add_test(tc, retained_sizes_past_4_gib_add_up_exactly);
 	tcase_add_test(tc,
 		retained_size_of_exactly_the_escape_value_is_in_the_side_table);
+	tcase_add_test(tc, chain_whose_every_link_references_one_string);
 	tcase_add_test(tc, idom_of_diamond_join_is_its_fork);
 	tcase_add_test(tc, root_reached_from_an_earlier_root_is_its_own_dominator);
 	tcase_add_test(tc, star_center_dominates_every_leaf);

@@ -125,9 +125,12 @@ static inline uint64_t lh_dom_retained(const lh_dom *d, uint32_t v)
  * Georgiadis 2005, iterative) and the retained sizes with self sizes
  * 'size' ([n]). *out belongs to the caller (lh_dom_free). Besides the
  * result (12 bytes per object), its scratch takes at most 12 bytes per
- * object plus 4 per live reference outside the depth-first tree, and the
- * depth-first search's stack (4 bytes per level, 8 in its second run).
- * Up to 2^31 - 2 live objects (more: LH_ENOMEM).
+ * object plus 4 per live reference outside the depth-first tree whose
+ * target has references of its own (in a heap that leaves out most:
+ * strings, the keys, take them), and the depth-first search's stack (4
+ * bytes per level, 8 in its second run). Should the leaves' dominators
+ * take too long to find apart, it starts again with all references, and
+ * 4 bytes for each. Up to 2^30 - 2 live objects (more: LH_ENOMEM).
  */
 int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	lh_error *err);
