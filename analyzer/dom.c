@@ -340,6 +340,8 @@ static int leaf_dominators(const lh_graph *g, const uint32_t *pre,
 			if (!(sd[j] & MARK))
 				continue;
 			a = NUM(sd[j]);
+			if (a == 0)
+				continue;       /* nothing above the virtual root */
 			while (a != b) {
 				if (budget-- == 0)
 					return SLOW;
