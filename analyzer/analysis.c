@@ -258,7 +258,7 @@ static int collect(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
 			r.obj = v;
 			r.count = 1;
 			r.self = lh_snapshot_size(s, v);
-			r.retained = a->dom->retained[v];
+			r.retained = lh_dom_retained(a->dom, v);
 			heap_push(&h, &r);
 		}
 	} else {
@@ -273,7 +273,8 @@ static int collect(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
 				(s->type[v] < LH_T_COUNT ? s->type[v] : 0) :
 				lh_class_of(c, v);
 			if (best[gi] == LH_NONE ||
-			    a->dom->retained[v] > a->dom->retained[best[gi]])
+			    lh_dom_retained(a->dom, v) >
+			    lh_dom_retained(a->dom, best[gi]))
 				best[gi] = v;
 		}
 		for (i = 0; i < ngroups; i++) {

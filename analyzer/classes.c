@@ -390,12 +390,12 @@ static int group_walk(const lh_dom *d, const uint16_t *g16,
 			if (a > n32)
 				a = n32;
 			if (active[a]++ == 0 && a < n32)
-				out32[a] += d->retained[w];
+				out32[a] += lh_dom_retained(d, w);
 		}
 		if (g8 != NULL) {
 			uint32_t b = g8[w] < n8 ? g8[w] : n8;
 			if (active8[b]++ == 0 && b < n8)
-				out8[b] += d->retained[w];
+				out8[b] += lh_dom_retained(d, w);
 		}
 		if (sp == cap) {
 			size_t ncap = cap ? cap * 2 : 1024;

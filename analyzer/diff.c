@@ -402,7 +402,7 @@ static uint64_t retained_of(const lh_analysis *a, uint32_t v)
 		return a->dom->live_bytes;
 	if (v == LH_NONE || !lh_graph_live(a->graph, v))
 		return 0;
-	return a->dom->retained[v];
+	return lh_dom_retained(a->dom, v);
 }
 
 static uint32_t entries_of(const lh_snapshot *s, uint32_t v)
@@ -591,8 +591,9 @@ static int build_groups(lh_diff *d, ctx *c, const uint8_t *cand,
 		grp = &d->groups[g];
 		gid[v] = g;
 		grp->count++;
-		grp->retained += dom->retained[v];
-		if (dom->retained[v] > dom->retained[grp->example_obj])
+		grp->retained += lh_dom_retained(dom, v);
+		if (lh_dom_retained(dom, v) >
+		    lh_dom_retained(dom, grp->example_obj))
 			grp->example_obj = v;
 	}
 

@@ -2,7 +2,10 @@
  * Dominator tree and retained sizes of the live part of a retention graph:
  * Semi-NCA (Georgiadis, "Linear-Time Algorithms for Dominators and Related
  * Problems", 2005) with every recursion turned into an explicit stack, so
- * chains of millions of objects are fine. Flat arrays only.
+ * chains of millions of objects are fine. Flat arrays only. Objects without
+ * references of their own (leaves) are left out of Semi-NCA, which would
+ * need their long predecessor lists; their dominators are common
+ * dominators of their predecessors, found afterwards.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,110 +19,134 @@ void lh_dom_free(lh_dom *d)
 	free(d->idom);
 	free(d->retained);
 	free(d->order);
+	free(d->big_obj);
+	free(d->big_retained);
 	free(d);
 }
 
-/* Doubles the two DFS stacks (first call: 1024 entries). */
-static int grow_stacks(uint32_t **sv, uint32_t **sc, size_t *cap)
+uint64_t lh_dom__big_retained(const lh_dom *d, uint32_t v)
+{
+	uint32_t k = lh_sorted_find(d->big_obj, d->nbig, v);
+
+	return k != LH_NONE ? d->big_retained[k] : 0;
+}
+
+/* DFS numbers stay below LEAF: the two bits above mark things in the
+ * scratch arrays. */
+#define MARK 0x80000000u
+#define LEAF 0x40000000u
+#define NUM(x) ((x) & ~(MARK | LEAF))
+
+/* build's answer when the leaves' dominators would take too long. */
+#define SLOW 1
+
+/* Whether the live object u has no successor: a leaf (a string, an empty
+ * table) dominates nothing but itself. */
+static int is_leaf(const lh_graph *g, uint32_t u)
+{
+	uint32_t cur = g->off[u];
+
+	return lh_graph__next(g, u, &cur) == LH_NONE;
+}
+
+/* Doubles a DFS stack of entries of 'width' words (first: 1024). */
+static int grow_stack(uint32_t **st, size_t *cap, size_t width)
 {
 	size_t ncap = *cap ? *cap * 2 : 1024;
-	uint32_t *a, *b;
+	uint32_t *a = realloc(*st, ncap * width * sizeof *a);
 
-	a = realloc(*sv, ncap * sizeof *a);
 	if (a == NULL)
 		return LH_ENOMEM;
-	*sv = a;
-	b = realloc(*sc, ncap * sizeof *b);
-	if (b == NULL)
-		return LH_ENOMEM;
-	*sc = b;
+	*st = a;
 	*cap = ncap;
 	return LH_OK;
 }
 
 /*
- * Depth-first preorder from the virtual root (number 0). pre[v] is the
- * number of object v (0: not visited), vertex[i] the object numbered i,
- * parent[i] the number of i's parent in the DFS tree. *count gets the
- * number of numbered objects. The two stacks (object, edge cursor) grow
- * with the depth, up to the number of objects in a chain.
+ * Depth-first preorder from the virtual root (number 0), at most 'max'
+ * objects. pre[v] is the number of object v (0: not visited), up[i] the
+ * object whose edge first reached number i (LH_NONE for a root), *count
+ * the number of numbered objects. The stack holds one edge cursor per
+ * level, up to the number of objects in a chain: the object of the level
+ * below u is up[pre[u]].
  */
-static int dfs(const lh_graph *g, uint32_t *pre, uint32_t *vertex,
-	uint32_t *parent, uint32_t *count)
+static int dfs_first(const lh_graph *g, uint32_t max, uint32_t *pre,
+	uint32_t *up, uint32_t *count)
 {
-	uint32_t N = 0, r, *sv = NULL, *sc = NULL;
-	size_t sp = 0, cap = 0;
+	uint32_t N = 0, r, *sc = NULL;
+	size_t sp, cap = 0;
 	int rc = LH_OK;
 
 	for (r = 0; r < g->nroots; r++) {
-		uint32_t root = g->roots[r];
+		uint32_t u = g->roots[r], w;
 
-		if (pre[root] != 0)
+		if (pre[u] != 0)
 			continue;
-		if (cap == 0 && grow_stacks(&sv, &sc, &cap) != LH_OK) {
+		if ((cap == 0 && grow_stack(&sc, &cap, 1) != LH_OK) ||
+		    N == max) {
 			rc = LH_ENOMEM;
 			goto done;
 		}
-		pre[root] = ++N;
-		vertex[N] = root;
-		parent[N] = 0;
-		sv[0] = root;
-		sc[0] = g->off[root];
+		pre[u] = ++N;
+		up[N] = LH_NONE;
+		sc[0] = g->off[u];
 		sp = 1;
 		while (sp > 0) {
-			uint32_t u = sv[sp - 1];
-			uint32_t w = lh_graph__next(g, u, &sc[sp - 1]);
-
+			w = lh_graph__next(g, u, &sc[sp - 1]);
 			if (w == LH_NONE) {
+				u = up[pre[u]];
 				sp--;
 				continue;
 			}
 			if (pre[w] != 0)
 				continue;
-			if (sp == cap && grow_stacks(&sv, &sc, &cap) != LH_OK) {
+			if ((sp == cap && grow_stack(&sc, &cap, 1) != LH_OK) ||
+			    N == max) {
 				rc = LH_ENOMEM;
 				goto done;
 			}
 			pre[w] = ++N;
-			vertex[N] = w;
-			parent[N] = pre[u];
-			sv[sp] = w;
-			sc[sp] = g->off[w];
-			sp++;
+			up[N] = u;
+			sc[sp++] = g->off[w];
+			u = w;
 		}
 	}
 done:
-	free(sv);
 	free(sc);
 	*count = N;
 	return rc;
 }
 
 /*
- * Predecessors of every numbered object, as numbers, in CSR form over
- * numbers 1..N, leaving out references from the object's DFS parent
- * (the virtual root for a root): their part in the semidominator is the
- * parent's number, which the caller starts from.
+ * Predecessors of every numbered object, as numbers, leaving out
+ * references from the object's DFS parent (the virtual root for a root):
+ * their part in the semidominator is the parent's number, which the
+ * caller starts from. Objects whose parent[] has LEAF get no list. The
+ * lists follow each other by increasing target number, without offsets:
+ * the first entry of each list has MARK set, and so has parent[w] when
+ * w's list is not empty. *npred gets the number of entries.
  */
 static int predecessors(const lh_graph *g, const uint32_t *pre,
-	const uint32_t *vertex, const uint32_t *parent, uint32_t N,
-	uint32_t **poff, uint32_t **pred)
+	uint32_t *parent, uint32_t N, uint32_t **pred, uint32_t *npred)
 {
-	uint32_t *off, *p = NULL, i, cur, w;
+	uint32_t *off, *p = NULL, i, u, cur, w;
 	uint64_t total = 0;
 
 	off = calloc((size_t)N + 2, sizeof *off);
 	if (off == NULL)
 		return LH_ENOMEM;
 	/* a root the DFS reached from an earlier root first */
-	for (i = 0; i < g->nroots; i++)
-		if (parent[pre[g->roots[i]]] != 0)
+	for (i = 0; i < g->nroots; i++) {
+		w = parent[pre[g->roots[i]]];
+		if (w != 0 && !(w & LEAF))
 			off[pre[g->roots[i]] + 1]++;
-	for (i = 1; i <= N; i++) {
-		uint32_t u = vertex[i];
+	}
+	for (u = 0; u < g->n; u++) {
+		if ((i = pre[u]) == 0)
+			continue;
 		cur = g->off[u];
 		while ((w = lh_graph__next(g, u, &cur)) != LH_NONE)
-			if (parent[pre[w]] != i)
+			if (parent[pre[w]] != i && !(parent[pre[w]] & LEAF))
 				off[pre[w] + 1]++;
 	}
 	for (i = 1; i <= N + 1; i++) {
@@ -131,22 +158,29 @@ static int predecessors(const lh_graph *g, const uint32_t *pre,
 	p = malloc((size_t)total * sizeof *p + 1);
 	if (p == NULL)
 		goto fail;
-	/* Fill: off[i] is advanced as the write cursor, then shifted back. */
-	for (i = 0; i < g->nroots; i++)
-		if (parent[pre[g->roots[i]]] != 0)
+	/* Fill: off[i] is advanced as the write cursor, so that it ends
+	 * where list i + 1 starts. */
+	for (i = 0; i < g->nroots; i++) {
+		w = parent[pre[g->roots[i]]];
+		if (w != 0 && !(w & LEAF))
 			p[off[pre[g->roots[i]]]++] = 0;
-	for (i = 1; i <= N; i++) {
-		uint32_t u = vertex[i];
+	}
+	for (u = 0; u < g->n; u++) {
+		if ((i = pre[u]) == 0)
+			continue;
 		cur = g->off[u];
 		while ((w = lh_graph__next(g, u, &cur)) != LH_NONE)
-			if (parent[pre[w]] != i)
+			if (parent[pre[w]] != i && !(parent[pre[w]] & LEAF))
 				p[off[pre[w]]++] = i;
 	}
-	for (i = N + 1; i > 0; i--)
-		off[i] = off[i - 1];
-	off[0] = 0;
-	*poff = off;
+	for (i = 1; i <= N; i++)
+		if (off[i] > off[i - 1]) {
+			p[off[i - 1]] |= MARK;
+			parent[i] |= MARK;
+		}
+	free(off);
 	*pred = p;
+	*npred = (uint32_t)total;
 	return LH_OK;
 fail:
 	free(off);
@@ -207,100 +241,323 @@ static uint32_t eval(uint32_t v, uint32_t w, snode *f, pathbuf *pb)
 }
 
 /*
+ * The first search again (it is deterministic), now that the
+ * semidominators are known: pre[] (zeroed) and vertex[] get the numbers
+ * and the objects by number, and sd[i], i's semidominator, turns into
+ * i's immediate dominator as soon as i is numbered (the nearest DFS
+ * ancestor at or above sd[i]: the ancestors, numbered before, are turned
+ * already). With 'leaves', a leaf's sd[] gets MARK: its semidominator
+ * was its parent, so it holds its parent. The stack holds a number and
+ * an edge cursor per level.
+ */
+static int dfs_second(const lh_graph *g, uint32_t max, int leaves,
+	uint32_t *sd, uint32_t *pre, uint32_t *vertex, uint32_t *count)
+{
+	uint32_t N = 0, r, *st = NULL;
+	size_t sp = 0, cap = 0;
+	int rc = LH_OK;
+
+	for (r = 0; r < g->nroots; r++) {
+		uint32_t w = g->roots[r], x, up = 0;
+
+		if (pre[w] != 0)
+			continue;
+		for (;;) {
+			if (N == max ||
+			    (sp == cap && grow_stack(&st, &cap, 2) != LH_OK)) {
+				rc = LH_ENOMEM;
+				goto done;
+			}
+			pre[w] = ++N;
+			vertex[N] = w;
+			for (x = up; x > sd[N]; x = sd[x])
+				;
+			sd[N] = x;
+			if (leaves && is_leaf(g, w)) {
+				sd[N] |= MARK;
+			} else {
+				st[2 * sp] = N;
+				st[2 * sp + 1] = g->off[w];
+				sp++;
+			}
+			/* the next object not numbered yet, if any */
+			for (w = LH_NONE; sp > 0 && w == LH_NONE; ) {
+				uint32_t *top = st + 2 * (sp - 1);
+
+				w = lh_graph__next(g, vertex[top[0]], &top[1]);
+				if (w == LH_NONE)
+					sp--;
+				else if (pre[w] != 0)
+					w = LH_NONE;
+				else
+					up = top[0];
+			}
+			if (w == LH_NONE)
+				break;
+		}
+	}
+done:
+	free(st);
+	*count = N;
+	return rc;
+}
+
+/*
+ * Immediate dominators of the leaves marked by dfs_second. A leaf is on
+ * no path to another object, so it changes no other dominator, and its
+ * own is the nearest common dominator of all its predecessors (the
+ * virtual root for a root): sd[] starts at its DFS parent and climbs as
+ * the references come. The climb follows the dominators of the two
+ * sides, the larger number up first; it gives up (SLOW) after 'budget'
+ * steps, which a deep chain of objects all referencing one string could
+ * otherwise turn quadratic. Marks are cleared in the end.
+ */
+static int leaf_dominators(const lh_graph *g, const uint32_t *pre,
+	uint32_t *sd, uint32_t N, uint64_t budget)
+{
+	uint32_t u, i, j, w, cur;
+
+	for (i = 0; i < g->nroots; i++) {
+		j = pre[g->roots[i]];
+		if (sd[j] & MARK)
+			sd[j] = MARK;
+	}
+	for (u = 0; u < g->n; u++) {
+		if ((i = pre[u]) == 0)
+			continue;
+		cur = g->off[u];
+		while ((w = lh_graph__next(g, u, &cur)) != LH_NONE) {
+			uint32_t a, b = i;
+
+			j = pre[w];
+			if (!(sd[j] & MARK))
+				continue;
+			a = NUM(sd[j]);
+			if (a == 0)
+				continue;       /* nothing above the virtual root */
+			while (a != b) {
+				if (budget-- == 0)
+					return SLOW;
+				if (a > b)
+					a = sd[a];
+				else
+					b = sd[b];
+			}
+			sd[j] = a | MARK;
+		}
+	}
+	for (j = 1; j <= N; j++)
+		sd[j] = NUM(sd[j]);
+	return LH_OK;
+}
+
+/* Retained sizes of 4 GiB or more while they add up: the object's
+ * retained[] slot holds an index into 'val', and bit v of 'is' says so. */
+typedef struct bigacc {
+	uint32_t *is;
+	uint64_t *val;
+	size_t n, cap;
+} bigacc;
+
+/* Stores x as v's retained size so far. */
+static int retained_set(lh_dom *d, bigacc *b, uint32_t v, uint64_t x)
+{
+	if (b->is[v / 32] & (1u << v % 32)) {
+		b->val[d->retained[v]] = x;
+		return LH_OK;
+	}
+	if (x < LH_RETAINED_BIG) {
+		d->retained[v] = (uint32_t)x;
+		return LH_OK;
+	}
+	if (b->n == b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 64;
+		uint64_t *nv = realloc(b->val, ncap * sizeof *nv);
+		if (nv == NULL)
+			return LH_ENOMEM;
+		b->val = nv;
+		b->cap = ncap;
+	}
+	b->is[v / 32] |= 1u << v % 32;
+	d->retained[v] = (uint32_t)b->n;
+	b->val[b->n++] = x;
+	return LH_OK;
+}
+
+static uint64_t retained_get(const lh_dom *d, const bigacc *b, uint32_t v)
+{
+	return b->is[v / 32] & (1u << v % 32) ? b->val[d->retained[v]] :
+		d->retained[v];
+}
+
+/*
+ * Retained sizes, exact in 64 bits: self sizes, then each object's total
+ * added to its dominator's in reverse preorder (children come after their
+ * dominator). Totals of 4 GiB or more end in the side table.
+ */
+static int retained_sizes(lh_dom *d, const uint64_t *size,
+	const lh_snapshot *snap)
+{
+	bigacc b = { NULL, NULL, 0, 0 };
+	uint32_t k, v, j;
+	int rc = LH_ENOMEM;
+
+	d->retained = calloc((size_t)d->n + 1, sizeof *d->retained);
+	b.is = calloc((size_t)d->n / 32 + 1, sizeof *b.is);
+	if (d->retained == NULL || b.is == NULL)
+		goto done;
+	for (k = 0; k < d->nlive; k++) {
+		v = d->order[k];
+		if (retained_set(d, &b, v, size != NULL ? size[v] :
+		    snap != NULL ? lh_snapshot_size(snap, v) : 0) != LH_OK)
+			goto done;
+	}
+	for (k = d->nlive; k-- > 0;) {
+		uint32_t p;
+		uint64_t x;
+
+		v = d->order[k];
+		p = d->idom[v];
+		x = retained_get(d, &b, v);
+		if (p == LH_DOM_VROOT)
+			d->live_bytes += x;
+		else if (retained_set(d, &b, p, retained_get(d, &b, p) + x)
+		    != LH_OK)
+			goto done;
+	}
+	if (b.n > 0) {
+		d->big_obj = malloc(b.n * sizeof *d->big_obj);
+		d->big_retained = malloc(b.n * sizeof *d->big_retained);
+		if (d->big_obj == NULL || d->big_retained == NULL)
+			goto done;
+		for (v = 0, j = 0; v < d->n; v++)
+			if (b.is[v / 32] & (1u << v % 32)) {
+				d->big_obj[j] = v;
+				d->big_retained[j++] = b.val[d->retained[v]];
+				d->retained[v] = LH_RETAINED_BIG;
+			}
+		d->nbig = j;
+	}
+	rc = LH_OK;
+done:
+	free(b.is);
+	free(b.val);
+	return rc;
+}
+
+/*
  * Memory: the peak is what the whole analysis of a big heap needs, so the
- * scratch arrays take turns. The DFS runs twice (it is deterministic):
- * once for the predecessor lists, and again after the semidominators are
- * known, when the lists are gone, for the DFS parents and the objects by
- * number. Per live object the scratch never exceeds 16 bytes plus 4 per
- * predecessor reference outside the DFS tree.
+ * scratch arrays take turns, at most 12 bytes per object (pre[] is by
+ * object, the rest by number) plus the predecessor lists:
+ *   first DFS        pre, up (turns into parent)          8
+ *   predecessors     pre, parent, offsets                12 + lists
+ *   semidominators   the forest (12)                     12 + lists
+ *   second DFS       semi (turns into idom), vertex, pre 12
+ *   leaves           idom, vertex, pre                   12
+ *   dominator order  idom, vertex, subtree sizes         12
+ * plus the DFS stacks. The result (idom, order, retained) is 12 bytes per
+ * object. With 'leaves', the leaves (most of them strings, which take
+ * most references in a heap: keys) get no predecessor list; their
+ * dominators come from one more pass over the references.
  */
 static int build(lh_dom **out, const lh_graph *g, const uint64_t *size,
-	const lh_snapshot *snap, lh_error *err)
+	const lh_snapshot *snap, int leaves, lh_error *err)
 {
 	lh_dom *d = NULL;
-	uint32_t *pre = NULL, *vertex = NULL, *parent = NULL, *semi = NULL;
-	uint32_t *poff = NULL, *pred = NULL, *sub = NULL, *seq = NULL;
+	uint32_t *pre = NULL, *vertex = NULL, *parent = NULL, *sd = NULL;
+	uint32_t *pred = NULL, *sub = NULL, *seq = NULL;
 	snode *f = NULL;
 	pathbuf pb = { NULL, 0 };
-	uint32_t N, N2, i, w, k, next;
+	uint32_t N, N2, i, u, w, j, k, next, npred;
 	size_t m = (size_t)g->nlive + 2;
 	int rc = LH_OK;
 
 	*out = NULL;
 	d = calloc(1, sizeof *d);
 	pre = calloc((size_t)g->n + 1, sizeof *pre);
-	vertex = malloc(m * sizeof *vertex);
 	parent = malloc(m * sizeof *parent);
-	if (!d || !pre || !vertex || !parent ||
-	    dfs(g, pre, vertex, parent, &N) != LH_OK)
+	if (!d || !pre || !parent ||
+	    dfs_first(g, g->nlive, pre, parent, &N) != LH_OK)
 		goto oom;
-	vertex[0] = LH_NONE;
+	/* the objects that reached each number turn into their numbers */
 	parent[0] = 0;
-	if (predecessors(g, pre, vertex, parent, N, &poff, &pred) != LH_OK)
+	for (u = 0; u < g->n; u++) {
+		if ((i = pre[u]) == 0)
+			continue;
+		parent[i] = parent[i] == LH_NONE ? 0 : pre[parent[i]];
+		if (leaves && is_leaf(g, u))
+			parent[i] |= LEAF;
+	}
+	if (predecessors(g, pre, parent, N, &pred, &npred) != LH_OK)
 		goto oom;
 	free(pre);                      /* numbers from here on */
 	pre = NULL;
-	free(vertex);                   /* the second DFS gives it back */
-	vertex = NULL;
 	/* The forest nodes take the parent array's place: spread in place
-	 * from the top, each slot read before a node overwrites it. */
+	 * from the top, each slot read before a node overwrites it. A node
+	 * keeps the mark of a non-empty list in its semi until its turn. */
 	f = realloc(parent, m * sizeof *f);
 	if (f == NULL)
 		goto oom;
 	parent = NULL;
 	for (i = N + 1; i-- > 0;) {
 		uint32_t p = ((uint32_t *)f)[i];
-		f[i].semi = i;
+		f[i].semi = i | (p & MARK);
 		f[i].label = i;
-		f[i].anc = p;
+		f[i].anc = NUM(p);
 	}
-	/* Semidominators, in reverse preorder. */
+	/* Semidominators, in reverse preorder, so the lists are read from
+	 * the end: each one back to its marked first entry. Nodes above w
+	 * (the forest) have no mark left, nodes at or below w may have.
+	 * A leaf, without list, gets its parent (dfs_second knows why). */
+	j = npred;
 	for (w = N; w >= 1; w--) {
-		uint32_t j, sw = f[w].anc;      /* the DFS parent's references */
-		for (j = poff[w]; j < poff[w + 1]; j++) {
-			uint32_t u = eval(pred[j], w, f, &pb);
+		uint32_t sw = f[w].anc;         /* the DFS parent's references */
+		uint32_t v = f[w].semi & MARK ? 0 : MARK;
+
+		while (!(v & MARK)) {
+			uint32_t s;
+
+			if (j == 0)
+				goto oom;       /* cannot happen: lists and marks agree */
+			v = pred[--j];
+			u = eval(NUM(v), w, f, &pb);
 			if (u == LH_NONE)
 				goto oom;
-			if (f[u].semi < sw)
-				sw = f[u].semi;
+			s = NUM(f[u].semi);
+			if (s < sw)
+				sw = s;
 		}
 		f[w].semi = sw;                 /* w joins the forest */
 	}
 	free(pred);
 	pred = NULL;
-	free(poff);
-	poff = NULL;
 	free(pb.p);
 	pb.p = NULL;
 	/* Keep the semidominators alone, packed in place from the bottom. */
-	semi = (uint32_t *)f;
+	sd = (uint32_t *)f;
 	for (i = 0; i <= N; i++)
-		semi[i] = f[i].semi;
+		sd[i] = f[i].semi;
 	f = NULL;
-	if ((f = realloc(semi, m * sizeof *semi)) != NULL)
-		semi = (uint32_t *)f;
+	if ((f = realloc(sd, m * sizeof *sd)) != NULL)
+		sd = (uint32_t *)f;
 	f = NULL;
 
-	pre = calloc((size_t)g->n + 1, sizeof *pre);
 	vertex = malloc(m * sizeof *vertex);
-	parent = malloc(m * sizeof *parent);
-	if (!pre || !vertex || !parent ||
-	    dfs(g, pre, vertex, parent, &N2) != LH_OK || N2 != N)
+	pre = calloc((size_t)g->n + 1, sizeof *pre);
+	if (!vertex || !pre ||
+	    dfs_second(g, g->nlive, leaves, sd, pre, vertex, &N2) != LH_OK ||
+	    N2 != N)
 		goto oom;
+	vertex[0] = LH_NONE;
+	sd[0] = 0;                      /* sd[] holds the idoms from here on */
+	if (leaves) {
+		rc = leaf_dominators(g, pre, sd, N,
+			8 * ((uint64_t)g->nedge + g->n) + 1024);
+		if (rc != LH_OK)
+			goto done;
+	}
 	free(pre);
 	pre = NULL;
-	vertex[0] = LH_NONE;
-	parent[0] = 0;
-	/* Immediate dominators: the nearest ancestor at or above semi. Each
-	 * parent[w] turns into idom[w]; those below w are done already. */
-	for (w = 1; w <= N; w++) {
-		uint32_t x = parent[w];
-		while (x > semi[w])
-			x = parent[x];
-		parent[w] = x;
-	}
-	free(semi);
-	semi = NULL;
 
 	/* The dominator tree's preorder, children in DFS order: subtree
 	 * sizes bottom up, then each node takes the next free place in its
@@ -312,10 +569,10 @@ static int build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	for (w = 0; w <= N; w++)
 		sub[w] = 1;
 	for (w = N; w >= 1; w--)
-		sub[parent[w]] += sub[w];
+		sub[sd[w]] += sub[w];
 	sub[0] = 0;
 	for (w = 1; w <= N; w++) {
-		uint32_t p = parent[w], s = sub[w];
+		uint32_t p = sd[w], s = sub[w];
 		next = sub[p];
 		sub[p] += s;
 		seq[next] = w;
@@ -332,30 +589,17 @@ static int build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	for (i = 0; i < g->n; i++)
 		d->idom[i] = LH_NONE;
 	for (w = 1; w <= N; w++)
-		d->idom[vertex[w]] = parent[w] == 0 ? LH_DOM_VROOT :
-			vertex[parent[w]];
+		d->idom[vertex[w]] = sd[w] == 0 ? LH_DOM_VROOT : vertex[sd[w]];
 	for (k = 0; k < N; k++)
 		seq[k] = vertex[seq[k]];
 	d->order = seq;
 	seq = NULL;
 	free(vertex);
 	vertex = NULL;
-	free(parent);
-	parent = NULL;
-	d->retained = calloc((size_t)g->n + 1, sizeof *d->retained);
-	if (!d->retained)
+	free(sd);
+	sd = NULL;
+	if (retained_sizes(d, size, snap) != LH_OK)
 		goto oom;
-	for (k = 0; k < N; k++)
-		d->retained[d->order[k]] = size != NULL ? size[d->order[k]] :
-			snap != NULL ? lh_snapshot_size(snap, d->order[k]) : 0;
-	/* Retained sizes: children come after their dominator in preorder. */
-	for (k = N; k-- > 0;) {
-		uint32_t v = d->order[k], p = d->idom[v];
-		if (p != LH_DOM_VROOT)
-			d->retained[p] += d->retained[v];
-		else
-			d->live_bytes += d->retained[v];
-	}
 	goto done;
 oom:
 	rc = lh_error_set(err, LH_ENOMEM,
@@ -364,11 +608,10 @@ done:
 	free(pre);
 	free(vertex);
 	free(parent);
-	free(semi);
+	free(sd);
 	free(f);
 	free(sub);
 	free(seq);
-	free(poff);
 	free(pred);
 	free(pb.p);
 	if (rc != LH_OK)
@@ -378,33 +621,54 @@ done:
 	return rc;
 }
 
+/* Leaves apart, or when that would take too long, everything at once. */
+static int build_either(lh_dom **out, const lh_graph *g,
+	const uint64_t *size, const lh_snapshot *snap, lh_error *err)
+{
+	int rc;
+
+	if (g->nlive >= LEAF - 1)
+		return lh_error_set(err, LH_ENOMEM, "cannot compute dominators "
+			"of %u objects: %u at most", g->nlive, LEAF - 2);
+	rc = build(out, g, size, snap, 1, err);
+	if (rc == SLOW)
+		rc = build(out, g, size, snap, 0, err);
+	return rc;
+}
+
 int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	lh_error *err)
 {
-	return build(out, g, size, NULL, err);
+	return build_either(out, g, size, NULL, err);
 }
 
 int lh_dom_build_snapshot(lh_dom **out, const lh_graph *g,
 	const lh_snapshot *snap, lh_error *err)
 {
-	return build(out, g, NULL, snap, err);
+	return build_either(out, g, NULL, snap, err);
 }
 
-/* Sorting children by retained size, largest first, then by index. */
-static const uint64_t *sort_retained;
-static int cmp_child(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+/* A child with its retained size, sorted largest first, then by index:
+ * the key travels with the index, so the sort needs no global state. */
+typedef struct keyed {
+	uint64_t key;
+	uint32_t v;
+} keyed;
 
-	if (sort_retained[x] != sort_retained[y])
-		return sort_retained[x] > sort_retained[y] ? -1 : 1;
-	return x < y ? -1 : x > y;
+static int cmp_keyed(const void *a, const void *b)
+{
+	const keyed *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key > y->key ? -1 : 1;
+	return x->v < y->v ? -1 : x->v > y->v;
 }
 
 int lh_domtree_new(lh_domtree **out, const lh_dom *d, lh_error *err)
 {
 	lh_domtree *t;
-	uint32_t i, n = d->n;
+	keyed *kb = NULL;
+	uint32_t i, j, n = d->n, most = 0;
 
 	*out = NULL;
 	t = calloc(1, sizeof *t);
@@ -413,10 +677,8 @@ int lh_domtree_new(lh_domtree **out, const lh_dom *d, lh_error *err)
 	t->n = n;
 	t->off = calloc((size_t)n + 3, sizeof *t->off);
 	t->child = malloc(((size_t)d->nlive + 1) * sizeof *t->child);
-	if (t->off == NULL || t->child == NULL) {
-		lh_domtree_free(t);
-		return lh_error_set(err, LH_ENOMEM, "out of memory");
-	}
+	if (t->off == NULL || t->child == NULL)
+		goto oom;
 	/* Counting sort by parent (slot n is the virtual root). */
 	for (i = 0; i < d->nlive; i++) {
 		uint32_t p = d->idom[d->order[i]];
@@ -428,13 +690,30 @@ int lh_domtree_new(lh_domtree **out, const lh_dom *d, lh_error *err)
 		uint32_t v = d->order[i], p = d->idom[v];
 		t->child[t->off[(p == LH_DOM_VROOT ? n : p) + 1]++] = v;
 	}
-	sort_retained = d->retained;
 	for (i = 0; i <= n; i++)
-		if (t->off[i + 1] - t->off[i] > 1)
-			qsort(t->child + t->off[i], t->off[i + 1] - t->off[i],
-				sizeof *t->child, cmp_child);
+		if (t->off[i + 1] - t->off[i] > most)
+			most = t->off[i + 1] - t->off[i];
+	if (most > 1 && (kb = malloc((size_t)most * sizeof *kb)) == NULL)
+		goto oom;
+	for (i = 0; i <= n; i++) {
+		uint32_t *c = t->child + t->off[i], cn = t->off[i + 1] - t->off[i];
+
+		if (cn < 2)
+			continue;
+		for (j = 0; j < cn; j++) {
+			kb[j].key = lh_dom_retained(d, c[j]);
+			kb[j].v = c[j];
+		}
+		qsort(kb, cn, sizeof *kb, cmp_keyed);
+		for (j = 0; j < cn; j++)
+			c[j] = kb[j].v;
+	}
+	free(kb);
 	*out = t;
 	return LH_OK;
+oom:
+	lh_domtree_free(t);
+	return lh_error_set(err, LH_ENOMEM, "out of memory");
 }
 
 void lh_domtree_free(lh_domtree *t)

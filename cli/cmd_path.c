@@ -125,7 +125,8 @@ static void print_text(const lh_analysis *a, uint32_t v, const lh_path *paths,
 			cli_style(CLI_BOLD), cli_addr(lh_snapshot_addr(s, v), ab),
 			cli_style(CLI_RESET), plain ? c : type,
 			plain ? "" : " of class ", plain ? "" : c,
-			cli_size(lh_snapshot_size(s, v), sb), cli_size(a->dom->retained[v], rb));
+			cli_size(lh_snapshot_size(s, v), sb),
+			cli_size(lh_dom_retained(a->dom, v), rb));
 		free(c);
 	}
 	if (np == 0) {
@@ -172,7 +173,7 @@ static void print_text(const lh_analysis *a, uint32_t v, const lh_path *paths,
 				hop = cli_xstrdup(hop_kind(s, &paths[i], j));
 			}
 			cli_table_row(t, hop, lh_type_name(s->type[o]), cls,
-				cli_size(a->dom->retained[o], rb),
+				cli_size(lh_dom_retained(a->dom, o), rb),
 				cli_addr(lh_snapshot_addr(s, o), ab));
 			free(hop);
 			free(cls);

@@ -319,7 +319,7 @@ static void section_collector(summary *sm)
 			m = s->table_weak[ti++] & 3;
 			weak_n[m]++;
 			weak_b[m] += lh_graph_live(a->graph, v) ?
-				a->dom->retained[v] : 0;
+				lh_dom_retained(a->dom, v) : 0;
 		}
 		if (s->list[v] == LH_LIST_FINOBJ) {
 			fin_n++;

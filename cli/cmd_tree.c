@@ -82,7 +82,7 @@ static void emit(tree_out *o, uint32_t v, uint32_t depth)
 	const lh_snapshot *s = o->a->snap;
 	char rb[CLI_SIZE_BUF], ab[CLI_SIZE_BUF], pct[16];
 	uint64_t ret = v == LH_DOM_VROOT ? o->a->dom->live_bytes :
-		o->a->dom->retained[v];
+		lh_dom_retained(o->a->dom, v);
 	int direct = 1;
 	char *edge = v == LH_DOM_VROOT ? cli_xstrdup("<roots>") :
 		depth == 0 ? cli_path_text(o->a, v, 0) :  /* the top: its path */
@@ -136,7 +136,7 @@ static void emit_folded(tree_out *o, uint32_t depth, const uint32_t *kids,
 		o->tally = calloc((size_t)c->nclass + 1, sizeof *o->tally);
 	for (j = 0; j < count; j++) {
 		uint32_t k = lh_class_of(c, kids[j]);
-		bytes += o->a->dom->retained[kids[j]];
+		bytes += lh_dom_retained(o->a->dom, kids[j]);
 		if (o->tally != NULL && ++o->tally[k] > same) {
 			same = o->tally[k];
 			cls = k;
@@ -203,7 +203,7 @@ static void walk(tree_out *o, uint32_t top, uint32_t maxdepth, uint64_t min)
 			continue;
 		}
 		i = sc[sp - 1]++;
-		if (o->a->dom->retained[kids[i]] < min || sp >= cap) {
+		if (lh_dom_retained(o->a->dom, kids[i]) < min || sp >= cap) {
 			/* sorted: this child and the rest are all small */
 			emit_folded(o, sp, kids + i, cnt - i);
 			sc[sp - 1] = cnt;
@@ -291,7 +291,7 @@ int cmd_tree(int argc, char **argv)
 	if (lh_domtree_new(&o.tree, a->dom, NULL) != LH_OK)
 		cli_die_nomem();
 	o.whole = top == LH_DOM_VROOT ? a->dom->live_bytes :
-		a->dom->retained[top];
+		lh_dom_retained(a->dom, top);
 	if (min_pct >= 0)
 		min = (uint64_t)((double)o.whole * min_pct / 100.0);
 	if (json) {

@@ -75,7 +75,7 @@ void cli_json_objinfo(cJSON *o, const lh_analysis *a, uint32_t v)
 	cli_json_str(o, "type", lh_type_name(s->type[v]));
 	cli_json_bytes(o, "class", cls, strlen(cls));
 	cli_json_num(o, "self", (double)lh_snapshot_size(s, v));
-	cli_json_num(o, "retained", (double)a->dom->retained[v]);
+	cli_json_num(o, "retained", (double)lh_dom_retained(a->dom, v));
 	cli_json_bool(o, "reachable", lh_graph_live(a->graph, v));
 }
 

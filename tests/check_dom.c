@@ -32,7 +32,7 @@ static void bf_check(const tgraph *t, const lh_graph *g, const lh_dom *d)
 
 		if (!live[w]) {
 			ck_assert_uint_eq(d->idom[w], LH_NONE);
-			ck_assert_uint_eq(d->retained[w], 0);
+			ck_assert_uint_eq(lh_dom_retained(d, w), 0);
 			continue;
 		}
 		/* idom: the strict dominator dominated by all the others */
@@ -45,9 +45,15 @@ static void bf_check(const tgraph *t, const lh_graph *g, const lh_dom *d)
 		for (v = 0; v < n; v++)
 			if (dom[(size_t)w * n + v])
 				ret += t->size[v];
-		ck_assert_msg(d->retained[w] == ret,
+		ck_assert_msg(lh_dom_retained(d, w) == ret,
 			"retained(%u) = %llu, expected %llu", w,
-			(unsigned long long)d->retained[w], (unsigned long long)ret);
+			(unsigned long long)lh_dom_retained(d, w),
+			(unsigned long long)ret);
+		/* 32 bits, or the escape and the side table */
+		if (ret < LH_RETAINED_BIG)
+			ck_assert_uint_eq(d->retained[w], ret);
+		else
+			ck_assert_uint_eq(d->retained[w], LH_RETAINED_BIG);
 	}
 	/* order: each live object once, every dominator subtree a run of it
 	 * that starts with its top */
@@ -81,6 +87,44 @@ static void bf_check(const tgraph *t, const lh_graph *g, const lh_dom *d)
 		}
 		free(pos);
 	}
+	/* the tree: each object's children are what it immediately
+	 * dominates, largest retained size first, ties by index */
+	{
+		lh_domtree *tree = NULL;
+		lh_error err;
+		uint32_t k, cnt, total = 0;
+
+		ck_assert_int_eq(lh_domtree_new(&tree, d, &err), LH_OK);
+		for (v = 0; v <= n; v++) {
+			uint32_t p = v < n ? v : LH_DOM_VROOT;
+			const uint32_t *kids = lh_domtree_children(tree, p, &cnt);
+
+			total += cnt;
+			for (k = 0; k < cnt; k++) {
+				ck_assert_uint_eq(d->idom[kids[k]], p);
+				if (k == 0)
+					continue;
+				ck_assert(lh_dom_retained(d, kids[k - 1]) >
+				    lh_dom_retained(d, kids[k]) ||
+				    (lh_dom_retained(d, kids[k - 1]) ==
+				    lh_dom_retained(d, kids[k]) &&
+				    kids[k - 1] < kids[k]));
+			}
+		}
+		ck_assert_uint_eq(total, d->nlive);
+		lh_domtree_free(tree);
+	}
+	/* the side table: by increasing index, only escaped objects */
+	for (v = 0; v < d->nbig; v++) {
+		ck_assert_uint_lt(d->big_obj[v], n);
+		ck_assert_uint_eq(d->retained[d->big_obj[v]], LH_RETAINED_BIG);
+		ck_assert_uint_ge(d->big_retained[v], LH_RETAINED_BIG);
+		if (v > 0)
+			ck_assert_uint_lt(d->big_obj[v - 1], d->big_obj[v]);
+	}
+	for (w = 0, v = 0; w < n; w++)
+		v += d->retained[w] == LH_RETAINED_BIG;
+	ck_assert_uint_eq(v, d->nbig);
 	free(live);
 	free(dom);
 	free(ndom);
@@ -129,6 +173,123 @@ START_TEST(dominators_of_larger_random_graphs_match_the_definition)
 }
 END_TEST
 
+START_TEST(retained_sizes_past_4_gib_add_up_exactly)
+{
+	const uint64_t GiB = 1ull << 30;
+	uint32_t seed, i, nbig = 0;
+
+	/* the random graphs again, a few objects of 3 GiB or so: their
+	 * dominators' sums pass 4 GiB, some many times over */
+	for (seed = 0; seed < 300; seed++) {
+		tgraph t;
+		lh_graph *g;
+		lh_dom *d = NULL;
+		lh_error err;
+
+		random_graph_upto(&t, seed + 7000, 60);
+		for (i = 0; i < t.n; i++)
+			if (rnd(4) == 0)
+				t.size[i] = 3 * GiB + rnd(1000);
+		g = tg_graph(&t);
+		ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
+		bf_check(&t, g, d);
+		nbig += d->nbig;
+		lh_dom_free(d);
+		lh_graph_free(g);
+		tg_release(&t);
+	}
+	ck_assert_uint_gt(nbig, 100);
+}
+END_TEST
+
+START_TEST(retained_size_of_exactly_the_escape_value_is_in_the_side_table)
+{
+	/* chain 0 -> 1 -> 2 -> 3: 3 retains 2^32 - 2 (fits 32 bits), 2
+	 * retains 2^32 - 1 (the escape value itself), 0 and 1 more */
+	tgraph t;
+	lh_graph *g;
+	lh_dom *d = NULL;
+	lh_domtree *tree = NULL;
+	lh_error err;
+	uint32_t cnt;
+	const uint32_t *kids;
+
+	tg_init(&t, 5, 4);
+	tg_edge(&t, 0, 1, LH_E_FIELD_OBJ);
+	tg_edge(&t, 1, 2, LH_E_FIELD_OBJ);
+	tg_edge(&t, 2, 3, LH_E_FIELD_OBJ);
+	tg_edge(&t, 0, 4, LH_E_FIELD_OBJ);
+	tg_csr(&t);
+	t.roots[t.nroots++] = 0;
+	t.size[3] = 0xfffffffeull;
+	t.size[2] = 1;
+	t.size[1] = 1ull << 40;
+	t.size[0] = 5;
+	t.size[4] = 0xffffffffull;
+	g = tg_graph(&t);
+	ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
+	ck_assert_uint_eq(d->retained[3], 0xfffffffeu);
+	ck_assert_uint_eq(d->retained[2], LH_RETAINED_BIG);
+	ck_assert_uint_eq(lh_dom_retained(d, 2), 0xffffffffull);
+	ck_assert_uint_eq(lh_dom_retained(d, 1), (1ull << 40) + 0xffffffffull);
+	ck_assert_uint_eq(lh_dom_retained(d, 4), 0xffffffffull);
+	ck_assert_uint_eq(lh_dom_retained(d, 0),
+		(1ull << 40) + 2 * 0xffffffffull + 5);
+	ck_assert_uint_eq(d->live_bytes, lh_dom_retained(d, 0));
+	ck_assert_uint_eq(d->nbig, 4);
+	bf_check(&t, g, d);
+	/* the tree sorts by the 64-bit sizes: 1 (1 TiB) before 4 (4 GiB) */
+	ck_assert_int_eq(lh_domtree_new(&tree, d, &err), LH_OK);
+	kids = lh_domtree_children(tree, 0, &cnt);
+	ck_assert_uint_eq(cnt, 2);
+	ck_assert_uint_eq(kids[0], 1);
+	ck_assert_uint_eq(kids[1], 4);
+	lh_domtree_free(tree);
+	lh_dom_free(d);
+	lh_graph_free(g);
+	tg_release(&t);
+}
+END_TEST
+
+START_TEST(chain_whose_every_link_references_one_string)
+{
+	/* 0 -> 1 -> ... -> n-1, each link also -> s (a string, a leaf): s's
+	 * dominator is 0, found by climbing from each link; long chains make
+	 * that climb quadratic and take the other way, same answer */
+	uint32_t n;
+
+	for (n = 2; n <= 400; n += n < 40 ? 1 : 37) {
+		tgraph t;
+		lh_graph *g;
+		lh_dom *d = NULL;
+		lh_error err;
+		uint32_t i, s = n;
+
+		tg_init(&t, n + 1, 2 * n);
+		for (i = 0; i < n; i++) {
+			if (i + 1 < n)
+				tg_edge(&t, i, i + 1, LH_E_FIELD_OBJ);
+			tg_edge(&t, i, s, LH_E_KEY);
+			t.size[i] = 3;
+		}
+		tg_csr(&t);
+		t.type[s] = LH_T_STRING;
+		t.size[s] = 1000;
+		t.roots[t.nroots++] = 0;
+		g = tg_graph(&t);
+		ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
+		ck_assert_uint_eq(d->idom[s], n > 1 ? 0 : LH_DOM_VROOT);
+		for (i = 1; i < n; i++)
+			ck_assert_uint_eq(d->idom[i], i - 1);
+		ck_assert_uint_eq(lh_dom_retained(d, 0), 3 * n + 1000);
+		bf_check(&t, g, d);
+		lh_dom_free(d);
+		lh_graph_free(g);
+		tg_release(&t);
+	}
+}
+END_TEST
+
 START_TEST(idom_of_diamond_join_is_its_fork)
 {
 	/* 0 -> 1, 0 -> 2, 1 -> 3, 2 -> 3, 3 -> 4 */
@@ -155,9 +316,9 @@ START_TEST(idom_of_diamond_join_is_its_fork)
 	ck_assert_uint_eq(d->idom[2], 0);
 	ck_assert_uint_eq(d->idom[3], 0);
 	ck_assert_uint_eq(d->idom[4], 3);
-	ck_assert_uint_eq(d->retained[3], 40 + 50);
-	ck_assert_uint_eq(d->retained[1], 20);
-	ck_assert_uint_eq(d->retained[0], 150);
+	ck_assert_uint_eq(lh_dom_retained(d, 3), 40 + 50);
+	ck_assert_uint_eq(lh_dom_retained(d, 1), 20);
+	ck_assert_uint_eq(lh_dom_retained(d, 0), 150);
 	ck_assert_uint_eq(d->live_bytes, 150);
 	bf_check(&t, g, d);
 	lh_dom_free(d);
@@ -216,7 +377,7 @@ START_TEST(star_center_dominates_every_leaf)
 	ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
 	for (i = 1; i <= 1000; i++)
 		ck_assert_uint_eq(d->idom[i], 0);
-	ck_assert_uint_eq(d->retained[0], 1000 * 1001 / 2);
+	ck_assert_uint_eq(lh_dom_retained(d, 0), 1000 * 1001 / 2);
 	ck_assert_int_eq(lh_domtree_new(&tree, d, &err), LH_OK);
 	kids = lh_domtree_children(tree, 0, &cnt);
 	ck_assert_uint_eq(cnt, 1000);
@@ -256,7 +417,7 @@ START_TEST(chain_of_a_million_needs_no_recursion)
 	for (i = 1; i < n; i++)
 		ck_assert_uint_eq(d->idom[i], i - 1);
 	for (i = 0; i < n; i++)
-		ck_assert_uint_eq(d->retained[i], 2ull * (n - i));
+		ck_assert_uint_eq(lh_dom_retained(d, i), 2ull * (n - i));
 	lh_dom_free(d);
 	lh_graph_free(g);
 	tg_release(&t);
@@ -297,7 +458,7 @@ START_TEST(ephemeron_value_lives_only_while_table_and_key_live)
 		if (with_key) {
 			ck_assert_uint_eq(d->idom[3], LH_DOM_VROOT);
 			ck_assert_uint_eq(d->idom[2], 4);
-			ck_assert_uint_eq(d->retained[0], 8);
+			ck_assert_uint_eq(lh_dom_retained(d, 0), 8);
 		}
 		bf_check(&t, g, d);
 		lh_dom_free(d);
@@ -339,6 +500,10 @@ Suite *dom_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, dominators_of_random_graphs_match_the_definition);
 	tcase_add_test(tc, dominators_of_larger_random_graphs_match_the_definition);
+	tcase_add_test(tc, retained_sizes_past_4_gib_add_up_exactly);
+	tcase_add_test(tc,
+		retained_size_of_exactly_the_escape_value_is_in_the_side_table);
+	tcase_add_test(tc, chain_whose_every_link_references_one_string);
 	tcase_add_test(tc, idom_of_diamond_join_is_its_fork);
 	tcase_add_test(tc, root_reached_from_an_earlier_root_is_its_own_dominator);
 	tcase_add_test(tc, star_center_dominates_every_leaf);

@@ -90,29 +90,54 @@ int lh_graph_edge_retains(const lh_graph *g, uint32_t src, uint32_t e);
  * -----------------------------
  * idom[v] is v's immediate dominator, LH_DOM_VROOT when only the virtual
  * root dominates it (e.g. v is a root), LH_NONE when v is unreachable.
- * retained[v] is the sum of the self sizes of v's dominator subtree
- * (0 when unreachable). 'order' lists the live objects in a preorder
- * of the dominator tree (each object's dominated children in the order a
- * depth-first search from the roots first meets them), so idom[v] always
- * comes before v and every subtree is a contiguous run of it.
+ * v's retained size, the sum of the self sizes of v's dominator subtree
+ * (0 when unreachable), is lh_dom_retained(d, v): retained[] keeps it in
+ * 32 bits, LH_RETAINED_BIG for 4 GiB or more, whose real value is in the
+ * side table big_obj/big_retained. 'order' lists the live objects in a
+ * preorder of the dominator tree (each object's dominated children in the
+ * order a depth-first search from the roots first meets them), so idom[v]
+ * always comes before v and every subtree is a contiguous run of it.
  */
 #define LH_DOM_VROOT (UINT32_MAX - 1)
+
+/* retained[] holds this for a retained size that does not fit 32 bits. */
+#define LH_RETAINED_BIG UINT32_MAX
 
 typedef struct lh_dom {
 	uint32_t n;
 	uint32_t *idom;             /* [n] */
-	uint64_t *retained;         /* [n] */
+	uint32_t *retained;         /* [n] read with lh_dom_retained */
 	uint32_t *order;            /* [nlive] */
 	uint32_t nlive;
 	uint64_t live_bytes;        /* retained size of the virtual root */
+
+	/* The objects retaining LH_RETAINED_BIG bytes or more, by index. */
+	uint32_t nbig;
+	uint32_t *big_obj;          /* [nbig] dense index */
+	uint64_t *big_retained;     /* [nbig] its retained size */
 } lh_dom;
+
+/* The retained size of an object listed in big_obj (0 if it is not). */
+uint64_t lh_dom__big_retained(const lh_dom *d, uint32_t v);
+
+/* Bytes that freeing v would give back: its retained size. */
+static inline uint64_t lh_dom_retained(const lh_dom *d, uint32_t v)
+{
+	return d->retained[v] != LH_RETAINED_BIG ? d->retained[v] :
+		lh_dom__big_retained(d, v);
+}
 
 /*
  * Computes the dominator tree of the live part of g (Semi-NCA,
  * Georgiadis 2005, iterative) and the retained sizes with self sizes
  * 'size' ([n]). *out belongs to the caller (lh_dom_free). Besides the
- * result (16 bytes per object), its scratch takes at most 16 bytes per
- * live object plus 4 per live reference.
+ * result (12 bytes per object), its scratch takes at most 12 bytes per
+ * object plus 4 per live reference outside the depth-first tree whose
+ * target has references of its own (in a heap that leaves out most:
+ * strings, the keys, take them), and the depth-first search's stack (4
+ * bytes per level, 8 in its second run). Should the leaves' dominators
+ * take too long to find apart, it starts again with all references, and
+ * 4 bytes for each. Up to 2^30 - 2 live objects (more: LH_ENOMEM).
  */
 int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	lh_error *err);
@@ -125,7 +150,8 @@ void lh_dom_free(lh_dom *d);
  * Children lists of the dominator tree, each sorted by retained size,
  * largest first (ties: dense index). Children of the virtual root are
  * the list of LH_DOM_VROOT; use lh_domtree_children. About 8 bytes per
- * object: the analysis does not keep one, build it where it is needed.
+ * object (and while it sorts, 16 per child of the largest family): the
+ * analysis does not keep one, build it where it is needed.
  */
 typedef struct lh_domtree {
 	uint32_t n;
