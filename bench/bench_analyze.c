@@ -3,6 +3,7 @@
  * reading the file, loading it, and each analysis (reachability,
  * dominators, paths, classes); with a second snapshot, the diff of the
  * two against the analysis of one. Figures are ratios measured in one run.
+ * With -p, the memory (now and peak, per object) and time after each phase.
  */
 #include <fcntl.h>
 #ifdef __GLIBC__
@@ -105,6 +106,46 @@ static lh_analysis *analyse(const char *path, lh_snapshot **snap, int verbose)
 	return a;
 }
 
+/* Each phase of lh_analysis_new on its own: memory in use and peak above
+ * the start, per object, and the phase's CPU time. */
+static void phases(const char *path)
+{
+	lh_snapshot *s;
+	lh_graph *g;
+	lh_dom *d;
+	lh_bfs *b;
+	lh_classes *c;
+	lh_error err;
+	long base = current_kib();
+	double n, t0 = cpu_now();
+
+#define PHASE(name, call) do { \
+		if ((call) != LH_OK) \
+			die(&err); \
+		printf("  %-8s now %5.1f, peak %5.1f bytes/object; %.3fs\n", name, \
+			(double)(current_kib() - base) * 1024 / n, \
+			(peak_mib() * 1024 - (double)base) * 1024 / n, cpu_now() - t0); \
+		t0 = cpu_now(); \
+	} while (0)
+	n = 1;
+	if (lh_snapshot_load(&s, path, &err) != LH_OK)
+		die(&err);
+	n = s->nobj ? (double)s->nobj : 1;
+	printf("%s: %u objects, %.2f edges/object\n", path, s->nobj,
+		(double)s->nedge / n);
+	PHASE("load", LH_OK);
+	PHASE("graph", lh_graph_from_snapshot(&g, s, &err));
+	PHASE("dom", lh_dom_build_snapshot(&d, g, s, &err));
+	PHASE("bfs", lh_bfs_build(&b, g, &err));
+	PHASE("classes", lh_classes_build(&c, s, g, d, b, &err));
+#undef PHASE
+	lh_classes_free(c);
+	lh_bfs_free(b);
+	lh_dom_free(d);
+	lh_graph_free(g);
+	lh_snapshot_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	lh_snapshot *s1 = NULL, *s2 = NULL;
@@ -116,8 +157,12 @@ int main(int argc, char **argv)
 #ifdef __GLIBC__
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);   /* as luaheap does (cli/main.c) */
 #endif
+	if (argc == 3 && strcmp(argv[1], "-p") == 0) {
+		phases(argv[2]);
+		return 0;
+	}
 	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: bench_analyze SNAPSHOT [LATER_SNAPSHOT]\n");
+		fprintf(stderr, "usage: bench_analyze [-p] SNAPSHOT [LATER_SNAPSHOT]\n");
 		return 2;
 	}
 	t0 = cpu_now();

@@ -35,6 +35,7 @@ for n in ${ANALYZE_SCALES:-1000000 10000000}; do
 			assert(luaheap.dump('$later'))"
 	fi
 	"$build/bench_analyze" "$snap"
+	"$build/bench_analyze" -p "$snap"   # memory and time of each phase
 	# The commands as a user runs them: wall-clock seconds and peak RSS.
 	sum=$( { /usr/bin/time -f "%e %M" "$build/luaheap" summary "$snap" > /dev/null; } 2>&1 | tail -n 1)
 	dif=$( { /usr/bin/time -f "%e %M" "$build/luaheap" diff "$snap" "$later" > /dev/null; } 2>&1 | tail -n 1)
