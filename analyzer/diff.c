@@ -22,15 +22,12 @@ static int same_string(const lh_snapshot *sa, uint32_t ia,
 {
 	const lh_string_info *x = lh_snapshot_string_info(sa, ia);
 	const lh_string_info *y = lh_snapshot_string_info(sb, ib);
-	size_t nx, ny;
-	const char *tx, *ty;
 
 	if (x == NULL || y == NULL || x->stored != y->stored ||
 	    lh_string_length(sa, x) != lh_string_length(sb, y))
 		return 0;
-	tx = lh_snapshot_string(sa, ia, &nx);
-	ty = lh_snapshot_string(sb, ib, &ny);
-	return nx == ny && (nx == 0 || memcmp(tx, ty, nx) == 0);
+	return x->stored == 0 ||
+		memcmp(sa->text + x->text, sb->text + y->text, x->stored) == 0;
 }
 
 static int same_proto(const lh_snapshot *sa, uint32_t pa,
@@ -183,16 +180,24 @@ static uint32_t *match_objects(const lh_analysis *a, const uint32_t *par_a,
 	size_t n = sb->nobj ? sb->nobj : 1;
 	uint32_t *m = malloc(n * sizeof *m), *stack = malloc(n * sizeof *stack);
 	uint8_t *done = calloc(n, 1);
-	uint32_t i, j, v, sp;
+	uint32_t i, j, k, v, sp;
 
 	if (m == NULL || stack == NULL || done == NULL) {
 		free(m);
 		m = NULL;
 		goto out;
 	}
-	for (i = 0; i < sb->nobj; i++) {
-		j = lh_snapshot_find(sa, lh_snapshot_addr(sb, i));
-		m[i] = (j != LH_NONE && same_object(a, j, b, i)) ? j : LH_NONE;
+	for (i = 0; i < sb->nobj; i += k) {   /* in batches, for speed */
+		uint64_t addr[64];
+		uint32_t found[64];
+
+		k = sb->nobj - i < 64 ? sb->nobj - i : 64;
+		for (j = 0; j < k; j++)
+			addr[j] = lh_snapshot_addr(sb, i + j);
+		lh_snapshot_find_many(sa, addr, k, found);
+		for (j = 0; j < k; j++)
+			m[i + j] = found[j] != LH_NONE &&
+				same_object(a, found[j], b, i + j) ? found[j] : LH_NONE;
 	}
 	/* Settle parents before children: climb to a settled ancestor, then
 	 * decide on the way down. */

@@ -256,7 +256,7 @@ static int read_string(js *j, const cJSON *o)
 {
 	const cJSON *it;
 	uint64_t length, stored;
-	uint8_t is_long;
+	uint8_t is_long = 0;
 	long n;
 	char *p;
 	int rc;
@@ -283,7 +283,7 @@ static int read_frames(js *j, const cJSON *o)
 {
 	const cJSON *frames, *f;
 	uint64_t func, proto, line;
-	uint8_t is_lua;
+	uint8_t is_lua = 0;
 	int rc;
 
 	if ((rc = jget(j, o, "frames", &frames)))
@@ -311,7 +311,7 @@ static int read_details(js *j, const cJSON *o, int type)
 	lh_udata_info *ud;
 	uint64_t source;
 	uint32_t nodes;
-	uint8_t flag;
+	uint8_t flag = 0;
 	char *sym;
 	size_t len;
 	int v, rc;
@@ -540,7 +540,7 @@ static int read_root(js *j, const cJSON *o, uint32_t n)
 static int read_watch(js *j, const cJSON *o, uint32_t n)
 {
 	uint64_t addr;
-	uint8_t dead;
+	uint8_t dead = 0;
 	char *label;
 	size_t len;
 	int rc;

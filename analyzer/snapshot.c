@@ -594,6 +594,16 @@ int lh_snap__watch(lh_snap_builder *b, uint64_t addr, const char *label,
 	return LH_OK;
 }
 
+/* Whether object i is at address a; the high half (another array) is read
+ * only when the low halves agree. */
+static inline int addr_is(const lh_snapshot *s, uint32_t i, uint64_t a)
+{
+	if (s->addr64 != NULL)
+		return s->addr64[i] == a;
+	return s->addr_lo[i] == (uint32_t)a &&
+		s->addr_high[s->addr_hi[i]] == (uint32_t)(a >> 32);
+}
+
 /* The address index: open addressing with linear probing over dense
  * indices; the slot comes from a multiplicative hash scaled to the table
  * (Lemire's multiply-shift range reduction), so any capacity works. */
@@ -621,7 +631,7 @@ uint32_t lh_snapshot_find(const lh_snapshot *s, uint64_t addr)
 	}
 	i = hash_slot(addr, in->hash_cap);
 	while ((idx = in->hash[i]) != LH_NONE) {
-		if (lh_snapshot_addr(s, idx) == addr)
+		if (addr_is(s, idx, addr))
 			return idx;
 		if (++i == in->hash_cap)
 			i = 0;
@@ -646,7 +656,7 @@ static int fill_index(lh_snapshot *s, lh_snap_internal *in, uint32_t *dup)
 			                                       in->hash_cap)], 1);
 		i = hash_slot(a, in->hash_cap);
 		while ((idx = in->hash[i]) != LH_NONE) {
-			if (lh_snapshot_addr(s, idx) == a) {
+			if (addr_is(s, idx, a)) {
 				*dup = n;
 				return LH_EFORMAT;
 			}
@@ -706,6 +716,58 @@ static int resolve_opt(lh_snap_builder *b, uint64_t addr, int type, const char *
 
 #define BATCH 32
 
+/* Looks up n <= BATCH addresses in the index at once: every hash slot is
+ * prefetched, then every object they name, before any is compared. The
+ * table is far bigger than the caches, and each lookup alone would wait
+ * for its misses in turn. */
+static void lookup_batch(const lh_snapshot *s, const lh_snap_internal *in,
+                         const uint64_t *a, uint32_t n, uint32_t *out)
+{
+	uint32_t slot[BATCH], k, idx;
+
+	for (k = 0; k < n; k++) {
+		slot[k] = hash_slot(a[k], in->hash_cap);
+		__builtin_prefetch(&in->hash[slot[k]]);
+	}
+	for (k = 0; k < n; k++) {
+		if ((idx = in->hash[slot[k]]) == LH_NONE)
+			continue;
+		if (s->addr64 != NULL) {
+			__builtin_prefetch(&s->addr64[idx]);
+		} else {
+			__builtin_prefetch(&s->addr_lo[idx]);
+			__builtin_prefetch(&s->addr_hi[idx]);
+		}
+	}
+	for (k = 0; k < n; k++) {
+		uint32_t h = slot[k];
+		while ((idx = in->hash[h]) != LH_NONE && !addr_is(s, idx, a[k]))
+			if (++h == in->hash_cap)
+				h = 0;
+		out[k] = idx;
+	}
+}
+
+void lh_snapshot_find_many(const lh_snapshot *s, const uint64_t *addr,
+                           uint32_t n, uint32_t *out)
+{
+	lh_snap_internal *in = s->internal;
+	uint32_t i, m, dup;
+
+	if (n > 0 && in != NULL && s->nobj > 0 && in->hash == NULL)
+		(void)fill_index((lh_snapshot *)s, in, &dup);
+	for (i = 0; i < n; i += m) {
+		m = n - i < BATCH ? n - i : BATCH;
+		if (in != NULL && in->hash != NULL) {
+			lookup_batch(s, in, addr + i, m, out + i);
+		} else {
+			uint32_t k;
+			for (k = 0; k < m; k++)   /* no index (no memory): one by one */
+				out[i + k] = lh_snapshot_find(s, addr[i + k]);
+		}
+	}
+}
+
 /*
  * Rewrites the edge targets (deltas from their objects, or far addresses)
  * as dense indices, in place. Lookups go in batches whose hash slots and
@@ -715,9 +777,8 @@ static int resolve_opt(lh_snap_builder *b, uint64_t addr, int type, const char *
 static int resolve_targets(lh_snap_builder *b)
 {
 	lh_snapshot *s = b->s;
-	const lh_snap_internal *in = b->in;
 	uint64_t a[BATCH];
-	uint32_t slot[BATCH], owner[BATCH], e, k, n, idx, i = 0;
+	uint32_t owner[BATCH], idx[BATCH], e, k, n, i = 0;
 	size_t far = 0;
 
 	for (e = 0; e < s->nedge; e += n) {
@@ -730,23 +791,14 @@ static int resolve_targets(lh_snap_builder *b)
 				a[k] = b->far[far++];
 			else
 				a[k] = lh_snapshot_addr(s, i) + (uint64_t)(int64_t)(int32_t)b->tgt[e + k];
-			slot[k] = hash_slot(a[k], in->hash_cap);
-			__builtin_prefetch(&in->hash[slot[k]]);
 		}
-		for (k = 0; k < n; k++)
-			if ((idx = in->hash[slot[k]]) != LH_NONE)
-				__builtin_prefetch(s->addr64 ? (const void *)&s->addr64[idx] :
-				                   (const void *)&s->addr_lo[idx]);
+		lookup_batch(s, b->in, a, n, idx);
 		for (k = 0; k < n; k++) {
-			uint32_t h = slot[k];
-			while ((idx = in->hash[h]) != LH_NONE && lh_snapshot_addr(s, idx) != a[k])
-				if (++h == in->hash_cap)
-					h = 0;
-			if (idx == LH_NONE)
+			if (idx[k] == LH_NONE)
 				return lh_snap__fail(b, LH_EFORMAT,
 				    "edge to unknown object 0x%" PRIx64 " from object 0x%" PRIx64,
 				    a[k], lh_snapshot_addr(s, owner[k]));
-			b->tgt[e + k] = idx;
+			b->tgt[e + k] = idx[k];
 		}
 	}
 	s->edge_to = b->tgt;
@@ -909,18 +961,21 @@ static int build_rank(lh_snap_builder *b)
 
 /* Bytes equal to t among p[0..n), eight at a time: a byte of x = w ^ t*1s
  * is zero exactly when the high bit of ~(((x & 7f..) + 7f..) | x | 7f..)
- * is set (no carry crosses bytes). */
+ * is set (no carry crosses bytes). Those bits, moved down to one per byte,
+ * are summed by a multiplication into the top byte. */
 static uint32_t count_bytes(const uint8_t *p, uint32_t n, uint8_t t)
 {
 	const uint64_t low7 = UINT64_C(0x7f7f7f7f7f7f7f7f);
-	const uint64_t pat = UINT64_C(0x0101010101010101) * t;
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	const uint64_t pat = ones * t;
 	uint32_t c = 0;
 	uint64_t w, x;
 
 	for (; n >= 8; n -= 8, p += 8) {
 		memcpy(&w, p, 8);
 		x = w ^ pat;
-		c += (uint32_t)__builtin_popcountll(~(((x & low7) + low7) | x | low7));
+		x = ~(((x & low7) + low7) | x | low7) >> 7;
+		c += (uint32_t)((x * ones) >> 56);
 	}
 	while (n-- > 0)
 		c += *p++ == t;

@@ -1068,6 +1068,25 @@ START_TEST(random_heaps_load_the_same_from_both_encodings)
 			ck_assert_uint_eq(lh_snapshot_addr(a, i), h.objs[i].addr);
 			ck_assert_uint_eq(lh_snapshot_find(a, h.objs[i].addr), (uint32_t)i);
 		}
+		{       /* batched lookups: every address, each one also off by 8 */
+			uint64_t *addrs = malloc(2 * (size_t)n * sizeof(*addrs));
+			uint32_t *found = malloc(2 * (size_t)n * sizeof(*found));
+
+			ck_assert(addrs != NULL && found != NULL);
+			for (i = 0; i < n; i++) {
+				addrs[2 * i] = h.objs[n - 1 - i].addr;
+				addrs[2 * i + 1] = h.objs[i].addr + 8;
+			}
+			lh_snapshot_find_many(b, addrs, 2 * (uint32_t)n, found);
+			for (i = 0; i < 2 * n; i++)
+				ck_assert_uint_eq(found[i], lh_snapshot_find(b, addrs[i]));
+			for (i = 0; i < n; i++) {
+				ck_assert_uint_eq(found[2 * i], (uint32_t)(n - 1 - i));
+				ck_assert_uint_eq(found[2 * i + 1], LH_NONE);
+			}
+			free(addrs);
+			free(found);
+		}
 		ck_assert_uint_eq(lh_snapshot_find(a, 0x1234), LH_NONE);
 		lh_snapshot_free(a);
 		lh_snapshot_free(b);
