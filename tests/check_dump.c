@@ -19,6 +19,7 @@
 
 #include "luaheap/dump.h"
 #include "luaheap/snapshot.h"
+#include "testlua.h"
 
 /* dumper/internal.h */
 const char *lh_dump__check_release(char *buf, size_t len);
@@ -69,30 +70,6 @@ static const char *spath(const char *name)
 }
 
 /* ---- Lua states ---- */
-
-static void run(lua_State *L, const char *code)
-{
-	if (luaL_dostring(L, code) != LUA_OK)
-		ck_abort_msg("Lua error: %s", lua_tostring(L, -1));
-	lua_settop(L, 0);
-}
-
-static lua_State *new_state(int generational)
-{
-	lua_State *L = luaL_newstate();
-
-	ck_assert_ptr_nonnull(L);
-	luaL_openlibs(L);
-	luaL_requiref(L, "luaheap", luaopen_luaheap, 1);
-	lua_pop(L, 1);
-	if (generational)
-		lua_gc(L, LUA_GCGEN, 0, 0);
-	else
-		lua_gc(L, LUA_GCINC, 0, 0, 0);
-	run(L, "package.path = '" LUAHEAP_SOURCE_DIR "/tests/lua/?.lua;' .. "
-	       "package.path");
-	return L;
-}
 
 /* MULTI: a userdata with three user values and a metatable. */
 static void make_multi_udata(lua_State *L)
@@ -309,8 +286,8 @@ static void accounting(int generational)
 	int json;
 
 	scratch_make();
-	L = new_state(generational);
-	run(L, "HEAP = require('dump_heap').build()");
+	L = tl_new_state(generational);
+	tl_run(L, "HEAP = require('dump_heap').build()");
 	make_multi_udata(L);
 	for (json = 0; json <= 1; json++) {
 		const char *path = spath(json ? "acct.json" : "acct.snap");
@@ -389,10 +366,10 @@ static void lua_oracle(int generational)
 	unsigned f, k;
 
 	scratch_make();
-	L = new_state(generational);
+	L = tl_new_state(generational);
 	snprintf(code, sizeof(code), "require('dump_heap').run('%s', '%s')",
 	         mode, scratch);
-	run(L, code);
+	tl_run(L, code);
 	for (f = 0; f < 2; f++)
 		for (k = 0; k < 4; k++) {
 			snprintf(name, sizeof(name), "%s-%s-%s.snap", mode,
@@ -616,7 +593,7 @@ START_TEST(edge_oracle_finds_every_known_reference_with_its_label)
 	int json;
 
 	scratch_make();
-	L = new_state(0);
+	L = tl_new_state(0);
 	lua_getglobal(L, "require");
 	lua_pushstring(L, "dump_edges");
 	lua_call(L, 1, 1);
@@ -751,8 +728,8 @@ START_TEST(binary_and_json_of_one_heap_load_to_the_same_contents)
 
 	scratch_make();
 	for (gen = 0; gen <= 1; gen++) {
-		L = new_state(gen);
-		run(L, "HEAP = require('dump_heap').build() "
+		L = tl_new_state(gen);
+		tl_run(L, "HEAP = require('dump_heap').build() "
 		       "require('dump_edges').build()");
 		make_multi_udata(L);
 		lua_gc(L, LUA_GCCOLLECT);
@@ -782,8 +759,8 @@ START_TEST(million_long_list_and_million_deep_nesting_dump_whole)
 	uint32_t G, t, n;
 
 	scratch_make();
-	L = new_state(0);
-	run(L, "local head for i = 1, 1000000 do head = { next = head } end "
+	L = tl_new_state(0);
+	tl_run(L, "local head for i = 1, 1000000 do head = { next = head } end "
 	       "LIST = head "
 	       "local t = {} DEEP = t "
 	       "for i = 1, 1000000 do local n = {} t[1] = n t = n end");
@@ -826,8 +803,8 @@ START_TEST(string_options_cut_or_drop_contents_and_label_is_kept)
 	uint32_t i, nlong = 0;
 
 	scratch_make();
-	L = new_state(0);
-	run(L, "HEAP = require('dump_heap').build()");
+	L = tl_new_state(0);
+	tl_run(L, "HEAP = require('dump_heap').build()");
 	luaheap_dump_opts_init(&o);
 	o.strings = 0;
 	o.label = "no \"strings\"\n";
@@ -872,10 +849,10 @@ START_TEST(dump_from_a_finalizer_records_the_pending_ones_as_roots)
 	uint32_t i, n = 0;
 
 	scratch_make();
-	L = new_state(0);
+	L = tl_new_state(0);
 	snprintf(code, sizeof(code), "require('dump_heap').from_finalizer("
 	         "'%s/fin.snap', { collect = false })", scratch);
-	run(L, code);
+	tl_run(L, code);
 	s = load(spath("fin.snap"));
 	check_file(s);
 	ck_assert(s->hdr.flags & LH_FLAG_GARBAGE);
@@ -912,7 +889,7 @@ START_TEST(thread_status_is_relative_to_the_dumping_coroutine)
 	unsigned k;
 
 	scratch_make();
-	L = new_state(1);
+	L = tl_new_state(1);
 	snprintf(code, sizeof(code),
 	  "local luaheap = require 'luaheap' "
 	  "HEAP = require('dump_heap').build() "
@@ -929,7 +906,7 @@ START_TEST(thread_status_is_relative_to_the_dumping_coroutine)
 	  "  A[k] = ('%%p'):format(HEAP[k]) end "
 	  "assert(coroutine.resume(outer)) "
 	  "assert(A.seen[1] == 'running' and A.seen[2] == 'normal')", scratch);
-	run(L, code);
+	tl_run(L, code);
 	s = load(spath("status.snap"));
 	check_file(s);
 	lua_getglobal(L, "ADDR");
@@ -958,8 +935,8 @@ START_TEST(collector_is_left_as_it_was_found)
 
 	scratch_make();
 	for (gen = 0; gen <= 1; gen++) {
-		L = new_state(gen);
-		run(L, "HEAP = require('dump_heap').build()");
+		L = tl_new_state(gen);
+		tl_run(L, "HEAP = require('dump_heap').build()");
 		ck_assert_int_eq(lua_gc(L, LUA_GCISRUNNING), 1);
 		dump(L, spath("run.snap"), 0, 1, NULL);
 		ck_assert_int_eq(lua_gc(L, LUA_GCISRUNNING), 1);
@@ -1007,13 +984,13 @@ START_TEST(release_check_accepts_the_running_lua_and_errors_name_the_file)
 	                                               sizeof(buf)));
 	ck_assert_ptr_nonnull(strstr(buf, "unknown Lua"));
 	ck_assert_ptr_null(lh_dump__compare_release(lua_ident, buf, sizeof(buf)));
-	L = new_state(0);
+	L = tl_new_state(0);
 	ck_assert_int_eq(luaheap_dump(L, "/nonexistent/dir/x.snap", NULL, err,
 	                              sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "'/nonexistent/dir/x.snap'"));
 	ck_assert_ptr_nonnull(strstr(err, "No such file or directory"));
 	/* argument misuse raises; environment failures return nil, message */
-	run(L, "local l = require 'luaheap' "
+	tl_run(L, "local l = require 'luaheap' "
 	       "assert(not pcall(l.dump)) "
 	       "assert(not pcall(l.dump, 'x', { format = 'xml' })) "
 	       "assert(not pcall(l.dump, 'x', { collect = 1 })) "

@@ -23,6 +23,7 @@
 
 #include "luaheap/dump.h"
 #include "luaheap/snapshot.h"
+#include "testlua.h"
 
 /* dumper/internal.h */
 void lh_dump__arm_counts(unsigned long *written, unsigned long *failed,
@@ -84,30 +85,6 @@ static int count_files(const char *dir)
 }
 
 /* ---- states ---- */
-
-static void run(lua_State *L, const char *code)
-{
-	if (luaL_dostring(L, code) != LUA_OK)
-		ck_abort_msg("Lua error: %s", lua_tostring(L, -1));
-	lua_settop(L, 0);
-}
-
-static lua_State *new_state(int generational)
-{
-	lua_State *L = luaL_newstate();
-
-	ck_assert_ptr_nonnull(L);
-	luaL_openlibs(L);
-	luaL_requiref(L, "luaheap", luaopen_luaheap, 1);
-	lua_pop(L, 1);
-	if (generational)
-		lua_gc(L, LUA_GCGEN, 0, 0);
-	else
-		lua_gc(L, LUA_GCINC, 0, 0, 0);
-	run(L, "package.path = '" LUAHEAP_SOURCE_DIR "/tests/lua/?.lua;' .. "
-	       "package.path");
-	return L;
-}
 
 static void arm(lua_State *L, int collect)
 {
@@ -235,7 +212,7 @@ static char *workload(lua_State *L, int rounds)
 {
 	char *digest;
 
-	run(L, "STRESS = require('live_stress')");
+	tl_run(L, "STRESS = require('live_stress')");
 	lua_getglobal(L, "STRESS");
 	lua_getfield(L, -1, "run");
 	lua_pushinteger(L, rounds);
@@ -256,7 +233,7 @@ static void stress(int generational)
 	int rounds = 1500, files;
 
 	/* the same run without dumps: what the program computes */
-	L = new_state(generational);
+	L = tl_new_state(generational);
 	if (!generational)
 		lua_gc(L, LUA_GCINC, 100, 10, 6);
 	rng = 12345;
@@ -264,7 +241,7 @@ static void stress(int generational)
 	plain = workload(L, rounds);
 	lua_close(L);
 
-	L = new_state(generational);
+	L = tl_new_state(generational);
 	if (!generational)   /* small steps: caught in every phase */
 		lua_gc(L, LUA_GCINC, 100, 10, 6);
 	arm(L, 0);
@@ -328,7 +305,7 @@ static void noop_handler(int sig)
 
 START_TEST(disarm_puts_back_the_handler_and_the_program_hook)
 {
-	lua_State *L = new_state(0);
+	lua_State *L = tl_new_state(0);
 	struct sigaction sa, now;
 	unsigned long written, failed;
 	char beacon[256];
@@ -342,7 +319,7 @@ START_TEST(disarm_puts_back_the_handler_and_the_program_hook)
 	ck_assert_int_eq(access(beacon, F_OK), 0);
 	raise(SIG);                          /* sets our hook */
 	ck_assert_ptr_ne(lua_gethook(L), other_hook);
-	run(L, "local x = 0 for i = 1, 10 do x = x + i end");
+	tl_run(L, "local x = 0 for i = 1, 10 do x = x + i end");
 	ck_assert_ptr_eq(lua_gethook(L), other_hook);
 	ck_assert_int_eq(lua_gethookmask(L), LUA_MASKLINE);
 	counts(&written, &failed);
@@ -370,14 +347,14 @@ static int signal_from_finalizer(lua_State *L)
 
 START_TEST(a_signal_during_a_dump_is_answered_after_it_not_inside)
 {
-	lua_State *L = new_state(0);
+	lua_State *L = tl_new_state(0);
 	unsigned long written, failed;
 	unsigned states[16] = { 0 };
 
 	lua_pushcfunction(L, signal_from_finalizer);
 	lua_setglobal(L, "SIGNAL_FROM_FINALIZER");
 	arm(L, 1);
-	run(L, "setmetatable({}, { __gc = function() SIGNAL_FROM_FINALIZER() end })");
+	tl_run(L, "setmetatable({}, { __gc = function() SIGNAL_FROM_FINALIZER() end })");
 	raise(SIG);
 	ck_assert_int_eq(luaheap_poll(L), 2);   /* the dump, then the queued */
 	ck_assert_int_eq(in_finalizer_polls, 0);
@@ -434,13 +411,13 @@ static int l_written(lua_State *L)
  * coroutine itself calls luaheap.poll. */
 START_TEST(a_signal_inside_a_coroutine_is_answered_when_it_yields_or_polls)
 {
-	lua_State *L = new_state(0);
+	lua_State *L = tl_new_state(0);
 	unsigned long written, failed;
 
 	lua_register(L, "RAISE", l_raise);
 	lua_register(L, "WRITTEN", l_written);
 	arm(L, 1);
-	run(L, "local luaheap = require 'luaheap'\n"
+	tl_run(L, "local luaheap = require 'luaheap'\n"
 	       "local co = coroutine.wrap(function()\n"
 	       "  local deep = { 'held by a local of the coroutine' }\n"
 	       "  RAISE()\n"
@@ -470,14 +447,14 @@ END_TEST
  * set there too, so the dump comes without a yield. */
 START_TEST(a_server_looping_in_the_coroutine_that_armed_dumps_there)
 {
-	lua_State *L = new_state(0);
+	lua_State *L = tl_new_state(0);
 	unsigned long written, failed;
 
 	lua_register(L, "RAISE", l_raise);
 	lua_register(L, "WRITTEN", l_written);
 	lua_pushstring(L, snaps);
 	lua_setglobal(L, "SNAPS");
-	run(L, "local luaheap = require 'luaheap'\n"
+	tl_run(L, "local luaheap = require 'luaheap'\n"
 	       "local loop = coroutine.wrap(function()\n"
 	       "  assert(luaheap.arm { dir = SNAPS, signal = 'USR2' })\n"
 	       "  for round = 1, 3 do\n"
@@ -539,7 +516,7 @@ static void ask(lua_State *L, int expect)
 
 START_TEST(requests_write_only_plain_names_inside_the_armed_dir_and_redact_as_armed)
 {
-	lua_State *L = new_state(1);
+	lua_State *L = tl_new_state(1);
 	char name[512], res[1024];
 	long pid = (long)getpid();
 	luaheap_arm_opts o;
@@ -597,7 +574,7 @@ END_TEST
 
 START_TEST(a_removed_dir_fails_the_dump_and_the_state_goes_on)
 {
-	lua_State *L = new_state(0);
+	lua_State *L = tl_new_state(0);
 	unsigned long written, failed;
 	const char *last;
 
@@ -610,7 +587,7 @@ START_TEST(a_removed_dir_fails_the_dump_and_the_state_goes_on)
 	ck_assert_uint_eq(failed, 1);
 	ck_assert_msg(strstr(last, "No such file or directory") != NULL, "%s",
 	              last);
-	run(L, "X = {} for i = 1, 100 do X[i] = {} end assert(#X == 100)");
+	tl_run(L, "X = {} for i = 1, 100 do X[i] = {} end assert(#X == 100)");
 	ck_assert_int_eq(mkdir(snaps, 0700), 0);
 	raise(SIG);
 	ck_assert_int_eq(luaheap_poll(L), 1);
@@ -623,7 +600,7 @@ END_TEST
 
 START_TEST(closing_an_armed_state_disarms_it)
 {
-	lua_State *L = new_state(0);
+	lua_State *L = tl_new_state(0);
 	struct sigaction now;
 	char beacon[256];
 
@@ -636,7 +613,7 @@ START_TEST(closing_an_armed_state_disarms_it)
 	sigaction(SIG, NULL, &now);
 	ck_assert_ptr_eq((void *)now.sa_handler, (void *)SIG_IGN);
 	/* and another state may arm now */
-	L = new_state(0);
+	L = tl_new_state(0);
 	arm(L, 1);
 	lua_close(L);
 }
@@ -644,7 +621,7 @@ END_TEST
 
 START_TEST(arm_refuses_what_it_cannot_honour)
 {
-	lua_State *L = new_state(0), *L2;
+	lua_State *L = tl_new_state(0), *L2;
 	luaheap_arm_opts o;
 	char err[512];
 
@@ -667,12 +644,12 @@ START_TEST(arm_refuses_what_it_cannot_honour)
 	ck_assert_int_eq(chmod(rundir, 0700), 0);
 	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), 0);
 	/* one armed state per process */
-	L2 = new_state(0);
+	L2 = tl_new_state(0);
 	ck_assert_int_eq(luaheap_arm(L2, &o, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "another Lua state") != NULL, "%s", err);
 	lua_close(L2);
 	/* Lua misuse raises, environment failures return nil, message */
-	run(L, "local lh = require 'luaheap'\n"
+	tl_run(L, "local lh = require 'luaheap'\n"
 	       "assert(not pcall(lh.arm, { dir = 1 }))\n"
 	       "assert(not pcall(lh.arm, { dir = '.', signal = 'NOPE' }))\n"
 	       "assert(not pcall(lh.arm, { dir = '.', bogus = 1 }))\n"
