@@ -182,10 +182,10 @@ void lh_class_name(lh_strbuf *sb, const lh_snapshot *snap, const lh_graph *g,
 		return;
 	}
 	if (t == LH_T_CFUNC && fi != NULL) {
-		if (fi->symbol != UINT32_MAX && fi->symbol < snap->text_len &&
-		    snap->text[fi->symbol] != '\0') {
+		if (fi->symbol != UINT32_MAX && fi->symbol < snap->symbols_len &&
+		    snap->symbols[fi->symbol] != '\0') {
 			lh_strbuf_printf(sb, "cfunction %.60s",
-				snap->text + fi->symbol);
+				snap->symbols + fi->symbol);
 			return;
 		}
 	}

@@ -26,8 +26,8 @@ static int same_string(const lh_snapshot *sa, uint32_t ia,
 	if (x == NULL || y == NULL || x->stored != y->stored ||
 	    lh_string_length(sa, x) != lh_string_length(sb, y))
 		return 0;
-	return x->stored == 0 ||
-		memcmp(sa->text + x->text, sb->text + y->text, x->stored) == 0;
+	return x->stored == 0 || memcmp(lh_string_bytes(sa, x),
+		lh_string_bytes(sb, y), x->stored) == 0;
 }
 
 static int same_proto(const lh_snapshot *sa, uint32_t pa,

@@ -437,21 +437,16 @@ static int read_string(bin *r)
 
 static int read_cfunc(bin *r, lh_func_info *fi)
 {
-	uint64_t n;
-	char *p;
+	char *sym = NULL;
+	size_t n = 0;
 	int rc;
 
 	if ((rc = get_u32(r, "upvalue count", &fi->nupvalues)) || (rc = get_uv(r, &fi->cfunc)) ||
-	    (rc = get_uv(r, &n)) || (rc = check_len(r, n, 1, "symbol length")))
+	    (rc = get_str(r, UINT32_MAX, "symbol length", &sym, &n)))
 		return rc;
-	if (n == 0)
-		return LH_OK;
-	if ((rc = get_text(r, n)) != LH_OK || (p = lh_snap__text(r->b, 1)) == NULL)
-		return rc != LH_OK ? rc : r->b->err->code;
-	*p = '\0';
-	if (r->b->s->text_len - n - 1 < UINT32_MAX)
-		fi->symbol = (uint32_t)(r->b->s->text_len - n - 1);
-	return LH_OK;
+	rc = lh_snap__symbol(r->b, sym, n, &fi->symbol);
+	free(sym);
+	return rc;
 }
 
 static int read_thread(bin *r)

@@ -309,9 +309,9 @@ static void put_cfunction(lh_strbuf *sb, const lh_snapshot *snap, uint32_t f)
 		lh_strbuf_puts(sb, "cfunction");
 		return;
 	}
-	if (fi->symbol != UINT32_MAX && fi->symbol < snap->text_len &&
-	    snap->text[fi->symbol] != '\0')
-		lh_strbuf_printf(sb, "cfunction %.60s", snap->text + fi->symbol);
+	if (fi->symbol != UINT32_MAX && fi->symbol < snap->symbols_len &&
+	    snap->symbols[fi->symbol] != '\0')
+		lh_strbuf_printf(sb, "cfunction %.60s", snap->symbols + fi->symbol);
 	else
 		lh_strbuf_printf(sb, "cfunction 0x%llx",
 			(unsigned long long)fi->cfunc);

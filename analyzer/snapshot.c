@@ -182,6 +182,11 @@ lh_string_info *lh_snap__string(lh_snap_builder *b, int is_long,
 		                     stored), NULL;
 	if (GROW(b, s->strings, b->strings_cap, (uint64_t)s->nstrings + 1))
 		return NULL;
+	if (s->nstrings % LH_TEXT_STEP == 0) {
+		if (GROW(b, s->text_at, b->text_at_cap, (uint64_t)s->nstrings / LH_TEXT_STEP + 1))
+			return NULL;
+		s->text_at[s->nstrings / LH_TEXT_STEP] = s->text_len;
+	}
 	if (length >= LH_SIZE_BIG) {
 		if (GROW(b, s->big_len_str, b->big_len_str_cap, (uint64_t)s->nbig_len + 1) ||
 		    GROW(b, s->big_len, b->big_len_cap, (uint64_t)s->nbig_len + 1))
@@ -192,7 +197,6 @@ lh_string_info *lh_snap__string(lh_snap_builder *b, int is_long,
 	}
 	si = &s->strings[s->nstrings++];
 	memset(si, 0, sizeof(*si));
-	si->text = s->text_len;
 	si->length = (uint32_t)length;
 	si->stored = (uint32_t)stored;
 	si->is_long = is_long != 0;
@@ -207,6 +211,16 @@ uint64_t lh_string_length(const lh_snapshot *s, const lh_string_info *si)
 		return si->length;
 	k = lh_sorted_find(s->big_len_str, s->nbig_len, (uint32_t)(si - s->strings));
 	return k != LH_NONE ? s->big_len[k] : si->length;
+}
+
+const char *lh_string_bytes(const lh_snapshot *s, const lh_string_info *si)
+{
+	uint32_t k = (uint32_t)(si - s->strings), j = k - k % LH_TEXT_STEP;
+	uint64_t at = s->text_at[j / LH_TEXT_STEP];
+
+	for (; j < k; j++)
+		at += s->strings[j].stored;
+	return s->text ? s->text + at : "";
 }
 
 lh_table_info *lh_snap__table(lh_snap_builder *b)
@@ -360,18 +374,18 @@ char *lh_snap__text(lh_snap_builder *b, uint64_t n)
 
 int lh_snap__symbol(lh_snap_builder *b, const char *str, size_t n, uint32_t *off)
 {
-	uint64_t at = b->s->text_len;
-	char *p;
+	lh_snapshot *s = b->s;
+	uint64_t need = (uint64_t)s->symbols_len + n + 1;
 
 	*off = UINT32_MAX;
-	if (n == 0)
+	if (n == 0 || need >= UINT32_MAX)   /* a name past 4 GiB stays unknown */
 		return LH_OK;
-	if ((p = lh_snap__text(b, (uint64_t)n + 1)) == NULL)
+	if (GROW(b, s->symbols, b->symbols_cap, need))
 		return b->err->code;
-	memcpy(p, str, n);
-	p[n] = '\0';
-	if (at < UINT32_MAX)
-		*off = (uint32_t)at;
+	memcpy(s->symbols + s->symbols_len, str, n);
+	s->symbols[s->symbols_len + n] = '\0';
+	*off = s->symbols_len;
+	s->symbols_len = (uint32_t)need;
 	return LH_OK;
 }
 
@@ -952,6 +966,14 @@ static int build_rank(lh_snap_builder *b)
 	}
 	if (s->nobj % LH_RANK_BLOCK == 0)   /* the block after the last */
 		memcpy(&s->rank[(nblk - 1) * LH_RANK_KINDS], cnt, sizeof(cnt));
+	{       /* each string's bytes follow the previous string's */
+		uint64_t total = 0;
+		for (v = 0; v < s->nstrings; v++)
+			total += s->strings[v].stored;
+		if (total != s->text_len)
+			return lh_snap__fail(b, LH_EFORMAT, "string bytes out of step (%" PRIu64
+			                     " stored, %" PRIu64 " read)", total, s->text_len);
+	}
 	for (k = 0; k < LH_RANK_KINDS; k++)
 		if (cnt[k] != recs[k])   /* the readers give every object its record */
 			return lh_snap__fail(b, LH_EFORMAT, "%" PRIu32 " objects have per-type details, %" PRIu32 " expected",
@@ -1098,6 +1120,8 @@ int lh_snap__finish(lh_snap_builder *b, uint64_t nobjects, uint64_t nedges,
 	TRIM(s->funcs, s->nfuncs); TRIM(s->threads, s->nthreads);
 	TRIM(s->frames, s->nframes); TRIM(s->protos, s->nprotos);
 	TRIM(s->udatas, s->nudatas); TRIM(s->text, s->text_len);
+	TRIM(s->text_at, (uint64_t)s->nstrings / LH_TEXT_STEP + 1);
+	TRIM(s->symbols, s->symbols_len);
 	TRIM(s->roots, s->nroots); TRIM(s->watches, s->nwatches);
 	TRIM(b->in->wide, b->in->nwide);
 	drop_index(b->in);
@@ -1247,6 +1271,7 @@ void lh_snapshot_free(lh_snapshot *s)
 	free(s->edge_kind); free(s->edge_label);
 	free(s->strings); free(s->tables); free(s->table_weak); free(s->table_lnodes); free(s->funcs); free(s->threads);
 	free(s->frames); free(s->protos); free(s->udatas); free(s->text);
+	free(s->text_at); free(s->symbols);
 	free(s->roots);
 	free(s->big_obj); free(s->big_size);
 	free(s->big_len_str); free(s->big_len);
@@ -1313,7 +1338,7 @@ const char *lh_snapshot_string(const lh_snapshot *s, uint32_t i, size_t *len)
 	}
 	if (len)
 		*len = si->stored;
-	return s->text ? s->text + si->text : "";
+	return lh_string_bytes(s, si);
 }
 
 uint64_t lh_snapshot__big_size(const lh_snapshot *s, uint32_t v)

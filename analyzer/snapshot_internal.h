@@ -68,6 +68,7 @@ typedef struct lh_snap_builder {
 	uint32_t wide_cap;
 	uint32_t big_cap, big_size_cap;  /* big_obj, big_size */
 	uint32_t table_weak_cap, table_lnodes_cap, big_len_cap, big_len_str_cap;
+	uint32_t text_at_cap, symbols_cap;
 	uint32_t open_upvals_cap;
 	uint32_t last_high;      /* addr_high index of the previous object */
 
@@ -110,11 +111,13 @@ int lh_snap__upvalue(lh_snap_builder *b, int is_open);
 int lh_snap__frame(lh_snap_builder *b, uint64_t func, uint64_t proto,
                    uint64_t line, int is_lua);
 
-/* Makes room for n more bytes of text; returns where they go, or NULL. */
+/* Makes room for n more bytes of text; returns where they go, or NULL.
+ * Only the current string's stored bytes go there, right after
+ * lh_snap__string. */
 char *lh_snap__text(lh_snap_builder *b, uint64_t n);
 
-/* Stores a NUL-terminated copy of s[0..n) in text; *off gets its offset
- * (UINT32_MAX when the offset does not fit). */
+/* Stores a NUL-terminated copy of s[0..n) in symbols; *off gets its offset
+ * (UINT32_MAX when it does not fit, or for an empty name). */
 int lh_snap__symbol(lh_snap_builder *b, const char *s, size_t n, uint32_t *off);
 
 /* Adds an edge of the current object (and the implicit key edge after a

@@ -661,8 +661,8 @@ static void same_snapshot(const lh_snapshot *a, const lh_snapshot *b)
 			ck_assert_uint_eq(fa->symbol == UINT32_MAX,
 			                  fb->symbol == UINT32_MAX);
 			if (fa->symbol != UINT32_MAX)
-				ck_assert_str_eq(a->text + fa->symbol,
-				                 b->text + fb->symbol);
+				ck_assert_str_eq(a->symbols + fa->symbol,
+				                 b->symbols + fb->symbol);
 			break;
 		}
 		case LH_T_THREAD: {

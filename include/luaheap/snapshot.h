@@ -40,8 +40,7 @@ typedef struct lh_header {
  * closure types, threads, protos, udatas) in object order:
  * lh_snapshot_aux(snap, i) is object i's index into the array of its type.
  * Whether an upvalue is open: lh_snapshot_upvalue_open. */
-typedef struct lh_string_info {    /* 16 bytes */
-	uint64_t text;                  /* offset of the stored bytes in 'text' */
+typedef struct lh_string_info {    /* 8 bytes; its bytes: lh_string_bytes */
 	uint32_t length;                /* the string's real length, LH_SIZE_BIG
 	                                   for 4 GiB or more: lh_string_length */
 	uint32_t stored : 31;           /* bytes stored (<= length, < 2 GiB) */
@@ -59,7 +58,7 @@ typedef struct lh_func_info {           /* Lua and C closures */
 	uint32_t nupvalues;
 	uint32_t proto;                 /* dense index of the proto, LH_NONE for C */
 	uint64_t cfunc;                 /* C function address (C closures) */
-	uint32_t symbol;                /* offset in 'text' of a NUL-terminated
+	uint32_t symbol;                /* offset in 'symbols' of a NUL-terminated
 	                                   symbol name, UINT32_MAX if unknown */
 } lh_func_info;
 
@@ -160,8 +159,14 @@ typedef struct lh_snapshot {
 	lh_proto_info  *protos;   uint32_t nprotos;
 	lh_udata_info  *udatas;   uint32_t nudatas;
 
-	char     *text;                 /* string contents and symbol names */
+	/* The stored bytes of every string, one after the other in string
+	 * order; text_at[k] is where string k * LH_TEXT_STEP starts, the
+	 * others follow their predecessors (lh_string_bytes). */
+	char     *text;
 	uint64_t  text_len;
+	uint64_t *text_at;              /* [nstrings / LH_TEXT_STEP + 1] */
+	char     *symbols;              /* C function names, each NUL-terminated */
+	uint32_t  symbols_len;
 
 	lh_root  *roots;    uint32_t nroots;
 	lh_watch *watches;  uint32_t nwatches;
@@ -184,6 +189,7 @@ typedef struct lh_snapshot {
 } lh_snapshot;
 
 #define LH_RANK_BLOCK 64
+#define LH_TEXT_STEP 16
 #define LH_RANK_KINDS 6
 
 /* The address of object v. */
@@ -201,6 +207,10 @@ uint32_t lh_snapshot_aux(const lh_snapshot *snap, uint32_t v);
 
 /* The real length of the string whose record is si. */
 uint64_t lh_string_length(const lh_snapshot *snap, const lh_string_info *si);
+
+/* The si->stored bytes kept of the string whose record is si (not
+ * NUL-terminated). */
+const char *lh_string_bytes(const lh_snapshot *snap, const lh_string_info *si);
 
 /* Hash nodes of table number ti (an index into 'tables'); 0: none. The
  * node count is a power of two (the reader checks). */
