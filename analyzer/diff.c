@@ -718,19 +718,22 @@ static int build_grown(lh_diff *d, ctx *c, uint32_t *const *m, int n,
 {
 	const lh_analysis *w = c->w;
 	const lh_snapshot *s = w->snap, *s0 = a[0]->snap;
-	uint32_t v, cap = 0;
+	uint32_t v, cap = 0, ti = 0;
 
 	for (v = 0; v < s->nobj; v++) {
 		uint32_t v0, before, after;
 		lh_diff_grown *gr;
 
-		if (s->type[v] != LH_T_TABLE || !lh_graph_live(w->graph, v))
+		if (s->type[v] != LH_T_TABLE)
+			continue;
+		ti++;                   /* tables come in object order */
+		if (!lh_graph_live(w->graph, v))
 			continue;
 		v0 = back(m, n, v, 0);
 		if (v0 == LH_NONE)
 			continue;
 		before = entries_of(s0, v0);
-		after = entries_of(s, v);
+		after = s->tables[ti - 1].array_entries + s->tables[ti - 1].hash_entries;
 		if (after <= before)
 			continue;
 		if (reserve((void **)&d->grown, &cap, d->ngrown, sizeof *d->grown))
