@@ -306,25 +306,32 @@ done:
  * Immediate dominators of the leaves marked by dfs_second. A leaf is on
  * no path to another object, so it changes no other dominator, and its
  * own is the nearest common dominator of all its predecessors (the
- * virtual root for a root): sd[] starts at its DFS parent and climbs as
- * the references come. The climb follows the dominators of the two
- * sides, the larger number up first; it gives up (SLOW) after 'budget'
- * steps, which a deep chain of objects all referencing one string could
- * otherwise turn quadratic. Marks are cleared in the end.
+ * virtual root for a root): sd[] starts at the first referrer met and
+ * climbs as the references come. The climb follows the dominators of the
+ * two sides, the larger number up first. Referrers come deepest first, so
+ * a chain all referencing one string costs a step per link, but one that
+ * references each of k strings every k-th link costs k steps per link
+ * and some shapes (a comb whose teeth reference one string) are
+ * quadratic: it gives up (SLOW) after 'budget' steps. Marks are cleared
+ * in the end.
  */
 static int leaf_dominators(const lh_graph *g, const uint32_t *pre,
-	uint32_t *sd, uint32_t N, uint64_t budget)
+	const uint32_t *vertex, uint32_t *sd, uint32_t N, uint64_t budget)
 {
 	uint32_t u, i, j, w, cur;
 
+	for (j = 1; j <= N; j++)        /* no predecessor seen yet */
+		if (sd[j] & MARK)
+			sd[j] = MARK | LEAF;
 	for (i = 0; i < g->nroots; i++) {
 		j = pre[g->roots[i]];
 		if (sd[j] & MARK)
 			sd[j] = MARK;
 	}
-	for (u = 0; u < g->n; u++) {
-		if ((i = pre[u]) == 0)
-			continue;
+	/* The referrers in decreasing DFS number, so that a chain of objects
+	 * all referencing the leaf climbs one step per object. */
+	for (i = N; i >= 1; i--) {
+		u = vertex[i];
 		cur = g->off[u];
 		while ((w = lh_graph__next(g, u, &cur)) != LH_NONE) {
 			uint32_t a, b = i;
@@ -332,6 +339,10 @@ static int leaf_dominators(const lh_graph *g, const uint32_t *pre,
 			j = pre[w];
 			if (!(sd[j] & MARK))
 				continue;
+			if (sd[j] & LEAF) {     /* its first referrer */
+				sd[j] = MARK | i;
+				continue;
+			}
 			a = NUM(sd[j]);
 			if (a == 0)
 				continue;       /* nothing above the virtual root */
@@ -551,8 +562,8 @@ static int build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	vertex[0] = LH_NONE;
 	sd[0] = 0;                      /* sd[] holds the idoms from here on */
 	if (leaves) {
-		rc = leaf_dominators(g, pre, sd, N,
-			8 * ((uint64_t)g->nedge + g->n) + 1024);
+		rc = leaf_dominators(g, pre, vertex, sd, N,
+			32 * ((uint64_t)g->nedge + g->n) + 1024);
 		if (rc != LH_OK)
 			goto done;
 	}

@@ -254,8 +254,7 @@ END_TEST
 START_TEST(chain_whose_every_link_references_one_string)
 {
 	/* 0 -> 1 -> ... -> n-1, each link also -> s (a string, a leaf): s's
-	 * dominator is 0, found by climbing from each link; long chains make
-	 * that climb quadratic and take the other way, same answer */
+	 * dominator is 0, the common dominator of all its referrers */
 	uint32_t n;
 
 	for (n = 2; n <= 400; n += n < 40 ? 1 : 37) {
@@ -282,6 +281,48 @@ START_TEST(chain_whose_every_link_references_one_string)
 		for (i = 1; i < n; i++)
 			ck_assert_uint_eq(d->idom[i], i - 1);
 		ck_assert_uint_eq(lh_dom_retained(d, 0), 3 * n + 1000);
+		bf_check(&t, g, d);
+		lh_dom_free(d);
+		lh_graph_free(g);
+		tg_release(&t);
+	}
+}
+END_TEST
+
+START_TEST(comb_whose_every_tooth_references_one_string)
+{
+	/* a chain c0 -> c1 -> ... -> c(k-1) whose links each also hold a
+	 * tooth t(i) (met after the rest of the chain), every tooth -> s:
+	 * each tooth's climb to c0 is as long as its depth, so long combs
+	 * give up climbing and take the other way, with the same answer */
+	uint32_t k;
+
+	for (k = 2; k <= 600; k += k < 40 ? 1 : 53) {
+		tgraph t;
+		lh_graph *g;
+		lh_dom *d = NULL;
+		lh_error err;
+		uint32_t i, s = 2 * k;
+
+		tg_init(&t, 2 * k + 1, 3 * k);
+		for (i = 0; i < k; i++) {
+			if (i + 1 < k)
+				tg_edge(&t, i, i + 1, LH_E_FIELD_OBJ);
+			tg_edge(&t, i, k + i, LH_E_FIELD_OBJ);
+			tg_edge(&t, k + i, s, LH_E_KEY);
+			t.size[i] = 3;
+			t.size[k + i] = 5;
+		}
+		tg_csr(&t);
+		t.type[s] = LH_T_STRING;
+		t.size[s] = 1000;
+		t.roots[t.nroots++] = 0;
+		g = tg_graph(&t);
+		ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
+		ck_assert_uint_eq(d->idom[s], 0);
+		for (i = 0; i < k; i++)
+			ck_assert_uint_eq(d->idom[k + i], i);
+		ck_assert_uint_eq(lh_dom_retained(d, 0), 8 * k + 1000);
 		bf_check(&t, g, d);
 		lh_dom_free(d);
 		lh_graph_free(g);
@@ -504,6 +545,7 @@ Suite *dom_suite(void)
 	tcase_add_test(tc,
 		retained_size_of_exactly_the_escape_value_is_in_the_side_table);
 	tcase_add_test(tc, chain_whose_every_link_references_one_string);
+	tcase_add_test(tc, comb_whose_every_tooth_references_one_string);
 	tcase_add_test(tc, idom_of_diamond_join_is_its_fork);
 	tcase_add_test(tc, root_reached_from_an_earlier_root_is_its_own_dominator);
 	tcase_add_test(tc, star_center_dominates_every_leaf);

@@ -136,8 +136,8 @@ static inline uint64_t lh_dom_retained(const lh_dom *d, uint32_t v)
  * target has references of its own (in a heap that leaves out most:
  * strings, the keys, take them), and the depth-first search's stack (4
  * bytes per level, 8 in its second run). Should the leaves' dominators
- * take too long to find apart, it starts again with all references, and
- * 4 bytes for each. Up to 2^30 - 2 live objects (more: LH_ENOMEM).
+ * take too long to find apart (more than 32 steps per object and
+ * reference), it starts again with all references, and 4 bytes for each. Up to 2^30 - 2 live objects (more: LH_ENOMEM).
  */
 int lh_dom_build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	lh_error *err);
