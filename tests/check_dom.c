@@ -251,6 +251,22 @@ START_TEST(retained_size_of_exactly_the_escape_value_is_in_the_side_table)
 }
 END_TEST
 
+/* The dominators of t, rooted at object 0, whose object s is a string of
+ * 1000 bytes. */
+static lh_dom *string_shape_dom(tgraph *t, uint32_t s, lh_graph **g)
+{
+	lh_dom *d = NULL;
+	lh_error err;
+
+	tg_csr(t);
+	t->type[s] = LH_T_STRING;
+	t->size[s] = 1000;
+	t->roots[t->nroots++] = 0;
+	*g = tg_graph(t);
+	ck_assert_int_eq(lh_dom_build(&d, *g, t->size, &err), LH_OK);
+	return d;
+}
+
 START_TEST(chain_whose_every_link_references_one_string)
 {
 	/* 0 -> 1 -> ... -> n-1, each link also -> s (a string, a leaf): s's
@@ -260,8 +276,7 @@ START_TEST(chain_whose_every_link_references_one_string)
 	for (n = 2; n <= 400; n += n < 40 ? 1 : 37) {
 		tgraph t;
 		lh_graph *g;
-		lh_dom *d = NULL;
-		lh_error err;
+		lh_dom *d;
 		uint32_t i, s = n;
 
 		tg_init(&t, n + 1, 2 * n);
@@ -271,12 +286,7 @@ START_TEST(chain_whose_every_link_references_one_string)
 			tg_edge(&t, i, s, LH_E_KEY);
 			t.size[i] = 3;
 		}
-		tg_csr(&t);
-		t.type[s] = LH_T_STRING;
-		t.size[s] = 1000;
-		t.roots[t.nroots++] = 0;
-		g = tg_graph(&t);
-		ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
+		d = string_shape_dom(&t, s, &g);
 		ck_assert_uint_eq(d->idom[s], n > 1 ? 0 : LH_DOM_VROOT);
 		for (i = 1; i < n; i++)
 			ck_assert_uint_eq(d->idom[i], i - 1);
@@ -300,8 +310,7 @@ START_TEST(comb_whose_every_tooth_references_one_string)
 	for (k = 2; k <= 600; k += k < 40 ? 1 : 53) {
 		tgraph t;
 		lh_graph *g;
-		lh_dom *d = NULL;
-		lh_error err;
+		lh_dom *d;
 		uint32_t i, s = 2 * k;
 
 		tg_init(&t, 2 * k + 1, 3 * k);
@@ -313,12 +322,7 @@ START_TEST(comb_whose_every_tooth_references_one_string)
 			t.size[i] = 3;
 			t.size[k + i] = 5;
 		}
-		tg_csr(&t);
-		t.type[s] = LH_T_STRING;
-		t.size[s] = 1000;
-		t.roots[t.nroots++] = 0;
-		g = tg_graph(&t);
-		ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
+		d = string_shape_dom(&t, s, &g);
 		ck_assert_uint_eq(d->idom[s], 0);
 		for (i = 0; i < k; i++)
 			ck_assert_uint_eq(d->idom[k + i], i);
