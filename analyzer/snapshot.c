@@ -629,10 +629,22 @@ static uint32_t hash_slot(uint64_t addr, uint32_t cap)
 
 static int fill_index(lh_snapshot *s, lh_snap_internal *in, uint32_t *dup);
 
+/* The object at address a in the index, probing from slot h; LH_NONE. */
+static uint32_t probe(const lh_snapshot *s, const lh_snap_internal *in,
+                      uint32_t h, uint64_t a)
+{
+	uint32_t idx;
+
+	while ((idx = in->hash[h]) != LH_NONE && !addr_is(s, idx, a))
+		if (++h == in->hash_cap)
+			h = 0;
+	return idx;
+}
+
 uint32_t lh_snapshot_find(const lh_snapshot *s, uint64_t addr)
 {
 	lh_snap_internal *in = s ? s->internal : NULL;
-	uint32_t i, idx, dup;
+	uint32_t i, dup;
 
 	if (in == NULL || s->nobj == 0)
 		return LH_NONE;
@@ -643,14 +655,7 @@ uint32_t lh_snapshot_find(const lh_snapshot *s, uint64_t addr)
 				return i;
 		return LH_NONE;
 	}
-	i = hash_slot(addr, in->hash_cap);
-	while ((idx = in->hash[i]) != LH_NONE) {
-		if (addr_is(s, idx, addr))
-			return idx;
-		if (++i == in->hash_cap)
-			i = 0;
-	}
-	return LH_NONE;
+	return probe(s, in, hash_slot(addr, in->hash_cap), addr);
 }
 
 /* Builds the address index; a repeated address fails with *dup its index. */
@@ -753,13 +758,8 @@ static void lookup_batch(const lh_snapshot *s, const lh_snap_internal *in,
 			__builtin_prefetch(&s->addr_hi[idx]);
 		}
 	}
-	for (k = 0; k < n; k++) {
-		uint32_t h = slot[k];
-		while ((idx = in->hash[h]) != LH_NONE && !addr_is(s, idx, a[k]))
-			if (++h == in->hash_cap)
-				h = 0;
-		out[k] = idx;
-	}
+	for (k = 0; k < n; k++)
+		out[k] = probe(s, in, slot[k], a[k]);
 }
 
 void lh_snapshot_find_many(const lh_snapshot *s, const uint64_t *addr,

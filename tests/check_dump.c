@@ -40,24 +40,6 @@ static void scratch_make(void)
 	ck_assert_ptr_nonnull(mkdtemp(scratch));
 }
 
-static void scratch_remove(void)
-{
-	DIR *d = opendir(scratch);
-	struct dirent *e;
-	char p[512];
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", scratch, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(scratch);
-}
-
 /* A path in the scratch directory (four kept at a time). */
 static const char *spath(const char *name)
 {
@@ -337,7 +319,7 @@ static void accounting(int generational)
 		lh_snapshot_free(s);
 	}
 	lua_close(L);
-	scratch_remove();
+	tl_rm_dir(scratch);
 }
 
 START_TEST(accounting_is_exact_in_incremental_mode)
@@ -380,7 +362,7 @@ static void lua_oracle(int generational)
 			lh_snapshot_free(s);
 		}
 	lua_close(L);
-	scratch_remove();
+	tl_rm_dir(scratch);
 }
 
 START_TEST(lua_oracle_holds_in_incremental_mode)
@@ -605,7 +587,7 @@ START_TEST(edge_oracle_finds_every_known_reference_with_its_label)
 		edge_oracle(path, L);
 	}
 	lua_close(L);
-	scratch_remove();
+	tl_rm_dir(scratch);
 }
 END_TEST
 
@@ -745,7 +727,7 @@ START_TEST(binary_and_json_of_one_heap_load_to_the_same_contents)
 		lh_snapshot_free(b);
 		lua_close(L);
 	}
-	scratch_remove();
+	tl_rm_dir(scratch);
 }
 END_TEST
 
@@ -790,7 +772,7 @@ START_TEST(million_long_list_and_million_deep_nesting_dump_whole)
 	ck_assert_uint_eq(n, 1000000);
 	lh_snapshot_free(s);
 	lua_close(L);
-	scratch_remove();
+	tl_rm_dir(scratch);
 }
 END_TEST
 
@@ -837,7 +819,7 @@ START_TEST(string_options_cut_or_drop_contents_and_label_is_kept)
 	ck_assert_uint_gt(nlong, 0);
 	lh_snapshot_free(s);
 	lua_close(L);
-	scratch_remove();
+	tl_rm_dir(scratch);
 }
 END_TEST
 
@@ -868,7 +850,7 @@ START_TEST(dump_from_a_finalizer_records_the_pending_ones_as_roots)
 	ck_assert_uint_eq(n, 4);
 	lh_snapshot_free(s);
 	lua_close(L);
-	scratch_remove();
+	tl_rm_dir(scratch);
 }
 END_TEST
 
@@ -920,7 +902,7 @@ START_TEST(thread_status_is_relative_to_the_dumping_coroutine)
 	ck_assert_uint_eq(obj_at(s, sfield(L, "main")), s->main_thread);
 	lh_snapshot_free(s);
 	lua_close(L);
-	scratch_remove();
+	tl_rm_dir(scratch);
 }
 END_TEST
 
@@ -962,7 +944,7 @@ START_TEST(collector_is_left_as_it_was_found)
 		                 gen ? LUA_GCGEN : LUA_GCINC);
 		lua_close(L);
 	}
-	scratch_remove();
+	tl_rm_dir(scratch);
 }
 END_TEST
 

@@ -36,25 +36,6 @@ const char *lh_dump__arm_beacon(void);
 
 static char scratch[64], snaps[96], rundir[96];
 
-static void rm_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[512];
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		if (unlink(p) != 0)
-			rm_dir(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 static void setup(void)
 {
 	strcpy(scratch, "/tmp/luaheap-check-live.XXXXXX");
@@ -67,7 +48,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	rm_dir(scratch);
+	tl_rm_dir(scratch);
 }
 
 static int count_files(const char *dir)

@@ -1,12 +1,17 @@
 /*
  * Test helper: Lua states of our own with the luaheap module preloaded and
  * tests/lua on package.path, in either collector mode, and chunks that must
- * run without error.
+ * run without error; and the removal of the scratch directories the
+ * dumps go to.
  */
 #ifndef LUAHEAP_TESTLUA_H
 #define LUAHEAP_TESTLUA_H
 
 #include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 #include <lua.h>
 #include <lauxlib.h>
 #include <lualib.h>
@@ -36,6 +41,27 @@ static inline lua_State *tl_new_state(int generational)
 	tl_run(L, "package.path = '" LUAHEAP_SOURCE_DIR "/tests/lua/?.lua;' .. "
 	          "package.path");
 	return L;
+}
+
+/* Removes directory dir and everything in it. */
+static inline void tl_rm_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[512];
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) >= (int)sizeof(p))
+			continue;       /* not one of ours: scratch paths are short */
+		if (unlink(p) != 0)
+			tl_rm_dir(p);
+	}
+	closedir(d);
+	rmdir(dir);
 }
 
 #endif
