@@ -362,6 +362,7 @@ static void put_upvalue(lh_strbuf *sb, const lh_snapshot *snap,
 {
 	const lh_hop *h = &p->hops[i];
 	uint32_t f = h->from, proto;
+	const lh_proto_info *pi;
 	lh_label l;
 
 	lh_snapshot_label(snap, h->edge, &l);
@@ -375,8 +376,8 @@ static void put_upvalue(lh_strbuf *sb, const lh_snapshot *snap,
 		put_cfunction(sb, snap, f);
 	} else {
 		proto = closure_proto(snap, f);
-		if (proto != LH_NONE && lh_snapshot_proto_info(snap, proto) != NULL &&
-		    lh_snapshot_proto_info(snap, proto)->linedefined == 0) {
+		pi = lh_snapshot_proto_info(snap, proto);   /* NULL for LH_NONE */
+		if (pi != NULL && pi->linedefined == 0) {
 			lh_strbuf_puts(sb, "main chunk (");
 			if (!put_source(sb, snap, proto))
 				lh_strbuf_puts(sb, "?");
