@@ -1,12 +1,12 @@
 /*
  * luaheap dump --pid: asks a live process that armed the luaheap module
- * (luaheap.arm) for a snapshot. Reads its beacon, leaves a request file,
- * sends the signal, and waits for the answer; the protocol is described in
- * include/luaheap/dump.h beside luaheap_arm.
+ * (luaheap.arm) for a snapshot of one of its states. Reads the state's
+ * beacon, leaves a request file, sends the signal and waits for the
+ * answer, through the protocol of dumper/live.c (luaheap(1), luaheap(3)).
  */
 #define _GNU_SOURCE 1
+#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,177 +15,122 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include "luaheap/dump.h"
+#include "../dumper/live.h"
 #include "cli.h"
 
 static const char usage[] =
-	"usage: luaheap dump --pid PID [-o FILE | --dir DIR] [--timeout S]\n"
-	"                    [--format binary|json] [--name NAME]\n"
+	"usage: luaheap dump --pid PID [--list | --state NAME] [-o FILE | --dir DIR]\n"
+	"                    [--timeout S] [--format binary|json] [--name NAME]\n"
 	"\n"
 	"Asks the running process PID, which armed the luaheap module with\n"
-	"luaheap.arm{dir = ...} (or luaheap_arm in C), for a snapshot of its heap,\n"
-	"waits until the snapshot is complete and prints its path. The process\n"
-	"writes it into its armed directory; -o or --dir then moves it.\n"
+	"luaheap.arm{dir = ...} (or luaheap_arm in C), for a snapshot of the heap\n"
+	"of one of its Lua states, waits until the snapshot is complete and prints\n"
+	"its path. The process writes it into its armed directory; -o or --dir\n"
+	"then moves it.\n"
 	"\n"
 	"  -p, --pid PID        the process to dump\n"
+	"  -s, --state NAME     the armed state to dump (needed when several are)\n"
+	"  -l, --list           list the armed states: name, format, directory\n"
 	"  -o, --output FILE    move the snapshot to FILE\n"
 	"  -d, --dir DIR        move the snapshot into DIR\n"
 	"  -t, --timeout S      seconds to wait for the snapshot (default 30)\n"
-	"  -f, --format F       binary or json (default: what the process armed)\n"
+	"  -f, --format F       binary or json (default: what the state armed)\n"
 	"  -n, --name NAME      the snapshot's file name in the armed directory\n"
 	"  -h, --help           print this help\n"
 	"\n"
 	"Exit status: 0 the snapshot was written, 2 the process does not exist,\n"
 	"is not armed, did not answer in time, or could not write it.\n";
 
-typedef struct beacon {
-	long pid;
-	unsigned long long start;
-	int sig;
-	char dir[PATH_MAX];
-} beacon;
+/* The beacons of one process's armed states. */
+typedef struct states {
+	lh_live_beacon *b;
+	size_t n, cap;
+} states;
 
-static char *path_join(const char *dir, const char *name)
+static int by_name(const void *x, const void *y)
 {
-	char *p = cli_xmalloc(strlen(dir) + strlen(name) + 2);
-
-	sprintf(p, "%s/%s", dir, name);
-	return p;
+	return strcmp(((const lh_live_beacon *)x)->state,
+	              ((const lh_live_beacon *)y)->state);
 }
 
-static char *run_dir(void)
+/* Reads beacon file 'name' of pid into st, or removes it when it was left
+ * by an earlier process with that pid (*stale then names it). */
+static void add_beacon(states *st, const char *rundir, const char *name,
+                       long pid, unsigned long long now, char **stale)
 {
-	const char *env = getenv(LUAHEAP_RUNDIR_ENV);
-	char buf[64];
+	char text[LH_LIVE_TEXT_MAX];
+	lh_live_beacon b;
 
-	if (env != NULL && env[0] != '\0')
-		return cli_xstrdup(env);
-	snprintf(buf, sizeof(buf), LUAHEAP_RUNDIR_FMT, (unsigned long)geteuid());
-	return cli_xstrdup(buf);
-}
-
-/* Reads a small text file whole into buf; 0, or -1 with errno. */
-static int slurp(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
-}
-
-/* The value after "key " on one of text's lines, or NULL. */
-static const char *line_value(const char *text, const char *key, char *out,
-                              size_t len)
-{
-	size_t k = strlen(key), n;
-	const char *p;
-
-	for (p = text; p != NULL && *p != '\0'; p = strchr(p, '\n')) {
-		if (*p == '\n')
-			p++;
-		if (strncmp(p, key, k) != 0 || p[k] != ' ')
-			continue;
-		p += k + 1;
-		n = strcspn(p, "\n");
-		if (n >= len)
-			return NULL;
-		memcpy(out, p, n);
-		out[n] = '\0';
-		return out;
+	if (lh_live_read(rundir, name, text, sizeof(text), 0) != 0 ||
+	    lh_live_beacon_parse(&b, text) != NULL || b.pid != pid) {
+		cli_error("cannot read beacon '%s/%s': not a luaheap beacon",
+		          rundir, name);
+	} else if (b.start != 0 && now != 0 && b.start != now) {
+		free(*stale);
+		*stale = lh_live_path(rundir, name);
+		if (*stale != NULL)
+			(void)unlink(*stale);
+	} else {
+		if (st->n == st->cap) {
+			st->cap = st->cap ? st->cap * 2 : 8;
+			st->b = realloc(st->b, st->cap * sizeof(*st->b));
+			if (st->b == NULL)
+				cli_die_nomem();
+		}
+		st->b[st->n++] = b;
 	}
-	return NULL;
 }
 
-/* The start time of process pid, as the beacon records it; 0 unknown. */
-static unsigned long long proc_start(long pid)
+/* Every armed state of process pid, sorted by name; CLI_ERROR (printed)
+ * when it has none. */
+static int read_states(states *st, const char *rundir, long pid)
 {
-	char path[64], buf[1024], *p;
-	int i;
+	unsigned long long now = lh_live_start_time(pid);
+	char *stale = NULL;
+	lh_live_file f;
+	struct dirent *e;
+	DIR *d = opendir(rundir);
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	if (slurp(path, buf, sizeof(buf)) != 0 || (p = strrchr(buf, ')')) == NULL)
-		return 0;
-	for (i = 0; i < 20 && p != NULL; i++)
-		p = strchr(p + 1, ' ');
-	return p != NULL ? strtoull(p + 1, NULL, 10) : 0;
-}
-
-/* Reads and checks the beacon of pid; prints the error and returns
- * CLI_ERROR when the process cannot be asked. */
-static int read_beacon(beacon *b, const char *rundir, long pid)
-{
-	char name[64], text[PATH_MAX + 512], v[PATH_MAX];
-	char *path;
-	unsigned long long now;
-	int rc = CLI_ERROR;
-
-	snprintf(name, sizeof(name), "%ld.arm", pid);
-	path = path_join(rundir, name);
-	if (slurp(path, text, sizeof(text)) != 0) {
-		if (errno == ENOENT)
-			cli_error("process %ld is not armed (it has not called "
-			          "luaheap.arm, or disarmed)", pid);
-		else
-			cli_error("cannot read beacon '%s': %s", path,
-			          strerror(errno));
-		goto done;
-	}
-	if (strncmp(text, "luaheap-arm 1\n", 14) != 0 ||
-	    !line_value(text, "pid", v, sizeof(v)) || atol(v) != pid ||
-	    !line_value(text, "signal", v, sizeof(v)) ||
-	    (b->sig = atoi(v)) <= 0 || b->sig >= NSIG ||
-	    !line_value(text, "dir", b->dir, sizeof(b->dir)) ||
-	    b->dir[0] != '/') {
-		cli_error("cannot read beacon '%s': not a luaheap beacon", path);
-		goto done;
-	}
-	b->pid = pid;
-	b->start = line_value(text, "start", v, sizeof(v)) ?
-	           strtoull(v, NULL, 10) : 0;
-	now = proc_start(pid);
-	if (b->start != 0 && now != 0 && now != b->start) {
+	while (d != NULL && (e = readdir(d)) != NULL)
+		if (lh_live_file_parse(&f, e->d_name) == 0 && f.pid == pid &&
+		    f.kind == LH_LIVE_BEACON)
+			add_beacon(st, rundir, e->d_name, pid, now, &stale);
+	if (d != NULL)
+		closedir(d);
+	if (st->n == 0 && stale != NULL)
 		cli_error("process %ld is not armed (the beacon '%s' is stale: "
 		          "it was left by an earlier process with that pid)",
-		          pid, path);
-		(void)unlink(path);
-		goto done;
-	}
-	rc = CLI_OK;
-done:
-	free(path);
-	return rc;
+		          pid, stale);
+	else if (st->n == 0)
+		cli_error("process %ld is not armed (it has not called "
+		          "luaheap.arm, or disarmed)", pid);
+	free(stale);
+	if (st->n > 1)
+		qsort(st->b, st->n, sizeof(*st->b), by_name);
+	return st->n > 0 ? CLI_OK : CLI_ERROR;
 }
 
-/* Writes the request file through a temporary name; 0 or -1 (errno). */
-static int put_request(const char *rundir, const char *tag, const char *text)
+/* The state to ask: the one named, or the only one armed. */
+static const lh_live_beacon *pick_state(const states *st, long pid,
+                                        const char *name)
 {
-	char *tmp, *path, name[160];
-	size_t len = strlen(text);
-	int fd, rc = -1;
+	size_t i;
 
-	snprintf(name, sizeof(name), ".%s.tmp", tag);
-	tmp = path_join(rundir, name);
-	path = path_join(rundir, tag);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	          0600);
-	if (fd >= 0) {
-		if (write(fd, text, len) == (ssize_t)len && close(fd) == 0)
-			rc = rename(tmp, path);
-		else
-			close(fd);
-		if (rc != 0)
-			(void)unlink(tmp);
+	if (name == NULL && st->n == 1)
+		return &st->b[0];
+	if (name == NULL) {
+		cli_error("process %ld has %zu armed states: choose one with "
+		          "--state (--list lists them)", pid, st->n);
+		return NULL;
 	}
-	free(tmp);
-	free(path);
-	return rc;
+	for (i = 0; i < st->n; i++)
+		if (strcmp(st->b[i].state, name) == 0)
+			return &st->b[i];
+	cli_error("process %ld has no armed state '%s' (luaheap dump --pid %ld "
+	          "--list lists them)", pid, name, pid);
+	return NULL;
 }
 
 /* Moves the snapshot from src to dst: a rename, or a copy then an unlink
@@ -246,86 +191,190 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Sends the request, waits for the answer; the snapshot's path in *out. */
-static int ask(char **out, const beacon *b, const char *rundir,
-               const char *format, const char *name, double timeout)
-{
-	char tag[96], reqname[128], resname[128], text[PATH_MAX + 64];
-	char res[2048];
-	char *req = NULL, *resp = NULL;
-	unsigned id;
-	union sigval sv;
-	double deadline;
-	int rc = CLI_ERROR, answered = 0;
-	size_t len;
+/* The names of the request's files, and their paths. */
+typedef struct exchange {
+	char req[LH_LIVE_NAME_MAX + 64], res[LH_LIVE_NAME_MAX + 64];
+	char can[LH_LIVE_NAME_MAX + 64];
+} exchange;
 
-	id = (unsigned)(time(NULL) ^ (getpid() << 12) ^ (long)clock()) & 0x7fffffff;
-	snprintf(tag, sizeof(tag), "%ld.%u", (long)getpid(), id);
-	snprintf(reqname, sizeof(reqname), "%ld.req.%s", b->pid, tag);
-	snprintf(resname, sizeof(resname), "%ld.res.%s", b->pid, tag);
-	req = path_join(rundir, reqname);
-	resp = path_join(rundir, resname);
-	(void)unlink(resp);
-	len = (size_t)snprintf(text, sizeof(text), "luaheap-request 1\n");
-	if (format != NULL)
-		len += (size_t)snprintf(text + len, sizeof(text) - len,
-		                        "format %s\n", format);
-	if (name != NULL)
-		snprintf(text + len, sizeof(text) - len, "name %s\n", name);
-	if (put_request(rundir, reqname, text) != 0) {
-		cli_error("cannot write request '%s': %s", req, strerror(errno));
-		goto done;
+/*
+ * Gives up on a request after the timeout. Unlinking it first decides the
+ * race with the process, which unlinks it when it takes it: if we win, no
+ * dump happens; if not, a dump is under way, and the cancel file tells
+ * the process to remove its snapshot instead of answering. An answer that
+ * came meanwhile is cleaned up here, snapshot included.
+ */
+static void withdraw(const char *rundir, const exchange *x,
+                     const lh_live_beacon *b)
+{
+	char text[LH_LIVE_MSG_MAX + 16], name[LH_LIVE_MSG_MAX];
+	char *p;
+
+	if ((p = lh_live_path(rundir, x->req)) != NULL && unlink(p) == 0) {
+		free(p);
+		return;
 	}
-	sv.sival_int = (int)id;
-	if (sigqueue((pid_t)b->pid, b->sig, sv) != 0) {
-		cli_error("cannot signal process %ld: %s", b->pid,
-		          strerror(errno));
-		goto done;
+	free(p);
+	(void)lh_live_write(rundir, x->can, "luaheap-cancel 2\n");
+	if (lh_live_read(rundir, x->res, text, sizeof(text), 1) != 0)
+		return;                   /* the process cleans up */
+	if (lh_live_answer_parse(text, name, sizeof(name)) == 1 &&
+	    (p = lh_live_path(b->dir, name)) != NULL) {
+		(void)unlink(p);
+		free(p);
 	}
-	deadline = now_s() + timeout;
+	if ((p = lh_live_path(rundir, x->can)) != NULL)
+		(void)unlink(p);
+	free(p);
+}
+
+/* Waits for the answer into text; CLI_OK, or CLI_ERROR printed. */
+static int wait_answer(char *text, size_t len, const char *rundir,
+                       const exchange *x, const lh_live_beacon *b,
+                       double timeout)
+{
+	double deadline = now_s() + timeout;
+	int e;
+
 	for (;;) {
-		if (slurp(resp, res, sizeof(res)) == 0) {
-			answered = 1;
-			break;
+		if ((e = lh_live_read(rundir, x->res, text, len, 1)) == 0)
+			return CLI_OK;
+		if (e != ENOENT) {
+			cli_error("cannot read answer '%s/%s': %s", rundir, x->res,
+			          e == EFBIG ? "too long" : strerror(e));
+			return CLI_ERROR;
 		}
 		if (kill((pid_t)b->pid, 0) != 0 && errno == ESRCH) {
 			cli_error("process %ld exited before answering", b->pid);
-			goto done;
+			lh_live_remove(rundir, b->pid, NULL, ~0u);
+			return CLI_ERROR;
 		}
 		if (now_s() >= deadline)
 			break;
 		sleep_ms(20);
 	}
-	if (!answered) {
-		cli_error("process %ld did not answer within %g s (a process "
-		          "blocked in C dumps at its next Lua instruction, or "
-		          "when its host calls luaheap_poll)", b->pid, timeout);
-		goto done;
-	}
-	res[strcspn(res, "\n")] = '\0';
-	if (strncmp(res, "ok ", 3) == 0 && strchr(res + 3, '/') == NULL &&
-	    res[3] != '\0') {
-		*out = path_join(b->dir, res + 3);
-		rc = CLI_OK;
-	} else if (strncmp(res, "error ", 6) == 0) {
-		cli_error("process %ld could not write its snapshot: %s",
-		          b->pid, res + 6);
-	} else {
-		cli_error("process %ld answered something unexpected in '%s'",
-		          b->pid, resp);
-	}
-done:
-	(void)unlink(req);        /* unanswered: do not leave it behind */
-	(void)unlink(resp);
-	free(req);
-	free(resp);
-	return rc;
+	withdraw(rundir, x, b);
+	cli_error("process %ld did not answer within %g s (a process blocked "
+	          "in C dumps at its next Lua instruction, or when its host "
+	          "calls luaheap_poll)", b->pid, timeout);
+	return CLI_ERROR;
 }
 
-int cmd_dump(int argc, char **argv)
+/* Sends the request, waits for the answer; the snapshot's path in *out. */
+static int ask(char **out, const lh_live_beacon *b, const char *rundir,
+               const lh_live_request *r, double timeout)
+{
+	char text[LH_LIVE_TEXT_MAX], what[LH_LIVE_MSG_MAX];
+	static unsigned long serial;
+	unsigned long id;
+	exchange x;
+	union sigval sv;
+	int e, ok;
+
+	id = ((unsigned long)time(NULL) ^ ((unsigned long)clock() << 8) ^
+	      ++serial) & 0x7fffffffUL;
+	if (lh_live_file_name(x.req, sizeof(x.req), LH_LIVE_REQUEST, b->pid,
+	                      b->state, (long)getpid(), id) != 0 ||
+	    lh_live_file_name(x.res, sizeof(x.res), LH_LIVE_ANSWER, b->pid,
+	                      b->state, (long)getpid(), id) != 0 ||
+	    lh_live_file_name(x.can, sizeof(x.can), LH_LIVE_CANCEL, b->pid,
+	                      b->state, (long)getpid(), id) != 0 ||
+	    lh_live_request_format(text, sizeof(text), r) != 0) {
+		cli_error("request for state '%s' too long", b->state);
+		return CLI_ERROR;
+	}
+	if ((e = lh_live_write(rundir, x.req, text)) != 0) {
+		cli_error("cannot write request '%s/%s': %s", rundir, x.req,
+		          strerror(e));
+		return CLI_ERROR;
+	}
+	sv.sival_int = b->slot;
+	if (sigqueue((pid_t)b->pid, b->sig, sv) != 0) {
+		cli_error("cannot signal process %ld: %s", b->pid,
+		          strerror(errno));
+		withdraw(rundir, &x, b);
+		return CLI_ERROR;
+	}
+	if (wait_answer(text, sizeof(text), rundir, &x, b, timeout) != CLI_OK)
+		return CLI_ERROR;
+	ok = lh_live_answer_parse(text, what, sizeof(what));
+	if (ok == 1) {
+		*out = lh_live_path(b->dir, what);
+		if (*out == NULL)
+			cli_die_nomem();
+		return CLI_OK;
+	}
+	if (ok == 0)
+		cli_error("process %ld could not write its snapshot: %s",
+		          b->pid, what);
+	else
+		cli_error("process %ld answered something unexpected in "
+		          "'%s/%s'", b->pid, rundir, x.res);
+	return CLI_ERROR;
+}
+
+/* Prints the armed states of a process: name, format, directory. */
+static void list_states(const states *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		printf("%s\t%s\t%s\n", st->b[i].state,
+		       st->b[i].json ? "json" : "binary", st->b[i].dir);
+}
+
+/* Whether process pid can be signalled; when it is gone, the files it left
+ * in the run directory are removed. */
+static int alive(long pid, const char *rundir)
+{
+	if (kill((pid_t)pid, 0) == 0)
+		return 1;
+	if (errno == ESRCH) {
+		cli_error("no process with pid %ld", pid);
+		if (lh_live_rundir_check(rundir, 0) == NULL)
+			lh_live_remove(rundir, pid, NULL, ~0u);
+	} else {
+		cli_error("cannot signal process %ld: %s", pid, strerror(errno));
+	}
+	return 0;
+}
+
+/* Moves the snapshot where -o or --dir says; the path to print in *dest. */
+static int deliver(char **dest, const char *snap, const char *output,
+                   const char *dir)
+{
+	const char *base = strrchr(snap, '/') + 1;
+
+	if (output == NULL && dir == NULL) {
+		*dest = cli_xstrdup(snap);
+		return CLI_OK;
+	}
+	*dest = output != NULL ? cli_xstrdup(output) : lh_live_path(dir, base);
+	if (*dest == NULL)
+		cli_die_nomem();
+	if (move_file(snap, *dest) != 0) {
+		cli_error("cannot move snapshot '%s' to '%s': %s", snap, *dest,
+		          strerror(errno));
+		return CLI_ERROR;
+	}
+	return CLI_OK;
+}
+
+/* What the command line asks. */
+typedef struct dump_args {
+	long pid;
+	const char *output, *dir, *state;
+	int list;
+	double timeout;
+	lh_live_request req;
+} dump_args;
+
+static int parse_args(dump_args *a, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' },
+		{ "state", required_argument, NULL, 's' },
+		{ "list", no_argument, NULL, 'l' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "dir", required_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -334,46 +383,49 @@ int cmd_dump(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *output = NULL, *dir = NULL, *format = NULL, *name = NULL;
-	char *rundir = NULL, *snap = NULL, *dest = NULL, *end;
-	double timeout = 30;
-	long pid = 0;
-	struct stat st;
-	beacon b;
-	int c, rc = CLI_ERROR;
+	char *end;
+	int c;
 
-	while ((c = getopt_long(argc, argv, ":p:o:d:t:f:n:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:s:lo:d:t:f:n:h", opts,
+	                        NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			errno = 0;
-			pid = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg || pid <= 0 ||
-			    pid > INT_MAX)
-				return cli_usage_error(usage,
-					"--pid wants a process id, not '%s'", optarg);
+			a->pid = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    a->pid <= 0 || a->pid > INT_MAX)
+				return cli_usage_error(usage, "--pid wants a process "
+				                       "id, not '%s'", optarg);
 			break;
-		case 'o': output = optarg; break;
-		case 'd': dir = optarg; break;
+		case 's':
+			if (!lh_live_name_ok(optarg))
+				return cli_usage_error(usage, "--state wants a state "
+				                       "name, not '%s'", optarg);
+			a->state = optarg;
+			break;
+		case 'l': a->list = 1; break;
+		case 'o': a->output = optarg; break;
+		case 'd': a->dir = optarg; break;
 		case 't':
-			timeout = strtod(optarg, &end);
-			if (*end != '\0' || end == optarg || !(timeout > 0) ||
-			    timeout > 86400)
-				return cli_usage_error(usage,
-					"--timeout wants seconds, not '%s'", optarg);
+			a->timeout = strtod(optarg, &end);
+			if (*end != '\0' || end == optarg || !(a->timeout > 0) ||
+			    a->timeout > 86400)
+				return cli_usage_error(usage, "--timeout wants "
+				                       "seconds, not '%s'", optarg);
 			break;
 		case 'f':
-			if (strcmp(optarg, "binary") != 0 && strcmp(optarg, "json") != 0)
-				return cli_usage_error(usage,
-					"--format wants binary or json, not '%s'", optarg);
-			format = optarg;
+			if (strcmp(optarg, "binary") != 0 &&
+			    strcmp(optarg, "json") != 0)
+				return cli_usage_error(usage, "--format wants binary "
+				                       "or json, not '%s'", optarg);
+			a->req.format = optarg[0] == 'j';
 			break;
 		case 'n':
-			if (optarg[0] == '\0' || optarg[0] == '.' ||
-			    strchr(optarg, '/') || strstr(optarg, "..") ||
-			    strchr(optarg, '\n'))
-				return cli_usage_error(usage,
-					"--name wants a plain file name, not '%s'", optarg);
-			name = optarg;
+			if (!lh_live_name_ok(optarg))
+				return cli_usage_error(usage, "--name wants a plain "
+				                       "file name (letters, digits, "
+				                       "\"._-:+@\"), not '%s'", optarg);
+			strcpy(a->req.name, optarg);
 			break;
 		case 'h': return cli_help(usage);
 		default: return cli_bad_option(usage, argv, c);
@@ -381,43 +433,55 @@ int cmd_dump(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error(usage, "too many arguments");
-	if (pid == 0)
+	if (a->pid == 0)
 		return cli_usage_error(usage, "no --pid given");
-	if (output != NULL && dir != NULL)
+	if (a->output != NULL && a->dir != NULL)
 		return cli_usage_error(usage, "-o and --dir exclude each other");
+	if (a->list && (a->output || a->dir || a->state || a->req.name[0] ||
+	                a->req.format >= 0))
+		return cli_usage_error(usage, "--list takes no other option "
+		                       "but --pid");
+	return -1;
+}
 
-	if (kill((pid_t)pid, 0) != 0) {
-		if (errno == ESRCH)
-			cli_error("no process with pid %ld", pid);
-		else
-			cli_error("cannot signal process %ld: %s", pid,
-			          strerror(errno));
-		return CLI_ERROR;
-	}
-	rundir = run_dir();
-	if (lstat(rundir, &st) == 0 && (!S_ISDIR(st.st_mode) ||
-	    st.st_uid != geteuid() || (st.st_mode & 077) != 0)) {
-		cli_error("run directory '%s' is not private to this user "
-		          "(mode 0700): not trusting its beacons", rundir);
+int cmd_dump(int argc, char **argv)
+{
+	dump_args a;
+	states st = { NULL, 0, 0 };
+	const lh_live_beacon *b;
+	char *rundir = NULL, *snap = NULL, *dest = NULL;
+	const char *why;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.timeout = 30;
+	a.req.format = -1;
+	if ((rc = parse_args(&a, argc, argv)) >= 0)
+		return rc;
+	rc = CLI_ERROR;
+	if ((rundir = lh_live_rundir()) == NULL)
+		cli_die_nomem();
+	if ((why = lh_live_rundir_check(rundir, 0)) != NULL) {
+		cli_error("run directory '%s': %s: not trusting its beacons",
+		          rundir, why);
 		goto done;
 	}
-	if (read_beacon(&b, rundir, pid) != CLI_OK)
+	if (!alive(a.pid, rundir) || read_states(&st, rundir, a.pid) != CLI_OK)
 		goto done;
-	if (ask(&snap, &b, rundir, format, name, timeout) != CLI_OK)
+	if (a.list) {
+		list_states(&st);
+		rc = CLI_OK;
 		goto done;
-	if (output != NULL || dir != NULL) {
-		const char *base = strrchr(snap, '/') + 1;
-		dest = output != NULL ? cli_xstrdup(output) : path_join(dir, base);
-		if (move_file(snap, dest) != 0) {
-			cli_error("cannot move snapshot '%s' to '%s': %s", snap,
-			          dest, strerror(errno));
-			goto done;
-		}
 	}
-	printf("%s\n", dest != NULL ? dest : snap);
+	if ((b = pick_state(&st, a.pid, a.state)) == NULL ||
+	    ask(&snap, b, rundir, &a.req, a.timeout) != CLI_OK ||
+	    deliver(&dest, snap, a.output, a.dir) != CLI_OK)
+		goto done;
+	printf("%s\n", dest);
 	rc = CLI_OK;
 done:
 	free(rundir);
+	free(st.b);
 	free(snap);
 	free(dest);
 	return rc;

@@ -1,15 +1,14 @@
 /*
- * Signal-armed dumps for live servers. The signal handler only records the
- * request and sets a Lua hook on the main thread (as lua.c does for Ctrl-C);
- * the hook puts back the program's own hook and dumps at that safe point.
- * `luaheap dump --pid` finds an armed process by its beacon file and talks
- * to it through request and result files in the run directory.
+ * Signal-armed dumps for live servers, any number of states per process,
+ * each under a name. The signal handler only marks the slot asked for and
+ * sets a Lua hook on its threads (as lua.c does for Ctrl-C); the hook puts
+ * back the program's own hook and dumps at that safe point. The files it
+ * answers through are the protocol of live.c.
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,10 +21,15 @@
 #include "lauxlib.h"
 
 #include "internal.h"
+#include "live.h"
 
-#define REQ_MAX     4096     /* the largest request file read */
 #define REQ_BATCH   32       /* requests answered per directory scan */
-#define NAME_MAX_LEN 200     /* longest snapshot name accepted */
+#define CHUNK       64       /* slots per chunk */
+#define NCHUNKS     1024     /* at most CHUNK * NCHUNKS armed states */
+
+#define LOAD(p)      __atomic_load_n((p), __ATOMIC_SEQ_CST)
+#define STORE(p, v)  __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+#define ADD(p, v)    __atomic_fetch_add((p), (v), __ATOMIC_SEQ_CST)
 
 /* A thread the handler sets our hook on, and the program's hook it had. */
 typedef struct hooked {
@@ -34,35 +38,62 @@ typedef struct hooked {
 	int mask, count;
 } hooked;
 
-/* One armed state per process: signals belong to the process. */
+/* What the handler never touches: the armed state's options and files. */
 typedef struct armed {
 	lua_State *main;          /* the armed state's main thread */
-	int sig;
-	struct sigaction old;     /* the handler ours replaced */
 	luaheap_dump_opts dump;   /* label points at 'label' */
+	char name[LH_LIVE_NAME_MAX + 1];
 	char *dir;                /* absolute; the only place written */
 	char *label;
-	char *rundir;             /* beacon, requests and results */
+	char *rundir;             /* beacons, requests and answers */
 	char *beacon;
 	pid_t pid;                /* who wrote the beacon */
+	int slot;                 /* its index, the value sigqueue carries */
 	unsigned long seq;        /* snapshots asked for so far */
 	unsigned long written, failed;
 	char last_error[512];
-	/* the main thread, and the coroutine that armed (if not main): the
-	 * sentinel's user value keeps it from being collected */
-	hooked threads[2];
 } armed;
 
-static armed arm;
-static lua_State *volatile armed_L;      /* NULL: the handler does nothing */
-static volatile sig_atomic_t pending_req, pending_plain, busy;
+/*
+ * One armed state as the handler sees it. Slots live in chunks that are
+ * allocated once and never freed, published through 'chunks' before the
+ * count that lets the handler see them: the handler reads only memory
+ * that stays valid, and 'armed_flag' (atomic) says whether the rest is.
+ * 'inside' counts handlers on the slot, so that disarming waits for one
+ * running on another thread before the state may go away.
+ */
+typedef struct slot {
+	int armed_flag;
+	int inside;
+	volatile sig_atomic_t pending_req, pending_plain, busy;
+	int sig;
+	hooked threads[2];        /* the main thread; the coroutine that armed */
+	armed *a;
+} slot;
 
-/* The registry key of the userdata whose __gc disarms a closing state. */
+static slot *chunks[NCHUNKS];
+static int nchunks;                           /* atomic */
+static volatile sig_atomic_t any_pending;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long default_names;           /* "state1", "state2", ... */
+
+/* The handlers ours replaced, one per signal, while any state uses it. */
+static struct { int users; struct sigaction old; } handlers[NSIG];
+
+/* The registry key of the sentinel: its __gc disarms a closing state. */
 static const char sentinel_key = 's';
+typedef struct sentinel { lua_State *main; int slot; } sentinel;
 
 static void on_hook(lua_State *L, lua_Debug *ar);
 
-/* ---- the signal handler: async-signal-safe, touches only hook fields ---- */
+static slot *slot_at(int i)
+{
+	if (i < 0 || i / CHUNK >= LOAD(&nchunks))
+		return NULL;
+	return &chunks[i / CHUNK][i % CHUNK];
+}
+
+/* ---- the signal handler: async-signal-safe, touches only slots ---- */
 
 static void set_hook(hooked *h)
 {
@@ -75,24 +106,45 @@ static void set_hook(hooked *h)
 	            1);
 }
 
+/* Marks s when it is armed for sig; the first handler in sets the hooks
+ * (another one, on another thread, would save ours as the program's). */
+static void wake(slot *s, int sig, int req)
+{
+	int first = ADD(&s->inside, 1) == 0;
+
+	if (LOAD(&s->armed_flag) && s->sig == sig) {
+		if (req)
+			s->pending_req = 1;
+		else
+			s->pending_plain = 1;
+		any_pending = 1;
+		if (first && !s->busy) {
+			set_hook(&s->threads[0]);
+			set_hook(&s->threads[1]);
+		}
+	}
+	ADD(&s->inside, -1);
+}
+
 /*
- * The hook goes on the main thread (as lua.c does) and on the coroutine
- * that armed, if one did: a server whose loop runs in that coroutine is
- * interrupted there. Any other coroutine running at this moment cannot be
- * found safely from a handler; the dump waits until it yields.
+ * A request from `luaheap dump --pid` comes by sigqueue with the slot of
+ * the state asked for: only that state is woken. Any other signal (kill
+ * -USR1 by hand) wakes every state armed for it.
  */
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
-	(void)sig;
+	int i, n;
+	slot *s;
+
 	(void)uc;
-	if (si != NULL && si->si_code == SI_QUEUE)
-		pending_req = 1;          /* the CLI: request files wait */
-	else
-		pending_plain = 1;        /* kill -USR1 by hand */
-	if (armed_L != NULL && !busy) {
-		set_hook(&arm.threads[0]);
-		set_hook(&arm.threads[1]);
+	if (si != NULL && si->si_code == SI_QUEUE) {
+		if ((s = slot_at(si->si_value.sival_int)) != NULL)
+			wake(s, sig, 1);
+		return;
 	}
+	n = LOAD(&nchunks) * CHUNK;
+	for (i = 0; i < n; i++)
+		wake(&chunks[i / CHUNK][i % CHUNK], sig, 0);
 }
 
 static void put_back(lua_State *L, const hooked *h)
@@ -104,172 +156,50 @@ static void put_back(lua_State *L, const hooked *h)
 /* Puts the program's hooks back, and on th (where our hook fired: a
  * coroutine created meanwhile inherited it from its creator), with the
  * signal blocked so the handler cannot save our own hook as the program's. */
-static void restore_hooks(lua_State *th)
+static void restore_hooks(slot *s, lua_State *th)
 {
 	sigset_t set, old;
 
 	sigemptyset(&set);
-	sigaddset(&set, arm.sig);
+	sigaddset(&set, s->sig);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
-	put_back(arm.threads[0].L, &arm.threads[0]);
-	put_back(arm.threads[1].L, &arm.threads[1]);
-	put_back(th, &arm.threads[0]);
+	put_back(s->threads[0].L, &s->threads[0]);
+	put_back(s->threads[1].L, &s->threads[1]);
+	put_back(th, &s->threads[0]);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
-
-/* ---- small file helpers ---- */
-
-static char *join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir), m = strlen(name);
-	char *p = malloc(n + m + 2);
-
-	if (p != NULL) {
-		memcpy(p, dir, n);
-		p[n] = '/';
-		memcpy(p + n + 1, name, m + 1);
-	}
-	return p;
-}
-
-/* Writes text to dir/name through dir/.name.tmp and a rename; 0 or errno. */
-static int write_atomic(const char *dir, const char *name, const char *text)
-{
-	char tmpname[NAME_MAX_LEN + 64];
-	char *tmp = NULL, *path = NULL;
-	size_t len = strlen(text);
-	int fd = -1, rc = 0;
-
-	snprintf(tmpname, sizeof(tmpname), ".%s.tmp", name);
-	tmp = join(dir, tmpname);
-	path = join(dir, name);
-	if (tmp == NULL || path == NULL) {
-		rc = ENOMEM;
-		goto done;
-	}
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	          0600);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
-		rc = errno != 0 ? errno : EIO;
-		goto done;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		rc = errno;
-		goto done;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		rc = errno;
-done:
-	if (fd >= 0)
-		close(fd);
-	if (rc != 0 && tmp != NULL)
-		(void)unlink(tmp);
-	free(tmp);
-	free(path);
-	return rc;
-}
-
-/* The run directory: $LUAHEAP_RUNDIR, else /tmp/luaheap-UID. */
-static char *rundir_path(void)
-{
-	const char *env = getenv(LUAHEAP_RUNDIR_ENV);
-	char buf[64];
-
-	if (env != NULL && env[0] != '\0')
-		return strdup(env);
-	snprintf(buf, sizeof(buf), LUAHEAP_RUNDIR_FMT,
-	         (unsigned long)geteuid());
-	return strdup(buf);
-}
-
-/* Creates the run directory if needed; it must be ours and private. */
-static const char *check_rundir(const char *dir)
-{
-	struct stat st;
-
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return strerror(errno);
-	if (lstat(dir, &st) != 0)
-		return strerror(errno);
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) != 0)
-		return "not a directory private to this user (mode 0700)";
-	return NULL;
-}
-
-/* The process's start time in clock ticks (/proc/self/stat, field 22), so
- * the CLI can tell this process from a later one with the same pid. */
-static unsigned long long start_time(void)
-{
-	char buf[1024], *p;
-	unsigned long long t = 0;
-	size_t n;
-	int i;
-	FILE *f = fopen("/proc/self/stat", "r");
-
-	if (f == NULL)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL)
-		return 0;
-	for (i = 0; i < 20 && p != NULL; i++)   /* to field 22 */
-		p = strchr(p + 1, ' ');
-	if (p != NULL)
-		t = strtoull(p + 1, NULL, 10);
-	return t;
 }
 
 /* ---- answering ---- */
 
-/* Whether a requested snapshot name stays inside the armed directory. */
-static int name_ok(const char *name)
-{
-	const char *p;
-
-	if (name[0] == '\0' || strlen(name) > NAME_MAX_LEN ||
-	    strchr(name, '/') != NULL || strstr(name, "..") != NULL ||
-	    name[0] == '.')
-		return 0;
-	for (p = name; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20)
-			return 0;
-	return 1;
-}
-
 /* Dumps L's state to the armed dir as 'name' (NULL: a generated name) in
  * 'encoding'; writes the name used, or an error message, into msg. */
-static int dump_one(lua_State *L, const char *name, int encoding, char *msg,
-                    size_t len)
+static int dump_one(slot *s, lua_State *L, const char *name, int encoding,
+                    char *msg, size_t len)
 {
-	char gen[128], stamp[32];
-	luaheap_dump_opts o = arm.dump;
+	armed *a = s->a;
+	char gen[LH_LIVE_NAME_MAX + 1], stamp[32];
+	luaheap_dump_opts o = a->dump;
 	struct stat st;
 	struct tm tm;
 	time_t now = time(NULL);
 	char *path = NULL;
-	int rc = -1;
+	int rc = -1, n;
 
-	arm.seq++;
+	a->seq++;
 	if (name == NULL) {
 		if (localtime_r(&now, &tm) == NULL ||
 		    strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm) == 0)
 			strcpy(stamp, "0");
-		snprintf(gen, sizeof(gen), "luaheap-%ld-%s-%lu.%s",
-		         (long)arm.pid, stamp, arm.seq,
-		         encoding == LUAHEAP_JSON ? "json" : "snap");
+		n = snprintf(gen, sizeof(gen), "luaheap-%ld-%s-%s-%lu.%s",
+		             (long)a->pid, a->name, stamp, a->seq,
+		             encoding == LUAHEAP_JSON ? "json" : "snap");
+		if (n < 0 || (size_t)n >= sizeof(gen))  /* a long state name */
+			snprintf(gen, sizeof(gen), "luaheap-%ld-slot%ld-%s-%lu.%s",
+			         (long)a->pid, (long)a->slot, stamp,
+			         a->seq, encoding == LUAHEAP_JSON ? "json" : "snap");
 		name = gen;
 	}
-	if (!name_ok(name)) {
-		snprintf(msg, len, "refused snapshot name '%.64s': a plain file "
-		         "name is expected (no '/', no '..')", name);
-		goto done;
-	}
-	if ((path = join(arm.dir, name)) == NULL) {
+	if ((path = lh_live_path(a->dir, name)) == NULL) {
 		snprintf(msg, len, "%s", strerror(ENOMEM));
 		goto done;
 	}
@@ -285,227 +215,230 @@ static int dump_one(lua_State *L, const char *name, int encoding, char *msg,
 	rc = 0;
 done:
 	if (rc == 0) {
-		arm.written++;
+		a->written++;
 	} else {
-		arm.failed++;
-		snprintf(arm.last_error, sizeof(arm.last_error), "%s", msg);
+		a->failed++;
+		snprintf(a->last_error, sizeof(a->last_error), "%s", msg);
 	}
 	free(path);
 	return rc;
 }
 
-/* Reads the request file 'name' (ours, regular, small) and removes it.
- * Returns 0 with its text in buf, or -1 (then it was not a request). */
-static int take_request(const char *name, char *buf, size_t len)
+/* Whether the CLI that sent request f still waits for its answer: it is
+ * alive and has not left a cancel file (it timed out). */
+static int still_waiting(const armed *a, const lh_live_file *f)
 {
-	char *path = join(arm.rundir, name);
-	struct stat st;
-	ssize_t n = -1;
-	int fd;
+	char name[LH_LIVE_NAME_MAX + 64];
+	char *path;
+	int gone;
 
-	if (path == NULL)
-		return -1;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd >= 0) {
-		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    st.st_uid == geteuid())
-			n = read(fd, buf, len - 1);
-		close(fd);
-	}
-	(void)unlink(path);
-	free(path);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
-}
-
-/* The value of "key VALUE" on a line of text, cut at the line's end into
- * buf, or NULL. */
-static const char *field(const char *text, const char *key, char *buf,
-                         size_t len)
-{
-	size_t k = strlen(key), n;
-	const char *p = text;
-
-	while (p != NULL && *p != '\0') {
-		if (strncmp(p, key, k) == 0 && p[k] == ' ') {
-			p += k + 1;
-			n = strcspn(p, "\n");
-			if (n >= len)
-				n = len - 1;
-			memcpy(buf, p, n);
-			buf[n] = '\0';
-			return buf;
-		}
-		p = strchr(p, '\n');
-		if (p != NULL)
-			p++;
-	}
-	return NULL;
-}
-
-/* Answers the request in file 'name' (PID.req.TAG) with PID.res.TAG;
- * returns whether there was a request to answer. */
-static int answer(lua_State *L, const char *name, const char *tag)
-{
-	char text[REQ_MAX], namebuf[NAME_MAX_LEN + 2], fmt[16];
-	char msg[1024], result[1100], resname[NAME_MAX_LEN + 32];
-	const char *want, *f;
-	int enc = arm.dump.encoding, rc;
-
-	if (take_request(name, text, sizeof(text)) != 0)
+	if (kill((pid_t)f->cpid, 0) != 0 && errno == ESRCH)
 		return 0;
-	want = field(text, "name", namebuf, sizeof(namebuf));
-	f = field(text, "format", fmt, sizeof(fmt));
-	if (f == NULL || strcmp(f, "binary") == 0 || strcmp(f, "json") == 0) {
-		if (f != NULL)
-			enc = f[0] == 'j' ? LUAHEAP_JSON : LUAHEAP_BINARY;
-		rc = dump_one(L, want, enc, msg, sizeof(msg));
-	} else {
-		snprintf(msg, sizeof(msg), "unknown format '%s'", f);
-		rc = -1;
+	if (lh_live_file_name(name, sizeof(name), LH_LIVE_CANCEL, f->pid,
+	                      f->state, f->cpid, f->id) != 0 ||
+	    (path = lh_live_path(a->rundir, name)) == NULL)
+		return 1;
+	gone = access(path, F_OK) == 0;
+	free(path);
+	return !gone;
+}
+
+/* Removes a snapshot nobody waits for, with the request's answer and
+ * cancel files. */
+static void discard(const armed *a, const lh_live_file *f, const char *snap)
+{
+	char *path = snap != NULL ? lh_live_path(a->dir, snap) : NULL;
+	char name[LH_LIVE_NAME_MAX + 64];
+	int kind;
+
+	if (path != NULL)
+		(void)unlink(path);
+	free(path);
+	for (kind = LH_LIVE_ANSWER; kind <= LH_LIVE_CANCEL; kind++) {
+		if (lh_live_file_name(name, sizeof(name), kind, f->pid, f->state,
+		                      f->cpid, f->id) != 0 ||
+		    (path = lh_live_path(a->rundir, name)) == NULL)
+			continue;
+		(void)unlink(path);
+		free(path);
 	}
-	snprintf(result, sizeof(result), "%s %s\n", rc == 0 ? "ok" : "error",
-	         msg);
-	snprintf(resname, sizeof(resname), "%ld.res.%s", (long)arm.pid, tag);
-	(void)write_atomic(arm.rundir, resname, result);
+}
+
+/*
+ * Answers the request file 'file'. Taking it unlinks it first, so a CLI
+ * that withdraws it at the same moment either wins (no dump) or finds it
+ * gone and leaves a cancel file; the answer is checked against that file
+ * after the dump and again after the answer is written, and a snapshot
+ * nobody waits for is removed. Returns whether there was a request.
+ */
+static int answer(slot *s, lua_State *L, const char *file,
+                  const lh_live_file *f)
+{
+	armed *a = s->a;
+	char text[LH_LIVE_TEXT_MAX], msg[LH_LIVE_MSG_MAX];
+	char result[LH_LIVE_MSG_MAX + 16], resname[LH_LIVE_NAME_MAX + 64];
+	lh_live_request r;
+	const char *why;
+	int rc, ok = 0;
+
+	rc = lh_live_read(a->rundir, file, text, sizeof(text), 1);
+	if (rc == ENOENT || rc == EPERM || rc == ELOOP)
+		return 0;                 /* withdrawn, or not a request */
+	if (rc != 0)
+		snprintf(msg, sizeof(msg), "cannot read request: %s",
+		         rc == EFBIG ? "too long" : strerror(rc));
+	else if ((why = lh_live_request_parse(&r, text)) != NULL)
+		snprintf(msg, sizeof(msg), "%s", why);
+	else
+		ok = dump_one(s, L, r.name[0] != '\0' ? r.name : NULL,
+		              r.format < 0 ? a->dump.encoding : r.format == 1 ?
+		              LUAHEAP_JSON : LUAHEAP_BINARY, msg, sizeof(msg)) == 0;
+	if (!still_waiting(a, f)) {
+		discard(a, f, ok ? msg : NULL);
+		return 1;
+	}
+	if (lh_live_file_name(resname, sizeof(resname), LH_LIVE_ANSWER, f->pid,
+	                      f->state, f->cpid, f->id) == 0 &&
+	    lh_live_answer_format(result, sizeof(result), ok, msg) == 0)
+		(void)lh_live_write(a->rundir, resname, result);
+	if (!still_waiting(a, f))       /* it gave up while we answered */
+		discard(a, f, ok ? msg : NULL);
 	return 1;
 }
 
-/* Answers every request file PID.req.TAG in the run directory. Names are
- * read first (a batch at a time), then answered: the directory changes. */
-static int answer_requests(lua_State *L)
+/* Answers every request to this state in the run directory. Names are read
+ * first (a batch at a time), then answered: the directory changes. */
+static int answer_requests(slot *s, lua_State *L)
 {
-	char prefix[32], names[REQ_BATCH][NAME_MAX_LEN + 32];
+	armed *a = s->a;
+	char names[REQ_BATCH][LH_LIVE_NAME_MAX + 64];
+	lh_live_file files[REQ_BATCH], f;
 	struct dirent *e;
-	size_t plen;
 	int n = 0, i, more = 0, answered = 0;
 	DIR *d;
 
-	snprintf(prefix, sizeof(prefix), "%ld.req.", (long)arm.pid);
-	plen = strlen(prefix);
-	if ((d = opendir(arm.rundir)) == NULL)
+	if ((d = opendir(a->rundir)) == NULL)
 		return 0;
 	while ((e = readdir(d)) != NULL) {
-		const char *tag = e->d_name + plen;
-		if (strncmp(e->d_name, prefix, plen) != 0 || tag[0] == '\0' ||
-		    strspn(tag, "0123456789.") != strlen(tag) ||
+		if (lh_live_file_parse(&f, e->d_name) != 0 ||
+		    f.kind != LH_LIVE_REQUEST || f.pid != (long)a->pid ||
+		    strcmp(f.state, a->name) != 0 ||
 		    strlen(e->d_name) >= sizeof(names[0]))
 			continue;
 		if (n == REQ_BATCH) {
 			more = 1;
 			break;
 		}
+		files[n] = f;
 		strcpy(names[n++], e->d_name);
 	}
 	closedir(d);
 	for (i = 0; i < n; i++)
-		answered += answer(L, names[i], names[i] + plen);
+		answered += answer(s, L, names[i], &files[i]);
 	if (more && answered > 0)   /* never loop on what cannot be taken */
-		pending_req = 1;
+		s->pending_req = 1;
 	return answered;
 }
 
-/* Answers what the signals asked for; never one dump inside another. */
-static int serve(lua_State *L)
+/* Answers what the signals asked of s; never one dump inside another. */
+static int serve(slot *s, lua_State *L)
 {
+	char msg[LH_LIVE_MSG_MAX];
 	int n = 0;
 
-	if (busy || armed_L == NULL)
+	if (s->busy)
 		return 0;
 	do {
-		busy = 1;
-		restore_hooks(L);
-		while (pending_req || pending_plain) {
-			char msg[1024];
-			if (pending_req) {
-				pending_req = 0;
-				n += answer_requests(L);
+		s->busy = 1;
+		restore_hooks(s, L);
+		while (s->pending_req || s->pending_plain) {
+			if (s->pending_req) {
+				s->pending_req = 0;
+				n += answer_requests(s, L);
 			}
-			if (pending_plain) {
-				pending_plain = 0;
-				(void)dump_one(L, NULL, arm.dump.encoding, msg,
-				               sizeof(msg));
+			if (s->pending_plain) {
+				s->pending_plain = 0;
+				(void)dump_one(s, L, NULL, s->a->dump.encoding,
+				               msg, sizeof(msg));
 				n++;
 			}
 		}
-		busy = 0;
-	} while (pending_req || pending_plain);  /* a signal in between */
+		s->busy = 0;
+	} while (s->pending_req || s->pending_plain);  /* a signal in between */
 	return n;
+}
+
+/* The armed slot of L's state, found through its sentinel, or NULL. */
+static slot *slot_of(lua_State *L)
+{
+	sentinel *sen;
+	slot *s = NULL;
+
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &sentinel_key) == LUA_TUSERDATA) {
+		sen = lua_touserdata(L, -1);
+		s = slot_at(sen->slot);
+		if (s != NULL && (!LOAD(&s->armed_flag) || s->a->main != sen->main))
+			s = NULL;
+	}
+	lua_pop(L, 1);
+	return s;
 }
 
 static void on_hook(lua_State *L, lua_Debug *ar)
 {
+	slot *s = slot_of(L);
+
 	(void)ar;
-	serve(L);
+	if (s != NULL)
+		serve(s, L);
+	else                            /* disarmed meanwhile */
+		lua_sethook(L, NULL, 0, 0);
 }
 
 int luaheap_poll(lua_State *L)
 {
-	if (armed_L == NULL || L == NULL || (!pending_req && !pending_plain))
+	slot *s;
+
+	if (!any_pending || L == NULL || (s = slot_of(L)) == NULL ||
+	    (!s->pending_req && !s->pending_plain))
 		return 0;
-	return serve(L);
+	return serve(s, L);
 }
 
-/* ---- arming ---- */
+/* ---- disarming ---- */
 
-void luaheap_arm_opts_init(luaheap_arm_opts *opts)
+static void free_armed(armed *a)
 {
-	opts->signal = SIGUSR1;
-	opts->dir = NULL;
-	luaheap_dump_opts_init(&opts->dump);
-}
-
-static void release(void)
-{
-	free(arm.dir);
-	free(arm.label);
-	free(arm.rundir);
-	free(arm.beacon);
-	memset(&arm, 0, sizeof(arm));
-}
-
-/* Removes this process's requests and any answer nobody came for (a CLI
- * that timed out), when disarming. */
-static void remove_leftovers(void)
-{
-	char req[32], res[32];
-	struct dirent *e;
-	DIR *d;
-	char *p;
-
-	snprintf(req, sizeof(req), "%ld.req.", (long)arm.pid);
-	snprintf(res, sizeof(res), "%ld.res.", (long)arm.pid);
-	if (arm.rundir == NULL || (d = opendir(arm.rundir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strncmp(e->d_name, req, strlen(req)) != 0 &&
-		    strncmp(e->d_name, res, strlen(res)) != 0)
-			continue;
-		if ((p = join(arm.rundir, e->d_name)) != NULL)
-			(void)unlink(p);
-		free(p);
+	if (a != NULL) {
+		free(a->dir);
+		free(a->label);
+		free(a->rundir);
+		free(a->beacon);
+		free(a);
 	}
-	closedir(d);
 }
 
-/* Takes everything down; the handler is made harmless first. */
-static void disarm_now(void)
+/* Takes slot s down (the lock held); the handler is kept off it first. */
+static void disarm_slot(slot *s)
 {
-	lua_State *L = armed_L;
+	armed *a = s->a;
 
-	if (L == NULL)
-		return;
-	armed_L = NULL;
-	restore_hooks(NULL);
-	sigaction(arm.sig, &arm.old, NULL);
-	if (arm.pid == getpid() && arm.beacon != NULL) {
-		(void)unlink(arm.beacon);
-		remove_leftovers();
+	STORE(&s->armed_flag, 0);
+	while (LOAD(&s->inside) != 0)     /* a handler on another thread */
+		sched_yield();
+	restore_hooks(s, NULL);
+	if (--handlers[s->sig].users == 0)
+		sigaction(s->sig, &handlers[s->sig].old, NULL);
+	if (a->pid == getpid()) {         /* not in a forked child */
+		lh_live_remove(a->rundir, (long)a->pid, a->name,
+		               1u << LH_LIVE_REQUEST | 1u << LH_LIVE_ANSWER |
+		               1u << LH_LIVE_CANCEL);
+		(void)unlink(a->beacon);
 	}
-	pending_req = pending_plain = 0;
-	release();
+	free_armed(a);
+	s->a = NULL;                      /* 'inside' is the handlers' own */
+	s->pending_req = s->pending_plain = s->busy = 0;
+	memset(s->threads, 0, sizeof(s->threads));
 }
 
 static lua_State *main_thread(lua_State *L)
@@ -520,34 +453,53 @@ static lua_State *main_thread(lua_State *L)
 
 int luaheap_disarm(lua_State *L)
 {
-	if (armed_L != NULL && L != NULL && main_thread(L) == arm.main) {
-		disarm_now();
-		lua_pushnil(L);
-		lua_rawsetp(L, LUA_REGISTRYINDEX, &sentinel_key);
-	}
+	slot *s;
+
+	if (L == NULL)
+		return 0;
+	pthread_mutex_lock(&lock);
+	if ((s = slot_of(L)) != NULL)
+		disarm_slot(s);
+	pthread_mutex_unlock(&lock);
 	return 0;
 }
 
 /* __gc of the sentinel: a state closed while armed disarms itself. */
 static int sentinel_gc(lua_State *L)
 {
-	lua_State **m = lua_touserdata(L, 1);
+	sentinel *sen = lua_touserdata(L, 1);
+	slot *s;
 
-	if (m != NULL && armed_L != NULL && *m == arm.main)
-		disarm_now();
+	pthread_mutex_lock(&lock);
+	if (sen != NULL && (s = slot_at(sen->slot)) != NULL &&
+	    LOAD(&s->armed_flag) && s->a->main == sen->main)
+		disarm_slot(s);
+	pthread_mutex_unlock(&lock);
 	return 0;
 }
 
-/* The sentinel in the registry, created on first use; its user value
- * anchors the coroutine that armed (nil when the main thread did). */
+/* ---- arming ---- */
+
+void luaheap_arm_opts_init(luaheap_arm_opts *opts)
+{
+	opts->signal = SIGUSR1;
+	opts->dir = NULL;
+	luaheap_dump_opts_init(&opts->dump);
+	opts->name = NULL;
+}
+
+/* The sentinel in the registry, created on first use: the one step of
+ * arming that may raise (a memory error), taken before anything of ours
+ * is allocated. */
 static void put_sentinel(lua_State *L, lua_State *main)
 {
-	lua_State **m;
+	sentinel *sen;
 
 	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &sentinel_key) != LUA_TUSERDATA) {
 		lua_pop(L, 1);
-		m = lua_newuserdatauv(L, sizeof(*m), 1);
-		*m = main;
+		sen = lua_newuserdatauv(L, sizeof(*sen), 1);
+		sen->main = main;
+		sen->slot = -1;
 		lua_createtable(L, 0, 1);
 		lua_pushcfunction(L, sentinel_gc);
 		lua_setfield(L, -2, "__gc");
@@ -555,6 +507,18 @@ static void put_sentinel(lua_State *L, lua_State *main)
 		lua_pushvalue(L, -1);
 		lua_rawsetp(L, LUA_REGISTRYINDEX, &sentinel_key);
 	}
+	lua_pop(L, 1);
+}
+
+/* Points the sentinel at slot i, its user value anchoring the coroutine
+ * that armed (nil when the main thread did). Allocates nothing. */
+static void point_sentinel(lua_State *L, lua_State *main, int i)
+{
+	sentinel *sen;
+
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &sentinel_key);
+	sen = lua_touserdata(L, -1);
+	sen->slot = i;
 	if (L != main)
 		lua_pushthread(L);
 	else
@@ -584,15 +548,172 @@ static int arm_fail(char *errbuf, size_t errlen, const char *fmt,
 	return -1;
 }
 
+/* The slot of the armed state named 'name', or NULL (the lock held). */
+static slot *find_name(const char *name)
+{
+	int i, n = LOAD(&nchunks) * CHUNK;
+	slot *s;
+
+	for (i = 0; i < n; i++) {
+		s = &chunks[i / CHUNK][i % CHUNK];
+		if (s->armed_flag && strcmp(s->a->name, name) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+/* A free slot, adding a chunk when all are taken; -1 when the process
+ * has CHUNK * NCHUNKS armed states or no memory (the lock held). */
+static int free_slot(void)
+{
+	int i, n = LOAD(&nchunks);
+
+	for (i = 0; i < n * CHUNK; i++)
+		if (!chunks[i / CHUNK][i % CHUNK].armed_flag)
+			return i;
+	if (n == NCHUNKS || (chunks[n] = calloc(CHUNK, sizeof(slot))) == NULL)
+		return -1;
+	STORE(&nchunks, n + 1);           /* published after it is zeroed */
+	return n * CHUNK;
+}
+
+/* Fills a's files and options from opts; the message on failure. */
+static int prepare(armed *a, const luaheap_arm_opts *opts, char *errbuf,
+                   size_t errlen)
+{
+	struct stat st;
+	const char *why;
+	int e;
+
+	a->dump = opts->dump;
+	a->pid = getpid();
+	if ((a->dir = realpath(opts->dir, NULL)) == NULL) {
+		e = errno;
+		return arm_fail(errbuf, errlen, "cannot arm for directory '%s': "
+		                "%s", opts->dir, strerror(e));
+	}
+	if (stat(a->dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    access(a->dir, W_OK | X_OK) != 0 || strchr(a->dir, '\n'))
+		return arm_fail(errbuf, errlen, "cannot arm for directory '%s': "
+		                "%s", opts->dir, "not a writable directory");
+	if (opts->dump.label != NULL &&
+	    (a->label = strdup(opts->dump.label)) == NULL)
+		return arm_fail(errbuf, errlen, "cannot arm: %s%s",
+		                strerror(ENOMEM), "");
+	a->dump.label = a->label;
+	if ((a->rundir = lh_live_rundir()) == NULL)
+		return arm_fail(errbuf, errlen, "cannot arm: %s%s",
+		                strerror(ENOMEM), "");
+	if ((why = lh_live_rundir_check(a->rundir, 1)) != NULL)
+		return arm_fail(errbuf, errlen, "cannot arm: run directory "
+		                "'%s': %s", a->rundir, why);
+	return 0;
+}
+
+/* Names a: the host's name, else the name of 'self' (the slot being
+ * re-armed, whose name is free), else the next "stateN" no armed state
+ * has; the lock held. */
+static int pick_name(armed *a, const char *name, const slot *self,
+                     char *errbuf, size_t errlen)
+{
+	slot *other;
+
+	if (name != NULL) {
+		other = find_name(name);
+		if (other != NULL && other != self)
+			return arm_fail(errbuf, errlen, "cannot arm: the name '%s' "
+			                "is taken by another armed state of this "
+			                "process%s", name, "");
+		snprintf(a->name, sizeof(a->name), "%s", name);
+		return 0;
+	}
+	if (self != NULL) {               /* re-armed: keeps its name */
+		memcpy(a->name, self->a->name, sizeof(a->name));
+		return 0;
+	}
+	do
+		snprintf(a->name, sizeof(a->name), "state%lu", ++default_names);
+	while ((other = find_name(a->name)) != NULL && other != self);
+	return 0;
+}
+
+/* Installs our handler for sig unless a state already did (the lock held);
+ * 0 or errno. */
+static int take_signal(int sig)
+{
+	struct sigaction sa;
+
+	if (handlers[sig].users++ > 0)
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&sa.sa_mask);          /* never nested in itself */
+	if (sigaction(sig, &sa, &handlers[sig].old) == 0)
+		return 0;
+	handlers[sig].users--;
+	return errno;
+}
+
+/* Writes a's beacon for slot i; 0 or errno. */
+static int write_beacon(armed *a, int sig, int i)
+{
+	char name[LH_LIVE_NAME_MAX + 64], text[LH_LIVE_TEXT_MAX];
+	lh_live_beacon b;
+
+	memset(&b, 0, sizeof(b));
+	b.pid = (long)a->pid;
+	b.start = lh_live_start_time(0);
+	snprintf(b.state, sizeof(b.state), "%s", a->name);
+	b.slot = i;
+	b.sig = sig;
+	b.json = a->dump.encoding == LUAHEAP_JSON;
+	snprintf(b.dir, sizeof(b.dir), "%s", a->dir);
+	if (lh_live_file_name(name, sizeof(name), LH_LIVE_BEACON, b.pid,
+	                      a->name, 0, 0) != 0 ||
+	    lh_live_beacon_format(text, sizeof(text), &b) != 0)
+		return ENAMETOOLONG;
+	if ((a->beacon = lh_live_path(a->rundir, name)) == NULL)
+		return ENOMEM;
+	return lh_live_write(a->rundir, name, text);
+}
+
+/* Puts a into a free slot for L's state (the lock held); -1 on failure. */
+static int install(armed *a, lua_State *L, int sig, char *errbuf,
+                   size_t errlen)
+{
+	slot *s;
+	int i, e;
+
+	if ((i = free_slot()) < 0)
+		return arm_fail(errbuf, errlen, "cannot arm: %s%s", "too many "
+		                "armed states in this process", "");
+	s = slot_at(i);
+	if ((e = take_signal(sig)) != 0)
+		return arm_fail(errbuf, errlen, "cannot arm: %s%s",
+		                strerror(e), "");
+	if ((e = write_beacon(a, sig, i)) != 0) {
+		if (--handlers[sig].users == 0)
+			sigaction(sig, &handlers[sig].old, NULL);
+		return arm_fail(errbuf, errlen, "cannot arm: cannot write the "
+		                "beacon in '%s': %s", a->rundir, strerror(e));
+	}
+	a->slot = i;
+	s->a = a;
+	s->sig = sig;
+	s->threads[0].L = a->main;
+	s->threads[1].L = L != a->main ? L : NULL;
+	STORE(&s->armed_flag, 1);         /* now the handler may look */
+	return i;
+}
+
 int luaheap_arm(lua_State *L, const luaheap_arm_opts *opts, char *errbuf,
                 size_t errlen)
 {
-	armed next;
-	struct sigaction sa;
-	struct stat st;
-	char text[PATH_MAX + 256], name[64];
+	armed *a = NULL;
+	slot *old;
 	lua_State *main;
-	int e;
+	int i = -1;
 
 	if (L == NULL || opts == NULL || opts->dir == NULL ||
 	    opts->dir[0] == '\0')
@@ -601,99 +722,69 @@ int luaheap_arm(lua_State *L, const luaheap_arm_opts *opts, char *errbuf,
 	if (!signal_ok(opts->signal))
 		return arm_fail(errbuf, errlen, "cannot arm: %s%s",
 		                "signal not usable for dumps", "");
+	if (opts->name != NULL && !lh_live_name_ok(opts->name))
+		return arm_fail(errbuf, errlen, "cannot arm: bad state name "
+		                "'%.64s' (1 to 128 letters, digits or \"._-:+@\", "
+		                "no leading '.', no '..')%s", opts->name, "");
 	main = main_thread(L);
-	if (armed_L != NULL && arm.main != main)
+	put_sentinel(L, main);            /* may raise: nothing to leak yet */
+	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return arm_fail(errbuf, errlen, "cannot arm: %s%s",
-		                "another Lua state of this process is armed",
-		                "");
-
-	memset(&next, 0, sizeof(next));
-	next.main = main;
-	next.threads[0].L = main;
-	next.threads[1].L = L != main ? L : NULL;
-	next.sig = opts->signal;
-	next.dump = opts->dump;
-	next.pid = getpid();
-	next.dir = realpath(opts->dir, NULL);
-	if (next.dir == NULL) {
-		e = errno;
-		arm_fail(errbuf, errlen, "cannot arm for directory '%s': %s",
-		         opts->dir, strerror(e));
-		goto fail;
+		                strerror(ENOMEM), "");
+	a->main = main;
+	if (prepare(a, opts, errbuf, errlen) != 0)
+		goto done;
+	pthread_mutex_lock(&lock);
+	old = slot_of(L);
+	if (pick_name(a, opts->name, old, errbuf, errlen) == 0) {
+		if (old != NULL)          /* arming again: start afresh */
+			disarm_slot(old);
+		i = install(a, L, opts->signal, errbuf, errlen);
 	}
-	if (stat(next.dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
-	    access(next.dir, W_OK | X_OK) != 0 || strchr(next.dir, '\n')) {
-		arm_fail(errbuf, errlen, "cannot arm for directory '%s': %s",
-		         opts->dir, "not a writable directory");
-		goto fail;
-	}
-	if (opts->dump.label != NULL &&
-	    (next.label = strdup(opts->dump.label)) == NULL)
-		goto nomem;
-	next.dump.label = next.label;
-	if ((next.rundir = rundir_path()) == NULL)
-		goto nomem;
-	{
-		const char *why = check_rundir(next.rundir);
-		if (why != NULL) {
-			arm_fail(errbuf, errlen, "cannot arm: run directory "
-			         "'%s': %s", next.rundir, why);
-			goto fail;
-		}
-	}
-	snprintf(name, sizeof(name), "%ld.arm", (long)next.pid);
-	if ((next.beacon = join(next.rundir, name)) == NULL)
-		goto nomem;
-	put_sentinel(L, main);
-
-	disarm_now();                     /* arming again: start afresh */
-	arm = next;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_signal;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(arm.sig, &sa, &arm.old) != 0) {
-		e = errno;
-		memset(&arm, 0, sizeof(arm));
-		arm_fail(errbuf, errlen, "cannot arm: %s%s", strerror(e), "");
-		goto fail;
-	}
-	snprintf(text, sizeof(text),
-	         "luaheap-arm 1\npid %ld\nstart %llu\nsignal %d\nformat %s\n"
-	         "dir %s\n", (long)arm.pid, start_time(), arm.sig,
-	         arm.dump.encoding == LUAHEAP_JSON ? "json" : "binary",
-	         arm.dir);
-	if ((e = write_atomic(arm.rundir, name, text)) != 0) {
-		sigaction(arm.sig, &arm.old, NULL);
-		next = arm;
-		memset(&arm, 0, sizeof(arm));
-		arm_fail(errbuf, errlen, "cannot arm: cannot write the beacon "
-		         "'%s': %s", next.beacon, strerror(e));
-		goto fail;
-	}
-	armed_L = main;
-	return 0;
-nomem:
-	arm_fail(errbuf, errlen, "cannot arm: %s%s", strerror(ENOMEM), "");
-fail:
-	free(next.dir);
-	free(next.label);
-	free(next.rundir);
-	free(next.beacon);
-	return -1;
+	pthread_mutex_unlock(&lock);
+	if (i >= 0)
+		point_sentinel(L, main, i);
+done:
+	if (i < 0)
+		free_armed(a);
+	return i >= 0 ? 0 : -1;
 }
 
-void lh_dump__arm_counts(unsigned long *written, unsigned long *failed,
-                         const char **last_error)
+/* The slot of the armed state named 'state', or of the first one armed
+ * when NULL; the lock held. */
+static slot *find_state(const char *state)
 {
-	*written = arm.written;
-	*failed = arm.failed;
-	*last_error = arm.last_error;
+	int i, n = LOAD(&nchunks) * CHUNK;
+
+	if (state != NULL)
+		return find_name(state);
+	for (i = 0; i < n; i++)
+		if (chunks[i / CHUNK][i % CHUNK].armed_flag)
+			return &chunks[i / CHUNK][i % CHUNK];
+	return NULL;
 }
 
-const char *lh_dump__arm_beacon(void)
+void lh_dump__arm_counts(const char *state, unsigned long *written,
+                         unsigned long *failed, const char **last_error)
 {
-	return armed_L != NULL ? arm.beacon : NULL;
+	slot *s;
+
+	pthread_mutex_lock(&lock);
+	s = find_state(state);
+	*written = s != NULL ? s->a->written : 0;
+	*failed = s != NULL ? s->a->failed : 0;
+	*last_error = s != NULL ? s->a->last_error : "";
+	pthread_mutex_unlock(&lock);
+}
+
+const char *lh_dump__arm_beacon(const char *state)
+{
+	slot *s;
+
+	pthread_mutex_lock(&lock);
+	s = find_state(state);
+	pthread_mutex_unlock(&lock);
+	return s != NULL ? s->a->beacon : NULL;
 }
 
 /* ---- the Lua functions ---- */
@@ -704,12 +795,6 @@ static const struct { const char *name; int sig; } signames[] = {
 	{ "PROF", SIGPROF }, { "VTALRM", SIGVTALRM }, { "PWR", SIGPWR },
 	{ "INT", SIGINT }, { "QUIT", SIGQUIT }, { "TERM", SIGTERM },
 };
-
-static int arm_opt_error(lua_State *L, const char *k, const char *expected)
-{
-	return luaL_error(L, "bad option '%s' to 'arm' (%s expected)", k,
-	                  expected);
-}
 
 static int opt_signal(lua_State *L, const char *k)
 {
@@ -728,82 +813,53 @@ static int opt_signal(lua_State *L, const char *k)
 			if (strcmp(s, signames[i].name) == 0)
 				return signames[i].sig;
 	}
-	return arm_opt_error(L, k, "\"USR1\", \"USR2\", \"HUP\"... or a "
-	                     "usable signal number");
+	return lh_dump__opt_error(L, "arm", k, "\"USR1\", \"USR2\", \"HUP\"... "
+	                          "or a usable signal number");
 }
 
-/* arm's options: signal and dir, then those of dump */
-static void read_arm_opts(lua_State *L, luaheap_arm_opts *o)
+/* arm's own options (signal, dir, name) beside those of dump. */
+static int arm_opt(lua_State *L, const char *k, void *ud)
 {
-	const char *k;
+	luaheap_arm_opts *o = ud;
 
-	lua_pushnil(L);
-	while (lua_next(L, 1) != 0) {
-		k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
-		if (strcmp(k, "signal") == 0) {
-			o->signal = opt_signal(L, k);
-		} else if (strcmp(k, "dir") == 0) {
-			if (lua_type(L, -1) != LUA_TSTRING)
-				arm_opt_error(L, k, "string");
-			o->dir = lua_tostring(L, -1);
-		} else if (strcmp(k, "format") == 0) {
-			const char *v = lua_type(L, -1) == LUA_TSTRING ?
-			                lua_tostring(L, -1) : "";
-			if (strcmp(v, "binary") != 0 && strcmp(v, "json") != 0)
-				arm_opt_error(L, k, "\"binary\" or \"json\"");
-			o->dump.encoding = v[0] == 'j' ? LUAHEAP_JSON :
-			                   LUAHEAP_BINARY;
-		} else if (strcmp(k, "collect") == 0) {
-			if (!lua_isboolean(L, -1))
-				arm_opt_error(L, k, "boolean");
-			o->dump.collect = lua_toboolean(L, -1);
-		} else if (strcmp(k, "strings") == 0) {
-			int isnum;
-			lua_Integer n = lua_tointegerx(L, -1, &isnum);
-			const char *v = lua_type(L, -1) == LUA_TSTRING ?
-			                lua_tostring(L, -1) : "";
-			if (strcmp(v, "full") == 0)
-				o->dump.strings = -1;
-			else if (strcmp(v, "none") == 0)
-				o->dump.strings = 0;
-			else if (lua_type(L, -1) == LUA_TNUMBER && isnum &&
-			         n >= 0 && n <= 0x7fffffff)
-				o->dump.strings = (int)n;
-			else
-				arm_opt_error(L, k, "\"full\", \"none\" or a "
-				              "byte count");
-		} else if (strcmp(k, "label") == 0) {
-			if (lua_type(L, -1) != LUA_TSTRING)
-				arm_opt_error(L, k, "string");
-			o->dump.label = lua_tostring(L, -1);
-		} else {
-			luaL_error(L, "unknown option '%s' to 'arm'", k);
-		}
-		lua_pop(L, 1);
+	if (strcmp(k, "signal") == 0) {
+		o->signal = opt_signal(L, k);
+	} else if (strcmp(k, "dir") == 0 || strcmp(k, "name") == 0) {
+		if (lua_type(L, -1) != LUA_TSTRING)
+			lh_dump__opt_error(L, "arm", k, "string");
+		if (k[0] == 'n' && !lh_live_name_ok(lua_tostring(L, -1)))
+			lh_dump__opt_error(L, "arm", k, "1 to 128 letters, digits "
+			                   "or \"._-:+@\", no leading '.', no '..'");
+		*(k[0] == 'd' ? &o->dir : &o->name) = lua_tostring(L, -1);
+	} else {
+		return 0;
 	}
+	return 1;
 }
 
-/* luaheap.arm{ dir = DIR [, signal, format, collect, strings, label] }
- * -> true, beacon path | nil, message */
+/* luaheap.arm{ dir = DIR [, name, signal, format, collect, strings,
+ * label] } -> true, beacon path, name | nil, message */
 int lh_dump__l_arm(lua_State *L)
 {
 	luaheap_arm_opts o;
 	char err[1024];
+	slot *s;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
 	luaheap_arm_opts_init(&o);
-	read_arm_opts(L, &o);
+	lh_dump__read_opts(L, 1, "arm", &o.dump, arm_opt, &o);
 	if (o.dir == NULL)
-		return luaL_error(L, "bad option 'dir' to 'arm' (string "
-		                  "expected)");
+		return lh_dump__opt_error(L, "arm", "dir", "string");
 	if (luaheap_arm(L, &o, err, sizeof(err)) != 0) {
 		luaL_pushfail(L);
 		lua_pushstring(L, err);
 		return 2;
 	}
+	s = slot_of(L);
 	lua_pushboolean(L, 1);
-	lua_pushstring(L, arm.beacon);
-	return 2;
+	lua_pushstring(L, s->a->beacon);
+	lua_pushstring(L, s->a->name);
+	return 3;
 }
 
 /* luaheap.disarm() -> true */

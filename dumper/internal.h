@@ -218,14 +218,31 @@ int lh_dump__l_arm(struct lua_State *L);      /* luaheap.arm (arm.c) */
 int lh_dump__l_disarm(struct lua_State *L);   /* luaheap.disarm (arm.c) */
 int lh_dump__l_poll(struct lua_State *L);     /* luaheap.poll (arm.c) */
 
+/* Called by lh_dump__read_opts for a key that is not one of dump's, the
+ * value at the top: 1 taken, 0 unknown (then it raises); may raise. */
+typedef int (*lh_dump_opt_fn)(struct lua_State *L, const char *key,
+                              void *ud);
+
+/* The one reader of the Lua functions' options tables (module.c): those
+ * of dump into o, the others handed to extra (NULL: none). Raises on an
+ * unknown key or a bad value, naming fn. */
+void lh_dump__read_opts(struct lua_State *L, int idx, const char *fn,
+                        luaheap_dump_opts *o, lh_dump_opt_fn extra, void *ud);
+
+/* Raises "bad option 'key' to 'fn' (expected expected)". */
+int lh_dump__opt_error(struct lua_State *L, const char *fn, const char *key,
+                       const char *expected);
+
 /* ---- Signal-armed dumps (arm.c) ---- */
 
-/* Snapshots written and failed since arming, and the last failure's
- * message ("" none), for tests and hosts that dump on kill -USR1. */
-void lh_dump__arm_counts(unsigned long *written, unsigned long *failed,
-                         const char **last_error);
+/* Snapshots written and failed since the armed state named 'state' (NULL:
+ * the first armed) armed, and the last failure's message ("" none), for
+ * tests and hosts that dump on kill -USR1; zeros when none is armed. */
+void lh_dump__arm_counts(const char *state, unsigned long *written,
+                         unsigned long *failed, const char **last_error);
 
-/* The armed state's beacon path, or NULL when nothing is armed. */
-const char *lh_dump__arm_beacon(void);
+/* The beacon path of the armed state named 'state' (NULL: the first
+ * armed), or NULL when it is not armed. */
+const char *lh_dump__arm_beacon(const char *state);
 
 #endif

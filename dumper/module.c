@@ -20,16 +20,16 @@ static const luaL_Reg funcs[] = {
 	{NULL, NULL}
 };
 
-static int opt_error(lua_State *L, const char *name, const char *expected)
+int lh_dump__opt_error(lua_State *L, const char *fn, const char *key,
+                       const char *expected)
 {
-	return luaL_error(L, "bad option '%s' to 'dump' (%s expected)", name,
+	return luaL_error(L, "bad option '%s' to '%s' (%s expected)", key, fn,
 	                  expected);
 }
 
 /* opts.strings: "full", "none" or a byte count (value at the top) */
-static int opt_strings(lua_State *L)
+static int opt_strings(lua_State *L, const char *fn)
 {
-	static const char *const expected = "\"full\", \"none\" or a byte count";
 	lua_Integer n;
 	int isnum;
 
@@ -43,46 +43,60 @@ static int opt_strings(lua_State *L)
 		if (isnum && n >= 0 && n <= 0x7fffffff)
 			return (int)n;
 	}
-	return opt_error(L, "strings", expected);
+	return lh_dump__opt_error(L, fn, "strings",
+	                          "\"full\", \"none\" or a byte count");
+}
+
+/* One option of dump's (format, collect, strings, label), its value at the
+ * top; 1 taken, 0 not one of them. A bad value raises. */
+static int dump_opt(lua_State *L, const char *fn, const char *k,
+                    luaheap_dump_opts *o)
+{
+	if (strcmp(k, "format") == 0) {
+		const char *v = lua_type(L, -1) == LUA_TSTRING ?
+		                lua_tostring(L, -1) : "";
+		if (strcmp(v, "binary") == 0)
+			o->encoding = LUAHEAP_BINARY;
+		else if (strcmp(v, "json") == 0)
+			o->encoding = LUAHEAP_JSON;
+		else
+			lh_dump__opt_error(L, fn, k, "\"binary\" or \"json\"");
+	} else if (strcmp(k, "collect") == 0) {
+		if (!lua_isboolean(L, -1))
+			lh_dump__opt_error(L, fn, k, "boolean");
+		o->collect = lua_toboolean(L, -1);
+	} else if (strcmp(k, "strings") == 0) {
+		o->strings = opt_strings(L, fn);
+	} else if (strcmp(k, "label") == 0) {
+		if (lua_type(L, -1) != LUA_TSTRING)
+			lh_dump__opt_error(L, fn, k, "string");
+		o->label = lua_tostring(L, -1);
+	} else {
+		return 0;
+	}
+	return 1;
 }
 
 /*
- * Reads the options table at idx into o. It is traversed with lua_next and
- * its keys compared as C strings: no string is created, so reading the
- * options allocates nothing in the state. The label stays referenced by
- * the table (on the stack) while the dump uses it.
+ * Reads the options table at idx of function fn into o, handing the keys
+ * that are not dump's to 'extra' (when not NULL). It is traversed with
+ * lua_next and its keys compared as C strings: no string is created, so
+ * reading the options allocates nothing in the state. Strings stay
+ * referenced by the table (on the stack) while they are used.
  */
-static void read_opts(lua_State *L, int idx, luaheap_dump_opts *o)
+void lh_dump__read_opts(lua_State *L, int idx, const char *fn,
+                        luaheap_dump_opts *o, lh_dump_opt_fn extra, void *ud)
 {
 	const char *k;
 
 	lua_pushnil(L);
 	while (lua_next(L, idx) != 0) {
 		if (lua_type(L, -2) != LUA_TSTRING)
-			luaL_error(L, "bad option to 'dump' (string keys expected)");
+			luaL_error(L, "bad option to '%s' (string keys expected)",
+			           fn);
 		k = lua_tostring(L, -2);
-		if (strcmp(k, "format") == 0) {
-			const char *v = lua_type(L, -1) == LUA_TSTRING ?
-			                lua_tostring(L, -1) : "";
-			if (strcmp(v, "binary") == 0)
-				o->encoding = LUAHEAP_BINARY;
-			else if (strcmp(v, "json") == 0)
-				o->encoding = LUAHEAP_JSON;
-			else
-				opt_error(L, k, "\"binary\" or \"json\"");
-		} else if (strcmp(k, "collect") == 0) {
-			if (!lua_isboolean(L, -1))
-				opt_error(L, k, "boolean");
-			o->collect = lua_toboolean(L, -1);
-		} else if (strcmp(k, "strings") == 0) {
-			o->strings = opt_strings(L);
-		} else if (strcmp(k, "label") == 0) {
-			if (lua_type(L, -1) != LUA_TSTRING)
-				opt_error(L, k, "string");
-			o->label = lua_tostring(L, -1);
-		} else {
-			luaL_error(L, "unknown option '%s' to 'dump'", k);
-		}
+		if (!dump_opt(L, fn, k, o) && (extra == NULL || !extra(L, k, ud)))
+			luaL_error(L, "unknown option '%s' to '%s'", k, fn);
 		lua_pop(L, 1);
 	}
 }
@@ -104,7 +118,7 @@ int lh_dump__l_dump(lua_State *L)
 	luaheap_dump_opts_init(&o);
 	if (!lua_isnoneornil(L, 2)) {
 		luaL_checktype(L, 2, LUA_TTABLE);
-		read_opts(L, 2, &o);
+		lh_dump__read_opts(L, 2, "dump", &o, NULL, NULL);
 	}
 	if (luaheap_dump_ex(L, path, &o, &st, err, sizeof(err)) != 0) {
 		luaL_pushfail(L);

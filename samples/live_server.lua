@@ -2,10 +2,12 @@
 -- round, a mailer coroutine runs beside them, and a matchmaker forgets to drop
 -- players who log out (the planted leak: Matchmaker.waiting). The module is
 -- armed, so a shell can ask for snapshots while the loop runs.
--- Usage: lua5.4 samples/live_server.lua DIR [STOPFILE [MAX_ROUNDS [NAP]]]
+-- Usage: lua5.4 samples/live_server.lua DIR [STOPFILE [MAX_ROUNDS [NAP [NAME]]]]
 --   DIR       where snapshots go (the armed directory)
 --   STOPFILE  the server stops after the round in which this file appears
 --   NAP       seconds idle in a C call (os.execute "sleep") between rounds
+--   NAME      the name the state arms under (`luaheap dump --pid P --state
+--             NAME`; default "game")
 package.path = (arg and arg[0] and arg[0]:match("(.*/)") or "./") .. "?.lua;" .. package.path
 local luaheap = require "luaheap"
 local game = require "game"
@@ -14,6 +16,7 @@ local dir = assert(arg[1], "usage: live_server.lua DIR [STOPFILE [MAX_ROUNDS [NA
 local stopfile = arg[2] or (dir .. "/stop")
 local max_rounds = tonumber(arg[3]) or 3000
 local nap = tonumber(arg[4]) or 0.02
+local name = arg[5] or "game"
 
 local Matchmaker = { waiting = {} }
 _G.Matchmaker = Matchmaker
@@ -36,7 +39,7 @@ local mailer = coroutine.wrap(function()
   end
 end)
 
-local ok, beacon = luaheap.arm { signal = "USR1", dir = dir, label = "live_server" }
+local ok, beacon = luaheap.arm { signal = "USR1", dir = dir, label = "live_server", name = name }
 if not ok then
   io.stderr:write("live_server: ", beacon, "\n")
   os.exit(1)

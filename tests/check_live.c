@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <lua.h>
@@ -26,9 +27,9 @@
 #include "testlua.h"
 
 /* dumper/internal.h */
-void lh_dump__arm_counts(unsigned long *written, unsigned long *failed,
-                         const char **last_error);
-const char *lh_dump__arm_beacon(void);
+void lh_dump__arm_counts(const char *state, unsigned long *written,
+                         unsigned long *failed, const char **last_error);
+const char *lh_dump__arm_beacon(const char *state);
 
 #define SIG SIGUSR2
 
@@ -83,7 +84,7 @@ static void counts(unsigned long *written, unsigned long *failed)
 {
 	const char *last;
 
-	lh_dump__arm_counts(written, failed, &last);
+	lh_dump__arm_counts(NULL, written, failed, &last);
 	ck_assert_msg(*failed == 0 || last[0] != '\0', "a failure without a "
 	              "message");
 }
@@ -296,7 +297,7 @@ START_TEST(disarm_puts_back_the_handler_and_the_program_hook)
 	sigaction(SIG, &sa, NULL);
 	lua_sethook(L, other_hook, LUA_MASKLINE, 0);
 	arm(L, 1);
-	snprintf(beacon, sizeof(beacon), "%s", lh_dump__arm_beacon());
+	snprintf(beacon, sizeof(beacon), "%s", lh_dump__arm_beacon(NULL));
 	ck_assert_int_eq(access(beacon, F_OK), 0);
 	raise(SIG);                          /* sets our hook */
 	ck_assert_ptr_ne(lua_gethook(L), other_hook);
@@ -307,7 +308,7 @@ START_TEST(disarm_puts_back_the_handler_and_the_program_hook)
 	ck_assert_uint_eq(written, 1);
 	ck_assert_int_eq(luaheap_poll(L), 0);        /* nothing pending */
 	luaheap_disarm(L);
-	ck_assert_ptr_null(lh_dump__arm_beacon());
+	ck_assert_ptr_null(lh_dump__arm_beacon(NULL));
 	ck_assert_int_ne(access(beacon, F_OK), 0);
 	sigaction(SIG, NULL, &now);
 	ck_assert_ptr_eq((void *)now.sa_handler, (void *)noop_handler);
@@ -486,11 +487,31 @@ static void read_result(const char *name, char *buf, size_t len)
 	fclose(f);
 }
 
-static void ask(lua_State *L, int expect)
+/* The slot that state's beacon gives: what sigqueue must carry. */
+static int beacon_slot(const char *state)
+{
+	const char *beacon = lh_dump__arm_beacon(state);
+	char text[8192], *p;
+	size_t n;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(beacon);
+	f = fopen(beacon, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	p = strstr(text, "\nslot ");
+	ck_assert_ptr_nonnull(p);
+	return atoi(p + 6);
+}
+
+/* Asks state (by sigqueue, as the CLI does), then polls L. */
+static void ask_state(lua_State *L, const char *state, int expect)
 {
 	union sigval v;
 
-	v.sival_int = 7;
+	v.sival_int = beacon_slot(state);
 	ck_assert_int_eq(sigqueue(getpid(), SIG, v), 0);
 	ck_assert_int_eq(luaheap_poll(L), expect);
 }
@@ -508,29 +529,36 @@ START_TEST(requests_write_only_plain_names_inside_the_armed_dir_and_redact_as_ar
 	o.signal = SIG;
 	o.dir = snaps;
 	o.dump.strings = 0;
+	o.name = "srv";
 	ck_assert_int_eq(luaheap_arm(L, &o, res, sizeof(res)), 0);
 #define REQ(tag, text) do { \
-		snprintf(name, sizeof(name), "%ld.req.%s", pid, tag); \
+		snprintf(name, sizeof(name), "%ld.srv.req.%ld.%s", pid, pid, \
+		         tag); \
 		put_request(name, text); } while (0)
 #define RES(tag) do { \
-		snprintf(name, sizeof(name), "%ld.res.%s", pid, tag); \
+		snprintf(name, sizeof(name), "%ld.srv.res.%ld.%s", pid, pid, \
+		         tag); \
 		read_result(name, res, sizeof(res)); } while (0)
-	REQ("1.1", "luaheap-request 1\nname ../escape.snap\n");
-	REQ("1.2", "luaheap-request 1\nname sub/x.snap\n");
-	REQ("1.3", "luaheap-request 1\nname good.json\nformat json\n");
-	REQ("1.4", "luaheap-request 1\nformat xml\n");
-	REQ("not-a-tag", "luaheap-request 1\nname ignored.snap\n");
-	ask(L, 4);
-	RES("1.1");
+	REQ("1", "luaheap-request 2\nname ../escape.snap\n");
+	REQ("2", "luaheap-request 2\nname sub/x.snap\n");
+	REQ("3", "luaheap-request 2\nname good.json\nformat json\n");
+	REQ("4", "luaheap-request 2\nformat xml\n");
+	REQ("not-a-tag", "luaheap-request 2\nname ignored.snap\n");
+	REQ("6", "luaheap-request 1\nname old.snap\n");
+	ask_state(L, "srv", 5);
+	RES("1");
 	ck_assert_msg(strncmp(res, "error refused snapshot name", 27) == 0,
 	              "%s", res);
-	RES("1.2");
+	RES("2");
 	ck_assert_msg(strncmp(res, "error refused snapshot name", 27) == 0,
 	              "%s", res);
-	RES("1.3");
+	RES("3");
 	ck_assert_str_eq(res, "ok good.json\n");
-	RES("1.4");
+	RES("4");
 	ck_assert_msg(strstr(res, "error unknown format") == res, "%s", res);
+	RES("6");
+	ck_assert_msg(strstr(res, "error not a luaheap request") == res, "%s",
+	              res);
 	/* only the good snapshot, in the armed dir; nothing outside it; no
 	 * string contents in it */
 	ck_assert_int_eq(count_files(snaps), 1);
@@ -542,9 +570,9 @@ START_TEST(requests_write_only_plain_names_inside_the_armed_dir_and_redact_as_ar
 	snprintf(name, sizeof(name), "%s/escape.snap", scratch);
 	ck_assert_int_ne(access(name, F_OK), 0);
 	/* the same name again is refused, not overwritten */
-	REQ("1.5", "luaheap-request 1\nname good.json\n");
-	ask(L, 1);
-	RES("1.5");
+	REQ("5", "luaheap-request 2\nname good.json\n");
+	ask_state(L, "srv", 1);
+	RES("5");
 	ck_assert_msg(strstr(res, "already exists") != NULL, "%s", res);
 	luaheap_disarm(L);
 	lua_close(L);
@@ -563,7 +591,7 @@ START_TEST(a_removed_dir_fails_the_dump_and_the_state_goes_on)
 	ck_assert_int_eq(rmdir(snaps), 0);
 	raise(SIG);
 	ck_assert_int_eq(luaheap_poll(L), 1);
-	lh_dump__arm_counts(&written, &failed, &last);
+	lh_dump__arm_counts(NULL, &written, &failed, &last);
 	ck_assert_uint_eq(written, 0);
 	ck_assert_uint_eq(failed, 1);
 	ck_assert_msg(strstr(last, "No such file or directory") != NULL, "%s",
@@ -572,7 +600,7 @@ START_TEST(a_removed_dir_fails_the_dump_and_the_state_goes_on)
 	ck_assert_int_eq(mkdir(snaps, 0700), 0);
 	raise(SIG);
 	ck_assert_int_eq(luaheap_poll(L), 1);
-	lh_dump__arm_counts(&written, &failed, &last);
+	lh_dump__arm_counts(NULL, &written, &failed, &last);
 	ck_assert_uint_eq(written, 1);
 	luaheap_disarm(L);
 	lua_close(L);
@@ -587,9 +615,9 @@ START_TEST(closing_an_armed_state_disarms_it)
 
 	signal(SIG, SIG_IGN);
 	arm(L, 1);
-	snprintf(beacon, sizeof(beacon), "%s", lh_dump__arm_beacon());
+	snprintf(beacon, sizeof(beacon), "%s", lh_dump__arm_beacon(NULL));
 	lua_close(L);
-	ck_assert_ptr_null(lh_dump__arm_beacon());
+	ck_assert_ptr_null(lh_dump__arm_beacon(NULL));
 	ck_assert_int_ne(access(beacon, F_OK), 0);
 	sigaction(SIG, NULL, &now);
 	ck_assert_ptr_eq((void *)now.sa_handler, (void *)SIG_IGN);
@@ -615,7 +643,7 @@ START_TEST(arm_refuses_what_it_cannot_honour)
 	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), -1);
 	o.signal = SIGSEGV;
 	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), -1);
-	ck_assert_ptr_null(lh_dump__arm_beacon());
+	ck_assert_ptr_null(lh_dump__arm_beacon(NULL));
 	/* a run directory that others could write to */
 	ck_assert_int_eq(mkdir(rundir, 0777), 0);
 	ck_assert_int_eq(chmod(rundir, 0777), 0);
@@ -623,12 +651,36 @@ START_TEST(arm_refuses_what_it_cannot_honour)
 	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "private") != NULL, "%s", err);
 	ck_assert_int_eq(chmod(rundir, 0700), 0);
+	o.name = "first";
 	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), 0);
-	/* one armed state per process */
+	/* a second state may not take the first one's name, nor a bad one */
 	L2 = tl_new_state(0);
 	ck_assert_int_eq(luaheap_arm(L2, &o, err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "another Lua state") != NULL, "%s", err);
+	ck_assert_msg(strstr(err, "'first' is taken") != NULL, "%s", err);
+	o.name = "../up";
+	ck_assert_int_eq(luaheap_arm(L2, &o, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "bad state name") != NULL, "%s", err);
+	o.name = ".hidden";
+	ck_assert_int_eq(luaheap_arm(L2, &o, err, sizeof(err)), -1);
+	o.name = "";
+	ck_assert_int_eq(luaheap_arm(L2, &o, err, sizeof(err)), -1);
+	o.name = "with space";
+	ck_assert_int_eq(luaheap_arm(L2, &o, err, sizeof(err)), -1);
+	ck_assert_ptr_null(lh_dump__arm_beacon("../up"));
+	/* without a name it gets one of its own */
+	o.name = NULL;
+	ck_assert_int_eq(luaheap_arm(L2, &o, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(lh_dump__arm_beacon("first"));
 	lua_close(L2);
+	ck_assert_ptr_nonnull(lh_dump__arm_beacon("first"));
+	/* re-arming a state may rename it; its old name is then free */
+	o.name = "renamed";
+	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), 0);
+	ck_assert_ptr_null(lh_dump__arm_beacon("first"));
+	ck_assert_ptr_nonnull(lh_dump__arm_beacon("renamed"));
+	o.name = NULL;                    /* and without a name keeps it */
+	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(lh_dump__arm_beacon("renamed"));
 	/* Lua misuse raises, environment failures return nil, message */
 	tl_run(L, "local lh = require 'luaheap'\n"
 	       "assert(not pcall(lh.arm, { dir = 1 }))\n"
@@ -636,9 +688,315 @@ START_TEST(arm_refuses_what_it_cannot_honour)
 	       "assert(not pcall(lh.arm, { dir = '.', bogus = 1 }))\n"
 	       "local ok, msg = lh.arm { dir = '/nonexistent/x', signal = 'USR2' }\n"
 	       "assert(ok == nil and msg:find('/nonexistent/x', 1, true))\n"
+	       "assert(not pcall(lh.arm, { dir = '.', name = 'a/b' }))\n"
+	       "assert(not pcall(lh.arm, { dir = '.', name = 7 }))\n"
+	       "assert(not pcall(lh.arm, { dir = '.', [1] = 'x' }))\n"
 	       "assert(lh.poll() == 0)\n"
 	       "assert(lh.disarm() == true)");
-	ck_assert_ptr_null(lh_dump__arm_beacon());
+	ck_assert_ptr_null(lh_dump__arm_beacon(NULL));
+	lua_close(L);
+}
+END_TEST
+
+/* ---- many states in one host ---- */
+
+#define NSTATES 5
+
+/* The files of dir whose names start with prefix. */
+static int count_prefixed(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return n;
+}
+
+/* Starts `luaheap dump --pid OURS ARGS...` with its output in out.txt and
+ * err.txt of the scratch dir; returns its pid. */
+static pid_t start_cli(const char *a1, const char *a2, const char *a3,
+                       const char *a4)
+{
+	char pid[32], out[128], err[128];
+	pid_t child;
+
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	snprintf(out, sizeof(out), "%s/out.txt", scratch);
+	snprintf(err, sizeof(err), "%s/err.txt", scratch);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		if (freopen(out, "w", stdout) == NULL ||
+		    freopen(err, "w", stderr) == NULL)
+			_exit(99);
+		execl(LUAHEAP_CLI, "luaheap", "dump", "--pid", pid, a1, a2, a3,
+		      a4, (char *)NULL);
+		_exit(98);
+	}
+	return child;
+}
+
+static void read_scratch(const char *name, char *buf, size_t len)
+{
+	char p[256];
+	FILE *f;
+	size_t n = 0;
+
+	snprintf(p, sizeof(p), "%s/%s", scratch, name);
+	if ((f = fopen(p, "r")) != NULL) {
+		n = fread(buf, 1, len - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+}
+
+static void counting_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)L;
+	(void)ar;
+}
+
+/* A host's services: NSTATES states, each armed from Lua under its own
+ * name and directory, each with a count hook of its own (1000 + i). */
+static void open_services(lua_State **Ls, char dirs[][128])
+{
+	char code[1024];
+	int i;
+
+	for (i = 0; i < NSTATES; i++) {
+		Ls[i] = tl_new_state(i % 2);
+		snprintf(dirs[i], 128, "%s/svc%d", snaps, i);
+		ck_assert_int_eq(mkdir(dirs[i], 0700), 0);
+		snprintf(code, sizeof(code),
+		         "local ok, beacon, name = luaheap.arm { dir = '%s', "
+		         "name = 'svc%d', signal = 'USR2' }\n"
+		         "assert(ok and name == 'svc%d', beacon)\n"
+		         "WORK = {} function tick(n) for i = 1, 50 do "
+		         "WORK[#WORK %% 500 + 1] = { n, i } end end",
+		         dirs[i], i, i);
+		tl_run(Ls[i], code);
+		lua_sethook(Ls[i], counting_hook, LUA_MASKCOUNT, 1000 + i);
+	}
+}
+
+/* Runs the services round after round until the CLI exits; before each
+ * state runs, every state but 'target' must still have its own hook:
+ * a request never sets ours on a state it was not sent to. Returns the
+ * CLI's exit status. */
+static int serve_until_exit(lua_State **Ls, int target, pid_t cli)
+{
+	int i, j, status = -1, round;
+
+	for (round = 0; round < 20000; round++) {
+		for (i = 0; i < NSTATES; i++) {
+			for (j = 0; j < NSTATES; j++) {
+				if (Ls[j] == NULL || j == target)
+					continue;
+				ck_assert_msg(lua_gethook(Ls[j]) == counting_hook &&
+				              lua_gethookcount(Ls[j]) == 1000 + j,
+				              "state svc%d disturbed", j);
+			}
+			if (Ls[i] == NULL)
+				continue;
+			lua_getglobal(Ls[i], "tick");
+			lua_pushinteger(Ls[i], round);
+			ck_assert_int_eq(lua_pcall(Ls[i], 1, 0, 0), LUA_OK);
+		}
+		if (waitpid(cli, &status, WNOHANG) == cli)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		usleep(1000);
+	}
+	ck_abort_msg("the CLI did not finish");
+	return -1;
+}
+
+/* Asks state 'target' through the real CLI while all of them run. */
+static void dump_service(lua_State **Ls, char dirs[][128], int target)
+{
+	char name[32], out[512], err[512], want[256];
+	unsigned states[16] = { 0 };
+	unsigned long written, failed, before[NSTATES];
+	const char *last;
+	pid_t cli;
+	int i, rc;
+
+	for (i = 0; i < NSTATES; i++) {
+		snprintf(name, sizeof(name), "svc%d", i);
+		lh_dump__arm_counts(name, &before[i], &failed, &last);
+	}
+	snprintf(name, sizeof(name), "svc%d", target);
+	cli = start_cli("--state", name, "--timeout", "30");
+	rc = serve_until_exit(Ls, target, cli);
+	read_scratch("out.txt", out, sizeof(out));
+	read_scratch("err.txt", err, sizeof(err));
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+	snprintf(want, sizeof(want), "%s/", dirs[target]);
+	ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "%s", out);
+	out[strcspn(out, "\n")] = '\0';
+	{
+		lh_snapshot *s = NULL;
+		lh_error e;
+		uint64_t sum = 0;
+		uint32_t k;
+		ck_assert_msg(lh_snapshot_load(&s, out, &e) == 0, "%s", e.msg);
+		for (k = 0; k < s->nobj; k++)
+			sum += lh_snapshot_size(s, k);
+		ck_assert(sum + s->hdr.vm_overhead_bytes ==
+		          s->hdr.lua_total_bytes);
+		lh_snapshot_free(s);
+	}
+	(void)states;
+	for (i = 0; i < NSTATES; i++) {
+		if (Ls[i] == NULL)
+			continue;
+		snprintf(name, sizeof(name), "svc%d", i);
+		lh_dump__arm_counts(name, &written, &failed, &last);
+		ck_assert_uint_eq(failed, 0);
+		ck_assert_int_eq(count_files(dirs[i]), (i == target));
+		ck_assert_uint_eq(written - before[i], (i == target));
+	}
+	ck_assert_int_eq(unlink(out), 0);
+}
+
+START_TEST(many_states_arm_and_a_request_wakes_only_the_state_asked)
+{
+	lua_State *Ls[NSTATES];
+	char dirs[NSTATES][128], list[1024], want[1024], p[64], err[512];
+	struct sigaction sa, now;
+	size_t len = 0;
+	pid_t cli;
+	int i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = noop_handler;
+	sigaction(SIG, &sa, NULL);
+	open_services(Ls, dirs);
+	/* --list: every state, by name, with its format and directory */
+	cli = start_cli("--list", NULL, NULL, NULL);
+	ck_assert_int_eq(serve_until_exit(Ls, -1, cli), 0);
+	read_scratch("out.txt", list, sizeof(list));
+	for (i = 0; i < NSTATES; i++)
+		len += (size_t)snprintf(want + len, sizeof(want) - len,
+		                        "svc%d\tbinary\t%s\n", i, dirs[i]);
+	ck_assert_str_eq(list, want);
+	/* several armed: the CLI wants --state, and a known one */
+	cli = start_cli("--timeout", "5", NULL, NULL);
+	ck_assert_int_eq(serve_until_exit(Ls, -1, cli), 2);
+	read_scratch("err.txt", err, sizeof(err));
+	ck_assert_msg(strstr(err, "5 armed states: choose one with --state"),
+	              "%s", err);
+	cli = start_cli("--state", "svc9", "--timeout", "5");
+	ck_assert_int_eq(serve_until_exit(Ls, -1, cli), 2);
+	read_scratch("err.txt", err, sizeof(err));
+	ck_assert_msg(strstr(err, "no armed state 'svc9'"), "%s", err);
+	/* each asked in turn: only that one dumps */
+	dump_service(Ls, dirs, 3);
+	dump_service(Ls, dirs, 0);
+	/* one disarmed, one closed: the others stay armed and answer */
+	luaheap_disarm(Ls[1]);
+	lua_close(Ls[2]);
+	Ls[2] = NULL;
+	ck_assert_ptr_null(lh_dump__arm_beacon("svc1"));
+	ck_assert_ptr_null(lh_dump__arm_beacon("svc2"));
+	snprintf(p, sizeof(p), "%ld.svc", (long)getpid());
+	ck_assert_int_eq(count_prefixed(rundir, p), 3);
+	ck_assert_ptr_eq(lua_gethook(Ls[1]), counting_hook);
+	lua_sethook(Ls[1], NULL, 0, 0);
+	lua_close(Ls[1]);
+	Ls[1] = NULL;
+	dump_service(Ls, dirs, 4);
+	dump_service(Ls, dirs, 3);
+	/* a plain signal asks every state armed for it */
+	raise(SIG);
+	for (i = 0; i < NSTATES; i++)
+		if (Ls[i] != NULL)
+			ck_assert_int_eq(luaheap_poll(Ls[i]), 1);
+	for (i = 0; i < NSTATES; i++)
+		ck_assert_int_eq(count_files(dirs[i]), (Ls[i] != NULL));
+	/* the handler stays while any state uses it, then is put back */
+	sigaction(SIG, NULL, &now);
+	ck_assert_ptr_ne((void *)now.sa_handler, (void *)noop_handler);
+	for (i = 0; i < NSTATES; i++)
+		if (Ls[i] != NULL)
+			lua_close(Ls[i]);
+	sigaction(SIG, NULL, &now);
+	ck_assert_ptr_eq((void *)now.sa_handler, (void *)noop_handler);
+	ck_assert_int_eq(count_files(rundir), 0);
+}
+END_TEST
+
+static int l_nap(lua_State *L)
+{
+	usleep((useconds_t)(luaL_checknumber(L, 1) * 1e6));
+	return 0;
+}
+
+/* The CLI gives up (timeout) while the dump it asked for runs: the late
+ * snapshot is removed, no answer or cancel file stays. */
+START_TEST(a_request_given_up_during_its_dump_leaves_no_snapshot_or_file)
+{
+	lua_State *Ls[NSTATES] = { NULL };
+	char err[512], p[64];
+	unsigned long written, failed;
+	const char *last;
+	luaheap_arm_opts o;
+	pid_t cli;
+
+	Ls[0] = tl_new_state(0);
+	luaheap_arm_opts_init(&o);
+	o.signal = SIG;
+	o.dir = snaps;
+	o.name = "slow";
+	ck_assert_int_eq(luaheap_arm(Ls[0], &o, err, sizeof(err)), 0);
+	lua_register(Ls[0], "NAP", l_nap);
+	lua_sethook(Ls[0], counting_hook, LUA_MASKCOUNT, 1000);
+	/* garbage whose finalizer naps 1.5 s: run by the dump's collection */
+	tl_run(Ls[0], "collectgarbage 'stop'\n"
+	       "setmetatable({}, { __gc = function() NAP(1.5) end })\n"
+	       "function tick() end");
+	cli = start_cli("--state", "slow", "--timeout", "0.3");
+	ck_assert_int_eq(serve_until_exit(Ls, 0, cli), 2);
+	read_scratch("err.txt", err, sizeof(err));
+	ck_assert_msg(strstr(err, "did not answer within 0.3 s"), "%s", err);
+	lh_dump__arm_counts("slow", &written, &failed, &last);
+	ck_assert_uint_eq(written, 1);    /* written, then removed */
+	ck_assert_int_eq(count_files(snaps), 0);
+	snprintf(p, sizeof(p), "%ld.", (long)getpid());
+	ck_assert_int_eq(count_prefixed(rundir, p), 1);   /* the beacon */
+	ck_assert_int_eq(count_prefixed(rundir, "."), 2);  /* no .tmp */
+	lua_close(Ls[0]);
+	ck_assert_int_eq(count_files(rundir), 0);
+}
+END_TEST
+
+/* A request whose CLI is gone (killed while waiting) gets no answer and
+ * keeps no snapshot. */
+START_TEST(a_request_from_a_cli_that_is_gone_keeps_nothing)
+{
+	lua_State *L = tl_new_state(0);
+	luaheap_arm_opts o;
+	char err[512], name[256];
+	pid_t dead = fork();
+
+	if (dead == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
+	luaheap_arm_opts_init(&o);
+	o.signal = SIG;
+	o.dir = snaps;
+	o.name = "srv";
+	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), 0);
+	snprintf(name, sizeof(name), "%ld.srv.req.%ld.1", (long)getpid(),
+	         (long)dead);
+	put_request(name, "luaheap-request 2\nname orphan.snap\n");
+	ask_state(L, "srv", 1);
+	ck_assert_int_eq(count_files(snaps), 0);
+	ck_assert_int_eq(count_files(rundir), 1);           /* the beacon */
 	lua_close(L);
 }
 END_TEST
@@ -660,6 +1018,9 @@ Suite *live_suite(void)
 	tcase_add_test(tc, a_removed_dir_fails_the_dump_and_the_state_goes_on);
 	tcase_add_test(tc, closing_an_armed_state_disarms_it);
 	tcase_add_test(tc, arm_refuses_what_it_cannot_honour);
+	tcase_add_test(tc, many_states_arm_and_a_request_wakes_only_the_state_asked);
+	tcase_add_test(tc, a_request_given_up_during_its_dump_leaves_no_snapshot_or_file);
+	tcase_add_test(tc, a_request_from_a_cli_that_is_gone_keeps_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -63,19 +63,13 @@ typedef struct luaheap_arm_opts {
 	int signal;              /* the signal that asks for a dump; 0: SIGUSR1 */
 	const char *dir;         /* the only directory snapshots are written to */
 	luaheap_dump_opts dump;  /* encoding, collect, strings, label */
+	const char *name;        /* the state's name among the process's armed
+	                            states; NULL: "stateN", unique */
 } luaheap_arm_opts;
 
 /*
- * The arming protocol, shared by the module and `luaheap dump --pid`. In
- * the run directory ($LUAHEAP_RUNDIR, else /tmp/luaheap-UID, mode 0700):
- *   PID.arm          the beacon, lines "luaheap-arm 1", "pid P", "start T"
- *                    (field 22 of /proc/P/stat, 0 unknown), "signal N",
- *                    "format binary|json", "dir DIR" (absolute)
- *   PID.req.CPID.ID  a request from the CLI process CPID: lines "name NAME"
- *                    (a plain file name in DIR) and "format F", both optional
- *   PID.res.CPID.ID  the answer: "ok NAME" or "error MESSAGE"
- * Every file is written as .NAME.tmp then renamed; the CLI writes the
- * request, then sends the signal with sigqueue (value ID).
+ * The run directory, where armed processes leave their beacons and the CLI
+ * its requests; the protocol is specified in luaheap(3) and luaheap(1).
  */
 #define LUAHEAP_RUNDIR_ENV "LUAHEAP_RUNDIR"
 #define LUAHEAP_RUNDIR_FMT "/tmp/luaheap-%lu"
@@ -84,26 +78,33 @@ typedef struct luaheap_arm_opts {
 void luaheap_arm_opts_init(luaheap_arm_opts *opts);
 
 /*
- * Arms L's state for dumps on demand, one state per process. Installs a
- * handler for opts->signal that only sets a Lua hook on the main thread
- * (and on L, if L is a coroutine: a server looping in it); the hook puts
- * back the program's own hook and dumps at that safe point. Another
- * coroutine running when the signal comes dumps when it yields.
- * A signal sent by `luaheap dump --pid` (sigqueue) answers the request
- * files it finds in the run directory; any other (kill -USR1) writes one
- * snapshot with a generated name. Writes the beacon RUNDIR/PID.arm that
- * the CLI reads (RUNDIR: $LUAHEAP_RUNDIR, else /tmp/luaheap-UID, mode
- * 0700). opts->dir is resolved to an absolute path and copied, like the
- * label. Arming the same state again replaces its options. A server idle
- * in a C call dumps at its next Lua instruction, or when its host calls
- * luaheap_poll. The state disarms itself when it is closed.
- * Returns 0, or -1 with a message in errbuf (nothing armed).
+ * Arms L's state for dumps on demand, under opts->name (NULL: a generated
+ * "stateN"); any number of states of a process may be armed, each under
+ * its own name. Installs a handler for opts->signal (shared by the states
+ * armed for it) that only marks the state asked for and sets a Lua hook
+ * on its main thread (and on L, if L is a coroutine: a server looping in
+ * it); the hook puts back the program's own hook and dumps at that safe
+ * point. Another coroutine running when the signal comes dumps when it
+ * yields. A signal sent by `luaheap dump --pid` (sigqueue, the state's
+ * slot as value) wakes only the state asked for, which answers its
+ * request files; any other (kill -USR1) makes every state armed for that
+ * signal write one snapshot with a generated name. Writes the beacon
+ * RUNDIR/PID.NAME.arm that the CLI reads (RUNDIR: $LUAHEAP_RUNDIR, else
+ * /tmp/luaheap-UID, mode 0700). opts->dir is resolved to an absolute path
+ * and copied, like the label and the name. Arming the same state again
+ * replaces its options and name. A server idle in a C call dumps at its
+ * next Lua instruction, or when its host calls luaheap_poll. The state
+ * disarms itself when it is closed. Returns 0, or -1 with a message in
+ * errbuf (a bad or taken name, an unusable signal or directory; the state
+ * is then not armed).
  */
 int luaheap_arm(struct lua_State *L, const luaheap_arm_opts *opts,
                 char *errbuf, size_t errlen);
 
-/* Restores the previous signal handler and any hook, removes the beacon.
- * Does nothing if L's state is not the armed one. Returns 0. */
+/* Disarms L's state: puts back its threads' hooks and (when no other state
+ * uses it) the previous signal handler, removes its beacon and request
+ * files. Other armed states stay armed. Does nothing if L's state is not
+ * armed. Returns 0. */
 int luaheap_disarm(struct lua_State *L);
 
 /*

@@ -23,9 +23,12 @@ wait_for() {
 last_round() { sed -n 's/^heartbeat \([0-9]*\) .*/\1/p' server.out | tail -1; }
 
 wait_for '^armed ' server.out
-test -f "$run/$spid.arm"
+test -f "$run/$spid.game.arm"
 test "$(stat -c %a "$run")" = 700
-test "$(stat -c %a "$run/$spid.arm")" = 600
+test "$(stat -c %a "$run/$spid.game.arm")" = 600
+# its one armed state, listed: name, format, directory
+"$LUAHEAP" dump --pid $spid --list > list.txt
+printf 'game\tbinary\t%s\n' "$PWD/snaps" | cmp - list.txt
 wait_for '^heartbeat 10 ' server.out
 
 a=$("$LUAHEAP" dump --pid $spid --timeout 30)
@@ -54,7 +57,7 @@ for s in "$a" out/b.snap; do
 done
 # nothing but snapshots in the armed dir, no requests or results left
 test "$(ls snaps | wc -l)" -eq 1
-test "$(ls "$run" | grep "^$spid\.")" = "$spid.arm"
+test "$(ls "$run" | grep "^$spid\.")" = "$spid.game.arm"
 
 # stop it: it exits normally, its output shows every round once and in
 # order, no error, and disarming removed the beacon
@@ -71,4 +74,4 @@ grep -q '^stopped after ' server.out
 test ! -s server.err
 awk '/^heartbeat/ { if ($2 != ++n) { print "heartbeat out of order at " NR; exit 1 } }
      !/^(armed|heartbeat|stopped)/ { print "unexpected line: " $0; exit 1 }' server.out
-test ! -e "$run/$spid.arm"
+test ! -e "$run/$spid.game.arm"

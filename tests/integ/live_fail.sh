@@ -34,13 +34,21 @@ sleep 60 & other=$!; pids="$pids $other"
 expect="process $other is not armed" fails_with "$LUAHEAP" dump --pid $other --timeout 2
 # a beacon left by an earlier process with the same pid is stale
 mkdir -m 700 run
-printf 'luaheap-arm 1\npid %s\nstart 1\nsignal 10\nformat binary\ndir %s\n' $other "$PWD/snaps" > "run/$other.arm"
+printf 'luaheap-arm 2\npid %s\nstart 1\nstate main\nslot 0\nsignal 10\nformat binary\ndir %s\n' $other "$PWD/snaps" > "run/$other.main.arm"
+chmod 600 "run/$other.main.arm"
 expect='stale' fails_with "$LUAHEAP" dump --pid $other --timeout 2
-test ! -e "run/$other.arm"
-kill $other
+test ! -e "run/$other.main.arm"
+# the files of a process that is gone are removed when it is asked for
+kill $other; wait $other 2> /dev/null || true
+printf 'luaheap-arm 2\npid %s\nstart 1\nstate main\nslot 0\nsignal 10\nformat binary\ndir %s\n' $other "$PWD/snaps" > "run/$other.main.arm"
+echo 'ok x.snap' > "run/$other.main.res.1.2"
+expect="no process with pid $other" fails_with "$LUAHEAP" dump --pid $other --timeout 2
+test -z "$(ls run | grep "^$other\.")"
 # usage errors
 expect='no --pid' fails_with "$LUAHEAP" dump
 expect='exclude' fails_with "$LUAHEAP" dump --pid 1 -o x --dir y
+expect='state name' fails_with "$LUAHEAP" dump --pid 1 --state ../x
+expect='list takes no other' fails_with "$LUAHEAP" dump --pid 1 --list --state a
 
 # a server that naps 3 s in C between rounds: a 1 s timeout expires, and
 # the request is withdrawn; with time enough the dump arrives
@@ -48,7 +56,12 @@ expect='exclude' fails_with "$LUAHEAP" dump --pid 1 -o x --dir y
 slow=$!; pids="$pids $slow"
 wait_for '^heartbeat 1 ' slow.out
 expect='did not answer within 1 s' fails_with "$LUAHEAP" dump --pid $slow --timeout 1
-test -z "$(ls run | grep "^$slow\.req\.")"
+test -z "$(ls run | grep "^$slow\.game\.\(req\|res\|can\)\.")"
+# the withdrawn request is never answered: no snapshot for it, later either
+r=$(last_round slow.out)
+wait_for "^heartbeat $((r + 1)) " slow.out
+test -z "$(ls snaps)"
+test -z "$(ls run | grep "^$slow\.game\.\(req\|res\|can\)\.")"
 s=$("$LUAHEAP" dump --pid $slow --timeout 30)
 check_snap "$s"
 touch stop1
