@@ -62,11 +62,15 @@ static void add_beacon(states *st, const char *rundir, const char *name,
 {
 	char text[LH_LIVE_TEXT_MAX];
 	lh_live_beacon b;
+	const char *why = NULL;
+	int e = lh_live_read(rundir, name, text, sizeof(text), 0);
 
-	if (lh_live_read(rundir, name, text, sizeof(text), 0) != 0 ||
-	    lh_live_beacon_parse(&b, text) != NULL || b.pid != pid) {
-		cli_error("cannot read beacon '%s/%s': not a luaheap beacon",
-		          rundir, name);
+	if (e != 0)
+		why = e == EFBIG ? "too long" : strerror(e);
+	else if ((why = lh_live_beacon_parse(&b, text)) == NULL && b.pid != pid)
+		why = "another process's pid in it";
+	if (why != NULL) {
+		cli_error("cannot read beacon '%s/%s': %s", rundir, name, why);
 	} else if (b.start != 0 && now != 0 && b.start != now) {
 		free(*stale);
 		*stale = lh_live_path(rundir, name);

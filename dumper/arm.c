@@ -66,6 +66,7 @@ typedef struct slot {
 	int armed_flag;
 	int inside;
 	volatile sig_atomic_t pending_req, pending_plain, busy;
+	int disarm_later;         /* asked during a dump (by a finalizer) */
 	int sig;
 	hooked threads[2];        /* the main thread; the coroutine that armed */
 	armed *a;
@@ -85,6 +86,7 @@ static const char sentinel_key = 's';
 typedef struct sentinel { lua_State *main; int slot; } sentinel;
 
 static void on_hook(lua_State *L, lua_Debug *ar);
+static void disarm_slot(slot *s);
 
 static slot *slot_at(int i)
 {
@@ -365,6 +367,11 @@ static int serve(slot *s, lua_State *L)
 		}
 		s->busy = 0;
 	} while (s->pending_req || s->pending_plain);  /* a signal in between */
+	if (s->disarm_later) {
+		pthread_mutex_lock(&lock);
+		disarm_slot(s);
+		pthread_mutex_unlock(&lock);
+	}
 	return n;
 }
 
@@ -438,6 +445,7 @@ static void disarm_slot(slot *s)
 	free_armed(a);
 	s->a = NULL;                      /* 'inside' is the handlers' own */
 	s->pending_req = s->pending_plain = s->busy = 0;
+	s->disarm_later = 0;
 	memset(s->threads, 0, sizeof(s->threads));
 }
 
@@ -458,7 +466,9 @@ int luaheap_disarm(lua_State *L)
 	if (L == NULL)
 		return 0;
 	pthread_mutex_lock(&lock);
-	if ((s = slot_of(L)) != NULL)
+	if ((s = slot_of(L)) != NULL && s->busy)
+		s->disarm_later = 1;      /* a finalizer, during its dump */
+	else if (s != NULL)
 		disarm_slot(s);
 	pthread_mutex_unlock(&lock);
 	return 0;
@@ -736,7 +746,10 @@ int luaheap_arm(lua_State *L, const luaheap_arm_opts *opts, char *errbuf,
 		goto done;
 	pthread_mutex_lock(&lock);
 	old = slot_of(L);
-	if (pick_name(a, opts->name, old, errbuf, errlen) == 0) {
+	if (old != NULL && old->busy)
+		arm_fail(errbuf, errlen, "cannot arm: %s%s", "a dump of this "
+		         "state is running (arm from a finalizer)", "");
+	else if (pick_name(a, opts->name, old, errbuf, errlen) == 0) {
 		if (old != NULL)          /* arming again: start afresh */
 			disarm_slot(old);
 		i = install(a, L, opts->signal, errbuf, errlen);

@@ -82,10 +82,10 @@ static int read_fd(int fd, char *buf, size_t len)
 		return errno;
 	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
 		return EPERM;
+	if (st.st_size > (off_t)(len - 1))   /* files are written whole */
+		return EFBIG;
 	if ((n = read(fd, buf, len - 1)) < 0)
 		return errno;
-	if ((size_t)n == len - 1 && st.st_size >= (off_t)len - 1)
-		return EFBIG;
 	buf[n] = '\0';
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1001,6 +1002,106 @@ START_TEST(a_request_from_a_cli_that_is_gone_keeps_nothing)
 }
 END_TEST
 
+/* An allocator that fails while 'fail_allocs' is set. */
+static int fail_allocs;
+
+static void *failing_alloc(void *ud, void *p, size_t osize, size_t nsize)
+{
+	(void)ud;
+	(void)osize;
+	if (nsize == 0) {
+		free(p);
+		return NULL;
+	}
+	if (fail_allocs && nsize > osize)
+		return NULL;
+	return realloc(p, nsize);
+}
+
+static int arm_reached;
+
+static int l_noop(lua_State *L)
+{
+	(void)L;
+	return 0;
+}
+
+static int l_arm_named(lua_State *L)
+{
+	luaheap_arm_opts o;
+	char err[512];
+
+	arm_reached = 1;
+	luaheap_arm_opts_init(&o);
+	o.signal = SIG;
+	o.dir = lua_tostring(L, 1);
+	o.name = "oom";
+	lua_pushinteger(L, luaheap_arm(L, &o, err, sizeof(err)));
+	return 1;
+}
+
+/* Arming raises only before it has allocated anything of its own: the
+ * C heap holds as many bytes after the error as before (glibc's count;
+ * the sanitizer's allocator keeps none), and nothing is armed. */
+START_TEST(arm_under_a_memory_error_raises_and_keeps_nothing)
+{
+	lua_State *L = lua_newstate(failing_alloc, NULL);
+	struct mallinfo2 before, after;
+
+	ck_assert_ptr_nonnull(L);
+	lua_pushcfunction(L, l_noop);     /* call frames and stack, ready */
+	ck_assert_int_eq(lua_pcall(L, 0, 0, 0), LUA_OK);
+	ck_assert(lua_checkstack(L, 40));
+	lua_pushcfunction(L, l_arm_named);
+	lua_pushstring(L, snaps);
+	arm_reached = 0;
+	before = mallinfo2();
+	fail_allocs = 1;
+	ck_assert_int_eq(lua_pcall(L, 1, 1, 0), LUA_ERRMEM);
+	fail_allocs = 0;
+	after = mallinfo2();
+	ck_assert(arm_reached);
+	ck_assert_uint_eq(after.uordblks, before.uordblks);
+	ck_assert_ptr_null(lh_dump__arm_beacon("oom"));
+	lua_settop(L, 0);
+	lua_pushcfunction(L, l_arm_named);
+	lua_pushstring(L, snaps);
+	ck_assert_int_eq(lua_pcall(L, 1, 1, 0), LUA_OK);
+	ck_assert_int_eq(lua_tointeger(L, -1), 0);
+	ck_assert_ptr_nonnull(lh_dump__arm_beacon("oom"));
+	lua_close(L);
+	ck_assert_ptr_null(lh_dump__arm_beacon("oom"));
+}
+END_TEST
+
+/* A finalizer run by the dump's own collection may disarm (it takes
+ * effect after the dump) but not re-arm the state. */
+START_TEST(disarming_from_a_finalizer_during_the_dump_waits_for_its_end)
+{
+	lua_State *L = tl_new_state(0);
+	unsigned long written, failed;
+	const char *last;
+
+	lua_pushstring(L, snaps);
+	lua_setglobal(L, "SNAPS");
+	tl_run(L, "assert(luaheap.arm { dir = SNAPS, name = 'fin', signal = 'USR2' })\n"
+	       "setmetatable({}, { __gc = function()\n"
+	       "  local ok, msg = luaheap.arm { dir = SNAPS, signal = 'USR2' }\n"
+	       "  REARM = msg\n"
+	       "  luaheap.disarm()\n"
+	       "end })");
+	raise(SIG);
+	ck_assert_int_eq(luaheap_poll(L), 1);
+	ck_assert_int_eq(count_files(snaps), 1);
+	ck_assert_ptr_null(lh_dump__arm_beacon("fin"));
+	lh_dump__arm_counts("fin", &written, &failed, &last);
+	ck_assert_uint_eq(written, 0);    /* nothing armed by that name */
+	tl_run(L, "assert(REARM:find('a dump of this state is running'), REARM)");
+	ck_assert_int_eq(count_files(rundir), 0);
+	lua_close(L);
+}
+END_TEST
+
 Suite *live_suite(void)
 {
 	Suite *s = suite_create("live");
@@ -1021,6 +1122,8 @@ Suite *live_suite(void)
 	tcase_add_test(tc, many_states_arm_and_a_request_wakes_only_the_state_asked);
 	tcase_add_test(tc, a_request_given_up_during_its_dump_leaves_no_snapshot_or_file);
 	tcase_add_test(tc, a_request_from_a_cli_that_is_gone_keeps_nothing);
+	tcase_add_test(tc, arm_under_a_memory_error_raises_and_keeps_nothing);
+	tcase_add_test(tc, disarming_from_a_finalizer_during_the_dump_waits_for_its_end);
 	suite_add_tcase(s, tc);
 	return s;
 }

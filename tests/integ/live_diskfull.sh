@@ -1,6 +1,7 @@
 # A live server armed on a full disk (an 8 KiB tmpfs; skipped where mount is
 # not allowed): the server's "no space" reaches `luaheap dump --pid` as a
 # message and exit 2, no partial file stays behind, the server goes on.
+. "$SRC/tests/live_lib.sh"
 export LUAHEAP_RUNDIR="$PWD/run"
 mkdir full
 mount -t tmpfs -o size=8k,mode=0700 tmpfs "$PWD/full" 2> /dev/null || exit 77
@@ -32,12 +33,7 @@ until grep -q "^heartbeat $((r + 3)) " server.out; do
 	sleep 0.1
 done
 touch stop
-n=0
-while kill -0 $spid 2> /dev/null; do
-	n=$((n + 1)); test $n -lt 600 || { echo "server did not stop" >&2; exit 1; }
-	sleep 0.1
-done
-wait $spid
+wait_exit $spid
 spid=""
 test ! -s server.err
 grep -q '^stopped after ' server.out

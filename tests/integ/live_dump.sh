@@ -3,6 +3,7 @@
 # diff of the two names the planted leak, and the server goes on undisturbed
 # and stops normally when told to. Every wait is bounded. The run directory
 # is the default one, as in real use.
+. "$SRC/tests/live_lib.sh"
 unset LUAHEAP_RUNDIR
 run=/tmp/luaheap-$(id -u)
 mkdir snaps out
@@ -62,13 +63,7 @@ test "$(ls "$run" | grep "^$spid\.")" = "$spid.game.arm"
 # stop it: it exits normally, its output shows every round once and in
 # order, no error, and disarming removed the beacon
 touch stop
-n=0
-while kill -0 $spid 2>/dev/null; do
-	n=$((n + 1)); test $n -lt 600 || { echo "server did not stop" >&2; exit 1; }
-	sleep 0.1
-done
-rc=0; wait $spid || rc=$?
-test $rc -eq 0
+wait_exit $spid
 trap - EXIT
 grep -q '^stopped after ' server.out
 test ! -s server.err
