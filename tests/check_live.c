@@ -4,7 +4,9 @@
  * dumped at hundreds of moments (from its own count hook and from a C call,
  * as a server idle in C), every snapshot checked; plus the hook and handler
  * put back, a signal during a dump, requests that must be refused, a
- * removed directory, and a state closed while armed.
+ * removed directory, and a state closed while armed. A host with several
+ * armed states served through the real CLI; requests given up or left by
+ * a CLI that is gone; and the protocol module (dumper/live.c) itself.
  */
 #include <check.h>
 #include <dirent.h>
@@ -26,6 +28,7 @@
 #include "luaheap/dump.h"
 #include "luaheap/snapshot.h"
 #include "testlua.h"
+#include "../dumper/live.h"
 
 /* dumper/internal.h */
 void lh_dump__arm_counts(const char *state, unsigned long *written,
@@ -877,6 +880,10 @@ START_TEST(many_states_arm_and_a_request_wakes_only_the_state_asked)
 	sa.sa_handler = noop_handler;
 	sigaction(SIG, &sa, NULL);
 	open_services(Ls, dirs);
+	/* a name another state holds is refused; the state keeps its own */
+	tl_run(Ls[0], "local ok, msg = luaheap.arm { dir = '.', name = 'svc1' }\n"
+	       "assert(ok == nil and msg:find(\"'svc1' is taken\"), msg)");
+	ck_assert_ptr_nonnull(lh_dump__arm_beacon("svc0"));
 	/* --list: every state, by name, with its format and directory */
 	cli = start_cli("--list", NULL, NULL, NULL);
 	ck_assert_int_eq(serve_until_exit(Ls, -1, cli), 0);
@@ -1102,6 +1109,148 @@ START_TEST(disarming_from_a_finalizer_during_the_dump_waits_for_its_end)
 }
 END_TEST
 
+/* ---- the protocol module (dumper/live.c) ---- */
+
+START_TEST(protocol_file_names_round_trip_whatever_the_state_name)
+{
+	static const char *const names[] = {
+		"a", "svc.req.1.2", "x.arm", "gate:1@host+2", "a.b.c", "req",
+	};
+	char buf[512];
+	lh_live_file f;
+	size_t i;
+	int kind;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		ck_assert(lh_live_name_ok(names[i]));
+		for (kind = LH_LIVE_BEACON; kind <= LH_LIVE_CANCEL; kind++) {
+			ck_assert_int_eq(lh_live_file_name(buf, sizeof(buf), kind,
+			                                   4242, names[i], 77, 9), 0);
+			ck_assert_msg(lh_live_file_parse(&f, buf) == 0, "%s", buf);
+			ck_assert_int_eq(f.kind, kind);
+			ck_assert_int_eq(f.pid, 4242);
+			ck_assert_str_eq(f.state, names[i]);
+			if (kind != LH_LIVE_BEACON) {
+				ck_assert_int_eq(f.cpid, 77);
+				ck_assert_uint_eq(f.id, 9);
+			}
+		}
+	}
+	/* not ours: the old beacon, temporary files, stray names */
+	ck_assert_int_ne(lh_live_file_parse(&f, "4242.arm"), 0);
+	ck_assert_int_ne(lh_live_file_parse(&f, ".4242.a.arm.tmp"), 0);
+	ck_assert_int_ne(lh_live_file_parse(&f, "4242.a.req.1"), 0);
+	ck_assert_int_ne(lh_live_file_parse(&f, "4242.a.xyz.1.2"), 0);
+	ck_assert_int_ne(lh_live_file_parse(&f, "4242..arm"), 0);
+	ck_assert_int_ne(lh_live_file_parse(&f, "x4242.a.arm"), 0);
+	ck_assert_int_ne(lh_live_file_parse(&f, "4242.a b.arm"), 0);
+}
+END_TEST
+
+START_TEST(protocol_names_follow_one_rule)
+{
+	char longest[LH_LIVE_NAME_MAX + 2];
+
+	ck_assert(lh_live_name_ok("heap-1.snap"));
+	ck_assert(lh_live_name_ok("svc:7@node+2_x"));
+	ck_assert(!lh_live_name_ok(""));
+	ck_assert(!lh_live_name_ok(".hidden"));
+	ck_assert(!lh_live_name_ok("a..b"));
+	ck_assert(!lh_live_name_ok("a/b"));
+	ck_assert(!lh_live_name_ok("a b"));
+	ck_assert(!lh_live_name_ok("a\nb"));
+	ck_assert(!lh_live_name_ok("caf\xc3\xa9"));
+	memset(longest, 'n', LH_LIVE_NAME_MAX);
+	longest[LH_LIVE_NAME_MAX] = '\0';
+	ck_assert(lh_live_name_ok(longest));
+	longest[LH_LIVE_NAME_MAX] = 'n';
+	longest[LH_LIVE_NAME_MAX + 1] = '\0';
+	ck_assert(!lh_live_name_ok(longest));
+}
+END_TEST
+
+START_TEST(protocol_texts_round_trip_and_long_values_are_errors)
+{
+	lh_live_beacon b, c;
+	lh_live_request r, q;
+	char text[LH_LIVE_TEXT_MAX], out[16];
+
+	memset(&b, 0, sizeof(b));
+	b.pid = 99;
+	b.start = 123456789012ULL;
+	strcpy(b.state, "svc.7");
+	b.slot = 65;
+	b.sig = 12;
+	b.json = 1;
+	strcpy(b.dir, "/var/tmp/heaps");
+	ck_assert_int_eq(lh_live_beacon_format(text, sizeof(text), &b), 0);
+	ck_assert_ptr_null(lh_live_beacon_parse(&c, text));
+	ck_assert_int_eq(memcmp(&b, &c, sizeof(b)), 0);
+	ck_assert_ptr_nonnull(lh_live_beacon_parse(&c, "luaheap-arm 1\npid 1\n"));
+	ck_assert_ptr_nonnull(lh_live_beacon_parse(&c, "luaheap-arm 2\npid 1\n"
+	                      "start 0\nstate a\nslot 0\nsignal 10\nformat xml\n"
+	                      "dir /x\n"));
+	ck_assert_ptr_nonnull(lh_live_beacon_parse(&c, "luaheap-arm 2\npid 1\n"
+	                      "start 0\nstate a\nslot 0\nsignal 10\nformat json\n"
+	                      "dir relative\n"));
+	memset(&r, 0, sizeof(r));
+	strcpy(r.name, "x.json");
+	r.format = 1;
+	ck_assert_int_eq(lh_live_request_format(text, sizeof(text), &r), 0);
+	ck_assert_ptr_null(lh_live_request_parse(&q, text));
+	ck_assert_str_eq(q.name, "x.json");
+	ck_assert_int_eq(q.format, 1);
+	r.name[0] = '\0';
+	r.format = -1;
+	ck_assert_int_eq(lh_live_request_format(text, sizeof(text), &r), 0);
+	ck_assert_ptr_null(lh_live_request_parse(&q, text));
+	ck_assert_str_eq(q.name, "");
+	ck_assert_int_eq(q.format, -1);
+	/* a value longer than its field is refused, never cut */
+	ck_assert_int_eq(lh_live_value("key 0123456789abcdef\n", "key", out,
+	                               sizeof(out)), -1);
+	ck_assert_int_eq(lh_live_value("key 0123456789abcde\n", "key", out,
+	                               sizeof(out)), 1);
+	ck_assert_int_eq(lh_live_value("other 1\n", "key", out, sizeof(out)), 0);
+	ck_assert_int_eq(lh_live_value("keys 1\nkey 2", "key", out,
+	                               sizeof(out)), 1);
+	ck_assert_str_eq(out, "2");
+	memset(text, 'n', sizeof(text));
+	memcpy(text, "luaheap-request 2\nname ", 23);
+	text[sizeof(text) - 1] = '\0';
+	ck_assert_ptr_nonnull(lh_live_request_parse(&q, text));
+	ck_assert_int_eq(lh_live_answer_parse("ok ../x\n", out, sizeof(out)), -1);
+	ck_assert_int_eq(lh_live_answer_parse("ok a.snap\n", out, sizeof(out)), 1);
+	ck_assert_int_eq(lh_live_answer_parse("error disk full\n", out,
+	                                      sizeof(out)), 0);
+	ck_assert_str_eq(out, "disk full");
+	ck_assert_int_eq(lh_live_answer_parse("maybe\n", out, sizeof(out)), -1);
+}
+END_TEST
+
+/* Files longer than the reader's buffer are an error, not a prefix; files
+ * of the protocol are private and written whole. */
+START_TEST(protocol_files_are_private_whole_and_bounded)
+{
+	char buf[8], big[128];
+	struct stat st;
+
+	ck_assert_int_eq(lh_live_write(snaps, "f", "0123456"), 0);
+	ck_assert_int_eq(stat(snaps, &st), 0);
+	snprintf(big, sizeof(big), "%s/f", snaps);
+	ck_assert_int_eq(stat(big, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	ck_assert_int_eq(lh_live_read(snaps, "f", buf, sizeof(buf), 0), 0);
+	ck_assert_str_eq(buf, "0123456");
+	ck_assert_int_eq(lh_live_write(snaps, "f", "01234567"), 0);
+	ck_assert_int_eq(lh_live_read(snaps, "f", buf, sizeof(buf), 0), EFBIG);
+	ck_assert_int_eq(lh_live_read(snaps, "f", buf, sizeof(buf), 1), EFBIG);
+	ck_assert_int_eq(lh_live_read(snaps, "f", buf, sizeof(buf), 1), ENOENT);
+	ck_assert_int_eq(count_files(snaps), 0);
+	ck_assert_int_eq(count_prefixed(snaps, "."), 2);   /* no .f.tmp */
+}
+END_TEST
+
 Suite *live_suite(void)
 {
 	Suite *s = suite_create("live");
@@ -1124,6 +1273,10 @@ Suite *live_suite(void)
 	tcase_add_test(tc, a_request_from_a_cli_that_is_gone_keeps_nothing);
 	tcase_add_test(tc, arm_under_a_memory_error_raises_and_keeps_nothing);
 	tcase_add_test(tc, disarming_from_a_finalizer_during_the_dump_waits_for_its_end);
+	tcase_add_test(tc, protocol_file_names_round_trip_whatever_the_state_name);
+	tcase_add_test(tc, protocol_names_follow_one_rule);
+	tcase_add_test(tc, protocol_texts_round_trip_and_long_values_are_errors);
+	tcase_add_test(tc, protocol_files_are_private_whole_and_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }
