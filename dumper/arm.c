@@ -308,8 +308,35 @@ static int answer(slot *s, lua_State *L, const char *file,
 	return 1;
 }
 
-/* Answers every request to this state in the run directory. Names are read
- * first (a batch at a time), then answered: the directory changes. */
+/* Removes what a request of a CLI that is gone left (it was killed while
+ * waiting): its answer, its cancel file and the snapshot answered. */
+static void sweep(const armed *a, const lh_live_file *f)
+{
+	char name[LH_LIVE_NAME_MAX + 64], text[LH_LIVE_MSG_MAX + 16];
+	char snap[LH_LIVE_MSG_MAX];
+	int ok = -1;
+
+	if (lh_live_file_name(name, sizeof(name), LH_LIVE_ANSWER, f->pid,
+	                      f->state, f->cpid, f->id) == 0 &&
+	    lh_live_read(a->rundir, name, text, sizeof(text), 1) == 0)
+		ok = lh_live_answer_parse(text, snap, sizeof(snap));
+	discard(a, f, ok == 1 ? snap : NULL);
+}
+
+/* Whether file f of the run directory is for state a: a request, or what
+ * is left of one whose CLI is gone. */
+static int ours(const armed *a, const lh_live_file *f)
+{
+	if (f->pid != (long)a->pid || strcmp(f->state, a->name) != 0 ||
+	    f->kind == LH_LIVE_BEACON)
+		return 0;
+	return f->kind == LH_LIVE_REQUEST ||
+	       (kill((pid_t)f->cpid, 0) != 0 && errno == ESRCH);
+}
+
+/* Answers every request to this state in the run directory, and sweeps
+ * what gone CLIs left. Names are read first (a batch at a time), then
+ * handled: the directory changes. */
 static int answer_requests(slot *s, lua_State *L)
 {
 	armed *a = s->a;
@@ -322,9 +349,7 @@ static int answer_requests(slot *s, lua_State *L)
 	if ((d = opendir(a->rundir)) == NULL)
 		return 0;
 	while ((e = readdir(d)) != NULL) {
-		if (lh_live_file_parse(&f, e->d_name) != 0 ||
-		    f.kind != LH_LIVE_REQUEST || f.pid != (long)a->pid ||
-		    strcmp(f.state, a->name) != 0 ||
+		if (lh_live_file_parse(&f, e->d_name) != 0 || !ours(a, &f) ||
 		    strlen(e->d_name) >= sizeof(names[0]))
 			continue;
 		if (n == REQ_BATCH) {
@@ -336,7 +361,10 @@ static int answer_requests(slot *s, lua_State *L)
 	}
 	closedir(d);
 	for (i = 0; i < n; i++)
-		answered += answer(s, L, names[i], &files[i]);
+		if (files[i].kind == LH_LIVE_REQUEST)
+			answered += answer(s, L, names[i], &files[i]);
+		else
+			sweep(a, &files[i]);
 	if (more && answered > 0)   /* never loop on what cannot be taken */
 		s->pending_req = 1;
 	return answered;

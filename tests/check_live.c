@@ -983,7 +983,8 @@ START_TEST(a_request_given_up_during_its_dump_leaves_no_snapshot_or_file)
 END_TEST
 
 /* A request whose CLI is gone (killed while waiting) gets no answer and
- * keeps no snapshot. */
+ * keeps no snapshot; an answer such a CLI never read is swept with its
+ * snapshot. */
 START_TEST(a_request_from_a_cli_that_is_gone_keeps_nothing)
 {
 	lua_State *L = tl_new_state(0);
@@ -1002,6 +1003,12 @@ START_TEST(a_request_from_a_cli_that_is_gone_keeps_nothing)
 	snprintf(name, sizeof(name), "%ld.srv.req.%ld.1", (long)getpid(),
 	         (long)dead);
 	put_request(name, "luaheap-request 2\nname orphan.snap\n");
+	/* and what another one left: an answer never read, its snapshot */
+	snprintf(name, sizeof(name), "%ld.srv.res.%ld.2", (long)getpid(),
+	         (long)dead);
+	put_request(name, "ok left.snap\n");
+	snprintf(name, sizeof(name), "%s/left.snap", snaps);
+	fclose(fopen(name, "w"));
 	ask_state(L, "srv", 1);
 	ck_assert_int_eq(count_files(snaps), 0);
 	ck_assert_int_eq(count_files(rundir), 1);           /* the beacon */
