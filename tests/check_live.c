@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1116,6 +1117,124 @@ START_TEST(disarming_from_a_finalizer_during_the_dump_waits_for_its_end)
 }
 END_TEST
 
+/* ---- states on several threads (a skynet-like host) ---- */
+
+#define NTHREADS 3
+
+typedef struct worker {
+	pthread_t tid;
+	int index;
+	lua_State *L[2];
+	char dir[2][128];
+	int churn;                /* re-arms its second state over and over */
+	unsigned long rearms;
+} worker;
+
+static volatile int workers_stop;
+
+static void worker_arm(worker *w, int j)
+{
+	luaheap_arm_opts o;
+	char name[32], err[512];
+
+	luaheap_arm_opts_init(&o);
+	o.signal = SIG;
+	o.dir = w->dir[j];
+	snprintf(name, sizeof(name), "t%ds%d", w->index, j);
+	o.name = name;
+	if (luaheap_arm(w->L[j], &o, err, sizeof(err)) != 0)
+		abort();                  /* ck_assert is not for threads */
+}
+
+/* Runs its two states (and polls them, as an event loop would) until
+ * told to stop; the churning one disarms and re-arms its second state. */
+static void *worker_main(void *ud)
+{
+	worker *w = ud;
+	int j, round = 0;
+
+	while (!workers_stop) {
+		for (j = 0; j < 2; j++) {
+			lua_getglobal(w->L[j], "tick");
+			lua_pushinteger(w->L[j], round);
+			if (lua_pcall(w->L[j], 1, 0, 0) != LUA_OK)
+				abort();
+			luaheap_poll(w->L[j]);
+		}
+		if (w->churn && ++round % 7 == 0) {
+			luaheap_disarm(w->L[1]);
+			worker_arm(w, 1);
+			w->rearms++;
+		}
+		usleep(500);
+	}
+	return NULL;
+}
+
+/* Runs the CLI to completion (this thread runs no Lua meanwhile). */
+static int run_cli(const char *state)
+{
+	int status;
+	pid_t cli = start_cli("--state", state, "--timeout", "30");
+
+	ck_assert_int_eq(waitpid(cli, &status, 0), cli);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+START_TEST(states_on_several_threads_each_answer_only_their_own_requests)
+{
+	static const char *const ask_for[] = {
+		"t0s0", "t1s1", "t2s0", "t0s1", "t1s0", "t0s0", "t2s0",
+	};
+	worker w[NTHREADS];
+	char name[32], out[512], err[512];
+	int i, j, k, expect;
+
+	workers_stop = 0;
+	for (i = 0; i < NTHREADS; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].index = i;
+		w[i].churn = i == 2;
+		for (j = 0; j < 2; j++) {
+			w[i].L[j] = tl_new_state(j);
+			snprintf(w[i].dir[j], 128, "%s/t%ds%d", snaps, i, j);
+			ck_assert_int_eq(mkdir(w[i].dir[j], 0700), 0);
+			tl_run(w[i].L[j], "WORK = {} function tick(n) for i = 1, 50 do "
+			       "WORK[#WORK % 300 + 1] = { n, tostring(i) } end end");
+			worker_arm(&w[i], j);
+		}
+	}
+	for (i = 0; i < NTHREADS; i++)
+		ck_assert_int_eq(pthread_create(&w[i].tid, NULL, worker_main,
+		                                &w[i]), 0);
+	for (k = 0; k < (int)(sizeof(ask_for) / sizeof(ask_for[0])); k++) {
+		ck_assert_int_eq(run_cli(ask_for[k]), 0);
+		read_scratch("out.txt", out, sizeof(out));
+		read_scratch("err.txt", err, sizeof(err));
+		ck_assert_msg(strstr(out, ask_for[k]) != NULL, "%s: %s %s",
+		              ask_for[k], out, err);
+	}
+	workers_stop = 1;
+	for (i = 0; i < NTHREADS; i++)
+		ck_assert_int_eq(pthread_join(w[i].tid, NULL), 0);
+	ck_assert_uint_gt(w[2].rearms, 0);
+	/* each directory holds one snapshot per request to its state, and
+	 * each loads with exact accounting */
+	for (i = 0; i < NTHREADS; i++)
+		for (j = 0; j < 2; j++) {
+			snprintf(name, sizeof(name), "t%ds%d", i, j);
+			for (expect = 0, k = 0; k < (int)(sizeof(ask_for) /
+			                                sizeof(ask_for[0])); k++)
+				expect += strcmp(ask_for[k], name) == 0;
+			ck_assert_msg(count_files(w[i].dir[j]) == expect, "%s: %d "
+			              "snapshots, %d asked", name,
+			              count_files(w[i].dir[j]), expect);
+			lua_close(w[i].L[j]);
+		}
+	ck_assert_int_eq(count_files(rundir), 0);
+}
+END_TEST
+
 /* ---- the protocol module (dumper/live.c) ---- */
 
 START_TEST(protocol_file_names_round_trip_whatever_the_state_name)
@@ -1280,6 +1399,7 @@ Suite *live_suite(void)
 	tcase_add_test(tc, a_request_from_a_cli_that_is_gone_keeps_nothing);
 	tcase_add_test(tc, arm_under_a_memory_error_raises_and_keeps_nothing);
 	tcase_add_test(tc, disarming_from_a_finalizer_during_the_dump_waits_for_its_end);
+	tcase_add_test(tc, states_on_several_threads_each_answer_only_their_own_requests);
 	tcase_add_test(tc, protocol_file_names_round_trip_whatever_the_state_name);
 	tcase_add_test(tc, protocol_names_follow_one_rule);
 	tcase_add_test(tc, protocol_texts_round_trip_and_long_values_are_errors);
