@@ -21,6 +21,7 @@
 #include "ldebug.h"
 
 #include "internal.h"
+#include "lua_tree.h"
 
 /* lstate.c's private layouts: a thread is its extra space then the state;
  * the main thread's block also holds the global state. */
@@ -128,7 +129,7 @@ static int weak_mode(global_State *g, const Table *t)
 	mode = get_shortstr(t->metatable, g->tmname[TM_MODE]);
 	if (mode == NULL || !ttisstring(mode))
 		return w;
-	s = svalue(mode);
+	s = getstr(tsvalue(mode));
 	if (strchr(s, 'k'))
 		w |= LH_WEAK_KEYS;
 	if (strchr(s, 'v'))
@@ -179,8 +180,12 @@ static void walk_table(lh_dump_ctx *d, global_State *g, Table *t,
 		int kt = keytt(n), objkey = 0;
 		unsigned kind;
 
-		if (isempty(v) || kt == LUA_TDEADKEY)
+		if (isempty(v))
 			continue;
+#ifdef LUA_TDEADKEY
+		if (kt == LUA_TDEADKEY)   /* its pointer may be stale (5.4.2+) */
+			continue;
+#endif
 		ob->u.tab.hash_entries++;
 		memset(&e, 0, sizeof(e));
 		switch (kt) {
@@ -298,7 +303,7 @@ static void walk_upval(lh_dump_ctx *d, UpVal *uv, lh_dump_object *ob)
 	ob->u.uv.is_open = upisopen(uv);
 	d->enc->object_begin(d, ob);
 	memset(&e, 0, sizeof(e));
-	value_edge(d, LH_E_UPVAL_VALUE, uv->v, &e);
+	value_edge(d, LH_E_UPVAL_VALUE, lh_upval_value(uv), &e);
 	d->enc->object_end(d, ob);
 }
 
@@ -393,7 +398,7 @@ static int thread_status(lua_State *L, lua_State *th)
 		return LH_THREAD_DEAD;
 	if (th->ci != &th->base_ci)
 		return LH_THREAD_NORMAL;          /* it has frames: it resumed one */
-	if (th->top - (th->ci->func + 1) == 0)
+	if (lh_stk(th->top) - (lh_stk(th->ci->func) + 1) == 0)
 		return LH_THREAD_DEAD;            /* finished, empty stack */
 	return LH_THREAD_SUSPENDED;               /* not started yet */
 }
@@ -401,7 +406,7 @@ static int thread_status(lua_State *L, lua_State *th)
 /* The Lua function running in ci, or NULL. */
 static const Proto *frame_proto(CallInfo *ci)
 {
-	const TValue *f = s2v(ci->func);
+	const TValue *f = s2v(lh_stk(ci->func));
 
 	if (!isLua(ci) || !ttisLclosure(f))
 		return NULL;
@@ -470,23 +475,36 @@ static const TString *next_local(local_iter *it)
 	return NULL;
 }
 
+/* CallInfos allocated beyond 'base_ci', counted on the list itself:
+ * 'nci' is an unsigned short that wraps past 65,535 (luaE_extendCI). */
+static uint64_t count_ci(const lua_State *th)
+{
+	const CallInfo *ci;
+	uint64_t n = 0;
+
+	for (ci = th->base_ci.next; ci != NULL; ci = ci->next)
+		n++;
+	return n;
+}
+
 static void walk_thread(lh_dump_ctx *d, lua_State *L, lua_State *th,
                         lh_dump_object *ob)
 {
 	CallInfo *ci;
-	StkId upper, lo, s;
-	uint64_t nframes = 0, f;
+	StkId upper, lo, s, stack = lh_stk(th->stack);
+	uint64_t nframes = 0, f, nci = count_ci(th);
 	lh_dump_edge e;
 	UpVal *uv;
 
-	ob->size = sizeof(walk_LX) + (uint64_t)th->nci * sizeof(CallInfo);
-	if (th->stack != NULL)
-		ob->size += (uint64_t)(stacksize(th) + EXTRA_STACK) *
+	/* what luaE_freethread frees: the block, the CallInfos, the stack */
+	ob->size = sizeof(walk_LX) + nci * sizeof(CallInfo);
+	if (stack != NULL)
+		ob->size += (uint64_t)(lh_stack_slots(th) + EXTRA_STACK) *
 		            sizeof(StackValue);
 	ob->u.th.status = thread_status(L, th);
-	ob->u.th.stack_slots = th->stack != NULL ? (uint64_t)stacksize(th) : 0;
-	ob->u.th.nci = th->nci;
-	if (th->stack != NULL)
+	ob->u.th.stack_slots = stack != NULL ? (uint64_t)lh_stack_slots(th) : 0;
+	ob->u.th.nci = nci;
+	if (stack != NULL)
 		for (ci = th->ci; ci != NULL; ci = ci->previous)
 			nframes++;
 	ob->u.th.frame_count = nframes;
@@ -495,7 +513,7 @@ static void walk_thread(lh_dump_ctx *d, lua_State *L, lua_State *th,
 	if (nframes > 0) {
 		for (ci = th->ci; ci != NULL; ci = ci->previous) {
 			lh_dump_frame fr;
-			const TValue *fv = s2v(ci->func);
+			const TValue *fv = s2v(lh_stk(ci->func));
 			const Proto *p = frame_proto(ci);
 			fr.func = iscollectable(fv) ? ADDR(gcvalue(fv)) : 0;
 			fr.is_lua = isLua(ci) != 0;
@@ -505,14 +523,14 @@ static void walk_thread(lh_dump_ctx *d, lua_State *L, lua_State *th,
 		}
 		/* stack slots, frame by frame from the innermost: each frame
 		 * owns [its function, the next frame's function) */
-		upper = th->top;
-		if (upper > th->stack_last + EXTRA_STACK)
-			upper = th->stack_last + EXTRA_STACK;
+		upper = lh_stk(th->top);
+		if (upper > lh_stk(th->stack_last) + EXTRA_STACK)
+			upper = lh_stk(th->stack_last) + EXTRA_STACK;
 		for (ci = th->ci, f = 0; ci != NULL; ci = ci->previous, f++) {
 			local_iter it;
-			lo = ci->func;
-			if (lo < th->stack)
-				lo = th->stack;
+			lo = lh_stk(ci->func);
+			if (lo < stack)
+				lo = stack;
 			if (lo > upper)
 				lo = upper;
 			it.p = frame_proto(ci);
@@ -544,6 +562,8 @@ static void walk_object(lh_dump_ctx *d, lua_State *L, global_State *g,
 	memset(&ob, 0, sizeof(ob));
 	ob.list = list;
 	ob.marked = o->marked;
+	if (o->tt == LUA_VTABLE)
+		ob.marked &= ~(unsigned)lh_table_marked_bits;
 	ob.addr = ADDR(o);
 	switch (o->tt) {
 	case LUA_VSHRSTR:
@@ -672,7 +692,7 @@ void lh_dump__walk(lh_dump_ctx *d, lua_State *L, lh_dump_header *h)
 
 	root(d, LH_ROOT_REGISTRY, registry, 0);
 	root(d, LH_ROOT_MAIN_THREAD, g->mainthread, 0);
-	for (i = 0; i < LUA_NUMTAGS; i++)
+	for (i = 0; i < (int)(sizeof(g->mt) / sizeof(g->mt[0])); i++)
 		root(d, LH_ROOT_TYPE_MT, g->mt[i], (uint64_t)i);
 	for (o = g->tobefnz; o != NULL; o = o->next)
 		root(d, LH_ROOT_FINALIZER, o, 0);
