@@ -42,6 +42,14 @@
 #define lh_table_marked_bits BITRAS
 #endif
 
+/* A dead key of a table: its own tag since 5.4.2 (whose pointer may be
+ * stale), a non-collectable table tag and NULL before (setdeadkey). */
+#if LH_LUA_DEADKEY
+#define lh_keyisdead(n) (keytt(n) == LUA_TDEADKEY)
+#else
+#define lh_keyisdead(n) (keytt(n) == LUA_TTABLE && gckey(n) == NULL)
+#endif
+
 /* Objects a fork shares between states ('isshared' in its lgc.h). */
 #if LH_LUA_SHARED
 #define lh_isshared(o) isshared(o)

@@ -180,12 +180,8 @@ static void walk_table(lh_dump_ctx *d, global_State *g, Table *t,
 		int kt = keytt(n), objkey = 0;
 		unsigned kind;
 
-		if (isempty(v))
+		if (isempty(v) || lh_keyisdead(n))
 			continue;
-#ifdef LUA_TDEADKEY
-		if (kt == LUA_TDEADKEY)   /* its pointer may be stale (5.4.2+) */
-			continue;
-#endif
 		ob->u.tab.hash_entries++;
 		memset(&e, 0, sizeof(e));
 		switch (kt) {
