@@ -156,7 +156,7 @@ int luaheap_dump_ex(lua_State *L, const char *path,
 	lh_dump_ctx *d = NULL;
 	lh_dump_header h;
 	global_State *g;
-	char *tmp = NULL, msg[256];
+	char *tmp = NULL, msg[512];
 	lh_gc_stop saved_stp;
 	int fd = -1, rc = -1, collected, e;
 
@@ -173,10 +173,8 @@ int luaheap_dump_ex(lua_State *L, const char *path,
 		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path, msg);
 		goto done;
 	}
-	if (!lh_dump__layout_ok(L)) {
-		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,
-		     "the Lua state's layout differs from the headers luaheap "
-		     "was built with");
+	if (lh_dump__probe_layout(L, 0, msg, sizeof(msg)) != NULL) {
+		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path, msg);
 		goto done;
 	}
 	if (opts->encoding != LUAHEAP_BINARY && opts->encoding != LUAHEAP_JSON) {
