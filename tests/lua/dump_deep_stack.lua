@@ -17,22 +17,23 @@ local function down(n, path)
   return st                                  -- not a tail call
 end
 
--- The deepest recursion this Lua allows, up to 'depth'.
-local function reachable()
-  local ok, err = pcall(down, depth, dir .. "/probe.snap")
-  if ok then return depth end
-  if not tostring(err):find("stack overflow", 1, true) then error(err, 0) end
-  return deepest - 50                        -- room for the dump's own calls
+-- Dumps to 'path' from the bottom of the deepest recursion this thread
+-- allows, up to 'depth' frames; returns the dump's counts and the depth.
+local function deep_dump(path)
+  deepest = 0
+  local ok, st = pcall(down, depth, path)
+  if ok then return st, depth end
+  if not tostring(st):find("stack overflow", 1, true) then error(st, 0) end
+  local n = deepest - math.min(50, deepest // 2)   -- room for the dump's calls
+  io.write(require("luaheap").built_for, ": recursion stops at ", deepest,
+           " frames (C stack limit); dumping at ", n, "\n")
+  deepest = 0
+  return down(n, path), n
 end
 
-local n = reachable()
-if n < depth then
-  io.write(require("luaheap").built_for, ": recursion stops at ", deepest, " frames (C stack limit); dumping at ", n, "\n")
-end
-depth = n
-local st = down(depth, dir .. "/deep-main.snap")
-local co = coroutine.create(function() return down(depth, dir .. "/deep-coroutine.snap") end)
-local ok, cst = coroutine.resume(co)
+local st, n = deep_dump(dir .. "/deep-main.snap")
+local co = coroutine.create(deep_dump)
+local ok, cst, cn = coroutine.resume(co, dir .. "/deep-coroutine.snap")
 if not ok then error(cst, 0) end
-io.write(("depth %d: main thread %d objects, coroutine %d objects, both exact\n"):format(
-  depth, st.objects, cst.objects))
+io.write(("depth %d: main thread %d objects; depth %d: coroutine %d objects; all exact\n"):format(
+  n, st.objects, cn, cst.objects))
