@@ -55,7 +55,7 @@ build() {
 	b=$cache/$1
 	only=ON          # the fork's build has the CLI too: 'luaheap run' runs its Lua
 	[ "$1" != skynet-1.8.0 ] || only=OFF
-	if [ ! -f "$b/CMakeCache.txt" ]; then
+	if ! grep -qx "LUAHEAP_MODULE_ONLY:BOOL=$only" "$b/CMakeCache.txt" 2>/dev/null; then
 		cmake -S "$SRC" -B "$b" -DLUAHEAP_LUA_SRC="$2" -DLUAHEAP_MODULE_ONLY=$only \
 			-DLUAHEAP_TESTS=OFF -DCMAKE_BUILD_TYPE=None -DCMAKE_C_FLAGS=-O1 \
 			> "$b.log" 2>&1 || { cat "$b.log" >&2; return 1; }
