@@ -58,14 +58,19 @@ static void run(lua_State *L, const char *code)
 	}
 }
 
-/* Dumps L to DIR/NAME and checks its own accounting. */
+/* Dumps L to DIR/NAME (JSON when NAME ends so) and checks its own
+ * accounting. */
 static void dump(lua_State *L, const char *dir, const char *name)
 {
 	char path[4096], err[1024];
 	luaheap_dump_stats st;
+	luaheap_dump_opts o;
 
+	luaheap_dump_opts_init(&o);
+	if (strstr(name, ".json") != NULL)
+		o.encoding = LUAHEAP_JSON;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (luaheap_dump_ex(L, path, NULL, &st, err, sizeof(err)) != 0) {
+	if (luaheap_dump_ex(L, path, &o, &st, err, sizeof(err)) != 0) {
 		fprintf(stderr, "fork_shared: %s\n", err);
 		exit(1);
 	}
@@ -142,6 +147,7 @@ int main(int argc, char **argv)
 	dump(B, dir, "b2.snap");
 	share_table(A, B, 2000);
 	dump(B, dir, "b3.snap");
+	dump(B, dir, "b3.json");
 	dump(A, dir, "a3.snap");
 	lua_close(B);
 	lua_close(A);

@@ -115,13 +115,14 @@ fork_shared() {
 	test "$("$b/luaheap" run run.lua)" = "Lua 5.4.7"
 	"$LUAHEAP" summary run.snap | grep -q '^accounting .*: exact$'
 	./fork_shared . > out.txt
-	for f in a b b1 b2 b3 a3; do
-		"$LUAHEAP" summary "$f.snap" > "$f.txt"
+	for f in a.snap b.snap b1.snap b2.snap b3.snap a3.snap b3.json; do
+		"$LUAHEAP" summary "$f" > "$f.txt"
 		grep -q '^accounting .*: exact$' "$f.txt"
 		grep -q '^shared  *[1-9][0-9,]* objects shared between states' "$f.txt"
 	done
-	grep -q "not this state's own; 0 bytes of them on its lists" b.txt
-	if grep -q "not this state's own; 0 bytes" a.txt; then
+	grep -q "not this state's own; 0 bytes of them on its lists" b.snap.txt
+	test "$(grep '^shared' b3.snap.txt)" = "$(grep '^shared' b3.json.txt)"
+	if grep -q "not this state's own; 0 bytes" a.snap.txt; then
 		echo "A's shared objects are on its lists: their bytes must show" >&2
 		exit 1
 	fi
@@ -129,7 +130,7 @@ fork_shared() {
 	"$b/lua5.4" -e "local d = require('json').decode(io.read('a'))
 		assert(d.suspect_count == 0, 'a shared object blamed')
 		assert(d.grown[1] and d.grown[1].path == '_G.KEEP', 'KEEP did not grow')" < diff.json
-	echo "skynet-1.8.0 shared objects: $(grep -c exact out.txt) dumps of two states exact; $(sed -n 's/^shared *//p' b3.txt | cut -d' ' -f1) shared objects recorded in B's last, 0 suspects"
+	echo "skynet-1.8.0 shared objects: $(grep -c exact out.txt) dumps of two states exact; $(sed -n 's/^shared *//p' b3.snap.txt | cut -d' ' -f1) shared objects recorded in B's last, 0 suspects"
 	)
 }
 
@@ -147,6 +148,40 @@ probe() {
 		cat probe.txt >&2
 		return 1
 	fi
+}
+
+# dump_probe: a host of the fork linking the dumper built for vanilla 5.4.7
+# (same release): luaheap_dump must refuse, with the message, no file
+dump_probe() {
+	mkdir -p dump-probe
+	cat > dump-probe/host.c <<'C'
+#include <stdio.h>
+#include "lua.h"
+#include "lauxlib.h"
+#include "lualib.h"
+#include "luaheap/dump.h"
+int main(void)
+{
+	char err[1024];
+	lua_State *L = luaL_newstate();
+	luaL_openlibs(L);
+	if (luaheap_dump(L, "host.snap", NULL, err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "%s\n", err);
+	return 1;
+}
+C
+	(
+	set -e
+	cd dump-probe
+	cc -std=gnu99 -DLUA_USE_LINUX -I"$cache/src/skynet-1.8.0" -I"$SRC/include" -o host host.c \
+		"$cache/debian-5.4.7/dumper/liblhdump.a" "$cache/skynet-1.8.0/liblhlua.a" -lm -ldl -lpthread
+	rc=0
+	./host 2> err.txt || rc=$?
+	test $rc -eq 1 && test ! -e host.snap
+	grep -q "cannot write snapshot 'host.snap': the running Lua's object layout differs" err.txt
+	echo "layout probe at dump time: the dumper built against debian-5.4.7 in a skynet host: $(cat err.txt)"
+	)
 }
 
 failed=0
@@ -175,6 +210,11 @@ done < trees.txt
 if grep -q '^skynet-1.8.0 ' trees.txt && grep -q '^debian-5.4.7 ' trees.txt; then
 	probe debian-5.4.7 skynet-1.8.0 || failed=$((failed + 1))
 	probe skynet-1.8.0 debian-5.4.7 || failed=$((failed + 1))
+	set +e
+	dump_probe
+	rc=$?
+	set -e
+	[ $rc -eq 0 ] || failed=$((failed + 1))
 else
 	echo "skipped the layout probe: it needs both debian-5.4.7 and skynet-1.8.0"
 fi
