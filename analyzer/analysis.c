@@ -38,6 +38,8 @@ int lh_analysis_new(lh_analysis **out, const lh_snapshot *snap, lh_error *err)
 		return rc;
 	}
 	for (v = 0; v < snap->nobj; v++) {
+		if (lh_snapshot_shared(snap, v))
+			continue;         /* not this state's bytes */
 		a->total_bytes += lh_snapshot_size(snap, v);
 		if (!lh_graph_live(a->graph, v)) {
 			a->garbage_count++;

@@ -487,6 +487,8 @@ int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
 		goto oom;
 	for (v = 0; v < snap->nobj; v++) {
 		uint32_t id = lh_class_of(c, v);
+		if (lh_snapshot_shared(snap, v))
+			continue;         /* no state's own object */
 		c->all[id].count++;
 		c->all[id].self += lh_snapshot_size(snap, v);
 		if (lh_graph_live(g, v)) {

@@ -971,8 +971,8 @@ int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 		uint32_t prev = m[n - 1][v];
 
 		fresh[v] = back(m, n, v, 0) == LH_NONE;
-		if (!lh_graph_live(w->graph, v))
-			continue;
+		if (!lh_graph_live(w->graph, v) || lh_snapshot_shared(s, v))
+			continue;         /* shared objects: no state's leak */
 		if (n == 2)
 			cand[v] = prev == LH_NONE;
 		else

@@ -419,8 +419,10 @@ static int retained_sizes(lh_dom *d, const uint64_t *size,
 		goto done;
 	for (k = 0; k < d->nlive; k++) {
 		v = d->order[k];
+		/* objects shared between states are no state's bytes */
 		if (retained_set(d, &b, v, size != NULL ? size[v] :
-		    snap != NULL ? lh_snapshot_size(snap, v) : 0) != LH_OK)
+		    snap != NULL && !lh_snapshot_shared(snap, v) ?
+		    lh_snapshot_size(snap, v) : 0) != LH_OK)
 			goto done;
 	}
 	for (k = d->nlive; k-- > 0;) {

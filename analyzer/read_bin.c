@@ -575,7 +575,9 @@ static int read_object(bin *r, uint64_t *prev)
 		return rc;
 	addr = *prev + (uint64_t)delta;
 	*prev = addr;
-	if ((rc = lh_snap__object(b, addr, (int)type, (int)list, (int)marked, size)))
+	if ((rc = lh_snap__object(b, addr, (int)type, (int)(list & ~LH_OBJ_SHARED),
+	                          (int)marked, size)) ||
+	    ((list & LH_OBJ_SHARED) && (rc = lh_snap__shared(b))))
 		return rc;
 	switch (type) {
 	case LH_T_STRING:

@@ -478,6 +478,7 @@ static int read_object(js *j, const cJSON *o, uint32_t n)
 	const cJSON *edges, *e;
 	uint64_t addr, size, marked;
 	int type, list, rc;
+	uint8_t shared;
 
 	snprintf(j->ctx, sizeof(j->ctx), "object %" PRIu32, n);
 	if (!cJSON_IsObject(o))
@@ -488,6 +489,8 @@ static int read_object(js *j, const cJSON *o, uint32_t n)
 	    (rc = juint(j, o, "marked", 0xff, &marked)) ||
 	    (rc = juint(j, o, "size", UINT64_MAX, &size)) ||
 	    (rc = lh_snap__object(j->b, addr, type, list, (int)marked, size)) ||
+	    (rc = jflag(j, o, "shared", &shared)) ||
+	    (shared && (rc = lh_snap__shared(j->b))) ||
 	    (rc = read_details(j, o, type)) || (rc = jget(j, o, "edges", &edges)))
 		return rc;
 	if (!cJSON_IsArray(edges))

@@ -347,6 +347,16 @@ int lh_snap__upvalue(lh_snap_builder *b, int is_open)
 	return LH_OK;
 }
 
+int lh_snap__shared(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+
+	if (GROW(b, s->shared, b->shared_cap, (uint64_t)s->nshared + 1))
+		return b->err->code;
+	s->shared[s->nshared++] = CUR(b);
+	return LH_OK;
+}
+
 char *lh_snap__text(lh_snap_builder *b, uint64_t n)
 {
 	lh_snapshot *s = b->s;
@@ -1081,6 +1091,12 @@ int lh_snapshot_upvalue_open(const lh_snapshot *s, uint32_t v)
 	return lh_sorted_find(s->open_upvals, s->nopen_upvals, v) != LH_NONE;
 }
 
+int lh_snapshot_shared(const lh_snapshot *s, uint32_t v)
+{
+	return s->nshared > 0 &&
+	       lh_sorted_find(s->shared, s->nshared, v) != LH_NONE;
+}
+
 /* Gives back the slack of geometric growth. */
 #define TRIM(arr, n) do { \
 	if ((arr) != NULL && (n) > 0) { \
@@ -1113,6 +1129,7 @@ int lh_snap__finish(lh_snap_builder *b, uint64_t nobjects, uint64_t nedges,
 	TRIM(s->size, s->nobj); TRIM(s->type, s->nobj);
 	TRIM(s->list, s->nobj); TRIM(s->marked, s->nobj);
 	TRIM(s->open_upvals, s->nopen_upvals);
+	TRIM(s->shared, s->nshared);
 	TRIM(s->edge_off, (uint64_t)s->nobj + 1);
 	TRIM(s->edge_to, s->nedge); TRIM(s->edge_kind, s->nedge); TRIM(s->edge_label, s->nedge);
 	TRIM(s->strings, s->nstrings); TRIM(s->tables, s->ntables);
@@ -1266,7 +1283,7 @@ void lh_snapshot_free(lh_snapshot *s)
 	free(s->hdr.label);
 	free(s->addr_lo); free(s->addr_hi); free(s->addr64);
 	free(s->size); free(s->type); free(s->list);
-	free(s->marked); free(s->rank); free(s->open_upvals);
+	free(s->marked); free(s->rank); free(s->open_upvals); free(s->shared);
 	free(s->edge_off); free(s->edge_to);
 	free(s->edge_kind); free(s->edge_label);
 	free(s->strings); free(s->tables); free(s->table_weak); free(s->table_lnodes); free(s->funcs); free(s->threads);

@@ -70,6 +70,7 @@ typedef struct lh_snap_builder {
 	uint32_t table_weak_cap, table_lnodes_cap, big_len_cap, big_len_str_cap;
 	uint32_t text_at_cap, symbols_cap;
 	uint32_t open_upvals_cap;
+	uint32_t shared_cap;
 	uint32_t last_high;      /* addr_high index of the previous object */
 
 	uint32_t strings_cap, tables_cap, funcs_cap, threads_cap, frames_cap,
@@ -106,6 +107,9 @@ lh_proto_info *lh_snap__proto(lh_snap_builder *b, uint64_t source);
 lh_udata_info *lh_snap__udata(lh_snap_builder *b);
 /* Records whether the current object (an upvalue) is open. */
 int lh_snap__upvalue(lh_snap_builder *b, int is_open);
+
+/* Marks the current object as shared between states (LH_OBJ_SHARED). */
+int lh_snap__shared(lh_snap_builder *b);
 
 /* Appends a frame to the current thread. */
 int lh_snap__frame(lh_snap_builder *b, uint64_t func, uint64_t proto,

@@ -1,7 +1,9 @@
 /*
  * luaheap run: runs a Lua script in the CLI's own Lua 5.4, as the standalone
  * 'lua' does (standard libraries, 'arg', error with traceback), with the
- * dumper module preloaded so `require "luaheap"` needs no C path.
+ * dumper module preloaded so `require "luaheap"` needs no C path. That Lua
+ * is the one the dumper was built against (LUAHEAP_LUA_SRC's own tree, or
+ * Debian's liblua5.4 for Debian's source package), so the two agree.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -15,8 +17,9 @@
 static const char usage[] =
 	"usage: luaheap run SCRIPT [ARGS...]\n"
 	"\n"
-	"Runs the Lua script SCRIPT ('-' for standard input) in luaheap's own Lua 5.4\n"
-	"with the standard libraries and the luaheap module preloaded\n"
+	"Runs the Lua script SCRIPT ('-' for standard input) in luaheap's own Lua\n"
+	"(" LUA_RELEASE ", the build the dumper reads) with the standard libraries\n"
+	"and the luaheap module preloaded\n"
 	"(require \"luaheap\"). The script gets its arguments in 'arg' and '...'.\n"
 	"Ctrl-C stops it with a traceback, as in lua5.4.\n"
 	"Exit status: the script's own (os.exit), 1 if it raised an error, 2 if it\n"

@@ -34,6 +34,8 @@ typedef struct summary {
 	cJSON *json;                    /* the document, or NULL for text */
 	uint64_t count[LH_T_COUNT], bytes[LH_T_COUNT];
 	uint64_t total_bytes;           /* sum of object sizes */
+	uint64_t shared_count;          /* objects shared between states */
+	uint64_t shared_here;           /* their bytes on this state's lists */
 	lh_analysis *a;                 /* reachability, dominators, classes */
 	uint32_t limit;                 /* rows per list */
 	uint32_t dead_alive;            /* expected-dead objects still alive */
@@ -195,10 +197,20 @@ static void section_types(summary *sm)
 static void section_accounting(summary *sm)
 {
 	const lh_header *h = &sm->s->hdr;
-	uint64_t acc = sm->total_bytes + h->vm_overhead_bytes;
+	uint64_t acc = sm->total_bytes + sm->shared_here + h->vm_overhead_bytes;
 	int64_t diff = (int64_t)(acc - h->lua_total_bytes);
 	char a[CLI_SIZE_BUF], o[CLI_SIZE_BUF], l[CLI_SIZE_BUF], t[CLI_SIZE_BUF];
 
+	if (sm->shared_count > 0) {   /* a fork's objects shared between states */
+		if (sm->json) {
+			cli_json_num(sm->json, "shared_objects", (double)sm->shared_count);
+			cli_json_num(sm->json, "shared_bytes_here", (double)sm->shared_here);
+		} else {
+			fact("shared", "%s objects shared between states, not this "
+			     "state's own; %s bytes of them on its lists",
+			     cli_count(sm->shared_count, a), cli_count(sm->shared_here, t));
+		}
+	}
 	if (sm->json) {
 		cli_json_num(sm->json, "vm_overhead_bytes", (double)h->vm_overhead_bytes);
 		cli_json_num(sm->json, "lua_total_bytes", (double)h->lua_total_bytes);
@@ -435,6 +447,12 @@ static void count_types(summary *sm)
 	uint32_t i;
 
 	for (i = 0; i < s->nobj; i++) {
+		if (lh_snapshot_shared(s, i)) {   /* no state's own bytes */
+			sm->shared_count++;
+			if (s->list[i] != LH_LIST_SHARED)
+				sm->shared_here += lh_snapshot_size(s, i);
+			continue;
+		}
 		sm->count[s->type[i]]++;
 		sm->bytes[s->type[i]] += lh_snapshot_size(s, i);
 		sm->total_bytes += lh_snapshot_size(s, i);

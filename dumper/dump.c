@@ -14,10 +14,12 @@
 #include <unistd.h>
 
 #include "lua.h"
+#include "lobject.h"
 #include "lstate.h"
 #include "lgc.h"
 
 #include "internal.h"
+#include "lua_tree.h"
 
 /* Bounds the steps taken to leave a sweep phase (each sweeps a few dozen
  * objects; a sweep never needs more steps than there are objects, and this
@@ -103,6 +105,23 @@ static void sync_dir(const char *path)
 	free(dir);
 }
 
+/* Whether a finalizer is running: lua_gc refuses to collect there since
+ * 5.4.4 ('gcstp' has GCSTPGC); before, GCTM marks the calling frame with
+ * CIST_FIN, as it still does. */
+static int in_finalizer(lua_State *L)
+{
+	const CallInfo *ci;
+
+#if LH_LUA_GCSTP
+	if (G(L)->gcstp & GCSTPGC)
+		return 1;
+#endif
+	for (ci = L->ci; ci != NULL; ci = ci->previous)
+		if (ci->callstatus & CIST_FIN)
+			return 1;
+	return 0;
+}
+
 /*
  * Brings the collector to a state where every object on its lists points
  * only to live memory: after a full collection, or outside the sweep
@@ -115,7 +134,7 @@ static int settle_collector(lua_State *L, int collect)
 	long steps = 0;
 	int collected = 0;
 
-	if (!(g->gcstp & GCSTPGC)) {      /* lua_gc refuses inside finalizers */
+	if (!in_finalizer(L)) {
 		if (collect) {
 			lua_gc(L, LUA_GCCOLLECT);
 			lua_gc(L, LUA_GCCOLLECT);  /* the finalizers of the first */
@@ -137,8 +156,8 @@ int luaheap_dump_ex(lua_State *L, const char *path,
 	lh_dump_ctx *d = NULL;
 	lh_dump_header h;
 	global_State *g;
-	char *tmp = NULL, msg[256];
-	lu_byte saved_stp;
+	char *tmp = NULL, msg[512];
+	lh_gc_stop saved_stp;
 	int fd = -1, rc = -1, collected, e;
 
 	if (opts == NULL) {
@@ -154,10 +173,8 @@ int luaheap_dump_ex(lua_State *L, const char *path,
 		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path, msg);
 		goto done;
 	}
-	if (!lh_dump__layout_ok(L)) {
-		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,
-		     "the Lua state's layout differs from the headers luaheap "
-		     "was built with");
+	if (lh_dump__probe_layout(L, 0, msg, sizeof(msg)) != NULL) {
+		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path, msg);
 		goto done;
 	}
 	if (opts->encoding != LUAHEAP_BINARY && opts->encoding != LUAHEAP_JSON) {
@@ -195,7 +212,7 @@ int luaheap_dump_ex(lua_State *L, const char *path,
 
 	g = G(L);
 	memset(&h, 0, sizeof(h));
-	h.gc_was_running = gcrunning(g);
+	h.gc_was_running = lh_gc_running(g) != 0;
 	collected = settle_collector(L, opts->collect);
 	if (collected < 0) {
 		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,
@@ -217,12 +234,12 @@ int luaheap_dump_ex(lua_State *L, const char *path,
 
 	/* Nothing below allocates in the state, so the collector could not
 	 * run anyway; stop it all the same, and restore its exact flags. */
-	saved_stp = g->gcstp;
-	g->gcstp |= GCSTPUSR;
+	saved_stp = lh_gc_stop_save(g);
+	lh_gc_stop(g);
 	lh_dump__walk(d, L, &h);
 	lh_dump__watches(d, L);
 	d->enc->finish(d);
-	g->gcstp = saved_stp;
+	lh_gc_restore(g, saved_stp);
 
 	if (d->out.err != 0) {
 		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,

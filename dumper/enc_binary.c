@@ -71,7 +71,7 @@ static void bin_object_begin(lh_dump_ctx *d, const lh_dump_object *ob)
 	lh_out__room(o);
 	lh_out__byte(o, LH_REC_OBJECT);
 	lh_out__byte(o, (unsigned)ob->type);
-	lh_out__byte(o, (unsigned)ob->list);
+	lh_out__byte(o, (unsigned)ob->list | (ob->shared ? LH_OBJ_SHARED : 0));
 	lh_out__byte(o, ob->marked & 0xff);
 	lh_out__sv(o, (int64_t)(ob->addr - d->prev_obj));
 	lh_out__uv(o, ob->size);

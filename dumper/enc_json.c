@@ -186,6 +186,10 @@ static void json_object_begin(lh_dump_ctx *d, const lh_dump_object *ob)
 	LIT(o, "\"");
 	KV_NUM(o, "marked", ob->marked);
 	KV_NUM(o, "size", ob->size);
+	if (ob->shared) {
+		KEY(o, "shared");
+		boolean(o, 1);
+	}
 	switch (ob->type) {
 	case LH_T_STRING:
 		KEY(o, "long");

@@ -116,7 +116,7 @@ typedef struct lh_dump_header {
 } lh_dump_header;
 
 typedef struct lh_dump_object {
-	int type, list;
+	int type, list, shared;
 	unsigned marked;
 	uint64_t addr, size;
 	union {
@@ -185,6 +185,15 @@ struct lh_dump_ctx {
 	uint64_t ntobefnz;
 	/* C function symbol cache (dladdr is slow): direct-mapped */
 	struct { uint64_t f; const char *sym; } symcache[64];
+	/* a fork's objects shared between states (walk.c): the addresses of
+	 * those on this state's lists and of those found by reference
+	 * (open addressing, 0 empty), and the latter still to walk */
+	uint64_t *shared_set;
+	size_t shared_cap, shared_n;
+	void **shared_queue;
+	size_t shared_qn, shared_qcap;
+	int in_foreign;         /* walking another state's shared object */
+	uint64_t shared_bytes;  /* sizes of those not on this state's lists */
 };
 
 extern const lh_encoder lh_dump__binary;
@@ -197,6 +206,13 @@ void lh_dump__walk(lh_dump_ctx *d, struct lua_State *L, lh_dump_header *hdr);
 
 /* Whether walk.c's mirror of lstate.c's layout fits L's state. */
 int lh_dump__layout_ok(struct lua_State *L);
+
+/* The running Lua's object layout checked against the headers' (probe.c),
+ * with objects every state has and, when 'create' (this allocates in the
+ * state), fresh ones of known shape: NULL if they agree, else a message
+ * in buf saying what differed and how to rebuild. */
+const char *lh_dump__probe_layout(struct lua_State *L, int create, char *buf,
+                                  size_t len);
 
 /* Writes the watch records of L's state (watch.c). */
 void lh_dump__watches(lh_dump_ctx *d, struct lua_State *L);

@@ -140,9 +140,10 @@ int lh_dump__l_dump(lua_State *L)
 
 int luaopen_luaheap(lua_State *L)
 {
-	char msg[256];
+	char msg[512];
 
-	if (lh_dump__check_release(msg, sizeof(msg)) != NULL)
+	if (lh_dump__check_release(msg, sizeof(msg)) != NULL ||
+	    lh_dump__probe_layout(L, 1, msg, sizeof(msg)) != NULL)
 		return luaL_error(L, "luaheap: %s", msg);
 	luaL_newlib(L, funcs);
 	lua_pushliteral(L, LUAHEAP_VERSION);

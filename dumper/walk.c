@@ -7,7 +7,9 @@
  */
 #define _GNU_SOURCE 1   /* dladdr */
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lua.h"
@@ -21,6 +23,7 @@
 #include "ldebug.h"
 
 #include "internal.h"
+#include "lua_tree.h"
 
 /* lstate.c's private layouts: a thread is its extra space then the state;
  * the main thread's block also holds the global state. */
@@ -36,8 +39,23 @@ typedef struct walk_LG {
 
 #define ADDR(p) ((uint64_t)(uintptr_t)(p))
 
+#if LH_LUA_SHARED
+static int note_shared(lh_dump_ctx *d, uint64_t a);
+#endif
+
 static void emit(lh_dump_ctx *d, lh_dump_edge *e)
 {
+#if LH_LUA_SHARED
+	/* another state's objects that this one references are recorded too
+	 * (their labels' strings as well); a shared object references only
+	 * shared ones, never its own state's private objects */
+	unsigned k = e->kind & LH_EDGE_KIND_MASK;
+	if (!note_shared(d, e->to))
+		return;
+	if (e->a != 0 && (k == LH_E_FIELD_STR || k == LH_E_FIELD_OBJ ||
+	    k == LH_E_UPVALUE || k == LH_E_STACK))
+		note_shared(d, e->a);
+#endif
 	d->enc->edge(d, e);
 	d->nedges++;
 }
@@ -96,6 +114,19 @@ static unsigned real_asize(const Table *t)
 	return size + 1;
 }
 
+/* Whether short strings a and b are equal (eqshrstr): one object in Lua,
+ * where short strings are interned; a fork that shares strings between
+ * states may hold equal ones at two addresses (skynet compares contents). */
+static int same_shortstr(const TString *a, const TString *b)
+{
+#if LH_LUA_SHARED
+	if (a != b)
+		return a->hash == b->hash && a->shrlen == b->shrlen &&
+		       memcmp(getstr(a), getstr(b), a->shrlen) == 0;
+#endif
+	return a == b;
+}
+
 /* The value of short-string key 'key' in t's hash part, or NULL; follows
  * the collision chain as luaH_getshortstr does, with no side effect. */
 static const TValue *get_shortstr(const Table *t, const TString *key)
@@ -107,7 +138,7 @@ static const TValue *get_shortstr(const Table *t, const TString *key)
 		return NULL;
 	n = gnode(t, lmod(key->hash, sizenode(t)));
 	while (steps-- > 0) {
-		if (keyisshrstr(n) && keystrval(n) == key)
+		if (keyisshrstr(n) && same_shortstr(keystrval(n), key))
 			return gval(n);
 		if (gnext(n) == 0)
 			break;
@@ -128,7 +159,7 @@ static int weak_mode(global_State *g, const Table *t)
 	mode = get_shortstr(t->metatable, g->tmname[TM_MODE]);
 	if (mode == NULL || !ttisstring(mode))
 		return w;
-	s = svalue(mode);
+	s = getstr(tsvalue(mode));
 	if (strchr(s, 'k'))
 		w |= LH_WEAK_KEYS;
 	if (strchr(s, 'v'))
@@ -179,7 +210,7 @@ static void walk_table(lh_dump_ctx *d, global_State *g, Table *t,
 		int kt = keytt(n), objkey = 0;
 		unsigned kind;
 
-		if (isempty(v) || kt == LUA_TDEADKEY)
+		if (isempty(v) || lh_keyisdead(n))
 			continue;
 		ob->u.tab.hash_entries++;
 		memset(&e, 0, sizeof(e));
@@ -298,7 +329,7 @@ static void walk_upval(lh_dump_ctx *d, UpVal *uv, lh_dump_object *ob)
 	ob->u.uv.is_open = upisopen(uv);
 	d->enc->object_begin(d, ob);
 	memset(&e, 0, sizeof(e));
-	value_edge(d, LH_E_UPVAL_VALUE, uv->v, &e);
+	value_edge(d, LH_E_UPVAL_VALUE, lh_upval_value(uv), &e);
 	d->enc->object_end(d, ob);
 }
 
@@ -393,7 +424,7 @@ static int thread_status(lua_State *L, lua_State *th)
 		return LH_THREAD_DEAD;
 	if (th->ci != &th->base_ci)
 		return LH_THREAD_NORMAL;          /* it has frames: it resumed one */
-	if (th->top - (th->ci->func + 1) == 0)
+	if (lh_stk(th->top) - (lh_stk(th->ci->func) + 1) == 0)
 		return LH_THREAD_DEAD;            /* finished, empty stack */
 	return LH_THREAD_SUSPENDED;               /* not started yet */
 }
@@ -401,7 +432,7 @@ static int thread_status(lua_State *L, lua_State *th)
 /* The Lua function running in ci, or NULL. */
 static const Proto *frame_proto(CallInfo *ci)
 {
-	const TValue *f = s2v(ci->func);
+	const TValue *f = s2v(lh_stk(ci->func));
 
 	if (!isLua(ci) || !ttisLclosure(f))
 		return NULL;
@@ -470,23 +501,36 @@ static const TString *next_local(local_iter *it)
 	return NULL;
 }
 
+/* CallInfos allocated beyond 'base_ci', counted on the list itself:
+ * 'nci' is an unsigned short that wraps past 65,535 (luaE_extendCI). */
+static uint64_t count_ci(const lua_State *th)
+{
+	const CallInfo *ci;
+	uint64_t n = 0;
+
+	for (ci = th->base_ci.next; ci != NULL; ci = ci->next)
+		n++;
+	return n;
+}
+
 static void walk_thread(lh_dump_ctx *d, lua_State *L, lua_State *th,
                         lh_dump_object *ob)
 {
 	CallInfo *ci;
-	StkId upper, lo, s;
-	uint64_t nframes = 0, f;
+	StkId upper, lo, s, stack = lh_stk(th->stack);
+	uint64_t nframes = 0, f, nci = count_ci(th);
 	lh_dump_edge e;
 	UpVal *uv;
 
-	ob->size = sizeof(walk_LX) + (uint64_t)th->nci * sizeof(CallInfo);
-	if (th->stack != NULL)
-		ob->size += (uint64_t)(stacksize(th) + EXTRA_STACK) *
+	/* what luaE_freethread frees: the block, the CallInfos, the stack */
+	ob->size = sizeof(walk_LX) + nci * sizeof(CallInfo);
+	if (stack != NULL)
+		ob->size += (uint64_t)(lh_stack_slots(th) + EXTRA_STACK) *
 		            sizeof(StackValue);
 	ob->u.th.status = thread_status(L, th);
-	ob->u.th.stack_slots = th->stack != NULL ? (uint64_t)stacksize(th) : 0;
-	ob->u.th.nci = th->nci;
-	if (th->stack != NULL)
+	ob->u.th.stack_slots = stack != NULL ? (uint64_t)lh_stack_slots(th) : 0;
+	ob->u.th.nci = nci;
+	if (stack != NULL)
 		for (ci = th->ci; ci != NULL; ci = ci->previous)
 			nframes++;
 	ob->u.th.frame_count = nframes;
@@ -495,7 +539,7 @@ static void walk_thread(lh_dump_ctx *d, lua_State *L, lua_State *th,
 	if (nframes > 0) {
 		for (ci = th->ci; ci != NULL; ci = ci->previous) {
 			lh_dump_frame fr;
-			const TValue *fv = s2v(ci->func);
+			const TValue *fv = s2v(lh_stk(ci->func));
 			const Proto *p = frame_proto(ci);
 			fr.func = iscollectable(fv) ? ADDR(gcvalue(fv)) : 0;
 			fr.is_lua = isLua(ci) != 0;
@@ -505,14 +549,14 @@ static void walk_thread(lh_dump_ctx *d, lua_State *L, lua_State *th,
 		}
 		/* stack slots, frame by frame from the innermost: each frame
 		 * owns [its function, the next frame's function) */
-		upper = th->top;
-		if (upper > th->stack_last + EXTRA_STACK)
-			upper = th->stack_last + EXTRA_STACK;
+		upper = lh_stk(th->top);
+		if (upper > lh_stk(th->stack_last) + EXTRA_STACK)
+			upper = lh_stk(th->stack_last) + EXTRA_STACK;
 		for (ci = th->ci, f = 0; ci != NULL; ci = ci->previous, f++) {
 			local_iter it;
-			lo = ci->func;
-			if (lo < th->stack)
-				lo = th->stack;
+			lo = lh_stk(ci->func);
+			if (lo < stack)
+				lo = stack;
 			if (lo > upper)
 				lo = upper;
 			it.p = frame_proto(ci);
@@ -544,6 +588,9 @@ static void walk_object(lh_dump_ctx *d, lua_State *L, global_State *g,
 	memset(&ob, 0, sizeof(ob));
 	ob.list = list;
 	ob.marked = o->marked;
+	if (o->tt == LUA_VTABLE)
+		ob.marked &= ~(unsigned)lh_table_marked_bits;
+	ob.shared = lh_isshared(o) != 0;
 	ob.addr = ADDR(o);
 	switch (o->tt) {
 	case LUA_VSHRSTR:
@@ -583,8 +630,123 @@ static void walk_object(lh_dump_ctx *d, lua_State *L, global_State *g,
 		return;                   /* no other collectable type exists */
 	}
 	d->nobjects++;
-	d->object_bytes += ob.size;
+	if (list == LH_LIST_SHARED)
+		d->shared_bytes += ob.size;   /* not in this state's count */
+	else
+		d->object_bytes += ob.size;
 }
+
+#if LH_LUA_SHARED
+/* ---- objects shared between states (forks) ---- */
+
+/*
+ * A fork may share objects between its states (skynet: isshared, made by
+ * lua_sharestring, lua_sharefunction, its sharetable and code cache). They
+ * stay on the lists of the state that made them; another state reaches
+ * them by reference only. Those are recorded too, once each, after this
+ * state's lists: a set of their addresses (malloc, never the Lua state)
+ * with the addresses of this state's own shared objects, which are
+ * recorded on their lists, and a queue of those still to walk.
+ */
+static size_t shared_slot(const lh_dump_ctx *d, uint64_t a)
+{
+	size_t i = (size_t)((a >> 4) * 0x9E3779B97F4A7C15ull) &
+	           (d->shared_cap - 1);
+
+	while (d->shared_set[i] != 0 && d->shared_set[i] != a)
+		i = (i + 1) & (d->shared_cap - 1);
+	return i;
+}
+
+/* Adds a to the set; returns 1 if it was new, 0 if known, -1 no memory. */
+static int shared_add(lh_dump_ctx *d, uint64_t a)
+{
+	size_t i;
+
+	if (2 * (d->shared_n + 1) > d->shared_cap) {
+		size_t old = d->shared_cap, cap = old ? old * 2 : 256, k;
+		uint64_t *prev = d->shared_set;
+		d->shared_set = calloc(cap, sizeof(uint64_t));
+		if (d->shared_set == NULL) {
+			d->shared_set = prev;
+			return -1;
+		}
+		d->shared_cap = cap;
+		for (k = 0; k < old; k++)
+			if (prev[k] != 0)
+				d->shared_set[shared_slot(d, prev[k])] = prev[k];
+		free(prev);
+	}
+	i = shared_slot(d, a);
+	if (d->shared_set[i] == a)
+		return 0;
+	d->shared_set[i] = a;
+	d->shared_n++;
+	return 1;
+}
+
+/* Queues the object at a if it is shared and not yet known; returns
+ * whether an edge to it may be written. */
+static int note_shared(lh_dump_ctx *d, uint64_t a)
+{
+	GCObject *o = (GCObject *)(uintptr_t)a;
+	int r;
+
+	if (!isshared(o))
+		return !d->in_foreign;   /* another state's private object */
+	if ((r = shared_add(d, a)) <= 0) {
+		if (r < 0)
+			d->out.err = ENOMEM;
+		return 1;
+	}
+	if (d->shared_qn == d->shared_qcap) {
+		size_t cap = d->shared_qcap ? d->shared_qcap * 2 : 64;
+		void **q = realloc(d->shared_queue, cap * sizeof(void *));
+		if (q == NULL) {
+			d->out.err = ENOMEM;
+			return 1;
+		}
+		d->shared_queue = q;
+		d->shared_qcap = cap;
+	}
+	d->shared_queue[d->shared_qn++] = o;
+	return 1;
+}
+
+/* This state's own shared objects, which its lists record. */
+static void own_shared(lh_dump_ctx *d, global_State *g)
+{
+	GCObject *lists[4], *o;
+	int k;
+
+	lists[0] = g->allgc;
+	lists[1] = g->finobj;
+	lists[2] = g->tobefnz;
+	lists[3] = g->fixedgc;
+	for (k = 0; k < 4; k++)
+		for (o = lists[k]; o != NULL; o = o->next)
+			if (isshared(o) && shared_add(d, ADDR(o)) < 0)
+				d->out.err = ENOMEM;
+}
+
+static void walk_object(lh_dump_ctx *d, lua_State *L, global_State *g,
+                        GCObject *o, int list);
+
+/* The other states' shared objects this state references, and theirs. */
+static void walk_foreign(lh_dump_ctx *d, lua_State *L, global_State *g)
+{
+	d->in_foreign = 1;
+	while (d->shared_qn > 0 && d->out.err == 0)
+		walk_object(d, L, g, d->shared_queue[--d->shared_qn],
+		            LH_LIST_SHARED);
+	d->in_foreign = 0;
+	free(d->shared_set);
+	free(d->shared_queue);
+	d->shared_set = NULL;
+	d->shared_queue = NULL;
+	d->shared_cap = d->shared_n = d->shared_qn = d->shared_qcap = 0;
+}
+#endif
 
 /* How many objects ahead of the walk a second pointer runs down the list,
  * asking for their memory: list order is not address order, so without it
@@ -663,16 +825,22 @@ void lh_dump__walk(lh_dump_ctx *d, lua_State *L, lh_dump_header *h)
 	h->registry = ADDR(registry);
 	d->enc->header(d, h);
 
+#if LH_LUA_SHARED
+	own_shared(d, g);
+#endif
 	seen |= walk_list(d, L, g, g->allgc, LH_LIST_ALLGC);
 	seen |= walk_list(d, L, g, g->finobj, LH_LIST_FINOBJ);
 	seen |= walk_list(d, L, g, g->tobefnz, LH_LIST_TOBEFNZ);
 	seen |= walk_list(d, L, g, g->fixedgc, LH_LIST_FIXED);
 	if (!seen)      /* the main thread is on 'allgc' in 5.4, but be sure */
 		walk_object(d, L, g, obj2gco(g->mainthread), LH_LIST_MAIN);
+#if LH_LUA_SHARED
+	walk_foreign(d, L, g);
+#endif
 
 	root(d, LH_ROOT_REGISTRY, registry, 0);
 	root(d, LH_ROOT_MAIN_THREAD, g->mainthread, 0);
-	for (i = 0; i < LUA_NUMTAGS; i++)
+	for (i = 0; i < (int)(sizeof(g->mt) / sizeof(g->mt[0])); i++)
 		root(d, LH_ROOT_TYPE_MT, g->mt[i], (uint64_t)i);
 	for (o = g->tobefnz; o != NULL; o = o->next)
 		root(d, LH_ROOT_FINALIZER, o, 0);

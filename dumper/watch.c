@@ -13,6 +13,7 @@
 #include "ltable.h"
 
 #include "internal.h"
+#include "lua_tree.h"
 
 /* Its address is the registry key of the watch table (a light userdata,
  * found by the walker without hashing). */
@@ -147,7 +148,7 @@ void lh_dump__watches(lh_dump_ctx *d, struct lua_State *L)
 		size_t len;
 
 		/* cleared entries (empty values) and dead keys are gone */
-		if (isempty(v) || keytt(nd) == LUA_TDEADKEY ||
+		if (isempty(v) || lh_keyisdead(nd) ||
 		    !keyiscollectable(nd) || !ttisstring(v))
 			continue;
 		ts = tsvalue(v);

@@ -1,13 +1,14 @@
 #!/bin/sh
 # Installs luaheap's build and test dependencies on Debian 12 and fetches the
-# lua5.4 source package whose internal headers the dumper is compiled against.
+# lua5.4 source package whose internal headers the dumper is compiled against
+# (the release matrix fetches its other releases with fetch-lua-src.sh).
 # Idempotent: does nothing that is already done. Needs root for apt-get install.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 srcdir="$top/build-deps"          # lua5.4 source tree lands here (git-ignored)
 
-pkgs="build-essential cmake pkg-config lua5.4 liblua5.4-dev libcjson-dev check dpkg-dev time"
+pkgs="build-essential cmake pkg-config lua5.4 liblua5.4-dev libcjson-dev check dpkg-dev time luarocks"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

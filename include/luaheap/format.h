@@ -49,7 +49,9 @@
  *
  * object-record (tag = LH_REC_OBJECT):
  *   u8  type                 (LH_T_*)
- *   u8  list                 (LH_LIST_*: which collector list it was on)
+ *   u8  list                 (LH_LIST_*: which collector list it was on,
+ *                             | LH_OBJ_SHARED for an object shared between
+ *                             states)
  *   u8  marked               (the collector's raw 'marked' byte; age = marked & 7)
  *   sv  id delta             (address minus the previous object's address;
  *                             the first object's delta is from 0)
@@ -101,7 +103,8 @@
  *   header: the header-record fields under the same names, with
  *     "gc_mode":"incremental"|"generational", "gc_was_running":bool,
  *     "main_thread" and "registry" as addresses.
- *   object: "id","type","list","marked","size", then per type
+ *   object: "id","type","list","marked","size", "shared":true only when
+ *     LH_OBJ_SHARED is set, then per type
  *     string   "long":bool,"length","stored","text"
  *     table    "asize","nodes","weak":""|"k"|"v"|"kv","array_entries",
  *              "hash_entries"
@@ -161,8 +164,18 @@ enum lh_list {
 	LH_LIST_TOBEFNZ = 2,  /* unreachable, finalizer pending (a root) */
 	LH_LIST_FIXED   = 3,  /* never collected (reserved words, ...) */
 	LH_LIST_MAIN    = 4,  /* the main thread, owned by the global state */
-	LH_LIST_COUNT   = 5
+	LH_LIST_SHARED  = 5,  /* on no list of this state: another state's
+	                         object shared with it (always LH_OBJ_SHARED) */
+	LH_LIST_COUNT   = 6
 };
+
+/*
+ * In the list byte: the object is shared between states (a fork's shared
+ * objects, such as skynet's lua_sharestring/lua_sharefunction/sharetable):
+ * no state's own memory, never collected while shared. On this state's
+ * lists they are in lua_total_bytes; with LH_LIST_SHARED they are not.
+ */
+#define LH_OBJ_SHARED 0x80
 
 /* Weak mode of a table (its metatable's __mode). */
 enum lh_weak {
@@ -248,7 +261,7 @@ static const char *const lh_type_names[LH_T_COUNT] = {
 	"proto", "upvalue"
 };
 static const char *const lh_list_names[LH_LIST_COUNT] = {
-	"allgc", "finobj", "tobefnz", "fixed", "main"
+	"allgc", "finobj", "tobefnz", "fixed", "main", "shared"
 };
 static const char *const lh_weak_names[4] = { "", "k", "v", "kv" };
 static const char *const lh_thread_status_names[4] = {

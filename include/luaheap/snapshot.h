@@ -186,6 +186,11 @@ typedef struct lh_snapshot {
 	uint64_t *big_size;             /* [nbig] its size */
 
 	void     *internal;             /* reader-private (address index, labels) */
+
+	/* Objects shared between states (LH_OBJ_SHARED), by increasing
+	 * index: use lh_snapshot_shared. */
+	uint32_t *shared;               /* [nshared] */
+	uint32_t  nshared;
 } lh_snapshot;
 
 #define LH_RANK_BLOCK 64
@@ -229,6 +234,10 @@ const lh_udata_info *lh_snapshot_udata_info(const lh_snapshot *snap, uint32_t v)
 
 /* Whether object v is an open upvalue (a variable of a running function). */
 int lh_snapshot_upvalue_open(const lh_snapshot *snap, uint32_t v);
+
+/* Whether object v is shared between states (a fork's shared objects): no
+ * state's own memory, never a state's leak. */
+int lh_snapshot_shared(const lh_snapshot *snap, uint32_t v);
 
 /* size[] holds this for an object whose size does not fit 32 bits (the
  * real size is in big_size): 4 bytes per object instead of 8. */
