@@ -8,6 +8,37 @@
 
 #include "luaheap/analysis.h"
 
+/*
+ * File layout (this build's own cache, so arrays are stored as they lie
+ * in memory; the header's layout words refuse a file from a build whose
+ * records differ):
+ *   header    idx_header, its crc covering itself (crc 0) and the table
+ *   table     nsect idx_sect entries
+ *   sections  each at a multiple of IDX_ALIGN, in table order; section 0
+ *             is idx_scalars (the counts every other section's length
+ *             follows from)
+ */
+#define IDX_MAGIC "LHINDEX"
+#define IDX_FORMAT 1
+#define IDX_ALIGN 64
+#define IDX_MAX_SECT 64
+
+typedef struct idx_header {
+	char magic[8];
+	uint32_t format, nsect;
+	char version[16];
+	uint32_t layout[8];
+	uint64_t snap_size;
+	int64_t snap_mtime_s, snap_mtime_ns;
+	uint32_t snap_sum, crc;
+} idx_header;
+
+typedef struct idx_sect {
+	uint32_t id, present;
+	uint64_t elem, count, off;
+	uint32_t crc, pad;
+} idx_sect;
+
 /* What binds an index to its snapshot: the file's size, modification
  * time and checksum (the CRC-32C of its last 4 KiB for a binary snapshot,
  * whose end frame carries the checksum of the whole stream; of the whole
