@@ -19,7 +19,7 @@
  *             follows from)
  */
 #define IDX_MAGIC "LHINDEX"
-#define IDX_FORMAT 1
+#define IDX_FORMAT 2
 #define IDX_ALIGN 64
 #define IDX_MAX_SECT 64
 
@@ -36,7 +36,7 @@ typedef struct idx_header {
 typedef struct idx_sect {
 	uint32_t id, present;
 	uint64_t elem, count, off;
-	uint32_t crc, pad;
+	uint64_t sum;               /* sect_sum of its bytes */
 } idx_sect;
 
 /* What binds an index to its snapshot: the file's size, modification
