@@ -5,6 +5,7 @@
  * The file is untrusted: bound to its snapshot and to this build, each
  * section checksummed, every stored index range-checked before use.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -118,6 +119,9 @@ static uint32_t list(sect *t, parts *p)
 	S(p->c->live, sc->c.nclass, 0); S(p->c->all, sc->c.nclass, 0);
 	S(p->names, sc->names_len, 0);
 #undef S
+	assert(t[IDX_S_EDGE_TO].p == (void **)&p->s->edge_to &&
+	       t[IDX_S_IDOM].p == (void **)&p->d->idom &&
+	       t[IDX_S_VIA].p == (void **)&p->b->via);
 	return k;
 }
 
@@ -135,7 +139,7 @@ static inline uint64_t round8(uint64_t acc, uint64_t w)
 	return rotl(acc + w * 0xc2b2ae3d27d4eb4fULL, 31) * 0x9e3779b185ebca87ULL;
 }
 
-static uint64_t sect_sum(const void *data, uint64_t n)
+uint64_t lh_index__sum(const void *data, uint64_t n)
 {
 	const unsigned char *p = data;
 	uint64_t v[4] = { 1, 2, 3, 4 }, w, h;
@@ -307,7 +311,7 @@ static int write_sections(int fd, const sect *t, uint32_t k, idx_sect *tab,
 		tab[i].sum = 0;
 		if (arr == NULL)
 			continue;
-		tab[i].sum = sect_sum(arr, len);
+		tab[i].sum = lh_index__sum(arr, len);
 		if (write_all(fd, arr, len) != 0)
 			return -1;
 		at += len;
@@ -509,7 +513,7 @@ static int check_sect(const idx_sect *e, uint32_t i, uint64_t *end,
 		return lh_error_set(err, LH_EFORMAT,
 			"section %" PRIu32 " out of bounds (truncated?)", i);
 	bytes = e->elem * e->count;
-	if (crc && e->present && sect_sum(map + e->off, bytes) != e->sum)
+	if (crc && e->present && lh_index__sum(map + e->off, bytes) != e->sum)
 		return lh_error_set(err, LH_EFORMAT,
 			"bad checksum in section %" PRIu32, i);
 	*end = e->off + bytes;
@@ -533,7 +537,7 @@ static void *sum_run(void *arg)
 
 	for (i = 1; i < h->k && h->bad == 0; i++)
 		if (h->who[i] == h->me && h->tab[i].present &&
-		    sect_sum(h->map + h->tab[i].off, h->tab[i].elem *
+		    lh_index__sum(h->map + h->tab[i].off, h->tab[i].elem *
 		    h->tab[i].count) != h->tab[i].sum)
 			h->bad = i;
 	return NULL;
@@ -585,44 +589,12 @@ static int checksums(const idx_sect *tab, uint32_t k, const char *map,
 #define BAD(why) do { return (why); } while (0)
 #define IDX_OK(x, n) ((x) < (n) || (x) == LH_NONE)
 
-static const char *check_edges(const lh_snapshot *s, uint32_t nwide)
-{
-	uint32_t v, e, n = s->nobj;
-
-	if (s->edge_off[0] != 0 || s->edge_off[n] != s->nedge)
-		BAD("edge offsets");
-	for (v = 0; v < n; v++) {
-		if (s->edge_off[v] > s->edge_off[v + 1])
-			BAD("edge offsets");
-		if (s->type[v] >= LH_T_COUNT)
-			BAD("object types");
-		if (s->addr64 == NULL && s->addr_hi[v] >= s->naddr_high)
-			BAD("addresses");
-	}
-	for (e = 0; e < s->nedge; e++) {
-		uint32_t lab = s->edge_label[e];
-		if (s->edge_to[e] >= n)
-			BAD("edge targets");
-		if (lab & LH_LABEL_WIDE) {
-			if ((lab & LH_LABEL_PAYLOAD) >= nwide)
-				BAD("edge labels");
-		} else if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) ==
-		    LH_E_UPVALUE && (lab & 0xffffffu) > n) {
-			BAD("edge labels");
-		}
-	}
-	return NULL;
-}
-
 static const char *check_details(const lh_snapshot *s, uint32_t nwide)
 {
 	const lh_snap_internal *in = s->internal;
 	uint32_t i, n = s->nobj;
 	uint64_t at = 0;
 
-	if (s->addr64 == NULL && (s->addr_lo == NULL || s->addr_hi == NULL ||
-	    s->naddr_high > 256))
-		BAD("addresses");
 	if (!IDX_OK(s->main_thread, n) || !IDX_OK(s->registry, n))
 		BAD("main thread or registry");
 	for (i = 0; i < nwide; i++)
@@ -844,7 +816,7 @@ oom:
 /* Checks what the mapped sections say; err names the first problem. */
 static int believe(const lh_analysis *a, uint32_t nwide, lh_error *err)
 {
-	const char *why = check_edges(a->snap, nwide);
+	const char *why = lh_snap__edges_ok(a->snap, nwide);
 
 	if (why == NULL)
 		why = check_details(a->snap, nwide);

@@ -39,6 +39,12 @@ typedef struct idx_sect {
 	uint64_t sum;               /* sect_sum of its bytes */
 } idx_sect;
 
+/* Numbers of a few sections (for tests that damage them on purpose). */
+enum { IDX_S_EDGE_TO = 11, IDX_S_IDOM = 41, IDX_S_VIA = 46 };
+
+/* The checksum idx_sect.sum holds of a section's n bytes at p. */
+uint64_t lh_index__sum(const void *p, uint64_t n);
+
 /* What binds an index to its snapshot: the file's size, modification
  * time and checksum (the CRC-32C of its last 4 KiB for a binary snapshot,
  * whose end frame carries the checksum of the whole stream; of the whole

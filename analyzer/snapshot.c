@@ -493,6 +493,54 @@ static const uint8_t edge_target[LH_E_COUNT] = {
 	[LH_E_OPEN_UPVAL] = LH_T_UPVALUE,
 };
 
+/* The label rules of edge e of object v (see lh_snapshot_label). */
+static int label_ok(const lh_snapshot *s, uint32_t v, uint32_t e, int k,
+                    uint32_t nwide)
+{
+	uint32_t lab = s->edge_label[e];
+
+	if (k == LH_E_FIELD_STR)   /* its key edge follows, to the same string */
+		return e + 1 < s->edge_off[v + 1] &&
+		       (s->edge_kind[e + 1] & LH_EDGE_KIND_MASK) == LH_E_KEY &&
+		       s->edge_to[e + 1] == lab && s->type[lab] == LH_T_STRING;
+	if (k == LH_E_FIELD_OBJ)
+		return lab < s->nobj;
+	if (lab & LH_LABEL_WIDE)
+		return (lab & LH_LABEL_PAYLOAD) < nwide;
+	return k != LH_E_UPVALUE || (lab & 0xffffffu) <= s->nobj;
+}
+
+const char *lh_snap__edges_ok(const lh_snapshot *s, uint32_t nwide)
+{
+	uint32_t v, e, n = s->nobj;
+
+	if (s->addr64 == NULL && (s->addr_lo == NULL || s->addr_hi == NULL ||
+	    s->naddr_high > 256))
+		return "addresses";
+	if (s->edge_off[0] != 0 || s->edge_off[n] != s->nedge)
+		return "edge offsets";
+	for (v = 0; v < n; v++)
+		if (s->type[v] >= LH_T_COUNT || s->edge_off[v] > s->edge_off[v + 1] ||
+		    (s->addr64 == NULL && s->addr_hi[v] >= s->naddr_high))
+			return "objects";
+	for (v = 0; v < n; v++) {
+		for (e = s->edge_off[v]; e < s->edge_off[v + 1]; e++) {
+			int k = s->edge_kind[e] & LH_EDGE_KIND_MASK;
+			uint32_t to = s->edge_to[e];
+			if (k >= LH_E_COUNT || to >= n ||
+			    !(edge_sources[k] & T(s->type[v])))
+				return "edges";
+			if ((edge_target[k] && s->type[to] != edge_target[k]) ||
+			    (k == LH_E_UPVALUE && s->type[v] == LH_T_LFUNC &&
+			     s->type[to] != LH_T_UPVALUE))
+				return "edge targets";
+			if (!label_ok(s, v, e, k, nwide))
+				return "edge labels";
+		}
+	}
+	return NULL;
+}
+
 int lh_snap__edge(lh_snap_builder *b, int kind, uint64_t target,
                   const lh_raw_label *lab)
 {

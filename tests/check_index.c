@@ -399,6 +399,63 @@ START_TEST(damaged_index_is_ignored_and_rebuilt_at_every_section)
 }
 END_TEST
 
+/* Writes good with one stored index of section sec set to x, the
+ * section's checksum and the header's made to match: only the range
+ * checks can refuse it. */
+static void forge(const char *ipath, char *good, size_t len, uint32_t sec,
+	uint32_t x)
+{
+	idx_header *h = (idx_header *)good;
+	idx_sect *t = (idx_sect *)(good + sizeof *h);
+	char *copy = malloc(len);
+	uint32_t old;
+
+	memcpy(&old, good + t[sec].off, 4);
+	memcpy(good + t[sec].off, &x, 4);
+	t[sec].sum = lh_index__sum(good + t[sec].off, t[sec].elem * t[sec].count);
+	h->crc = 0;
+	h->crc = lh_crc32(lh_crc32(0, h, sizeof *h), t, h->nsect * sizeof *t);
+	memcpy(copy, good, len);
+	memcpy(good + t[sec].off, &old, 4);
+	t[sec].sum = lh_index__sum(good + t[sec].off, t[sec].elem * t[sec].count);
+	h->crc = 0;
+	h->crc = lh_crc32(lh_crc32(0, h, sizeof *h), t, h->nsect * sizeof *t);
+	write_as(ipath, copy, len, 0600);
+	free(copy);
+}
+
+START_TEST(forged_index_with_good_checksums_is_still_not_believed)
+{
+	char path[128], ipath[160];
+	lh_analysis *f, *a;
+	size_t len;
+	char *good;
+	notes nt;
+
+	make_scratch();
+	snap_path(path, sizeof path, "h.snap");
+	snprintf(ipath, sizeof ipath, "%s%s", path, LH_INDEX_SUFFIX);
+	dump_heap(path, 700, 9);
+	f = fresh(path);
+	lh_analysis_free(open_snap(path, 0, &nt));
+	good = read_all(ipath, &len);
+	/* the forging itself is right: an unchanged value is believed */
+	forge(ipath, good, len, IDX_S_EDGE_TO, f->snap->edge_to[0]);
+	a = open_snap(path, 0, &nt);
+	ck_assert_int_eq(lh_analysis_indexed(a), 1);
+	lh_analysis_free(a);
+	forge(ipath, good, len, IDX_S_EDGE_TO, f->snap->nobj);
+	rebuilt(path, f, "inconsistent edges");
+	forge(ipath, good, len, IDX_S_IDOM, f->snap->nobj + 5);
+	rebuilt(path, f, "inconsistent dominators");
+	forge(ipath, good, len, IDX_S_VIA, f->snap->nedge + 1);
+	rebuilt(path, f, "inconsistent root paths");
+	free(good);
+	lh_analysis_free(f);
+	tl_rm_dir(scratch);
+}
+END_TEST
+
 START_TEST(index_of_another_snapshot_is_not_believed)
 {
 	char a[128], b[128], ia[160], ib[160];
@@ -518,6 +575,7 @@ Suite *index_suite(void)
 		0, 7);
 	tcase_add_test(tc, damaged_index_is_ignored_and_rebuilt_at_every_section);
 	tcase_add_test(tc, index_of_another_snapshot_is_not_believed);
+	tcase_add_test(tc, forged_index_with_good_checksums_is_still_not_believed);
 	tcase_add_test(tc, directory_or_fifo_in_the_index_place_is_ignored);
 	tcase_add_test(tc, unwritable_directory_sends_the_index_to_the_cache);
 	suite_add_tcase(s, tc);
