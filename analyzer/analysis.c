@@ -164,6 +164,7 @@ static int save_index(lh_analysis *a, char *const paths[2],
 	int i, rc = LH_EIO;
 
 	tell(o, LH_PHASE_WRITE);
+	lh_error_set(&why, LH_EIO, "no directory to write it to");
 	for (i = 0; i < 2 && rc != LH_OK; i++) {
 		if (paths[i] == NULL)
 			continue;

@@ -233,6 +233,11 @@ int lh_index__paths(char **beside, char **cache, const char *path)
 	}
 	snprintf(*beside, n, "%s%s", path, LH_INDEX_SUFFIX);
 	base = base ? base + 1 : path;
+	/* /dev/stdin redirected from a file is one: never write into /dev */
+	if (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0) {
+		free(*beside);
+		*beside = NULL;
+	}
 	if (dir != NULL && abs != NULL) {
 		/* one name per snapshot: its name and its full path's CRC */
 		n = strlen(dir) + strlen(base) + 32 + sizeof LH_INDEX_SUFFIX;

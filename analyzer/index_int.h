@@ -65,8 +65,9 @@ typedef struct lh_index_state {
 /* The binding of the snapshot at path; LH_EIO when it cannot be read. */
 int lh_index__bind(lh_index_bind *out, const char *path, lh_error *err);
 
-/* The index files to try for the snapshot at path: beside it, then in
- * the cache directory (*cache NULL when there is none). Both malloc'd. */
+/* The index files to try for the snapshot at path: beside it (*beside
+ * NULL under /dev and /proc), then in the cache directory (*cache NULL
+ * when there is none). Both malloc'd. */
 int lh_index__paths(char **beside, char **cache, const char *path);
 
 /*

@@ -43,6 +43,9 @@ test "$(grep -c 'indexed in' idx.txt)" -eq "$(wc -l < snaps.txt)"
 "$LUAHEAP" index "$last" | grep -q "up to date in"
 if cat "$last" | "$LUAHEAP" index /dev/stdin 2> err.txt; then exit 1; fi
 grep -q "cannot index" err.txt
+# /dev/stdin redirected from a file: indexed, but never into /dev
+"$LUAHEAP" index /dev/stdin < "$last" | grep -q "indexed in $XDG_CACHE_HOME/luaheap/stdin\."
+test ! -e /dev/stdin.lhindex
 
 # damaged: truncated, flipped, a stale copy of another snapshot's index
 reports "$last" plain.txt --no-index
