@@ -670,10 +670,12 @@ static const char *check_analysis(const lh_analysis *a)
 			BAD("ephemerons");
 	for (i = 0; i < n; i++) {
 		uint32_t x = d->idom[i], e = b->via[i];
-		if (x >= n && x != LH_NONE && x != LH_DOM_VROOT)
+		int root = b->rootbits[i / 32] >> (i % 32) & 1;
+		if ((x >= n && x != LH_NONE && x != LH_DOM_VROOT) ||
+		    (x < n && d->idom[x] == LH_NONE))
 			BAD("dominators");
-		if (e != LH_NONE && e >= (b->rootbits[i / 32] >> (i % 32) & 1 ?
-		    g->nroots : g->nedge))
+		if (e != LH_NONE && (e >= (root ? g->nroots : g->nedge) ||
+		    (!root && g->to[e] != i)))
 			BAD("root paths");
 		if ((c->of16 ? c->of16[i] : c->of32[i]) >= c->nclass)
 			BAD("classes");
@@ -684,10 +686,39 @@ static const char *check_analysis(const lh_analysis *a)
 	for (i = 0; i < d->nbig; i++)
 		if (d->big_obj[i] >= n)
 			BAD("dominators");
-	for (i = 0; i < b->nblk; i++)
-		if (b->blk[i] >= n)
-			BAD("root paths");
 	return NULL;
+}
+
+/* The BFS parents as lh_bfs_parent finds them: blk[] names the owner of
+ * every LH_BFS_BLOCK-th edge, and the edge into each reached object
+ * leaves a reached object (a path never runs into an unreached one). */
+static const char *check_parents(const lh_analysis *a, lh_error *err)
+{
+	const lh_bfs *b = a->bfs;
+	const uint32_t *off = a->snap->edge_off;
+	uint32_t *used, i, e, n = b->n;
+	const char *why = NULL;
+
+	for (i = 0, e = 0; i < n; i++)
+		for (; e < off[i + 1]; e += LH_BFS_BLOCK)
+			if (b->blk[e / LH_BFS_BLOCK] != i)
+				return "root paths";
+	used = calloc((size_t)a->snap->nedge / 32 + 1, sizeof *used);
+	if (used == NULL) {
+		lh_error_set(err, LH_ENOMEM, "out of memory");
+		return "memory";
+	}
+	for (i = 0; i < n; i++)
+		if (b->via[i] != LH_NONE && !(b->rootbits[i / 32] >> (i % 32) & 1))
+			used[b->via[i] / 32] |= 1u << (b->via[i] % 32);
+	for (i = 0; i < n && why == NULL; i++)
+		for (e = off[i]; e < off[i + 1]; e++)
+			if ((used[e / 32] >> (e % 32) & 1) && b->via[i] == LH_NONE) {
+				why = "root paths";
+				break;
+			}
+	free(used);
+	return why;
 }
 
 /* n NUL-terminated strings exactly filling blob[0..len): their starts
@@ -827,6 +858,10 @@ static int believe(const lh_analysis *a, uint32_t nwide, lh_error *err)
 		why = check_details(a->snap, nwide);
 	if (why == NULL)
 		why = check_analysis(a);
+	if (why == NULL)
+		why = check_parents(a, err);
+	if (why != NULL && err->code == LH_ENOMEM)
+		return LH_ENOMEM;
 	return why ? lh_error_set(err, LH_EFORMAT, "inconsistent %s", why) :
 		LH_OK;
 }

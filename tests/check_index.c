@@ -403,20 +403,20 @@ END_TEST
  * section's checksum and the header's made to match: only the range
  * checks can refuse it. */
 static void forge(const char *ipath, char *good, size_t len, uint32_t sec,
-	uint32_t x)
+	uint32_t at, uint32_t x)
 {
 	idx_header *h = (idx_header *)good;
 	idx_sect *t = (idx_sect *)(good + sizeof *h);
 	char *copy = malloc(len);
 	uint32_t old;
 
-	memcpy(&old, good + t[sec].off, 4);
-	memcpy(good + t[sec].off, &x, 4);
+	memcpy(&old, good + t[sec].off + 4 * (size_t)at, 4);
+	memcpy(good + t[sec].off + 4 * (size_t)at, &x, 4);
 	t[sec].sum = lh_index__sum(good + t[sec].off, t[sec].elem * t[sec].count);
 	h->crc = 0;
 	h->crc = lh_crc32(lh_crc32(0, h, sizeof *h), t, h->nsect * sizeof *t);
 	memcpy(copy, good, len);
-	memcpy(good + t[sec].off, &old, 4);
+	memcpy(good + t[sec].off + 4 * (size_t)at, &old, 4);
 	t[sec].sum = lh_index__sum(good + t[sec].off, t[sec].elem * t[sec].count);
 	h->crc = 0;
 	h->crc = lh_crc32(lh_crc32(0, h, sizeof *h), t, h->nsect * sizeof *t);
@@ -440,16 +440,32 @@ START_TEST(forged_index_with_good_checksums_is_still_not_believed)
 	lh_analysis_free(open_snap(path, 0, &nt));
 	good = read_all(ipath, &len);
 	/* the forging itself is right: an unchanged value is believed */
-	forge(ipath, good, len, IDX_S_EDGE_TO, f->snap->edge_to[0]);
+	forge(ipath, good, len, IDX_S_EDGE_TO, 0, f->snap->edge_to[0]);
 	a = open_snap(path, 0, &nt);
 	ck_assert_int_eq(lh_analysis_indexed(a), 1);
 	lh_analysis_free(a);
-	forge(ipath, good, len, IDX_S_EDGE_TO, f->snap->nobj);
+	forge(ipath, good, len, IDX_S_EDGE_TO, 0, f->snap->nobj);
 	rebuilt(path, f, "inconsistent edges");
-	forge(ipath, good, len, IDX_S_IDOM, f->snap->nobj + 5);
+	forge(ipath, good, len, IDX_S_IDOM, 0, f->snap->nobj + 5);
 	rebuilt(path, f, "inconsistent dominators");
-	forge(ipath, good, len, IDX_S_VIA, f->snap->nedge + 1);
+	forge(ipath, good, len, IDX_S_VIA, 0, f->snap->nedge + 1);
 	rebuilt(path, f, "inconsistent root paths");
+	{       /* a reached object's path entering through another's edge,
+		 * and one whose parent is unreached (a loop or a dead end) */
+		uint32_t v, e;
+		for (v = 0; v < f->snap->nobj; v++)
+			if (f->bfs->via[v] != LH_NONE &&
+			    lh_bfs_parent(f->bfs, v) != LH_DOM_VROOT)
+				break;
+		ck_assert_uint_lt(v, f->snap->nobj);
+		for (e = 0; f->snap->edge_to[e] == v; e++)
+			;
+		forge(ipath, good, len, IDX_S_VIA, v, e);
+		rebuilt(path, f, "inconsistent root paths");
+		forge(ipath, good, len, IDX_S_VIA, lh_bfs_parent(f->bfs, v),
+			LH_NONE);
+		rebuilt(path, f, "inconsistent root paths");
+	}
 	free(good);
 	lh_analysis_free(f);
 	tl_rm_dir(scratch);
