@@ -850,16 +850,42 @@ oom:
 }
 
 /* Checks what the mapped sections say; err names the first problem. */
+/* The edge checks, on a thread of their own: the biggest part. */
+typedef struct edge_job {
+	const lh_snapshot *s;
+	uint32_t nwide;
+	const char *why;
+} edge_job;
+
+static void *edge_run(void *arg)
+{
+	edge_job *j = arg;
+
+	j->why = lh_snap__edges_ok(j->s, j->nwide);
+	return NULL;
+}
+
 static int believe(const lh_analysis *a, uint32_t nwide, lh_error *err)
 {
-	const char *why = lh_snap__edges_ok(a->snap, nwide);
+	edge_job j = { a->snap, nwide, NULL };
+	const char *why = lh_snap__objects_ok(a->snap);
+	pthread_t tid;
+	int started;
 
-	if (why == NULL)
-		why = check_details(a->snap, nwide);
+	if (why != NULL)      /* the offsets every later check walks by */
+		return lh_error_set(err, LH_EFORMAT, "inconsistent %s", why);
+	started = pthread_create(&tid, NULL, edge_run, &j) == 0;
+	why = check_details(a->snap, nwide);
 	if (why == NULL)
 		why = check_analysis(a);
 	if (why == NULL)
 		why = check_parents(a, err);
+	if (started)
+		pthread_join(tid, NULL);
+	else
+		edge_run(&j);
+	if (j.why != NULL && (why == NULL || err->code != LH_ENOMEM))
+		why = j.why;        /* the edges' reason first: one message */
 	if (why != NULL && err->code == LH_ENOMEM)
 		return LH_ENOMEM;
 	return why ? lh_error_set(err, LH_EFORMAT, "inconsistent %s", why) :

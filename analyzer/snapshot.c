@@ -510,9 +510,9 @@ static int label_ok(const lh_snapshot *s, uint32_t v, uint32_t e, int k,
 	return k != LH_E_UPVALUE || (lab & 0xffffffu) <= s->nobj;
 }
 
-const char *lh_snap__edges_ok(const lh_snapshot *s, uint32_t nwide)
+const char *lh_snap__objects_ok(const lh_snapshot *s)
 {
-	uint32_t v, e, n = s->nobj;
+	uint32_t v, n = s->nobj;
 
 	if (s->addr64 == NULL && (s->addr_lo == NULL || s->addr_hi == NULL ||
 	    s->naddr_high > 256))
@@ -523,6 +523,13 @@ const char *lh_snap__edges_ok(const lh_snapshot *s, uint32_t nwide)
 		if (s->type[v] >= LH_T_COUNT || s->edge_off[v] > s->edge_off[v + 1] ||
 		    (s->addr64 == NULL && s->addr_hi[v] >= s->naddr_high))
 			return "objects";
+	return NULL;
+}
+
+const char *lh_snap__edges_ok(const lh_snapshot *s, uint32_t nwide)
+{
+	uint32_t v, e, n = s->nobj;
+
 	for (v = 0; v < n; v++) {
 		for (e = s->edge_off[v]; e < s->edge_off[v + 1]; e++) {
 			int k = s->edge_kind[e] & LH_EDGE_KIND_MASK;

@@ -138,10 +138,12 @@ int lh_snap__watch(lh_snap_builder *b, uint64_t addr, const char *label,
 int lh_snap__finish(lh_snap_builder *b, uint64_t nobjects, uint64_t nedges,
                     uint64_t nroots);
 
-/* NULL when every edge of snap keeps the rules the readers enforce (kinds
- * and their source and target types, offsets, targets and labels in
- * range, a string field's key edge after it), else what breaks them; for
- * a snapshot from an analysis index, with nwide wide labels. */
+/* For a snapshot from an analysis index: NULL when its objects keep the
+ * rules the readers enforce (types, address halves, edge offsets), else
+ * what breaks them; and the same of its edges (kinds and their source and
+ * target types, targets and labels in range, a string field's key edge
+ * after it), with nwide wide labels, once the objects are known good. */
+const char *lh_snap__objects_ok(const lh_snapshot *snap);
 const char *lh_snap__edges_ok(const lh_snapshot *snap, uint32_t nwide);
 
 /* Whether snap's rank blocks agree with its types and per-type record
