@@ -35,7 +35,11 @@ for n in $scales; do
 	o=$(timed "$old/luaheap" summary "$snap")
 	f=$(timed "$new/luaheap" summary "$snap")      # first: writes the index
 	isz=$(stat -c %s "$snap.lhindex")
-	echo "$o $f $mb $objs $isz" | awk '{ printf "   first analysis (summary): new %.2fs, %.1f B/obj (index written); old %.2fs, %.1f B/obj = %.2fx; load %.0f MB/s of snapshot for the whole first analysis (old %.0f MB/s)\n   index %.1f B/object (%.0f MB)\n", $3, $4*1024/$6, $1, $2*1024/$6, $3/$1, $5/$3, $5/$1, $7/$6, $7/1e6 }'
+	echo "$o $f $mb $objs $isz" | awk '{ printf "   first analysis (summary): new %.2fs, %.1f B/obj (index written); old %.2fs, %.1f B/obj = %.2fx (the whole first analysis: %.0f MB of snapshot per second, old %.0f)\n   index %.1f B/object (%.0f MB)\n", $3, $4*1024/$6, $1, $2*1024/$6, $3/$1, $5/$3, $5/$1, $7/$6, $7/1e6 }'
+	for v in new old; do
+		sed -n 's/^ *load .*; \([0-9.]*\)s$/\1/p' "$dir/phases-$v-$n.txt" |
+			awk -v v=$v -v mb=$mb '{ printf "   loading alone (%s): %.0f MB/s of CPU time\n", v, mb / $1 }'
+	done
 	for cmd in "summary" "top" "path _G" "tree"; do
 		set -- $cmd
 		c=$1; shift
