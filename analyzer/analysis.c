@@ -3,40 +3,54 @@
  * dominators, root paths, classes) for the commands, and the rankings
  * they print: top objects or groups, biggest retainers.
  */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "luaheap/analysis.h"
+#include "index_int.h"
 
 void lh_analysis_free(lh_analysis *a)
 {
 	if (a == NULL)
 		return;
+	lh_index__release(a);       /* the parts of a mapped analysis */
 	lh_classes_free(a->classes);
 	lh_bfs_free(a->bfs);
 	lh_dom_free(a->dom);
 	lh_graph_free(a->graph);
+	lh_snapshot_free(a->own_snap);
 	free(a);
 }
 
-int lh_analysis_new(lh_analysis **out, const lh_snapshot *snap, lh_error *err)
+static void tell(const lh_open_opts *o, int phase)
 {
-	lh_analysis *a;
+	if (o != NULL && o->progress != NULL)
+		o->progress(o->ctx, phase, 0, 0);
+}
+
+/* Every analysis of a->snap, each phase told to o (may be NULL). */
+static int analyse(lh_analysis *a, const lh_open_opts *o, lh_error *err)
+{
+	const lh_snapshot *snap = a->snap;
 	uint32_t v;
 	int rc;
 
-	*out = NULL;
-	a = calloc(1, sizeof *a);
-	if (a == NULL)
-		return lh_error_set(err, LH_ENOMEM, "out of memory");
-	a->snap = snap;
-	if ((rc = lh_graph_from_snapshot(&a->graph, snap, err)) != LH_OK ||
-	    (rc = lh_dom_build_snapshot(&a->dom, a->graph, snap, err)) != LH_OK ||
-	    (rc = lh_bfs_build(&a->bfs, a->graph, err)) != LH_OK ||
-	    (rc = lh_classes_build(&a->classes, snap, a->graph, a->dom,
-	    a->bfs, err)) != LH_OK) {
-		lh_analysis_free(a);
+	tell(o, LH_PHASE_REACH);
+	if ((rc = lh_graph_from_snapshot(&a->graph, snap, err)) != LH_OK)
 		return rc;
-	}
+	tell(o, LH_PHASE_DOM);
+	if ((rc = lh_dom_build_snapshot(&a->dom, a->graph, snap, err)) != LH_OK)
+		return rc;
+	tell(o, LH_PHASE_PATHS);
+	if ((rc = lh_bfs_build(&a->bfs, a->graph, err)) != LH_OK)
+		return rc;
+	tell(o, LH_PHASE_CLASSES);
+	if ((rc = lh_classes_build(&a->classes, snap, a->graph, a->dom,
+	    a->bfs, err)) != LH_OK)
+		return rc;
 	for (v = 0; v < snap->nobj; v++) {
 		if (lh_snapshot_shared(snap, v))
 			continue;         /* not this state's bytes */
@@ -46,10 +60,204 @@ int lh_analysis_new(lh_analysis **out, const lh_snapshot *snap, lh_error *err)
 			a->garbage_bytes += lh_snapshot_size(snap, v);
 		}
 	}
+	return LH_OK;
+}
+
+int lh_analysis_new(lh_analysis **out, const lh_snapshot *snap, lh_error *err)
+{
+	lh_analysis *a;
+	int rc;
+
+	*out = NULL;
+	a = calloc(1, sizeof *a);
+	if (a == NULL)
+		return lh_error_set(err, LH_ENOMEM, "out of memory");
+	a->snap = snap;
+	if ((rc = analyse(a, NULL, err)) != LH_OK) {
+		lh_analysis_free(a);
+		return rc;
+	}
 	*out = a;
 	return LH_OK;
 }
 
+const char *lh_phase_name(int phase)
+{
+	static const char *const names[] = { "opening the index", "reading",
+		"reachability", "dominators", "root paths", "classes",
+		"writing the index" };
+
+	return phase >= 0 && phase <= LH_PHASE_WRITE ? names[phase] : "?";
+}
+
+const char *lh_analysis_index_path(const lh_analysis *a)
+{
+	return a->index != NULL ? a->index->path : NULL;
+}
+
+int lh_analysis_indexed(const lh_analysis *a)
+{
+	return a->index != NULL && a->index->mapped;
+}
+
+static void note(const lh_open_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void note(const lh_open_opts *o, const char *fmt, ...)
+{
+	char msg[1200];
+	va_list ap;
+
+	if (o == NULL || o->note == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	o->note(o->ctx, msg);
+}
+
+/* The first index of 'paths' that can be believed, into *out; a note for
+ * each one there that cannot. */
+static void try_index(lh_analysis **out, char *const paths[2],
+	const char *path, const lh_index_bind *bind, const lh_open_opts *o)
+{
+	lh_error why;
+	int i, rc;
+
+	for (i = 0; i < 2 && *out == NULL; i++) {
+		if (paths[i] == NULL)
+			continue;
+		lh_error_clear(&why);
+		rc = lh_index__load(out, paths[i], path, bind, &why);
+		if (rc == LH_ENOMEM || rc == LH_ENOTFOUND)
+			continue;
+		if (rc != LH_OK)
+			note(o, "ignoring index '%s': %s; rebuilding", paths[i],
+				why.msg);
+	}
+}
+
+/* Creates the directory that will hold file (and its parents), 0700. */
+static void mkdir_parent(const char *file)
+{
+	char *d = strdup(file), *c;
+
+	if (d == NULL || (c = strrchr(d, '/')) == NULL || c == d) {
+		free(d);
+		return;
+	}
+	*c = '\0';
+	for (c = d + 1; *c != '\0'; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		mkdir(d, 0700);
+		*c = '/';
+	}
+	mkdir(d, 0700);
+	free(d);
+}
+
+/* Writes a's index beside the snapshot, else in the cache directory. */
+static int save_index(lh_analysis *a, char *const paths[2],
+	const lh_index_bind *bind, const lh_open_opts *o, lh_error *err)
+{
+	lh_error why;
+	int i, rc = LH_EIO;
+
+	tell(o, LH_PHASE_WRITE);
+	lh_error_set(&why, LH_EIO, "no directory to write it to");
+	for (i = 0; i < 2 && rc != LH_OK; i++) {
+		if (paths[i] == NULL)
+			continue;
+		if (i == 1)
+			mkdir_parent(paths[i]);
+		lh_error_clear(&why);
+		if ((rc = lh_index__write(a, paths[i], bind, &why)) == LH_OK &&
+		    (a->index = calloc(1, sizeof *a->index)) != NULL)
+			a->index->path = strdup(paths[i]);
+	}
+	if (rc == LH_OK)
+		return LH_OK;
+	if (o != NULL && (o->flags & LH_OPEN_MUST_WRITE))
+		return lh_error_set(err, LH_EIO, "cannot write an index of '%s': "
+			"%s", a->snap->path, why.msg);
+	note(o, "cannot write an index of '%s': %s", a->snap->path, why.msg);
+	return LH_OK;
+}
+
+static void read_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	const lh_open_opts *o = ctx;
+
+	o->progress(o->ctx, LH_PHASE_READ, done, total);
+}
+
+/* Reads and analyses the snapshot at path into *out. */
+static int compute(lh_analysis **out, const char *path,
+	const lh_open_opts *o, lh_error *err)
+{
+	lh_snapshot *snap = NULL;
+	lh_analysis *a;
+	int rc;
+
+	tell(o, LH_PHASE_READ);
+	rc = lh_snapshot_load_progress(&snap, path, o != NULL &&
+		o->progress != NULL ? read_progress : NULL, (void *)o, err);
+	if (rc != LH_OK)
+		return rc;
+	if ((a = calloc(1, sizeof *a)) == NULL) {
+		lh_snapshot_free(snap);
+		return lh_error_set(err, LH_ENOMEM, "out of memory");
+	}
+	a->snap = a->own_snap = snap;
+	if ((rc = analyse(a, o, err)) != LH_OK) {
+		lh_error why = *err;
+		lh_error_set(err, rc, "cannot analyse snapshot '%s': %s", path,
+			why.msg);
+		lh_analysis_free(a);
+		return rc;
+	}
+	*out = a;
+	return LH_OK;
+}
+
+int lh_analysis_open(lh_analysis **out, const char *path,
+	const lh_open_opts *o, lh_error *err)
+{
+	char *paths[2] = { NULL, NULL };
+	unsigned flags = o != NULL ? o->flags : 0;
+	lh_index_bind bind;
+	lh_error why, local;
+	int use = !(flags & LH_OPEN_NO_INDEX), rc = LH_OK;
+
+	*out = NULL;
+	if (err == NULL)
+		err = &local;
+	/* no index for what is not a regular file (a pipe) */
+	if (use && lh_index__bind(&bind, path, &why) != LH_OK)
+		use = 0;
+	if (use && lh_index__paths(&paths[0], &paths[1], path) != LH_OK)
+		return lh_error_set(err, LH_ENOMEM, "out of memory");
+	if (use && !(flags & LH_OPEN_REBUILD)) {
+		tell(o, LH_PHASE_INDEX);
+		try_index(out, paths, path, &bind, o);
+	}
+	if (*out == NULL && (rc = compute(out, path, o, err)) == LH_OK) {
+		if (use)
+			rc = save_index(*out, paths, &bind, o, err);
+		else if (flags & LH_OPEN_MUST_WRITE)
+			rc = lh_error_set(err, LH_EIO, "cannot index '%s': not a "
+				"regular file", path);
+		if (rc != LH_OK) {
+			lh_analysis_free(*out);
+			*out = NULL;
+		}
+	}
+	free(paths[0]);
+	free(paths[1]);
+	return rc;
+}
 void lh_analysis_render_path(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
 	size_t maxlabel)
 {

@@ -106,7 +106,9 @@ uint32_t lh_bfs_depth(const lh_bfs *b, uint32_t v)
 
 	if (v >= b->n || b->via[v] == LH_NONE)
 		return 0;
-	for (; v != LH_DOM_VROOT; v = lh_bfs_parent(b, v))
+	/* at most n hops: only a damaged index could give a longer chain */
+	for (; v != LH_DOM_VROOT && v < b->n && d <= b->n;
+	    v = lh_bfs_parent(b, v))
 		d++;
 	return d;
 }
@@ -147,7 +149,7 @@ static int make_path(lh_path *p, const lh_bfs *b, uint32_t u, uint32_t e,
 	if (tail > 0)
 		memcpy(h + 1, base->hops + at + 1, (size_t)tail * sizeof *h);
 	i = head;
-	for (x = u; x != LH_DOM_VROOT; x = p->hops[i].from) {
+	for (x = u; x != LH_DOM_VROOT && i > 0; x = p->hops[i].from) {
 		i--;
 		p->hops[i].obj = x;
 		p->hops[i].from = lh_bfs_parent(b, x);
@@ -189,7 +191,11 @@ static int cmp_cand(const void *a, const void *b)
 static int meets_suffix(const lh_bfs *b, uint32_t u, uint32_t at,
 	const uint32_t *pos)
 {
-	for (; u != LH_DOM_VROOT; u = lh_bfs_parent(b, u))
+	uint32_t steps = 0;
+
+	/* at most n steps: only a damaged index could give a longer chain */
+	for (; u != LH_DOM_VROOT && u < b->n && steps++ <= b->n;
+	    u = lh_bfs_parent(b, u))
 		if (pos[u] != LH_NONE && pos[u] >= at)
 			return 1;
 	return 0;

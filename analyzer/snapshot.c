@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include "snapshot_internal.h"
 
@@ -502,6 +503,61 @@ static const uint8_t edge_target[LH_E_COUNT] = {
 	[LH_E_OPEN_UPVAL] = LH_T_UPVALUE,
 };
 
+/* The label rules of edge e of object v (see lh_snapshot_label). */
+static int label_ok(const lh_snapshot *s, uint32_t v, uint32_t e, int k,
+                    uint32_t nwide)
+{
+	uint32_t lab = s->edge_label[e];
+
+	if (k == LH_E_FIELD_STR)   /* its key edge follows, to the same string */
+		return e + 1 < s->edge_off[v + 1] &&
+		       (s->edge_kind[e + 1] & LH_EDGE_KIND_MASK) == LH_E_KEY &&
+		       s->edge_to[e + 1] == lab && s->type[lab] == LH_T_STRING;
+	if (k == LH_E_FIELD_OBJ)
+		return lab < s->nobj;
+	if (lab & LH_LABEL_WIDE)
+		return (lab & LH_LABEL_PAYLOAD) < nwide;
+	return k != LH_E_UPVALUE || (lab & 0xffffffu) <= s->nobj;
+}
+
+const char *lh_snap__objects_ok(const lh_snapshot *s)
+{
+	uint32_t v, n = s->nobj;
+
+	if (s->addr64 == NULL && (s->addr_lo == NULL || s->addr_hi == NULL ||
+	    s->naddr_high > 256))
+		return "addresses";
+	if (s->edge_off[0] != 0 || s->edge_off[n] != s->nedge)
+		return "edge offsets";
+	for (v = 0; v < n; v++)
+		if (s->type[v] >= LH_T_COUNT || s->edge_off[v] > s->edge_off[v + 1] ||
+		    (s->addr64 == NULL && s->addr_hi[v] >= s->naddr_high))
+			return "objects";
+	return NULL;
+}
+
+const char *lh_snap__edges_ok(const lh_snapshot *s, uint32_t nwide)
+{
+	uint32_t v, e, n = s->nobj;
+
+	for (v = 0; v < n; v++) {
+		for (e = s->edge_off[v]; e < s->edge_off[v + 1]; e++) {
+			int k = s->edge_kind[e] & LH_EDGE_KIND_MASK;
+			uint32_t to = s->edge_to[e];
+			if (k >= LH_E_COUNT || to >= n ||
+			    !(edge_sources[k] & T(s->type[v])))
+				return "edges";
+			if ((edge_target[k] && s->type[to] != edge_target[k]) ||
+			    (k == LH_E_UPVALUE && s->type[v] == LH_T_LFUNC &&
+			     s->type[to] != LH_T_UPVALUE))
+				return "edge targets";
+			if (!label_ok(s, v, e, k, nwide))
+				return "edge labels";
+		}
+	}
+	return NULL;
+}
+
 int lh_snap__edge(lh_snap_builder *b, int kind, uint64_t target,
                   const lh_raw_label *lab)
 {
@@ -955,12 +1011,37 @@ static const int8_t rank_kind[LH_T_COUNT] = {
 	[LH_T_PROTO] = 5, [LH_T_UPVALUE] = -1,
 };
 
+/* For every LH_RANK_BLOCK objects, how many of each rank kind come
+ * before them: stored into rank, or with 'check' compared with it (0 at
+ * the first difference). cnt gets the totals. */
+static int walk_rank(const lh_snapshot *s, uint32_t *rank, int check,
+                     uint32_t cnt[LH_RANK_KINDS])
+{
+	size_t nblk = (size_t)s->nobj / LH_RANK_BLOCK + 1, at;
+	uint32_t v;
+	int k;
+
+	memset(cnt, 0, LH_RANK_KINDS * sizeof(*cnt));
+	for (v = 0; v <= s->nobj; v++) {
+		if (v % LH_RANK_BLOCK == 0 && (v < s->nobj || (size_t)v / LH_RANK_BLOCK == nblk - 1)) {
+			at = (size_t)v / LH_RANK_BLOCK * LH_RANK_KINDS;
+			if (!check)
+				memcpy(&rank[at], cnt, LH_RANK_KINDS * sizeof(*cnt));
+			else if (memcmp(&rank[at], cnt, LH_RANK_KINDS * sizeof(*cnt)) != 0)
+				return 0;
+		}
+		if (v < s->nobj && (k = rank_kind[s->type[v]]) >= 0)
+			cnt[k]++;
+	}
+	return 1;
+}
+
 /* Counts every LH_RANK_BLOCK objects for lh_snapshot_aux, and checks that
  * each object got its per-type record. */
 static int build_rank(lh_snap_builder *b)
 {
 	lh_snapshot *s = b->s;
-	uint32_t cnt[LH_RANK_KINDS] = { 0 }, v;
+	uint32_t cnt[LH_RANK_KINDS], v;
 	const uint32_t recs[LH_RANK_KINDS] = { s->nstrings, s->ntables, s->nfuncs,
 		s->nudatas, s->nthreads, s->nprotos };
 	size_t nblk = (size_t)s->nobj / LH_RANK_BLOCK + 1;
@@ -968,14 +1049,7 @@ static int build_rank(lh_snap_builder *b)
 
 	if ((s->rank = malloc(nblk * LH_RANK_KINDS * sizeof(*s->rank))) == NULL)
 		return nomem(b);
-	for (v = 0; v < s->nobj; v++) {
-		if (v % LH_RANK_BLOCK == 0)
-			memcpy(&s->rank[(size_t)v / LH_RANK_BLOCK * LH_RANK_KINDS], cnt, sizeof(cnt));
-		if ((k = rank_kind[s->type[v]]) >= 0)
-			cnt[k]++;
-	}
-	if (s->nobj % LH_RANK_BLOCK == 0)   /* the block after the last */
-		memcpy(&s->rank[(nblk - 1) * LH_RANK_KINDS], cnt, sizeof(cnt));
+	walk_rank(s, s->rank, 0, cnt);
 	{       /* each string's bytes follow the previous string's */
 		uint64_t total = 0;
 		for (v = 0; v < s->nstrings; v++)
@@ -989,6 +1063,16 @@ static int build_rank(lh_snap_builder *b)
 			return lh_snap__fail(b, LH_EFORMAT, "%" PRIu32 " objects have per-type details, %" PRIu32 " expected",
 			                     recs[k], cnt[k]);
 	return LH_OK;
+}
+
+int lh_snap__rank_ok(const lh_snapshot *s)
+{
+	uint32_t cnt[LH_RANK_KINDS];
+	const uint32_t recs[LH_RANK_KINDS] = { s->nstrings, s->ntables, s->nfuncs,
+		s->nudatas, s->nthreads, s->nprotos };
+
+	return walk_rank(s, s->rank, 1, cnt) &&
+	       memcmp(cnt, recs, sizeof(cnt)) == 0;
 }
 
 /* Bytes equal to t among p[0..n), eight at a time: a byte of x = w ^ t*1s
@@ -1266,6 +1350,15 @@ int lh_snapshot_load_mem(lh_snapshot **out, const char *name, const void *data,
 	return rc;
 }
 
+/* free(p), unless p lies in the index mapping. */
+static void drop(const lh_snap_internal *in, void *p)
+{
+	if (in != NULL && in->map != NULL && (char *)p >= in->map &&
+	    (char *)p < in->map + in->map_len)
+		return;
+	free(p);
+}
+
 void lh_snapshot_free(lh_snapshot *s)
 {
 	lh_snap_internal *in;
@@ -1274,27 +1367,31 @@ void lh_snapshot_free(lh_snapshot *s)
 	if (s == NULL)
 		return;
 	in = s->internal;
-	if (in != NULL) {
-		free(in->hash);
-		free(in->wide);
-		free(in);
-	}
-	free(s->path);
-	free(s->hdr.label);
-	free(s->addr_lo); free(s->addr_hi); free(s->addr64);
-	free(s->size); free(s->type); free(s->list);
-	free(s->marked); free(s->rank); free(s->open_upvals); free(s->shared);
-	free(s->edge_off); free(s->edge_to);
-	free(s->edge_kind); free(s->edge_label);
-	free(s->strings); free(s->tables); free(s->table_weak); free(s->table_lnodes); free(s->funcs); free(s->threads);
-	free(s->frames); free(s->protos); free(s->udatas); free(s->text);
-	free(s->text_at); free(s->symbols);
-	free(s->roots);
-	free(s->big_obj); free(s->big_size);
-	free(s->big_len_str); free(s->big_len);
+	drop(in, s->addr_lo); drop(in, s->addr_hi); drop(in, s->addr64);
+	drop(in, s->size); drop(in, s->type); drop(in, s->list);
+	drop(in, s->marked); drop(in, s->rank); drop(in, s->open_upvals);
+	drop(in, s->shared);
+	drop(in, s->edge_off); drop(in, s->edge_to);
+	drop(in, s->edge_kind); drop(in, s->edge_label);
+	drop(in, s->strings); drop(in, s->tables); drop(in, s->table_weak);
+	drop(in, s->table_lnodes); drop(in, s->funcs); drop(in, s->threads);
+	drop(in, s->frames); drop(in, s->protos); drop(in, s->udatas);
+	drop(in, s->text); drop(in, s->text_at); drop(in, s->symbols);
+	drop(in, s->roots);
+	drop(in, s->big_obj); drop(in, s->big_size);
+	drop(in, s->big_len_str); drop(in, s->big_len);
 	for (i = 0; i < s->nwatches; i++)
 		free(s->watches[i].label);
 	free(s->watches);
+	free(s->path);
+	free(s->hdr.label);
+	if (in != NULL) {
+		free(in->hash);
+		drop(in, in->wide);
+		if (in->map != NULL)
+			munmap(in->map, in->map_len);
+		free(in);
+	}
 	free(s);
 }
 

@@ -38,6 +38,11 @@ typedef struct lh_snap_internal {
 	uint32_t       hash_cap;
 	lh_wide_label *wide;
 	uint32_t       nwide;
+	/* A snapshot read from an analysis index: its arrays lie in this
+	 * private mapping of the index file (lh_snapshot_free unmaps it and
+	 * frees only what lies outside it). */
+	char          *map;
+	size_t         map_len;
 } lh_snap_internal;
 
 /* An edge label as read from the file, before addresses are resolved. */
@@ -136,6 +141,18 @@ int lh_snap__watch(lh_snap_builder *b, uint64_t addr, const char *label,
 /* Resolves every address, checks the end-record counts and trims arrays. */
 int lh_snap__finish(lh_snap_builder *b, uint64_t nobjects, uint64_t nedges,
                     uint64_t nroots);
+
+/* For a snapshot from an analysis index: NULL when its objects keep the
+ * rules the readers enforce (types, address halves, edge offsets), else
+ * what breaks them; and the same of its edges (kinds and their source and
+ * target types, targets and labels in range, a string field's key edge
+ * after it), with nwide wide labels, once the objects are known good. */
+const char *lh_snap__objects_ok(const lh_snapshot *snap);
+const char *lh_snap__edges_ok(const lh_snapshot *snap, uint32_t nwide);
+
+/* Whether snap's rank blocks agree with its types and per-type record
+ * counts (for a snapshot from an analysis index). */
+int lh_snap__rank_ok(const lh_snapshot *snap);
 
 /* The two encodings. The binary reader starts right after the magic; size
  * is the file's length in bytes, or UINT64_MAX when unknown. The JSON reader

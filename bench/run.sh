@@ -5,7 +5,9 @@
 #    for Debian's lua5.4 loading the module and for `luaheap run`;
 #  - analyzer: time and peak memory of `summary` (and of loading alone) per
 #    snapshot, as ratios to the file's size and to reading it;
-#  - diff: time of `diff` of two snapshots relative to `summary` of one.
+#  - diff: time of `diff` of two snapshots relative to `summary` of one;
+#  - with OLD=BUILD_DIR of an older build: the analysis index against it
+#    (bench/index_bench.sh).
 # Usage: sh bench/run.sh [SCALES...]   (default: 100000 1000000 3000000)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,4 +43,9 @@ for n in ${ANALYZE_SCALES:-1000000 10000000}; do
 	dif=$( { /usr/bin/time -f "%e %M" "$build/luaheap" diff "$snap" "$later" > /dev/null; } 2>&1 | tail -n 1)
 	echo "$sum $dif" | awk '{ printf "  luaheap summary %.2fs %.0f MiB; luaheap diff of two %.2fs %.0f MiB = %.2fx summary\n", $1, $2/1024, $3, $4/1024, ($1 > 0 ? $3/$1 : 0) }'
 done
+# The analysis index against the code before it (OLD: that build's
+# directory, e.g. of commit 52ea39d built with scripts/build.sh).
+if [ -n "${OLD:-}" ]; then
+	sh "$top/bench/index_bench.sh" "$work" ${ANALYZE_SCALES:-1000000 10000000}
+fi
 echo "(files in $work)"

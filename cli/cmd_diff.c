@@ -15,7 +15,7 @@
 static const char usage[] =
 	"usage: luaheap diff BEFORE AFTER [LATER] [-n N] [--min-bytes SIZE] [--json]\n"
 	"                    [--fail-if-growth SIZE] [--fail-if-suspects N]\n"
-	"                    [--fail-on-expect-dead]\n"
+	"                    [--fail-on-expect-dead] [--no-index]\n"
 	"\n"
 	"Compares snapshots of one process, oldest first. Objects created after\n"
 	"BEFORE that are still alive in AFTER are grouped by the root path that\n"
@@ -32,6 +32,7 @@ static const char usage[] =
 	"      --fail-if-suspects N       exit 1 if there are more than N suspects\n"
 	"      --fail-on-expect-dead      exit 1 if an object marked with\n"
 	"                                 luaheap.expect_dead is still alive\n"
+	"      --no-index           neither read nor write an analysis index\n"
 	"  -h, --help               print this help\n"
 	"\n"
 	"Exit status: 0 nothing crossed, 1 a --fail-* threshold was crossed,\n"
@@ -43,23 +44,32 @@ enum { OPT_FAIL_GROWTH = 256, OPT_FAIL_SUSPECTS, OPT_FAIL_DEAD };
  * snapshots are independent, and the machine has more than one core. */
 typedef struct job {
 	const char *path;
-	lh_snapshot *snap;
+	const lh_snapshot *snap;    /* the analysis's */
+	unsigned flags;             /* LH_OPEN_* */
 	lh_analysis *an;
 	lh_error err;
 	int rc;
-	int analysing;             /* the failure came from the analysis */
 } job;
+
+static void note(void *ctx, const char *msg)
+{
+	(void)ctx;
+	cli_error("%s", msg);
+}
 
 static void *run_job(void *arg)
 {
 	job *j = arg;
 
 	lh_error_clear(&j->err);
-	j->rc = lh_snapshot_load(&j->snap, j->path, &j->err);
-	if (j->rc == LH_OK) {
-		j->analysing = 1;
-		j->rc = lh_analysis_new(&j->an, j->snap, &j->err);
-	}
+	lh_open_opts o;
+
+	memset(&o, 0, sizeof o);
+	o.flags = j->flags;
+	o.note = note;
+	j->rc = lh_analysis_open(&j->an, j->path, &o, &j->err);
+	if (j->rc == LH_OK)
+		j->snap = j->an->snap;
 	return NULL;
 }
 
@@ -84,11 +94,7 @@ static int run_jobs(job *jobs, int n)
 			continue;
 		if (jobs[k].rc == LH_ENOMEM)
 			cli_die_nomem();
-		if (jobs[k].analysing)
-			cli_error("cannot analyse snapshot '%s': %s", jobs[k].path,
-				jobs[k].err.msg);
-		else
-			cli_error("%s", jobs[k].err.msg);
+		cli_error("%s", jobs[k].err.msg);
 		return CLI_ERROR;
 	}
 	return CLI_OK;
@@ -367,9 +373,11 @@ int cmd_diff(int argc, char **argv)
 		{ "fail-if-suspects", required_argument, NULL, OPT_FAIL_SUSPECTS },
 		{ "fail-on-expect-dead", no_argument, NULL, OPT_FAIL_DEAD },
 		{ "help", no_argument, NULL, 'h' },
+		CLI_NO_INDEX_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
-	lh_snapshot *snap[3] = { NULL, NULL, NULL };
+	const lh_snapshot *snap[3] = { NULL, NULL, NULL };
+	unsigned flags = 0;
 	lh_analysis *an[3] = { NULL, NULL, NULL };
 	lh_diff *d = NULL;
 	lh_diff_opts dopts;
@@ -408,6 +416,7 @@ int cmd_diff(int argc, char **argv)
 			break;
 		case OPT_FAIL_DEAD: want_dead = 1; break;
 		case 'h': return cli_help(usage);
+		case CLI_OPT_NO_INDEX: flags |= LH_OPEN_NO_INDEX; break;
 		default: return cli_bad_option(usage, argv, c);
 		}
 	}
@@ -416,8 +425,10 @@ int cmd_diff(int argc, char **argv)
 		return cli_usage_error(usage, n < 2 ? "diff needs two or three snapshots"
 			: "too many arguments");
 	memset(jobs, 0, sizeof jobs);
-	for (k = 0; k < n; k++)
+	for (k = 0; k < n; k++) {
 		jobs[k].path = argv[optind + k];
+		jobs[k].flags = flags;
+	}
 	if (isatty(STDERR_FILENO))             /* big snapshots take seconds */
 		fprintf(stderr, "luaheap: reading and analysing %d snapshots...\r", n);
 	rc = run_jobs(jobs, n);
@@ -462,8 +473,7 @@ int cmd_diff(int argc, char **argv)
 done:
 	lh_diff_free(d);
 	for (k = 0; k < 3; k++) {
-		lh_analysis_free(an[k]);
-		lh_snapshot_free(snap[k]);
+		lh_analysis_free(an[k]);   /* and its snapshot */
 	}
 	return rc;
 }

@@ -12,7 +12,7 @@
 #define JSON_EDGE_HOPS 5000  /* JSON: the first and last hops of a path */
 
 static const char usage[] =
-	"usage: luaheap path SNAPSHOT OBJECT [-n K] [--json]\n"
+	"usage: luaheap path SNAPSHOT OBJECT [-n K] [--json] [--no-index]\n"
 	"\n"
 	"Prints the shortest paths from the roots to OBJECT, an address (0x...) or a\n"
 	"Lua expression over tables: _G.Server.timers, Server.timers (a global),\n"
@@ -22,6 +22,7 @@ static const char usage[] =
 	"\n"
 	"  -n, --paths K   print up to K paths (default 1)\n"
 	"  -j, --json      print a JSON document instead of text\n"
+	"      --no-index  neither read nor write an analysis index\n"
 	"  -h, --help      print this help\n";
 
 /* The kind of hop i: the root's kind for the first, else the edge's. */
@@ -189,9 +190,11 @@ int cmd_path(int argc, char **argv)
 		{ "paths", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		CLI_NO_INDEX_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
-	lh_snapshot *snap = NULL;
+	const lh_snapshot *snap = NULL;
+	unsigned flags = 0;
 	lh_analysis *a = NULL;
 	lh_path *paths = NULL;
 	uint32_t np = 0, k = 1, v;
@@ -207,16 +210,17 @@ int cmd_path(int argc, char **argv)
 			break;
 		case 'j': json = 1; break;
 		case 'h': return cli_help(usage);
+		case CLI_OPT_NO_INDEX: flags |= LH_OPEN_NO_INDEX; break;
 		default: return cli_bad_option(usage, argv, c);
 		}
 	}
 	if (argc - optind != 2)
 		return cli_usage_error(usage, argc - optind < 2 ?
 			"need a snapshot and an object" : "too many arguments");
-	if ((rc = cli_load(&snap, argv[optind])) != CLI_OK)
+	if ((rc = cli_open(&a, argv[optind], flags)) != CLI_OK)
 		return rc;
-	if ((rc = cli_resolve(&v, snap, argv[optind + 1])) != CLI_OK ||
-	    (rc = cli_analyze(&a, snap)) != CLI_OK)
+	snap = a->snap;
+	if ((rc = cli_resolve(&v, snap, argv[optind + 1])) != CLI_OK)
 		goto done;
 	lh_error_clear(&err);
 	if (lh_graph_live(a->graph, v) &&
@@ -230,6 +234,5 @@ int cmd_path(int argc, char **argv)
 done:
 	lh_paths_free(paths, np);
 	lh_analysis_free(a);
-	lh_snapshot_free(snap);
 	return rc;
 }

@@ -14,6 +14,7 @@
 
 static const char usage[] =
 	"usage: luaheap summary SNAPSHOT [-n N] [--json] [--fail-on-expect-dead]\n"
+	"                       [--no-index]\n"
 	"\n"
 	"Prints the snapshot's header facts (Lua release, time, pid, label, collector\n"
 	"mode, parameters and state, flags), its objects and bytes by type, the\n"
@@ -26,6 +27,7 @@ static const char usage[] =
 	"  -n, --limit N          rows in the class and retainer lists (default 10)\n"
 	"  -j, --json             print a JSON document instead of text\n"
 	"      --fail-on-expect-dead  exit 1 if an expected-dead object is alive\n"
+	"      --no-index         neither read nor write an analysis index\n"
 	"  -h, --help             print this help\n";
 
 /* Facts computed once and shared by the sections. */
@@ -466,12 +468,14 @@ int cmd_summary(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "fail-on-expect-dead", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
+		CLI_NO_INDEX_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
-	lh_snapshot *snap = NULL;
+	const lh_snapshot *snap = NULL;
 	summary sm;
 	uint32_t limit = 10;
 	int c, json = 0, rc, fail_dead = 0;
+	unsigned flags = 0;
 	size_t i;
 
 	while ((c = getopt_long(argc, argv, ":n:jh", opts, NULL)) != -1) {
@@ -483,20 +487,17 @@ int cmd_summary(int argc, char **argv)
 		case 'F': fail_dead = 1; break;
 		case 'j': json = 1; break;
 		case 'h': return cli_help(usage);
+		case CLI_OPT_NO_INDEX: flags |= LH_OPEN_NO_INDEX; break;
 		default: return cli_bad_option(usage, argv, c);
 		}
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(usage, argc - optind < 1 ? "no snapshot given" : "too many arguments");
-	if ((rc = cli_load(&snap, argv[optind])) != CLI_OK)
-		return rc;
 	memset(&sm, 0, sizeof(sm));
-	sm.s = snap;
-	sm.limit = limit;
-	if ((rc = cli_analyze(&sm.a, snap)) != CLI_OK) {
-		lh_snapshot_free(snap);
+	if ((rc = cli_open(&sm.a, argv[optind], flags)) != CLI_OK)
 		return rc;
-	}
+	sm.s = snap = sm.a->snap;
+	sm.limit = limit;
 	count_types(&sm);
 	if (json) {
 		sm.json = cli_json_object(NULL, NULL);
@@ -510,6 +511,5 @@ int cmd_summary(int argc, char **argv)
 		cJSON_Delete(sm.json);
 	}
 	lh_analysis_free(sm.a);
-	lh_snapshot_free(snap);
 	return fail_dead && sm.dead_alive ? CLI_FAIL : CLI_OK;
 }

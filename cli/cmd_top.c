@@ -11,6 +11,7 @@
 static const char usage[] =
 	"usage: luaheap top SNAPSHOT [-n N] [--by retained|self|count]\n"
 	"                   [--group class|type|function|none] [--json]\n"
+	"                   [--no-index]\n"
 	"\n"
 	"Ranks the reachable objects of SNAPSHOT, grouped by class (default), type,\n"
 	"function (closures by source:line) or not at all, by retained size\n"
@@ -22,6 +23,7 @@ static const char usage[] =
 	"  -b, --by WHAT     retained, self or count\n"
 	"  -g, --group HOW   class, type, function or none\n"
 	"  -j, --json        print a JSON document instead of text\n"
+	"      --no-index    neither read nor write an analysis index\n"
 	"  -h, --help        print this help\n";
 
 static const char *const by_names[] = { "retained", "self", "count" };
@@ -132,9 +134,10 @@ int cmd_top(int argc, char **argv)
 		{ "group", required_argument, NULL, 'g' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		CLI_NO_INDEX_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
-	lh_snapshot *snap = NULL;
+	unsigned flags = 0;
 	lh_analysis *a = NULL;
 	lh_top_row *rows = NULL;
 	uint32_t nrows = 0, limit = 20;
@@ -162,16 +165,15 @@ int cmd_top(int argc, char **argv)
 			break;
 		case 'j': json = 1; break;
 		case 'h': return cli_help(usage);
+		case CLI_OPT_NO_INDEX: flags |= LH_OPEN_NO_INDEX; break;
 		default: return cli_bad_option(usage, argv, c);
 		}
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(usage, argc - optind < 1 ?
 			"no snapshot given" : "too many arguments");
-	if ((rc = cli_load(&snap, argv[optind])) != CLI_OK)
+	if ((rc = cli_open(&a, argv[optind], flags)) != CLI_OK)
 		return rc;
-	if ((rc = cli_analyze(&a, snap)) != CLI_OK)
-		goto done;
 	lh_error_clear(&err);
 	if (lh_analysis_top(&rows, &nrows, a, by, group, limit, &err) != LH_OK)
 		cli_die_nomem();
@@ -179,9 +181,7 @@ int cmd_top(int argc, char **argv)
 		print_json(a, rows, nrows, by, group);
 	else
 		print_text(a, rows, nrows, group);
-done:
 	free(rows);
 	lh_analysis_free(a);
-	lh_snapshot_free(snap);
 	return rc;
 }

@@ -9,6 +9,7 @@
 
 static const char usage[] =
 	"usage: luaheap tree SNAPSHOT [OBJECT] [--depth D] [--min-size S] [--json]\n"
+	"                    [--no-index]\n"
 	"\n"
 	"Prints the dominator tree of OBJECT (an address or a Lua expression, as for\n"
 	"'luaheap path'; default: everything the roots keep alive): each object\n"
@@ -22,6 +23,7 @@ static const char usage[] =
 	"                     64K, 1.5MiB) or a share of OBJECT's retained size\n"
 	"                     (1%; the default)\n"
 	"  -j, --json         print a JSON document instead of text\n"
+	"      --no-index     neither read nor write an analysis index\n"
 	"  -h, --help         print this help\n";
 
 /* How v is reached: the last hop of its shortest path, rendered from a
@@ -229,9 +231,11 @@ int cmd_tree(int argc, char **argv)
 		{ "min-size", required_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		CLI_NO_INDEX_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
-	lh_snapshot *snap = NULL;
+	const lh_snapshot *snap = NULL;
+	unsigned flags = 0;
 	lh_analysis *a = NULL;
 	tree_out o;
 	uint32_t depth = 3, top = LH_DOM_VROOT;
@@ -268,18 +272,18 @@ int cmd_tree(int argc, char **argv)
 		}
 		case 'j': json = 1; break;
 		case 'h': return cli_help(usage);
+		case CLI_OPT_NO_INDEX: flags |= LH_OPEN_NO_INDEX; break;
 		default: return cli_bad_option(usage, argv, c);
 		}
 	}
 	if (argc - optind < 1 || argc - optind > 2)
 		return cli_usage_error(usage, argc - optind < 1 ?
 			"no snapshot given" : "too many arguments");
-	if ((rc = cli_load(&snap, argv[optind])) != CLI_OK)
+	if ((rc = cli_open(&a, argv[optind], flags)) != CLI_OK)
 		return rc;
+	snap = a->snap;
 	if (argc - optind == 2 &&
 	    (rc = cli_resolve(&top, snap, argv[optind + 1])) != CLI_OK)
-		goto done;
-	if ((rc = cli_analyze(&a, snap)) != CLI_OK)
 		goto done;
 	if (top != LH_DOM_VROOT && !lh_graph_live(a->graph, top)) {
 		cli_error("%s: '%s' is not reachable from any root (garbage): "
@@ -322,6 +326,5 @@ done:
 	free(o.tally);
 	lh_domtree_free(o.tree);
 	lh_analysis_free(a);
-	lh_snapshot_free(snap);
 	return rc;
 }

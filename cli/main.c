@@ -24,6 +24,7 @@ static const cli_command commands[] = {
 	{ "path",    cmd_path,    "shortest root paths of an object, as Lua expressions" },
 	{ "tree",    cmd_tree,    "the dominator tree: what each object retains" },
 	{ "diff",    cmd_diff,    "what grew between snapshots, and who keeps it" },
+	{ "index",   cmd_index,   "analyse snapshots ahead of time: write their index" },
 	{ "dump",    cmd_dump,    "ask a live process that armed luaheap for a snapshot" },
 	{ "run",     cmd_run,     "run a Lua script with the luaheap module preloaded" },
 };

@@ -10,6 +10,67 @@
 #include <unistd.h>
 #include "report.h"
 
+/* What a terminal's stderr shows while a snapshot opens: the phase, and
+ * while reading the percentage, rewritten in place. */
+typedef struct open_progress {
+	const char *path;
+	int phase, pct, shown;
+} open_progress;
+
+static void show_phase(void *ctx, int phase, uint64_t done, uint64_t total)
+{
+	open_progress *p = ctx;
+	int pct = total > 0 && done <= total ? (int)(done * 100 / total) : -1;
+
+	if (phase == p->phase && pct == p->pct)
+		return;
+	p->phase = phase;
+	p->pct = pct;
+	p->shown = 1;
+	if (pct >= 0)
+		fprintf(stderr, "\rluaheap: %s: %s: %d%%\033[K", p->path,
+			lh_phase_name(phase), pct);
+	else
+		fprintf(stderr, "\rluaheap: %s: %s\033[K", p->path,
+			lh_phase_name(phase));
+}
+
+static void show_note(void *ctx, const char *msg)
+{
+	open_progress *p = ctx;
+
+	if (p->shown)
+		fputs("\r\033[K", stderr);
+	p->phase = -1;
+	cli_error("%s", msg);
+}
+
+int cli_open(lh_analysis **out, const char *path, unsigned flags)
+{
+	open_progress p = { path, -1, -1, 0 };
+	lh_open_opts o;
+	lh_error err;
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	o.flags = flags;
+	o.note = show_note;
+	o.ctx = &p;
+	if (isatty(STDERR_FILENO))
+		o.progress = show_phase;
+	lh_error_clear(&err);
+	rc = lh_analysis_open(out, path, &o, &err);
+	if (p.shown)
+		fputs("\r\033[K", stderr);
+	if (rc == LH_ENOMEM)
+		cli_die_nomem();
+	if (rc != LH_OK) {
+		cli_error("%s", err.msg);
+		return CLI_ERROR;
+	}
+	return CLI_OK;
+}
+
 int cli_analyze(lh_analysis **out, const lh_snapshot *snap)
 {
 	/* big snapshots take seconds: say what is going on, on terminals */

@@ -13,6 +13,18 @@
  * 'F': ..." and returns CLI_ERROR on failure. */
 int cli_analyze(lh_analysis **out, const lh_snapshot *snap);
 
+/* Reads the snapshot at path with every analysis, through its index
+ * unless flags (LH_OPEN_*) say otherwise: progress on a terminal's
+ * stderr, notes about the index there too. Prints the error and returns
+ * CLI_ERROR on failure. The snapshot is (*out)->snap. */
+int cli_open(lh_analysis **out, const char *path, unsigned flags);
+
+/* The --no-index option every command that reads snapshots takes. */
+#define CLI_OPT_NO_INDEX 300
+#define CLI_NO_INDEX_LONG { "no-index", no_argument, NULL, CLI_OPT_NO_INDEX }
+#define CLI_NO_INDEX_HELP \
+	"      --no-index           neither read nor write an analysis index\n"
+
 /* Resolves OBJECT (address or Lua expression); prints the error. */
 int cli_resolve(uint32_t *out, const lh_snapshot *snap, const char *expr);
 

@@ -20,6 +20,8 @@ EOS
 	;;
 esac
 cd "$work" || exit 2
+# analysis indexes go beside the test's snapshots, or here: never $HOME
+export XDG_CACHE_HOME="$work/cache"
 sh -eu "$script"
 rc=$?
 if [ $rc -eq 0 ] || [ $rc -eq 77 ]; then rm -rf "$work"; else echo "test files kept in $work" >&2; fi

@@ -371,6 +371,10 @@ typedef struct lh_analysis {
 	uint32_t garbage_count;     /* objects no root reaches */
 	uint64_t garbage_bytes;
 	uint64_t total_bytes;       /* sum of all object sizes */
+	/* Set by lh_analysis_open: the snapshot it read (owned) and the
+	 * index it used or wrote (private). */
+	lh_snapshot *own_snap;
+	struct lh_index_state *index;
 } lh_analysis;
 
 /*
@@ -381,6 +385,64 @@ typedef struct lh_analysis {
  */
 int lh_analysis_new(lh_analysis **out, const lh_snapshot *snap, lh_error *err);
 void lh_analysis_free(lh_analysis *a);
+
+/*
+ * The analysis index
+ * ------------------
+ * lh_analysis_open reads the snapshot at 'path' and analyses it, then
+ * writes everything it found (the decoded snapshot, reachability,
+ * dominators, retained sizes, root paths, classes) to an index file: PATH
+ * followed by LH_INDEX_SUFFIX beside the snapshot, or, when that directory
+ * is not writable, in $XDG_CACHE_HOME/luaheap/ (default ~/.cache/luaheap/),
+ * mode 0600, under a temporary name renamed when complete. Later opens of
+ * the same snapshot map the index instead: no reading, no analysis. The
+ * index is bound to the snapshot's size, modification time and checksum
+ * and to this build of luaheap, and is read as untrusted input: one that
+ * is stale, foreign, truncated or damaged is ignored (with a note) and
+ * rebuilt.
+ */
+#define LH_INDEX_SUFFIX ".lhindex"
+
+enum lh_open_flag {
+	LH_OPEN_NO_INDEX = 1,       /* neither read nor write an index */
+	LH_OPEN_REBUILD = 2,        /* ignore an existing index, write anew */
+	LH_OPEN_MUST_WRITE = 4      /* failing to write the index is an error */
+};
+
+/* The phases lh_analysis_open reports, in order. */
+enum lh_phase { LH_PHASE_INDEX, LH_PHASE_READ, LH_PHASE_REACH,
+	LH_PHASE_DOM, LH_PHASE_PATHS, LH_PHASE_CLASSES, LH_PHASE_WRITE };
+
+typedef struct lh_open_opts {
+	unsigned flags;             /* LH_OPEN_* */
+	/* Told when a phase starts (done 0) and, while the snapshot is read,
+	 * after each chunk: 'done' of 'total' bytes. May be NULL. */
+	void (*progress)(void *ctx, int phase, uint64_t done, uint64_t total);
+	/* One line the user should see about the index (one that was
+	 * ignored and why, one that could not be written). May be NULL. */
+	void (*note)(void *ctx, const char *msg);
+	void *ctx;
+} lh_open_opts;
+
+/*
+ * Opens the snapshot at 'path' with every analysis, through its index as
+ * described above ('opts' may be NULL: defaults). *out owns its snapshot
+ * (a->snap); free both with lh_analysis_free. Errors as lh_snapshot_load
+ * and lh_analysis_new; with LH_OPEN_MUST_WRITE also LH_EIO when no index
+ * could be written.
+ */
+int lh_analysis_open(lh_analysis **out, const char *path,
+	const lh_open_opts *opts, lh_error *err);
+
+/* Name of a phase ("reading", "dominators", ...). */
+const char *lh_phase_name(int phase);
+
+/* The index file a's results were read from or written to, or NULL
+ * (none: disabled, or it could not be written). */
+const char *lh_analysis_index_path(const lh_analysis *a);
+
+/* 1 when a's results were read from an index, 0 when computed. */
+int lh_analysis_indexed(const lh_analysis *a);
 
 enum lh_top_by { LH_BY_RETAINED, LH_BY_SELF, LH_BY_COUNT };
 enum lh_top_group { LH_GROUP_NONE, LH_GROUP_CLASS, LH_GROUP_TYPE,

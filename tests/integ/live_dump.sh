@@ -45,12 +45,13 @@ r=$(last_round)
 wait_for "^heartbeat $((r + 5)) " server.out
 
 # the diff of the two live snapshots names the planted leak first
-"$LUAHEAP" diff --json "$a" out/b.snap > diff.json
+# (--no-index: the armed directory must hold nothing but snapshots)
+"$LUAHEAP" diff --no-index --json "$a" out/b.snap > diff.json
 "$LUA" "$SRC/tests/lua/diff_check.lua" 'Matchmaker' < diff.json
 "$LUA" "$SRC/tests/lua/diff_check.lua" '.waiting[*]' < diff.json
 # both snapshots are whole and exact
 for s in "$a" out/b.snap; do
-	"$LUAHEAP" summary --json "$s" > sum.json
+	"$LUAHEAP" summary --no-index --json "$s" > sum.json
 	"$LUA" -e '
 		local d = require("json").decode(io.read("a"))
 		assert(d.bytes + d.vm_overhead_bytes == d.lua_total_bytes, "accounting")

@@ -26,7 +26,7 @@ wait_for() {
 	done
 }
 last_round() { sed -n 's/^heartbeat \([0-9]*\) .*/\1/p' "$1" | tail -1; }
-check_snap() { "$LUAHEAP" summary "$1" > /dev/null; }
+check_snap() { "$LUAHEAP" summary --no-index "$1" > /dev/null; }
 
 # no such process, and a process that never armed
 expect='no process with pid 99999999' fails_with "$LUAHEAP" dump --pid 99999999

@@ -1,0 +1,980 @@
+/*
+ * The analysis index: the decoded snapshot and every analysis result as
+ * flat arrays in one file, mapped by later commands instead of reading
+ * and analysing again (as Eclipse MAT keeps index files beside a dump).
+ * The file is untrusted: bound to its snapshot and to this build, each
+ * section checksummed, every stored index range-checked before use.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "luaheap/dump.h"
+#include "snapshot_internal.h"
+#include "index_int.h"
+
+/* Every count of the index, with the public structs copied whole: their
+ * pointers are replaced on load, never followed. */
+typedef struct idx_scalars {
+	lh_snapshot s;
+	lh_graph g;
+	lh_dom d;
+	lh_bfs b;
+	lh_classes c;
+	uint32_t nwide, garbage_count;
+	uint64_t garbage_bytes, total_bytes;
+	uint64_t label_len, watch_len, names_len;
+} idx_scalars;
+
+/* A new pointer in one of these structs must get a section (or a line in
+ * adopt()) here: the sizes below make that change fail to compile. */
+_Static_assert(sizeof(lh_snapshot) == 1624, "index.c: new snapshot field");
+_Static_assert(sizeof(lh_graph) == 104, "index.c: new graph field");
+_Static_assert(sizeof(lh_dom) == 72, "index.c: new dominator field");
+_Static_assert(sizeof(lh_bfs) == 48, "index.c: new BFS field");
+_Static_assert(sizeof(lh_classes) == 280, "index.c: new classes field");
+
+/* Where each section's array is: the parts of one analysis. */
+typedef struct parts {
+	idx_scalars *sc;
+	lh_snapshot *s;
+	lh_snap_internal *in;
+	lh_graph *g;
+	lh_dom *d;
+	lh_bfs *b;
+	lh_classes *c;
+	lh_watch *watches;
+	char *label, *watch, *names;    /* NUL-terminated strings, end to end */
+} parts;
+
+typedef struct sect {
+	void **p;                       /* the array's pointer */
+	uint64_t elem, count;
+	int opt;                        /* may be absent */
+} sect;
+
+static void layout(uint32_t w[8])
+{
+	w[0] = 0x01020304;              /* byte order */
+	w[1] = (uint32_t)sizeof(idx_scalars);
+	w[2] = (uint32_t)(sizeof(lh_string_info) << 16 | sizeof(lh_table_info));
+	w[3] = (uint32_t)(sizeof(lh_func_info) << 16 | sizeof(lh_thread_info));
+	w[4] = (uint32_t)(sizeof(lh_frame_info) << 16 | sizeof(lh_proto_info));
+	w[5] = (uint32_t)(sizeof(lh_udata_info) << 16 | sizeof(lh_root));
+	w[6] = (uint32_t)(sizeof(lh_watch) << 16 | sizeof(lh_wide_label));
+	w[7] = (uint32_t)(sizeof(lh_class_stat) << 16 | sizeof(void *));
+}
+
+/* The sections, their lengths computed from p->sc. Returns their number. */
+static uint32_t list(sect *t, parts *p)
+{
+	const idx_scalars *sc = p->sc;
+	const lh_snapshot *s = &sc->s;
+	uint64_t n = s->nobj, m = s->nedge, bits = n / 32 + 1;
+	uint32_t k = 0;
+
+#define S(field, cnt, o) (t[k].p = (void **)&(field), \
+	t[k].elem = sizeof *(field), t[k].count = (cnt), t[k].opt = (o), k++)
+	S(p->sc, 1, 0);
+	S(p->s->addr_lo, n, 1); S(p->s->addr_hi, n, 1); S(p->s->addr64, n, 1);
+	S(p->s->size, n, 0); S(p->s->type, n, 0);
+	S(p->s->list, n, 0); S(p->s->marked, n, 0);
+	S(p->s->rank, (n / LH_RANK_BLOCK + 1) * LH_RANK_KINDS, 0);
+	S(p->s->open_upvals, s->nopen_upvals, 0);
+	S(p->s->edge_off, n + 1, 0); S(p->s->edge_to, m, 0);
+	S(p->s->edge_kind, m, 0); S(p->s->edge_label, m, 0);
+	S(p->s->strings, s->nstrings, 0); S(p->s->tables, s->ntables, 0);
+	S(p->s->table_weak, s->ntables, 0);
+	S(p->s->table_lnodes, s->ntables, 0);
+	S(p->s->funcs, s->nfuncs, 0); S(p->s->threads, s->nthreads, 0);
+	S(p->s->frames, s->nframes, 0); S(p->s->protos, s->nprotos, 0);
+	S(p->s->udatas, s->nudatas, 0);
+	S(p->s->text, s->text_len, 0);
+	S(p->s->text_at, s->nstrings / LH_TEXT_STEP + 1, 0);
+	S(p->s->symbols, s->symbols_len, 0);
+	S(p->s->roots, s->nroots, 0); S(p->watches, s->nwatches, 0);
+	S(p->s->big_len_str, s->nbig_len, 0); S(p->s->big_len, s->nbig_len, 0);
+	S(p->s->big_obj, s->nbig, 0); S(p->s->big_size, s->nbig, 0);
+	S(p->in->wide, sc->nwide, 0);
+	S(p->label, sc->label_len, 0); S(p->watch, sc->watch_len, 0);
+	S(p->g->roots, sc->g.nroots, 0);
+	S(p->g->eph_edge, sc->g.neph, 0); S(p->g->eph_src, sc->g.neph, 0);
+	S(p->g->eph_key, sc->g.neph, 0); S(p->g->eph_by_key, sc->g.neph, 0);
+	S(p->g->livebits, bits, 0);
+	S(p->d->idom, n, 0); S(p->d->retained, n, 0);
+	S(p->d->order, sc->d.nlive, 0);
+	S(p->d->big_obj, sc->d.nbig, 0); S(p->d->big_retained, sc->d.nbig, 0);
+	S(p->b->via, n, 0); S(p->b->rootbits, bits, 0);
+	S(p->b->blk, sc->b.nblk, 0);
+	S(p->c->of16, n, 1); S(p->c->of32, n, 1);
+	S(p->c->type, sc->c.nclass, 0);
+	S(p->c->live, sc->c.nclass, 0); S(p->c->all, sc->c.nclass, 0);
+	S(p->names, sc->names_len, 0);
+	S(p->s->shared, s->nshared, 0);
+#undef S
+	assert(t[IDX_S_EDGE_TO].p == (void **)&p->s->edge_to &&
+	       t[IDX_S_IDOM].p == (void **)&p->d->idom &&
+	       t[IDX_S_VIA].p == (void **)&p->b->via);
+	return k;
+}
+
+/* The checksum of a section: four lanes of xxHash64's round (multiply,
+ * rotate, multiply) over 8-byte words, then the lanes and the tail mixed.
+ * Several times faster than a CRC over the whole index, and any flipped
+ * bit changes it. */
+static inline uint64_t rotl(uint64_t x, int r)
+{
+	return x << r | x >> (64 - r);
+}
+
+static inline uint64_t round8(uint64_t acc, uint64_t w)
+{
+	return rotl(acc + w * 0xc2b2ae3d27d4eb4fULL, 31) * 0x9e3779b185ebca87ULL;
+}
+
+uint64_t lh_index__sum(const void *data, uint64_t n)
+{
+	const unsigned char *p = data;
+	uint64_t v[4] = { 1, 2, 3, 4 }, w, h;
+	int i;
+
+	for (; n >= 32; n -= 32, p += 32)
+		for (i = 0; i < 4; i++) {
+			memcpy(&w, p + 8 * i, 8);
+			v[i] = round8(v[i], w);
+		}
+	h = rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18);
+	for (; n >= 8; n -= 8, p += 8) {
+		memcpy(&w, p, 8);
+		h = round8(h, w);
+	}
+	for (; n > 0; n--, p++)
+		h = round8(h, *p);
+	h ^= h >> 33;
+	h *= 0xc2b2ae3d27d4eb4fULL;
+	return h ^ h >> 29;
+}
+
+/* ---- binding and file names ---- */
+
+int lh_index__bind(lh_index_bind *out, const char *path, lh_error *err)
+{
+	unsigned char buf[4096], head[LH_MAGIC_LEN];
+	struct stat st;
+	uint64_t at = 0;
+	ssize_t r;
+	int fd, binary;
+
+	memset(out, 0, sizeof *out);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return lh_error_set(err, LH_EIO, "not a regular file");
+	}
+	out->size = (uint64_t)st.st_size;
+	out->mtime_s = (int64_t)st.st_mtim.tv_sec;
+	out->mtime_ns = (int64_t)st.st_mtim.tv_nsec;
+	binary = pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head &&
+		memcmp(head, LH_MAGIC, LH_MAGIC_LEN) == 0;
+	/* binary: the last 4 KiB hold the end frame and its stream CRC */
+	if (binary && out->size > sizeof buf)
+		at = out->size - sizeof buf;
+	while ((r = pread(fd, buf, sizeof buf, (off_t)at)) > 0) {
+		out->sum = lh_crc32(out->sum, buf, (size_t)r);
+		at += (uint64_t)r;
+	}
+	close(fd);
+	if (r < 0)
+		return lh_error_set(err, LH_EIO, "%s", strerror(errno));
+	return LH_OK;
+}
+
+/* $XDG_CACHE_HOME/luaheap, else ~/.cache/luaheap; NULL when neither. */
+static char *cache_dir(void)
+{
+	const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+	char *d;
+	size_t n;
+
+	if (x != NULL && x[0] == '/') {
+		n = strlen(x) + 16;
+		if ((d = malloc(n)) != NULL)
+			snprintf(d, n, "%s/luaheap", x);
+	} else if (h != NULL && h[0] == '/') {
+		n = strlen(h) + 24;
+		if ((d = malloc(n)) != NULL)
+			snprintf(d, n, "%s/.cache/luaheap", h);
+	} else {
+		d = NULL;
+	}
+	return d;
+}
+
+int lh_index__paths(char **beside, char **cache, const char *path)
+{
+	char *dir = cache_dir(), *abs = realpath(path, NULL);
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	*cache = NULL;
+	n = strlen(path) + sizeof LH_INDEX_SUFFIX;
+	if ((*beside = malloc(n)) == NULL) {
+		free(dir);
+		free(abs);
+		return LH_ENOMEM;
+	}
+	snprintf(*beside, n, "%s%s", path, LH_INDEX_SUFFIX);
+	base = base ? base + 1 : path;
+	/* /dev/stdin redirected from a file is one: never write into /dev */
+	if (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0) {
+		free(*beside);
+		*beside = NULL;
+	}
+	if (dir != NULL && abs != NULL) {
+		/* one name per snapshot: its name and its full path's CRC */
+		n = strlen(dir) + strlen(base) + 32 + sizeof LH_INDEX_SUFFIX;
+		if ((*cache = malloc(n)) != NULL)
+			snprintf(*cache, n, "%s/%s.%08" PRIx32 "%s", dir, base,
+				lh_crc32(0, abs, strlen(abs)), LH_INDEX_SUFFIX);
+	}
+	free(dir);
+	free(abs);
+	return LH_OK;
+}
+
+/* ---- writing ---- */
+
+/* n strings end to end, each NUL-terminated, into a new blob. */
+static char *join(const char *const *str, size_t stride, uint32_t n,
+	uint64_t *len)
+{
+	uint64_t total = 0, at = 0;
+	uint32_t i;
+	char *blob;
+
+#define STR(i) (*(const char *const *)((const char *)str + (size_t)(i) * stride))
+	for (i = 0; i < n; i++)
+		total += strlen(STR(i) ? STR(i) : "") + 1;
+	if ((blob = malloc(total + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		const char *t = STR(i) ? STR(i) : "";
+		size_t l = strlen(t) + 1;
+		memcpy(blob + at, t, l);
+		at += l;
+	}
+#undef STR
+	*len = total;
+	return blob;
+}
+
+static int write_all(int fd, const void *p, uint64_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n > (1u << 30) ? (1u << 30) : (size_t)n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (uint64_t)w;
+	}
+	return 0;
+}
+
+/* Writes the sections after the header and table; fills the table. */
+static int write_sections(int fd, const sect *t, uint32_t k, idx_sect *tab,
+	uint64_t start)
+{
+	static const char zero[IDX_ALIGN];
+	uint64_t at = start;
+	uint32_t i;
+
+	for (i = 0; i < k; i++) {
+		const void *arr = *t[i].p;
+		uint64_t len = t[i].elem * t[i].count;
+		uint64_t pad = (IDX_ALIGN - at % IDX_ALIGN) % IDX_ALIGN;
+
+		if (write_all(fd, zero, pad) != 0)
+			return -1;
+		at += pad;
+		tab[i].id = i;
+		tab[i].present = arr != NULL;
+		tab[i].elem = t[i].elem;
+		tab[i].count = arr != NULL ? t[i].count : 0;
+		tab[i].off = at;
+		tab[i].sum = 0;
+		if (arr == NULL)
+			continue;
+		tab[i].sum = lh_index__sum(arr, len);
+		if (write_all(fd, arr, len) != 0)
+			return -1;
+		at += len;
+	}
+	return 0;
+}
+
+/* The writer's view of a: section 0 is a copy of its counts. */
+static int gather(parts *p, idx_scalars *sc, const lh_analysis *a)
+{
+	const lh_snapshot *s = a->snap;
+	lh_snap_internal *in = s->internal;
+
+	memset(sc, 0, sizeof *sc);
+	sc->s = *s;
+	sc->g = *a->graph;
+	sc->d = *a->dom;
+	sc->b = *a->bfs;
+	sc->c = *a->classes;
+	sc->nwide = in->nwide;
+	sc->garbage_count = a->garbage_count;
+	sc->garbage_bytes = a->garbage_bytes;
+	sc->total_bytes = a->total_bytes;
+	memset(p, 0, sizeof *p);
+	p->sc = sc;
+	p->s = (lh_snapshot *)s;
+	p->in = in;
+	p->g = a->graph;
+	p->d = a->dom;
+	p->b = a->bfs;
+	p->c = a->classes;
+	p->watches = s->watches;
+	p->label = join((const char *const *)&s->hdr.label, 0,
+		s->hdr.label != NULL, &sc->label_len);
+	p->watch = join(s->nwatches ? (const char *const *)&s->watches[0].label
+		: NULL, sizeof *s->watches, s->nwatches, &sc->watch_len);
+	p->names = join((const char *const *)a->classes->name,
+		sizeof *a->classes->name, a->classes->nclass, &sc->names_len);
+	return p->label && p->watch && p->names ? LH_OK : LH_ENOMEM;
+}
+
+/* A temporary file beside ipath, mode 0600; its name into tmp. */
+static int make_temp(char **tmp, const char *ipath)
+{
+	const char *slash = strrchr(ipath, '/');
+	size_t dl = slash ? (size_t)(slash - ipath) + 1 : 0, n;
+	int fd;
+
+	n = strlen(ipath) + 16;
+	if ((*tmp = malloc(n)) == NULL)
+		return -1;
+	snprintf(*tmp, n, "%.*s.%s.XXXXXX", (int)dl, ipath, ipath + dl);
+	fd = mkstemp(*tmp);
+	if (fd >= 0 && fchmod(fd, 0600) != 0) {
+		close(fd);
+		unlink(*tmp);
+		fd = -1;
+	}
+	return fd;
+}
+
+int lh_index__write(const lh_analysis *a, const char *ipath,
+	const lh_index_bind *bind, lh_error *err)
+{
+	idx_scalars sc;
+	idx_header h;
+	idx_sect tab[IDX_MAX_SECT];
+	sect t[IDX_MAX_SECT];
+	parts p;
+	char *tmp = NULL;
+	uint32_t k;
+	int fd = -1, rc = LH_OK, saved, made = 0;
+
+	if (gather(&p, &sc, a) != LH_OK) {
+		rc = lh_error_set(err, LH_ENOMEM, "out of memory");
+		goto done;
+	}
+	k = list(t, &p);
+	memset(&h, 0, sizeof h);
+	memcpy(h.magic, IDX_MAGIC, sizeof IDX_MAGIC);
+	h.format = IDX_FORMAT;
+	h.nsect = k;
+	snprintf(h.version, sizeof h.version, "%s", LUAHEAP_VERSION);
+	layout(h.layout);
+	h.snap_size = bind->size;
+	h.snap_mtime_s = bind->mtime_s;
+	h.snap_mtime_ns = bind->mtime_ns;
+	h.snap_sum = bind->sum;
+	if ((fd = make_temp(&tmp, ipath)) < 0 || !(made = 1) ||
+	    write_all(fd, &h, sizeof h) != 0 ||
+	    write_all(fd, tab, k * sizeof *tab) != 0 ||
+	    write_sections(fd, t, k, tab, sizeof h + k * sizeof *tab) != 0)
+		goto fail;
+	h.crc = lh_crc32(lh_crc32(0, &h, sizeof h), tab, k * sizeof *tab);
+	if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h ||
+	    pwrite(fd, tab, k * sizeof *tab, sizeof h) !=
+	    (ssize_t)(k * sizeof *tab) || close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, ipath) != 0)
+		goto fail;
+	goto done;
+fail:
+	saved = errno;
+	rc = lh_error_set(err, LH_EIO, "%s", tmp == NULL ? strerror(ENOMEM) :
+		strerror(saved));
+	if (fd >= 0)
+		close(fd);
+	if (made)
+		unlink(tmp);
+done:
+	free(tmp);
+	free(p.label);
+	free(p.watch);
+	free(p.names);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+/* Maps ipath read-only (its arrays are borrowed, never written);
+ * LH_ENOTFOUND when it does not exist. */
+static int map_file(char **map, size_t *len, const char *ipath, lh_error *err)
+{
+	struct stat st;
+	int fd, rc = LH_OK;
+
+	*map = NULL;
+	fd = open(ipath, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? LH_ENOTFOUND :
+			lh_error_set(err, LH_EIO, "%s", strerror(errno));
+	if (fstat(fd, &st) != 0)
+		rc = lh_error_set(err, LH_EIO, "%s", strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		rc = lh_error_set(err, LH_EFORMAT, "not a regular file");
+	else if (st.st_uid != geteuid() || (st.st_mode & 022))
+		rc = lh_error_set(err, LH_EFORMAT, "%s",
+			st.st_uid != geteuid() ? "owned by another user" :
+			"writable by others");
+	else if ((uint64_t)st.st_size < sizeof(idx_header))
+		rc = lh_error_set(err, LH_EFORMAT, "truncated header");
+	else if ((uint64_t)st.st_size > SIZE_MAX)
+		rc = lh_error_set(err, LH_EFORMAT, "too large");
+	if (rc == LH_OK) {
+		*len = (size_t)st.st_size;
+		*map = mmap(NULL, *len, PROT_READ, MAP_PRIVATE |
+			MAP_POPULATE, fd, 0);
+		if (*map == MAP_FAILED) {
+			*map = NULL;
+			rc = lh_error_set(err, LH_EIO, "%s", strerror(errno));
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+static int check_header(const idx_header *h, const char *map, size_t len,
+	const lh_index_bind *bind, lh_error *err)
+{
+	idx_header c = *h;
+	uint32_t w[8];
+	char version[16];
+
+	layout(w);
+	memset(version, 0, sizeof version);
+	snprintf(version, sizeof version, "%s", LUAHEAP_VERSION);
+	if (memcmp(h->magic, IDX_MAGIC, sizeof IDX_MAGIC) != 0)
+		return lh_error_set(err, LH_EFORMAT, "not a luaheap index");
+	if (h->format != IDX_FORMAT || memcmp(h->version, version,
+	    sizeof version) != 0 || memcmp(h->layout, w, sizeof w) != 0)
+		return lh_error_set(err, LH_EVERSION,
+			"made by another version of luaheap");
+	if (h->snap_size != bind->size || h->snap_mtime_s != bind->mtime_s ||
+	    h->snap_mtime_ns != bind->mtime_ns || h->snap_sum != bind->sum)
+		return lh_error_set(err, LH_EFORMAT,
+			"made for another snapshot or an older version of it");
+	if (h->nsect == 0 || h->nsect > IDX_MAX_SECT ||
+	    len - sizeof *h < h->nsect * sizeof(idx_sect))
+		return lh_error_set(err, LH_EFORMAT, "truncated section table");
+	c.crc = 0;
+	if (lh_crc32(lh_crc32(0, &c, sizeof c), map + sizeof c,
+	    h->nsect * sizeof(idx_sect)) != h->crc)
+		return lh_error_set(err, LH_EFORMAT, "bad header checksum");
+	return LH_OK;
+}
+
+/* Section i of the table: where it lies; with 'crc', its checksum. */
+static int check_sect(const idx_sect *e, uint32_t i, uint64_t *end,
+	const char *map, size_t len, int crc, lh_error *err)
+{
+	uint64_t bytes;
+
+	if (e->id != i || e->off % IDX_ALIGN != 0 || e->off < *end ||
+	    e->elem == 0 || e->elem > 4096 || e->off > len ||
+	    e->count > (len - e->off) / e->elem)
+		return lh_error_set(err, LH_EFORMAT,
+			"section %" PRIu32 " out of bounds (truncated?)", i);
+	bytes = e->elem * e->count;
+	if (crc && e->present && lh_index__sum(map + e->off, bytes) != e->sum)
+		return lh_error_set(err, LH_EFORMAT,
+			"bad checksum in section %" PRIu32, i);
+	*end = e->off + bytes;
+	return LH_OK;
+}
+
+/* The checksums of sections 1..k-1 on two threads: each takes the
+ * sections 'who' marks with its number, about half the bytes each. */
+typedef struct sum_half {
+	const char *map;
+	const idx_sect *tab;
+	const uint8_t *who;
+	uint32_t k, bad;            /* first bad section, or 0 */
+	uint8_t me;
+} sum_half;
+
+static void *sum_run(void *arg)
+{
+	sum_half *h = arg;
+	uint32_t i;
+
+	for (i = 1; i < h->k && h->bad == 0; i++)
+		if (h->who[i] == h->me && h->tab[i].present &&
+		    lh_index__sum(h->map + h->tab[i].off, h->tab[i].elem *
+		    h->tab[i].count) != h->tab[i].sum)
+			h->bad = i;
+	return NULL;
+}
+
+static int checksums(const idx_sect *tab, uint32_t k, const char *map,
+	lh_error *err)
+{
+	uint8_t who[IDX_MAX_SECT];
+	uint64_t load[2] = { 0, 0 };
+	sum_half h[2];
+	pthread_t tid;
+	uint32_t i;
+	int started, m;
+
+	memset(who, 2, sizeof who);     /* 2: not given to a thread yet */
+	for (i = 1; i < k; i++) {       /* biggest sections first, greedy */
+		uint32_t j, best = 0;
+		for (j = 1; j < k; j++)
+			if (who[j] == 2 && (best == 0 || tab[j].count *
+			    tab[j].elem > tab[best].count * tab[best].elem))
+				best = j;
+		who[best] = load[0] <= load[1] ? 0 : 1;
+		load[who[best]] += tab[best].count * tab[best].elem;
+	}
+	for (m = 0; m < 2; m++) {
+		h[m].map = map;
+		h[m].tab = tab;
+		h[m].who = who;
+		h[m].k = k;
+		h[m].bad = 0;
+		h[m].me = (uint8_t)m;
+	}
+	started = pthread_create(&tid, NULL, sum_run, &h[1]) == 0;
+	sum_run(&h[0]);
+	if (started)
+		pthread_join(tid, NULL);
+	else
+		sum_run(&h[1]);
+	if (h[0].bad != 0 || h[1].bad != 0)
+		return lh_error_set(err, LH_EFORMAT, "bad checksum in section %"
+			PRIu32, h[0].bad != 0 && (h[1].bad == 0 ||
+			h[0].bad < h[1].bad) ? h[0].bad : h[1].bad);
+	return LH_OK;
+}
+
+/* ---- checking what the sections say ---- */
+
+#define BAD(why) do { return (why); } while (0)
+#define IDX_OK(x, n) ((x) < (n) || (x) == LH_NONE)
+
+static const char *check_details(const lh_snapshot *s, uint32_t nwide)
+{
+	const lh_snap_internal *in = s->internal;
+	uint32_t i, n = s->nobj;
+	uint64_t at = 0;
+
+	if (!IDX_OK(s->main_thread, n) || !IDX_OK(s->registry, n))
+		BAD("main thread or registry");
+	for (i = 0; i < nwide; i++)
+		if (!IDX_OK(in->wide[i].obj, n))
+			BAD("edge labels");
+	for (i = 0; i < s->nstrings; i++) {
+		if (i % LH_TEXT_STEP == 0 && s->text_at[i / LH_TEXT_STEP] != at)
+			BAD("string bytes");
+		at += s->strings[i].stored;
+	}
+	if (at != s->text_len)
+		BAD("string bytes");
+	for (i = 0; i < s->ntables; i++)
+		if (s->table_lnodes[i] > 32)
+			BAD("table sizes");
+	if (s->symbols_len > 0 && s->symbols[s->symbols_len - 1] != '\0')
+		BAD("function names");
+	for (i = 0; i < s->nfuncs; i++)
+		if (!IDX_OK(s->funcs[i].proto, n) ||
+		    !IDX_OK(s->funcs[i].symbol, s->symbols_len))
+			BAD("functions");
+	for (i = 0; i < s->nthreads; i++)
+		if ((uint64_t)s->threads[i].frame_first +
+		    s->threads[i].frame_count > s->nframes)
+			BAD("threads");
+	for (i = 0; i < s->nframes; i++)
+		if (!IDX_OK(s->frames[i].func, n) ||
+		    !IDX_OK(s->frames[i].proto, n))
+			BAD("frames");
+	for (i = 0; i < s->nprotos; i++)
+		if (!IDX_OK(s->protos[i].source, n))
+			BAD("prototypes");
+	for (i = 0; i < s->nroots; i++)
+		if (s->roots[i].target >= n)
+			BAD("roots");
+	for (i = 0; i < s->nopen_upvals; i++)
+		if (s->open_upvals[i] >= n)
+			BAD("upvalues");
+	for (i = 0; i < s->nshared; i++)       /* sorted: lh_sorted_find */
+		if (s->shared[i] >= n || (i > 0 && s->shared[i] <= s->shared[i - 1]))
+			BAD("shared objects");
+	for (i = 0; i < s->nbig; i++)
+		if (s->big_obj[i] >= n)
+			BAD("sizes");
+	for (i = 0; i < s->nbig_len; i++)
+		if (s->big_len_str[i] >= s->nstrings)
+			BAD("string lengths");
+	return lh_snap__rank_ok(s) ? NULL : "per-type records";
+}
+
+static const char *check_analysis(const lh_analysis *a)
+{
+	const lh_graph *g = a->graph;
+	const lh_dom *d = a->dom;
+	const lh_bfs *b = a->bfs;
+	const lh_classes *c = a->classes;
+	uint32_t i, n = a->snap->nobj;
+
+	if (g->n != n || g->nedge != a->snap->nedge || d->n != n ||
+	    b->n != n || c->n != n || d->nlive > n || g->nlive > n ||
+	    (c->of16 == NULL) == (c->of32 == NULL) || c->nclass == 0 ||
+	    b->nblk != (uint32_t)(((uint64_t)g->nedge + LH_BFS_BLOCK - 1) /
+	    LH_BFS_BLOCK))
+		BAD("counts");
+	for (i = 0; i < g->nroots; i++)
+		if (g->roots[i] >= n)
+			BAD("roots");
+	for (i = 0; i < g->neph; i++)
+		if (g->eph_edge[i] >= g->nedge || g->eph_src[i] >= n ||
+		    g->eph_key[i] >= n || g->eph_by_key[i] >= g->neph)
+			BAD("ephemerons");
+	for (i = 0; i < n; i++) {
+		uint32_t x = d->idom[i], e = b->via[i];
+		int root = b->rootbits[i / 32] >> (i % 32) & 1;
+		if ((x >= n && x != LH_NONE && x != LH_DOM_VROOT) ||
+		    (x < n && d->idom[x] == LH_NONE))
+			BAD("dominators");
+		if (e != LH_NONE && (e >= (root ? g->nroots : g->nedge) ||
+		    (!root && g->to[e] != i)))
+			BAD("root paths");
+		if ((c->of16 ? c->of16[i] : c->of32[i]) >= c->nclass)
+			BAD("classes");
+	}
+	for (i = 0; i < d->nlive; i++)
+		if (d->order[i] >= n)
+			BAD("dominators");
+	for (i = 0; i < d->nbig; i++)
+		if (d->big_obj[i] >= n)
+			BAD("dominators");
+	return NULL;
+}
+
+/* The BFS parents as lh_bfs_parent finds them: blk[] names the owner of
+ * every LH_BFS_BLOCK-th edge, and the edge into each reached object
+ * leaves a reached object (a path never runs into an unreached one). */
+static const char *check_parents(const lh_analysis *a, lh_error *err)
+{
+	const lh_bfs *b = a->bfs;
+	const uint32_t *off = a->snap->edge_off;
+	uint32_t *used, i, e, n = b->n;
+	const char *why = NULL;
+
+	for (i = 0, e = 0; i < n; i++)
+		for (; e < off[i + 1]; e += LH_BFS_BLOCK)
+			if (b->blk[e / LH_BFS_BLOCK] != i)
+				return "root paths";
+	used = calloc((size_t)a->snap->nedge / 32 + 1, sizeof *used);
+	if (used == NULL) {
+		lh_error_set(err, LH_ENOMEM, "out of memory");
+		return "memory";
+	}
+	for (i = 0; i < n; i++)
+		if (b->via[i] != LH_NONE && !(b->rootbits[i / 32] >> (i % 32) & 1))
+			used[b->via[i] / 32] |= 1u << (b->via[i] % 32);
+	for (i = 0; i < n && why == NULL; i++)
+		for (e = off[i]; e < off[i + 1]; e++)
+			if ((used[e / 32] >> (e % 32) & 1) && b->via[i] == LH_NONE) {
+				why = "root paths";
+				break;
+			}
+	free(used);
+	return why;
+}
+
+/* n NUL-terminated strings exactly filling blob[0..len): their starts
+ * into out[0..n) (out may be NULL to only check). */
+static int split(char **out, char *blob, uint64_t len, uint32_t n)
+{
+	uint64_t at = 0;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		char *z = at < len ? memchr(blob + at, '\0', len - at) : NULL;
+		if (z == NULL)
+			return -1;
+		if (out != NULL)
+			out[i] = blob + at;
+		at = (uint64_t)(z - blob) + 1;
+	}
+	return at == len ? 0 : -1;
+}
+
+/* ---- loading ---- */
+
+void lh_index__release(lh_analysis *a)
+{
+	if (a->index != NULL && a->index->mapped) {
+		free(a->graph);
+		free(a->dom);
+		free(a->bfs);
+		if (a->classes != NULL)
+			free(a->classes->name);
+		free(a->classes);
+		a->graph = NULL;
+		a->dom = NULL;
+		a->bfs = NULL;
+		a->classes = NULL;
+	}
+	if (a->index != NULL) {
+		free(a->index->path);
+		free(a->index);
+		a->index = NULL;
+	}
+}
+
+/* Copies the counts of section 0 into the new parts, every pointer
+ * cleared; the borrowed arrays point at the snapshot's. */
+static uint32_t adopt_counts(sect *t, parts *p, uint32_t *nwatches)
+{
+	uint32_t k, i;
+
+	*p->s = p->sc->s;
+	*p->g = p->sc->g;
+	*p->d = p->sc->d;
+	*p->b = p->sc->b;
+	*p->c = p->sc->c;
+	k = list(t, p);
+	for (i = 1; i < k; i++)
+		*t[i].p = NULL;
+	p->s->path = NULL;
+	p->s->internal = p->in;
+	p->s->hdr.label = NULL;
+	p->s->watches = NULL;
+	*nwatches = p->s->nwatches;
+	p->s->nwatches = 0;
+	p->c->name = NULL;
+	return k;
+}
+
+/* Points each present section into the map. */
+static int place(sect *t, uint32_t k, const idx_sect *tab, uint64_t end,
+	char *map, size_t len, lh_error *err)
+{
+	uint32_t i;
+	int rc;
+
+	for (i = 1; i < k; i++) {
+		if ((rc = check_sect(&tab[i], i, &end, map, len, 0, err)) != LH_OK)
+			return rc;
+		if (tab[i].elem != t[i].elem || (tab[i].present ?
+		    tab[i].count != t[i].count : !t[i].opt && t[i].count != 0))
+			return lh_error_set(err, LH_EFORMAT, "section %" PRIu32
+				" has the wrong length", i);
+	}
+	if ((rc = checksums(tab, k, map, err)) != LH_OK)
+		return rc;
+	for (i = 1; i < k; i++)
+		if (tab[i].present)
+			*t[i].p = map + tab[i].off;
+	return LH_OK;
+}
+
+/* The strings of the index: path, label, watch labels, class names. */
+static int adopt_strings(parts *p, const char *snap_path, uint32_t nw,
+	lh_error *err)
+{
+	lh_snapshot *s = p->s;
+	char **wl = NULL;
+	uint32_t i;
+
+	if (split(NULL, p->label, p->sc->label_len, p->sc->label_len > 0) ||
+	    split(NULL, p->watch, p->sc->watch_len, nw) ||
+	    split(NULL, p->names, p->sc->names_len, p->c->nclass))
+		return lh_error_set(err, LH_EFORMAT, "bad string section");
+	if ((s->path = strdup(snap_path)) == NULL ||
+	    (p->sc->label_len > 0 && (s->hdr.label = strdup(p->label)) == NULL) ||
+	    (s->watches = calloc((size_t)nw + 1, sizeof *s->watches)) == NULL ||
+	    (wl = malloc(((size_t)nw + 1) * sizeof *wl)) == NULL ||
+	    (p->c->name = malloc((size_t)p->c->nclass * sizeof(char *))) == NULL)
+		goto oom;
+	split(wl, p->watch, p->sc->watch_len, nw);
+	split(p->c->name, p->names, p->sc->names_len, p->c->nclass);
+	for (i = 0; i < nw; i++) {
+		s->watches[i] = p->watches[i];
+		s->watches[i].label = NULL;
+		s->nwatches = i + 1;
+		if (!IDX_OK(s->watches[i].target, s->nobj) ||
+		    (s->watches[i].label = strdup(wl[i])) == NULL) {
+			free(wl);
+			return s->watches[i].label == NULL && IDX_OK(
+				s->watches[i].target, s->nobj) ?
+				lh_error_set(err, LH_ENOMEM, "out of memory") :
+				lh_error_set(err, LH_EFORMAT, "watches");
+		}
+	}
+	free(wl);
+	return LH_OK;
+oom:
+	free(wl);
+	return lh_error_set(err, LH_ENOMEM, "out of memory");
+}
+
+/* Checks what the mapped sections say; err names the first problem. */
+/* The edge checks, on a thread of their own: the biggest part. */
+typedef struct edge_job {
+	const lh_snapshot *s;
+	uint32_t nwide;
+	const char *why;
+} edge_job;
+
+static void *edge_run(void *arg)
+{
+	edge_job *j = arg;
+
+	j->why = lh_snap__edges_ok(j->s, j->nwide);
+	return NULL;
+}
+
+static int believe(const lh_analysis *a, uint32_t nwide, lh_error *err)
+{
+	edge_job j = { a->snap, nwide, NULL };
+	const char *why = lh_snap__objects_ok(a->snap);
+	pthread_t tid;
+	int started;
+
+	if (why != NULL)      /* the offsets every later check walks by */
+		return lh_error_set(err, LH_EFORMAT, "inconsistent %s", why);
+	started = pthread_create(&tid, NULL, edge_run, &j) == 0;
+	why = check_details(a->snap, nwide);
+	if (why == NULL)
+		why = check_analysis(a);
+	if (why == NULL)
+		why = check_parents(a, err);
+	if (started)
+		pthread_join(tid, NULL);
+	else
+		edge_run(&j);
+	if (j.why != NULL && (why == NULL || err->code != LH_ENOMEM))
+		why = j.why;        /* the edges' reason first: one message */
+	if (why != NULL && err->code == LH_ENOMEM)
+		return LH_ENOMEM;
+	return why ? lh_error_set(err, LH_EFORMAT, "inconsistent %s", why) :
+		LH_OK;
+}
+
+int lh_index__load(lh_analysis **out, const char *ipath,
+	const char *snap_path, const lh_index_bind *bind, lh_error *err)
+{
+	sect t[IDX_MAX_SECT];
+	parts p;
+	lh_analysis *a;
+	const idx_sect *tab;
+	char *map = NULL;
+	size_t len = 0;
+	uint64_t end;
+	uint32_t k, nw;
+	int rc;
+
+	*out = NULL;
+	if ((rc = map_file(&map, &len, ipath, err)) != LH_OK)
+		return rc;
+	memset(&p, 0, sizeof p);
+	a = calloc(1, sizeof *a);
+	if (a == NULL || (p.s = calloc(1, sizeof *p.s)) == NULL ||
+	    (p.in = calloc(1, sizeof *p.in)) == NULL) {
+		free(a);
+		free(p.s);
+		munmap(map, len);
+		return lh_error_set(err, LH_ENOMEM, "out of memory");
+	}
+	p.in->map = map;            /* from here on the snapshot owns the map */
+	p.in->map_len = len;
+	p.s->internal = p.in;
+	a->snap = a->own_snap = p.s;
+	a->graph = p.g = calloc(1, sizeof *p.g);
+	a->dom = p.d = calloc(1, sizeof *p.d);
+	a->bfs = p.b = calloc(1, sizeof *p.b);
+	a->classes = p.c = calloc(1, sizeof *p.c);
+	a->index = calloc(1, sizeof *a->index);
+	if (!p.g || !p.d || !p.b || !p.c || !a->index) {
+		rc = lh_error_set(err, LH_ENOMEM, "out of memory");
+		goto done;
+	}
+	a->index->mapped = 1;
+	tab = (const idx_sect *)(map + sizeof(idx_header));
+	end = sizeof(idx_header);
+	if ((rc = check_header((const idx_header *)map, map, len, bind,
+	    err)) != LH_OK)
+		goto done;
+	end += ((const idx_header *)map)->nsect * sizeof *tab;
+	if ((rc = check_sect(&tab[0], 0, &end, map, len, 1, err)) != LH_OK)
+		goto done;
+	if (!tab[0].present || tab[0].elem != sizeof(idx_scalars) ||
+	    tab[0].count != 1) {
+		rc = lh_error_set(err, LH_EFORMAT, "bad count section");
+		goto done;
+	}
+	p.sc = (idx_scalars *)(map + tab[0].off);
+	k = adopt_counts(t, &p, &nw);
+	if (k != ((const idx_header *)map)->nsect) {
+		rc = lh_error_set(err, LH_EFORMAT, "wrong number of sections");
+		goto done;
+	}
+	if ((rc = place(t, k, tab, end, map, len, err)) != LH_OK ||
+	    (rc = adopt_strings(&p, snap_path, nw, err)) != LH_OK)
+		goto done;
+	p.in->nwide = p.sc->nwide;
+	p.g->off = p.s->edge_off;
+	p.g->to = p.s->edge_to;
+	p.g->kind = p.s->edge_kind;
+	p.g->type = p.s->type;
+	p.b->off = p.s->edge_off;
+	a->garbage_count = p.sc->garbage_count;
+	a->garbage_bytes = p.sc->garbage_bytes;
+	a->total_bytes = p.sc->total_bytes;
+	if ((rc = believe(a, p.in->nwide, err)) != LH_OK)
+		goto done;
+	if ((a->index->path = strdup(ipath)) == NULL) {
+		rc = lh_error_set(err, LH_ENOMEM, "out of memory");
+		goto done;
+	}
+	*out = a;
+	a = NULL;
+done:
+	lh_analysis_free(a);
+	return rc;
+}

@@ -1,0 +1,599 @@
+/*
+ * Unit tests of the analysis index: what an index gives back equals a
+ * fresh analysis of the same snapshot (random heaps dumped by a real Lua,
+ * and the dumper's test heap), and every damaged, stale, foreign or
+ * misplaced index is ignored with a note and rebuilt, answers unchanged.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include "luaheap/dump.h"
+#include "luaheap/analysis.h"
+#include "snapshot_internal.h"
+#include "index_int.h"
+#include "testlua.h"
+
+/* A random heap of about n tables: fields with string, integer, float,
+ * boolean and table keys, references among the tables, strings,
+ * closures capturing tables, weak tables of every mode, metatables with
+ * and without __name, parked coroutines; some of it garbage. */
+static const char random_heap[] =
+	"local n, seed, path = ...\n"
+	"math.randomseed(seed)\n"
+	"local r = math.random\n"
+	"local t, strs = {}, {}\n"
+	"for i = 1, n do t[i] = {} end\n"
+	"for i = 1, n // 4 do strs[i] = 'str' .. r(1, 1e6) .. string.rep('x', r(0, 40)) end\n"
+	"local modes = { 'k', 'v', 'kv' }\n"
+	"for i = 1, n do\n"
+	"  local o = t[i]\n"
+	"  for _ = 1, r(0, 6) do\n"
+	"    local k = r(1, 6)\n"
+	"    local v = r(1, 3) == 1 and strs[r(1, #strs)] or t[r(1, n)]\n"
+	"    if k == 1 then o[strs[r(1, #strs)]] = v\n"
+	"    elseif k == 2 then o[r(1, 20)] = v\n"
+	"    elseif k == 3 then o[r() + 0.5] = v\n"
+	"    elseif k == 4 then o[t[r(1, n)]] = v\n"
+	"    elseif k == 5 then local c = t[r(1, n)]; o.f = function() return c, v end\n"
+	"    else o[r(1, 2) == 1] = v end\n"
+	"  end\n"
+	"  local m = r(1, 12)\n"
+	"  if m == 1 then setmetatable(o, { __mode = modes[r(1, 3)] })\n"
+	"  elseif m == 2 then setmetatable(o, { __name = 'Class' .. r(1, 5) })\n"
+	"  elseif m == 3 then setmetatable(o, t[r(1, n)]) end\n"
+	"end\n"
+	"local keep = {}\n"
+	"for i = 1, n, r(1, 3) do keep[#keep + 1] = t[i] end\n"
+	"for i = 1, 3 do\n"
+	"  local co = coroutine.create(function(x) local y = t[r(1, n)]; coroutine.yield(x, y) end)\n"
+	"  coroutine.resume(co, t[r(1, n)])\n"
+	"  keep[#keep + 1] = co\n"
+	"end\n"
+	"KEEP = keep\n"
+	"t = nil\n"
+	"assert(luaheap.dump(path))\n";
+
+static char scratch[64];
+
+static void make_scratch(void)
+{
+	char cache[128];
+
+	snprintf(scratch, sizeof scratch, "/tmp/luaheap-index.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(scratch));
+	snprintf(cache, sizeof cache, "%s/cache", scratch);
+	setenv("XDG_CACHE_HOME", cache, 1);
+}
+
+/* Dumps a random heap (seed) or, with seed 0, the dumper's test heap. */
+static void dump_heap(const char *path, int n, int seed)
+{
+	lua_State *L = tl_new_state(seed % 2);
+
+	if (seed == 0) {
+		tl_run(L, "HEAP = require('dump_heap').build()");
+		lua_getglobal(L, "luaheap");
+		lua_getfield(L, -1, "dump");
+		lua_pushstring(L, path);
+		ck_assert_int_eq(lua_pcall(L, 1, 2, 0), LUA_OK);
+		ck_assert(lua_toboolean(L, -2));
+	} else {
+		ck_assert_int_eq(luaL_loadstring(L, random_heap), LUA_OK);
+		lua_pushinteger(L, n);
+		lua_pushinteger(L, seed);
+		lua_pushstring(L, path);
+		if (lua_pcall(L, 3, 0, 0) != LUA_OK)
+			ck_abort_msg("Lua error: %s", lua_tostring(L, -1));
+	}
+	lua_close(L);
+}
+
+static lh_analysis *fresh(const char *path)
+{
+	lh_snapshot *s = NULL;
+	lh_analysis *a = NULL;
+	lh_error err;
+
+	ck_assert_int_eq(lh_snapshot_load(&s, path, &err), LH_OK);
+	ck_assert_int_eq(lh_analysis_new(&a, s, &err), LH_OK);
+	a->own_snap = s;            /* freed with the analysis */
+	return a;
+}
+
+/* Notes of one open, counted; the last kept. */
+typedef struct notes {
+	int n;
+	char last[1200];
+} notes;
+
+static void on_note(void *ctx, const char *msg)
+{
+	notes *nt = ctx;
+
+	nt->n++;
+	snprintf(nt->last, sizeof nt->last, "%s", msg);
+}
+
+static lh_analysis *open_snap(const char *path, unsigned flags, notes *nt)
+{
+	lh_open_opts o;
+	lh_analysis *a = NULL;
+	lh_error err;
+
+	memset(&o, 0, sizeof o);
+	memset(nt, 0, sizeof *nt);
+	o.flags = flags;
+	o.note = on_note;
+	o.ctx = nt;
+	if (lh_analysis_open(&a, path, &o, &err) != LH_OK)
+		ck_abort_msg("open %s: %s", path, err.msg);
+	return a;
+}
+
+#define SAME_ARR(x, y, n) ck_assert_int_eq(memcmp((x), (y), \
+	(size_t)(n) * sizeof *(x)), 0)
+
+static void same_snapshot(const lh_snapshot *x, const lh_snapshot *y)
+{
+	uint32_t v, e;
+
+	ck_assert_uint_eq(x->nobj, y->nobj);
+	ck_assert_uint_eq(x->nedge, y->nedge);
+	ck_assert_uint_eq(x->nroots, y->nroots);
+	ck_assert_uint_eq(x->registry, y->registry);
+	ck_assert_uint_eq(x->main_thread, y->main_thread);
+	ck_assert_uint_eq(x->hdr.lua_total_bytes, y->hdr.lua_total_bytes);
+	ck_assert_str_eq(x->hdr.label ? x->hdr.label : "",
+		y->hdr.label ? y->hdr.label : "");
+	SAME_ARR(x->size, y->size, x->nobj);
+	SAME_ARR(x->type, y->type, x->nobj);
+	SAME_ARR(x->list, y->list, x->nobj);
+	SAME_ARR(x->edge_off, y->edge_off, x->nobj + 1);
+	SAME_ARR(x->edge_to, y->edge_to, x->nedge);
+	SAME_ARR(x->edge_kind, y->edge_kind, x->nedge);
+	for (v = 0; v < x->nroots; v++)      /* field by field: padding */
+		ck_assert(x->roots[v].kind == y->roots[v].kind &&
+			x->roots[v].target == y->roots[v].target &&
+			x->roots[v].index == y->roots[v].index);
+	for (v = 0; v < x->nobj; v++) {
+		size_t lx = 0, ly = 0;
+		const char *sx = lh_snapshot_string(x, v, &lx);
+		const char *sy = lh_snapshot_string(y, v, &ly);
+		ck_assert_uint_eq(lh_snapshot_addr(x, v), lh_snapshot_addr(y, v));
+		ck_assert_uint_eq(lh_snapshot_aux(x, v), lh_snapshot_aux(y, v));
+		ck_assert_uint_eq(lx, ly);
+		ck_assert(sx == NULL ? sy == NULL : memcmp(sx, sy, lx) == 0);
+		ck_assert_int_eq(lh_snapshot_upvalue_open(x, v),
+			lh_snapshot_upvalue_open(y, v));
+	}
+	for (e = 0; e < x->nedge; e++) {
+		lh_label a, b;
+		lh_snapshot_label(x, e, &a);
+		lh_snapshot_label(y, e, &b);
+		ck_assert(a.kind == b.kind && a.flags == b.flags && a.i == b.i &&
+			a.ptr == b.ptr && a.obj == b.obj && a.slot == b.slot &&
+			memcmp(&a.d, &b.d, sizeof a.d) == 0);
+	}
+}
+
+/* Every result two analyses of one snapshot give, compared. */
+static void same_analysis(const lh_analysis *x, const lh_analysis *y)
+{
+	const lh_classes *cx = x->classes, *cy = y->classes;
+	uint32_t v, n = x->snap->nobj, i;
+
+	same_snapshot(x->snap, y->snap);
+	ck_assert_uint_eq(x->garbage_count, y->garbage_count);
+	ck_assert_uint_eq(x->garbage_bytes, y->garbage_bytes);
+	ck_assert_uint_eq(x->total_bytes, y->total_bytes);
+	ck_assert_uint_eq(x->graph->nlive, y->graph->nlive);
+	SAME_ARR(x->graph->livebits, y->graph->livebits, n / 32 + 1);
+	ck_assert_uint_eq(x->dom->nlive, y->dom->nlive);
+	ck_assert_uint_eq(x->dom->live_bytes, y->dom->live_bytes);
+	SAME_ARR(x->dom->idom, y->dom->idom, n);
+	SAME_ARR(x->dom->order, y->dom->order, x->dom->nlive);
+	ck_assert_uint_eq(cx->nclass, cy->nclass);
+	for (v = 0; v < n; v++) {
+		ck_assert_uint_eq(lh_dom_retained(x->dom, v),
+			lh_dom_retained(y->dom, v));
+		ck_assert_uint_eq(x->bfs->via[v], y->bfs->via[v]);
+		ck_assert_uint_eq(lh_bfs_parent(x->bfs, v),
+			lh_bfs_parent(y->bfs, v));
+		ck_assert_uint_eq(lh_class_of(cx, v), lh_class_of(cy, v));
+	}
+	for (i = 0; i < cx->nclass; i++) {
+		ck_assert_str_eq(cx->name[i], cy->name[i]);
+		ck_assert_int_eq(memcmp(&cx->live[i], &cy->live[i],
+			sizeof cx->live[i]), 0);
+	}
+	ck_assert_int_eq(memcmp(cx->types, cy->types, sizeof cx->types), 0);
+}
+
+/* The text of summary-like rankings and paths, which must not change. */
+static void same_reports(const lh_analysis *x, const lh_analysis *y)
+{
+	lh_top_row *rx = NULL, *ry = NULL;
+	uint32_t nx = 0, ny = 0, i;
+	lh_error err;
+
+	ck_assert_int_eq(lh_analysis_top(&rx, &nx, x, LH_BY_RETAINED,
+		LH_GROUP_CLASS, 0, &err), LH_OK);
+	ck_assert_int_eq(lh_analysis_top(&ry, &ny, y, LH_BY_RETAINED,
+		LH_GROUP_CLASS, 0, &err), LH_OK);
+	ck_assert_uint_eq(nx, ny);
+	for (i = 0; i < nx; i++) {
+		lh_strbuf a, b;
+		ck_assert_str_eq(rx[i].name, ry[i].name);
+		ck_assert_uint_eq(rx[i].retained, ry[i].retained);
+		lh_strbuf_init(&a);
+		lh_strbuf_init(&b);
+		lh_analysis_render_path(&a, x, rx[i].obj, 0);
+		lh_analysis_render_path(&b, y, ry[i].obj, 0);
+		ck_assert_uint_eq(a.len, b.len);
+		ck_assert(a.len == 0 || memcmp(a.buf, b.buf, a.len) == 0);
+		lh_strbuf_release(&a);
+		lh_strbuf_release(&b);
+	}
+	free(rx);
+	free(ry);
+}
+
+static void snap_path(char *buf, size_t n, const char *name)
+{
+	snprintf(buf, n, "%s/%s", scratch, name);
+}
+
+START_TEST(index_gives_back_what_a_fresh_analysis_finds)
+{
+	char path[128], ipath[160];
+	struct stat st;
+	notes nt;
+	int seed = _i;              /* 0: the dumper's test heap */
+
+	make_scratch();
+	snap_path(path, sizeof path, "h.snap");
+	dump_heap(path, 300 + 500 * seed, seed);
+	{
+		lh_analysis *f = fresh(path);
+		lh_analysis *w = open_snap(path, 0, &nt);   /* writes it */
+		lh_analysis *r = open_snap(path, 0, &nt);   /* maps it */
+
+		snprintf(ipath, sizeof ipath, "%s%s", path, LH_INDEX_SUFFIX);
+		ck_assert_int_eq(stat(ipath, &st), 0);
+		ck_assert_int_eq(st.st_mode & 0777, 0600);
+		ck_assert_int_eq(lh_analysis_indexed(w), 0);
+		ck_assert_int_eq(lh_analysis_indexed(r), 1);
+		ck_assert_str_eq(lh_analysis_index_path(r), ipath);
+		ck_assert_int_eq(nt.n, 0);
+		same_analysis(f, w);
+		same_analysis(f, r);
+		same_reports(f, r);
+		lh_analysis_free(f);
+		lh_analysis_free(w);
+		lh_analysis_free(r);
+	}
+	tl_rm_dir(scratch);
+}
+END_TEST
+
+/* Opens path, which must ignore its index with a note naming 'why',
+ * rebuild it, and answer as the fresh analysis f does. */
+static void rebuilt(const char *path, const lh_analysis *f, const char *why)
+{
+	notes nt;
+	lh_analysis *a = open_snap(path, 0, &nt);
+
+	ck_assert_int_eq(lh_analysis_indexed(a), 0);
+	ck_assert_msg(nt.n == 1 && strstr(nt.last, why) != NULL,
+		"%d notes, last '%s', wanted '%s'", nt.n, nt.last, why);
+	same_analysis(f, a);
+	lh_analysis_free(a);
+}
+
+/* The index after a good open, read whole. */
+static char *read_all(const char *p, size_t *len)
+{
+	FILE *f = fopen(p, "rb");
+	char *b;
+	long n;
+
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	b = malloc((size_t)n + 1);
+	ck_assert(fread(b, 1, (size_t)n, f) == (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+static void write_as(const char *p, const char *b, size_t n, mode_t mode)
+{
+	int fd;
+
+	unlink(p);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	ck_assert_int_ge(fd, 0);
+	ck_assert(write(fd, b, n) == (ssize_t)n);
+	fchmod(fd, mode);
+	close(fd);
+}
+
+START_TEST(damaged_index_is_ignored_and_rebuilt_at_every_section)
+{
+	char path[128], ipath[160];
+	const idx_header *h;
+	const idx_sect *t;
+	lh_analysis *f, *a;
+	size_t len;
+	char *good;
+	uint32_t i;
+	notes nt;
+
+	make_scratch();
+	snap_path(path, sizeof path, "h.snap");
+	snprintf(ipath, sizeof ipath, "%s%s", path, LH_INDEX_SUFFIX);
+	dump_heap(path, 800, 7);
+	f = fresh(path);
+	lh_analysis_free(open_snap(path, 0, &nt));
+	good = read_all(ipath, &len);
+	h = (const idx_header *)good;
+	t = (const idx_sect *)(good + sizeof *h);
+	ck_assert_uint_gt(h->nsect, 40);
+	/* truncated: inside the header, the table, and every section */
+	write_as(ipath, good, 0, 0600);
+	rebuilt(path, f, "truncated");
+	write_as(ipath, good, sizeof *h + 8, 0600);
+	rebuilt(path, f, "truncated");
+	for (i = 0; i < h->nsect; i++) {
+		uint64_t bytes = t[i].elem * t[i].count;
+		if (bytes == 0)
+			continue;
+		write_as(ipath, good, t[i].off + bytes / 2, 0600);
+		rebuilt(path, f, "out of bounds");
+		/* a byte flipped in the middle of the section */
+		good[t[i].off + bytes / 2] ^= 0x40;
+		write_as(ipath, good, len, 0600);
+		good[t[i].off + bytes / 2] ^= 0x40;
+		rebuilt(path, f, "checksum");
+	}
+	/* flipped in the table; in the binding; in the version */
+	good[sizeof *h + 3 * sizeof *t + 20] ^= 1;
+	write_as(ipath, good, len, 0600);
+	good[sizeof *h + 3 * sizeof *t + 20] ^= 1;
+	rebuilt(path, f, "checksum");
+	good[offsetof(idx_header, snap_sum)] ^= 1;
+	write_as(ipath, good, len, 0600);
+	good[offsetof(idx_header, snap_sum)] ^= 1;
+	rebuilt(path, f, "another snapshot");
+	good[offsetof(idx_header, version)] ^= 1;
+	write_as(ipath, good, len, 0600);
+	good[offsetof(idx_header, version)] ^= 1;
+	rebuilt(path, f, "another version");
+	/* writable by others, not a luaheap index */
+	write_as(ipath, good, len, 0666);
+	rebuilt(path, f, "writable by others");
+	write_as(ipath, "#!/bin/sh\nrm -rf /\n", 19, 0600);
+	rebuilt(path, f, "truncated");
+	memset(good, 'x', 8);
+	write_as(ipath, good, len, 0600);
+	rebuilt(path, f, "not a luaheap index");
+	/* after all that, the last rebuilt index is believed */
+	a = open_snap(path, 0, &nt);
+	ck_assert_int_eq(lh_analysis_indexed(a), 1);
+	ck_assert_int_eq(nt.n, 0);
+	lh_analysis_free(a);
+	free(good);
+	lh_analysis_free(f);
+	tl_rm_dir(scratch);
+}
+END_TEST
+
+/* Writes good with one stored index of section sec set to x, the
+ * section's checksum and the header's made to match: only the range
+ * checks can refuse it. */
+static void forge(const char *ipath, char *good, size_t len, uint32_t sec,
+	uint32_t at, uint32_t x)
+{
+	idx_header *h = (idx_header *)good;
+	idx_sect *t = (idx_sect *)(good + sizeof *h);
+	char *copy = malloc(len);
+	uint32_t old;
+
+	memcpy(&old, good + t[sec].off + 4 * (size_t)at, 4);
+	memcpy(good + t[sec].off + 4 * (size_t)at, &x, 4);
+	t[sec].sum = lh_index__sum(good + t[sec].off, t[sec].elem * t[sec].count);
+	h->crc = 0;
+	h->crc = lh_crc32(lh_crc32(0, h, sizeof *h), t, h->nsect * sizeof *t);
+	memcpy(copy, good, len);
+	memcpy(good + t[sec].off + 4 * (size_t)at, &old, 4);
+	t[sec].sum = lh_index__sum(good + t[sec].off, t[sec].elem * t[sec].count);
+	h->crc = 0;
+	h->crc = lh_crc32(lh_crc32(0, h, sizeof *h), t, h->nsect * sizeof *t);
+	write_as(ipath, copy, len, 0600);
+	free(copy);
+}
+
+START_TEST(forged_index_with_good_checksums_is_still_not_believed)
+{
+	char path[128], ipath[160];
+	lh_analysis *f, *a;
+	size_t len;
+	char *good;
+	notes nt;
+
+	make_scratch();
+	snap_path(path, sizeof path, "h.snap");
+	snprintf(ipath, sizeof ipath, "%s%s", path, LH_INDEX_SUFFIX);
+	dump_heap(path, 700, 9);
+	f = fresh(path);
+	lh_analysis_free(open_snap(path, 0, &nt));
+	good = read_all(ipath, &len);
+	/* the forging itself is right: an unchanged value is believed */
+	forge(ipath, good, len, IDX_S_EDGE_TO, 0, f->snap->edge_to[0]);
+	a = open_snap(path, 0, &nt);
+	ck_assert_int_eq(lh_analysis_indexed(a), 1);
+	lh_analysis_free(a);
+	forge(ipath, good, len, IDX_S_EDGE_TO, 0, f->snap->nobj);
+	rebuilt(path, f, "inconsistent edges");
+	forge(ipath, good, len, IDX_S_IDOM, 0, f->snap->nobj + 5);
+	rebuilt(path, f, "inconsistent dominators");
+	forge(ipath, good, len, IDX_S_VIA, 0, f->snap->nedge + 1);
+	rebuilt(path, f, "inconsistent root paths");
+	{       /* a reached object's path entering through another's edge,
+		 * and one whose parent is unreached (a loop or a dead end) */
+		uint32_t v, e;
+		for (v = 0; v < f->snap->nobj; v++)
+			if (f->bfs->via[v] != LH_NONE &&
+			    lh_bfs_parent(f->bfs, v) != LH_DOM_VROOT)
+				break;
+		ck_assert_uint_lt(v, f->snap->nobj);
+		for (e = 0; f->snap->edge_to[e] == v; e++)
+			;
+		forge(ipath, good, len, IDX_S_VIA, v, e);
+		rebuilt(path, f, "inconsistent root paths");
+		forge(ipath, good, len, IDX_S_VIA, lh_bfs_parent(f->bfs, v),
+			LH_NONE);
+		rebuilt(path, f, "inconsistent root paths");
+	}
+	free(good);
+	lh_analysis_free(f);
+	tl_rm_dir(scratch);
+}
+END_TEST
+
+START_TEST(index_of_another_snapshot_is_not_believed)
+{
+	char a[128], b[128], ia[160], ib[160];
+	lh_analysis *f;
+	size_t len;
+	char *idx;
+	notes nt;
+
+	make_scratch();
+	snap_path(a, sizeof a, "a.snap");
+	snap_path(b, sizeof b, "b.snap");
+	snprintf(ia, sizeof ia, "%s%s", a, LH_INDEX_SUFFIX);
+	snprintf(ib, sizeof ib, "%s%s", b, LH_INDEX_SUFFIX);
+	dump_heap(a, 500, 3);
+	dump_heap(b, 500, 4);
+	lh_analysis_free(open_snap(a, 0, &nt));
+	idx = read_all(ia, &len);
+	write_as(ib, idx, len, 0600);
+	f = fresh(b);
+	rebuilt(b, f, "another snapshot");
+	lh_analysis_free(f);
+	/* the snapshot rewritten in place (same name, new contents) */
+	dump_heap(a, 500, 5);
+	f = fresh(a);
+	rebuilt(a, f, "another snapshot");
+	lh_analysis_free(f);
+	free(idx);
+	tl_rm_dir(scratch);
+}
+END_TEST
+
+START_TEST(directory_or_fifo_in_the_index_place_is_ignored)
+{
+	char path[128], ipath[160];
+	lh_analysis *f, *a;
+	notes nt;
+
+	make_scratch();
+	snap_path(path, sizeof path, "h.snap");
+	snprintf(ipath, sizeof ipath, "%s%s", path, LH_INDEX_SUFFIX);
+	dump_heap(path, 600, 2);
+	f = fresh(path);
+	ck_assert_int_eq(mkfifo(ipath, 0600), 0);
+	rebuilt(path, f, "not a regular file");
+	a = open_snap(path, 0, &nt);          /* the FIFO was replaced */
+	ck_assert_int_eq(lh_analysis_indexed(a), 1);
+	lh_analysis_free(a);
+	unlink(ipath);
+	ck_assert_int_eq(mkdir(ipath, 0700), 0);
+	rebuilt(path, f, "not a regular file");
+	/* written to the cache instead, and found there */
+	a = open_snap(path, 0, &nt);
+	ck_assert_int_eq(lh_analysis_indexed(a), 1);
+	ck_assert_ptr_nonnull(strstr(lh_analysis_index_path(a), "/cache/luaheap/"));
+	same_analysis(f, a);
+	lh_analysis_free(a);
+	/* and --no-index touches neither */
+	a = open_snap(path, LH_OPEN_NO_INDEX, &nt);
+	ck_assert_int_eq(lh_analysis_indexed(a), 0);
+	ck_assert_ptr_null(lh_analysis_index_path(a));
+	lh_analysis_free(a);
+	lh_analysis_free(f);
+	tl_rm_dir(scratch);
+}
+END_TEST
+
+/* In a process that cannot write the snapshot's directory (as root: one
+ * that gives up root), the index goes to the cache directory. */
+START_TEST(unwritable_directory_sends_the_index_to_the_cache)
+{
+	char path[192], dir[128], cache[160];
+	pid_t pid;
+	int status;
+
+	make_scratch();
+	snprintf(dir, sizeof dir, "%s/ro", scratch);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	snprintf(path, sizeof path, "%s/h.snap", dir);
+	dump_heap(path, 600, 6);
+	chmod(path, 0644);
+	snprintf(cache, sizeof cache, "%s/cache", scratch);
+	ck_assert_int_eq(mkdir(cache, 0777), 0);
+	chmod(cache, 0777);
+	chmod(scratch, 0755);
+	chmod(dir, 0555);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		lh_analysis *w, *r;
+		notes nt;
+		if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+			_exit(3);
+		w = open_snap(path, 0, &nt);
+		r = open_snap(path, 0, &nt);
+		if (lh_analysis_indexed(w) || !lh_analysis_indexed(r) ||
+		    strstr(lh_analysis_index_path(r), "/cache/luaheap/") == NULL ||
+		    access(path, F_OK) != 0)
+			_exit(1);
+		same_analysis(w, r);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	chmod(dir, 0755);
+	tl_rm_dir(scratch);
+}
+END_TEST
+
+Suite *index_suite(void)
+{
+	Suite *s = suite_create("index");
+	TCase *tc = tcase_create("index");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, index_gives_back_what_a_fresh_analysis_finds,
+		0, 7);
+	tcase_add_test(tc, damaged_index_is_ignored_and_rebuilt_at_every_section);
+	tcase_add_test(tc, index_of_another_snapshot_is_not_believed);
+	tcase_add_test(tc, forged_index_with_good_checksums_is_still_not_believed);
+	tcase_add_test(tc, directory_or_fifo_in_the_index_place_is_ignored);
+	tcase_add_test(tc, unwritable_directory_sends_the_index_to_the_cache);
+	suite_add_tcase(s, tc);
+	return s;
+}
