@@ -394,12 +394,41 @@ static void put_upvalue(lh_strbuf *sb, const lh_snapshot *snap,
 	lh_strbuf_puts(sb, ">");
 }
 
-/* "<local h in coroutine 0x..., frame 2, server.lua:88>" */
+/* The function of frame 'frame' of thread t, by its definition:
+ * ", function (server.lua:40)", ", main chunk (main.lua)", ", [C]". The
+ * current line is left out: it moves between snapshots. */
+static void put_frame_function(lh_strbuf *sb, const lh_snapshot *snap,
+	uint32_t t, int64_t frame)
+{
+	const lh_thread_info *ti = lh_snapshot_thread_info(snap, t);
+	const lh_frame_info *fr;
+	const lh_proto_info *pi;
+
+	if (ti == NULL || frame < 0 || (uint64_t)frame >= ti->frame_count ||
+	    (uint64_t)ti->frame_first + (uint64_t)frame >= snap->nframes)
+		return;
+	fr = &snap->frames[ti->frame_first + frame];
+	if (!fr->is_lua) {
+		lh_strbuf_puts(sb, ", [C]");
+		return;
+	}
+	if (fr->proto == LH_NONE)
+		return;
+	pi = lh_snapshot_proto_info(snap, fr->proto);
+	lh_strbuf_puts(sb, pi != NULL && pi->linedefined == 0 ?
+		", main chunk (" : ", function (");
+	if (pi != NULL && pi->linedefined == 0)
+		put_source(sb, snap, fr->proto);
+	else
+		lh_render_proto(sb, snap, fr->proto);
+	lh_strbuf_puts(sb, ")");
+}
+
+/* "<local h in coroutine 0x..., function (server.lua:80)>" */
 static void put_stack(lh_strbuf *sb, const lh_snapshot *snap, uint32_t t,
 	uint32_t e, size_t maxlabel)
 {
 	lh_label l;
-	const lh_thread_info *ti = NULL;
 
 	lh_snapshot_label(snap, e, &l);
 	if (l.obj != LH_NONE) {
@@ -415,21 +444,7 @@ static void put_stack(lh_strbuf *sb, const lh_snapshot *snap, uint32_t t,
 	else
 		lh_strbuf_printf(sb, " in coroutine 0x%llx",
 			(unsigned long long)lh_snapshot_addr(snap, t));
-	lh_strbuf_printf(sb, ", frame %lld", (long long)l.i);
-	ti = lh_snapshot_thread_info(snap, t);
-	if (ti != NULL && l.i >= 0 && (uint64_t)l.i < ti->frame_count &&
-	    (uint64_t)ti->frame_first + (uint64_t)l.i < snap->nframes) {
-		const lh_frame_info *fr = &snap->frames[ti->frame_first + l.i];
-		if (fr->is_lua && fr->proto != LH_NONE) {
-			lh_strbuf_puts(sb, ", ");
-			if (put_source(sb, snap, fr->proto))
-				lh_strbuf_printf(sb, ":%u", fr->line);
-			else
-				lh_strbuf_puts(sb, "?");
-		} else if (!fr->is_lua) {
-			lh_strbuf_puts(sb, ", [C]");
-		}
-	}
+	put_frame_function(sb, snap, t, l.i);
 	lh_strbuf_puts(sb, ">");
 }
 

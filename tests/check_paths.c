@@ -557,9 +557,9 @@ START_TEST(every_hop_kind_renders_as_lua_reads_it)
 	CHECK_RENDER(a, 0x303, "_G <key \"not an id\">");
 	CHECK_RENDER(a, 0x139, "_G.Server <metatable>");
 	CHECK_RENDER(a, 0x161, "_G.f <upvalue memo of f (server.lua:40)>");
-	CHECK_RENDER(a, 0x170, "<local h in main, frame 0, server.lua:88>");
+	CHECK_RENDER(a, 0x170, "<local h in main, function (server.lua:40)>");
 	CHECK_RENDER(a, 0x171,
-		"_G.co <slot 2 in coroutine 0x210, frame 0, server.lua:12>");
+		"_G.co <slot 2 in coroutine 0x210, function (server.lua:40)>");
 	CHECK_RENDER(a, 0x172, "_G.u <uservalue 1>");
 	CHECK_RENDER(a, 0x174, "<open upvalue in main>");
 	CHECK_RENDER(a, 0x175, "_G[<lightuserdata 0x99>]");

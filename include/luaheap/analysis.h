@@ -51,6 +51,11 @@ typedef struct lh_graph {
 	uint32_t *livebits;         /* [n/32+1] bit v: v is reachable (owned);
 	                               read it with lh_graph_live */
 	uint32_t nlive;
+
+	/* Edges (of a root) whose targets the root path search enters ahead
+	 * of the others: in a snapshot, the registry's references to _G and
+	 * package.loaded. LH_NONE when unused (lh_graph_new sets none). */
+	uint32_t pref_edge[2];
 } lh_graph;
 
 /* Whether object v (< g->n) is reachable: 1 or 0. */
@@ -170,7 +175,11 @@ const uint32_t *lh_domtree_children(const lh_domtree *t, uint32_t v,
  * -------------------
  * A breadth-first search from the roots (in root order, each object's
  * edges in order, so ties break the same way every run) over the edges
- * that retain. via[v] is the edge index into v (for a root: its index in
+ * that retain. The targets of the graph's pref_edge (_G and
+ * package.loaded) enter a step and a half ahead: a path from a global or
+ * a module is taken when it is at most one step longer than the shortest
+ * (_G.World.grid rather than a main-chunk local holding World), so a
+ * path does not change with the frames on the stack. via[v] is the edge index into v (for a root: its index in
  * the graph's roots, which start with snap->roots), LH_NONE when v is
  * unreachable. The object before v on its path, its parent, is the
  * source of that edge (lh_bfs_parent): not stored, to save 4 bytes per

@@ -32,7 +32,24 @@
  * suspect when its containers grew by more than the noise floor over the
  * span, in retained size or (for tables that gained entries) in their own
  * size. So balanced churn, where new objects replace old ones in a
- * container that stays the same size, is not a suspect.
+ * container that stays the same size, is not a suspect; nor is a table
+ * that only rehashed (as many entries as before: its own size change does
+ * not count). Each container's growth is credited to one group, the one
+ * whose leak roots it holds retain the most, so objects that lost their
+ * primary referrer count where they are kept now, and a string shared by
+ * many leaked objects does not repeat its parent's growth. Suspects rank
+ * by growth (with three snapshots, those still growing first).
+ *
+ * Folding: integer, float, boolean, object and light userdata keys fold to
+ * [*]; a string key folds when it is data rather than a name: new within
+ * the span, or not a constant of any proto (computed: "kind3", "12:7"),
+ * except under the registry, _G and package.loaded. So sibling containers
+ * of one parent (grid cells, per-event lists) are one group judged as a
+ * whole: _G.World.grid[*][*]. A run of one repeated step is a chain and
+ * folds to (.next)*; folded indices fold that way only from four in a row,
+ * so a map of maps stays [*][*]. A reference from a table to one of its
+ * keys is <key>. luaheap's own watch table and what it alone holds are
+ * never candidates.
  */
 
 typedef struct lh_diff_opts {
@@ -58,12 +75,17 @@ typedef struct lh_diff_group {
 	uint32_t mix_count[LH_DIFF_MIX];
 } lh_diff_group;
 
+/* Tables that gained entries, folded by path like the groups (the ten
+ * tables _G.Index.kind0 ... kind9 are one row _G.Index[*]): the sums over
+ * 'count' tables, and the one that gained the most as the example. */
 typedef struct lh_diff_grown {
-	uint32_t obj;               /* in the last snapshot */
-	char *path;
+	uint32_t obj;               /* the example, in the last snapshot */
+	char *path;                 /* its full path */
 	uint32_t entries_before, entries_after;
 	uint64_t bytes_before, bytes_after;         /* self */
 	uint64_t retained_before, retained_after;
+	char *pattern;              /* folded path */
+	uint32_t count;             /* tables folded into the row */
 } lh_diff_grown;
 
 typedef struct lh_diff_global {
@@ -84,6 +106,16 @@ typedef struct lh_diff_dead {
 	char *path;
 } lh_diff_dead;
 
+/* Expected-dead objects still alive, folded by path like the groups. */
+typedef struct lh_diff_dead_group {
+	char *pattern;              /* folded path */
+	uint32_t example_obj;       /* the one retaining the most */
+	char *example;              /* its full path */
+	const char *label;          /* its label (borrowed) */
+	uint32_t count;
+	uint64_t retained;          /* sum of their retained sizes */
+} lh_diff_dead_group;
+
 typedef struct lh_diff {
 	int nsnap;                  /* 2 or 3 */
 	uint64_t total_before, total_after;     /* Lua's own byte counts */
@@ -98,7 +130,8 @@ typedef struct lh_diff {
 	lh_diff_grown *grown;   uint32_t ngrown;    /* most entries gained first */
 	lh_diff_global *globals; uint32_t nglobals;
 	lh_diff_class *classes; uint32_t nclasses;  /* largest byte change first */
-	lh_diff_dead *dead;     uint32_t ndead;
+	lh_diff_dead *dead;     uint32_t ndead;     /* in watch order */
+	lh_diff_dead_group *dead_groups; uint32_t ndead_groups; /* most bytes first */
 
 	uint32_t registry_before, registry_after;  /* registry entries */
 	uint32_t threads_before, threads_after;    /* live coroutines */
