@@ -314,6 +314,6 @@ int lh_analysis_top(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
 int lh_analysis_retainers(lh_top_row **rows, uint32_t *nrows,
 	const lh_analysis *a, uint32_t limit, lh_error *err)
 {
-	return collect(rows, nrows, a, LH_BY_RETAINED, LH_GROUP_NONE,
-		limit ? limit : 10, 1, err);
+	return collect(rows, nrows, a, LH_BY_RETAINED, LH_GROUP_NONE, limit, 1,
+		err);
 }

@@ -30,14 +30,16 @@ static const cli_command commands[] = {
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+static const char synopsis[] =
+	"usage: luaheap COMMAND [options] ARGS\n"
+	"       luaheap help COMMAND\n"
+	"       luaheap --help | --version\n";
+
 static void usage(FILE *out)
 {
 	size_t i;
 
-	fprintf(out, "usage: luaheap COMMAND [options] ARGS\n"
-	             "       luaheap help COMMAND\n"
-	             "       luaheap --help | --version\n\n"
-	             "Commands:\n");
+	fprintf(out, "%s\nCommands:\n", synopsis);
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nExit status: 0 success, 1 a --fail-* threshold was crossed, "
@@ -74,7 +76,7 @@ int main(int argc, char **argv)
 #endif
 	opterr = 0;
 	if (argc < 2) {
-		usage(stderr);
+		fprintf(stderr, "%srun 'luaheap --help' for the commands\n", synopsis);
 		return CLI_ERROR;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -101,7 +103,7 @@ int main(int argc, char **argv)
 	}
 	if (argv[1][0] == '-') {
 		cli_error("unknown option '%s'", argv[1]);
-		usage(stderr);
+		fprintf(stderr, "%srun 'luaheap --help' for the commands\n", synopsis);
 		return CLI_ERROR;
 	}
 	if ((cmd = find(argv[1])) == NULL)

@@ -414,7 +414,7 @@ typedef struct lh_top_row {
 int lh_analysis_top(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
 	int by, int group, uint32_t limit, lh_error *err);
 
-/* The first 'limit' (0: 10) objects by retained size that are not a root,
+/* The first 'limit' (0: all) objects by retained size that are not a root,
  * the registry, _G or package.loaded: summary's "biggest retainers". */
 int lh_analysis_retainers(lh_top_row **rows, uint32_t *nrows,
 	const lh_analysis *a, uint32_t limit, lh_error *err);
