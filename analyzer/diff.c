@@ -870,8 +870,29 @@ static fold_row *fold_rows(ctx *c, const uint32_t *objs, uint32_t n)
 	return fr;
 }
 
+/* Entries of table v that hold luaheap's own objects (in the registry:
+ * the watch table), and what they retain. */
+static uint32_t own_entries(const ctx *c, uint32_t v, uint64_t *retained)
+{
+	const lh_snapshot *s = c->w->snap;
+	uint32_t e, n = 0;
+
+	*retained = 0;
+	for (e = s->edge_off[v]; e < s->edge_off[v + 1]; e++) {
+		int kind = s->edge_kind[e] & LH_EDGE_KIND_MASK;
+
+		if (kind != LH_E_KEY && kind != LH_E_METATABLE &&
+		    c->own[s->edge_to[e]]) {
+			n++;
+			*retained += retained_of(c->w, s->edge_to[e]);
+		}
+	}
+	return n;
+}
+
 /* Tables of the last snapshot that gained entries since the first, one
- * per table (the row's obj) before folding. */
+ * per table (the row's obj) before folding; luaheap's own entries (the
+ * registry's watch table) do not count. */
 static int list_grown(lh_diff *d, ctx *c, uint32_t *const *m, int n,
 	const lh_analysis *const *a)
 {
@@ -880,7 +901,8 @@ static int list_grown(lh_diff *d, ctx *c, uint32_t *const *m, int n,
 	uint32_t v, cap = 0, ti = 0;
 
 	for (v = 0; v < s->nobj; v++) {
-		uint32_t v0, before, after;
+		uint32_t v0, before, after, own;
+		uint64_t own_bytes = 0;
 		lh_diff_grown *gr;
 
 		if (s->type[v] != LH_T_TABLE)
@@ -893,7 +915,8 @@ static int list_grown(lh_diff *d, ctx *c, uint32_t *const *m, int n,
 			continue;
 		before = entries_of(s0, v0);
 		after = s->tables[ti - 1].array_entries + s->tables[ti - 1].hash_entries;
-		if (after <= before)
+		own = v == s->registry ? own_entries(c, v, &own_bytes) : 0;
+		if (after - own <= before)
 			continue;
 		if (reserve((void **)&d->grown, &cap, d->ngrown, sizeof *d->grown))
 			return LH_ENOMEM;
@@ -906,7 +929,7 @@ static int list_grown(lh_diff *d, ctx *c, uint32_t *const *m, int n,
 		gr->bytes_before = lh_snapshot_size(s0, v0);
 		gr->bytes_after = lh_snapshot_size(s, v);
 		gr->retained_before = retained_of(a[0], v0);
-		gr->retained_after = retained_of(w, v);
+		gr->retained_after = retained_of(w, v) - (own ? own_bytes : 0);
 	}
 	return LH_OK;
 }
@@ -1251,8 +1274,10 @@ static int is_watch_table(const lh_snapshot *s, uint32_t t)
 		has_field(s, mt, "__mode", 6);
 }
 
-/* own[]: luaheap's watch table and what it alone keeps (its dominator
- * subtree, a run of the preorder), never part of a leak report. */
+/* own[]: luaheap's watch table, its labels (values of weak-key entries,
+ * which the dominator tree hangs under the common dominator of table and
+ * key) and what it alone keeps (its dominator subtree, a run of the
+ * preorder): never part of a leak report. */
 static void mark_own(const lh_analysis *w, uint8_t *own)
 {
 	const lh_snapshot *s = w->snap;
@@ -1269,6 +1294,9 @@ static void mark_own(const lh_analysis *w, uint8_t *own)
 		    !is_watch_table(s, t))
 			continue;
 		own[t] = 1;
+		for (k = s->edge_off[t]; k < s->edge_off[t + 1]; k++)
+			if ((s->edge_kind[k] & LH_EDGE_KIND_MASK) == LH_E_FIELD_OBJ)
+				own[s->edge_to[k]] = 1;
 		for (k = 0; k < dom->nlive && dom->order[k] != t; k++)
 			;
 		for (k++; k < dom->nlive; k++) {
@@ -1306,9 +1334,19 @@ static int ctx_init(ctx *c, const lh_analysis *w, const uint8_t *fresh,
 	return LH_OK;
 }
 
+/* The registry's entries, luaheap's watch table left out. */
 static uint32_t registry_entries(const lh_snapshot *s)
 {
-	return entries_of(s, s->registry);
+	uint32_t n = entries_of(s, s->registry), e;
+
+	if (s->registry == LH_NONE)
+		return n;
+	for (e = s->edge_off[s->registry]; e < s->edge_off[s->registry + 1]; e++)
+		if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) == LH_E_FIELD_LIGHT &&
+		    s->type[s->edge_to[e]] == LH_T_TABLE &&
+		    is_watch_table(s, s->edge_to[e]) && n > 0)
+			n--;
+	return n;
 }
 
 int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
