@@ -366,7 +366,10 @@ static void put_upvalue(lh_strbuf *sb, const lh_snapshot *snap,
 	lh_label l;
 
 	lh_snapshot_label(snap, h->edge, &l);
-	lh_strbuf_puts(sb, "<upvalue ");
+	/* a path that ends at the cell itself says so: its value's path
+	 * prints the same words without "cell" */
+	lh_strbuf_puts(sb, i + 1 == p->nhops && h->obj < snap->nobj &&
+		snap->type[h->obj] == LH_T_UPVALUE ? "<upvalue cell " : "<upvalue ");
 	if (l.obj != LH_NONE)
 		put_name(sb, snap, l.obj, maxlabel);
 	else
@@ -457,17 +460,19 @@ static int hop_kind(const lh_snapshot *snap, const lh_path *p, uint32_t i)
 }
 
 /* "<open upvalue in main>": a variable of a running function that a
- * closure captured, still on thread t's stack. */
+ * closure captured, still on thread t's stack ("<open upvalue cell in
+ * main>" for the cell itself, at the end of a path). */
 static void put_open_upvalue(lh_strbuf *sb, const lh_snapshot *snap,
-	uint32_t t)
+	uint32_t t, int cell)
 {
+	lh_strbuf_puts(sb, cell ? "<open upvalue cell" : "<open upvalue");
 	if (t == snap->main_thread)
-		lh_strbuf_puts(sb, "<open upvalue in main>");
+		lh_strbuf_puts(sb, " in main>");
 	else if (t < snap->nobj)
-		lh_strbuf_printf(sb, "<open upvalue in coroutine 0x%llx>",
+		lh_strbuf_printf(sb, " in coroutine 0x%llx>",
 			(unsigned long long)lh_snapshot_addr(snap, t));
 	else
-		lh_strbuf_puts(sb, "<open upvalue>");
+		lh_strbuf_puts(sb, ">");
 }
 
 static const char *const basic_type_names[] = {
@@ -605,8 +610,10 @@ int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 			quoted(sb, t, len, maxlabel,
 				lh_string_length(snap, lh_snapshot_string_info(snap, h->obj)) > len);
 			lh_strbuf_puts(sb, ">");
-		} else {
-			lh_strbuf_puts(sb, "<key>");
+		} else {                /* an object key: say which */
+			lh_strbuf_puts(sb, "<key ");
+			lh_render_object(sb, snap, h->obj);
+			lh_strbuf_puts(sb, ">");
 		}
 		break;
 	case LH_E_METATABLE:
@@ -620,13 +627,13 @@ int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 		if (l.kind == LH_E_UPVALUE)
 			put_upvalue(sb, snap, p, i, maxlabel);
 		else
-			put_open_upvalue(sb, snap, h->from);
+			put_open_upvalue(sb, snap, h->from, 1);
 		break;
 	case LH_E_UPVAL_VALUE:
 		if (i > 0 && hop_kind(snap, p, i - 1) == LH_E_UPVALUE)
 			put_upvalue(sb, snap, p, i - 1, maxlabel);
 		else if (i > 0 && hop_kind(snap, p, i - 1) == LH_E_OPEN_UPVAL)
-			put_open_upvalue(sb, snap, p->hops[i - 1].from);
+			put_open_upvalue(sb, snap, p->hops[i - 1].from, 0);
 		else
 			lh_strbuf_puts(sb, "<value>");
 		break;

@@ -553,7 +553,7 @@ START_TEST(every_hop_kind_renders_as_lua_reads_it)
 	CHECK_RENDER(a, 0x135, "_G[1.5]");
 	CHECK_RENDER(a, 0x136, "_G[true]");
 	CHECK_RENDER(a, 0x138, "_G[<table 0x137>]");
-	CHECK_RENDER(a, 0x137, "_G <key>");
+	CHECK_RENDER(a, 0x137, "_G <key table 0x137>");
 	CHECK_RENDER(a, 0x303, "_G <key \"not an id\">");
 	CHECK_RENDER(a, 0x139, "_G.Server <metatable>");
 	CHECK_RENDER(a, 0x161, "_G.f <upvalue memo of f (server.lua:40)>");
@@ -569,7 +569,7 @@ START_TEST(every_hop_kind_renders_as_lua_reads_it)
 	CHECK_RENDER(a, 0x177, "<metatable of strings>");
 	CHECK_RENDER(a, 0x178, "<awaiting finalizer>");
 	CHECK_RENDER(a, 0x316, "<never collected>");
-	CHECK_RENDER(a, 0x162, "<open upvalue in main>");
+	CHECK_RENDER(a, 0x162, "<open upvalue cell in main>");
 	CHECK_RENDER(a, 0x173, "registry[3]");
 	CHECK_RENDER(a, 0x100, "registry");
 	CHECK_RENDER(a, 0x200, "<main thread>");

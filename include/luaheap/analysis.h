@@ -302,7 +302,12 @@ void lh_render_proto(lh_strbuf *sb, const lh_snapshot *snap, uint32_t p);
  * starting at _G (implicit), package.loaded or registry:
  * _G.Server.timers, Server.timers, package.loaded["game.mailer"],
  * registry[7], _G.a[3].b, x["k"][true][1.5]. Each step follows the field
- * edge with that key. On failure returns LH_ENOTFOUND ("no field 'b' in
+ * edge with that key. Every path the renderer prints is accepted too:
+ * steps in angle brackets (" <upvalue h of f (server.lua:40)>", " <key
+ * table 0x...>", "[<table 0x...>]", " <metatable>"), paths from other
+ * roots ("<local h in main, function (server.lua:80)>") and tails
+ * ("…<table 0x...>.next"); such a step follows the reference that
+ * renders as it (with several, the one the rest of the path agrees with). On failure returns LH_ENOTFOUND ("no field 'b' in
  * _G.a[3] (table 0x...)") or LH_EUSAGE (syntax).
  */
 int lh_expr_resolve(uint32_t *out, const lh_snapshot *snap, const char *expr,
@@ -423,9 +428,10 @@ int lh_analysis_retainers(lh_top_row **rows, uint32_t *nrows,
 void lh_analysis_render_path(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
 	size_t maxlabel);
 
-/* The same, but a path of more than maxhops hops prints as an ellipsis
- * and its last maxhops hops, in time bounded by maxhops (for listings of
- * many objects in deep heaps). */
+/* The same, but a path of more than maxhops hops prints as an ellipsis,
+ * the object where its last maxhops hops start, and those hops
+ * ("…<table 0x...>.next.next"), in time bounded by maxhops (for listings
+ * of many objects in deep heaps). lh_expr_resolve accepts it. */
 void lh_analysis_render_tail(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
 	size_t maxlabel, uint32_t maxhops);
 
