@@ -457,28 +457,29 @@ static uint32_t entries_of(const lh_snapshot *s, uint32_t v)
 }
 
 /* How much container c (cw in the last analysis w, c0 in the earlier
- * analysis a0, or LH_NONE if it is new) grew: its retained size, or its own
- * size when what it holds is shared with others (a table that gains entries
- * grows its array or hash part even when its retained size does not). A
- * table that did not gain entries only rehashed (or, weak, kept dead
- * entries until its next rehash): its own size change is not growth. */
-static int64_t container_growth(const lh_analysis *a0, uint32_t c0,
-	const lh_analysis *w, uint32_t cw)
+ * analysis a0, or LH_NONE if it is new) grew: its retained size (in
+ * *by_retained), or its own size (*by_self) when what it holds is shared
+ * with others (a table that gains entries grows its array or hash part
+ * even when its retained size does not). A table that did not gain
+ * entries only rehashed (or, weak, kept dead entries until its next
+ * rehash): its own size change is not growth. */
+static void container_delta(const lh_analysis *a0, uint32_t c0,
+	const lh_analysis *w, uint32_t cw, int64_t *by_retained,
+	int64_t *by_self)
 {
-	int64_t by_retained = (int64_t)retained_of(w, cw) -
-		(int64_t)retained_of(a0, c0);
-	int64_t by_self = 0, self = 0;
+	int64_t self = 0;
 	int old = c0 < a0->snap->nobj;
 
+	*by_retained = (int64_t)retained_of(w, cw) - (int64_t)retained_of(a0, c0);
+	*by_self = 0;
 	if (cw < w->snap->nobj)
 		self = (int64_t)lh_snapshot_size(w->snap, cw) -
 			(old ? (int64_t)lh_snapshot_size(a0->snap, c0) : 0);
 	if (cw < w->snap->nobj && w->snap->type[cw] == LH_T_TABLE &&
 	    entries_of(w->snap, cw) <= (old ? entries_of(a0->snap, c0) : 0))
-		by_retained -= self;            /* a rehash, not growth */
+		*by_retained -= self;           /* a rehash, not growth */
 	else
-		by_self = self;
-	return by_retained > by_self ? by_retained : by_self;
+		*by_self = self;
 }
 
 /* Follows a chain of match arrays from the last snapshot back to the first. */
@@ -730,23 +731,30 @@ static uint32_t container_of(const ctx *c, uint32_t v)
 	return cont;
 }
 
-/*
- * Container growth, each container credited to one group: the one whose
- * leak roots it holds retain the most. So a string shared by many leaked
- * objects (its own leak root, in the same container) does not repeat its
- * parent's growth, and groups are judged by what their containers gained.
- */
-static int credit_containers(lh_diff *d, ctx *c, const uint32_t *top,
-	const uint32_t *gid, uint32_t *const *m, int n,
-	const lh_analysis *const *a)
-{
-	const lh_analysis *w = c->w;
-	const lh_dom *dom = w->dom;
-	uint64_t *trip = malloc(((size_t)d->candidates + 1) * 3 * sizeof *trip);
-	uint32_t i, k, nt = 0;
+/* One container: the group credited with it and its growth over the
+ * span and (three snapshots) from the middle one. */
+typedef struct cont_rec {
+	uint32_t obj, group;
+	int64_t ret[2], self[2];        /* container_delta, [0] whole span */
+	int64_t raw[2];                 /* retained size change as measured */
+} cont_rec;
 
-	if (trip == NULL)
+/* The containers of the leak roots, each with the group whose leak roots
+ * it holds retain the most; *out (*count) belongs to the caller. */
+static int list_containers(cont_rec **out, uint32_t *count, lh_diff *d,
+	ctx *c, const uint32_t *top, const uint32_t *gid)
+{
+	const lh_dom *dom = c->w->dom;
+	uint64_t *trip = malloc(((size_t)d->candidates + 1) * 3 * sizeof *trip);
+	cont_rec *cr = calloc((size_t)d->candidates + 1, sizeof *cr);
+	uint32_t i, k, nt = 0, nc = 0;
+
+	*out = NULL;
+	if (trip == NULL || cr == NULL) {
+		free(trip);
+		free(cr);
 		return LH_ENOMEM;
+	}
 	for (k = 0; k < dom->nlive; k++) {
 		uint32_t v = dom->order[k];
 
@@ -759,30 +767,104 @@ static int credit_containers(lh_diff *d, ctx *c, const uint32_t *top,
 	}
 	if (nt > 1)
 		qsort(trip, nt, 3 * sizeof *trip, cmp_u64pair);
-	for (i = 0; i < nt; ) {
+	for (i = 0; i < nt; nc++) {
 		uint64_t cont = trip[3 * i], best_sum = 0, sum;
-		uint32_t best = (uint32_t)trip[3 * i + 1], j = i, cw = (uint32_t)cont;
 
-		while (j < nt && trip[3 * j] == cont) {  /* one run per group */
-			uint64_t g = trip[3 * j + 1];
+		cr[nc].obj = (uint32_t)cont;
+		cr[nc].group = (uint32_t)trip[3 * i + 1];
+		while (i < nt && trip[3 * i] == cont) {  /* one run per group */
+			uint64_t g = trip[3 * i + 1];
 
-			for (sum = 0; j < nt && trip[3 * j] == cont &&
-			    trip[3 * j + 1] == g; j++)
-				sum += trip[3 * j + 2];
+			for (sum = 0; i < nt && trip[3 * i] == cont &&
+			    trip[3 * i + 1] == g; i++)
+				sum += trip[3 * i + 2];
 			d->groups[g].ncontainers++;
 			if (sum > best_sum) {
 				best_sum = sum;
-				best = (uint32_t)g;
+				cr[nc].group = (uint32_t)g;
 			}
 		}
-		d->groups[best].growth += container_growth(a[0],
-			back(m, n, cw, 0), w, cw);
-		if (n == 3)
-			d->groups[best].growth_late += container_growth(a[1],
-				back(m, n, cw, 1), w, cw);
-		i = j;
 	}
 	free(trip);
+	*out = cr;
+	*count = nc;
+	return LH_OK;
+}
+
+/* A container's retained growth includes that of the containers below it
+ * in the dominator tree (_G holds everything): each one's is taken off
+ * its nearest container above, so each byte of growth counts once. */
+static int nest_containers(cont_rec *cr, uint32_t nc, const lh_analysis *w,
+	int nspan)
+{
+	const lh_snapshot *s = w->snap;
+	uint32_t *at = malloc(((size_t)s->nobj + 1) * sizeof *at), i, v, steps;
+	int k;
+
+	if (at == NULL)
+		return LH_ENOMEM;
+	for (i = 0; i < nc; i++)
+		if (cr[i].obj < s->nobj)
+			at[cr[i].obj] = i;
+	for (i = 0; i < nc; i++) {
+		v = cr[i].obj;
+		if (v >= s->nobj)
+			continue;
+		for (steps = 0, v = w->dom->idom[v]; v < s->nobj && steps < 100000;
+		    v = w->dom->idom[v], steps++) {
+			uint32_t j = at[v];
+
+			if (j < nc && cr[j].obj == v) {
+				for (k = 0; k < nspan; k++)
+					cr[j].ret[k] -= cr[i].raw[k];
+				break;
+			}
+		}
+	}
+	free(at);
+	return LH_OK;
+}
+
+/*
+ * Container growth, each container credited to one group: the one whose
+ * leak roots it holds retain the most. So a string shared by many leaked
+ * objects (its own leak root, in the same container) does not repeat its
+ * parent's growth, and groups are judged by what their containers gained.
+ */
+static int credit_containers(lh_diff *d, ctx *c, const uint32_t *top,
+	const uint32_t *gid, uint32_t *const *m, int n,
+	const lh_analysis *const *a)
+{
+	const lh_analysis *w = c->w;
+	cont_rec *cr;
+	uint32_t i, nc = 0;
+	int k;
+
+	if (list_containers(&cr, &nc, d, c, top, gid) != LH_OK)
+		return LH_ENOMEM;
+	for (i = 0; i < nc; i++)
+		for (k = 0; k < n - 1; k++) {
+			uint32_t c0 = back(m, n, cr[i].obj, k);
+
+			container_delta(a[k], c0, w, cr[i].obj, &cr[i].ret[k],
+				&cr[i].self[k]);
+			cr[i].raw[k] = (int64_t)retained_of(w, cr[i].obj) -
+				(int64_t)retained_of(a[k], c0);
+		}
+	if (nest_containers(cr, nc, w, n - 1) != LH_OK) {
+		free(cr);
+		return LH_ENOMEM;
+	}
+	for (i = 0; i < nc; i++) {
+		lh_diff_group *g = &d->groups[cr[i].group];
+
+		g->growth += cr[i].ret[0] > cr[i].self[0] ? cr[i].ret[0] :
+			cr[i].self[0];
+		if (n == 3)
+			g->growth_late += cr[i].ret[1] > cr[i].self[1] ?
+				cr[i].ret[1] : cr[i].self[1];
+	}
+	free(cr);
 	return LH_OK;
 }
 
