@@ -137,6 +137,34 @@ static int name_from_path(lh_strbuf *sb, const lh_snapshot *snap,
 	return ok;
 }
 
+/* A thread by what it runs: "main thread", "coroutine of function
+ * (sched.lua:40)" for the Lua function at the bottom of its stack (its
+ * body), "coroutine" when it has none (dead, or not started). */
+static void thread_class(lh_strbuf *sb, const lh_snapshot *snap, uint32_t v)
+{
+	const lh_thread_info *ti = lh_snapshot_thread_info(snap, v);
+	uint32_t k;
+
+	if (v == snap->main_thread) {
+		lh_strbuf_puts(sb, "main thread");
+		return;
+	}
+	lh_strbuf_puts(sb, "coroutine");
+	if (ti == NULL || (uint64_t)ti->frame_first + ti->frame_count >
+	    snap->nframes)
+		return;
+	for (k = ti->frame_count; k > 0; k--) {   /* from the bottom */
+		const lh_frame_info *fr = &snap->frames[ti->frame_first + k - 1];
+
+		if (fr->is_lua && fr->proto != LH_NONE) {
+			lh_strbuf_puts(sb, " of function (");
+			lh_render_proto(sb, snap, fr->proto);
+			lh_strbuf_puts(sb, ")");
+			return;
+		}
+	}
+}
+
 void lh_class_name(lh_strbuf *sb, const lh_snapshot *snap, const lh_graph *g,
 	const lh_bfs *bfs, uint32_t v)
 {
@@ -192,6 +220,10 @@ void lh_class_name(lh_strbuf *sb, const lh_snapshot *snap, const lh_graph *g,
 	if (t == LH_T_PROTO) {
 		lh_strbuf_puts(sb, "proto ");
 		lh_render_proto(sb, snap, v);
+		return;
+	}
+	if (t == LH_T_THREAD) {
+		thread_class(sb, snap, v);
 		return;
 	}
 	lh_strbuf_puts(sb, lh_type_name(t));

@@ -1524,3 +1524,27 @@ done:
 	lh_diff_free(d);
 	return rc;
 }
+
+int lh_diff_fresh(uint8_t **out, const lh_analysis *before,
+	const lh_analysis *after, lh_error *err)
+{
+	uint32_t *par[2] = { bfs_parents(before), bfs_parents(after) }, *m = NULL;
+	uint32_t v, n = after->snap->nobj;
+	int rc = LH_ENOMEM;
+
+	*out = NULL;
+	if (par[0] == NULL || par[1] == NULL ||
+	    (m = match_objects(before, par[0], after, par[1])) == NULL ||
+	    (*out = malloc((size_t)n + 1)) == NULL)
+		goto done;
+	for (v = 0; v < n; v++)
+		(*out)[v] = m[v] == LH_NONE;
+	rc = LH_OK;
+done:
+	if (rc != LH_OK)
+		lh_error_set(err, rc, "out of memory");
+	free(par[0]);
+	free(par[1]);
+	free(m);
+	return rc;
+}

@@ -686,3 +686,16 @@ void lh_path_render(lh_strbuf *sb, const lh_snapshot *snap, const lh_path *p,
 	}
 	lh_strbuf_release(&hop);
 }
+
+void lh_render_edge(lh_strbuf *sb, const lh_snapshot *snap, uint32_t from,
+	uint32_t e, size_t maxlabel)
+{
+	lh_hop hops[3];
+	lh_path p = { hops, 3 };
+
+	/* a step past the first two, which no root or alias rule concerns */
+	hops[0] = (lh_hop){ LH_DOM_VROOT, LH_NONE, 0, LH_NONE };
+	hops[1] = (lh_hop){ LH_NONE, LH_NONE, 0, from };
+	hops[2] = (lh_hop){ from, e, 0, snap->edge_to[e] };
+	lh_path_render_hop(sb, snap, &p, 2, maxlabel);
+}

@@ -23,6 +23,7 @@ static const cli_command commands[] = {
 	{ "top",     cmd_top,     "objects, classes or types that retain the most" },
 	{ "path",    cmd_path,    "shortest root paths of an object, as Lua expressions" },
 	{ "tree",    cmd_tree,    "the dominator tree: what each object retains" },
+	{ "refs",    cmd_refs,    "who references an object, and who references them" },
 	{ "diff",    cmd_diff,    "what grew between snapshots, and who keeps it" },
 	{ "dump",    cmd_dump,    "ask a live process that armed luaheap for a snapshot" },
 	{ "run",     cmd_run,     "run a Lua script with the luaheap module preloaded" },

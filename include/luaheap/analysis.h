@@ -275,6 +275,11 @@ void lh_path_render(lh_strbuf *sb, const lh_snapshot *snap, const lh_path *p,
 int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 	const lh_path *p, uint32_t i, size_t maxlabel);
 
+/* Appends reference e out of 'from' as a path step prints it (".name",
+ * "[3]", "<metatable>", "<upvalue h of function (server.lua:40)>"). */
+void lh_render_edge(lh_strbuf *sb, const lh_snapshot *snap, uint32_t from,
+	uint32_t e, size_t maxlabel);
+
 /* Appends s (n bytes) as a Lua key: ".name" for an identifier that is not
  * a keyword, ["..."] with escapes otherwise, cut to maxlabel bytes. */
 void lh_render_key(lh_strbuf *sb, const char *s, size_t n, size_t maxlabel);
@@ -423,6 +428,26 @@ int lh_analysis_top(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
  * the registry, _G or package.loaded: summary's "biggest retainers". */
 int lh_analysis_retainers(lh_top_row **rows, uint32_t *nrows,
 	const lh_analysis *a, uint32_t limit, lh_error *err);
+
+/* A reference into an object: the object it comes from and the edge. */
+typedef struct lh_ref {
+	uint32_t from;
+	uint32_t edge;
+	int retains;                /* strong, or an ephemeron with a live key */
+} lh_ref;
+
+/* The references to v from live objects (the roots aside), in snapshot
+ * order, in *refs (caller frees, free()); *nrefs set. One pass over the
+ * edges. */
+int lh_analysis_referrers(lh_ref **refs, uint32_t *nrefs,
+	const lh_analysis *a, uint32_t v, lh_error *err);
+
+/* The live instances of class 'cls' (a name as lh_classes names it), by
+ * retained size, the first 'limit' (0: all), one row each (count 1, name
+ * the class). LH_ENOTFOUND when no object has that class. *rows belongs
+ * to the caller (free()). */
+int lh_analysis_instances(lh_top_row **rows, uint32_t *nrows,
+	const lh_analysis *a, const char *cls, uint32_t limit, lh_error *err);
 
 /* Shortest path of v rendered into sb (nothing if unreachable). */
 void lh_analysis_render_path(lh_strbuf *sb, const lh_analysis *a, uint32_t v,

@@ -147,4 +147,12 @@ int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 
 void lh_diff_free(lh_diff *d);
 
+/*
+ * (*out)[v], for each object v of 'after' (a later snapshot of the same
+ * process): 1 when v is new since 'before' by the identity above, else 0.
+ * *out belongs to the caller (free()). Returns LH_OK or LH_ENOMEM.
+ */
+int lh_diff_fresh(uint8_t **out, const lh_analysis *before,
+	const lh_analysis *after, lh_error *err);
+
 #endif
