@@ -737,6 +737,8 @@ typedef struct cont_rec {
 	uint32_t obj, group;
 	int64_t ret[2], self[2];        /* container_delta, [0] whole span */
 	int64_t raw[2];                 /* retained size change as measured */
+	uint64_t roots_retained;        /* what its leak roots retain */
+	uint32_t nroots;                /* its leak roots, all groups */
 } cont_rec;
 
 /* The containers of the leak roots, each with the group whose leak roots
@@ -776,8 +778,11 @@ static int list_containers(cont_rec **out, uint32_t *count, lh_diff *d,
 			uint64_t g = trip[3 * i + 1];
 
 			for (sum = 0; i < nt && trip[3 * i] == cont &&
-			    trip[3 * i + 1] == g; i++)
+			    trip[3 * i + 1] == g; i++) {
 				sum += trip[3 * i + 2];
+				cr[nc].nroots++;
+			}
+			cr[nc].roots_retained += sum;
 			d->groups[g].ncontainers++;
 			if (sum > best_sum) {
 				best_sum = sum;
@@ -826,6 +831,33 @@ static int nest_containers(cont_rec *cr, uint32_t nc, const lh_analysis *w,
 }
 
 /*
+ * A table whose new entries are shared with another container (a set and
+ * a list both holding each leaked player) retains none of them, and its
+ * retained size grows by its own size only. Its growth is then counted as
+ * its own growth and what the entries it gained hold: the entries gained
+ * times what its leak roots retain on average (in three snapshots the
+ * leak roots are those of the middle span alone, the entries those of the
+ * whole span).
+ */
+static void shared_growth(cont_rec *cr, const lh_analysis *a0, uint32_t c0,
+	const lh_analysis *w, int k)
+{
+	uint32_t after, before;
+	double held;
+
+	if (cr->obj >= w->snap->nobj || w->snap->type[cr->obj] != LH_T_TABLE ||
+	    cr->nroots == 0)
+		return;
+	after = entries_of(w->snap, cr->obj);
+	before = c0 < a0->snap->nobj ? entries_of(a0->snap, c0) : 0;
+	if (after <= before)
+		return;
+	held = (double)cr->roots_retained * (after - before) / cr->nroots;
+	if (cr->self[k] + (int64_t)held > cr->self[k])
+		cr->self[k] += (int64_t)held;
+}
+
+/*
  * Container growth, each container credited to one group: the one whose
  * leak roots it holds retain the most. So a string shared by many leaked
  * objects (its own leak root, in the same container) does not repeat its
@@ -858,6 +890,8 @@ static int credit_containers(lh_diff *d, ctx *c, const uint32_t *top,
 	for (i = 0; i < nc; i++) {
 		lh_diff_group *g = &d->groups[cr[i].group];
 
+		for (k = 0; k < n - 1; k++)
+			shared_growth(&cr[i], a[k], back(m, n, cr[i].obj, k), w, k);
 		g->growth += cr[i].ret[0] > cr[i].self[0] ? cr[i].ret[0] :
 			cr[i].self[0];
 		if (n == 3)

@@ -373,7 +373,9 @@ static int step_error(lh_error *err, const lh_snapshot *snap, const char *expr,
 			upto ? expr : "_G", sb.buf ? sb.buf : "?",
 			(snap->hdr.flags & LH_FLAG_STRINGS_NONE) ?
 			"; this snapshot holds no string contents, name objects "
-			"by address" : "");
+			"by address" : (snap->hdr.flags & LH_FLAG_STRINGS_KEYS) ?
+			"; this snapshot keeps only name-like strings: give "
+			"other keys as printed, [<string 0x...>]" : "");
 	lh_strbuf_release(&sb);
 	return rc;
 }

@@ -312,11 +312,11 @@ static void text_dead(const lh_diff *d, const lh_analysis *last,
 		char *label = cli_utf8(g->label ? g->label : "",
 			g->label ? strlen(g->label) : 0);
 
-		printf("  %s#%" PRIu32 "%s e.g. %s  (%s %s, \"%s\")\n",
-			cli_style(CLI_DIM), i + 1, cli_style(CLI_RESET), ex,
+		printf("  %s#%" PRIu32 "%s e.g. %s (%s %s): %s\n",
+			cli_style(CLI_DIM), i + 1, cli_style(CLI_RESET), label,
 			cli_class(last, g->example_obj),
 			cli_addr(lh_snapshot_addr(last->snap, g->example_obj), b1),
-			label);
+			ex);
 		free(ex);
 		free(label);
 	}

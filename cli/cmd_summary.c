@@ -56,6 +56,7 @@ static const struct { uint32_t bit; const char *name; } flag_names[] = {
 	{ LH_FLAG_COLLECTED, "collected" },
 	{ LH_FLAG_STRINGS_NONE, "strings-none" },
 	{ LH_FLAG_STRINGS_CUT, "strings-cut" },
+	{ LH_FLAG_STRINGS_KEYS, "strings-keys" },
 	{ LH_FLAG_GARBAGE, "garbage" },
 };
 #define NFLAGS (sizeof(flag_names) / sizeof(flag_names[0]))

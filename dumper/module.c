@@ -26,10 +26,11 @@ static int opt_error(lua_State *L, const char *name, const char *expected)
 	                  expected);
 }
 
-/* opts.strings: "full", "none" or a byte count (value at the top) */
+/* opts.strings: "full", "keys", "none" or a byte count (value at the top) */
 static int opt_strings(lua_State *L)
 {
-	static const char *const expected = "\"full\", \"none\" or a byte count";
+	static const char *const expected =
+		"\"full\", \"keys\", \"none\" or a byte count";
 	lua_Integer n;
 	int isnum;
 
@@ -38,6 +39,8 @@ static int opt_strings(lua_State *L)
 			return -1;
 		if (strcmp(lua_tostring(L, -1), "none") == 0)
 			return 0;
+		if (strcmp(lua_tostring(L, -1), "keys") == 0)
+			return LUAHEAP_STRINGS_KEYS;
 	} else if (lua_type(L, -1) == LUA_TNUMBER) {
 		n = lua_tointegerx(L, -1, &isnum);
 		if (isnum && n >= 0 && n <= 0x7fffffff)
