@@ -902,6 +902,180 @@ static int credit_containers(lh_diff *d, ctx *c, const uint32_t *top,
 	return LH_OK;
 }
 
+/* ---- sibling groups under names written in the program ---- */
+
+/* The next ".name" step of pattern p at or after *i, outside brackets
+ * and quotes: its start in *at and its end returned, or 0 for none. */
+static size_t next_name_step(const char *p, size_t *i, size_t *at)
+{
+	int depth = 0, quote = 0;
+
+	for (; p[*i] != '\0'; (*i)++) {
+		char c = p[*i];
+
+		if (quote) {
+			if (c == '\\' && p[*i + 1] != '\0')
+				(*i)++;
+			else if (c == '"')
+				quote = 0;
+		} else if (c == '"') {
+			quote = 1;
+		} else if (c == '<' || c == '[') {
+			depth++;
+		} else if (c == '>' || c == ']') {
+			depth--;
+		} else if (c == '.' && depth == 0 && (p[*i + 1] == '_' ||
+		    ((p[*i + 1] | 0x20) >= 'a' && (p[*i + 1] | 0x20) <= 'z'))) {
+			size_t j = *i + 1;
+
+			while (p[j] == '_' || (p[j] >= '0' && p[j] <= '9') ||
+			    ((p[j] | 0x20) >= 'a' && (p[j] | 0x20) <= 'z'))
+				j++;
+			*at = (*i)++;
+			return j;
+		}
+	}
+	return 0;
+}
+
+typedef struct sibling {
+	char *key;                  /* the pattern with one step folded */
+	uint32_t group;
+} sibling;
+
+static int cmp_sibling(const void *x, const void *y)
+{
+	const sibling *a = x, *b = y;
+	int c = strcmp(a->key, b->key);
+
+	return c != 0 ? c : a->group < b->group ? -1 : a->group > b->group;
+}
+
+/* The patterns of every group that grew past the noise floor, each with
+ * one ".name" step folded to [*]
+ * (not right under _G, package.loaded or the registry), sorted. */
+static sibling *sibling_keys(const lh_diff *d, uint32_t *count)
+{
+	uint32_t g, n = 0, cap = 0;
+	sibling *sk = NULL;
+
+	for (g = 0; g < d->ngroups; g++) {
+		const char *p = d->groups[g].pattern;
+		size_t i = 0, at, end;
+
+		if (d->groups[g].growth <= (int64_t)d->floor)
+			continue;
+		while ((end = next_name_step(p, &i, &at)) != 0) {
+			size_t len = strlen(p) - (end - at) + 3;
+			char *k;
+
+			if ((at == 2 && strncmp(p, "_G", 2) == 0) ||
+			    (at == 14 && strncmp(p, "package.loaded", 14) == 0) ||
+			    (at == 8 && strncmp(p, "registry", 8) == 0) || at == 0)
+				continue;
+			if (reserve((void **)&sk, &cap, n, sizeof *sk) ||
+			    (k = malloc(len + 1)) == NULL) {
+				*count = n;
+				return sk;          /* as far as memory went */
+			}
+			memcpy(k, p, at);
+			memcpy(k + at, "[*]", 3);
+			strcpy(k + at + 3, p + end);
+			sk[n].key = k;
+			sk[n++].group = g;
+		}
+	}
+	if (n > 1)
+		qsort(sk, n, sizeof *sk, cmp_sibling);
+	*count = n;
+	return sk;
+}
+
+/* Adds group y into group x (whose pattern becomes 'pattern'). */
+static void merge_group(lh_diff_group *x, lh_diff_group *y,
+	const lh_analysis *w)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < LH_DIFF_MIX && y->mix_class[i] != NULL; i++) {
+		for (j = 0; j < LH_DIFF_MIX && x->mix_class[j] != NULL &&
+		    x->mix_class[j] != y->mix_class[i]; j++)
+			;
+		if (j < LH_DIFF_MIX && x->mix_class[j] == y->mix_class[i]) {
+			uint32_t sum = x->mix_count[j] + y->mix_count[i];
+
+			memmove(&x->mix_class[j], &x->mix_class[j + 1],
+				(LH_DIFF_MIX - 1 - j) * sizeof(char *));
+			memmove(&x->mix_count[j], &x->mix_count[j + 1],
+				(LH_DIFF_MIX - 1 - j) * sizeof(uint32_t));
+			x->mix_class[LH_DIFF_MIX - 1] = NULL;
+			add_mix(x, y->mix_class[i], sum);
+		} else
+			add_mix(x, y->mix_class[i], y->mix_count[i]);
+	}
+	if (lh_dom_retained(w->dom, y->example_obj) >
+	    lh_dom_retained(w->dom, x->example_obj))
+		x->example_obj = y->example_obj;
+	x->count += y->count;
+	x->objects += y->objects;
+	x->bytes += y->bytes;
+	x->retained += y->retained;
+	x->growth += y->growth;
+	x->growth_late += y->growth_late;
+	x->ncontainers += y->ncontainers;
+	y->count = 0;                       /* merged away */
+}
+
+/*
+ * Growing groups whose paths differ in one step only, a name under one
+ * parent (waiters under Sched.waiting.login, .logout, .tick, the names
+ * written in the program), are sibling containers like those under
+ * computed keys: one group, _G.Sched.waiting[*][*], judged as a whole.
+ * Only groups that grew past the noise floor take part, so churn beside a
+ * leak (World.online next to World.sessions) stays apart.
+ */
+static int merge_siblings(lh_diff *d, const lh_analysis *w)
+{
+	uint32_t n = 0, i, j, k, out;
+	sibling *sk = sibling_keys(d, &n);
+
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(sk[j].key, sk[i].key) == 0; j++)
+			;
+		for (k = i; k < j && d->groups[sk[k].group].count == 0; k++)
+			;
+		if (k == j || j - i < 2)
+			continue;
+		{
+			lh_diff_group *x = &d->groups[sk[k].group];
+			uint32_t m = 0, l;
+
+			for (l = k + 1; l < j; l++)
+				if (d->groups[sk[l].group].count != 0) {
+					merge_group(x, &d->groups[sk[l].group], w);
+					m++;
+				}
+			if (m > 0) {
+				free(x->pattern);
+				x->pattern = sk[k].key;
+				sk[k].key = NULL;
+			}
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(sk[i].key);
+	free(sk);
+	for (i = out = 0; i < d->ngroups; i++) {
+		if (d->groups[i].count == 0) {
+			free(d->groups[i].pattern);
+			continue;
+		}
+		d->groups[out++] = d->groups[i];
+	}
+	d->ngroups = out;
+	return LH_OK;
+}
+
 /* Suspects and examples; then the groups in report order. */
 static int judge_groups(lh_diff *d, ctx *c)
 {
@@ -938,7 +1112,8 @@ static int build_groups(lh_diff *d, ctx *c, const uint8_t *cand,
 		goto done;
 	if ((rc = group_roots(d, c, cand, top, gid)) != LH_OK ||
 	    (rc = tally_groups(d, c, cand, top, gid)) != LH_OK ||
-	    (rc = credit_containers(d, c, top, gid, m, n, a)) != LH_OK)
+	    (rc = credit_containers(d, c, top, gid, m, n, a)) != LH_OK ||
+	    (rc = merge_siblings(d, c->w)) != LH_OK)
 		goto done;
 	rc = judge_groups(d, c);
 done:
