@@ -951,8 +951,8 @@ static int cmp_sibling(const void *x, const void *y)
 	return c != 0 ? c : a->group < b->group ? -1 : a->group > b->group;
 }
 
-/* The patterns of every group that grew past the noise floor, each with
- * one ".name" step folded to [*]
+/* The patterns of every group that grew, each with one ".name" step
+ * folded to [*]
  * (not right under _G, package.loaded or the registry), sorted. */
 static sibling *sibling_keys(const lh_diff *d, uint32_t *count)
 {
@@ -963,7 +963,7 @@ static sibling *sibling_keys(const lh_diff *d, uint32_t *count)
 		const char *p = d->groups[g].pattern;
 		size_t i = 0, at, end;
 
-		if (d->groups[g].growth <= (int64_t)d->floor)
+		if (d->groups[g].growth <= 0)
 			continue;
 		while ((end = next_name_step(p, &i, &at)) != 0) {
 			size_t len = strlen(p) - (end - at) + 3;
@@ -1026,32 +1026,73 @@ static void merge_group(lh_diff_group *x, lh_diff_group *y,
 	y->count = 0;                       /* merged away */
 }
 
+/* The most any group of the run s[0..n-1] grew (merged ones aside). */
+static int64_t run_max_growth(const lh_diff *d, const sibling *s, uint32_t n)
+{
+	int64_t max = 0;
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (d->groups[s[i].group].count != 0 &&
+		    d->groups[s[i].group].growth > max)
+			max = d->groups[s[i].group].growth;
+	return max;
+}
+
+/* Whether member i of a run merges: not merged already, and it grew by
+ * at least a sixteenth of the most any member grew (max). */
+static int sibling_takes_part(const lh_diff *d, const sibling *s,
+	int64_t max, uint32_t i)
+{
+	const lh_diff_group *g = &d->groups[s[i].group];
+
+	return g->count != 0 && g->growth > 0 && g->growth * 16 >= max;
+}
+
+/* Whether the run has two members that take part and that together grew
+ * past the noise floor. */
+static int siblings_grew(const lh_diff *d, const sibling *s, uint32_t n)
+{
+	uint32_t i, m = 0;
+	int64_t sum = 0, max = run_max_growth(d, s, n);
+
+	for (i = 0; i < n; i++)
+		if (sibling_takes_part(d, s, max, i)) {
+			m++;
+			sum += d->groups[s[i].group].growth;
+		}
+	return m >= 2 && sum > (int64_t)d->floor;
+}
+
 /*
  * Growing groups whose paths differ in one step only, a name under one
  * parent (waiters under Sched.waiting.login, .logout, .tick, the names
  * written in the program), are sibling containers like those under
  * computed keys: one group, _G.Sched.waiting[*][*], judged as a whole.
- * Only groups that grew past the noise floor take part, so churn beside a
- * leak (World.online next to World.sessions) stays apart.
+ * Siblings merge when together they grew past the noise floor, each by at
+ * least a sixteenth of the most any of them grew: churn beside a leak
+ * (World.online next to World.sessions) stays apart.
  */
 static int merge_siblings(lh_diff *d, const lh_analysis *w)
 {
 	uint32_t n = 0, i, j, k, out;
 	sibling *sk = sibling_keys(d, &n);
+	int64_t max;
 
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && strcmp(sk[j].key, sk[i].key) == 0; j++)
 			;
-		for (k = i; k < j && d->groups[sk[k].group].count == 0; k++)
-			;
-		if (k == j || j - i < 2)
+		if (!siblings_grew(d, sk + i, j - i))
 			continue;
+		max = run_max_growth(d, sk + i, j - i);
+		for (k = i; k < j && !sibling_takes_part(d, sk + i, max, k - i); k++)
+			;
 		{
 			lh_diff_group *x = &d->groups[sk[k].group];
 			uint32_t m = 0, l;
 
 			for (l = k + 1; l < j; l++)
-				if (d->groups[sk[l].group].count != 0) {
+				if (sibling_takes_part(d, sk + i, max, l - i)) {
 					merge_group(x, &d->groups[sk[l].group], w);
 					m++;
 				}
