@@ -380,6 +380,35 @@ static int step_error(lh_error *err, const lh_snapshot *snap, const char *expr,
 	return rc;
 }
 
+/* A bracketed key at *p: ["k"], ['k'], [true], [false] or [number]. */
+static int parse_bracket(const char **p, key *k)
+{
+	int rc;
+
+	(*p)++;
+	skip_space(p);
+	if (**p == '"' || **p == '\'') {
+		if ((rc = parse_string(p, k)) != LH_OK)
+			return rc;
+	} else if (strncmp(*p, "true", 4) == 0 && !isalnum((unsigned char)(*p)[4])) {
+		k->t = K_BOOL;
+		k->i = 1;
+		*p += 4;
+	} else if (strncmp(*p, "false", 5) == 0 &&
+	    !isalnum((unsigned char)(*p)[5])) {
+		k->t = K_BOOL;
+		k->i = 0;
+		*p += 5;
+	} else if (parse_number(p, k) != LH_OK) {
+		return LH_EUSAGE;
+	}
+	skip_space(p);
+	if (**p != ']')
+		return LH_EUSAGE;
+	(*p)++;
+	return LH_OK;
+}
+
 #define NO_MATCH 1               /* walk_rendered: no reference prints so */
 
 static int walk(uint32_t *out, const lh_snapshot *snap, const char *expr,
@@ -456,29 +485,10 @@ name:
 			k.n = n;
 			p += n;
 		} else if (*p == '[') {
-			p++;
-			skip_space(&p);
-			if (*p == '"' || *p == '\'') {
-				rc = parse_string(&p, &k);
-				if (rc == LH_ENOMEM)
-					return lh_error_set(err, rc, "out of memory");
-				if (rc != LH_OK)
-					goto syntax;
-			} else if (strncmp(p, "true", 4) == 0 && !isalnum((unsigned char)p[4])) {
-				k.t = K_BOOL;
-				k.i = 1;
-				p += 4;
-			} else if (strncmp(p, "false", 5) == 0 && !isalnum((unsigned char)p[5])) {
-				k.t = K_BOOL;
-				k.i = 0;
-				p += 5;
-			} else if (parse_number(&p, &k) != LH_OK) {
+			if ((rc = parse_bracket(&p, &k)) == LH_ENOMEM)
+				return lh_error_set(err, rc, "out of memory");
+			if (rc != LH_OK)
 				goto syntax;
-			}
-			skip_space(&p);
-			if (*p != ']')
-				goto syntax;
-			p++;
 		} else {
 			goto syntax;
 		}
