@@ -616,6 +616,8 @@ static uint32_t group_of(lh_diff *d, strmap *map, uint32_t *cap, ctx *c,
 			return NOT_SEEN;
 		grp = &d->groups[d->ngroups];
 		memset(grp, 0, sizeof *grp);
+		for (j = 0; j < LH_DIFF_MEMBERS; j++)
+			grp->member[j] = LH_NONE;
 		if ((grp->pattern = text_dup(&c->text)) == NULL)
 			return NOT_SEEN;
 		grp->example_obj = v;
@@ -857,6 +859,25 @@ static void shared_growth(cont_rec *cr, const lh_analysis *a0, uint32_t c0,
 		cr->self[k] += (int64_t)held;
 }
 
+/* Keeps container v among the group's LH_DIFF_MEMBERS that grew most. */
+static void add_member(lh_diff_group *g, uint32_t v, int64_t grew)
+{
+	uint32_t j;
+
+	if (v == LH_NONE || v == LH_DOM_VROOT)
+		return;
+	for (j = 0; j < LH_DIFF_MEMBERS; j++)
+		if (g->member[j] == LH_NONE || grew > g->member_growth[j]) {
+			memmove(&g->member[j + 1], &g->member[j],
+				(LH_DIFF_MEMBERS - 1 - j) * sizeof *g->member);
+			memmove(&g->member_growth[j + 1], &g->member_growth[j],
+				(LH_DIFF_MEMBERS - 1 - j) * sizeof *g->member_growth);
+			g->member[j] = v;
+			g->member_growth[j] = grew;
+			return;
+		}
+}
+
 /*
  * Container growth, each container credited to one group: the one whose
  * leak roots it holds retain the most. So a string shared by many leaked
@@ -889,11 +910,13 @@ static int credit_containers(lh_diff *d, ctx *c, const uint32_t *top,
 	}
 	for (i = 0; i < nc; i++) {
 		lh_diff_group *g = &d->groups[cr[i].group];
+		int64_t grew;
 
 		for (k = 0; k < n - 1; k++)
 			shared_growth(&cr[i], a[k], back(m, n, cr[i].obj, k), w, k);
-		g->growth += cr[i].ret[0] > cr[i].self[0] ? cr[i].ret[0] :
-			cr[i].self[0];
+		grew = cr[i].ret[0] > cr[i].self[0] ? cr[i].ret[0] : cr[i].self[0];
+		g->growth += grew;
+		add_member(g, cr[i].obj, grew);
 		if (n == 3)
 			g->growth_late += cr[i].ret[1] > cr[i].self[1] ?
 				cr[i].ret[1] : cr[i].self[1];
@@ -1023,6 +1046,8 @@ static void merge_group(lh_diff_group *x, lh_diff_group *y,
 	x->growth += y->growth;
 	x->growth_late += y->growth_late;
 	x->ncontainers += y->ncontainers;
+	for (i = 0; i < LH_DIFF_MEMBERS && y->member[i] != LH_NONE; i++)
+		add_member(x, y->member[i], y->member_growth[i]);
 	y->count = 0;                       /* merged away */
 }
 

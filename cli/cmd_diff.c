@@ -14,7 +14,7 @@
 
 static const char usage[] =
 	"usage: luaheap diff BEFORE AFTER [LATER] [-n N] [--min-bytes SIZE] [--json]\n"
-	"                    [--fail-if-growth SIZE] [--fail-if-suspects N]\n"
+	"                    [--members] [--fail-if-growth SIZE] [--fail-if-suspects N]\n"
 	"                    [--fail-on-expect-dead]\n"
 	"\n"
 	"Compares snapshots of one process, oldest first. Objects created after\n"
@@ -28,6 +28,9 @@ static const char usage[] =
 	"  -n, --limit N            print N rows per section (default 10, 0: all)\n"
 	"  -m, --min-bytes SIZE     noise floor (default: 4 KiB or 0.1% of the heap)\n"
 	"  -j, --json               print a JSON document instead of text\n"
+	"      --members            under each suspect, its containers that grew\n"
+	"                           the most (the biggest members of a folded\n"
+	"                           group such as _G.World.grid[*][*])\n"
 	"      --fail-if-growth SIZE      exit 1 if Lua's byte count grew by more\n"
 	"      --fail-if-suspects N       exit 1 if there are more than N suspects\n"
 	"      --fail-on-expect-dead      exit 1 if an object marked with\n"
@@ -37,7 +40,9 @@ static const char usage[] =
 	"Exit status: 0 nothing crossed, 1 a --fail-* threshold was crossed,\n"
 	"2 usage or input error.\n";
 
-enum { OPT_FAIL_GROWTH = 256, OPT_FAIL_SUSPECTS, OPT_FAIL_DEAD };
+enum { OPT_FAIL_GROWTH = 256, OPT_FAIL_SUSPECTS, OPT_FAIL_DEAD, OPT_MEMBERS };
+
+static int show_members;           /* --members */
 
 /* Loading and analysing one snapshot, run in a thread of its own: the
  * snapshots are independent, and the machine has more than one core. */
@@ -108,6 +113,24 @@ static uint32_t rows(uint32_t n, uint32_t limit)
 	return limit && n > limit ? limit : n;
 }
 
+/* "members": the group's containers that grew the most. */
+static void json_members(cJSON *o, const lh_diff_group *g,
+	const lh_analysis *last)
+{
+	cJSON *arr = cli_json_array(o, "members");
+	int i;
+
+	for (i = 0; i < LH_DIFF_MEMBERS && g->member[i] != LH_NONE; i++) {
+		cJSON *m = cli_json_object(arr, NULL);
+		char *path = cli_path_text(last, g->member[i], 0);
+
+		cli_json_str(m, "path", path);
+		cli_json_addr(m, "address", lh_snapshot_addr(last->snap, g->member[i]));
+		cli_json_num(m, "growth", (double)g->member_growth[i]);
+		free(path);
+	}
+}
+
 static void json_group(cJSON *arr, const lh_diff_group *g,
 	const lh_analysis *last)
 {
@@ -125,6 +148,7 @@ static void json_group(cJSON *arr, const lh_diff_group *g,
 	cli_json_bytes(o, "example", g->example, strlen(g->example));
 	cli_json_addr(o, "example_address",
 		lh_snapshot_addr(last->snap, g->example_obj));
+	json_members(o, g, last);
 	mix = cli_json_array(o, "classes");
 	for (i = 0; i < LH_DIFF_MIX && g->mix_class[i] != NULL; i++) {
 		cJSON *c = cli_json_object(mix, NULL);
@@ -243,6 +267,14 @@ static void text_example(const lh_diff *d, const lh_analysis *last,
 	}
 	printf("\n");
 	free(ex);
+	for (k = 0; show_members && k < LH_DIFF_MEMBERS &&
+	    g->member[k] != LH_NONE; k++) {
+		char gb[CLI_SIZE_BUF + 1], *path = cli_path_text(last, g->member[k], 0);
+
+		printf("      %s %s  %s\n", k ? "        " : "members:",
+			signed_size(g->member_growth[k], gb), path);
+		free(path);
+	}
 }
 
 static void text_groups(const lh_diff *d, const lh_analysis *last,
@@ -434,6 +466,7 @@ int cmd_diff(int argc, char **argv)
 		{ "fail-if-growth", required_argument, NULL, OPT_FAIL_GROWTH },
 		{ "fail-if-suspects", required_argument, NULL, OPT_FAIL_SUSPECTS },
 		{ "fail-on-expect-dead", no_argument, NULL, OPT_FAIL_DEAD },
+		{ "members", no_argument, NULL, OPT_MEMBERS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -475,6 +508,7 @@ int cmd_diff(int argc, char **argv)
 			want_suspects = 1;
 			break;
 		case OPT_FAIL_DEAD: want_dead = 1; break;
+		case OPT_MEMBERS: show_members = 1; break;
 		case 'h': return cli_help(usage);
 		default: return cli_bad_option(usage, argv, c);
 		}

@@ -281,6 +281,7 @@ START_TEST(computed_keys_fold_sibling_containers_into_one_group)
 {
 	run x;
 	const lh_diff_group *g;
+	uint32_t i;
 
 	diff_rounds(&x, 2, 1);
 	g = group(x.d, "_G.Index[*][*]");
@@ -292,6 +293,14 @@ START_TEST(computed_keys_fold_sibling_containers_into_one_group)
 	ck_assert_uint_eq(g->objects, 8);
 	ck_assert_uint_eq(g->bytes, 8 * 400);
 	ck_assert(g->suspect);
+	/* its biggest members: three of the four kind tables, 864 bytes each
+	 * (two items of 400 and two entries of 32) */
+	for (i = 0; i < LH_DIFF_MEMBERS; i++) {
+		uint64_t addr = lh_snapshot_addr(x.s[1], g->member[i]);
+
+		ck_assert(addr >= 0x410 && addr <= 0x440 && addr % 0x10 == 0);
+		ck_assert_int_eq(g->member_growth[i], 2 * 400 + 2 * 32);
+	}
 	run_free(&x);
 }
 END_TEST

@@ -58,6 +58,7 @@ typedef struct lh_diff_opts {
 } lh_diff_opts;
 
 #define LH_DIFF_MIX 3               /* classes listed per group */
+#define LH_DIFF_MEMBERS 3           /* biggest containers kept per group */
 
 typedef struct lh_diff_group {
 	char *pattern;              /* folded root path, e.g. _G.Server.timers[*] */
@@ -73,6 +74,11 @@ typedef struct lh_diff_group {
 	int suspect;
 	const char *mix_class[LH_DIFF_MIX];  /* borrowed from the last analysis */
 	uint32_t mix_count[LH_DIFF_MIX];
+	/* The containers credited to the group that grew the most (a folded
+	 * group's biggest members: grid cells, waiter lists), in the last
+	 * snapshot, LH_NONE past the last; their growth over the span. */
+	uint32_t member[LH_DIFF_MEMBERS];
+	int64_t member_growth[LH_DIFF_MEMBERS];
 } lh_diff_group;
 
 /* Tables that gained entries, folded by path like the groups (the ten
