@@ -1,9 +1,12 @@
 # The new views against what the program built: `refs` lists every
 # referrer of an object with the reference's step (weak ones marked) and,
 # with --depth, theirs; `top --class` lists every instance of one class and,
-# with --since, which ones are new.
+# with --since, which ones are new; coroutines are classed by their body
+# function and where they are suspended.
 cat > refs.lua <<'LUA'
 local luaheap = require "luaheap"
+local function park() coroutine.yield() end
+Parked = {}; for i = 1, 3 do Parked[i] = coroutine.create(park); coroutine.resume(Parked[i]) end
 local Item = { __name = "shop.Item" }
 local function item(n) return setmetatable({ n = n }, Item) end
 Shop = { items = { item(1), item(2) } }
@@ -47,6 +50,11 @@ assert(new == 1, new .. " new instances")
 LUA
 LUA_PATH="$SRC/tests/lua/?.lua" "$LUA" check.lua
 grep -q '(weak)' r1.txt
+# three parked coroutines, one class: body at line 2, parked at line 2
+cls='coroutine of function (refs.lua:2), suspended at refs.lua:2'
+"$LUAHEAP" top b.snap | grep -qF "3  $cls"
+"$LUAHEAP" top --json --class "$cls" b.snap > co.json
+test "$(grep -c '"path":[[:space:]]*"_G.Parked\[[123]\]"' co.json)" -eq 3
 # an unknown class is an error naming it
 if "$LUAHEAP" top --class no.Such b.snap 2> err.txt; then exit 1; fi
 grep -q "no class 'no.Such'" err.txt
