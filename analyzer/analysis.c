@@ -300,8 +300,18 @@ void lh_analysis_render_tail(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
 		p.hops[i].edge = b->via[x];
 		p.hops[i].root = LH_NONE;
 	}
-	lh_strbuf_puts(sb, "\xe2\x80\xa6");
+	/* "…<table 0x...>" names where the tail starts, so that the path
+	 * still resolves (lh_expr_resolve) */
+	lh_strbuf_puts(sb, "\xe2\x80\xa6<");
+	lh_render_object(sb, a->snap, p.hops[0].from);
+	lh_strbuf_puts(sb, ">");
+	i = (uint32_t)sb->len;
 	lh_path_render(sb, a->snap, &p, maxlabel);
+	if (sb->len > i && sb->buf[i] == '<') {     /* " <upvalue ...>" */
+		lh_strbuf_puts(sb, " ");
+		memmove(sb->buf + i + 1, sb->buf + i, sb->len - i - 1);
+		sb->buf[i] = ' ';
+	}
 	free(p.hops);
 }
 
@@ -524,6 +534,6 @@ int lh_analysis_top(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
 int lh_analysis_retainers(lh_top_row **rows, uint32_t *nrows,
 	const lh_analysis *a, uint32_t limit, lh_error *err)
 {
-	return collect(rows, nrows, a, LH_BY_RETAINED, LH_GROUP_NONE,
-		limit ? limit : 10, 1, err);
+	return collect(rows, nrows, a, LH_BY_RETAINED, LH_GROUP_NONE, limit, 1,
+		err);
 }

@@ -137,6 +137,64 @@ static int name_from_path(lh_strbuf *sb, const lh_snapshot *snap,
 	return ok;
 }
 
+/* ", suspended at quest.lua:88": the line of the topmost Lua frame of a
+ * suspended thread (where it yielded). */
+static void put_suspension(lh_strbuf *sb, const lh_snapshot *snap,
+	const lh_thread_info *ti)
+{
+	uint32_t k;
+
+	if (ti->status != LH_THREAD_SUSPENDED)
+		return;
+	for (k = 0; k < ti->frame_count; k++) {   /* from the top */
+		const lh_frame_info *fr = &snap->frames[ti->frame_first + k];
+		size_t at = sb->len;
+
+		if (!fr->is_lua || fr->proto == LH_NONE || fr->line == 0)
+			continue;
+		lh_strbuf_puts(sb, ", suspended at ");
+		at = sb->len;
+		lh_render_proto(sb, snap, fr->proto);    /* "src:linedefined" */
+		while (sb->len > at && sb->buf != NULL && sb->buf[sb->len - 1] != ':')
+			sb->len--;
+		if (sb->len > at)
+			sb->len--;
+		lh_strbuf_printf(sb, ":%u", fr->line);
+		return;
+	}
+}
+
+/* A thread by what it runs: "main thread", "coroutine of function
+ * (sched.lua:40), suspended at quest.lua:88" for the Lua function at the
+ * bottom of its stack (its body) and the line where it yielded,
+ * "coroutine" when it has none (dead, or not started). Parked coroutines,
+ * the leak, group by where they wait. */
+static void thread_class(lh_strbuf *sb, const lh_snapshot *snap, uint32_t v)
+{
+	const lh_thread_info *ti = lh_snapshot_thread_info(snap, v);
+	uint32_t k;
+
+	if (v == snap->main_thread) {
+		lh_strbuf_puts(sb, "main thread");
+		return;
+	}
+	lh_strbuf_puts(sb, "coroutine");
+	if (ti == NULL || (uint64_t)ti->frame_first + ti->frame_count >
+	    snap->nframes)
+		return;
+	for (k = ti->frame_count; k > 0; k--) {   /* from the bottom */
+		const lh_frame_info *fr = &snap->frames[ti->frame_first + k - 1];
+
+		if (fr->is_lua && fr->proto != LH_NONE) {
+			lh_strbuf_puts(sb, " of function (");
+			lh_render_proto(sb, snap, fr->proto);
+			lh_strbuf_puts(sb, ")");
+			put_suspension(sb, snap, ti);
+			return;
+		}
+	}
+}
+
 void lh_class_name(lh_strbuf *sb, const lh_snapshot *snap, const lh_graph *g,
 	const lh_bfs *bfs, uint32_t v)
 {
@@ -192,6 +250,10 @@ void lh_class_name(lh_strbuf *sb, const lh_snapshot *snap, const lh_graph *g,
 	if (t == LH_T_PROTO) {
 		lh_strbuf_puts(sb, "proto ");
 		lh_render_proto(sb, snap, v);
+		return;
+	}
+	if (t == LH_T_THREAD) {
+		thread_class(sb, snap, v);
 		return;
 	}
 	lh_strbuf_puts(sb, lh_type_name(t));
@@ -336,7 +398,7 @@ static uint64_t class_key(const lh_snapshot *snap, uint32_t v)
 	} else if (t == LH_T_LFUNC && (fi = lh_snapshot_func_info(snap, v)) != NULL &&
 	    fi->proto != LH_NONE) {
 		return (uint64_t)t << 40 | fi->proto;
-	} else if (t == LH_T_CFUNC || t == LH_T_PROTO) {
+	} else if (t == LH_T_CFUNC || t == LH_T_PROTO || t == LH_T_THREAD) {
 		return (uint64_t)t << 40 | v;   /* named by their own fields */
 	}
 	return (uint64_t)t << 40 | 0xffffffffu;

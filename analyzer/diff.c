@@ -256,6 +256,9 @@ typedef struct ctx {
 	const lh_analysis *w;       /* the snapshot the candidates live in */
 	const uint8_t *fresh;       /* [w n] 1: created within the span */
 	const uint32_t *par;        /* [w n] parents on the shortest paths */
+	uint8_t *konst;             /* [w n] 1: a string constant of a proto */
+	uint8_t *own;               /* [w n] 1: luaheap's own bookkeeping */
+	uint32_t named[3];          /* registry, _G, package.loaded (or LH_NONE) */
 	size_t maxlabel;
 	lh_strbuf hop, text, run;
 } ctx;
@@ -282,9 +285,13 @@ static void fold_addresses(lh_strbuf *sb, size_t from)
 		sb->buf[j] = '\0';
 }
 
-/* Whether hop edge e is an index to fold: any key that is not a string
- * constant of the program (old string keys name fields; new ones are data). */
-static int foldable(const ctx *c, uint32_t e)
+/* Whether hop edge e out of 'from' is an index to fold: any key that is
+ * not a name. A string key names a field when it is old and written in
+ * the program (a constant of some proto), or when it is a key of the
+ * registry, _G or package.loaded; computed strings ("kind3", "12:7",
+ * "quest_done_4") and new ones are data, so sibling containers under
+ * such keys fold into one group (World.grid[*][*]). */
+static int foldable(const ctx *c, uint32_t from, uint32_t e)
 {
 	lh_label l;
 
@@ -295,52 +302,77 @@ static int foldable(const ctx *c, uint32_t e)
 	case LH_E_KEY:
 		return 1;
 	case LH_E_FIELD_STR:
-		return l.obj != LH_NONE && c->fresh[l.obj];
+		if (l.obj == LH_NONE)
+			return 0;
+		if (c->fresh[l.obj])
+			return 1;
+		return !c->konst[l.obj] && from != c->named[0] &&
+			from != c->named[1] && from != c->named[2];
 	default:
 		return 0;
 	}
 }
 
-/* Renders v's shortest path into c->text, folded; 0 if v is unreachable. */
-static int folded_path(ctx *c, uint32_t v)
+/* The folded text of hop i of p into c->hop; 0 when it prints nothing. */
+static int folded_hop(ctx *c, const lh_path *p, uint32_t i)
 {
 	const lh_snapshot *s = c->w->snap;
+	const lh_hop *h = &p->hops[i];
+	int kind = h->edge == LH_NONE ? -1 :
+		s->edge_kind[h->edge] & LH_EDGE_KIND_MASK;
+
+	c->hop.len = 0;
+	if (kind == LH_E_KEY) {                 /* a key of the table: any key */
+		lh_strbuf_puts(&c->hop, "<key>");
+		return 1;
+	}
+	if (i > 1 && h->edge != LH_NONE && foldable(c, h->from, h->edge)) {
+		lh_strbuf_puts(&c->hop, "[*]");
+		return 1;
+	}
+	if (!lh_path_render_hop(&c->hop, s, p, i, c->maxlabel) ||
+	    c->hop.len == 0)
+		return 0;
+	/* registry[7] folds; the aliases _G and package.loaded do not */
+	if (i == 1 && c->hop.buf[0] == '[' && h->edge != LH_NONE &&
+	    foldable(c, h->from, h->edge)) {
+		c->hop.len = 0;
+		lh_strbuf_puts(&c->hop, "[*]");
+	}
+	fold_addresses(&c->hop, 0);
+	return 1;
+}
+
+/*
+ * Renders v's shortest path into c->text, folded; 0 if v is unreachable.
+ * A run of one repeated step is a chain (a linked list .next.next..., a
+ * closure wrapping a closure) and folds to (.next)* whatever its length;
+ * a folded index repeats without being a chain in a map of maps
+ * (cells[x][y]), so only four or more of them in a row fold to ([*])*.
+ */
+static int folded_path(ctx *c, uint32_t v)
+{
 	lh_path *p = NULL;
-	uint32_t np = 0, i;
+	uint32_t np = 0, i, repeats = 0;
+	size_t run_at = 0;                      /* where the current run began */
 	int any = 0;
 
 	c->text.len = 0;
-	if (lh_paths_find(&p, &np, s, c->w->graph, c->w->bfs, v, 1, NULL) !=
-	    LH_OK || np == 0)
+	if (lh_paths_find(&p, &np, c->w->snap, c->w->graph, c->w->bfs, v, 1,
+	    NULL) != LH_OK || np == 0)
 		return 0;
-	size_t run_at = 0;                         /* where the last hop began */
-	uint32_t repeats = 0;
-
 	for (i = 0; i < p[0].nhops; i++) {
-		const lh_hop *h = &p[0].hops[i];
+		int index;
 
-		c->hop.len = 0;
-		if (i > 1 && h->edge != LH_NONE && foldable(c, h->edge) &&
-		    (s->edge_kind[h->edge] & LH_EDGE_KIND_MASK) != LH_E_KEY) {
-			lh_strbuf_puts(&c->hop, "[*]");
-		} else {
-			if (!lh_path_render_hop(&c->hop, s, &p[0], i, c->maxlabel) ||
-			    c->hop.len == 0)
-				continue;
-			/* registry[7] folds; the aliases _G and package.loaded
-			 * do not */
-			if (i == 1 && c->hop.buf[0] == '[' && h->edge != LH_NONE &&
-			    foldable(c, h->edge)) {
-				c->hop.len = 0;
-				lh_strbuf_puts(&c->hop, "[*]");
-			}
-			fold_addresses(&c->hop, 0);
-		}
-		/* A run of one step (a linked list: .prev.prev.prev...) folds
-		 * to (.prev)*, whatever its length. */
+		if (!folded_hop(c, &p[0], i))
+			continue;
+		index = c->hop.len == 3 && memcmp(c->hop.buf, "[*]", 3) == 0;
 		if (any && c->hop.len == c->run.len &&
 		    memcmp(c->run.buf, c->hop.buf, c->hop.len) == 0) {
-			if (++repeats == 1) {
+			repeats++;
+			if (index && repeats < 3)
+				lh_strbuf_putn(&c->text, c->hop.buf, c->hop.len);
+			else if (repeats == (index ? 3u : 1u)) {
 				c->text.len = run_at;
 				lh_strbuf_puts(&c->text, "(");
 				lh_strbuf_putn(&c->text, c->hop.buf, c->hop.len);
@@ -375,8 +407,13 @@ void lh_diff_free(lh_diff *d)
 		free(d->groups[i].pattern);
 		free(d->groups[i].example);
 	}
-	for (i = 0; i < d->ngrown; i++)
+	for (i = 0; i < d->ngrown; i++) {
 		free(d->grown[i].path);
+		free(d->grown[i].pattern);
+	}
+	for (i = 0; i < d->ndead_groups; i++)
+		free(d->dead_groups[i].pattern);   /* examples: in d->dead */
+	free(d->dead_groups);
 	for (i = 0; i < d->nglobals; i++)
 		free(d->globals[i].name);
 	for (i = 0; i < d->ndead; i++)
@@ -420,24 +457,29 @@ static uint32_t entries_of(const lh_snapshot *s, uint32_t v)
 }
 
 /* How much container c (cw in the last analysis w, c0 in the earlier
- * analysis a0, or LH_NONE if it is new) grew: its retained size, or its own
- * size when what it holds is shared with others (a table that gains entries
- * grows its array or hash part even when its retained size does not). */
-static int64_t container_growth(const lh_analysis *a0, uint32_t c0,
-	const lh_analysis *w, uint32_t cw)
+ * analysis a0, or LH_NONE if it is new) grew: its retained size (in
+ * *by_retained), or its own size (*by_self) when what it holds is shared
+ * with others (a table that gains entries grows its array or hash part
+ * even when its retained size does not). A table that did not gain
+ * entries only rehashed (or, weak, kept dead entries until its next
+ * rehash): its own size change is not growth. */
+static void container_delta(const lh_analysis *a0, uint32_t c0,
+	const lh_analysis *w, uint32_t cw, int64_t *by_retained,
+	int64_t *by_self)
 {
-	int64_t by_retained = (int64_t)retained_of(w, cw) -
-		(int64_t)retained_of(a0, c0);
-	int64_t by_self = 0;
+	int64_t self = 0;
+	int old = c0 < a0->snap->nobj;
 
-	/* A table's own size also moves with rehashes (weak tables keep dead
-	 * entries until the next one): it counts only when entries were added. */
-	if (cw < w->snap->nobj && (w->snap->type[cw] != LH_T_TABLE ||
-	    entries_of(w->snap, cw) > (c0 < a0->snap->nobj ?
-	    entries_of(a0->snap, c0) : 0)))
-		by_self = (int64_t)lh_snapshot_size(w->snap, cw) -
-			(c0 < a0->snap->nobj ? (int64_t)lh_snapshot_size(a0->snap, c0) : 0);
-	return by_retained > by_self ? by_retained : by_self;
+	*by_retained = (int64_t)retained_of(w, cw) - (int64_t)retained_of(a0, c0);
+	*by_self = 0;
+	if (cw < w->snap->nobj)
+		self = (int64_t)lh_snapshot_size(w->snap, cw) -
+			(old ? (int64_t)lh_snapshot_size(a0->snap, c0) : 0);
+	if (cw < w->snap->nobj && w->snap->type[cw] == LH_T_TABLE &&
+	    entries_of(w->snap, cw) <= (old ? entries_of(a0->snap, c0) : 0))
+		*by_retained -= self;           /* a rehash, not growth */
+	else
+		*by_self = self;
 }
 
 /* Follows a chain of match arrays from the last snapshot back to the first. */
@@ -457,6 +499,15 @@ static int cmp_u64pair(const void *x, const void *y)
 	return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : (a[1] < b[1] ? -1 : a[1] > b[1]);
 }
 
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Suspects first; among them, groups that still grow (three snapshots)
+ * and then the most growth; the others by retained size. */
 static int cmp_group(const void *x, const void *y)
 {
 	const lh_diff_group *a = x, *b = y;
@@ -468,6 +519,8 @@ static int cmp_group(const void *x, const void *y)
 	lb = b->growth_late > 0;
 	if (la != lb)
 		return lb - la;
+	if (a->suspect && a->growth != b->growth)
+		return a->growth < b->growth ? 1 : -1;
 	if (a->retained != b->retained)
 		return a->retained < b->retained ? 1 : -1;
 	if (a->objects != b->objects)
@@ -512,189 +565,6 @@ static int cmp_class(const void *x, const void *y)
 	return strcmp(a->name, b->name);
 }
 
-/* Groups: leak roots by folded path; fills d->groups. */
-static int build_groups(lh_diff *d, ctx *c, const uint8_t *cand,
-	uint32_t *const *m, int n,
-	const lh_analysis *const *a, lh_error *err)
-{
-	const lh_analysis *w = c->w;
-	const lh_snapshot *s = w->snap;
-	const lh_dom *dom = w->dom;
-	uint32_t *top = NULL, *gid = NULL, i, k, cap = 16, npairs = 0;
-	uint64_t *pairs = NULL;
-	strmap map = { NULL, 0 };
-	int rc = LH_ENOMEM;
-
-	top = malloc((size_t)(s->nobj ? s->nobj : 1) * sizeof *top);
-	gid = malloc((size_t)(s->nobj ? s->nobj : 1) * sizeof *gid);
-	d->groups = calloc(cap, sizeof *d->groups);
-	if (top == NULL || gid == NULL || d->groups == NULL)
-		goto done;
-
-	/* Leak roots: in preorder an object's idom comes first, so top[] of
-	 * the idom is known when the object is reached. */
-	for (k = 0; k < dom->nlive; k++) {
-		uint32_t v = dom->order[k], p = dom->idom[v];
-
-		gid[v] = NOT_SEEN;
-		if (!cand[v])
-			continue;
-		top[v] = (p < s->nobj && cand[p]) ? top[p] : v;
-	}
-
-	map.cap = 64;
-	map.slot = calloc(map.cap, sizeof *map.slot);
-	if (map.slot == NULL)
-		goto done;
-	for (k = 0; k < dom->nlive; k++) {
-		uint32_t v = dom->order[k], h, g;
-		lh_diff_group *grp;
-
-		if (!cand[v] || top[v] != v)
-			continue;
-		if (!folded_path(c, v))
-			continue;
-		if (c->text.oom)
-			goto done;
-		if (d->ngroups * 2 >= map.cap) {           /* grow and rehash */
-			uint32_t ncap = map.cap * 2, *ns = calloc(ncap, sizeof *ns), j;
-
-			if (ns == NULL)
-				goto done;
-			for (j = 0; j < d->ngroups; j++) {
-				h = (uint32_t)hash_str(d->groups[j].pattern) & (ncap - 1);
-				while (ns[h])
-					h = (h + 1) & (ncap - 1);
-				ns[h] = j + 1;
-			}
-			free(map.slot);
-			map.slot = ns;
-			map.cap = ncap;
-		}
-		h = (uint32_t)hash_str(c->text.buf) & (map.cap - 1);
-		while (map.slot[h] &&
-		    strcmp(d->groups[map.slot[h] - 1].pattern, c->text.buf) != 0)
-			h = (h + 1) & (map.cap - 1);
-		if (map.slot[h] == 0) {
-			if (d->ngroups == cap) {
-				lh_diff_group *ng = realloc(d->groups,
-					(size_t)cap * 2 * sizeof *ng);
-				if (ng == NULL)
-					goto done;
-				memset(ng + cap, 0, (size_t)cap * sizeof *ng);
-				d->groups = ng;
-				cap *= 2;
-			}
-			grp = &d->groups[d->ngroups];
-			grp->pattern = text_dup(&c->text);
-			if (grp->pattern == NULL)
-				goto done;
-			grp->example_obj = v;
-			map.slot[h] = ++d->ngroups;
-		}
-		g = map.slot[h] - 1;
-		grp = &d->groups[g];
-		gid[v] = g;
-		grp->count++;
-		grp->retained += lh_dom_retained(dom, v);
-		if (lh_dom_retained(dom, v) >
-		    lh_dom_retained(dom, grp->example_obj))
-			grp->example_obj = v;
-	}
-
-	/* Every candidate joins its leak root's group; (group, container) and
-	 * (group, class) pairs are collected to count each once. */
-	pairs = malloc(((size_t)d->candidates * 2 + 1) * 2 * sizeof *pairs);
-	if (pairs == NULL)
-		goto done;
-	for (k = 0; k < dom->nlive; k++) {
-		uint32_t v = dom->order[k], g;
-
-		if (!cand[v] || gid[top[v]] == NOT_SEEN)
-			continue;
-		g = gid[top[v]];
-		d->groups[g].objects++;
-		d->groups[g].bytes += lh_snapshot_size(s, v);
-		pairs[2 * npairs] = ((uint64_t)g << 32) | 0x80000000u |
-			lh_class_of(w->classes, v);
-		pairs[2 * npairs + 1] = 0;
-		npairs++;
-		if (top[v] == v) {
-			/* The container: the nearest object on the root path
-			 * that existed in the first snapshot. */
-			uint32_t cont = c->par[v];
-
-			while (cont < s->nobj && c->fresh[cont])
-				cont = c->par[cont];
-			pairs[2 * npairs] = (uint64_t)g << 32;
-			pairs[2 * npairs + 1] = cont;
-			npairs++;
-		}
-	}
-	if (npairs > 1)
-		qsort(pairs, npairs, 2 * sizeof *pairs, cmp_u64pair);
-	for (i = 0; i < npairs; i++) {
-		uint64_t key = pairs[2 * i], val = pairs[2 * i + 1];
-		uint32_t g = (uint32_t)(key >> 32), run = 1, j;
-		lh_diff_group *grp = &d->groups[g];
-
-		while (i + run < npairs && pairs[2 * (i + run)] == key &&
-		    pairs[2 * (i + run) + 1] == val)
-			run++;
-		if (key & 0x80000000u) {                   /* a class */
-			const char *name = w->classes->name[key & 0x7fffffffu];
-
-			for (j = 0; j < LH_DIFF_MIX; j++)
-				if (grp->mix_class[j] == NULL ||
-				    run > grp->mix_count[j]) {
-					memmove(&grp->mix_class[j + 1],
-						&grp->mix_class[j],
-						(LH_DIFF_MIX - 1 - j) * sizeof(char *));
-					memmove(&grp->mix_count[j + 1],
-						&grp->mix_count[j],
-						(LH_DIFF_MIX - 1 - j) * sizeof(uint32_t));
-					grp->mix_class[j] = name;
-					grp->mix_count[j] = run;
-					break;
-				}
-		} else {                                   /* a container */
-			uint32_t cw = (uint32_t)val;
-
-			grp->ncontainers++;
-			grp->growth += container_growth(a[0], back(m, n, cw, 0),
-				w, cw);
-			if (n == 3)
-				grp->growth_late += container_growth(a[1],
-					back(m, n, cw, 1), w, cw);
-		}
-		i += run - 1;
-	}
-
-	for (i = 0; i < d->ngroups; i++) {
-		lh_diff_group *grp = &d->groups[i];
-
-		grp->suspect = grp->growth > (int64_t)d->floor &&
-			grp->retained > d->floor;
-		d->nsuspects += grp->suspect != 0;
-		c->text.len = 0;
-		lh_analysis_render_path(&c->text, w, grp->example_obj, c->maxlabel);
-		grp->example = text_dup(&c->text);
-		if (grp->example == NULL || c->text.oom)
-			goto done;
-	}
-	if (d->ngroups > 1)
-		qsort(d->groups, d->ngroups, sizeof *d->groups, cmp_group);
-	rc = LH_OK;
-done:
-	free(top);
-	free(gid);
-	free(pairs);
-	free(map.slot);
-	if (rc != LH_OK)
-		lh_error_set(err, rc, "out of memory");
-	return rc;
-}
-
 /* Makes room in the array *p (of *cap elements of 'size' bytes) for
  * element number n, doubling it as needed; -1 when memory runs out. */
 static int reserve(void **p, uint32_t *cap, uint32_t n, size_t size)
@@ -712,8 +582,675 @@ static int reserve(void **p, uint32_t *cap, uint32_t n, size_t size)
 	return 0;
 }
 
-/* Tables of the last snapshot that gained entries since the first. */
-static int build_grown(lh_diff *d, ctx *c, uint32_t *const *m, int n,
+/* Finds the group of pattern c->text, adding it (with example v) when it
+ * is new; its index, or NOT_SEEN when memory runs out. */
+static uint32_t group_of(lh_diff *d, strmap *map, uint32_t *cap, ctx *c,
+	uint32_t v)
+{
+	uint32_t h, j;
+
+	if (d->ngroups * 2 >= map->cap) {              /* grow and rehash */
+		uint32_t ncap = map->cap ? map->cap * 2 : 64;
+		uint32_t *ns = calloc(ncap, sizeof *ns);
+
+		if (ns == NULL)
+			return NOT_SEEN;
+		for (j = 0; j < d->ngroups; j++) {
+			h = (uint32_t)hash_str(d->groups[j].pattern) & (ncap - 1);
+			while (ns[h])
+				h = (h + 1) & (ncap - 1);
+			ns[h] = j + 1;
+		}
+		free(map->slot);
+		map->slot = ns;
+		map->cap = ncap;
+	}
+	h = (uint32_t)hash_str(c->text.buf) & (map->cap - 1);
+	while (map->slot[h] &&
+	    strcmp(d->groups[map->slot[h] - 1].pattern, c->text.buf) != 0)
+		h = (h + 1) & (map->cap - 1);
+	if (map->slot[h] == 0) {
+		lh_diff_group *grp;
+
+		if (reserve((void **)&d->groups, cap, d->ngroups, sizeof *grp))
+			return NOT_SEEN;
+		grp = &d->groups[d->ngroups];
+		memset(grp, 0, sizeof *grp);
+		for (j = 0; j < LH_DIFF_MEMBERS; j++)
+			grp->member[j] = LH_NONE;
+		if ((grp->pattern = text_dup(&c->text)) == NULL)
+			return NOT_SEEN;
+		grp->example_obj = v;
+		map->slot[h] = ++d->ngroups;
+	}
+	return map->slot[h] - 1;
+}
+
+/* Leak roots (top[v] == v) into groups by folded path: gid[v]. In the
+ * dominator tree's preorder an object's idom comes first, so top[] of the
+ * idom is known when the object is reached. */
+static int group_roots(lh_diff *d, ctx *c, const uint8_t *cand,
+	uint32_t *top, uint32_t *gid)
+{
+	const lh_dom *dom = c->w->dom;
+	const lh_snapshot *s = c->w->snap;
+	strmap map = { NULL, 0 };
+	uint32_t k, cap = 0;
+	int rc = LH_ENOMEM;
+
+	for (k = 0; k < dom->nlive; k++) {
+		uint32_t v = dom->order[k], p = dom->idom[v];
+
+		gid[v] = NOT_SEEN;
+		if (cand[v])
+			top[v] = (p < s->nobj && cand[p]) ? top[p] : v;
+	}
+	for (k = 0; k < dom->nlive; k++) {
+		uint32_t v = dom->order[k], g;
+		lh_diff_group *grp;
+
+		if (!cand[v] || top[v] != v || !folded_path(c, v))
+			continue;
+		if (c->text.oom || (g = group_of(d, &map, &cap, c, v)) == NOT_SEEN)
+			goto done;
+		grp = &d->groups[g];
+		gid[v] = g;
+		grp->count++;
+		grp->retained += lh_dom_retained(dom, v);
+		if (lh_dom_retained(dom, v) >
+		    lh_dom_retained(dom, grp->example_obj))
+			grp->example_obj = v;
+	}
+	rc = LH_OK;
+done:
+	free(map.slot);
+	return rc;
+}
+
+/* Adds the class of 'run' objects to the group's mix if it is among the
+ * LH_DIFF_MIX most common. */
+static void add_mix(lh_diff_group *grp, const char *name, uint32_t run)
+{
+	uint32_t j;
+
+	for (j = 0; j < LH_DIFF_MIX; j++)
+		if (grp->mix_class[j] == NULL || run > grp->mix_count[j]) {
+			memmove(&grp->mix_class[j + 1], &grp->mix_class[j],
+				(LH_DIFF_MIX - 1 - j) * sizeof(char *));
+			memmove(&grp->mix_count[j + 1], &grp->mix_count[j],
+				(LH_DIFF_MIX - 1 - j) * sizeof(uint32_t));
+			grp->mix_class[j] = name;
+			grp->mix_count[j] = run;
+			return;
+		}
+}
+
+/* Every candidate counts in its leak root's group: objects, bytes and the
+ * class mix ((group, class) pairs sorted to count each class once). */
+static int tally_groups(lh_diff *d, ctx *c, const uint8_t *cand,
+	const uint32_t *top, const uint32_t *gid)
+{
+	const lh_analysis *w = c->w;
+	const lh_dom *dom = w->dom;
+	uint64_t *pairs = malloc(((size_t)d->candidates + 1) * sizeof *pairs);
+	uint32_t i, k, n = 0;
+
+	if (pairs == NULL)
+		return LH_ENOMEM;
+	for (k = 0; k < dom->nlive; k++) {
+		uint32_t v = dom->order[k], g;
+
+		if (!cand[v] || gid[top[v]] == NOT_SEEN)
+			continue;
+		g = gid[top[v]];
+		d->groups[g].objects++;
+		d->groups[g].bytes += lh_snapshot_size(w->snap, v);
+		pairs[n++] = ((uint64_t)g << 32) | lh_class_of(w->classes, v);
+	}
+	if (n > 1)
+		qsort(pairs, n, sizeof *pairs, cmp_u64);
+	for (i = 0; i < n; ) {
+		uint32_t run = 1;
+
+		while (i + run < n && pairs[i + run] == pairs[i])
+			run++;
+		add_mix(&d->groups[pairs[i] >> 32],
+			w->classes->name[(uint32_t)pairs[i]], run);
+		i += run;
+	}
+	free(pairs);
+	return LH_OK;
+}
+
+/* A leak root's container: the nearest object on its root path that
+ * existed in the first snapshot. */
+static uint32_t container_of(const ctx *c, uint32_t v)
+{
+	uint32_t cont = c->par[v];
+
+	while (cont < c->w->snap->nobj && c->fresh[cont])
+		cont = c->par[cont];
+	return cont;
+}
+
+/* One container: the group credited with it and its growth over the
+ * span and (three snapshots) from the middle one. */
+typedef struct cont_rec {
+	uint32_t obj, group;
+	int64_t ret[2], self[2];        /* container_delta, [0] whole span */
+	int64_t raw[2];                 /* retained size change as measured */
+	uint64_t roots_retained;        /* what its leak roots retain */
+	uint32_t nroots;                /* its leak roots, all groups */
+} cont_rec;
+
+/* The containers of the leak roots, each with the group whose leak roots
+ * it holds retain the most; *out (*count) belongs to the caller. */
+static int list_containers(cont_rec **out, uint32_t *count, lh_diff *d,
+	ctx *c, const uint32_t *top, const uint32_t *gid)
+{
+	const lh_dom *dom = c->w->dom;
+	uint64_t *trip = malloc(((size_t)d->candidates + 1) * 3 * sizeof *trip);
+	cont_rec *cr = calloc((size_t)d->candidates + 1, sizeof *cr);
+	uint32_t i, k, nt = 0, nc = 0;
+
+	*out = NULL;
+	if (trip == NULL || cr == NULL) {
+		free(trip);
+		free(cr);
+		return LH_ENOMEM;
+	}
+	for (k = 0; k < dom->nlive; k++) {
+		uint32_t v = dom->order[k];
+
+		if (gid[v] == NOT_SEEN || top[v] != v)
+			continue;
+		trip[3 * nt] = container_of(c, v);
+		trip[3 * nt + 1] = gid[v];
+		trip[3 * nt + 2] = lh_dom_retained(dom, v);
+		nt++;
+	}
+	if (nt > 1)
+		qsort(trip, nt, 3 * sizeof *trip, cmp_u64pair);
+	for (i = 0; i < nt; nc++) {
+		uint64_t cont = trip[3 * i], best_sum = 0, sum;
+
+		cr[nc].obj = (uint32_t)cont;
+		cr[nc].group = (uint32_t)trip[3 * i + 1];
+		while (i < nt && trip[3 * i] == cont) {  /* one run per group */
+			uint64_t g = trip[3 * i + 1];
+
+			for (sum = 0; i < nt && trip[3 * i] == cont &&
+			    trip[3 * i + 1] == g; i++) {
+				sum += trip[3 * i + 2];
+				cr[nc].nroots++;
+			}
+			cr[nc].roots_retained += sum;
+			d->groups[g].ncontainers++;
+			if (sum > best_sum) {
+				best_sum = sum;
+				cr[nc].group = (uint32_t)g;
+			}
+		}
+	}
+	free(trip);
+	*out = cr;
+	*count = nc;
+	return LH_OK;
+}
+
+/* A container's retained growth includes that of the containers below it
+ * in the dominator tree (_G holds everything): each one's is taken off
+ * its nearest container above, so each byte of growth counts once. */
+static int nest_containers(cont_rec *cr, uint32_t nc, const lh_analysis *w,
+	int nspan)
+{
+	const lh_snapshot *s = w->snap;
+	uint32_t *at = malloc(((size_t)s->nobj + 1) * sizeof *at), i, v, steps;
+	int k;
+
+	if (at == NULL)
+		return LH_ENOMEM;
+	for (i = 0; i < nc; i++)
+		if (cr[i].obj < s->nobj)
+			at[cr[i].obj] = i;
+	for (i = 0; i < nc; i++) {
+		v = cr[i].obj;
+		if (v >= s->nobj)
+			continue;
+		for (steps = 0, v = w->dom->idom[v]; v < s->nobj && steps < 100000;
+		    v = w->dom->idom[v], steps++) {
+			uint32_t j = at[v];
+
+			if (j < nc && cr[j].obj == v) {
+				for (k = 0; k < nspan; k++)
+					cr[j].ret[k] -= cr[i].raw[k];
+				break;
+			}
+		}
+	}
+	free(at);
+	return LH_OK;
+}
+
+/*
+ * A table whose new entries are shared with another container (a set and
+ * a list both holding each leaked player) retains none of them, and its
+ * retained size grows by its own size only. Its growth is then counted as
+ * its own growth and what the entries it gained hold: the entries gained
+ * times what its leak roots retain on average (in three snapshots the
+ * leak roots are those of the middle span alone, the entries those of the
+ * whole span).
+ */
+static void shared_growth(cont_rec *cr, const lh_analysis *a0, uint32_t c0,
+	const lh_analysis *w, int k)
+{
+	uint32_t after, before;
+	double held;
+
+	if (cr->obj >= w->snap->nobj || w->snap->type[cr->obj] != LH_T_TABLE ||
+	    cr->nroots == 0)
+		return;
+	after = entries_of(w->snap, cr->obj);
+	before = c0 < a0->snap->nobj ? entries_of(a0->snap, c0) : 0;
+	if (after <= before)
+		return;
+	held = (double)cr->roots_retained * (after - before) / cr->nroots;
+	if (cr->self[k] + (int64_t)held > cr->self[k])
+		cr->self[k] += (int64_t)held;
+}
+
+/* Keeps container v among the group's LH_DIFF_MEMBERS that grew most. */
+static void add_member(lh_diff_group *g, uint32_t v, int64_t grew)
+{
+	uint32_t j;
+
+	if (v == LH_NONE || v == LH_DOM_VROOT)
+		return;
+	for (j = 0; j < LH_DIFF_MEMBERS; j++)
+		if (g->member[j] == LH_NONE || grew > g->member_growth[j]) {
+			memmove(&g->member[j + 1], &g->member[j],
+				(LH_DIFF_MEMBERS - 1 - j) * sizeof *g->member);
+			memmove(&g->member_growth[j + 1], &g->member_growth[j],
+				(LH_DIFF_MEMBERS - 1 - j) * sizeof *g->member_growth);
+			g->member[j] = v;
+			g->member_growth[j] = grew;
+			return;
+		}
+}
+
+/*
+ * Container growth, each container credited to one group: the one whose
+ * leak roots it holds retain the most. So a string shared by many leaked
+ * objects (its own leak root, in the same container) does not repeat its
+ * parent's growth, and groups are judged by what their containers gained.
+ */
+static int credit_containers(lh_diff *d, ctx *c, const uint32_t *top,
+	const uint32_t *gid, uint32_t *const *m, int n,
+	const lh_analysis *const *a)
+{
+	const lh_analysis *w = c->w;
+	cont_rec *cr;
+	uint32_t i, nc = 0;
+	int k;
+
+	if (list_containers(&cr, &nc, d, c, top, gid) != LH_OK)
+		return LH_ENOMEM;
+	for (i = 0; i < nc; i++)
+		for (k = 0; k < n - 1; k++) {
+			uint32_t c0 = back(m, n, cr[i].obj, k);
+
+			container_delta(a[k], c0, w, cr[i].obj, &cr[i].ret[k],
+				&cr[i].self[k]);
+			cr[i].raw[k] = (int64_t)retained_of(w, cr[i].obj) -
+				(int64_t)retained_of(a[k], c0);
+		}
+	if (nest_containers(cr, nc, w, n - 1) != LH_OK) {
+		free(cr);
+		return LH_ENOMEM;
+	}
+	for (i = 0; i < nc; i++) {
+		lh_diff_group *g = &d->groups[cr[i].group];
+		int64_t grew;
+
+		for (k = 0; k < n - 1; k++)
+			shared_growth(&cr[i], a[k], back(m, n, cr[i].obj, k), w, k);
+		grew = cr[i].ret[0] > cr[i].self[0] ? cr[i].ret[0] : cr[i].self[0];
+		g->growth += grew;
+		add_member(g, cr[i].obj, grew);
+		if (n == 3)
+			g->growth_late += cr[i].ret[1] > cr[i].self[1] ?
+				cr[i].ret[1] : cr[i].self[1];
+	}
+	free(cr);
+	return LH_OK;
+}
+
+/* ---- sibling groups under names written in the program ---- */
+
+/* The next ".name" step of pattern p at or after *i, outside brackets
+ * and quotes: its start in *at and its end returned, or 0 for none. */
+static size_t next_name_step(const char *p, size_t *i, size_t *at)
+{
+	int depth = 0, quote = 0;
+
+	for (; p[*i] != '\0'; (*i)++) {
+		char c = p[*i];
+
+		if (quote) {
+			if (c == '\\' && p[*i + 1] != '\0')
+				(*i)++;
+			else if (c == '"')
+				quote = 0;
+		} else if (c == '"') {
+			quote = 1;
+		} else if (c == '<' || c == '[') {
+			depth++;
+		} else if (c == '>' || c == ']') {
+			depth--;
+		} else if (c == '.' && depth == 0 && (p[*i + 1] == '_' ||
+		    ((p[*i + 1] | 0x20) >= 'a' && (p[*i + 1] | 0x20) <= 'z'))) {
+			size_t j = *i + 1;
+
+			while (p[j] == '_' || (p[j] >= '0' && p[j] <= '9') ||
+			    ((p[j] | 0x20) >= 'a' && (p[j] | 0x20) <= 'z'))
+				j++;
+			*at = (*i)++;
+			return j;
+		}
+	}
+	return 0;
+}
+
+typedef struct sibling {
+	char *key;                  /* the pattern with one step folded */
+	uint32_t group;
+} sibling;
+
+static int cmp_sibling(const void *x, const void *y)
+{
+	const sibling *a = x, *b = y;
+	int c = strcmp(a->key, b->key);
+
+	return c != 0 ? c : a->group < b->group ? -1 : a->group > b->group;
+}
+
+/* The patterns of every group that grew, each with one ".name" step
+ * folded to [*]
+ * (not right under _G, package.loaded or the registry), sorted. */
+static sibling *sibling_keys(const lh_diff *d, uint32_t *count)
+{
+	uint32_t g, n = 0, cap = 0;
+	sibling *sk = NULL;
+
+	for (g = 0; g < d->ngroups; g++) {
+		const char *p = d->groups[g].pattern;
+		size_t i = 0, at, end;
+
+		if (d->groups[g].growth <= 0)
+			continue;
+		while ((end = next_name_step(p, &i, &at)) != 0) {
+			size_t len = strlen(p) - (end - at) + 3;
+			char *k;
+
+			if ((at == 2 && strncmp(p, "_G", 2) == 0) ||
+			    (at == 14 && strncmp(p, "package.loaded", 14) == 0) ||
+			    (at == 8 && strncmp(p, "registry", 8) == 0) || at == 0)
+				continue;
+			if (reserve((void **)&sk, &cap, n, sizeof *sk) ||
+			    (k = malloc(len + 1)) == NULL) {
+				*count = n;
+				return sk;          /* as far as memory went */
+			}
+			memcpy(k, p, at);
+			memcpy(k + at, "[*]", 3);
+			strcpy(k + at + 3, p + end);
+			sk[n].key = k;
+			sk[n++].group = g;
+		}
+	}
+	if (n > 1)
+		qsort(sk, n, sizeof *sk, cmp_sibling);
+	*count = n;
+	return sk;
+}
+
+/* Adds group y into group x (whose pattern becomes 'pattern'). */
+static void merge_group(lh_diff_group *x, lh_diff_group *y,
+	const lh_analysis *w)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < LH_DIFF_MIX && y->mix_class[i] != NULL; i++) {
+		for (j = 0; j < LH_DIFF_MIX && x->mix_class[j] != NULL &&
+		    x->mix_class[j] != y->mix_class[i]; j++)
+			;
+		if (j < LH_DIFF_MIX && x->mix_class[j] == y->mix_class[i]) {
+			uint32_t sum = x->mix_count[j] + y->mix_count[i];
+
+			memmove(&x->mix_class[j], &x->mix_class[j + 1],
+				(LH_DIFF_MIX - 1 - j) * sizeof(char *));
+			memmove(&x->mix_count[j], &x->mix_count[j + 1],
+				(LH_DIFF_MIX - 1 - j) * sizeof(uint32_t));
+			x->mix_class[LH_DIFF_MIX - 1] = NULL;
+			add_mix(x, y->mix_class[i], sum);
+		} else
+			add_mix(x, y->mix_class[i], y->mix_count[i]);
+	}
+	if (lh_dom_retained(w->dom, y->example_obj) >
+	    lh_dom_retained(w->dom, x->example_obj))
+		x->example_obj = y->example_obj;
+	x->count += y->count;
+	x->objects += y->objects;
+	x->bytes += y->bytes;
+	x->retained += y->retained;
+	x->growth += y->growth;
+	x->growth_late += y->growth_late;
+	x->ncontainers += y->ncontainers;
+	for (i = 0; i < LH_DIFF_MEMBERS && y->member[i] != LH_NONE; i++)
+		add_member(x, y->member[i], y->member_growth[i]);
+	y->count = 0;                       /* merged away */
+}
+
+/* The most any group of the run s[0..n-1] grew (merged ones aside). */
+static int64_t run_max_growth(const lh_diff *d, const sibling *s, uint32_t n)
+{
+	int64_t max = 0;
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (d->groups[s[i].group].count != 0 &&
+		    d->groups[s[i].group].growth > max)
+			max = d->groups[s[i].group].growth;
+	return max;
+}
+
+/* Whether member i of a run merges: not merged already, and it grew by
+ * at least a sixteenth of the most any member grew (max). */
+static int sibling_takes_part(const lh_diff *d, const sibling *s,
+	int64_t max, uint32_t i)
+{
+	const lh_diff_group *g = &d->groups[s[i].group];
+
+	return g->count != 0 && g->growth > 0 && g->growth * 16 >= max;
+}
+
+/* Whether the run has two members that take part and that together grew
+ * past the noise floor. */
+static int siblings_grew(const lh_diff *d, const sibling *s, uint32_t n)
+{
+	uint32_t i, m = 0;
+	int64_t sum = 0, max = run_max_growth(d, s, n);
+
+	for (i = 0; i < n; i++)
+		if (sibling_takes_part(d, s, max, i)) {
+			m++;
+			sum += d->groups[s[i].group].growth;
+		}
+	return m >= 2 && sum > (int64_t)d->floor;
+}
+
+/*
+ * Growing groups whose paths differ in one step only, a name under one
+ * parent (waiters under Sched.waiting.login, .logout, .tick, the names
+ * written in the program), are sibling containers like those under
+ * computed keys: one group, _G.Sched.waiting[*][*], judged as a whole.
+ * Siblings merge when together they grew past the noise floor, each by at
+ * least a sixteenth of the most any of them grew: churn beside a leak
+ * (World.online next to World.sessions) stays apart.
+ */
+static int merge_siblings(lh_diff *d, const lh_analysis *w)
+{
+	uint32_t n = 0, i, j, k, out;
+	sibling *sk = sibling_keys(d, &n);
+	int64_t max;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(sk[j].key, sk[i].key) == 0; j++)
+			;
+		if (!siblings_grew(d, sk + i, j - i))
+			continue;
+		max = run_max_growth(d, sk + i, j - i);
+		for (k = i; k < j && !sibling_takes_part(d, sk + i, max, k - i); k++)
+			;
+		{
+			lh_diff_group *x = &d->groups[sk[k].group];
+			uint32_t m = 0, l;
+
+			for (l = k + 1; l < j; l++)
+				if (sibling_takes_part(d, sk + i, max, l - i)) {
+					merge_group(x, &d->groups[sk[l].group], w);
+					m++;
+				}
+			if (m > 0) {
+				free(x->pattern);
+				x->pattern = sk[k].key;
+				sk[k].key = NULL;
+			}
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(sk[i].key);
+	free(sk);
+	for (i = out = 0; i < d->ngroups; i++) {
+		if (d->groups[i].count == 0) {
+			free(d->groups[i].pattern);
+			continue;
+		}
+		d->groups[out++] = d->groups[i];
+	}
+	d->ngroups = out;
+	return LH_OK;
+}
+
+/* Suspects and examples; then the groups in report order. */
+static int judge_groups(lh_diff *d, ctx *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < d->ngroups; i++) {
+		lh_diff_group *grp = &d->groups[i];
+
+		grp->suspect = grp->growth > (int64_t)d->floor &&
+			grp->retained > d->floor;
+		d->nsuspects += grp->suspect != 0;
+		c->text.len = 0;
+		lh_analysis_render_path(&c->text, c->w, grp->example_obj,
+			c->maxlabel);
+		grp->example = text_dup(&c->text);
+		if (grp->example == NULL || c->text.oom)
+			return LH_ENOMEM;
+	}
+	if (d->ngroups > 1)
+		qsort(d->groups, d->ngroups, sizeof *d->groups, cmp_group);
+	return LH_OK;
+}
+
+/* Groups: leak roots by folded path; fills d->groups. */
+static int build_groups(lh_diff *d, ctx *c, const uint8_t *cand,
+	uint32_t *const *m, int n, const lh_analysis *const *a)
+{
+	size_t nobj = c->w->snap->nobj ? c->w->snap->nobj : 1;
+	uint32_t *top = malloc(nobj * sizeof *top);
+	uint32_t *gid = malloc(nobj * sizeof *gid);
+	int rc = LH_ENOMEM;
+
+	if (top == NULL || gid == NULL)
+		goto done;
+	if ((rc = group_roots(d, c, cand, top, gid)) != LH_OK ||
+	    (rc = tally_groups(d, c, cand, top, gid)) != LH_OK ||
+	    (rc = credit_containers(d, c, top, gid, m, n, a)) != LH_OK ||
+	    (rc = merge_siblings(d, c->w)) != LH_OK)
+		goto done;
+	rc = judge_groups(d, c);
+done:
+	free(top);
+	free(gid);
+	return rc;
+}
+
+/* Rows folded by pattern: each row's pattern, and its index. */
+typedef struct fold_row {
+	char *pattern;
+	uint32_t row;
+} fold_row;
+
+static int cmp_fold_row(const void *x, const void *y)
+{
+	const fold_row *a = x, *b = y;
+	int c = strcmp(a->pattern, b->pattern);
+
+	return c != 0 ? c : a->row < b->row ? -1 : a->row > b->row;
+}
+
+/* The folded paths of objs[0..n-1], sorted by pattern so that each fold
+ * is a run; NULL when memory runs out. The caller frees the patterns. */
+static fold_row *fold_rows(ctx *c, const uint32_t *objs, uint32_t n)
+{
+	fold_row *fr = calloc((size_t)n + 1, sizeof *fr);
+	uint32_t i;
+
+	if (fr == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		fr[i].row = i;
+		if (!folded_path(c, objs[i]))
+			lh_strbuf_puts(&c->text, "<unreachable>");
+		if (c->text.oom || (fr[i].pattern = text_dup(&c->text)) == NULL) {
+			while (i > 0)
+				free(fr[--i].pattern);
+			free(fr);
+			return NULL;
+		}
+	}
+	if (n > 1)
+		qsort(fr, n, sizeof *fr, cmp_fold_row);
+	return fr;
+}
+
+/* Entries of table v that hold luaheap's own objects (in the registry:
+ * the watch table), and what they retain. */
+static uint32_t own_entries(const ctx *c, uint32_t v, uint64_t *retained)
+{
+	const lh_snapshot *s = c->w->snap;
+	uint32_t e, n = 0;
+
+	*retained = 0;
+	for (e = s->edge_off[v]; e < s->edge_off[v + 1]; e++) {
+		int kind = s->edge_kind[e] & LH_EDGE_KIND_MASK;
+
+		if (kind != LH_E_KEY && kind != LH_E_METATABLE &&
+		    c->own[s->edge_to[e]]) {
+			n++;
+			*retained += retained_of(c->w, s->edge_to[e]);
+		}
+	}
+	return n;
+}
+
+/* Tables of the last snapshot that gained entries since the first, one
+ * per table (the row's obj) before folding; luaheap's own entries (the
+ * registry's watch table) do not count. */
+static int list_grown(lh_diff *d, ctx *c, uint32_t *const *m, int n,
 	const lh_analysis *const *a)
 {
 	const lh_analysis *w = c->w;
@@ -721,39 +1258,103 @@ static int build_grown(lh_diff *d, ctx *c, uint32_t *const *m, int n,
 	uint32_t v, cap = 0, ti = 0;
 
 	for (v = 0; v < s->nobj; v++) {
-		uint32_t v0, before, after;
+		uint32_t v0, before, after, own;
+		uint64_t own_bytes = 0;
 		lh_diff_grown *gr;
 
 		if (s->type[v] != LH_T_TABLE)
 			continue;
 		ti++;                   /* tables come in object order */
-		if (!lh_graph_live(w->graph, v))
+		if (!lh_graph_live(w->graph, v) || c->own[v])
 			continue;
 		v0 = back(m, n, v, 0);
 		if (v0 == LH_NONE)
 			continue;
 		before = entries_of(s0, v0);
 		after = s->tables[ti - 1].array_entries + s->tables[ti - 1].hash_entries;
-		if (after <= before)
+		own = v == s->registry ? own_entries(c, v, &own_bytes) : 0;
+		if (after - own <= before)
 			continue;
 		if (reserve((void **)&d->grown, &cap, d->ngrown, sizeof *d->grown))
 			return LH_ENOMEM;
 		gr = &d->grown[d->ngrown++];
 		memset(gr, 0, sizeof *gr);
 		gr->obj = v;
+		gr->count = 1;
 		gr->entries_before = before;
 		gr->entries_after = after;
 		gr->bytes_before = lh_snapshot_size(s0, v0);
 		gr->bytes_after = lh_snapshot_size(s, v);
 		gr->retained_before = retained_of(a[0], v0);
-		gr->retained_after = retained_of(w, v);
+		gr->retained_after = retained_of(w, v) - (own ? own_bytes : 0);
 	}
+	return LH_OK;
+}
+
+/* Adds row y into the folded row x; the example is the one that gained
+ * the most entries. */
+static void merge_grown(lh_diff_grown *x, const lh_diff_grown *y)
+{
+	if (y->entries_after - y->entries_before >
+	    x->entries_after - x->entries_before ||
+	    (y->entries_after - y->entries_before ==
+	     x->entries_after - x->entries_before && y->obj < x->obj))
+		x->obj = y->obj;
+	x->count += y->count;
+	x->entries_before += y->entries_before;
+	x->entries_after += y->entries_after;
+	x->bytes_before += y->bytes_before;
+	x->bytes_after += y->bytes_after;
+	x->retained_before += y->retained_before;
+	x->retained_after += y->retained_after;
+}
+
+/* Grown tables, folded by path (most entries gained first). */
+static int build_grown(lh_diff *d, ctx *c, uint32_t *const *m, int n,
+	const lh_analysis *const *a)
+{
+	uint32_t *objs, i, k, nf = 0;
+	lh_diff_grown *folded;
+	fold_row *fr;
+
+	if (list_grown(d, c, m, n, a) != LH_OK)
+		return LH_ENOMEM;
+	objs = malloc(((size_t)d->ngrown + 1) * sizeof *objs);
+	folded = calloc((size_t)d->ngrown + 1, sizeof *folded);
+	if (objs == NULL || folded == NULL) {
+		free(objs);
+		free(folded);
+		return LH_ENOMEM;
+	}
+	for (i = 0; i < d->ngrown; i++)
+		objs[i] = d->grown[i].obj;
+	fr = fold_rows(c, objs, d->ngrown);
+	free(objs);
+	if (fr == NULL) {
+		free(folded);
+		return LH_ENOMEM;
+	}
+	for (i = 0; i < d->ngrown; i = k) {
+		lh_diff_grown *row = &folded[nf++];
+
+		*row = d->grown[fr[i].row];
+		row->pattern = fr[i].pattern;
+		for (k = i + 1; k < d->ngrown &&
+		    strcmp(fr[k].pattern, fr[i].pattern) == 0; k++) {
+			merge_grown(row, &d->grown[fr[k].row]);
+			free(fr[k].pattern);
+		}
+	}
+	free(fr);
+	free(d->grown);
+	d->grown = folded;
+	d->ngrown = nf;
 	if (d->ngrown > 1)
 		qsort(d->grown, d->ngrown, sizeof *d->grown, cmp_grown);
-	for (v = 0; v < d->ngrown; v++) {
+	for (i = 0; i < d->ngrown; i++) {
 		c->text.len = 0;
-		lh_analysis_render_path(&c->text, w, d->grown[v].obj, c->maxlabel);
-		if (c->text.oom || (d->grown[v].path = text_dup(&c->text)) == NULL)
+		lh_analysis_render_path(&c->text, c->w, d->grown[i].obj, c->maxlabel);
+		if (c->text.oom || (d->grown[i].path = text_dup(&c->text)) == NULL)
 			return LH_ENOMEM;
 	}
 	return LH_OK;
@@ -901,8 +1502,9 @@ static int build_classes(lh_diff *d, const lh_analysis *first,
 	return LH_OK;
 }
 
-/* Watched objects marked expect_dead that the last snapshot still has. */
-static int build_dead(lh_diff *d, ctx *c)
+/* Watched objects marked expect_dead that the last snapshot still has,
+ * in watch order. */
+static int list_dead(lh_diff *d, ctx *c)
 {
 	const lh_snapshot *s = c->w->snap;
 	uint32_t i;
@@ -928,9 +1530,180 @@ static int build_dead(lh_diff *d, ctx *c)
 	return LH_OK;
 }
 
+static int cmp_dead_group(const void *x, const void *y)
+{
+	const lh_diff_dead_group *a = x, *b = y;
+
+	if (a->retained != b->retained)
+		return a->retained < b->retained ? 1 : -1;
+	return strcmp(a->pattern, b->pattern);
+}
+
+/* The expected-dead objects still alive, folded by path, most bytes
+ * first. */
+static int build_dead(lh_diff *d, ctx *c)
+{
+	uint32_t *objs, i, k;
+	fold_row *fr;
+
+	if (list_dead(d, c) != LH_OK)
+		return LH_ENOMEM;
+	objs = malloc(((size_t)d->ndead + 1) * sizeof *objs);
+	d->dead_groups = calloc((size_t)d->ndead + 1, sizeof *d->dead_groups);
+	if (objs == NULL || d->dead_groups == NULL) {
+		free(objs);
+		return LH_ENOMEM;
+	}
+	for (i = 0; i < d->ndead; i++)
+		objs[i] = d->dead[i].obj;
+	fr = fold_rows(c, objs, d->ndead);
+	free(objs);
+	if (fr == NULL)
+		return LH_ENOMEM;
+	for (i = 0; i < d->ndead; i = k) {
+		lh_diff_dead_group *dg = &d->dead_groups[d->ndead_groups++];
+
+		dg->pattern = fr[i].pattern;
+		for (k = i; k < d->ndead && strcmp(fr[k].pattern, dg->pattern) == 0;
+		    k++) {
+			const lh_diff_dead *dd = &d->dead[fr[k].row];
+			uint64_t r = retained_of(c->w, dd->obj);
+
+			if (k > i)
+				free(fr[k].pattern);
+			if (dg->count++ == 0 || r > retained_of(c->w, dg->example_obj)) {
+				dg->example_obj = dd->obj;
+				dg->example = dd->path;   /* borrowed from d->dead */
+				dg->label = dd->label;
+			}
+			dg->retained += r;
+		}
+	}
+	free(fr);
+	if (d->ndead_groups > 1)
+		qsort(d->dead_groups, d->ndead_groups, sizeof *d->dead_groups,
+			cmp_dead_group);
+	return LH_OK;
+}
+
+/* konst[v]: v is a string some proto has among its constants (a name
+ * written in the program). */
+static void mark_constants(const lh_snapshot *s, uint8_t *konst)
+{
+	uint32_t v, e;
+
+	for (v = 0; v < s->nobj; v++) {
+		if (s->type[v] != LH_T_PROTO)
+			continue;
+		for (e = s->edge_off[v]; e < s->edge_off[v + 1]; e++)
+			if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) == LH_E_CONSTANT &&
+			    s->type[s->edge_to[e]] == LH_T_STRING)
+				konst[s->edge_to[e]] = 1;
+	}
+}
+
+/* Whether table t is luaheap's watch table: a weak-keyed table whose
+ * values are all strings of a flag byte ('d' or 'w') and a label, stored
+ * in the registry under a light userdata key (see dumper/watch.c). */
+static int is_watch_table(const lh_snapshot *s, uint32_t t)
+{
+	const lh_table_info *ti = lh_snapshot_table_info(s, t);
+	uint32_t e, mt = LH_NONE, nval = 0;
+
+	if (ti == NULL || ti->asize != 0)
+		return 0;
+	for (e = s->edge_off[t]; e < s->edge_off[t + 1]; e++) {
+		int kind = s->edge_kind[e] & LH_EDGE_KIND_MASK;
+		const char *b;
+		size_t len;
+
+		if (kind == LH_E_METATABLE)
+			mt = s->edge_to[e];
+		else if (kind == LH_E_FIELD_OBJ) {
+			b = lh_snapshot_string(s, s->edge_to[e], &len);
+			if (b == NULL || len == 0 || (b[0] != 'd' && b[0] != 'w'))
+				return 0;
+			nval++;
+		} else if (kind != LH_E_KEY)
+			return 0;
+	}
+	return mt != LH_NONE && (nval > 0 || s->nwatches == 0) &&
+		has_field(s, mt, "__mode", 6);
+}
+
+/* own[]: luaheap's watch table, its labels (values of weak-key entries,
+ * which the dominator tree hangs under the common dominator of table and
+ * key) and what it alone keeps (its dominator subtree, a run of the
+ * preorder): never part of a leak report. */
+static void mark_own(const lh_analysis *w, uint8_t *own)
+{
+	const lh_snapshot *s = w->snap;
+	const lh_dom *dom = w->dom;
+	uint32_t e, k;
+
+	if (s->registry == LH_NONE)
+		return;
+	for (e = s->edge_off[s->registry]; e < s->edge_off[s->registry + 1]; e++) {
+		uint32_t t = s->edge_to[e];
+
+		if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) != LH_E_FIELD_LIGHT ||
+		    s->type[t] != LH_T_TABLE || !lh_graph_live(w->graph, t) ||
+		    !is_watch_table(s, t))
+			continue;
+		own[t] = 1;
+		for (k = s->edge_off[t]; k < s->edge_off[t + 1]; k++)
+			if ((s->edge_kind[k] & LH_EDGE_KIND_MASK) == LH_E_FIELD_OBJ)
+				own[s->edge_to[k]] = 1;
+		for (k = 0; k < dom->nlive && dom->order[k] != t; k++)
+			;
+		for (k++; k < dom->nlive; k++) {
+			uint32_t v = dom->order[k];
+
+			if (dom->idom[v] >= s->nobj || !own[dom->idom[v]])
+				break;
+			own[v] = 1;
+		}
+	}
+}
+
+/* The context of the folded paths over the last analysis w. */
+static int ctx_init(ctx *c, const lh_analysis *w, const uint8_t *fresh,
+	const uint32_t *par, const lh_diff_opts *opts)
+{
+	const lh_snapshot *s = w->snap;
+	size_t nobj = s->nobj ? s->nobj : 1;
+
+	c->w = w;
+	c->fresh = fresh;
+	c->par = par;
+	c->maxlabel = opts && opts->maxlabel ? opts->maxlabel : 40;
+	c->konst = calloc(nobj, 1);
+	c->own = calloc(nobj, 1);
+	if (c->konst == NULL || c->own == NULL)
+		return LH_ENOMEM;
+	mark_constants(s, c->konst);
+	mark_own(w, c->own);
+	c->named[0] = s->registry;
+	if (lh_expr_resolve(&c->named[1], s, "_G", NULL) != LH_OK)
+		c->named[1] = LH_NONE;
+	if (lh_expr_resolve(&c->named[2], s, "package.loaded", NULL) != LH_OK)
+		c->named[2] = LH_NONE;
+	return LH_OK;
+}
+
+/* The registry's entries, luaheap's watch table left out. */
 static uint32_t registry_entries(const lh_snapshot *s)
 {
-	return entries_of(s, s->registry);
+	uint32_t n = entries_of(s, s->registry), e;
+
+	if (s->registry == LH_NONE)
+		return n;
+	for (e = s->edge_off[s->registry]; e < s->edge_off[s->registry + 1]; e++)
+		if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) == LH_E_FIELD_LIGHT &&
+		    s->type[s->edge_to[e]] == LH_T_TABLE &&
+		    is_watch_table(s, s->edge_to[e]) && n > 0)
+			n--;
+	return n;
 }
 
 int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
@@ -963,7 +1736,8 @@ int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 			goto done;
 	cand = calloc(nobj, 1);
 	fresh = calloc(nobj, 1);
-	if (cand == NULL || fresh == NULL)
+	if (cand == NULL || fresh == NULL ||
+	    ctx_init(&c, w, fresh, par[n - 1], opts) != LH_OK)
 		goto done;
 
 	/* fresh: created after the first snapshot; cand: the candidates. */
@@ -971,8 +1745,9 @@ int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 		uint32_t prev = m[n - 1][v];
 
 		fresh[v] = back(m, n, v, 0) == LH_NONE;
-		if (!lh_graph_live(w->graph, v) || lh_snapshot_shared(s, v))
-			continue;         /* shared objects: no state's leak */
+		if (!lh_graph_live(w->graph, v) || c.own[v] ||
+		    lh_snapshot_shared(s, v))
+			continue;         /* luaheap's own, or no state's leak */
 		if (n == 2)
 			cand[v] = prev == LH_NONE;
 		else
@@ -996,17 +1771,11 @@ int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 	d->threads_before = a[0]->classes->types[LH_T_THREAD].count;
 	d->threads_after = w->classes->types[LH_T_THREAD].count;
 
-	c.w = w;
-	c.fresh = fresh;
-	c.par = par[n - 1];
-	c.maxlabel = opts && opts->maxlabel ? opts->maxlabel : 40;
 	lh_strbuf_init(&c.hop);
 	lh_strbuf_init(&c.text);
 	lh_strbuf_init(&c.run);
-	if ((rc = build_groups(d, &c, cand, m, n, a, err)) != LH_OK)
-		goto done;
-	rc = LH_ENOMEM;
-	if (build_grown(d, &c, m, n, a) != LH_OK ||
+	if (build_groups(d, &c, cand, m, n, a) != LH_OK ||
+	    build_grown(d, &c, m, n, a) != LH_OK ||
 	    build_globals(d, a, n) != LH_OK ||
 	    build_classes(d, a[0], w) != LH_OK ||
 	    build_dead(d, &c) != LH_OK)
@@ -1020,6 +1789,8 @@ done:
 	lh_strbuf_release(&c.hop);
 	lh_strbuf_release(&c.text);
 	lh_strbuf_release(&c.run);
+	free(c.konst);
+	free(c.own);
 	for (k = 0; k < 3; k++) {
 		free(m[k]);
 		free(par[k]);
@@ -1027,5 +1798,29 @@ done:
 	free(cand);
 	free(fresh);
 	lh_diff_free(d);
+	return rc;
+}
+
+int lh_diff_fresh(uint8_t **out, const lh_analysis *before,
+	const lh_analysis *after, lh_error *err)
+{
+	uint32_t *par[2] = { bfs_parents(before), bfs_parents(after) }, *m = NULL;
+	uint32_t v, n = after->snap->nobj;
+	int rc = LH_ENOMEM;
+
+	*out = NULL;
+	if (par[0] == NULL || par[1] == NULL ||
+	    (m = match_objects(before, par[0], after, par[1])) == NULL ||
+	    (*out = malloc((size_t)n + 1)) == NULL)
+		goto done;
+	for (v = 0; v < n; v++)
+		(*out)[v] = m[v] == LH_NONE;
+	rc = LH_OK;
+done:
+	if (rc != LH_OK)
+		lh_error_set(err, rc, "out of memory");
+	free(par[0]);
+	free(par[1]);
+	free(m);
 	return rc;
 }

@@ -195,8 +195,8 @@ static int parse_number(const char **p, key *k)
 	return LH_OK;
 }
 
-/* The target of cur's field edge with key k, or LH_NONE. */
-static uint32_t find_field(const lh_snapshot *snap, uint32_t cur, const key *k)
+/* cur's field edge with key k, or LH_NONE. */
+static uint32_t field_edge(const lh_snapshot *snap, uint32_t cur, const key *k)
 {
 	uint32_t e;
 
@@ -214,33 +214,145 @@ static uint32_t find_field(const lh_snapshot *snap, uint32_t cur, const key *k)
 				if (t != NULL && len == k->n &&
 				    lh_string_length(snap, lh_snapshot_string_info(snap, l.obj)) == len &&
 				    memcmp(t, k->s, len) == 0)
-					return snap->edge_to[e];
+					return e;
 			}
 			break;
 		case K_INT:
 			if (kind == LH_E_ARRAY || kind == LH_E_FIELD_INT) {
 				lh_snapshot_label(snap, e, &l);
 				if (l.i == k->i)
-					return snap->edge_to[e];
+					return e;
 			}
 			break;
 		case K_NUM:
 			if (kind == LH_E_FIELD_NUM) {
 				lh_snapshot_label(snap, e, &l);
 				if (l.d == k->d)
-					return snap->edge_to[e];
+					return e;
 			}
 			break;
 		case K_BOOL:
 			if (kind == LH_E_FIELD_BOOL) {
 				lh_snapshot_label(snap, e, &l);
 				if (!!l.i == !!k->i)
-					return snap->edge_to[e];
+					return e;
 			}
 			break;
 		}
 	}
 	return LH_NONE;
+}
+
+/* The target of cur's field edge with key k, or LH_NONE. */
+static uint32_t find_field(const lh_snapshot *snap, uint32_t cur, const key *k)
+{
+	uint32_t e = field_edge(snap, cur, k);
+
+	return e == LH_NONE ? LH_NONE : snap->edge_to[e];
+}
+
+/*
+ * Steps that are not table fields, as the renderer prints them: " <key
+ * ...>", " <metatable>", " <upvalue h of f (server.lua:40)>", "[<table
+ * 0x...>]", and paths that start at a root other than the registry
+ * ("<local h in main, function (server.lua:80)>"). Rather than a second
+ * grammar, each reference out of the current object is rendered the way
+ * lh_path_render_hop does, and the one whose text the expression
+ * continues with is followed. A reference whose hop prints nothing (an
+ * upvalue cell, the main thread before a stack slot) is rendered with
+ * each reference after it.
+ */
+#define MATCH_HOPS 4            /* two hops of context, two to match */
+
+/* Whether the text of hop i of p is where *p points, ending at a step
+ * boundary; then *len gets its length. */
+static int hop_matches(lh_strbuf *sb, const lh_snapshot *snap,
+	const lh_path *p, uint32_t i, const char *at, size_t *len)
+{
+	sb->len = 0;
+	if (!lh_path_render_hop(sb, snap, p, i, 0) || sb->len == 0 || sb->oom)
+		return 0;
+	if (strncmp(at, sb->buf, sb->len) != 0)
+		return 0;
+	*len = sb->len;
+	return at[sb->len] == '\0' || at[sb->len] == '.' ||
+		at[sb->len] == '[' || at[sb->len] == ' ';
+}
+
+/* Follows the reference(s) out of hop 'last' of p (its obj) whose text
+ * starts 'at', after passing over *skip such matches; *next and *len set
+ * on success. */
+static int match_from(lh_strbuf *sb, const lh_snapshot *snap, lh_path *p,
+	uint32_t last, const char *at, uint32_t *skip, uint32_t *next,
+	size_t *len)
+{
+	uint32_t cur = p->hops[last].obj, e, f;
+
+	for (e = snap->edge_off[cur]; e < snap->edge_off[cur + 1]; e++) {
+		uint32_t t = snap->edge_to[e];
+
+		p->hops[last + 1] = (lh_hop){ cur, e, 0, t };
+		p->nhops = last + 2;
+		if (hop_matches(sb, snap, p, last + 1, at, len) && (*skip)-- == 0) {
+			*next = t;
+			return 1;
+		}
+		if (last + 2 >= MATCH_HOPS)
+			continue;
+		for (f = snap->edge_off[t]; f < snap->edge_off[t + 1]; f++) {
+			p->hops[last + 2] = (lh_hop){ t, f, 0, snap->edge_to[f] };
+			p->nhops = last + 3;
+			sb->len = 0;
+			if (lh_path_render_hop(sb, snap, p, last + 1, 0))
+				break;          /* hop last + 1 prints: not silent */
+			if (hop_matches(sb, snap, p, last + 2, at, len) &&
+			    (*skip)-- == 0) {
+				*next = snap->edge_to[f];
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Match number nth of one rendered step from cur (or, cur being
+ * LH_NONE, a root) at *at; 'into' is the hop that reached cur (its name
+ * the next may print). */
+static int match_step(const lh_snapshot *snap, uint32_t cur,
+	const lh_hop *into, const char **at, uint32_t *next, lh_hop *taken,
+	uint32_t nth)
+{
+	lh_hop hops[MATCH_HOPS];
+	lh_path p = { hops, 0 };
+	lh_strbuf sb;
+	size_t len = 0;
+	uint32_t r;
+	int found = 0;
+
+	lh_strbuf_init(&sb);
+	memset(hops, 0, sizeof hops);
+	if (cur != LH_NONE) {
+		hops[0] = (lh_hop){ LH_DOM_VROOT, LH_NONE, 0, LH_NONE };
+		hops[1] = *into;
+		hops[1].obj = cur;
+		found = match_from(&sb, snap, &p, 1, *at, &nth, next, &len);
+	}
+	for (r = 0; cur == LH_NONE && r < snap->nroots && !found; r++) {
+		hops[0] = (lh_hop){ LH_DOM_VROOT, LH_NONE, r, snap->roots[r].target };
+		p.nhops = 1;
+		if (hop_matches(&sb, snap, &p, 0, *at, &len) && nth-- == 0) {
+			*next = snap->roots[r].target;
+			found = 1;
+		} else if (snap->roots[r].target < snap->nobj)  /* the main
+			                                   thread's stack slots */
+			found = match_from(&sb, snap, &p, 0, *at, &nth, next, &len);
+	}
+	lh_strbuf_release(&sb);
+	if (found) {
+		*at += len;
+		*taken = hops[p.nhops - 1];
+	}
+	return found;
 }
 
 static int step_error(lh_error *err, const lh_snapshot *snap, const char *expr,
@@ -261,18 +373,184 @@ static int step_error(lh_error *err, const lh_snapshot *snap, const char *expr,
 			upto ? expr : "_G", sb.buf ? sb.buf : "?",
 			(snap->hdr.flags & LH_FLAG_STRINGS_NONE) ?
 			"; this snapshot holds no string contents, name objects "
-			"by address" : "");
+			"by address" : (snap->hdr.flags & LH_FLAG_STRINGS_KEYS) ?
+			"; this snapshot keeps only name-like strings: give "
+			"other keys as printed, [<string 0x...>]" : "");
 	lh_strbuf_release(&sb);
 	return rc;
+}
+
+/* A bracketed key at *p: ["k"], ['k'], [true], [false] or [number]. */
+static int parse_bracket(const char **p, key *k)
+{
+	int rc;
+
+	(*p)++;
+	skip_space(p);
+	if (**p == '"' || **p == '\'') {
+		if ((rc = parse_string(p, k)) != LH_OK)
+			return rc;
+	} else if (strncmp(*p, "true", 4) == 0 && !isalnum((unsigned char)(*p)[4])) {
+		k->t = K_BOOL;
+		k->i = 1;
+		*p += 4;
+	} else if (strncmp(*p, "false", 5) == 0 &&
+	    !isalnum((unsigned char)(*p)[5])) {
+		k->t = K_BOOL;
+		k->i = 0;
+		*p += 5;
+	} else if (parse_number(p, k) != LH_OK) {
+		return LH_EUSAGE;
+	}
+	skip_space(p);
+	if (**p != ']')
+		return LH_EUSAGE;
+	(*p)++;
+	return LH_OK;
+}
+
+#define NO_MATCH 1               /* walk_rendered: no reference prints so */
+
+static int walk(uint32_t *out, const lh_snapshot *snap, const char *expr,
+	const char *p, uint32_t cur, lh_hop into, int bare, lh_error *err);
+
+/* The rendered step at p from cur (a root for LH_NONE), then the rest:
+ * each reference that prints as the step in turn, until the rest agrees.
+ * NO_MATCH (err untouched) when no reference prints as the step. */
+static int walk_rendered(uint32_t *out, const lh_snapshot *snap,
+	const char *expr, const char *p, uint32_t cur, lh_hop into,
+	lh_error *err)
+{
+	uint32_t nth, next;
+	int rc = NO_MATCH;
+
+	for (nth = 0; ; nth++) {
+		const char *q = p;
+		lh_hop taken;
+
+		if (!match_step(snap, cur, &into, &q, &next, &taken, nth))
+			break;
+		if ((rc = walk(out, snap, expr, q, next, taken, 0,
+		    nth ? NULL : err)) == LH_OK || rc == LH_ENOMEM)
+			return rc;
+	}
+	return rc;
+}
+
+/* Follows the steps of expr from p on, starting at cur (reached by hop
+ * 'into'); 'bare' says p starts with a name without its dot (Server.x is
+ * _G.Server.x). A rendered step that several references print as (two
+ * open upvalues of one thread) is tried in turn with the rest. */
+static int walk(uint32_t *out, const lh_snapshot *snap, const char *expr,
+	const char *p, uint32_t cur, lh_hop into, int bare, lh_error *err)
+{
+	const char *start = p, *prefix_end = bare ? expr : p;
+	size_t n = 0;
+	int rc = LH_OK;
+	key k;
+
+	memset(&k, 0, sizeof k);
+	if (bare) {
+		n = name_len(p);
+		goto name;
+	}
+	for (;;) {
+		uint32_t next, e;
+
+		skip_space(&p);
+		if (*p == '\0')
+			break;
+		start = prefix_end = p;
+		if (*p == '<' || (p[0] == '[' && p[1] == '<')) {
+			rc = walk_rendered(out, snap, expr, p, cur, into, err);
+			if (rc == NO_MATCH)
+				rc = lh_error_set(err, LH_ENOTFOUND, "no reference "
+					"from '%.*s' prints as '%s'",
+					(int)(prefix_end - expr), expr, start);
+			goto done;
+		}
+		if (*p == '.') {
+			p++;
+			skip_space(&p);
+			n = name_len(p);
+			if (n == 0)
+				goto syntax;
+name:
+			start = p;
+			k.t = K_STR;
+			k.s = malloc(n + 1);
+			if (k.s == NULL)
+				return lh_error_set(err, LH_ENOMEM, "out of memory");
+			memcpy(k.s, p, n);
+			k.n = n;
+			p += n;
+		} else if (*p == '[') {
+			if ((rc = parse_bracket(&p, &k)) == LH_ENOMEM)
+				return lh_error_set(err, rc, "out of memory");
+			if (rc != LH_OK)
+				goto syntax;
+		} else {
+			goto syntax;
+		}
+		e = snap->type[cur] == LH_T_TABLE ? field_edge(snap, cur, &k) :
+			LH_NONE;
+		next = e == LH_NONE ? LH_NONE : snap->edge_to[e];
+		into = (lh_hop){ cur, e, 0, next };
+		if (next == LH_NONE) {
+			rc = step_error(err, snap, expr, (size_t)(prefix_end - expr),
+				start, (size_t)(p - start), cur);
+			goto done;
+		}
+		cur = next;
+		free(k.s);
+		k.s = NULL;
+	}
+	*out = cur;
+	goto done;
+syntax:
+	if (*p == '\0')
+		rc = lh_error_set(err, LH_EUSAGE, "cannot parse '%s': it ends "
+			"too soon", expr);
+	else
+		rc = lh_error_set(err, LH_EUSAGE, "cannot parse '%s' at '%s': "
+			"expected .name, [\"key\"], [number] or [true]", expr, p);
+done:
+	free(k.s);
+	return rc;
+}
+
+/* A path's tail as lh_analysis_render_tail prints it, after its "…<":
+ * "table 0x...>" names the object where the steps start. */
+static int resolve_tail(uint32_t *out, const lh_snapshot *snap,
+	const char *expr, const char *p, lh_error *err)
+{
+	const char *x = strstr(p, " 0x"), *end;
+	unsigned long long a;
+	lh_hop into = { LH_DOM_VROOT, LH_NONE, 0, LH_NONE };
+	uint32_t cur;
+
+	if (x == NULL || (end = strchr(x, '>')) == NULL || memchr(p, '>',
+	    (size_t)(x - p)) != NULL)
+		return lh_error_set(err, LH_EUSAGE, "cannot parse '%s': "
+			"expected \u2026<TYPE 0x...> before the steps", expr);
+	errno = 0;
+	a = strtoull(x + 3, (char **)&x, 16);
+	if (errno != 0 || x != end)
+		return lh_error_set(err, LH_EUSAGE, "bad address in '%s'", expr);
+	if ((cur = lh_snapshot_find(snap, (uint64_t)a)) == LH_NONE)
+		return lh_error_set(err, LH_ENOTFOUND,
+			"no object at address 0x%llx in the snapshot", a);
+	into.obj = cur;
+	return walk(out, snap, expr, end + 1, cur, into, 0, err);
 }
 
 int lh_expr_resolve(uint32_t *out, const lh_snapshot *snap, const char *expr,
 	lh_error *err)
 {
-	const char *p = expr, *start = expr, *prefix_end = expr;
+	const char *p = expr;
 	uint32_t cur = LH_NONE;
+	lh_hop into = { LH_DOM_VROOT, LH_NONE, 0, LH_NONE };
 	size_t n;
-	int rc = LH_OK;
 	key k;
 
 	*out = LH_NONE;
@@ -298,10 +576,18 @@ int lh_expr_resolve(uint32_t *out, const lh_snapshot *snap, const char *expr,
 		*out = cur;
 		return LH_OK;
 	}
+	if (strncmp(p, "\xe2\x80\xa6<", 4) == 0)   /* "…<table 0x...>" */
+		return resolve_tail(out, snap, expr, p + 4, err);
 	if (snap->registry == LH_NONE || snap->registry >= snap->nobj)
 		return lh_error_set(err, LH_ENOTFOUND,
 			"the snapshot has no registry");
 	n = name_len(p);
+	if (n == 0 && *p == '<') {              /* a root of its own */
+		int rc = walk_rendered(out, snap, expr, p, LH_NONE, into, err);
+
+		return rc != NO_MATCH ? rc : lh_error_set(err, LH_ENOTFOUND,
+			"no root of the snapshot prints as '%s'", expr);
+	}
 	if (n == 0)
 		return lh_error_set(err, LH_EUSAGE,
 			"'%s' is neither an address (0x...) nor a Lua expression "
@@ -326,80 +612,8 @@ int lh_expr_resolve(uint32_t *out, const lh_snapshot *snap, const char *expr,
 				"the registry has no globals table");
 		if (n == 2 && memcmp(p, "_G", 2) == 0)
 			p += 2;
-		else
-			goto name;              /* Server.timers is _G.Server.timers;
-			                           prefix_end == expr says "_G" */
+		else                            /* Server.timers is _G.Server.timers */
+			return walk(out, snap, expr, p, cur, into, 1, err);
 	}
-	for (;;) {
-		uint32_t next;
-
-		skip_space(&p);
-		if (*p == '\0')
-			break;
-		start = prefix_end = p;
-		if (*p == '.') {
-			p++;
-			skip_space(&p);
-			n = name_len(p);
-			if (n == 0)
-				goto syntax;
-name:
-			start = p;
-			k.t = K_STR;
-			k.s = malloc(n + 1);
-			if (k.s == NULL)
-				return lh_error_set(err, LH_ENOMEM, "out of memory");
-			memcpy(k.s, p, n);
-			k.n = n;
-			p += n;
-		} else if (*p == '[') {
-			p++;
-			skip_space(&p);
-			if (*p == '"' || *p == '\'') {
-				rc = parse_string(&p, &k);
-				if (rc == LH_ENOMEM)
-					return lh_error_set(err, rc, "out of memory");
-				if (rc != LH_OK)
-					goto syntax;
-			} else if (strncmp(p, "true", 4) == 0 && !isalnum((unsigned char)p[4])) {
-				k.t = K_BOOL;
-				k.i = 1;
-				p += 4;
-			} else if (strncmp(p, "false", 5) == 0 && !isalnum((unsigned char)p[5])) {
-				k.t = K_BOOL;
-				k.i = 0;
-				p += 5;
-			} else if (parse_number(&p, &k) != LH_OK) {
-				goto syntax;
-			}
-			skip_space(&p);
-			if (*p != ']')
-				goto syntax;
-			p++;
-		} else {
-			goto syntax;
-		}
-		next = snap->type[cur] == LH_T_TABLE ? find_field(snap, cur, &k) :
-			LH_NONE;
-		if (next == LH_NONE) {
-			rc = step_error(err, snap, expr, (size_t)(prefix_end - expr),
-				start, (size_t)(p - start), cur);
-			goto done;
-		}
-		cur = next;
-		free(k.s);
-		k.s = NULL;
-	}
-	*out = cur;
-	goto done;
-syntax:
-	if (*p == '\0')
-		rc = lh_error_set(err, LH_EUSAGE, "cannot parse '%s': it ends "
-			"too soon", expr);
-	else
-		rc = lh_error_set(err, LH_EUSAGE, "cannot parse '%s' at '%s': "
-			"expected .name, [\"key\"], [number] or [true]", expr, p);
-done:
-	free(k.s);
-	return rc;
+	return walk(out, snap, expr, p, cur, into, 0, err);
 }

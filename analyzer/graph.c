@@ -220,6 +220,7 @@ int lh_graph_new(lh_graph **out, uint32_t n, const uint32_t *off,
 	g->to = to;
 	g->kind = kind;
 	g->type = type;
+	g->pref_edge[0] = g->pref_edge[1] = LH_NONE;
 	g->nroots = nroots;
 	g->roots = malloc(((size_t)nroots + 1) * sizeof *g->roots);
 	g->livebits = calloc((size_t)n / 32 + 1, sizeof *g->livebits);
@@ -290,6 +291,29 @@ done:
 	return rc;
 }
 
+/* The registry's references to _G (registry[2]) and package.loaded
+ * (registry._LOADED), which the root path search prefers. */
+static void find_named_edges(lh_graph *g, const lh_snapshot *snap)
+{
+	uint32_t r = snap->registry, e;
+
+	if (r == LH_NONE || r >= snap->nobj)
+		return;
+	for (e = snap->edge_off[r]; e < snap->edge_off[r + 1]; e++) {
+		lh_label l;
+		const char *t;
+		size_t len = 0;
+
+		lh_snapshot_label(snap, e, &l);
+		if ((l.kind == LH_E_ARRAY || l.kind == LH_E_FIELD_INT) && l.i == 2)
+			g->pref_edge[0] = e;
+		else if (l.kind == LH_E_FIELD_STR && l.obj != LH_NONE &&
+		    (t = lh_snapshot_string(snap, l.obj, &len)) != NULL &&
+		    len == 7 && memcmp(t, "_LOADED", 7) == 0)
+			g->pref_edge[1] = e;
+	}
+}
+
 int lh_graph_from_snapshot(lh_graph **out, const lh_snapshot *snap,
 	lh_error *err)
 {
@@ -344,6 +368,8 @@ int lh_graph_from_snapshot(lh_graph **out, const lh_snapshot *snap,
 	}
 	rc = lh_graph_new(out, snap->nobj, snap->edge_off, snap->edge_to,
 		snap->edge_kind, snap->type, roots, nr, eedge, ekey, neph, err);
+	if (rc == LH_OK)
+		find_named_edges(*out, snap);
 	goto done;
 oom:
 	rc = lh_error_set(err, LH_ENOMEM, "out of memory");

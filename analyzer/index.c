@@ -37,7 +37,7 @@ typedef struct idx_scalars {
 /* A new pointer in one of these structs must get a section (or a line in
  * adopt()) here: the sizes below make that change fail to compile. */
 _Static_assert(sizeof(lh_snapshot) == 1624, "index.c: new snapshot field");
-_Static_assert(sizeof(lh_graph) == 104, "index.c: new graph field");
+_Static_assert(sizeof(lh_graph) == 112, "index.c: new graph field");
 _Static_assert(sizeof(lh_dom) == 72, "index.c: new dominator field");
 _Static_assert(sizeof(lh_bfs) == 48, "index.c: new BFS field");
 _Static_assert(sizeof(lh_classes) == 280, "index.c: new classes field");
@@ -668,6 +668,9 @@ static const char *check_analysis(const lh_analysis *a)
 	for (i = 0; i < g->nroots; i++)
 		if (g->roots[i] >= n)
 			BAD("roots");
+	for (i = 0; i < 2; i++)         /* edges the path search prefers */
+		if (g->pref_edge[i] != LH_NONE && g->pref_edge[i] >= g->nedge)
+			BAD("preferred edges");
 	for (i = 0; i < g->neph; i++)
 		if (g->eph_edge[i] >= g->nedge || g->eph_src[i] >= n ||
 		    g->eph_key[i] >= n || g->eph_by_key[i] >= g->neph)

@@ -18,16 +18,63 @@ void lh_bfs_free(lh_bfs *b)
 	free(b);
 }
 
+/*
+ * The search's queue: two FIFO queues in one array of n + 1 slots, the
+ * preferred one growing up from the bottom and the other down from the
+ * top (each object is queued once, so they never meet). Costs count two
+ * per reference; the preferred starts have odd costs, one less than a
+ * step and a half ahead, everything else even ones. Taking the two
+ * queues a cost level at a time in turn is Dial's algorithm with two
+ * buckets.
+ */
+typedef struct bfs_queue {
+	uint32_t *slot;
+	uint32_t n;
+	uint32_t phead, ptail;      /* preferred: [phead, ptail) */
+	uint32_t ohead, otail;      /* others: slots n - 1 - [ohead, otail) */
+} bfs_queue;
+
+static void visit(lh_bfs *b, bfs_queue *q, uint32_t v, uint32_t via, int pref)
+{
+	b->via[v] = via;
+	if (pref)
+		q->slot[q->ptail++] = v;
+	else
+		q->slot[q->n - 1 - q->otail++] = v;
+}
+
+/* Takes the objects of the current cost level of one queue, [*head, end). */
+static void expand(lh_bfs *b, bfs_queue *q, const lh_graph *g, int pref)
+{
+	uint32_t *head = pref ? &q->phead : &q->ohead;
+	uint32_t end = pref ? q->ptail : q->otail;
+
+	while (*head < end) {
+		uint32_t u = q->slot[pref ? *head : q->n - 1 - *head], k;
+
+		(*head)++;
+		for (k = g->off[u]; k < g->off[u + 1]; k++) {
+			uint32_t v = g->to[k];
+
+			if (b->via[v] != LH_NONE || !lh_graph_edge_retains(g, u, k))
+				continue;
+			visit(b, q, v, k, pref);
+		}
+	}
+}
+
 /* Breadth-first over the retaining edges that exist in the snapshot
  * (roots in order, edges in order). The queue is the only scratch; an
  * object is reached once its 'via' is set. */
 int lh_bfs_build(lh_bfs **out, const lh_graph *g, lh_error *err)
 {
 	lh_bfs *b;
-	uint32_t *queue = NULL, head = 0, tail = 0, i, e;
+	bfs_queue q;
+	uint32_t i, e;
 	int rc = LH_OK;
 
 	*out = NULL;
+	memset(&q, 0, sizeof q);
 	b = calloc(1, sizeof *b);
 	if (b == NULL)
 		return lh_error_set(err, LH_ENOMEM, "out of memory");
@@ -37,9 +84,10 @@ int lh_bfs_build(lh_bfs **out, const lh_graph *g, lh_error *err)
 	b->rootbits = calloc((size_t)g->n / 32 + 1, sizeof *b->rootbits);
 	b->nblk = (uint32_t)(((uint64_t)g->nedge + LH_BFS_BLOCK - 1) / LH_BFS_BLOCK);
 	b->blk = malloc(((size_t)b->nblk + 1) * sizeof *b->blk);
-	queue = malloc(((size_t)g->n + 1) * sizeof *queue);
+	q.n = g->n + 1;
+	q.slot = malloc((size_t)q.n * sizeof *q.slot);
 	if (b->via == NULL || b->rootbits == NULL || b->blk == NULL ||
-	    queue == NULL) {
+	    q.slot == NULL) {
 		rc = lh_error_set(err, LH_ENOMEM,
 			"out of memory searching root paths");
 		goto done;
@@ -49,28 +97,29 @@ int lh_bfs_build(lh_bfs **out, const lh_graph *g, lh_error *err)
 	for (i = 0, e = 0; i < g->n; i++)
 		for (; e < g->off[i + 1]; e += LH_BFS_BLOCK)
 			b->blk[e / LH_BFS_BLOCK] = i;
-	for (i = 0; i < g->nroots; i++) {
+	for (i = 0; i < 2; i++) {           /* cost 1: the preferred starts */
+		uint32_t pe = g->pref_edge[i];
+
+		if (pe != LH_NONE && pe < g->nedge && b->via[g->to[pe]] == LH_NONE)
+			visit(b, &q, g->to[pe], pe, 1);
+	}
+	for (i = 0; i < g->nroots; i++) {   /* cost 2: the roots */
 		uint32_t r = g->roots[i];
-		if (b->via[r] != LH_NONE)
+
+		if (b->rootbits[r / 32] & (1u << (r % 32)))
 			continue;
 		b->rootbits[r / 32] |= 1u << (r % 32);
-		b->via[r] = i;
-		queue[tail++] = r;
+		if (b->via[r] == LH_NONE)
+			visit(b, &q, r, i, 0);
+		else
+			b->via[r] = i;      /* a preferred start that is a root */
 	}
-	while (head < tail) {
-		uint32_t u = queue[head++], k;
-
-		for (k = g->off[u]; k < g->off[u + 1]; k++) {
-			uint32_t v = g->to[k];
-			if (b->via[v] != LH_NONE ||
-			    !lh_graph_edge_retains(g, u, k))
-				continue;
-			b->via[v] = k;
-			queue[tail++] = v;
-		}
+	while (q.phead < q.ptail || q.ohead < q.otail) {
+		expand(b, &q, g, 1);
+		expand(b, &q, g, 0);
 	}
 done:
-	free(queue);
+	free(q.slot);
 	if (rc != LH_OK)
 		lh_bfs_free(b);
 	else

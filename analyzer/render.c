@@ -366,7 +366,10 @@ static void put_upvalue(lh_strbuf *sb, const lh_snapshot *snap,
 	lh_label l;
 
 	lh_snapshot_label(snap, h->edge, &l);
-	lh_strbuf_puts(sb, "<upvalue ");
+	/* a path that ends at the cell itself says so: its value's path
+	 * prints the same words without "cell" */
+	lh_strbuf_puts(sb, i + 1 == p->nhops && h->obj < snap->nobj &&
+		snap->type[h->obj] == LH_T_UPVALUE ? "<upvalue cell " : "<upvalue ");
 	if (l.obj != LH_NONE)
 		put_name(sb, snap, l.obj, maxlabel);
 	else
@@ -394,12 +397,41 @@ static void put_upvalue(lh_strbuf *sb, const lh_snapshot *snap,
 	lh_strbuf_puts(sb, ">");
 }
 
-/* "<local h in coroutine 0x..., frame 2, server.lua:88>" */
+/* The function of frame 'frame' of thread t, by its definition:
+ * ", function (server.lua:40)", ", main chunk (main.lua)", ", [C]". The
+ * current line is left out: it moves between snapshots. */
+static void put_frame_function(lh_strbuf *sb, const lh_snapshot *snap,
+	uint32_t t, int64_t frame)
+{
+	const lh_thread_info *ti = lh_snapshot_thread_info(snap, t);
+	const lh_frame_info *fr;
+	const lh_proto_info *pi;
+
+	if (ti == NULL || frame < 0 || (uint64_t)frame >= ti->frame_count ||
+	    (uint64_t)ti->frame_first + (uint64_t)frame >= snap->nframes)
+		return;
+	fr = &snap->frames[ti->frame_first + frame];
+	if (!fr->is_lua) {
+		lh_strbuf_puts(sb, ", [C]");
+		return;
+	}
+	if (fr->proto == LH_NONE)
+		return;
+	pi = lh_snapshot_proto_info(snap, fr->proto);
+	lh_strbuf_puts(sb, pi != NULL && pi->linedefined == 0 ?
+		", main chunk (" : ", function (");
+	if (pi != NULL && pi->linedefined == 0)
+		put_source(sb, snap, fr->proto);
+	else
+		lh_render_proto(sb, snap, fr->proto);
+	lh_strbuf_puts(sb, ")");
+}
+
+/* "<local h in coroutine 0x..., function (server.lua:80)>" */
 static void put_stack(lh_strbuf *sb, const lh_snapshot *snap, uint32_t t,
 	uint32_t e, size_t maxlabel)
 {
 	lh_label l;
-	const lh_thread_info *ti = NULL;
 
 	lh_snapshot_label(snap, e, &l);
 	if (l.obj != LH_NONE) {
@@ -415,21 +447,7 @@ static void put_stack(lh_strbuf *sb, const lh_snapshot *snap, uint32_t t,
 	else
 		lh_strbuf_printf(sb, " in coroutine 0x%llx",
 			(unsigned long long)lh_snapshot_addr(snap, t));
-	lh_strbuf_printf(sb, ", frame %lld", (long long)l.i);
-	ti = lh_snapshot_thread_info(snap, t);
-	if (ti != NULL && l.i >= 0 && (uint64_t)l.i < ti->frame_count &&
-	    (uint64_t)ti->frame_first + (uint64_t)l.i < snap->nframes) {
-		const lh_frame_info *fr = &snap->frames[ti->frame_first + l.i];
-		if (fr->is_lua && fr->proto != LH_NONE) {
-			lh_strbuf_puts(sb, ", ");
-			if (put_source(sb, snap, fr->proto))
-				lh_strbuf_printf(sb, ":%u", fr->line);
-			else
-				lh_strbuf_puts(sb, "?");
-		} else if (!fr->is_lua) {
-			lh_strbuf_puts(sb, ", [C]");
-		}
-	}
+	put_frame_function(sb, snap, t, l.i);
 	lh_strbuf_puts(sb, ">");
 }
 
@@ -442,17 +460,19 @@ static int hop_kind(const lh_snapshot *snap, const lh_path *p, uint32_t i)
 }
 
 /* "<open upvalue in main>": a variable of a running function that a
- * closure captured, still on thread t's stack. */
+ * closure captured, still on thread t's stack ("<open upvalue cell in
+ * main>" for the cell itself, at the end of a path). */
 static void put_open_upvalue(lh_strbuf *sb, const lh_snapshot *snap,
-	uint32_t t)
+	uint32_t t, int cell)
 {
+	lh_strbuf_puts(sb, cell ? "<open upvalue cell" : "<open upvalue");
 	if (t == snap->main_thread)
-		lh_strbuf_puts(sb, "<open upvalue in main>");
+		lh_strbuf_puts(sb, " in main>");
 	else if (t < snap->nobj)
-		lh_strbuf_printf(sb, "<open upvalue in coroutine 0x%llx>",
+		lh_strbuf_printf(sb, " in coroutine 0x%llx>",
 			(unsigned long long)lh_snapshot_addr(snap, t));
 	else
-		lh_strbuf_puts(sb, "<open upvalue>");
+		lh_strbuf_puts(sb, ">");
 }
 
 static const char *const basic_type_names[] = {
@@ -590,8 +610,10 @@ int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 			quoted(sb, t, len, maxlabel,
 				lh_string_length(snap, lh_snapshot_string_info(snap, h->obj)) > len);
 			lh_strbuf_puts(sb, ">");
-		} else {
-			lh_strbuf_puts(sb, "<key>");
+		} else {                /* an object key: say which */
+			lh_strbuf_puts(sb, "<key ");
+			lh_render_object(sb, snap, h->obj);
+			lh_strbuf_puts(sb, ">");
 		}
 		break;
 	case LH_E_METATABLE:
@@ -605,13 +627,13 @@ int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 		if (l.kind == LH_E_UPVALUE)
 			put_upvalue(sb, snap, p, i, maxlabel);
 		else
-			put_open_upvalue(sb, snap, h->from);
+			put_open_upvalue(sb, snap, h->from, 1);
 		break;
 	case LH_E_UPVAL_VALUE:
 		if (i > 0 && hop_kind(snap, p, i - 1) == LH_E_UPVALUE)
 			put_upvalue(sb, snap, p, i - 1, maxlabel);
 		else if (i > 0 && hop_kind(snap, p, i - 1) == LH_E_OPEN_UPVAL)
-			put_open_upvalue(sb, snap, p->hops[i - 1].from);
+			put_open_upvalue(sb, snap, p->hops[i - 1].from, 0);
 		else
 			lh_strbuf_puts(sb, "<value>");
 		break;
@@ -663,4 +685,17 @@ void lh_path_render(lh_strbuf *sb, const lh_snapshot *snap, const lh_path *p,
 		any = 1;
 	}
 	lh_strbuf_release(&hop);
+}
+
+void lh_render_edge(lh_strbuf *sb, const lh_snapshot *snap, uint32_t from,
+	uint32_t e, size_t maxlabel)
+{
+	lh_hop hops[3];
+	lh_path p = { hops, 3 };
+
+	/* a step past the first two, which no root or alias rule concerns */
+	hops[0] = (lh_hop){ LH_DOM_VROOT, LH_NONE, 0, LH_NONE };
+	hops[1] = (lh_hop){ LH_NONE, LH_NONE, 0, from };
+	hops[2] = (lh_hop){ from, e, 0, snap->edge_to[e] };
+	lh_path_render_hop(sb, snap, &p, 2, maxlabel);
 }

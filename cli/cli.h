@@ -31,6 +31,7 @@ int cmd_run(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_path(int argc, char **argv);
 int cmd_tree(int argc, char **argv);
+int cmd_refs(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_index(int argc, char **argv);

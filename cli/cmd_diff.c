@@ -14,7 +14,7 @@
 
 static const char usage[] =
 	"usage: luaheap diff BEFORE AFTER [LATER] [-n N] [--min-bytes SIZE] [--json]\n"
-	"                    [--fail-if-growth SIZE] [--fail-if-suspects N]\n"
+	"                    [--members] [--fail-if-growth SIZE] [--fail-if-suspects N]\n"
 	"                    [--fail-on-expect-dead] [--no-index]\n"
 	"\n"
 	"Compares snapshots of one process, oldest first. Objects created after\n"
@@ -28,6 +28,9 @@ static const char usage[] =
 	"  -n, --limit N            print N rows per section (default 10, 0: all)\n"
 	"  -m, --min-bytes SIZE     noise floor (default: 4 KiB or 0.1% of the heap)\n"
 	"  -j, --json               print a JSON document instead of text\n"
+	"      --members            under each suspect, its containers that grew\n"
+	"                           the most (the biggest members of a folded\n"
+	"                           group such as _G.World.grid[*][*])\n"
 	"      --fail-if-growth SIZE      exit 1 if Lua's byte count grew by more\n"
 	"      --fail-if-suspects N       exit 1 if there are more than N suspects\n"
 	"      --fail-on-expect-dead      exit 1 if an object marked with\n"
@@ -38,7 +41,9 @@ static const char usage[] =
 	"Exit status: 0 nothing crossed, 1 a --fail-* threshold was crossed,\n"
 	"2 usage or input error.\n";
 
-enum { OPT_FAIL_GROWTH = 256, OPT_FAIL_SUSPECTS, OPT_FAIL_DEAD };
+enum { OPT_FAIL_GROWTH = 256, OPT_FAIL_SUSPECTS, OPT_FAIL_DEAD, OPT_MEMBERS };
+
+static int show_members;           /* --members */
 
 /* Loading and analysing one snapshot, run in a thread of its own: the
  * snapshots are independent, and the machine has more than one core. */
@@ -114,7 +119,26 @@ static uint32_t rows(uint32_t n, uint32_t limit)
 	return limit && n > limit ? limit : n;
 }
 
-static void json_group(cJSON *arr, const lh_diff_group *g)
+/* "members": the group's containers that grew the most. */
+static void json_members(cJSON *o, const lh_diff_group *g,
+	const lh_analysis *last)
+{
+	cJSON *arr = cli_json_array(o, "members");
+	int i;
+
+	for (i = 0; i < LH_DIFF_MEMBERS && g->member[i] != LH_NONE; i++) {
+		cJSON *m = cli_json_object(arr, NULL);
+		char *path = cli_path_text(last, g->member[i], 0);
+
+		cli_json_str(m, "path", path);
+		cli_json_addr(m, "address", lh_snapshot_addr(last->snap, g->member[i]));
+		cli_json_num(m, "growth", (double)g->member_growth[i]);
+		free(path);
+	}
+}
+
+static void json_group(cJSON *arr, const lh_diff_group *g,
+	const lh_analysis *last)
 {
 	cJSON *o = cli_json_object(arr, NULL), *mix;
 	int i;
@@ -128,6 +152,9 @@ static void json_group(cJSON *arr, const lh_diff_group *g)
 	cli_json_num(o, "growth_late", (double)g->growth_late);
 	cli_json_num(o, "containers", g->ncontainers);
 	cli_json_bytes(o, "example", g->example, strlen(g->example));
+	cli_json_addr(o, "example_address",
+		lh_snapshot_addr(last->snap, g->example_obj));
+	json_members(o, g, last);
 	mix = cli_json_array(o, "classes");
 	for (i = 0; i < LH_DIFF_MIX && g->mix_class[i] != NULL; i++) {
 		cJSON *c = cli_json_object(mix, NULL);
@@ -160,15 +187,17 @@ static void print_json(const lh_diff *d, const lh_analysis *last,
 
 	arr = cli_json_array(doc, "suspects");
 	for (i = 0; i < rows(d->nsuspects, limit); i++)
-		json_group(arr, &d->groups[i]);
+		json_group(arr, &d->groups[i], last);
 	arr = cli_json_array(doc, "other_groups");
 	for (i = d->nsuspects; i < d->nsuspects + rows(d->ngroups - d->nsuspects, limit); i++)
-		json_group(arr, &d->groups[i]);
+		json_group(arr, &d->groups[i], last);
 
 	arr = cli_json_array(doc, "grown");
 	for (i = 0; i < rows(d->ngrown, limit); i++) {
 		const lh_diff_grown *g = &d->grown[i];
 		o = cli_json_object(arr, NULL);
+		cli_json_bytes(o, "pattern", g->pattern, strlen(g->pattern));
+		cli_json_num(o, "tables", g->count);
 		cli_json_bytes(o, "path", g->path, strlen(g->path));
 		cli_json_addr(o, "address", lh_snapshot_addr(last->snap, g->obj));
 		cli_json_num(o, "entries_before", g->entries_before);
@@ -200,6 +229,18 @@ static void print_json(const lh_diff *d, const lh_analysis *last,
 	o = cli_json_object(doc, "coroutines");
 	cli_json_num(o, "before", d->threads_before);
 	cli_json_num(o, "after", d->threads_after);
+	arr = cli_json_array(doc, "expect_dead_groups");
+	for (i = 0; i < rows(d->ndead_groups, limit); i++) {
+		const lh_diff_dead_group *g = &d->dead_groups[i];
+		o = cli_json_object(arr, NULL);
+		cli_json_bytes(o, "path", g->pattern, strlen(g->pattern));
+		cli_json_num(o, "count", g->count);
+		cli_json_num(o, "retained", (double)g->retained);
+		cli_json_str(o, "label", g->label ? g->label : "");
+		cli_json_bytes(o, "example", g->example, strlen(g->example));
+		cli_json_addr(o, "example_address",
+			lh_snapshot_addr(last->snap, g->example_obj));
+	}
 	arr = cli_json_array(doc, "expect_dead");
 	for (i = 0; i < d->ndead; i++) {
 		o = cli_json_object(arr, NULL);
@@ -211,21 +252,51 @@ static void print_json(const lh_diff *d, const lh_analysis *last,
 	cJSON_Delete(doc);
 }
 
-static void text_groups(const lh_diff *d, uint32_t from, uint32_t count,
-	int nsnap)
+/* The example line of group i (numbered from 'from'): its path, the
+ * object's class and address, and the class mix. */
+static void text_example(const lh_diff *d, const lh_analysis *last,
+	uint32_t i, uint32_t from)
+{
+	const lh_diff_group *g = &d->groups[i];
+	char *ex = cli_utf8(g->example, strlen(g->example));
+	char cb[CLI_SIZE_BUF], ab[CLI_SIZE_BUF];
+	int k;
+
+	printf("  %s#%" PRIu32 "%s e.g. %s  (%s %s)\n      classes:",
+		cli_style(CLI_DIM), i - from + 1, cli_style(CLI_RESET), ex,
+		cli_class(last, g->example_obj),
+		cli_addr(lh_snapshot_addr(last->snap, g->example_obj), ab));
+	for (k = 0; k < LH_DIFF_MIX && g->mix_class[k] != NULL; k++) {
+		char *cls = cli_utf8(g->mix_class[k], strlen(g->mix_class[k]));
+		printf("%s %s %s", k ? "," : "", cli_count(g->mix_count[k], cb), cls);
+		free(cls);
+	}
+	printf("\n");
+	free(ex);
+	for (k = 0; show_members && k < LH_DIFF_MEMBERS &&
+	    g->member[k] != LH_NONE; k++) {
+		char gb[CLI_SIZE_BUF + 1], *path = cli_path_text(last, g->member[k], 0);
+
+		printf("      %s %s  %s\n", k ? "        " : "members:",
+			signed_size(g->member_growth[k], gb), path);
+		free(path);
+	}
+}
+
+static void text_groups(const lh_diff *d, const lh_analysis *last,
+	uint32_t from, uint32_t count, int nsnap)
 {
 	char rb[CLI_SIZE_BUF], gb[CLI_SIZE_BUF + 1], lb[CLI_SIZE_BUF + 1];
-	char cb[CLI_SIZE_BUF], ob[CLI_SIZE_BUF], idx[16];
-	cli_table *t = cli_table_new(nsnap == 3 ? "rrrrrrl" : "rrrrrl");
+	char cb[CLI_SIZE_BUF], ob[CLI_SIZE_BUF], nb[CLI_SIZE_BUF], idx[16];
+	cli_table *t = cli_table_new(nsnap == 3 ? "rrrrrrrl" : "rrrrrrl");
 	uint32_t i;
-	int k;
 
 	if (nsnap == 3)
 		cli_table_header(t, "#", "retained", "growth", "late", "count",
-			"objects", "path");
+			"objects", "containers", "path");
 	else
 		cli_table_header(t, "#", "retained", "growth", "count", "objects",
-			"path");
+			"containers", "path");
 	for (i = from; i < from + count; i++) {
 		const lh_diff_group *g = &d->groups[i];
 		char *path = cli_utf8(g->pattern, strlen(g->pattern));
@@ -236,29 +307,84 @@ static void text_groups(const lh_diff *d, uint32_t from, uint32_t count,
 		signed_size(g->growth_late, lb);
 		cli_count(g->count, cb);
 		cli_count(g->objects, ob);
+		cli_count(g->ncontainers, nb);
 		if (nsnap == 3)
-			cli_table_row(t, idx, rb, gb, lb, cb, ob, path);
+			cli_table_row(t, idx, rb, gb, lb, cb, ob, nb, path);
 		else
-			cli_table_row(t, idx, rb, gb, cb, ob, path);
+			cli_table_row(t, idx, rb, gb, cb, ob, nb, path);
 		free(path);
 	}
 	cli_table_print(t, stdout, 2);
 	cli_table_free(t);
-	/* One example and the class mix per suspect, below the table. */
-	for (i = from; i < from + count && i < from + 3; i++) {
-		const lh_diff_group *g = &d->groups[i];
-		char *ex = cli_utf8(g->example, strlen(g->example));
+	/* One example and the class mix per group, below the table: the
+	 * first three, or as many as -n asks. */
+	for (i = from; i < from + count && i < from + 3; i++)
+		text_example(d, last, i, from);
+}
 
-		printf("  %s#%" PRIu32 "%s e.g. %s\n      classes:",
-			cli_style(CLI_DIM), i - from + 1, cli_style(CLI_RESET), ex);
-		for (k = 0; k < LH_DIFF_MIX && g->mix_class[k] != NULL; k++) {
-			char *cls = cli_utf8(g->mix_class[k], strlen(g->mix_class[k]));
-			printf("%s %s %s", k ? "," : "", cli_count(g->mix_count[k], cb), cls);
-			free(cls);
-		}
-		printf("\n");
-		free(ex);
+/* Expected-dead objects still alive, folded by path. */
+static void text_dead(const lh_diff *d, const lh_analysis *last,
+	uint32_t limit)
+{
+	char b1[CLI_SIZE_BUF], c1[CLI_SIZE_BUF];
+	cli_table *t = cli_table_new("rrrl");
+	uint32_t i, n = rows(d->ndead_groups, limit);
+
+	printf("\n%sexpected dead, still alive%s: %s objects\n",
+		cli_style(CLI_BOLD), cli_style(CLI_RESET), cli_count(d->ndead, c1));
+	cli_table_header(t, "#", "retained", "count", "path");
+	for (i = 0; i < n; i++) {
+		const lh_diff_dead_group *g = &d->dead_groups[i];
+		char idx[16], *path = cli_utf8(g->pattern, strlen(g->pattern));
+
+		snprintf(idx, sizeof idx, "%" PRIu32, i + 1);
+		cli_table_row(t, idx, cli_size(g->retained, b1),
+			cli_count(g->count, c1), path);
+		free(path);
 	}
+	cli_table_print(t, stdout, 2);
+	cli_table_free(t);
+	for (i = 0; i < n && i < 3; i++) {
+		const lh_diff_dead_group *g = &d->dead_groups[i];
+		char *ex = cli_utf8(g->example, strlen(g->example));
+		char *label = cli_utf8(g->label ? g->label : "",
+			g->label ? strlen(g->label) : 0);
+
+		printf("  %s#%" PRIu32 "%s e.g. %s (%s %s): %s\n",
+			cli_style(CLI_DIM), i + 1, cli_style(CLI_RESET), label,
+			cli_class(last, g->example_obj),
+			cli_addr(lh_snapshot_addr(last->snap, g->example_obj), b1),
+			ex);
+		free(ex);
+		free(label);
+	}
+}
+
+/* Grown tables, folded by path like the groups. */
+static void text_grown(const lh_diff *d, uint32_t limit)
+{
+	char b3[CLI_SIZE_BUF + 1], c1[CLI_SIZE_BUF], c2[CLI_SIZE_BUF];
+	cli_table *t = cli_table_new("rrrrl");
+	uint32_t i;
+
+	printf("\n%sgrown tables%s\n", cli_style(CLI_BOLD), cli_style(CLI_RESET));
+	cli_table_header(t, "tables", "entries", "added", "retained", "path");
+	for (i = 0; i < rows(d->ngrown, limit); i++) {
+		const lh_diff_grown *g = &d->grown[i];
+		char e[64], add[32], nt[CLI_SIZE_BUF];
+		char *path = cli_utf8(g->pattern, strlen(g->pattern));
+
+		snprintf(e, sizeof e, "%s -> %s", cli_count(g->entries_before, c1),
+			cli_count(g->entries_after, c2));
+		snprintf(add, sizeof add, "+%s",
+			cli_count(g->entries_after - g->entries_before, c1));
+		cli_table_row(t, cli_count(g->count, nt), e, add,
+			signed_size((int64_t)g->retained_after -
+			(int64_t)g->retained_before, b3), path);
+		free(path);
+	}
+	cli_table_print(t, stdout, 2);
+	cli_table_free(t);
 }
 
 static void print_text(const lh_diff *d, const lh_analysis *last,
@@ -283,41 +409,15 @@ static void print_text(const lh_diff *d, const lh_analysis *last,
 		cli_count(d->candidates, c1), cli_size(d->candidate_bytes, b1),
 		n == 3 ? " into the last snapshot" : "", cli_size(d->floor, b2));
 
-	if (d->ndead) {
-		printf("\n%sexpected dead, still alive%s\n", cli_style(CLI_BOLD),
-			cli_style(CLI_RESET));
-		for (i = 0; i < d->ndead; i++) {
-			char *path = cli_utf8(d->dead[i].path, strlen(d->dead[i].path));
-			printf("  %s %s (%s): %s\n", d->dead[i].label ? d->dead[i].label : "",
-				cli_addr(lh_snapshot_addr(last->snap, d->dead[i].obj), b1),
-				cli_class(last, d->dead[i].obj), path);
-			free(path);
-		}
-	}
 	if (d->nsuspects) {
 		printf("\n%ssuspects%s: new objects that survived, by the path that "
 			"holds them\n", cli_style(CLI_BOLD), cli_style(CLI_RESET));
-		text_groups(d, 0, rows(d->nsuspects, limit), n);
+		text_groups(d, last, 0, rows(d->nsuspects, limit), n);
 	}
-	if (d->ngrown) {
-		printf("\n%sgrown tables%s\n", cli_style(CLI_BOLD), cli_style(CLI_RESET));
-		t = cli_table_new("rrrl");
-		cli_table_header(t, "entries", "added", "retained", "path");
-		for (i = 0; i < rows(d->ngrown, limit); i++) {
-			const lh_diff_grown *g = &d->grown[i];
-			char e[64], add[32], *path = cli_utf8(g->path, strlen(g->path));
-
-			snprintf(e, sizeof e, "%s -> %s", cli_count(g->entries_before, c1),
-				cli_count(g->entries_after, c2));
-			snprintf(add, sizeof add, "+%s",
-				cli_count(g->entries_after - g->entries_before, c1));
-			cli_table_row(t, e, add, signed_size((int64_t)g->retained_after -
-				(int64_t)g->retained_before, b3), path);
-			free(path);
-		}
-		cli_table_print(t, stdout, 2);
-		cli_table_free(t);
-	}
+	if (d->ndead)
+		text_dead(d, last, limit);
+	if (d->ngrown)
+		text_grown(d, limit);
 	if (d->nglobals) {
 		printf("\n%snew globals%s\n", cli_style(CLI_BOLD), cli_style(CLI_RESET));
 		t = cli_table_new("rll");
@@ -356,7 +456,7 @@ static void print_text(const lh_diff *d, const lh_analysis *last,
 	if (nother) {
 		printf("\n%sother new objects%s (their containers did not grow: churn)\n",
 			cli_style(CLI_BOLD), cli_style(CLI_RESET));
-		text_groups(d, d->nsuspects, rows(nother, limit < 5 && limit ? limit : 5), n);
+		text_groups(d, last, d->nsuspects, rows(nother, limit), n);
 	}
 	printf("\nregistry %s -> %s entries; coroutines %s -> %s\n",
 		cli_count(d->registry_before, c1), cli_count(d->registry_after, c2),
@@ -372,6 +472,7 @@ int cmd_diff(int argc, char **argv)
 		{ "fail-if-growth", required_argument, NULL, OPT_FAIL_GROWTH },
 		{ "fail-if-suspects", required_argument, NULL, OPT_FAIL_SUSPECTS },
 		{ "fail-on-expect-dead", no_argument, NULL, OPT_FAIL_DEAD },
+		{ "members", no_argument, NULL, OPT_MEMBERS },
 		{ "help", no_argument, NULL, 'h' },
 		CLI_NO_INDEX_LONG,
 		{ NULL, 0, NULL, 0 }
@@ -415,6 +516,7 @@ int cmd_diff(int argc, char **argv)
 			want_suspects = 1;
 			break;
 		case OPT_FAIL_DEAD: want_dead = 1; break;
+		case OPT_MEMBERS: show_members = 1; break;
 		case 'h': return cli_help(usage);
 		case CLI_OPT_NO_INDEX: flags |= LH_OPEN_NO_INDEX; break;
 		default: return cli_bad_option(usage, argv, c);

@@ -24,7 +24,8 @@ static const char usage[] =
 	"their finalizer, and watched objects (luaheap.watch), above all those\n"
 	"marked with luaheap.expect_dead that are still alive, with their paths.\n"
 	"\n"
-	"  -n, --limit N          rows in the class and retainer lists (default 10)\n"
+	"  -n, --limit N          rows in the class and retainer lists (default 10,\n"
+	"                         0: all)\n"
 	"  -j, --json             print a JSON document instead of text\n"
 	"      --fail-on-expect-dead  exit 1 if an expected-dead object is alive\n"
 	"      --no-index         neither read nor write an analysis index\n"
@@ -59,6 +60,7 @@ static const struct { uint32_t bit; const char *name; } flag_names[] = {
 	{ LH_FLAG_COLLECTED, "collected" },
 	{ LH_FLAG_STRINGS_NONE, "strings-none" },
 	{ LH_FLAG_STRINGS_CUT, "strings-cut" },
+	{ LH_FLAG_STRINGS_KEYS, "strings-keys" },
 	{ LH_FLAG_GARBAGE, "garbage" },
 };
 #define NFLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
@@ -324,6 +326,7 @@ static void section_collector(summary *sm)
 	uint64_t weak_n[4] = { 0 }, weak_b[4] = { 0 }, fin_n = 0, fin_b = 0;
 	uint64_t pend_n = 0, pend_b = 0;
 	char b1[CLI_SIZE_BUF], b2[CLI_SIZE_BUF], b3[CLI_SIZE_BUF], b4[CLI_SIZE_BUF];
+	char b5[CLI_SIZE_BUF];
 	uint32_t v, ti = 0;
 	cJSON *o;
 	int m;
@@ -371,7 +374,7 @@ static void section_collector(summary *sm)
 	     " (left by the dump's own collection)" : "");
 	fact("weak", "%s tables with weak keys (retaining %s), %s with weak values (%s), "
 	     "%s with both", cli_count(weak_n[1], b1), cli_size(weak_b[1], b2),
-	     cli_count(weak_n[2], b3), cli_size(weak_b[2], b4), cli_count(weak_n[3], b1));
+	     cli_count(weak_n[2], b3), cli_size(weak_b[2], b4), cli_count(weak_n[3], b5));
 	fact("finalizers", "%s objects with a __gc (%s), %s awaiting it (%s)",
 	     cli_count(fin_n, b1), cli_size(fin_b, b2), cli_count(pend_n, b3),
 	     cli_size(pend_b, b4));

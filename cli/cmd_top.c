@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report.h"
+#include "luaheap/diff.h"
 
 static const char usage[] =
-	"usage: luaheap top SNAPSHOT [-n N] [--by retained|self|count]\n"
-	"                   [--group class|type|function|none] [--json]\n"
+	"usage: luaheap top SNAPSHOT [-n N] [--by retained|self|count] [--json]\n"
+	"                   [--group class|type|function|none] [--no-index]\n"
+	"       luaheap top SNAPSHOT --class NAME [--since EARLIER] [-n N] [--json]\n"
 	"                   [--no-index]\n"
 	"\n"
 	"Ranks the reachable objects of SNAPSHOT, grouped by class (default), type,\n"
@@ -19,9 +21,16 @@ static const char usage[] =
 	"instances no other instance of the same group dominates, so nested\n"
 	"instances are not counted twice.\n"
 	"\n"
+	"With --class, every live instance of class NAME (as the class list\n"
+	"names it: game.Player, table, thread, \"function server.lua:40\"), by\n"
+	"retained size, with its path; with --since, whether each is new since\n"
+	"EARLIER, a snapshot of the same process (as diff decides).\n"
+	"\n"
 	"  -n, --limit N     print the first N rows (default 20, 0 for all)\n"
 	"  -b, --by WHAT     retained, self or count\n"
 	"  -g, --group HOW   class, type, function or none\n"
+	"  -c, --class NAME  the instances of one class\n"
+	"  -s, --since SNAP  with --class: mark the instances new since SNAP\n"
 	"  -j, --json        print a JSON document instead of text\n"
 	"      --no-index    neither read nor write an analysis index\n"
 	"  -h, --help        print this help\n";
@@ -40,7 +49,7 @@ static int lookup(const char *const *names, int n, const char *s)
 }
 
 static void print_json(const lh_analysis *a, const lh_top_row *rows,
-	uint32_t nrows, int by, int group)
+	uint32_t nrows, int by, int group, const uint8_t *fresh)
 {
 	cJSON *doc = cli_json_object(NULL, NULL), *arr, *o, *ex;
 	uint32_t i;
@@ -68,18 +77,21 @@ static void print_json(const lh_analysis *a, const lh_top_row *rows,
 			cli_percent(r->retained, a->dom->live_bytes));
 		if (r->obj == LH_NONE)
 			continue;
-		ex = r->name != NULL ? cli_json_object(o, "example") : o;
+		ex = r->name != NULL && group != LH_GROUP_NONE ?
+			cli_json_object(o, "example") : o;
 		cli_json_objinfo(ex, a, r->obj);
 		path = cli_path_text(a, r->obj, 0);
 		cli_json_str(ex, "path", path);
 		free(path);
+		if (fresh != NULL)
+			cli_json_bool(o, "new", fresh[r->obj]);
 	}
 	cli_print_json(doc);
 	cJSON_Delete(doc);
 }
 
 static void print_text(const lh_analysis *a, const lh_top_row *rows,
-	uint32_t nrows, int group)
+	uint32_t nrows, int group, const uint8_t *fresh)
 {
 	char rb[CLI_SIZE_BUF], sb[CLI_SIZE_BUF], cb[CLI_SIZE_BUF];
 	char gb[CLI_SIZE_BUF], pct[16];
@@ -92,9 +104,9 @@ static void print_text(const lh_analysis *a, const lh_top_row *rows,
 		cli_size(a->garbage_bytes, sb),
 		cli_count(a->garbage_count, gb));
 	if (group == LH_GROUP_NONE) {
-		t = cli_table_new("rrrlll");
+		t = cli_table_new("rrrllll");
 		cli_table_header(t, "retained", "%", "self", "class", "address",
-			"path");
+			fresh != NULL ? "new" : "", "path");
 	} else {
 		t = cli_table_new("rrrrl");
 		cli_table_header(t, "retained", "%", "self", "count",
@@ -113,7 +125,8 @@ static void print_text(const lh_analysis *a, const lh_top_row *rows,
 			char *cls = cli_utf8(cli_class(a, r->obj),
 				strlen(cli_class(a, r->obj)));
 			cli_table_row(t, rb, pct, sb, cls,
-				cli_addr(lh_snapshot_addr(a->snap, r->obj), ab), path);
+				cli_addr(lh_snapshot_addr(a->snap, r->obj), ab),
+				fresh == NULL ? "" : fresh[r->obj] ? "new" : "old", path);
 			free(cls);
 			free(path);
 		} else {
@@ -126,62 +139,119 @@ static void print_text(const lh_analysis *a, const lh_top_row *rows,
 	cli_table_free(t);
 }
 
-int cmd_top(int argc, char **argv)
+typedef struct top_opts {
+	uint32_t limit;
+	int json, by, group;
+	const char *cls, *since;
+	unsigned flags;                 /* LH_OPEN_* */
+} top_opts;
+
+/* Options into *o; CLI_OK, CLI_ERROR, or -1 after --help. */
+static int parse(int argc, char **argv, top_opts *o)
 {
 	static const struct option opts[] = {
 		{ "limit", required_argument, NULL, 'n' },
 		{ "by", required_argument, NULL, 'b' },
 		{ "group", required_argument, NULL, 'g' },
+		{ "class", required_argument, NULL, 'c' },
+		{ "since", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		CLI_NO_INDEX_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
-	unsigned flags = 0;
-	lh_analysis *a = NULL;
-	lh_top_row *rows = NULL;
-	uint32_t nrows = 0, limit = 20;
-	int c, json = 0, by = LH_BY_RETAINED, group = LH_GROUP_CLASS, rc;
-	lh_error err;
+	int c;
 
-	while ((c = getopt_long(argc, argv, ":n:b:g:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:b:g:c:s:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			if (cli_parse_count(optarg, &limit) != 0)
+			if (cli_parse_count(optarg, &o->limit) != 0)
 				return cli_usage_error(usage,
 					"-n wants a count, not '%s'", optarg);
 			break;
 		case 'b':
-			if ((by = lookup(by_names, 3, optarg)) < 0)
+			if ((o->by = lookup(by_names, 3, optarg)) < 0)
 				return cli_usage_error(usage,
 					"--by wants retained, self or count, not '%s'",
 					optarg);
 			break;
 		case 'g':
-			if ((group = lookup(group_names, 4, optarg)) < 0)
+			if ((o->group = lookup(group_names, 4, optarg)) < 0)
 				return cli_usage_error(usage,
 					"--group wants class, type, function or none, "
 					"not '%s'", optarg);
 			break;
-		case 'j': json = 1; break;
-		case 'h': return cli_help(usage);
-		case CLI_OPT_NO_INDEX: flags |= LH_OPEN_NO_INDEX; break;
+		case 'c': o->cls = optarg; break;
+		case 's': o->since = optarg; break;
+		case 'j': o->json = 1; break;
+		case 'h': cli_help(usage); return -1;
+		case CLI_OPT_NO_INDEX: o->flags |= LH_OPEN_NO_INDEX; break;
 		default: return cli_bad_option(usage, argv, c);
 		}
 	}
+	if (o->since != NULL && o->cls == NULL)
+		return cli_usage_error(usage, "--since goes with --class");
 	if (argc - optind != 1)
 		return cli_usage_error(usage, argc - optind < 1 ?
 			"no snapshot given" : "too many arguments");
-	if ((rc = cli_open(&a, argv[optind], flags)) != CLI_OK)
+	return CLI_OK;
+}
+
+/* fresh[] of a against the earlier snapshot at 'path'. */
+static int fresh_since(uint8_t **fresh, const lh_analysis *a,
+	const char *path, unsigned flags)
+{
+	lh_analysis *b = NULL;
+	lh_error err;
+	int rc;
+
+	if ((rc = cli_open(&b, path, flags)) != CLI_OK)
 		return rc;
 	lh_error_clear(&err);
-	if (lh_analysis_top(&rows, &nrows, a, by, group, limit, &err) != LH_OK)
+	if (lh_diff_fresh(fresh, b, a, &err) != LH_OK)
 		cli_die_nomem();
-	if (json)
-		print_json(a, rows, nrows, by, group);
+	lh_analysis_free(b);
+	return rc;
+}
+
+int cmd_top(int argc, char **argv)
+{
+	top_opts o = { 20, 0, LH_BY_RETAINED, LH_GROUP_CLASS, NULL, NULL, 0 };
+	lh_analysis *a = NULL;
+	lh_top_row *rows = NULL;
+	uint8_t *fresh = NULL;
+	uint32_t nrows = 0;
+	lh_error err;
+	int rc;
+
+	if ((rc = parse(argc, argv, &o)) != CLI_OK)
+		return rc < 0 ? CLI_OK : rc;
+	if ((rc = cli_open(&a, argv[optind], o.flags)) != CLI_OK)
+		return rc;
+	if (o.since != NULL &&
+	    (rc = fresh_since(&fresh, a, o.since, o.flags)) != CLI_OK)
+		goto done;
+	lh_error_clear(&err);
+	if (o.cls != NULL) {
+		o.group = LH_GROUP_NONE;
+		if ((rc = lh_analysis_instances(&rows, &nrows, a, o.cls, o.limit,
+		    &err)) == LH_ENOMEM)
+			cli_die_nomem();
+		if (rc != LH_OK) {
+			cli_error("%s: %s", a->snap->path, err.msg);
+			rc = CLI_ERROR;
+			goto done;
+		}
+	} else if (lh_analysis_top(&rows, &nrows, a, o.by, o.group, o.limit,
+	    &err) != LH_OK)
+		cli_die_nomem();
+	if (o.json)
+		print_json(a, rows, nrows, o.by, o.group, fresh);
 	else
-		print_text(a, rows, nrows, group);
+		print_text(a, rows, nrows, o.group, fresh);
+done:
 	free(rows);
+	free(fresh);
 	lh_analysis_free(a);
 	return rc;
 }

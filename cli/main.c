@@ -23,6 +23,7 @@ static const cli_command commands[] = {
 	{ "top",     cmd_top,     "objects, classes or types that retain the most" },
 	{ "path",    cmd_path,    "shortest root paths of an object, as Lua expressions" },
 	{ "tree",    cmd_tree,    "the dominator tree: what each object retains" },
+	{ "refs",    cmd_refs,    "who references an object, and who references them" },
 	{ "diff",    cmd_diff,    "what grew between snapshots, and who keeps it" },
 	{ "index",   cmd_index,   "analyse snapshots ahead of time: write their index" },
 	{ "dump",    cmd_dump,    "ask a live process that armed luaheap for a snapshot" },
@@ -31,14 +32,16 @@ static const cli_command commands[] = {
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+static const char synopsis[] =
+	"usage: luaheap COMMAND [options] ARGS\n"
+	"       luaheap help COMMAND\n"
+	"       luaheap --help | --version\n";
+
 static void usage(FILE *out)
 {
 	size_t i;
 
-	fprintf(out, "usage: luaheap COMMAND [options] ARGS\n"
-	             "       luaheap help COMMAND\n"
-	             "       luaheap --help | --version\n\n"
-	             "Commands:\n");
+	fprintf(out, "%s\nCommands:\n", synopsis);
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nExit status: 0 success, 1 a --fail-* threshold was crossed, "
@@ -75,7 +78,7 @@ int main(int argc, char **argv)
 #endif
 	opterr = 0;
 	if (argc < 2) {
-		usage(stderr);
+		fprintf(stderr, "%srun 'luaheap --help' for the commands\n", synopsis);
 		return CLI_ERROR;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -102,7 +105,7 @@ int main(int argc, char **argv)
 	}
 	if (argv[1][0] == '-') {
 		cli_error("unknown option '%s'", argv[1]);
-		usage(stderr);
+		fprintf(stderr, "%srun 'luaheap --help' for the commands\n", synopsis);
 		return CLI_ERROR;
 	}
 	if ((cmd = find(argv[1])) == NULL)

@@ -28,14 +28,26 @@ void cli_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* After a usage mistake: the synopsis alone (the usage text up to its
+ * first blank line) and where the rest is, not the whole help. */
 int cli_usage_error(const char *usage, const char *fmt, ...)
 {
+	const char *end = strstr(usage, "\n\n"), *cmd = usage;
+	size_t n = end != NULL ? (size_t)(end - usage) + 1 : strlen(usage);
+	size_t cn = 0;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vmessage(fmt, ap);
 	va_end(ap);
-	fputs(usage, stderr);
+	fwrite(usage, 1, n, stderr);
+	if (strncmp(cmd, "usage: ", 7) == 0)
+		cmd += 7;
+	cn = strcspn(cmd, " \n");
+	if (strncmp(cmd, "luaheap ", 8) == 0 && cmd[8] >= 'a' && cmd[8] <= 'z')
+		cn = 8 + strcspn(cmd + 8, " \n");       /* "luaheap diff" */
+	if (end != NULL)
+		fprintf(stderr, "run '%.*s --help' for more\n", (int)cn, cmd);
 	return CLI_ERROR;
 }
 

@@ -34,6 +34,28 @@ void luaheap_dump_opts_init(luaheap_dump_opts *opts)
 	opts->label = NULL;
 }
 
+int lh_dump__name_like(const char *s, size_t len, int is_short)
+{
+	size_t i, start = 0;
+
+	if (len > 0 && (s[0] == '@' || s[0] == '='))
+		return 1;                       /* a chunk's name */
+	if (!is_short || len == 0)
+		return 0;
+	for (i = 0; i <= len; i++) {            /* identifiers joined by dots */
+		unsigned char c = i < len ? (unsigned char)s[i] : '.';
+
+		if (c == '.') {
+			if (i == start)
+				return 0;
+			start = i + 1;
+		} else if (!(c == '_' || (c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z') || (i > start && c >= '0' && c <= '9')))
+			return 0;
+	}
+	return 1;
+}
+
 const char *luaheap_built_for(void)
 {
 	return LUA_RELEASE;
@@ -209,6 +231,7 @@ int luaheap_dump_ex(lua_State *L, const char *path,
 	}
 	d->enc = opts->encoding == LUAHEAP_JSON ? &lh_dump__json : &lh_dump__binary;
 	d->string_limit = opts->strings < 0 ? -1 : opts->strings;
+	d->names_only = opts->strings == LUAHEAP_STRINGS_KEYS;
 
 	g = G(L);
 	memset(&h, 0, sizeof(h));
@@ -227,6 +250,8 @@ int luaheap_dump_ex(lua_State *L, const char *path,
 	h.flags = collected ? LH_FLAG_COLLECTED : LH_FLAG_GARBAGE;
 	if (opts->strings == 0)
 		h.flags |= LH_FLAG_STRINGS_NONE;
+	else if (opts->strings == LUAHEAP_STRINGS_KEYS)
+		h.flags |= LH_FLAG_STRINGS_KEYS;
 	else if (opts->strings > 0) {
 		h.flags |= LH_FLAG_STRINGS_CUT;
 		h.string_limit = (uint64_t)opts->strings;

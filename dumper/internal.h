@@ -172,6 +172,7 @@ struct lh_dump_ctx {
 	lh_out out;
 	const lh_encoder *enc;
 	int64_t string_limit;   /* -1 all, 0 none, N */
+	int names_only;         /* strings = "keys": redact what is no name */
 	/* encoder state */
 	uint64_t prev_obj;      /* binary: previous object's address */
 	uint64_t prev_to;       /* binary: previous edge target of this object */
@@ -203,6 +204,10 @@ extern const lh_encoder lh_dump__json;
  * collector must be out of any sweep phase. 'hdr' has the caller's fields
  * (time, pid, label, flags, gc_was_running) set; the walker fills the rest. */
 void lh_dump__walk(lh_dump_ctx *d, struct lua_State *L, lh_dump_header *hdr);
+
+/* Whether a string of len bytes at s (is_short: Lua interned it) is a name
+ * that strings = "keys" keeps (see LUAHEAP_STRINGS_KEYS in dump.h). */
+int lh_dump__name_like(const char *s, size_t len, int is_short);
 
 /* Whether walk.c's mirror of lstate.c's layout fits L's state. */
 int lh_dump__layout_ok(struct lua_State *L);

@@ -27,7 +27,7 @@ int lh_dump__opt_error(lua_State *L, const char *fn, const char *key,
 	                  expected);
 }
 
-/* opts.strings: "full", "none" or a byte count (value at the top) */
+/* opts.strings: "full", "keys", "none" or a byte count (value at the top) */
 static int opt_strings(lua_State *L, const char *fn)
 {
 	lua_Integer n;
@@ -38,13 +38,15 @@ static int opt_strings(lua_State *L, const char *fn)
 			return -1;
 		if (strcmp(lua_tostring(L, -1), "none") == 0)
 			return 0;
+		if (strcmp(lua_tostring(L, -1), "keys") == 0)
+			return LUAHEAP_STRINGS_KEYS;
 	} else if (lua_type(L, -1) == LUA_TNUMBER) {
 		n = lua_tointegerx(L, -1, &isnum);
 		if (isnum && n >= 0 && n <= 0x7fffffff)
 			return (int)n;
 	}
 	return lh_dump__opt_error(L, fn, "strings",
-	                          "\"full\", \"none\" or a byte count");
+	                          "\"full\", \"keys\", \"none\" or a byte count");
 }
 
 /* One option of dump's (format, collect, strings, label), its value at the

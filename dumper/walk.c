@@ -400,6 +400,9 @@ static void walk_string(lh_dump_ctx *d, TString *ts, lh_dump_object *ob)
 
 	if (d->string_limit >= 0 && stored > (uint64_t)d->string_limit)
 		stored = (uint64_t)d->string_limit;
+	if (d->names_only && !lh_dump__name_like(getstr(ts), len,
+	    ts->tt == LUA_VSHRSTR))
+		stored = 0;
 	if (stored > LH_STORED_MAX)
 		stored = LH_STORED_MAX;
 	ob->size = sizelstring(len);

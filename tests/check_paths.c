@@ -12,6 +12,7 @@
 #include <string.h>
 #include "luaheap/analysis.h"
 #include "testgraph.h"
+#include "testsnap.h"
 
 /* ---- BFS on random graphs ---- */
 
@@ -303,33 +304,6 @@ END_TEST
 
 /* ---- a hand-written snapshot ---- */
 
-typedef struct jbuf {
-	char *s;
-	size_t len, cap;
-	int nobj;
-} jbuf;
-
-static void jput(jbuf *j, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void jput(jbuf *j, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (j->len + (size_t)n + 1 > j->cap) {
-		j->cap = (j->len + (size_t)n + 1) * 2;
-		j->s = realloc(j->s, j->cap);
-		ck_assert_ptr_nonnull(j->s);
-	}
-	va_start(ap, fmt);
-	vsnprintf(j->s + j->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	j->len += (size_t)n;
-}
-
 static void obj(jbuf *j, unsigned id, const char *type, const char *extra,
 	const char *edges)
 {
@@ -363,19 +337,9 @@ static lh_snapshot *sample(void)
 	jbuf j = { NULL, 0, 0, 0 };
 	lh_snapshot *s = NULL;
 	lh_error err;
-	const char *p;
 	int rc, nedge = 0;
 
-	jput(&j, "{\"format\":\"luaheap-snapshot\",\"version\":1,\"header\":{"
-		"\"lua_version_num\":504,\"lua_release\":\"Lua 5.4.4\","
-		"\"pointer_size\":8,\"time\":0,\"pid\":1,\"label\":\"\","
-		"\"gc_mode\":\"incremental\",\"gc_state\":8,"
-		"\"gc_was_running\":true,\"gc_pause\":200,\"gc_stepmul\":100,"
-		"\"gc_stepsize\":13,\"gc_genminormul\":20,\"gc_genmajormul\":100,"
-		"\"lua_total_bytes\":0,\"vm_overhead_bytes\":0,"
-		"\"overhead_state\":0,\"overhead_strtab\":0,\"flags\":1,"
-		"\"string_limit\":0,\"main_thread\":\"0x200\","
-		"\"registry\":\"0x100\"},\n\"objects\":[\n");
+	jheader(&j, 0, 1);
 	table(&j, 0x100,
 		"{\"kind\":\"array\",\"to\":\"0x200\",\"index\":1},"
 		"{\"kind\":\"array\",\"to\":\"0x110\",\"index\":2},"
@@ -493,8 +457,7 @@ static lh_snapshot *sample(void)
 	str(&j, 0x313, "game.player", 11);
 	str(&j, 0x314, "cf", 2);
 	str(&j, 0x315, "only a constant", 15);
-	for (p = j.s; (p = strstr(p, "{\"kind\":")) != NULL; p++)
-		nedge++;
+	nedge = jcount_edges(&j);
 	jput(&j, "],\n\"roots\":[{\"kind\":\"registry\",\"to\":\"0x100\","
 		"\"index\":0},{\"kind\":\"mainthread\",\"to\":\"0x200\","
 		"\"index\":0},{\"kind\":\"typemt\",\"to\":\"0x177\","
@@ -553,13 +516,13 @@ START_TEST(every_hop_kind_renders_as_lua_reads_it)
 	CHECK_RENDER(a, 0x135, "_G[1.5]");
 	CHECK_RENDER(a, 0x136, "_G[true]");
 	CHECK_RENDER(a, 0x138, "_G[<table 0x137>]");
-	CHECK_RENDER(a, 0x137, "_G <key>");
+	CHECK_RENDER(a, 0x137, "_G <key table 0x137>");
 	CHECK_RENDER(a, 0x303, "_G <key \"not an id\">");
 	CHECK_RENDER(a, 0x139, "_G.Server <metatable>");
 	CHECK_RENDER(a, 0x161, "_G.f <upvalue memo of f (server.lua:40)>");
-	CHECK_RENDER(a, 0x170, "<local h in main, frame 0, server.lua:88>");
+	CHECK_RENDER(a, 0x170, "<local h in main, function (server.lua:40)>");
 	CHECK_RENDER(a, 0x171,
-		"_G.co <slot 2 in coroutine 0x210, frame 0, server.lua:12>");
+		"_G.co <slot 2 in coroutine 0x210, function (server.lua:40)>");
 	CHECK_RENDER(a, 0x172, "_G.u <uservalue 1>");
 	CHECK_RENDER(a, 0x174, "<open upvalue in main>");
 	CHECK_RENDER(a, 0x175, "_G[<lightuserdata 0x99>]");
@@ -569,7 +532,7 @@ START_TEST(every_hop_kind_renders_as_lua_reads_it)
 	CHECK_RENDER(a, 0x177, "<metatable of strings>");
 	CHECK_RENDER(a, 0x178, "<awaiting finalizer>");
 	CHECK_RENDER(a, 0x316, "<never collected>");
-	CHECK_RENDER(a, 0x162, "<open upvalue in main>");
+	CHECK_RENDER(a, 0x162, "<open upvalue cell in main>");
 	CHECK_RENDER(a, 0x173, "registry[3]");
 	CHECK_RENDER(a, 0x100, "registry");
 	CHECK_RENDER(a, 0x200, "<main thread>");

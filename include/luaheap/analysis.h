@@ -51,6 +51,11 @@ typedef struct lh_graph {
 	uint32_t *livebits;         /* [n/32+1] bit v: v is reachable (owned);
 	                               read it with lh_graph_live */
 	uint32_t nlive;
+
+	/* Edges (of a root) whose targets the root path search enters ahead
+	 * of the others: in a snapshot, the registry's references to _G and
+	 * package.loaded. LH_NONE when unused (lh_graph_new sets none). */
+	uint32_t pref_edge[2];
 } lh_graph;
 
 /* Whether object v (< g->n) is reachable: 1 or 0. */
@@ -170,7 +175,11 @@ const uint32_t *lh_domtree_children(const lh_domtree *t, uint32_t v,
  * -------------------
  * A breadth-first search from the roots (in root order, each object's
  * edges in order, so ties break the same way every run) over the edges
- * that retain. via[v] is the edge index into v (for a root: its index in
+ * that retain. The targets of the graph's pref_edge (_G and
+ * package.loaded) enter a step and a half ahead: a path from a global or
+ * a module is taken when it is at most one step longer than the shortest
+ * (_G.World.grid rather than a main-chunk local holding World), so a
+ * path does not change with the frames on the stack. via[v] is the edge index into v (for a root: its index in
  * the graph's roots, which start with snap->roots), LH_NONE when v is
  * unreachable. The object before v on its path, its parent, is the
  * source of that edge (lh_bfs_parent): not stored, to save 4 bytes per
@@ -266,6 +275,11 @@ void lh_path_render(lh_strbuf *sb, const lh_snapshot *snap, const lh_path *p,
 int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 	const lh_path *p, uint32_t i, size_t maxlabel);
 
+/* Appends reference e out of 'from' as a path step prints it (".name",
+ * "[3]", "<metatable>", "<upvalue h of function (server.lua:40)>"). */
+void lh_render_edge(lh_strbuf *sb, const lh_snapshot *snap, uint32_t from,
+	uint32_t e, size_t maxlabel);
+
 /* Appends s (n bytes) as a Lua key: ".name" for an identifier that is not
  * a keyword, ["..."] with escapes otherwise, cut to maxlabel bytes. */
 void lh_render_key(lh_strbuf *sb, const char *s, size_t n, size_t maxlabel);
@@ -293,7 +307,12 @@ void lh_render_proto(lh_strbuf *sb, const lh_snapshot *snap, uint32_t p);
  * starting at _G (implicit), package.loaded or registry:
  * _G.Server.timers, Server.timers, package.loaded["game.mailer"],
  * registry[7], _G.a[3].b, x["k"][true][1.5]. Each step follows the field
- * edge with that key. On failure returns LH_ENOTFOUND ("no field 'b' in
+ * edge with that key. Every path the renderer prints is accepted too:
+ * steps in angle brackets (" <upvalue h of f (server.lua:40)>", " <key
+ * table 0x...>", "[<table 0x...>]", " <metatable>"), paths from other
+ * roots ("<local h in main, function (server.lua:80)>") and tails
+ * ("…<table 0x...>.next"); such a step follows the reference that
+ * renders as it (with several, the one the rest of the path agrees with). On failure returns LH_ENOTFOUND ("no field 'b' in
  * _G.a[3] (table 0x...)") or LH_EUSAGE (syntax).
  */
 int lh_expr_resolve(uint32_t *out, const lh_snapshot *snap, const char *expr,
@@ -467,18 +486,39 @@ typedef struct lh_top_row {
 int lh_analysis_top(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
 	int by, int group, uint32_t limit, lh_error *err);
 
-/* The first 'limit' (0: 10) objects by retained size that are not a root,
+/* The first 'limit' (0: all) objects by retained size that are not a root,
  * the registry, _G or package.loaded: summary's "biggest retainers". */
 int lh_analysis_retainers(lh_top_row **rows, uint32_t *nrows,
 	const lh_analysis *a, uint32_t limit, lh_error *err);
+
+/* A reference into an object: the object it comes from and the edge. */
+typedef struct lh_ref {
+	uint32_t from;
+	uint32_t edge;
+	int retains;                /* strong, or an ephemeron with a live key */
+} lh_ref;
+
+/* The references to v from live objects (the roots aside), in snapshot
+ * order, in *refs (caller frees, free()); *nrefs set. One pass over the
+ * edges. */
+int lh_analysis_referrers(lh_ref **refs, uint32_t *nrefs,
+	const lh_analysis *a, uint32_t v, lh_error *err);
+
+/* The live instances of class 'cls' (a name as lh_classes names it), by
+ * retained size, the first 'limit' (0: all), one row each (count 1, name
+ * the class). LH_ENOTFOUND when no object has that class. *rows belongs
+ * to the caller (free()). */
+int lh_analysis_instances(lh_top_row **rows, uint32_t *nrows,
+	const lh_analysis *a, const char *cls, uint32_t limit, lh_error *err);
 
 /* Shortest path of v rendered into sb (nothing if unreachable). */
 void lh_analysis_render_path(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
 	size_t maxlabel);
 
-/* The same, but a path of more than maxhops hops prints as an ellipsis
- * and its last maxhops hops, in time bounded by maxhops (for listings of
- * many objects in deep heaps). */
+/* The same, but a path of more than maxhops hops prints as an ellipsis,
+ * the object where its last maxhops hops start, and those hops
+ * ("…<table 0x...>.next.next"), in time bounded by maxhops (for listings
+ * of many objects in deep heaps). lh_expr_resolve accepts it. */
 void lh_analysis_render_tail(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
 	size_t maxlabel, uint32_t maxhops);
 

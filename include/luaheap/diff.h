@@ -32,7 +32,24 @@
  * suspect when its containers grew by more than the noise floor over the
  * span, in retained size or (for tables that gained entries) in their own
  * size. So balanced churn, where new objects replace old ones in a
- * container that stays the same size, is not a suspect.
+ * container that stays the same size, is not a suspect; nor is a table
+ * that only rehashed (as many entries as before: its own size change does
+ * not count). Each container's growth is credited to one group, the one
+ * whose leak roots it holds retain the most, so objects that lost their
+ * primary referrer count where they are kept now, and a string shared by
+ * many leaked objects does not repeat its parent's growth. Suspects rank
+ * by growth (with three snapshots, those still growing first).
+ *
+ * Folding: integer, float, boolean, object and light userdata keys fold to
+ * [*]; a string key folds when it is data rather than a name: new within
+ * the span, or not a constant of any proto (computed: "kind3", "12:7"),
+ * except under the registry, _G and package.loaded. So sibling containers
+ * of one parent (grid cells, per-event lists) are one group judged as a
+ * whole: _G.World.grid[*][*]. A run of one repeated step is a chain and
+ * folds to (.next)*; folded indices fold that way only from four in a row,
+ * so a map of maps stays [*][*]. A reference from a table to one of its
+ * keys is <key>. luaheap's own watch table and what it alone holds are
+ * never candidates.
  */
 
 typedef struct lh_diff_opts {
@@ -41,6 +58,7 @@ typedef struct lh_diff_opts {
 } lh_diff_opts;
 
 #define LH_DIFF_MIX 3               /* classes listed per group */
+#define LH_DIFF_MEMBERS 3           /* biggest containers kept per group */
 
 typedef struct lh_diff_group {
 	char *pattern;              /* folded root path, e.g. _G.Server.timers[*] */
@@ -56,14 +74,24 @@ typedef struct lh_diff_group {
 	int suspect;
 	const char *mix_class[LH_DIFF_MIX];  /* borrowed from the last analysis */
 	uint32_t mix_count[LH_DIFF_MIX];
+	/* The containers credited to the group that grew the most (a folded
+	 * group's biggest members: grid cells, waiter lists), in the last
+	 * snapshot, LH_NONE past the last; their growth over the span. */
+	uint32_t member[LH_DIFF_MEMBERS];
+	int64_t member_growth[LH_DIFF_MEMBERS];
 } lh_diff_group;
 
+/* Tables that gained entries, folded by path like the groups (the ten
+ * tables _G.Index.kind0 ... kind9 are one row _G.Index[*]): the sums over
+ * 'count' tables, and the one that gained the most as the example. */
 typedef struct lh_diff_grown {
-	uint32_t obj;               /* in the last snapshot */
-	char *path;
+	uint32_t obj;               /* the example, in the last snapshot */
+	char *path;                 /* its full path */
 	uint32_t entries_before, entries_after;
 	uint64_t bytes_before, bytes_after;         /* self */
 	uint64_t retained_before, retained_after;
+	char *pattern;              /* folded path */
+	uint32_t count;             /* tables folded into the row */
 } lh_diff_grown;
 
 typedef struct lh_diff_global {
@@ -84,6 +112,16 @@ typedef struct lh_diff_dead {
 	char *path;
 } lh_diff_dead;
 
+/* Expected-dead objects still alive, folded by path like the groups. */
+typedef struct lh_diff_dead_group {
+	char *pattern;              /* folded path */
+	uint32_t example_obj;       /* the one retaining the most */
+	char *example;              /* its full path */
+	const char *label;          /* its label (borrowed) */
+	uint32_t count;
+	uint64_t retained;          /* sum of their retained sizes */
+} lh_diff_dead_group;
+
 typedef struct lh_diff {
 	int nsnap;                  /* 2 or 3 */
 	uint64_t total_before, total_after;     /* Lua's own byte counts */
@@ -98,7 +136,8 @@ typedef struct lh_diff {
 	lh_diff_grown *grown;   uint32_t ngrown;    /* most entries gained first */
 	lh_diff_global *globals; uint32_t nglobals;
 	lh_diff_class *classes; uint32_t nclasses;  /* largest byte change first */
-	lh_diff_dead *dead;     uint32_t ndead;
+	lh_diff_dead *dead;     uint32_t ndead;     /* in watch order */
+	lh_diff_dead_group *dead_groups; uint32_t ndead_groups; /* most bytes first */
 
 	uint32_t registry_before, registry_after;  /* registry entries */
 	uint32_t threads_before, threads_after;    /* live coroutines */
@@ -113,5 +152,13 @@ int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 	const lh_diff_opts *opts, lh_error *err);
 
 void lh_diff_free(lh_diff *d);
+
+/*
+ * (*out)[v], for each object v of 'after' (a later snapshot of the same
+ * process): 1 when v is new since 'before' by the identity above, else 0.
+ * *out belongs to the caller (free()). Returns LH_OK or LH_ENOMEM.
+ */
+int lh_diff_fresh(uint8_t **out, const lh_analysis *before,
+	const lh_analysis *after, lh_error *err);
 
 #endif

@@ -15,12 +15,27 @@ struct lua_State;
 
 enum luaheap_encoding { LUAHEAP_BINARY = 0, LUAHEAP_JSON = 1 };
 
+/*
+ * strings = LUAHEAP_STRINGS_KEYS ("keys" in Lua) keeps the contents of the
+ * strings a program uses as names and redacts the others: what paths need
+ * (_G.Server.timers, package.loaded["game.mailer"]) and not what players
+ * typed. A string is a name when Lua interned it (a short string, at most
+ * 40 bytes) and it reads as a Lua identifier or as identifiers joined by
+ * dots (a module name), or when it names a chunk ("@server.lua", "=stdin").
+ * Deciding this by the string alone needs no pass over the tables and no
+ * memory: a table key that is not name-like ("12:7", "player 42") is
+ * redacted like a value, and a value that is (a one-word player name) is
+ * kept, as a key with the same text would be.
+ */
+#define LUAHEAP_STRINGS_KEYS (-2)
+
 typedef struct luaheap_dump_opts {
 	int encoding;          /* LUAHEAP_BINARY (default) or LUAHEAP_JSON */
 	int collect;           /* nonzero (default): full collection first */
 	int strings;           /* -1 (default): full contents (at most
 	                          LH_STORED_MAX bytes of one); 0: none;
-	                          N > 0: at most N bytes of each string */
+	                          N > 0: at most N bytes of each string;
+	                          LUAHEAP_STRINGS_KEYS: names only */
 	const char *label;     /* free text stored in the header, or NULL */
 } luaheap_dump_opts;
 

@@ -252,6 +252,7 @@ enum lh_root_kind {
 #define LH_FLAG_STRINGS_NONE  0x2  /* no string contents recorded */
 #define LH_FLAG_STRINGS_CUT   0x4  /* contents cut at string_limit bytes */
 #define LH_FLAG_GARBAGE       0x8  /* may hold unreachable objects (no collect) */
+#define LH_FLAG_STRINGS_KEYS  0x10 /* only name-like strings' contents kept */
 
 enum lh_gc_mode { LH_GC_INCREMENTAL = 0, LH_GC_GENERATIONAL = 1 };
 

@@ -76,3 +76,30 @@ if command -v script > /dev/null; then
 	! grep -q "$esc" tty.txt
 	grep -q '^objects ' tty.txt
 fi
+
+# the weak-table line counts each kind apart: 2 weak-key tables more than
+# the heap has without them, 3 weak-value ones, 4 with both
+cat > weak.lua <<'LUA'
+local luaheap = require "luaheap"
+assert(luaheap.dump("w0.snap"))
+local keep = {}
+for _, n in ipairs { { "k", 2 }, { "v", 3 }, { "kv", 4 } } do
+  for _ = 1, n[2] do keep[#keep + 1] = setmetatable({}, { __mode = n[1] }) end
+end
+assert(luaheap.dump("w1.snap"))
+LUA
+"$LUAHEAP" run weak.lua
+weak_counts() {
+	"$LUAHEAP" summary "$1" | sed -n 's/.*weak *\([0-9,]*\) tables with weak keys.*, \([0-9,]*\) with weak values.*, \([0-9,]*\) with both.*/\1 \2 \3/p'
+}
+set -- $(weak_counts w0.snap) $(weak_counts w1.snap)
+test $# -eq 6
+test $(($4 - $1)) -eq 2
+test $(($5 - $2)) -eq 3
+test $(($6 - $3)) -eq 4
+
+# -n 0 lists every retainer, not ten
+"$LUAHEAP" summary -n 0 --json b.snap > all.json
+LUA_PATH="$SRC/tests/lua/?.lua" "$LUA" -e '
+  local d = require("json").decode(io.read("a"))
+  assert(#d.retainers > 1000, "only " .. #d.retainers .. " retainers")' < all.json

@@ -59,3 +59,14 @@ grep -qx 'luaheap: too many arguments' err.txt
 expect 2 "$LUAHEAP" run
 grep -qx 'luaheap: no script given' err.txt
 test ! -s out.txt
+
+# a usage mistake prints the synopsis and where the rest is, not the help
+for cmd in summary diff top path tree; do
+	expect 2 "$LUAHEAP" "$cmd" --bogus x.snap
+	grep -q "^usage: luaheap $cmd" err.txt
+	grep -qx "run 'luaheap $cmd --help' for more" err.txt
+	if grep -q '^Exit status' err.txt; then exit 1; fi
+	test "$(wc -l < err.txt)" -le 6
+done
+expect 2 "$LUAHEAP" --frobnicate
+if grep -q '^Commands:' err.txt; then exit 1; fi

@@ -8,9 +8,11 @@ unroff() {
 	sed -e 's/^\.B[IR]* //' -e 's/^"\(.*\)"$/\1/' -e 's/\\-/-/g' \
 	    -e "s/\\\\(aq/'/g" -e 's/\\e/\\/g'
 }
-# joins continuation lines (those starting with blanks) and squeezes blanks
+# joins continuation lines (those starting with blanks, unless they start
+# another form of the command: "   luaheap top ...") and squeezes blanks
 join_lines() {
-	awk '/^[ \t]/ { sub(/^[ \t]+/, ""); line = line " " $0; next }
+	awk '/^[ \t]+luaheap / { sub(/^[ \t]+/, "") }
+	     /^[ \t]/ { sub(/^[ \t]+/, ""); line = line " " $0; next }
 	     { if (line != "") print line; line = $0 }
 	     END { if (line != "") print line }' | tr -s ' '
 }
@@ -22,12 +24,14 @@ test -s commands.txt
 while read -r cmd; do
 	"$LUAHEAP" "$cmd" --help | sed -n '1,/^$/p' | sed -e '/^$/d' \
 		-e 's/^usage: //' | join_lines > usage.txt
-	if ! grep -qxF "$(cat usage.txt)" synopsis.txt; then
-		echo "SYNOPSIS of luaheap(1) does not list '$cmd' as its usage says:" >&2
-		cat usage.txt >&2
-		grep "^luaheap $cmd " synopsis.txt >&2 || true
-		exit 1
-	fi
+	while read -r form; do          # each form of the command
+		if ! grep -qxF "$form" synopsis.txt; then
+			echo "SYNOPSIS of luaheap(1) does not list '$cmd' as its usage says:" >&2
+			echo "$form" >&2
+			grep "^luaheap $cmd " synopsis.txt >&2 || true
+			exit 1
+		fi
+	done < usage.txt
 done < commands.txt
 
 # The examples, on a heap that has what they name.

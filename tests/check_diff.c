@@ -1,0 +1,394 @@
+/*
+ * Unit tests of the diff module on snapshots written in the test: identity
+ * across address reuse, folding of sibling containers, maps and chains,
+ * ranking of suspects by growth, and the thresholds (noise floor, a table
+ * that only rehashed).
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include "luaheap/diff.h"
+#include "testsnap.h"
+
+/*
+ * The world at round r (1, 2, 3: the snapshots A, B, C of one process):
+ *   _G.Index.kind0 .. kind3   computed keys, each an old table that keeps
+ *                             two more items every round (the leak)
+ *   _G.Map.cells[1][c]        a map of maps: row 1 gains one cell a round
+ *   _G.head.next.next...      a list growing at its head, two nodes a round
+ *   _G.Window[1..4]           a window whose four entries are replaced by
+ *                             new tables every round; from round 2 on the
+ *                             table is bigger (it rehashed), not fuller
+ *   _G.Tmp.x / _G.Other[1]    one address, 0x900: in round 1 the table at
+ *                             _G.Tmp.x, later a new table at _G.Other[1]
+ * Names written in the program ("Index", "Map", "cells", ...) are
+ * constants of a proto; "kind0".."kind3" are not (computed).
+ */
+#define ITEM(r, k, i) (0x10000u + (r) * 0x1000u + (k) * 0x100u + (i) * 0x10u)
+#define CELL(c) (0x20000u + (c) * 0x10u)
+#define NODE(n) (0x30000u + (n) * 0x10u)
+#define WIN(r, i) (0x40000u + (r) * 0x100u + (i) * 0x10u)
+
+static void obj(jbuf *j, unsigned id, const char *type, unsigned size,
+	const char *extra, const char *edges)
+{
+	jput(j, "%s{\"id\":\"0x%x\",\"type\":\"%s\",\"list\":\"allgc\","
+		"\"marked\":0,\"size\":%u%s%s,\"edges\":[%s]}",
+		j->nobj++ ? ",\n" : "", id, type, size, extra[0] ? "," : "",
+		extra, edges);
+}
+
+/* A table of 'entries' entries (its size grows with them, or 'size'). */
+static void table(jbuf *j, unsigned id, unsigned entries, unsigned size,
+	const char *edges)
+{
+	char extra[160];
+
+	snprintf(extra, sizeof extra, "\"asize\":0,\"nodes\":0,\"weak\":\"\","
+		"\"array_entries\":0,\"hash_entries\":%u", entries);
+	obj(j, id, "table", size ? size : 56 + 32 * entries, extra, edges);
+}
+
+static void str(jbuf *j, unsigned id, const char *text)
+{
+	char extra[160];
+
+	snprintf(extra, sizeof extra, "\"long\":false,\"length\":%zu,"
+		"\"stored\":%zu,\"text\":\"%s\"", strlen(text), strlen(text), text);
+	obj(j, id, "string", 24 + (unsigned)strlen(text), extra, "");
+}
+
+/* Appends ",{...}" or "{...}" to the edge list e. */
+static void edge(char *e, const char *fmt, unsigned a, unsigned b)
+{
+	size_t n = strlen(e);
+
+	snprintf(e + n, 8192 - n, "%s", n ? "," : "");
+	n = strlen(e);
+	snprintf(e + n, 8192 - n, fmt, a, b);
+}
+
+#define FIELD "{\"kind\":\"field\",\"to\":\"0x%x\",\"key\":\"0x%x\"}"
+#define SLOT "{\"kind\":\"array\",\"to\":\"0x%x\",\"index\":%u}"
+
+static const char *const names[] = { "_LOADED", "Index", "Map", "cells",
+	"head", "next", "Window", "Tmp", "Other", "x", "kind0", "kind1",
+	"kind2", "kind3" };
+#define NAME(s) (0x300u + (s) * 0x10u)     /* the string names[s] */
+enum { S_LOADED, S_INDEX, S_MAP, S_CELLS, S_HEAD, S_NEXT, S_WINDOW, S_TMP,
+	S_OTHER, S_X, S_KIND };
+
+static void write_index(jbuf *j, int r)
+{
+	char e[8192] = "";
+	int k, i, rr;
+
+	for (k = 0; k < 4; k++)
+		edge(e, FIELD, 0x410 + k * 0x10, NAME(S_KIND + k));
+	table(j, 0x400, 4, 0, e);
+	for (k = 0; k < 4; k++) {
+		e[0] = '\0';
+		for (rr = 1; rr <= r; rr++)
+			for (i = 0; i < 2; i++) {
+				edge(e, SLOT, ITEM(rr, k, i), (rr - 1) * 2 + i + 1);
+				table(j, ITEM(rr, k, i), 0, 400, "");
+			}
+		table(j, 0x410 + k * 0x10, 2 * r, 0, e);
+	}
+}
+
+static void write_map_and_list(jbuf *j, int r)
+{
+	char e[8192] = "";
+	int c;
+
+	edge(e, FIELD, 0x501, NAME(S_CELLS));
+	table(j, 0x500, 1, 0, e);
+	e[0] = '\0';
+	edge(e, SLOT, 0x510, 1);
+	table(j, 0x501, 1, 0, e);
+	e[0] = '\0';
+	for (c = 1; c <= r; c++) {
+		edge(e, SLOT, CELL(c), c);
+		table(j, CELL(c), 0, 300, "");
+	}
+	table(j, 0x510, r, 0, e);
+	for (c = 1; c <= 2 * r; c++) {          /* node c's next is node c - 1 */
+		e[0] = '\0';
+		if (c > 1)
+			edge(e, FIELD, NODE(c - 1), NAME(S_NEXT));
+		table(j, NODE(c), c > 1, 200, e);
+	}
+}
+
+static void write_window_and_reuse(jbuf *j, int r)
+{
+	char e[8192] = "";
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		edge(e, SLOT, WIN(r, i), i + 1);
+		table(j, WIN(r, i), 0, 100, "");
+	}
+	table(j, 0x600, 4, r == 1 ? 120 : 248, e);      /* rehashed */
+	e[0] = '\0';
+	if (r == 1)
+		edge(e, FIELD, 0x900, NAME(S_X));
+	table(j, 0x700, r == 1, 0, e);                  /* _G.Tmp */
+	e[0] = '\0';
+	if (r > 1)
+		edge(e, SLOT, 0x900, 1);
+	table(j, 0x800, r > 1, 0, e);                   /* _G.Other */
+	e[0] = '\0';
+	if (r == 1)
+		edge(e, FIELD, NAME(S_TMP), NAME(S_X));   /* old: a string */
+	table(j, 0x900, r == 1, 0, e);
+}
+
+static void write_roots(jbuf *j, int r)
+{
+	char e[8192] = "";
+	unsigned s;
+
+	edge(e, SLOT, 0x200, 1);
+	edge(e, SLOT, 0x110, 2);
+	edge(e, SLOT, 0x3e0, 3);
+	edge(e, FIELD, 0x120, NAME(S_LOADED));
+	table(j, 0x100, 4, 0, e);
+	e[0] = '\0';
+	edge(e, FIELD, 0x400, NAME(S_INDEX));
+	edge(e, FIELD, 0x500, NAME(S_MAP));
+	edge(e, FIELD, NODE(2 * r), NAME(S_HEAD));
+	edge(e, FIELD, 0x600, NAME(S_WINDOW));
+	edge(e, FIELD, 0x700, NAME(S_TMP));
+	edge(e, FIELD, 0x800, NAME(S_OTHER));
+	table(j, 0x110, 6, 0, e);
+	table(j, 0x120, 0, 0, "");
+	obj(j, 0x200, "thread", 200, "\"status\":\"running\",\"stack_slots\":0,"
+		"\"nci\":0,\"frames\":[]", "");
+	e[0] = '\0';
+	for (s = 0; s < S_KIND; s++)    /* names in the program; not kindN */
+		edge(e, "{\"kind\":\"constant\",\"to\":\"0x%x\",\"index\":%u}",
+			NAME(s), s + 1);
+	obj(j, 0x3f0, "proto", 120, "\"linedefined\":0,\"lastlinedefined\":0,"
+		"\"numparams\":0,\"vararg\":true,\"maxstacksize\":2,"
+		"\"sizecode\":4,\"source\":null", e);
+	e[0] = '\0';
+	snprintf(e, sizeof e, "{\"kind\":\"proto\",\"to\":\"0x3f0\"}");
+	for (s = 0; s < sizeof names / sizeof *names; s++)
+		str(j, NAME(s), names[s]);
+	/* the main chunk's closure, kept by the registry's third slot */
+	obj(j, 0x3e0, "function", 40, "\"nupvalues\":0", e);
+}
+
+static lh_snapshot *world(int r)
+{
+	jbuf j = { NULL, 0, 0, 0 };
+	lh_snapshot *s = NULL;
+	lh_error err;
+	int rc;
+
+	jheader(&j, r, 7);
+	write_roots(&j, r);
+	write_index(&j, r);
+	write_map_and_list(&j, r);
+	write_window_and_reuse(&j, r);
+	jput(&j, "],\n\"roots\":[{\"kind\":\"registry\",\"to\":\"0x100\","
+		"\"index\":0},{\"kind\":\"mainthread\",\"to\":\"0x200\","
+		"\"index\":0}],\"watch\":[],\"counts\":{\"objects\":%d,"
+		"\"edges\":%d,\"roots\":2}}\n", j.nobj, jcount_edges(&j));
+	rc = lh_snapshot_load_mem(&s, "world.json", j.s, j.len, &err);
+	ck_assert_msg(rc == LH_OK, "load: %s", err.msg);
+	free(j.s);
+	return s;
+}
+
+/* Diffs rounds 1..n (2 or 3) with noise floor min_bytes. */
+typedef struct run {
+	lh_snapshot *s[3];
+	lh_analysis *a[3];
+	lh_diff *d;
+} run;
+
+static void diff_rounds(run *x, int n, uint64_t min_bytes)
+{
+	lh_diff_opts o;
+	lh_error err;
+	int k;
+
+	memset(x, 0, sizeof *x);
+	memset(&o, 0, sizeof o);
+	o.min_bytes = min_bytes;
+	for (k = 0; k < n; k++) {
+		x->s[k] = world(k + 1);
+		ck_assert_int_eq(lh_analysis_new(&x->a[k], x->s[k], &err), LH_OK);
+	}
+	ck_assert_int_eq(lh_diff_compute(&x->d,
+		(const lh_analysis *const *)x->a, n, &o, &err), LH_OK);
+}
+
+static void run_free(run *x)
+{
+	int k;
+
+	lh_diff_free(x->d);
+	for (k = 0; k < 3; k++) {
+		lh_analysis_free(x->a[k]);
+		lh_snapshot_free(x->s[k]);
+	}
+}
+
+static const lh_diff_group *group(const lh_diff *d, const char *pattern)
+{
+	uint32_t i;
+
+	for (i = 0; i < d->ngroups; i++)
+		if (strcmp(d->groups[i].pattern, pattern) == 0)
+			return &d->groups[i];
+	return NULL;
+}
+
+static void dump_groups(const lh_diff *d)
+{
+	uint32_t i;
+
+	for (i = 0; i < d->ngroups; i++)
+		fprintf(stderr, "  %s suspect %d growth %lld count %u\n",
+			d->groups[i].pattern, d->groups[i].suspect,
+			(long long)d->groups[i].growth, d->groups[i].count);
+}
+
+START_TEST(a_reused_address_under_another_parent_is_a_new_object)
+{
+	run x;
+	const lh_diff_group *g;
+
+	diff_rounds(&x, 2, 1);
+	g = group(x.d, "_G.Other[*]");
+	if (g == NULL)
+		dump_groups(x.d);
+	ck_assert_ptr_nonnull(g);
+	ck_assert_uint_eq(g->count, 1);
+	ck_assert_uint_eq(lh_snapshot_addr(x.s[1], g->example_obj), 0x900);
+	/* what stayed where it was is not new: the Index tables, the rows */
+	ck_assert_ptr_null(group(x.d, "_G.Index[*]"));
+	ck_assert_ptr_null(group(x.d, "_G.Map.cells[*]"));
+	run_free(&x);
+}
+END_TEST
+
+START_TEST(computed_keys_fold_sibling_containers_into_one_group)
+{
+	run x;
+	const lh_diff_group *g;
+	uint32_t i;
+
+	diff_rounds(&x, 2, 1);
+	g = group(x.d, "_G.Index[*][*]");
+	if (g == NULL)
+		dump_groups(x.d);
+	ck_assert_ptr_nonnull(g);
+	ck_assert_uint_eq(g->ncontainers, 4);     /* kind0 .. kind3 */
+	ck_assert_uint_eq(g->count, 8);           /* two new items in each */
+	ck_assert_uint_eq(g->objects, 8);
+	ck_assert_uint_eq(g->bytes, 8 * 400);
+	ck_assert(g->suspect);
+	/* its biggest members: three of the four kind tables, 864 bytes each
+	 * (two items of 400 and two entries of 32) */
+	for (i = 0; i < LH_DIFF_MEMBERS; i++) {
+		uint64_t addr = lh_snapshot_addr(x.s[1], g->member[i]);
+
+		ck_assert(addr >= 0x410 && addr <= 0x440 && addr % 0x10 == 0);
+		ck_assert_int_eq(g->member_growth[i], 2 * 400 + 2 * 32);
+	}
+	run_free(&x);
+}
+END_TEST
+
+START_TEST(a_map_of_maps_is_two_indices_and_a_list_is_a_chain)
+{
+	run x;
+
+	diff_rounds(&x, 3, 1);
+	if (group(x.d, "_G.Map.cells[*][*]") == NULL ||
+	    group(x.d, "_G.head(.next)*") == NULL)
+		dump_groups(x.d);
+	ck_assert_ptr_nonnull(group(x.d, "_G.Map.cells[*][*]"));
+	ck_assert_ptr_null(group(x.d, "_G.Map.cells([*])*"));
+	ck_assert_ptr_nonnull(group(x.d, "_G.head(.next)*"));
+	run_free(&x);
+}
+END_TEST
+
+START_TEST(suspects_rank_by_growth_and_a_rehash_is_not_growth)
+{
+	run x;
+	const lh_diff_group *w;
+	uint32_t i;
+
+	diff_rounds(&x, 3, 1);
+	ck_assert_uint_ge(x.d->nsuspects, 2);
+	ck_assert_str_eq(x.d->groups[0].pattern, "_G.Index[*][*]");
+	for (i = 1; i < x.d->nsuspects; i++)
+		ck_assert_int_ge(x.d->groups[i - 1].growth, x.d->groups[i].growth);
+	/* the list hangs from _G itself, whose retained size grew with all
+	 * the rest: the other containers' growth is not the list's. What
+	 * remains is four nodes in two rounds, and what changed under _G
+	 * outside any container: the window's rehash (+128; its entries of
+	 * round 2 are gone by round 3) and Tmp losing 0x900 (-32 - 88) */
+	ck_assert_int_eq(group(x.d, "_G.head(.next)*")->growth,
+		4 * 200 + 128 - 32 - 88);
+	run_free(&x);
+	/* the window's entries are new, its table grew by 128 bytes, but it
+	 * holds as many entries as before */
+	diff_rounds(&x, 2, 1);
+	w = group(x.d, "_G.Window[*]");
+	if (w == NULL)
+		dump_groups(x.d);
+	ck_assert_ptr_nonnull(w);
+	ck_assert(!w->suspect);
+	ck_assert_int_le(w->growth, 0);
+	run_free(&x);
+}
+END_TEST
+
+START_TEST(growth_below_the_noise_floor_is_no_suspect)
+{
+	run x;
+	const lh_diff_group *g;
+
+	/* the Index grows by 8 items of 400 bytes and its 4 tables by 64
+	 * bytes each; the new items retain 3,200 bytes: a suspect needs both
+	 * above the floor */
+	diff_rounds(&x, 2, 8 * 400);
+	ck_assert_uint_eq(x.d->floor, 8 * 400);
+	g = group(x.d, "_G.Index[*][*]");
+	ck_assert_ptr_nonnull(g);
+	ck_assert_int_eq(g->growth, 8 * 400 + 4 * 64);
+	ck_assert_uint_eq(g->retained, 8 * 400);
+	ck_assert(!g->suspect);
+	run_free(&x);
+	diff_rounds(&x, 2, 8 * 400 - 1);
+	ck_assert(group(x.d, "_G.Index[*][*]")->suspect);
+	run_free(&x);
+	/* the default floor is 4 KiB in a heap this small */
+	diff_rounds(&x, 2, 0);
+	ck_assert_uint_eq(x.d->floor, 4096);
+	ck_assert_uint_eq(x.d->nsuspects, 0);
+	run_free(&x);
+}
+END_TEST
+
+Suite *diff_suite(void)
+{
+	Suite *s = suite_create("diff");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, a_reused_address_under_another_parent_is_a_new_object);
+	tcase_add_test(tc, computed_keys_fold_sibling_containers_into_one_group);
+	tcase_add_test(tc, a_map_of_maps_is_two_indices_and_a_list_is_a_chain);
+	tcase_add_test(tc, suspects_rank_by_growth_and_a_rehash_is_not_growth);
+	tcase_add_test(tc, growth_below_the_noise_floor_is_no_suspect);
+	suite_add_tcase(s, tc);
+	return s;
+}
