@@ -33,6 +33,9 @@ int cmd_path(int argc, char **argv);
 int cmd_tree(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_flame(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* ---- messages and exit codes (util.c) ---- */
 

@@ -24,6 +24,9 @@ static const cli_command commands[] = {
 	{ "path",    cmd_path,    "shortest root paths of an object, as Lua expressions" },
 	{ "tree",    cmd_tree,    "the dominator tree: what each object retains" },
 	{ "diff",    cmd_diff,    "what grew between snapshots, and who keeps it" },
+	{ "report",  cmd_report,  "one self-contained HTML page of a diff, with pictures" },
+	{ "flame",   cmd_flame,   "flame graph (SVG) of retained size or of growth" },
+	{ "export",  cmd_export,  "write a snapshot for Chrome DevTools or memlab" },
 	{ "dump",    cmd_dump,    "ask a live process that armed luaheap for a snapshot" },
 	{ "run",     cmd_run,     "run a Lua script with the luaheap module preloaded" },
 };
