@@ -460,7 +460,7 @@ int lh_flame_svg(lh_out *o, const lh_analysis *a, lh_flame_mark fresh,
 	int rc;
 
 	memset(&s, 0, sizeof s);
-	if (flame_init(&s.f, a, fresh, ctx, opts, 0.002, 4000, err) != LH_OK)
+	if (flame_init(&s.f, a, fresh, ctx, opts, 0.004, 4000, err) != LH_OK)
 		return LH_ENOMEM;
 	rc = walk(&s.f, emit_box);
 	if (rc == LH_OK && s.oom)

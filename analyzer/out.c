@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include "luaheap/analysis.h"
 #include "luaheap/out.h"
@@ -61,16 +62,24 @@ void lh_out_u64(lh_out *o, uint64_t v)
 
 void lh_out_printf(lh_out *o, const char *fmt, ...)
 {
-	char tmp[512];
-	va_list ap;
+	char tmp[512], *big;
+	va_list ap, again;
 	int n;
 
 	va_start(ap, fmt);
+	va_copy(again, ap);
 	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	lh_out_putn(o, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+	if (n >= 0 && (size_t)n < sizeof tmp) {
+		lh_out_putn(o, tmp, (size_t)n);
+	} else if (n >= 0 && (big = malloc((size_t)n + 1)) != NULL) {
+		vsnprintf(big, (size_t)n + 1, fmt, again);
+		lh_out_putn(o, big, (size_t)n);
+		free(big);
+	} else {
+		o->failed = 1;          /* never a silently shortened file */
+	}
+	va_end(again);
 }
 
 /* Appends the UTF-8 character at p (n bytes left), or its first byte

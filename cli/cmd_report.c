@@ -102,11 +102,11 @@ static void headline(lh_out *o, const cli_pictures *p, char **paths)
 	lh_out_printf(o, "<h2>Numbers for --fail-*</h2>\n<table>"
 		"<tr><th>option</th><th>value</th></tr>\n"
 		"<tr><td><code>--fail-if-growth SIZE</code></td><td class=\"n\" "
-		"id=\"growth\">%" PRId64 "</td></tr>\n"
+		"id=\"fail-growth\">%" PRId64 "</td></tr>\n"
 		"<tr><td><code>--fail-if-suspects N</code></td><td class=\"n\" "
-		"id=\"suspects\">%" PRIu32 "</td></tr>\n"
+		"id=\"fail-suspects\">%" PRIu32 "</td></tr>\n"
 		"<tr><td><code>--fail-on-expect-dead</code></td><td class=\"n\" "
-		"id=\"expect-dead\">%" PRIu32 "</td></tr></table>\n",
+		"id=\"fail-expect-dead\">%" PRIu32 "</td></tr></table>\n",
 		growth, d->nsuspects, d->ndead);
 }
 
@@ -212,13 +212,13 @@ static int flames(lh_out *o, const cli_pictures *p, lh_error *err)
 	int rc;
 
 	memset(&fo, 0, sizeof fo);
-	fo.id = "growth";
+	fo.id = "flame-growth";
 	fo.title = "growth: new objects that survived";
 	lh_out_puts(o, "<h2>Growth flame graph</h2>\n");
 	if ((rc = lh_flame_svg(o, p->an[p->n - 1], cli_pictures_fresh, p->diff,
 	    &fo, err)) != LH_OK)
 		return rc;
-	fo.id = "retained";
+	fo.id = "flame-retained";
 	fo.title = "retained size of the last snapshot";
 	lh_out_puts(o, "<h2>Retained-size flame graph</h2>\n");
 	return lh_flame_svg(o, p->an[p->n - 1], NULL, NULL, &fo, err);

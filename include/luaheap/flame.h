@@ -14,7 +14,7 @@
 typedef struct lh_flame_opts {
 	double min_frac;        /* a box (folded: a stack) for a subtree of at
 	                           least this share of the total; smaller
-	                           siblings fold into one (0: SVG 0.002,
+	                           siblings fold into one (0: SVG 0.004,
 	                           folded 0.0001) */
 	uint32_t max_depth;     /* levels drawn below the roots (0: 48);
 	                           deeper bytes stay in the last box */
