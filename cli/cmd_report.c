@@ -303,6 +303,10 @@ int cmd_report(int argc, char **argv)
 	job.paths = argv + optind;
 	job.limit = limit;
 	rc = cli_output_write(path, write_page, &job);
+	if (rc == CLI_OK && path != NULL && strcmp(path, "-") != 0)
+		printf("wrote %s: %s (%u suspect%s)\n", path, p.diff->nsuspects ?
+			"leak suspected" : "no leak suspected", p.diff->nsuspects,
+			p.diff->nsuspects == 1 ? "" : "s");
 done:
 	cli_pictures_release(&p);
 	return rc;
