@@ -23,11 +23,12 @@ typedef struct lh_heapsnapshot_stats {
  * contents); table fields as property edges, array slots and integer keys
  * as element edges, references that do not retain (weak tables) as weak
  * edges, ephemeron entries as a table->value and a key->value edge, so
- * DevTools' and memlab's dominators are ours. Node ids are 2 * (address
- * / 8 mod 2^31) + 1: the same object keeps its id across snapshots.
+ * DevTools' and memlab's dominators are ours. Node ids are odd numbers
+ * derived from the address, unique in the file, and the same for the same
+ * object across snapshots unless its id collided with another object's.
  * *stats (may be NULL) gets the counts. Returns LH_OK, LH_EUSAGE (a
  * count beyond the format's 32 bits) or LH_ENOMEM; the caller flushes o.
- * Memory: a few KiB beyond the analysis.
+ * Memory: 4 bytes per object beyond the analysis (8 while sorting ids).
  */
 int lh_heapsnapshot_write(lh_out *o, const lh_analysis *a,
 	lh_heapsnapshot_stats *stats, lh_error *err);
