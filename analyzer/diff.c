@@ -423,6 +423,7 @@ void lh_diff_free(lh_diff *d)
 	free(d->globals);
 	free(d->classes);
 	free(d->dead);
+	free(d->cand);
 	free(d);
 }
 
@@ -1781,6 +1782,9 @@ int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 	    build_dead(d, &c) != LH_OK)
 		goto done;
 	rc = LH_OK;
+	d->cand = cand;             /* kept for the growth pictures */
+	d->ncand_obj = s->nobj;
+	cand = NULL;
 	*out = d;
 	d = NULL;
 done:

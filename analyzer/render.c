@@ -90,9 +90,7 @@ size_t lh_utf8_cut(const char *s, size_t n, size_t max)
 	return cut;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), 0 if
- * the bytes there are not one. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t lh_utf8_seq(const unsigned char *s, size_t n)
 {
 	size_t len, i;
 	uint32_t cp;
@@ -142,7 +140,7 @@ static void put_escaped(lh_strbuf *sb, const char *s, size_t n)
 			i++;
 			continue;
 		}
-		len = utf8_len(p + i, n - i);
+		len = lh_utf8_seq(p + i, n - i);
 		if (len == 0) {
 			lh_strbuf_printf(sb, "\\x%02X", c);
 			i++;

@@ -43,6 +43,23 @@ for n in ${ANALYZE_SCALES:-1000000 10000000}; do
 	dif=$( { /usr/bin/time -f "%e %M" "$build/luaheap" diff "$snap" "$later" > /dev/null; } 2>&1 | tail -n 1)
 	echo "$sum $dif" | awk '{ printf "  luaheap summary %.2fs %.0f MiB; luaheap diff of two %.2fs %.0f MiB = %.2fx summary\n", $1, $2/1024, $3, $4/1024, ($1 > 0 ? $3/$1 : 0) }'
 done
+echo "== pictures (wall-clock seconds and peak RSS, each as a ratio to summary's)"
+for n in ${ANALYZE_SCALES:-1000000 10000000}; do
+	snap=$work/heap-$n.snap
+	later=$work/heap-$n-later.snap
+	for what in "summary:summary $snap" \
+	    "export:export $snap -o $work/heap-$n.heapsnapshot" \
+	    "flame-svg:flame $snap -o $work/heap-$n.svg" \
+	    "flame-folded:flame --folded $snap -o $work/heap-$n.folded" \
+	    "flame-growth:flame $snap $later -o $work/heap-$n-growth.svg" \
+	    "report:report $snap $later -o $work/heap-$n.html"; do
+		# shellcheck disable=SC2086
+		r=$( { /usr/bin/time -f "%e %M" "$build/luaheap" ${what#*:} > /dev/null; } 2>&1 | tail -n 1)
+		echo "$n ${what%%:*} $r"
+	done | awk '$2 == "summary" { base = $3 }
+		{ printf "  %d objects: %-12s %6.2fs %5.0f MiB = %.2fx summary time\n", $1, $2, $3, $4/1024, (base > 0 ? $3/base : 0) }'
+	ls -l "$work/heap-$n.heapsnapshot" "$work/heap-$n.svg" "$work/heap-$n.html" | awk '{ printf "  %s %d bytes\n", $NF, $5 }'
+done
 # The analysis index against the code before it (OLD: that build's
 # directory, e.g. of commit 52ea39d built with scripts/build.sh).
 if [ -n "${OLD:-}" ]; then

@@ -35,6 +35,9 @@ int cmd_refs(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_index(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_flame(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* ---- messages and exit codes (util.c) ---- */
 

@@ -26,6 +26,9 @@ static const cli_command commands[] = {
 	{ "refs",    cmd_refs,    "who references an object, and who references them" },
 	{ "diff",    cmd_diff,    "what grew between snapshots, and who keeps it" },
 	{ "index",   cmd_index,   "analyse snapshots ahead of time: write their index" },
+	{ "report",  cmd_report,  "one self-contained HTML page of a diff, with pictures" },
+	{ "flame",   cmd_flame,   "flame graph (SVG) of retained size or of growth" },
+	{ "export",  cmd_export,  "write a snapshot for Chrome DevTools or memlab" },
 	{ "dump",    cmd_dump,    "ask a live process that armed luaheap for a snapshot" },
 	{ "run",     cmd_run,     "run a Lua script with the luaheap module preloaded" },
 };

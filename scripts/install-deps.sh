@@ -9,6 +9,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 srcdir="$top/build-deps"          # lua5.4 source tree lands here (git-ignored)
 
 pkgs="build-essential cmake pkg-config lua5.4 liblua5.4-dev libcjson-dev check dpkg-dev time luarocks"
+# For the tests that look at the pictures in a real browser and load the
+# heap snapshot export with memlab (from npm): Debian's packages, unless the
+# commands are there already (a node from elsewhere brings its own npm).
+for c in chromium:chromium node:nodejs npm:npm; do
+	command -v "${c%%:*}" > /dev/null 2>&1 || pkgs="$pkgs ${c#*:}"
+done
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

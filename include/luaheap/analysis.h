@@ -296,6 +296,10 @@ void lh_render_number(lh_strbuf *sb, double d);
  * character is cut. */
 size_t lh_utf8_cut(const char *s, size_t n, size_t max);
 
+/* Length of the well-formed UTF-8 sequence at s (n >= 1 bytes left), 0 if
+ * the bytes there are not one. */
+size_t lh_utf8_seq(const unsigned char *s, size_t n);
+
 /* Appends "table 0x55..." style: type (or class when given) and address. */
 void lh_render_object(lh_strbuf *sb, const lh_snapshot *snap, uint32_t v);
 

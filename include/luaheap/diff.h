@@ -141,7 +141,18 @@ typedef struct lh_diff {
 
 	uint32_t registry_before, registry_after;  /* registry entries */
 	uint32_t threads_before, threads_after;    /* live coroutines */
+
+	uint8_t *cand;              /* [nobj of the last snapshot] candidates;
+	                               read with lh_diff_candidate */
+	uint32_t ncand_obj;
 } lh_diff;
+
+/* Whether object v of the last snapshot is a candidate: new (in the
+ * middle snapshot for three) and alive in the last. */
+static inline int lh_diff_candidate(const lh_diff *d, uint32_t v)
+{
+	return v < d->ncand_obj && d->cand[v];
+}
 
 /*
  * Compares the analyses a[0..n-1] (n is 2 or 3, oldest first). *out belongs

@@ -1,0 +1,317 @@
+/*
+ * luaheap report: one self-contained HTML page for a diff of two or three
+ * snapshots (a nightly job's artifact): headline and verdict, suspects,
+ * grown tables, new globals, class changes, the numbers the --fail-*
+ * options of diff act on, and the growth and retained-size flame graphs.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pictures.h"
+#include "output.h"
+
+static const char usage[] =
+	"usage: luaheap report BEFORE AFTER [LATER] [-o FILE] [-n N] [--no-index]\n"
+	"\n"
+	"Writes what 'luaheap diff' finds as one HTML page that needs nothing\n"
+	"else (no network, no other file): the headline and verdict, the leak\n"
+	"suspects with their paths and an example each, grown tables, new\n"
+	"globals, class changes, the numbers diff's --fail-* options act on,\n"
+	"and two flame graphs: growth, and retained size of the last snapshot.\n"
+	"Small boxes and long lists fold, so the page stays small for any heap.\n"
+	"\n"
+	"  -o, --output FILE  where to write (default: standard output)\n"
+	"  -n, --limit N      rows per table (default 25, 0: all)\n"
+	"      --no-index     neither read nor write an analysis index\n"
+	"  -h, --help         print this help\n";
+
+static const char style[] =
+	"<style>body{font:14px/1.4 sans-serif;margin:1.5em;color:#222}"
+	"h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}"
+	"table{border-collapse:collapse}td,th{padding:2px 10px;text-align:left;"
+	"vertical-align:top}th{border-bottom:1px solid #999}"
+	"td.n{text-align:right;font-variant-numeric:tabular-nums}"
+	"code{font:12px monospace}.bad{color:#b00;font-weight:bold}"
+	".ok{color:#080;font-weight:bold}.dim{color:#666}"
+	"svg{display:block;margin:0.5em 0}</style>\n";
+
+static void esc(lh_out *o, const char *s)
+{
+	lh_out_xml(o, s, strlen(s));
+}
+
+static void size_cell(lh_out *o, int64_t v, int sign)
+{
+	char b[CLI_SIZE_BUF];
+
+	lh_out_puts(o, "<td class=\"n\">");
+	if (sign)
+		lh_out_puts(o, v < 0 ? "-" : "+");
+	lh_out_puts(o, cli_size((uint64_t)(v < 0 ? -v : v), b));
+	lh_out_puts(o, "</td>");
+}
+
+static void count_cell(lh_out *o, uint64_t v)
+{
+	char b[CLI_SIZE_BUF];
+
+	lh_out_printf(o, "<td class=\"n\">%s</td>", cli_count(v, b));
+}
+
+static uint32_t rows(uint32_t n, uint32_t limit)
+{
+	return limit && n > limit ? limit : n;
+}
+
+static void headline(lh_out *o, const cli_pictures *p, char **paths)
+{
+	const lh_diff *d = p->diff;
+	int64_t growth = (int64_t)d->total_after - (int64_t)d->total_before;
+	char b1[CLI_SIZE_BUF], b2[CLI_SIZE_BUF], b3[CLI_SIZE_BUF];
+	int k;
+
+	lh_out_puts(o, "<h1>luaheap report</h1>\n<p class=\"dim\">");
+	for (k = 0; k < p->n; k++) {
+		lh_out_puts(o, k ? " &rarr; " : "");
+		lh_out_puts(o, "<code>");
+		esc(o, paths[k]);
+		lh_out_puts(o, "</code>");
+		if (p->snap[k]->hdr.label != NULL && p->snap[k]->hdr.label[0]) {
+			lh_out_puts(o, " (");
+			esc(o, p->snap[k]->hdr.label);
+			lh_out_puts(o, ")");
+		}
+	}
+	lh_out_printf(o, "</p>\n<p><b>heap %s %s%s</b> (%s &rarr; %s); ",
+		growth >= 0 ? "grew" : "shrank", growth >= 0 ? "+" : "-",
+		cli_size((uint64_t)(growth < 0 ? -growth : growth), b1),
+		cli_size(d->total_before, b2), cli_size(d->total_after, b3));
+	lh_out_printf(o, "%s new objects (%s) survived; noise floor %s</p>\n",
+		cli_count(d->candidates, b1), cli_size(d->candidate_bytes, b2),
+		cli_size(d->floor, b3));
+	if (d->nsuspects > 0) {
+		lh_out_printf(o, "<p class=\"bad\" id=\"verdict\">leak suspected: "
+			"%" PRIu32 " suspect%s; first: <code>", d->nsuspects,
+			d->nsuspects == 1 ? "" : "s");
+		esc(o, d->groups[0].pattern);
+		lh_out_printf(o, "</code> holds %s</p>\n",
+			cli_size(d->groups[0].retained, b1));
+	} else {
+		lh_out_puts(o, "<p class=\"ok\" id=\"verdict\">no leak suspected: "
+			"no container grew beyond the noise floor</p>\n");
+	}
+	lh_out_printf(o, "<h2>Numbers for --fail-*</h2>\n<table>"
+		"<tr><th>option</th><th>value</th></tr>\n"
+		"<tr><td><code>--fail-if-growth SIZE</code></td><td class=\"n\" "
+		"id=\"fail-growth\">%" PRId64 "</td></tr>\n"
+		"<tr><td><code>--fail-if-suspects N</code></td><td class=\"n\" "
+		"id=\"fail-suspects\">%" PRIu32 "</td></tr>\n"
+		"<tr><td><code>--fail-on-expect-dead</code></td><td class=\"n\" "
+		"id=\"fail-expect-dead\">%" PRIu32 "</td></tr></table>\n",
+		growth, d->nsuspects, d->ndead);
+}
+
+static void groups(lh_out *o, const lh_diff *d, uint32_t from, uint32_t n)
+{
+	uint32_t i;
+	int k;
+
+	lh_out_puts(o, "<table><tr><th>#</th><th>retained</th><th>growth</th>"
+		"<th>count</th><th>objects</th><th>path, example, classes</th></tr>\n");
+	for (i = from; i < from + n; i++) {
+		const lh_diff_group *g = &d->groups[i];
+
+		lh_out_printf(o, "<tr><td class=\"n\">%" PRIu32 "</td>", i - from + 1);
+		size_cell(o, (int64_t)g->retained, 0);
+		size_cell(o, g->growth, 1);
+		count_cell(o, g->count);
+		count_cell(o, g->objects);
+		lh_out_puts(o, "<td><code>");
+		esc(o, g->pattern);
+		lh_out_puts(o, "</code><br><span class=\"dim\">e.g. <code>");
+		esc(o, g->example);
+		lh_out_puts(o, "</code>;");
+		for (k = 0; k < LH_DIFF_MIX && g->mix_class[k] != NULL; k++) {
+			lh_out_printf(o, "%s %" PRIu32 " ", k ? "," : "", g->mix_count[k]);
+			esc(o, g->mix_class[k]);
+		}
+		lh_out_puts(o, "</span></td></tr>\n");
+	}
+	lh_out_puts(o, "</table>\n");
+}
+
+static void grown(lh_out *o, const lh_diff *d, uint32_t limit)
+{
+	uint32_t i;
+
+	lh_out_puts(o, "<h2>Grown tables</h2>\n<table><tr><th>entries</th>"
+		"<th>added</th><th>retained change</th><th>path</th></tr>\n");
+	for (i = 0; i < rows(d->ngrown, limit); i++) {
+		const lh_diff_grown *g = &d->grown[i];
+
+		lh_out_printf(o, "<tr><td class=\"n\">%" PRIu32 " &rarr; %" PRIu32
+			"</td>", g->entries_before, g->entries_after);
+		lh_out_printf(o, "<td class=\"n\">+%" PRIu32 "</td>",
+			g->entries_after - g->entries_before);
+		size_cell(o, (int64_t)g->retained_after - (int64_t)g->retained_before, 1);
+		lh_out_puts(o, "<td><code>");
+		esc(o, g->path);
+		lh_out_puts(o, "</code></td></tr>\n");
+	}
+	lh_out_puts(o, "</table>\n");
+}
+
+static void globals_and_classes(lh_out *o, const cli_pictures *p,
+	uint32_t limit)
+{
+	const lh_diff *d = p->diff;
+	const lh_analysis *last = p->an[p->n - 1];
+	uint32_t i;
+
+	lh_out_puts(o, "<h2>New globals</h2>\n<table><tr><th>retained</th>"
+		"<th>class</th><th>name</th></tr>\n");
+	for (i = 0; i < rows(d->nglobals, limit); i++) {
+		size_cell(o, (int64_t)d->globals[i].retained, 0);
+		lh_out_puts(o, "<td>");
+		esc(o, cli_class(last, d->globals[i].obj));
+		lh_out_puts(o, "</td><td><code>");
+		esc(o, d->globals[i].name);
+		lh_out_puts(o, "</code></td></tr>\n");
+	}
+	lh_out_puts(o, "</table>\n<h2>Classes</h2>\n<table><tr><th>count</th>"
+		"<th>change</th><th>bytes</th><th>change</th><th>class</th></tr>\n");
+	for (i = 0; i < rows(d->nclasses, limit); i++) {
+		const lh_diff_class *c = &d->classes[i];
+
+		lh_out_puts(o, "<tr>");
+		count_cell(o, c->count_after);
+		lh_out_printf(o, "<td class=\"n\">%+" PRId64 "</td>",
+			(int64_t)c->count_after - (int64_t)c->count_before);
+		size_cell(o, (int64_t)c->bytes_after, 0);
+		size_cell(o, (int64_t)c->bytes_after - (int64_t)c->bytes_before, 1);
+		lh_out_puts(o, "<td>");
+		esc(o, c->name);
+		lh_out_puts(o, "</td></tr>\n");
+	}
+	lh_out_puts(o, "</table>\n");
+	if (d->ndead == 0)
+		return;
+	lh_out_puts(o, "<h2>Expected dead, still alive</h2>\n<table>");
+	for (i = 0; i < d->ndead; i++) {
+		lh_out_puts(o, "<tr><td>");
+		esc(o, d->dead[i].label != NULL ? d->dead[i].label : "");
+		lh_out_puts(o, "</td><td><code>");
+		esc(o, d->dead[i].path);
+		lh_out_puts(o, "</code></td></tr>\n");
+	}
+	lh_out_puts(o, "</table>\n");
+}
+
+static int flames(lh_out *o, const cli_pictures *p, lh_error *err)
+{
+	lh_flame_opts fo;
+	int rc;
+
+	memset(&fo, 0, sizeof fo);
+	fo.id = "flame-growth";
+	fo.title = "growth: new objects that survived";
+	lh_out_puts(o, "<h2>Growth flame graph</h2>\n");
+	if ((rc = lh_flame_svg(o, p->an[p->n - 1], cli_pictures_fresh, p->diff,
+	    &fo, err)) != LH_OK)
+		return rc;
+	fo.id = "flame-retained";
+	fo.title = "retained size of the last snapshot";
+	lh_out_puts(o, "<h2>Retained-size flame graph</h2>\n");
+	return lh_flame_svg(o, p->an[p->n - 1], NULL, NULL, &fo, err);
+}
+
+typedef struct report_job {
+	const cli_pictures *p;
+	char **paths;
+	uint32_t limit;
+} report_job;
+
+static int write_page(lh_out *o, void *ctx, lh_error *err)
+{
+	const report_job *j = ctx;
+	const cli_pictures *p = j->p;
+	char **paths = j->paths;
+	uint32_t limit = j->limit;
+	const lh_diff *d = p->diff;
+	uint32_t nother = d->ngroups - d->nsuspects;
+	int rc;
+
+	lh_out_puts(o, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+		"<meta charset=\"utf-8\"><title>luaheap report</title>\n");
+	lh_out_puts(o, style);
+	lh_out_puts(o, "</head><body>\n");
+	headline(o, p, paths);
+	lh_out_printf(o, "<h2>Suspects</h2>\n");
+	if (d->nsuspects)
+		groups(o, d, 0, rows(d->nsuspects, limit));
+	else
+		lh_out_puts(o, "<p>none</p>\n");
+	if ((rc = flames(o, p, err)) != LH_OK)
+		return rc;
+	grown(o, d, limit);
+	globals_and_classes(o, p, limit);
+	if (nother) {
+		lh_out_puts(o, "<h2>Other new objects</h2>\n<p class=\"dim\">their "
+			"containers did not grow: churn</p>\n");
+		groups(o, d, d->nsuspects, rows(nother, limit));
+	}
+	lh_out_printf(o, "<p class=\"dim\">registry %" PRIu32 " &rarr; %" PRIu32
+		" entries; coroutines %" PRIu32 " &rarr; %" PRIu32 "</p>\n",
+		d->registry_before, d->registry_after, d->threads_before,
+		d->threads_after);
+	lh_out_puts(o, "</body></html>\n");
+	return LH_OK;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		CLI_NO_INDEX_LONG,
+		{ NULL, 0, NULL, 0 }
+	};
+	cli_pictures p;
+	const char *path = NULL;
+	uint32_t limit = 25;
+	report_job job;
+	int c, n, rc;
+	unsigned flags = 0;
+
+	while ((c = getopt_long(argc, argv, ":o:n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': path = optarg; break;
+		case 'n':
+			if (cli_parse_count(optarg, &limit) != 0)
+				return cli_usage_error(usage,
+					"-n wants a count, not '%s'", optarg);
+			break;
+		case 'h': return cli_help(usage);
+		case CLI_OPT_NO_INDEX: flags |= LH_OPEN_NO_INDEX; break;
+		default: return cli_bad_option(usage, argv, c);
+		}
+	}
+	n = argc - optind;
+	if (n < 2 || n > 3)
+		return cli_usage_error(usage, n < 2 ? "report needs two or three "
+			"snapshots" : "too many arguments");
+	if ((rc = cli_pictures_load(&p, argv + optind, n, flags)) != CLI_OK)
+		goto done;
+	job.p = &p;
+	job.paths = argv + optind;
+	job.limit = limit;
+	rc = cli_output_write(path, write_page, &job);
+	if (rc == CLI_OK && path != NULL && strcmp(path, "-") != 0)
+		printf("wrote %s: %s (%u suspect%s)\n", path, p.diff->nsuspects ?
+			"leak suspected" : "no leak suspected", p.diff->nsuspects,
+			p.diff->nsuspects == 1 ? "" : "s");
+done:
+	cli_pictures_release(&p);
+	return rc;
+}

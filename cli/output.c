@@ -1,0 +1,106 @@
+/*
+ * Output files for export, flame and report: a temporary file beside the
+ * target (mode 0600: heap contents are user data), renamed into place
+ * once everything is written and flushed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "output.h"
+
+int cli_output_open(cli_output *o, const char *path)
+{
+	size_t n;
+	int fd;
+
+	memset(o, 0, sizeof *o);
+	o->path = path != NULL ? path : "-";
+	if (strcmp(o->path, "-") == 0) {
+		o->f = stdout;
+		return CLI_OK;
+	}
+	n = strlen(path);
+	o->tmp = cli_xmalloc(n + 16);
+	memcpy(o->tmp, path, n);
+	memcpy(o->tmp + n, ".tmp.XXXXXX", 12);
+	if ((fd = mkstemp(o->tmp)) < 0) {         /* mkstemp: mode 0600 */
+		cli_error("%s: cannot create: %s", path, strerror(errno));
+		free(o->tmp);
+		o->tmp = NULL;
+		return CLI_ERROR;
+	}
+	if ((o->f = fdopen(fd, "w")) == NULL) {
+		cli_error("%s: cannot create: %s", path, strerror(errno));
+		close(fd);
+		unlink(o->tmp);
+		free(o->tmp);
+		o->tmp = NULL;
+		return CLI_ERROR;
+	}
+	return CLI_OK;
+}
+
+int cli_output_commit(cli_output *o)
+{
+	int failed;
+
+	if (o->tmp == NULL) {
+		o->f = NULL;
+		return CLI_OK;          /* stdout: cli_finish checks it */
+	}
+	failed = ferror(o->f) != 0;
+	if (fclose(o->f) != 0)
+		failed = 1;
+	o->f = NULL;
+	if (failed || rename(o->tmp, o->path) != 0) {
+		cli_error("%s: cannot write: %s", o->path,
+			strerror(errno ? errno : EIO));
+		unlink(o->tmp);
+		free(o->tmp);
+		o->tmp = NULL;
+		return CLI_ERROR;
+	}
+	free(o->tmp);
+	o->tmp = NULL;
+	return CLI_OK;
+}
+
+void cli_output_abort(cli_output *o)
+{
+	if (o->tmp != NULL) {
+		if (o->f != NULL)
+			fclose(o->f);
+		unlink(o->tmp);
+		free(o->tmp);
+	}
+	o->tmp = NULL;
+	o->f = NULL;
+}
+
+int cli_output_write(const char *path, cli_write_fn fn, void *ctx)
+{
+	cli_output out;
+	lh_out *o;
+	lh_error err;
+	int rc;
+
+	if (cli_output_open(&out, path) != CLI_OK)
+		return CLI_ERROR;
+	o = cli_xmalloc(sizeof *o);
+	lh_out_init(o, out.f);
+	lh_error_clear(&err);
+	rc = fn(o, ctx, &err);
+	if (rc == LH_OK)
+		rc = lh_out_flush(o, out.path, &err);
+	free(o);
+	if (rc != LH_OK) {
+		cli_output_abort(&out);
+		if (rc == LH_ENOMEM)
+			cli_die_nomem();
+		cli_error("%s", err.msg);
+		return CLI_ERROR;
+	}
+	return cli_output_commit(&out);
+}
