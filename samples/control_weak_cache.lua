@@ -9,11 +9,10 @@ _G.NameCache = cache
 
 game.add_system {
   on_login = function(p)
-    local key = p.name .. "@" .. p.id
-    local c = cache[key]
+    local c = cache[p.id]           -- integer keys: the same layout every run
     if not c then
-      c = { label = key }
-      cache[key] = c
+      c = { label = p.name .. "@" .. p.id }
+      cache[p.id] = c
     end
     p.label = c
   end,
