@@ -6,7 +6,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../cli/util.c"
+#include "cli.h"
 
 START_TEST(sizes_read_in_binary_units_with_one_decimal)
 {
