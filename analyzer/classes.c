@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "luaheap/analysis.h"
+#include "hash.h"
 
 /* The metatable of table/userdata v, or LH_NONE. */
 static uint32_t metatable_of(const lh_snapshot *snap, uint32_t v)
@@ -329,11 +330,7 @@ static int cmap_grow(cmap *m)
 
 static uint64_t hash_name(const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h | 1ull << 63;             /* never equal to an index key */
+	return lh_hash__str(s) | 1ull << 63;   /* never equal to an index key */
 }
 
 typedef struct builder {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "luaheap/diff.h"
+#include "hash.h"
 
 #define NOT_SEEN UINT32_MAX
 
@@ -240,15 +241,6 @@ typedef struct strmap {
 	uint32_t *slot;             /* group index + 1, 0 empty */
 	uint32_t cap;
 } strmap;
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;   /* FNV-1a */
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
 
 /* ---- folded paths ---- */
 
@@ -597,7 +589,7 @@ static uint32_t group_of(lh_diff *d, strmap *map, uint32_t *cap, ctx *c,
 		if (ns == NULL)
 			return NOT_SEEN;
 		for (j = 0; j < d->ngroups; j++) {
-			h = (uint32_t)hash_str(d->groups[j].pattern) & (ncap - 1);
+			h = (uint32_t)lh_hash__str(d->groups[j].pattern) & (ncap - 1);
 			while (ns[h])
 				h = (h + 1) & (ncap - 1);
 			ns[h] = j + 1;
@@ -606,7 +598,7 @@ static uint32_t group_of(lh_diff *d, strmap *map, uint32_t *cap, ctx *c,
 		map->slot = ns;
 		map->cap = ncap;
 	}
-	h = (uint32_t)hash_str(c->text.buf) & (map->cap - 1);
+	h = (uint32_t)lh_hash__str(c->text.buf) & (map->cap - 1);
 	while (map->slot[h] &&
 	    strcmp(d->groups[map->slot[h] - 1].pattern, c->text.buf) != 0)
 		h = (h + 1) & (map->cap - 1);

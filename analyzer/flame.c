@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "luaheap/flame.h"
+#include "hash.h"
 
 typedef struct flame {
 	const lh_analysis *a;
@@ -346,7 +347,7 @@ static const char script[] =
 static void fill(svg *s, const box *b, char *buf, size_t n)
 {
 	const char *name = "";
-	uint32_t h = 2166136261u;
+	uint64_t h;
 
 	if (s->f.w != NULL) {
 		uint64_t r = b->v != LH_NONE ? lh_dom_retained(s->f.a->dom, b->v) : 0;
@@ -357,12 +358,12 @@ static void fill(svg *s, const box *b, char *buf, size_t n)
 	}
 	if (b->v != LH_NONE)
 		name = s->f.a->classes->name[lh_class_of(s->f.a->classes, b->v)];
-	for (; *name; name++)
-		h = (h ^ (unsigned char)*name) * 16777619u;
+	h = lh_hash__str(name);
 	if (b->v == LH_NONE)
 		snprintf(buf, n, "hsl(40,10%%,80%%)");
 	else
-		snprintf(buf, n, "hsl(%u,80%%,%u%%)", h % 50, 60 + (h >> 8) % 15);
+		snprintf(buf, n, "hsl(%u,80%%,%u%%)", (unsigned)(h % 50),
+			(unsigned)(60 + (h >> 8) % 15));
 }
 
 static void put_size(lh_out *o, uint64_t v)
