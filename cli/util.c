@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "luaheap/analysis.h"
 #include "cli.h"
 
 static void vmessage(const char *fmt, va_list ap)
@@ -332,31 +333,6 @@ void cli_table_free(cli_table *t)
 
 static cJSON *attach(cJSON *parent, const char *name, cJSON *item);
 
-/* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (p[0] < 0x80)
-		return p[0] ? 1 : 0;
-	if ((p[0] & 0xe0) == 0xc0) { len = 2; cp = p[0] & 0x1f; }
-	else if ((p[0] & 0xf0) == 0xe0) { len = 3; cp = p[0] & 0x0f; }
-	else if ((p[0] & 0xf8) == 0xf0) { len = 4; cp = p[0] & 0x07; }
-	else return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 char *cli_utf8(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -364,14 +340,14 @@ char *cli_utf8(const char *s, size_t len)
 	char *out = cli_xmalloc(2 * len + 1);
 
 	for (i = 0; i < len; ) {
-		if ((k = utf8_seq(p + i, len - i)) > 0) {
-			memcpy(out + o, p + i, k);
-			o += k;
-			i += k;
-		} else if (p[i] == 0) {
+		if (p[i] == 0) {
 			memcpy(out + o, "\\0", 2);   /* keeps the C string whole */
 			o += 2;
 			i++;
+		} else if ((k = lh_utf8_seq(p + i, len - i)) > 0) {
+			memcpy(out + o, p + i, k);
+			o += k;
+			i += k;
 		} else {                           /* a Latin-1 byte */
 			out[o++] = (char)(0xc0 | p[i] >> 6);
 			out[o++] = (char)(0x80 | (p[i] & 0x3f));
