@@ -212,7 +212,7 @@ int luaheap_dump_ex(lua_State *L, const char *path,
 
 	g = G(L);
 	memset(&h, 0, sizeof(h));
-	h.gc_was_running = lh_gc_running(g) != 0;
+	h.f[LH_H_GC_WAS_RUNNING].u = lh_gc_running(g) != 0;
 	collected = settle_collector(L, opts->collect);
 	if (collected < 0) {
 		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,
@@ -220,16 +220,16 @@ int luaheap_dump_ex(lua_State *L, const char *path,
 		     "(called from a finalizer?)");
 		goto done;
 	}
-	h.time = (uint64_t)time(NULL);
-	h.pid = (uint64_t)getpid();
-	h.label = opts->label ? opts->label : "";
-	h.label_len = strlen(h.label);
-	h.flags = collected ? LH_FLAG_COLLECTED : LH_FLAG_GARBAGE;
+	h.f[LH_H_TIME].u = (uint64_t)time(NULL);
+	h.f[LH_H_PID].u = (uint64_t)getpid();
+	h.f[LH_H_LABEL].s = opts->label ? opts->label : "";
+	h.f[LH_H_LABEL].len = strlen(h.f[LH_H_LABEL].s);
+	h.f[LH_H_FLAGS].u = collected ? LH_FLAG_COLLECTED : LH_FLAG_GARBAGE;
 	if (opts->strings == 0)
-		h.flags |= LH_FLAG_STRINGS_NONE;
+		h.f[LH_H_FLAGS].u |= LH_FLAG_STRINGS_NONE;
 	else if (opts->strings > 0) {
-		h.flags |= LH_FLAG_STRINGS_CUT;
-		h.string_limit = (uint64_t)opts->strings;
+		h.f[LH_H_FLAGS].u |= LH_FLAG_STRINGS_CUT;
+		h.f[LH_H_STRING_LIMIT].u = (uint64_t)opts->strings;
 	}
 
 	/* Nothing below allocates in the state, so the collector could not
@@ -273,8 +273,8 @@ int luaheap_dump_ex(lua_State *L, const char *path,
 		stats->edges = d->nedges;
 		stats->roots = d->nroots;
 		stats->object_bytes = d->object_bytes;
-		stats->vm_overhead_bytes = h.vm_overhead_bytes;
-		stats->lua_total_bytes = h.lua_total_bytes;
+		stats->vm_overhead_bytes = h.f[LH_H_VM_OVERHEAD_BYTES].u;
+		stats->lua_total_bytes = h.f[LH_H_LUA_TOTAL_BYTES].u;
 		stats->finalizers = d->ntobefnz;
 		stats->file_bytes = d->out.written;
 	}

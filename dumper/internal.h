@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "luaheap/dump.h"
 #include "luaheap/format.h"
@@ -99,20 +100,9 @@ static inline void lh_out__sv(lh_out *o, int64_t v)
 
 /* ---- Records, as the walker sees them ---- */
 
+/* The header record's fields, indexed by lh_header_field (format.h). */
 typedef struct lh_dump_header {
-	const char *lua_release;
-	unsigned lua_version_num;
-	unsigned pointer_size;
-	uint64_t time, pid;
-	const char *label;
-	size_t label_len;
-	unsigned gc_mode, gc_state, gc_was_running;
-	unsigned gc_pause, gc_stepmul, gc_stepsize, gc_genminormul, gc_genmajormul;
-	uint64_t lua_total_bytes, vm_overhead_bytes;
-	uint64_t overhead_state, overhead_strtab;
-	unsigned flags;
-	uint64_t string_limit;
-	uint64_t main_thread, registry;
+	lh_value f[LH_H_COUNT];
 } lh_dump_header;
 
 typedef struct lh_dump_object {
@@ -142,7 +132,7 @@ typedef struct lh_dump_frame {
 	int is_lua;
 } lh_dump_frame;
 
-/* One edge; which label fields count depends on the kind (format.h). */
+/* One edge; which label fields count depends on the kind (lh_edge_specs). */
 typedef struct lh_dump_edge {
 	unsigned kind;          /* lh_edge_kind | LH_EDGE_* flags */
 	uint64_t to;
@@ -195,6 +185,25 @@ struct lh_dump_ctx {
 	int in_foreign;         /* walking another state's shared object */
 	uint64_t shared_bytes;  /* sizes of those not on this state's lists */
 };
+
+/* The label field 'member' (lh_label_member) of e, as 64 bits (a float
+ * key's bits for LH_LM_D). */
+static inline uint64_t lh_dump__label(const lh_dump_edge *e, int member)
+{
+	uint64_t u;
+
+	switch (member) {
+	case LH_LM_I:
+		return (uint64_t)e->i;
+	case LH_LM_SLOT:
+		return e->slot;
+	case LH_LM_D:
+		memcpy(&u, &e->d, sizeof(u));
+		return u;
+	default:                /* LH_LM_ADDR, LH_LM_PTR */
+		return e->a;
+	}
+}
 
 extern const lh_encoder lh_dump__binary;
 extern const lh_encoder lh_dump__json;
