@@ -252,7 +252,7 @@ typedef int (*lh_dump_opt_fn)(struct lua_State *L, const char *key,
  * of dump into o, the others handed to extra (NULL: none). Raises on an
  * unknown key or a bad value, naming fn. */
 void lh_dump__read_opts(struct lua_State *L, int idx, const char *fn,
-                        luaheap_dump_opts *o, lh_dump_opt_fn extra, void *ud);
+                        lh_dump_opts *o, lh_dump_opt_fn extra, void *ud);
 
 /* Raises "bad option 'key' to 'fn' (expected expected)". */
 int lh_dump__opt_error(struct lua_State *L, const char *fn, const char *key,

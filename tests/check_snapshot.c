@@ -2001,10 +2001,11 @@ static const char heap_script[] =
  * dir/heap.snap and dir/heap.json: no Lua code runs between the two dumps,
  * so both see the same heap. stats gets the binary dump's figures.
  */
-static void dump_real(char *dir, size_t dirlen, luaheap_dump_stats *stats)
+static void dump_real(char *dir, size_t dirlen, lh_dump_stats *stats)
 {
-	char path[512], msg[256];
-	luaheap_dump_opts opts;
+	char path[512];
+	lh_error derr;
+	lh_dump_opts opts;
 	lua_State *L = luaL_newstate();
 
 	ck_assert_ptr_nonnull(L);
@@ -2014,13 +2015,13 @@ static void dump_real(char *dir, size_t dirlen, luaheap_dump_stats *stats)
 	lua_gc(L, LUA_GCCOLLECT);
 	snprintf(dir, dirlen, "%s", "/tmp/lhsnapXXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	luaheap_dump_opts_init(&opts);
+	lh_dump_opts_init(&opts);
 	opts.collect = 0;
 	snprintf(path, sizeof(path), "%s/heap.snap", dir);
-	ck_assert_msg(luaheap_dump_ex(L, path, &opts, stats, msg, sizeof(msg)) == 0, "%s", msg);
-	opts.encoding = LUAHEAP_JSON;
+	ck_assert_msg(lh_dump_write(L, path, &opts, stats, &derr) == LH_OK, "%s", derr.msg);
+	opts.encoding = LH_DUMP_JSON;
 	snprintf(path, sizeof(path), "%s/heap.json", dir);
-	ck_assert_msg(luaheap_dump(L, path, &opts, msg, sizeof(msg)) == 0, "%s", msg);
+	ck_assert_msg(lh_dump_write(L, path, &opts, NULL, &derr) == LH_OK, "%s", derr.msg);
 	lua_close(L);
 }
 
@@ -2065,7 +2066,7 @@ START_TEST(real_dumps_load_the_same_from_both_encodings)
 	char dir[64], path[600];
 	lh_snapshot *a, *b;
 	lh_error err;
-	luaheap_dump_stats st;
+	lh_dump_stats st;
 	uint32_t i, nfields = 0, nstack = 0;
 	uint64_t bytes = 0;
 
@@ -2107,7 +2108,7 @@ START_TEST(real_dumps_survive_truncation_and_corruption)
 	buf f = { 0 }, rec = { 0 };
 	size_t i, step;
 	int rejected = 0;
-	luaheap_dump_stats st;
+	lh_dump_stats st;
 
 	dump_real(dir, sizeof(dir), &st);
 	snprintf(path, sizeof(path), "%s/heap.snap", dir);

@@ -390,7 +390,7 @@ typedef struct lh_label_field {
 /*
  * One edge kind: the types it may leave from, the type its target must
  * have (0 any), and its label fields in order (binary and JSON). Its name
- * is lh_edge_kind_names[kind]. Indexed by lh_edge_kind; [0] is the end
+ * is in lh_edge_kind_names. Indexed by lh_edge_kind; [0] is the end
  * marker, LH_E_ENV is reserved (any source, no label).
  */
 typedef struct lh_edge_spec {
