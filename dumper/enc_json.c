@@ -204,28 +204,10 @@ static void json_header(lh_dump_ctx *d, const lh_dump_header *h)
 	d->nitems = 0;
 }
 
-static void json_object_begin(lh_dump_ctx *d, const lh_dump_object *ob)
+/* The fields of ob's type (format.h's per-type list); 1 when a thread's
+ * "frames" list was opened, 0 otherwise. */
+static int json_type_fields(lh_out *o, const lh_dump_object *ob)
 {
-	lh_out *o = &d->out;
-
-	if (d->nitems++)
-		LIT(o, ",\n{\"id\":");
-	else
-		LIT(o, "\n{\"id\":");
-	addr(o, ob->addr, 0);
-	KEY(o, "type");
-	lh_out__room(o);
-	lh_out__byte(o, '"');
-	lit(o, lh_type_names[ob->type]);
-	LIT(o, "\",\"list\":\"");
-	lit(o, lh_list_names[ob->list]);
-	LIT(o, "\"");
-	KV_NUM(o, "marked", ob->marked);
-	KV_NUM(o, "size", ob->size);
-	if (ob->shared) {
-		KEY(o, "shared");
-		boolean(o, 1);
-	}
 	switch (ob->type) {
 	case LH_T_STRING:
 		KEY(o, "long");
@@ -267,9 +249,7 @@ static void json_object_begin(lh_dump_ctx *d, const lh_dump_object *ob)
 		KV_NUM(o, "stack_slots", ob->u.th.stack_slots);
 		KV_NUM(o, "nci", ob->u.th.nci);
 		LIT(o, ",\"frames\":[");
-		d->in_frames = 1;
-		d->nsub = 0;
-		return;
+		return 1;
 	case LH_T_PROTO:
 		KV_NUM(o, "linedefined", ob->u.pr.linedefined);
 		KV_NUM(o, "lastlinedefined", ob->u.pr.lastlinedefined);
@@ -286,8 +266,39 @@ static void json_object_begin(lh_dump_ctx *d, const lh_dump_object *ob)
 		boolean(o, ob->u.uv.is_open);
 		break;
 	}
-	LIT(o, ",\"edges\":[");
+	return 0;
+}
+
+/* An object's common fields, its type's, and the opening of its frames
+ * (threads) or edges list. */
+static void json_object_begin(lh_dump_ctx *d, const lh_dump_object *ob)
+{
+	lh_out *o = &d->out;
+
+	if (d->nitems++)
+		LIT(o, ",\n{\"id\":");
+	else
+		LIT(o, "\n{\"id\":");
+	addr(o, ob->addr, 0);
+	KEY(o, "type");
+	lh_out__room(o);
+	lh_out__byte(o, '"');
+	lit(o, lh_type_names[ob->type]);
+	LIT(o, "\",\"list\":\"");
+	lit(o, lh_list_names[ob->list]);
+	LIT(o, "\"");
+	KV_NUM(o, "marked", ob->marked);
+	KV_NUM(o, "size", ob->size);
+	if (ob->shared) {
+		KEY(o, "shared");
+		boolean(o, 1);
+	}
 	d->nsub = 0;
+	if (json_type_fields(o, ob)) {
+		d->in_frames = 1;
+		return;
+	}
+	LIT(o, ",\"edges\":[");
 }
 
 static void json_frame(lh_dump_ctx *d, const lh_dump_frame *f)

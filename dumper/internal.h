@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "luaheap/crc32c.h"
 #include "luaheap/dump.h"
 #include "luaheap/format.h"
 
@@ -18,14 +19,9 @@ struct lua_State;
 
 /* ---- CRC-32C (crc32.c) ---- */
 
-#define LH_CRC_SLICES 16
-#define LH_CRC_TABLE_WORDS (LH_CRC_SLICES * 256)
-
-/* Fills 'tab' (LH_CRC_TABLE_WORDS words) with the slicing-by-16 tables. */
-void lh_dump__crc_init(uint32_t *tab);
-
 /* Continues the CRC-32C 'crc' (0 to start) over n bytes of p, with the
- * SSE4.2 instruction when the processor has it, else with 'tab'. */
+ * SSE4.2 instruction when the processor has it, else with 'tab' (filled by
+ * lh_crc32c_init). */
 uint32_t lh_dump__crc(const uint32_t *tab, uint32_t crc, const void *p,
                       size_t n);
 
@@ -50,7 +46,7 @@ typedef struct lh_out {
 	uint32_t stream_crc;    /* CRC of every payload so far */
 	uint64_t written;       /* bytes handed to the file */
 	int err;                /* errno of the first failed write, 0 none */
-	uint32_t *crctab;       /* LH_CRC_TABLE_WORDS words */
+	uint32_t *crctab;       /* LH_CRC32C_TABLE_WORDS words */
 } lh_out;
 
 /* Allocates the buffers (malloc, never the Lua state); 0 or -1 (ENOMEM). */
@@ -170,7 +166,7 @@ struct lh_dump_ctx {
 	int in_frames;          /* JSON: a thread's "frames" list is open */
 	int section;            /* JSON: 0 objects, 1 roots, 2 watch, 3 end */
 	/* counts */
-	uint64_t nobjects, nedges, nroots, nwatches;
+	uint64_t nobjects, nedges, nroots;
 	uint64_t object_bytes;
 	uint64_t ntobefnz;
 	/* C function symbol cache (dladdr is slow): direct-mapped */
@@ -183,7 +179,6 @@ struct lh_dump_ctx {
 	void **shared_queue;
 	size_t shared_qn, shared_qcap;
 	int in_foreign;         /* walking another state's shared object */
-	uint64_t shared_bytes;  /* sizes of those not on this state's lists */
 };
 
 /* The label field 'member' (lh_label_member) of e, as 64 bits (a float
@@ -260,9 +255,10 @@ int lh_dump__opt_error(struct lua_State *L, const char *fn, const char *key,
 
 /* ---- Signal-armed dumps (arm.c) ---- */
 
-/* Snapshots written and failed since the armed state named 'state' (NULL:
- * the first armed) armed, and the last failure's message ("" none), for
- * tests and hosts that dump on kill -USR1; zeros when none is armed. */
+/* Test hooks (no host can reach this header): snapshots written and
+ * failed since the armed state named 'state' (NULL: the first armed)
+ * armed, and the last failure's message ("" none); zeros when none is
+ * armed. */
 void lh_dump__arm_counts(const char *state, unsigned long *written,
                          unsigned long *failed, const char **last_error);
 

@@ -630,9 +630,7 @@ static void walk_object(lh_dump_ctx *d, lua_State *L, global_State *g,
 		return;                   /* no other collectable type exists */
 	}
 	d->nobjects++;
-	if (list == LH_LIST_SHARED)
-		d->shared_bytes += ob.size;   /* not in this state's count */
-	else
+	if (list != LH_LIST_SHARED)       /* not in this state's count */
 		d->object_bytes += ob.size;
 }
 
