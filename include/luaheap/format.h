@@ -323,36 +323,49 @@ enum lh_header_field {
 	LH_H_COUNT
 };
 
-/* One header field: its name (the JSON key) and its coding. */
+/* One header field: its name (the JSON key), its coding, the largest
+ * value a reader accepts (for a string its longest length; 0: only the
+ * coding's own bound), and what a reader's error calls it. */
 typedef struct lh_header_spec {
 	const char *name;
 	unsigned char code;    /* lh_code */
+	uint64_t max;
+	const char *what;
 } lh_header_spec;
 
+#define LH_H_U32(name, what) { name, LH_C_UV, UINT32_MAX, what }
+#define LH_H_UV(name) { name, LH_C_UV, 0, name }
+
 static const lh_header_spec lh_header_specs[LH_H_COUNT] = {
-	[LH_H_LUA_VERSION_NUM] = { "lua_version_num", LH_C_UV },
-	[LH_H_LUA_RELEASE] = { "lua_release", LH_C_STR },
-	[LH_H_POINTER_SIZE] = { "pointer_size", LH_C_U8 },
-	[LH_H_TIME] = { "time", LH_C_UV },
-	[LH_H_PID] = { "pid", LH_C_UV },
-	[LH_H_LABEL] = { "label", LH_C_STR },
-	[LH_H_GC_MODE] = { "gc_mode", LH_C_GC_MODE },
-	[LH_H_GC_STATE] = { "gc_state", LH_C_U8 },
-	[LH_H_GC_WAS_RUNNING] = { "gc_was_running", LH_C_BOOL },
-	[LH_H_GC_PAUSE] = { "gc_pause", LH_C_UV },
-	[LH_H_GC_STEPMUL] = { "gc_stepmul", LH_C_UV },
-	[LH_H_GC_STEPSIZE] = { "gc_stepsize", LH_C_UV },
-	[LH_H_GC_GENMINORMUL] = { "gc_genminormul", LH_C_UV },
-	[LH_H_GC_GENMAJORMUL] = { "gc_genmajormul", LH_C_UV },
-	[LH_H_LUA_TOTAL_BYTES] = { "lua_total_bytes", LH_C_UV },
-	[LH_H_VM_OVERHEAD_BYTES] = { "vm_overhead_bytes", LH_C_UV },
-	[LH_H_OVERHEAD_STATE] = { "overhead_state", LH_C_UV },
-	[LH_H_OVERHEAD_STRTAB] = { "overhead_strtab", LH_C_UV },
-	[LH_H_FLAGS] = { "flags", LH_C_UV },
-	[LH_H_STRING_LIMIT] = { "string_limit", LH_C_UV },
-	[LH_H_MAIN_THREAD] = { "main_thread", LH_C_NAME },
-	[LH_H_REGISTRY] = { "registry", LH_C_NAME },
+	[LH_H_LUA_VERSION_NUM] = LH_H_U32("lua_version_num", "lua version"),
+	[LH_H_LUA_RELEASE] = { "lua_release", LH_C_STR, 63,
+	                       "lua release length" },
+	[LH_H_POINTER_SIZE] = { "pointer_size", LH_C_U8, 0, "pointer size" },
+	[LH_H_TIME] = LH_H_UV("time"),
+	[LH_H_PID] = LH_H_UV("pid"),
+	[LH_H_LABEL] = { "label", LH_C_STR, UINT32_MAX, "label length" },
+	[LH_H_GC_MODE] = { "gc_mode", LH_C_GC_MODE, LH_GC_GENERATIONAL,
+	                   "gc mode" },
+	[LH_H_GC_STATE] = { "gc_state", LH_C_U8, 0, "gc state" },
+	[LH_H_GC_WAS_RUNNING] = { "gc_was_running", LH_C_BOOL, 1,
+	                          "gc_was_running" },
+	[LH_H_GC_PAUSE] = LH_H_U32("gc_pause", "gc pause"),
+	[LH_H_GC_STEPMUL] = LH_H_U32("gc_stepmul", "gc stepmul"),
+	[LH_H_GC_STEPSIZE] = LH_H_U32("gc_stepsize", "gc stepsize"),
+	[LH_H_GC_GENMINORMUL] = LH_H_U32("gc_genminormul", "gc genminormul"),
+	[LH_H_GC_GENMAJORMUL] = LH_H_U32("gc_genmajormul", "gc genmajormul"),
+	[LH_H_LUA_TOTAL_BYTES] = LH_H_UV("lua_total_bytes"),
+	[LH_H_VM_OVERHEAD_BYTES] = LH_H_UV("vm_overhead_bytes"),
+	[LH_H_OVERHEAD_STATE] = LH_H_UV("overhead_state"),
+	[LH_H_OVERHEAD_STRTAB] = LH_H_UV("overhead_strtab"),
+	[LH_H_FLAGS] = LH_H_U32("flags", "flags"),
+	[LH_H_STRING_LIMIT] = LH_H_UV("string_limit"),
+	[LH_H_MAIN_THREAD] = { "main_thread", LH_C_NAME, 0, "main thread" },
+	[LH_H_REGISTRY] = { "registry", LH_C_NAME, 0, "registry" },
 };
+
+#undef LH_H_U32
+#undef LH_H_UV
 
 /* A coded value (header field or label field): 'u' for numbers (a
  * float's bits for LH_C_FLOAT), 's' and 'len' for strings. */
