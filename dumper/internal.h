@@ -205,7 +205,8 @@ extern const lh_encoder lh_dump__json;
 
 /* Walks the whole heap of L's state (walk.c): header, objects, roots. The
  * collector must be out of any sweep phase. 'hdr' has the caller's fields
- * (time, pid, label, flags, gc_was_running) set; the walker fills the rest. */
+ * (time, pid, label, flags, string_limit, gc_was_running) set; the walker
+ * fills the rest. */
 void lh_dump__walk(lh_dump_ctx *d, struct lua_State *L, lh_dump_header *hdr);
 
 /* Whether walk.c's mirror of lstate.c's layout fits L's state. */
