@@ -22,6 +22,7 @@ message(STATUS "luaheap: 'cmake --install' puts luaheap.so in ${INSTALL_CMOD} (u
 install(TARGETS luaheap_module LIBRARY DESTINATION ${INSTALL_CMOD})
 install(TARGETS lhdump ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES ${CMAKE_SOURCE_DIR}/include/luaheap/dump.h
+              ${CMAKE_SOURCE_DIR}/include/luaheap/error.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/luaheap)
 set(LUAHEAP_PC_RELEASE "${LUAHEAP_LUA_RELEASE}")
 # relocatable: the prefix is found from the .pc file's own directory

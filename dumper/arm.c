@@ -41,7 +41,7 @@ typedef struct hooked {
 /* What the handler never touches: the armed state's options and files. */
 typedef struct armed {
 	lua_State *main;          /* the armed state's main thread */
-	luaheap_dump_opts dump;   /* label points at 'label' */
+	lh_dump_opts dump;        /* label points at 'label' */
 	char name[LH_LIVE_NAME_MAX + 1];
 	char *dir;                /* absolute; the only place written */
 	char *label;
@@ -180,7 +180,8 @@ static int dump_one(slot *s, lua_State *L, const char *name, int encoding,
 {
 	armed *a = s->a;
 	char gen[LH_LIVE_NAME_MAX + 1], stamp[32];
-	luaheap_dump_opts o = a->dump;
+	lh_dump_opts o = a->dump;
+	lh_error err;
 	struct stat st;
 	struct tm tm;
 	time_t now = time(NULL);
@@ -194,11 +195,11 @@ static int dump_one(slot *s, lua_State *L, const char *name, int encoding,
 			strcpy(stamp, "0");
 		n = snprintf(gen, sizeof(gen), "luaheap-%ld-%s-%s-%lu.%s",
 		             (long)a->pid, a->name, stamp, a->seq,
-		             encoding == LUAHEAP_JSON ? "json" : "snap");
+		             encoding == LH_DUMP_JSON ? "json" : "snap");
 		if (n < 0 || (size_t)n >= sizeof(gen))  /* a long state name */
 			snprintf(gen, sizeof(gen), "luaheap-%ld-slot%ld-%s-%lu.%s",
 			         (long)a->pid, (long)a->slot, stamp,
-			         a->seq, encoding == LUAHEAP_JSON ? "json" : "snap");
+			         a->seq, encoding == LH_DUMP_JSON ? "json" : "snap");
 		name = gen;
 	}
 	if ((path = lh_live_path(a->dir, name)) == NULL) {
@@ -211,8 +212,10 @@ static int dump_one(slot *s, lua_State *L, const char *name, int encoding,
 		goto done;
 	}
 	o.encoding = encoding;
-	if (luaheap_dump(L, path, &o, msg, len) != 0)
+	if (lh_dump_write(L, path, &o, NULL, &err) != LH_OK) {
+		snprintf(msg, len, "%s", err.msg);
 		goto done;
+	}
 	snprintf(msg, len, "%s", name);
 	rc = 0;
 done:
@@ -294,7 +297,7 @@ static int answer(slot *s, lua_State *L, const char *file,
 	else
 		ok = dump_one(s, L, r.name[0] != '\0' ? r.name : NULL,
 		              r.format < 0 ? a->dump.encoding : r.format == 1 ?
-		              LUAHEAP_JSON : LUAHEAP_BINARY, msg, sizeof(msg)) == 0;
+		              LH_DUMP_JSON : LH_DUMP_BINARY, msg, sizeof(msg)) == 0;
 	if (!still_waiting(a, f)) {
 		discard(a, f, ok ? msg : NULL);
 		return 1;
@@ -430,7 +433,7 @@ static void on_hook(lua_State *L, lua_Debug *ar)
 		lua_sethook(L, NULL, 0, 0);
 }
 
-int luaheap_poll(lua_State *L)
+int lh_dump_poll(lua_State *L)
 {
 	slot *s;
 
@@ -487,7 +490,7 @@ static lua_State *main_thread(lua_State *L)
 	return m;
 }
 
-int luaheap_disarm(lua_State *L)
+int lh_dump_disarm(lua_State *L)
 {
 	slot *s;
 
@@ -518,11 +521,11 @@ static int sentinel_gc(lua_State *L)
 
 /* ---- arming ---- */
 
-void luaheap_arm_opts_init(luaheap_arm_opts *opts)
+void lh_dump_arm_opts_init(lh_dump_arm_opts *opts)
 {
 	opts->signal = SIGUSR1;
 	opts->dir = NULL;
-	luaheap_dump_opts_init(&opts->dump);
+	lh_dump_opts_init(&opts->dump);
 	opts->name = NULL;
 }
 
@@ -578,14 +581,6 @@ static int signal_ok(int sig)
 	}
 }
 
-static int arm_fail(char *errbuf, size_t errlen, const char *fmt,
-                    const char *a, const char *b)
-{
-	if (errbuf != NULL && errlen > 0)
-		snprintf(errbuf, errlen, fmt, a, b);
-	return -1;
-}
-
 /* The slot of the armed state named 'name', or NULL (the lock held). */
 static slot *find_name(const char *name)
 {
@@ -616,8 +611,7 @@ static int free_slot(void)
 }
 
 /* Fills a's files and options from opts; the message on failure. */
-static int prepare(armed *a, const luaheap_arm_opts *opts, char *errbuf,
-                   size_t errlen)
+static int prepare(armed *a, const lh_dump_arm_opts *opts, lh_error *err)
 {
 	struct stat st;
 	const char *why;
@@ -627,24 +621,25 @@ static int prepare(armed *a, const luaheap_arm_opts *opts, char *errbuf,
 	a->pid = getpid();
 	if ((a->dir = realpath(opts->dir, NULL)) == NULL) {
 		e = errno;
-		return arm_fail(errbuf, errlen, "cannot arm for directory '%s': "
-		                "%s", opts->dir, strerror(e));
+		return lh_error_set(err, e == ENOENT ? LH_ENOTFOUND : LH_EIO,
+		                    "cannot arm for directory '%s': %s", opts->dir,
+		                    strerror(e));
 	}
 	if (stat(a->dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
 	    access(a->dir, W_OK | X_OK) != 0 || strchr(a->dir, '\n'))
-		return arm_fail(errbuf, errlen, "cannot arm for directory '%s': "
-		                "%s", opts->dir, "not a writable directory");
+		return lh_error_set(err, LH_EIO, "cannot arm for directory "
+		                    "'%s': not a writable directory", opts->dir);
 	if (opts->dump.label != NULL &&
 	    (a->label = strdup(opts->dump.label)) == NULL)
-		return arm_fail(errbuf, errlen, "cannot arm: %s%s",
-		                strerror(ENOMEM), "");
+		return lh_error_set(err, LH_ENOMEM, "cannot arm: %s",
+		                    strerror(ENOMEM));
 	a->dump.label = a->label;
 	if ((a->rundir = lh_live_rundir()) == NULL)
-		return arm_fail(errbuf, errlen, "cannot arm: %s%s",
-		                strerror(ENOMEM), "");
+		return lh_error_set(err, LH_ENOMEM, "cannot arm: %s",
+		                    strerror(ENOMEM));
 	if ((why = lh_live_rundir_check(a->rundir, 1)) != NULL)
-		return arm_fail(errbuf, errlen, "cannot arm: run directory "
-		                "'%s': %s", a->rundir, why);
+		return lh_error_set(err, LH_EIO, "cannot arm: run directory "
+		                    "'%s': %s", a->rundir, why);
 	return 0;
 }
 
@@ -652,16 +647,16 @@ static int prepare(armed *a, const luaheap_arm_opts *opts, char *errbuf,
  * re-armed, whose name is free), else the next "stateN" no armed state
  * has; the lock held. */
 static int pick_name(armed *a, const char *name, const slot *self,
-                     char *errbuf, size_t errlen)
+                     lh_error *err)
 {
 	slot *other;
 
 	if (name != NULL) {
 		other = find_name(name);
 		if (other != NULL && other != self)
-			return arm_fail(errbuf, errlen, "cannot arm: the name '%s' "
-			                "is taken by another armed state of this "
-			                "process%s", name, "");
+			return lh_error_set(err, LH_EBUSY, "cannot arm: the name "
+			                    "'%s' is taken by another armed state "
+			                    "of this process", name);
 		snprintf(a->name, sizeof(a->name), "%s", name);
 		return 0;
 	}
@@ -705,7 +700,7 @@ static int write_beacon(armed *a, int sig, int i)
 	snprintf(b.state, sizeof(b.state), "%s", a->name);
 	b.slot = i;
 	b.sig = sig;
-	b.json = a->dump.encoding == LUAHEAP_JSON;
+	b.json = a->dump.encoding == LH_DUMP_JSON;
 	snprintf(b.dir, sizeof(b.dir), "%s", a->dir);
 	if (lh_live_file_name(name, sizeof(name), LH_LIVE_BEACON, b.pid,
 	                      a->name, 0, 0) != 0 ||
@@ -717,24 +712,23 @@ static int write_beacon(armed *a, int sig, int i)
 }
 
 /* Puts a into a free slot for L's state (the lock held); -1 on failure. */
-static int install(armed *a, lua_State *L, int sig, char *errbuf,
-                   size_t errlen)
+static int install(armed *a, lua_State *L, int sig, lh_error *err)
 {
 	slot *s;
 	int i, e;
 
 	if ((i = free_slot()) < 0)
-		return arm_fail(errbuf, errlen, "cannot arm: %s%s", "too many "
-		                "armed states in this process", "");
+		return lh_error_set(err, LH_ELIMIT, "cannot arm: too many "
+		                    "armed states in this process");
 	s = slot_at(i);
 	if ((e = take_signal(sig)) != 0)
-		return arm_fail(errbuf, errlen, "cannot arm: %s%s",
-		                strerror(e), "");
+		return lh_error_set(err, LH_EIO, "cannot arm: %s",
+		                    strerror(e));
 	if ((e = write_beacon(a, sig, i)) != 0) {
 		if (--handlers[sig].users == 0)
 			sigaction(sig, &handlers[sig].old, NULL);
-		return arm_fail(errbuf, errlen, "cannot arm: cannot write the "
-		                "beacon in '%s': %s", a->rundir, strerror(e));
+		return lh_error_set(err, LH_EIO, "cannot arm: cannot write the "
+		                    "beacon in '%s': %s", a->rundir, strerror(e));
 	}
 	a->slot = i;
 	s->a = a;
@@ -745,42 +739,44 @@ static int install(armed *a, lua_State *L, int sig, char *errbuf,
 	return i;
 }
 
-int luaheap_arm(lua_State *L, const luaheap_arm_opts *opts, char *errbuf,
-                size_t errlen)
+int lh_dump_arm(lua_State *L, const lh_dump_arm_opts *opts, lh_error *err)
 {
 	armed *a = NULL;
 	slot *old;
 	lua_State *main;
-	int i = -1;
+	int i = -1, rc;
 
+	lh_error_clear(err);
 	if (L == NULL || opts == NULL || opts->dir == NULL ||
 	    opts->dir[0] == '\0')
-		return arm_fail(errbuf, errlen, "cannot arm: %s%s",
-		                "no directory given", "");
+		return lh_error_set(err, LH_EUSAGE,
+		                    "cannot arm: no directory given");
 	if (!signal_ok(opts->signal))
-		return arm_fail(errbuf, errlen, "cannot arm: %s%s",
-		                "signal not usable for dumps", "");
+		return lh_error_set(err, LH_EUSAGE,
+		                    "cannot arm: signal not usable for dumps");
 	if (opts->name != NULL && !lh_live_name_ok(opts->name))
-		return arm_fail(errbuf, errlen, "cannot arm: bad state name "
-		                "'%.64s' (1 to 128 letters, digits or \"._-:+@\", "
-		                "no leading '.', no '..')%s", opts->name, "");
+		return lh_error_set(err, LH_EUSAGE, "cannot arm: bad state name "
+		                    "'%.64s' (1 to 128 letters, digits or "
+		                    "\"._-:+@\", no leading '.', no '..')",
+		                    opts->name);
 	main = main_thread(L);
 	put_sentinel(L, main);            /* may raise: nothing to leak yet */
 	if ((a = calloc(1, sizeof(*a))) == NULL)
-		return arm_fail(errbuf, errlen, "cannot arm: %s%s",
-		                strerror(ENOMEM), "");
+		return lh_error_set(err, LH_ENOMEM, "cannot arm: %s",
+		                    strerror(ENOMEM));
 	a->main = main;
-	if (prepare(a, opts, errbuf, errlen) != 0)
+	if ((rc = prepare(a, opts, err)) != LH_OK)
 		goto done;
 	pthread_mutex_lock(&lock);
 	old = slot_of(L);
 	if (old != NULL && old->busy)
-		arm_fail(errbuf, errlen, "cannot arm: %s%s", "a dump of this "
-		         "state is running (arm from a finalizer)", "");
-	else if (pick_name(a, opts->name, old, errbuf, errlen) == 0) {
+		rc = lh_error_set(err, LH_EBUSY, "cannot arm: a dump of this "
+		                  "state is running (arm from a finalizer)");
+	else if ((rc = pick_name(a, opts->name, old, err)) == LH_OK) {
 		if (old != NULL)          /* arming again: start afresh */
 			disarm_slot(old);
-		i = install(a, L, opts->signal, errbuf, errlen);
+		i = install(a, L, opts->signal, err);
+		rc = i >= 0 ? LH_OK : i;
 	}
 	pthread_mutex_unlock(&lock);
 	if (i >= 0)
@@ -788,7 +784,7 @@ int luaheap_arm(lua_State *L, const luaheap_arm_opts *opts, char *errbuf,
 done:
 	if (i < 0)
 		free_armed(a);
-	return i >= 0 ? 0 : -1;
+	return rc;
 }
 
 /* The slot of the armed state named 'state', or of the first one armed
@@ -861,7 +857,7 @@ static int opt_signal(lua_State *L, const char *k)
 /* arm's own options (signal, dir, name) beside those of dump. */
 static int arm_opt(lua_State *L, const char *k, void *ud)
 {
-	luaheap_arm_opts *o = ud;
+	lh_dump_arm_opts *o = ud;
 
 	if (strcmp(k, "signal") == 0) {
 		o->signal = opt_signal(L, k);
@@ -882,18 +878,18 @@ static int arm_opt(lua_State *L, const char *k, void *ud)
  * label] } -> true, beacon path, name | nil, message */
 int lh_dump__l_arm(lua_State *L)
 {
-	luaheap_arm_opts o;
-	char err[1024];
+	lh_dump_arm_opts o;
+	lh_error err;
 	slot *s;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
-	luaheap_arm_opts_init(&o);
+	lh_dump_arm_opts_init(&o);
 	lh_dump__read_opts(L, 1, "arm", &o.dump, arm_opt, &o);
 	if (o.dir == NULL)
 		return lh_dump__opt_error(L, "arm", "dir", "string");
-	if (luaheap_arm(L, &o, err, sizeof(err)) != 0) {
+	if (lh_dump_arm(L, &o, &err) != LH_OK) {
 		luaL_pushfail(L);
-		lua_pushstring(L, err);
+		lua_pushstring(L, err.msg);
 		return 2;
 	}
 	s = slot_of(L);
@@ -906,7 +902,7 @@ int lh_dump__l_arm(lua_State *L)
 /* luaheap.disarm() -> true */
 int lh_dump__l_disarm(lua_State *L)
 {
-	luaheap_disarm(L);
+	lh_dump_disarm(L);
 	lua_pushboolean(L, 1);
 	return 1;
 }
@@ -914,6 +910,6 @@ int lh_dump__l_disarm(lua_State *L)
 /* luaheap.poll() -> number of snapshots answered */
 int lh_dump__l_poll(lua_State *L)
 {
-	lua_pushinteger(L, luaheap_poll(L));
+	lua_pushinteger(L, lh_dump_poll(L));
 	return 1;
 }

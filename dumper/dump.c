@@ -1,5 +1,5 @@
 /*
- * luaheap_dump: the safe frame around the heap walk. Creates a temporary
+ * lh_dump_write: the safe frame around the heap walk. Creates a temporary
  * file beside the target, brings the collector to a walkable state (a full
  * collection, or out of any sweep phase), stops it for the walk, writes,
  * syncs and renames; on any failure removes the temporary file and reports.
@@ -26,9 +26,9 @@
  * only guards against a collector that does not move). */
 #define MAX_SWEEP_STEPS 100000000L
 
-void luaheap_dump_opts_init(luaheap_dump_opts *opts)
+void lh_dump_opts_init(lh_dump_opts *opts)
 {
-	opts->encoding = LUAHEAP_BINARY;
+	opts->encoding = LH_DUMP_BINARY;
 	opts->collect = 1;
 	opts->strings = -1;
 	opts->label = NULL;
@@ -56,7 +56,7 @@ int lh_dump__name_like(const char *s, size_t len, int is_short)
 	return 1;
 }
 
-const char *luaheap_built_for(void)
+const char *lh_dump_built_for(void)
 {
 	return LUA_RELEASE;
 }
@@ -91,12 +91,12 @@ const char *lh_dump__compare_release(const char *ident, char *buf, size_t len)
 	return buf;
 }
 
-static int fail(char *errbuf, size_t errlen, const char *fmt, const char *path,
-                const char *what)
+/* Fails the dump of 'path' with code and "cannot write snapshot 'PATH':
+ * WHAT". */
+static int fail(lh_error *err, int code, const char *path, const char *what)
 {
-	if (errbuf != NULL && errlen > 0)
-		snprintf(errbuf, errlen, fmt, path, what);
-	return -1;
+	return lh_error_set(err, code, "cannot write snapshot '%s': %s", path,
+	                    what);
 }
 
 /* Syncs the directory holding 'path' so the rename survives a crash; a
@@ -169,141 +169,166 @@ static int settle_collector(lua_State *L, int collect)
 	return issweepphase(g) ? -1 : collected;
 }
 
-int luaheap_dump_ex(lua_State *L, const char *path,
-                    const luaheap_dump_opts *opts, luaheap_dump_stats *stats,
-                    char *errbuf, size_t errlen)
+/* The checks that need no file: a path, the running Lua's release and
+ * layout, a known encoding. */
+static int check_request(lua_State *L, const char *path,
+                         const lh_dump_opts *opts, lh_error *err)
+{
+	char msg[512];
+
+	if (L == NULL || path == NULL || path[0] == '\0')
+		return fail(err, LH_EUSAGE, path ? path : "", "no path given");
+	if (lh_dump__check_release(msg, sizeof(msg)) != NULL ||
+	    lh_dump__probe_layout(L, 0, msg, sizeof(msg)) != NULL)
+		return fail(err, LH_EVERSION, path, msg);
+	if (opts->encoding != LH_DUMP_BINARY && opts->encoding != LH_DUMP_JSON)
+		return fail(err, LH_EUSAGE, path, "unknown encoding");
+	return LH_OK;
+}
+
+/* Creates the temporary file beside 'path' (mode 0600): its name in *tmp
+ * (freed by the caller), its descriptor in *fd. */
+static int open_temp(const char *path, char **tmp, int *fd, lh_error *err)
 {
 	static const char suffix[] = ".tmp.XXXXXX";
-	luaheap_dump_opts defaults;
-	lh_dump_ctx *d = NULL;
-	lh_dump_header h;
-	global_State *g;
-	char *tmp = NULL, msg[512];
-	lh_gc_stop saved_stp;
-	int fd = -1, rc = -1, collected, e;
+	char msg[512];
 
-	if (opts == NULL) {
-		luaheap_dump_opts_init(&defaults);
-		opts = &defaults;
-	}
-	if (L == NULL || path == NULL || path[0] == '\0') {
-		fail(errbuf, errlen, "cannot write snapshot '%s': %s",
-		     path ? path : "", "no path given");
-		goto done;
-	}
-	if (lh_dump__check_release(msg, sizeof(msg)) != NULL) {
-		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path, msg);
-		goto done;
-	}
-	if (lh_dump__probe_layout(L, 0, msg, sizeof(msg)) != NULL) {
-		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path, msg);
-		goto done;
-	}
-	if (opts->encoding != LUAHEAP_BINARY && opts->encoding != LUAHEAP_JSON) {
-		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,
-		     "unknown encoding");
-		goto done;
-	}
-
-	tmp = malloc(strlen(path) + sizeof(suffix));
-	d = calloc(1, sizeof(*d));
-	if (tmp == NULL || d == NULL) {
-		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,
-		     strerror(ENOMEM));
-		goto done;
-	}
-	strcpy(tmp, path);
-	strcat(tmp, suffix);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
+	if ((*tmp = malloc(strlen(path) + sizeof(suffix))) == NULL)
+		return fail(err, LH_ENOMEM, path, strerror(ENOMEM));
+	strcpy(*tmp, path);
+	strcat(*tmp, suffix);
+	if ((*fd = mkstemp(*tmp)) < 0) {
 		snprintf(msg, sizeof(msg), "cannot create a temporary file: %s",
 		         strerror(errno));
-		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path, msg);
-		free(tmp);
-		tmp = NULL;               /* nothing to remove */
-		goto done;
+		free(*tmp);
+		*tmp = NULL;              /* nothing to remove */
+		return fail(err, LH_EIO, path, msg);
 	}
-	(void)fchmod(fd, 0600);
-	if (lh_out__init(&d->out, fd, opts->encoding == LUAHEAP_BINARY) != 0) {
-		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,
-		     strerror(ENOMEM));
-		goto done;
-	}
-	d->enc = opts->encoding == LUAHEAP_JSON ? &lh_dump__json : &lh_dump__binary;
-	d->string_limit = opts->strings < 0 ? -1 : opts->strings;
-	d->names_only = opts->strings == LUAHEAP_STRINGS_KEYS;
+	(void)fchmod(*fd, 0600);
+	return LH_OK;
+}
 
-	g = G(L);
-	memset(&h, 0, sizeof(h));
-	h.gc_was_running = lh_gc_running(g) != 0;
+/* The header fields the caller owns: time, pid, label, flags. */
+static void caller_header(lh_dump_header *h, const lh_dump_opts *opts,
+                          int collected)
+{
+	h->f[LH_H_TIME].u = (uint64_t)time(NULL);
+	h->f[LH_H_PID].u = (uint64_t)getpid();
+	h->f[LH_H_LABEL].s = opts->label ? opts->label : "";
+	h->f[LH_H_LABEL].len = strlen(h->f[LH_H_LABEL].s);
+	h->f[LH_H_FLAGS].u = collected ? LH_FLAG_COLLECTED : LH_FLAG_GARBAGE;
+	if (opts->strings == 0) {
+		h->f[LH_H_FLAGS].u |= LH_FLAG_STRINGS_NONE;
+	} else if (opts->strings == LH_DUMP_STRINGS_KEYS) {
+		h->f[LH_H_FLAGS].u |= LH_FLAG_STRINGS_KEYS;
+	} else if (opts->strings > 0) {
+		h->f[LH_H_FLAGS].u |= LH_FLAG_STRINGS_CUT;
+		h->f[LH_H_STRING_LIMIT].u = (uint64_t)opts->strings;
+	}
+}
+
+/* Settles the collector, then walks the heap and writes it with the
+ * collector stopped, restoring its exact flags after. */
+static int write_heap(lh_dump_ctx *d, lua_State *L, const lh_dump_opts *opts,
+                      lh_dump_header *h, const char *path, lh_error *err)
+{
+	global_State *g = G(L);
+	lh_gc_stop saved_stp;
+	int collected;
+
+	memset(h, 0, sizeof(*h));
+	h->f[LH_H_GC_WAS_RUNNING].u = lh_gc_running(g) != 0;
 	collected = settle_collector(L, opts->collect);
-	if (collected < 0) {
-		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,
-		     "the collector is sweeping and cannot be stepped now "
-		     "(called from a finalizer?)");
-		goto done;
-	}
-	h.time = (uint64_t)time(NULL);
-	h.pid = (uint64_t)getpid();
-	h.label = opts->label ? opts->label : "";
-	h.label_len = strlen(h.label);
-	h.flags = collected ? LH_FLAG_COLLECTED : LH_FLAG_GARBAGE;
-	if (opts->strings == 0)
-		h.flags |= LH_FLAG_STRINGS_NONE;
-	else if (opts->strings == LUAHEAP_STRINGS_KEYS)
-		h.flags |= LH_FLAG_STRINGS_KEYS;
-	else if (opts->strings > 0) {
-		h.flags |= LH_FLAG_STRINGS_CUT;
-		h.string_limit = (uint64_t)opts->strings;
-	}
-
+	if (collected < 0)
+		return fail(err, LH_EBUSY, path, "the collector is sweeping and "
+		            "cannot be stepped now (called from a finalizer?)");
+	caller_header(h, opts, collected);
 	/* Nothing below allocates in the state, so the collector could not
 	 * run anyway; stop it all the same, and restore its exact flags. */
 	saved_stp = lh_gc_stop_save(g);
 	lh_gc_stop(g);
-	lh_dump__walk(d, L, &h);
+	lh_dump__walk(d, L, h);
 	lh_dump__watches(d, L);
 	d->enc->finish(d);
 	lh_gc_restore(g, saved_stp);
+	if (d->out.err != 0)
+		return fail(err, LH_EIO, path, strerror(d->out.err));
+	return LH_OK;
+}
 
-	if (d->out.err != 0) {
-		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,
-		     strerror(d->out.err));
-		goto done;
-	}
-	if (fsync(fd) != 0) {
-		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,
-		     strerror(errno));
-		goto done;
-	}
-	e = close(fd);
-	fd = -1;
-	if (e != 0) {
-		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path,
-		     strerror(errno));
-		goto done;
-	}
-	if (rename(tmp, path) != 0) {
+/* Makes the written temporary file durable and puts it at 'path': sync,
+ * close (*fd becomes -1), rename (*tmp freed and NULL), sync the
+ * directory. */
+static int commit_file(int *fd, char **tmp, const char *path, lh_error *err)
+{
+	char msg[512];
+	int e;
+
+	if (fsync(*fd) != 0)
+		return fail(err, LH_EIO, path, strerror(errno));
+	e = close(*fd);
+	*fd = -1;
+	if (e != 0)
+		return fail(err, LH_EIO, path, strerror(errno));
+	if (rename(*tmp, path) != 0) {
 		snprintf(msg, sizeof(msg), "cannot rename the temporary file "
 		         "onto it: %s", strerror(errno));
-		fail(errbuf, errlen, "cannot write snapshot '%s': %s", path, msg);
+		return fail(err, LH_EIO, path, msg);
+	}
+	free(*tmp);
+	*tmp = NULL;
+	sync_dir(path);
+	return LH_OK;
+}
+
+static void fill_stats(lh_dump_stats *st, const lh_dump_ctx *d,
+                       const lh_dump_header *h)
+{
+	st->objects = d->nobjects;
+	st->edges = d->nedges;
+	st->roots = d->nroots;
+	st->object_bytes = d->object_bytes;
+	st->vm_overhead_bytes = h->f[LH_H_VM_OVERHEAD_BYTES].u;
+	st->lua_total_bytes = h->f[LH_H_LUA_TOTAL_BYTES].u;
+	st->finalizers = d->ntobefnz;
+	st->file_bytes = d->out.written;
+}
+
+int lh_dump_write(lua_State *L, const char *path, const lh_dump_opts *opts,
+                  lh_dump_stats *stats, lh_error *err)
+{
+	lh_dump_opts defaults;
+	lh_dump_ctx *d = NULL;
+	lh_dump_header h;
+	char *tmp = NULL;
+	int fd = -1, rc;
+
+	lh_error_clear(err);
+	if (opts == NULL) {
+		lh_dump_opts_init(&defaults);
+		opts = &defaults;
+	}
+	if ((rc = check_request(L, path, opts, err)) != LH_OK)
+		goto done;
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		rc = fail(err, LH_ENOMEM, path, strerror(ENOMEM));
 		goto done;
 	}
-	free(tmp);
-	tmp = NULL;
-	sync_dir(path);
-
-	if (stats != NULL) {
-		stats->objects = d->nobjects;
-		stats->edges = d->nedges;
-		stats->roots = d->nroots;
-		stats->object_bytes = d->object_bytes;
-		stats->vm_overhead_bytes = h.vm_overhead_bytes;
-		stats->lua_total_bytes = h.lua_total_bytes;
-		stats->finalizers = d->ntobefnz;
-		stats->file_bytes = d->out.written;
+	if ((rc = open_temp(path, &tmp, &fd, err)) != LH_OK)
+		goto done;
+	if (lh_out__init(&d->out, fd, opts->encoding == LH_DUMP_BINARY) != 0) {
+		rc = fail(err, LH_ENOMEM, path, strerror(ENOMEM));
+		goto done;
 	}
-	rc = 0;
+	d->enc = opts->encoding == LH_DUMP_JSON ? &lh_dump__json
+	                                        : &lh_dump__binary;
+	d->string_limit = opts->strings < 0 ? -1 : opts->strings;
+	d->names_only = opts->strings == LH_DUMP_STRINGS_KEYS;
+	if ((rc = write_heap(d, L, opts, &h, path, err)) != LH_OK ||
+	    (rc = commit_file(&fd, &tmp, path, err)) != LH_OK)
+		goto done;
+	if (stats != NULL)
+		fill_stats(stats, d, &h);
 done:
 	if (fd >= 0)
 		close(fd);
@@ -316,10 +341,4 @@ done:
 		free(d);
 	}
 	return rc;
-}
-
-int luaheap_dump(lua_State *L, const char *path, const luaheap_dump_opts *opts,
-                 char *errbuf, size_t errlen)
-{
-	return luaheap_dump_ex(L, path, opts, NULL, errbuf, errlen);
 }

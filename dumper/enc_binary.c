@@ -13,20 +13,44 @@ static void put_str(lh_out *o, const char *s, size_t n)
 	lh_out__put(o, s, n);
 }
 
-static void put_f64(lh_out *o, double v)
+/*
+ * Appends one value coded as 'code' (lh_code, format.h) says; strings take
+ * their own room, the others need lh_out__room first (at most 10 bytes).
+ */
+static void put_value(lh_out *o, int code, const lh_value *v)
 {
-	uint64_t u;
 	int i;
 
-	memcpy(&u, &v, sizeof(u));
-	for (i = 0; i < 8; i++)
-		lh_out__byte(o, (unsigned)(u >> (8 * i)) & 0xff);
+	switch (code) {
+	case LH_C_U8: case LH_C_GC_MODE:
+		lh_out__byte(o, (unsigned)v->u & 0xff);
+		break;
+	case LH_C_BOOL:
+		lh_out__byte(o, v->u != 0);
+		break;
+	case LH_C_INT:
+		lh_out__sv(o, (int64_t)v->u);
+		break;
+	case LH_C_FLOAT:        /* the double's bits, little-endian */
+		for (i = 0; i < 8; i++)
+			lh_out__byte(o, (unsigned)(v->u >> (8 * i)) & 0xff);
+		break;
+	case LH_C_STR:
+		put_str(o, v->s, v->len);
+		break;
+	default:                /* LH_C_UV, LH_C_ADDR, LH_C_NAME */
+		lh_out__uv(o, v->u);
+		break;
+	}
 }
 
+/* The magic, the version and the header record, field by field from
+ * lh_header_specs. */
 static void bin_header(lh_dump_ctx *d, const lh_dump_header *h)
 {
 	lh_out *o = &d->out;
 	unsigned char pre[LH_MAGIC_LEN + 4];
+	int i;
 
 	memcpy(pre, LH_MAGIC, LH_MAGIC_LEN);
 	pre[LH_MAGIC_LEN] = LH_FORMAT_VERSION & 0xff;
@@ -36,32 +60,10 @@ static void bin_header(lh_dump_ctx *d, const lh_dump_header *h)
 
 	lh_out__room(o);
 	lh_out__byte(o, LH_REC_HEADER);
-	lh_out__uv(o, h->lua_version_num);
-	put_str(o, h->lua_release, strlen(h->lua_release));
-	lh_out__room(o);
-	lh_out__byte(o, h->pointer_size);
-	lh_out__uv(o, h->time);
-	lh_out__uv(o, h->pid);
-	put_str(o, h->label, h->label_len);
-	lh_out__room(o);
-	lh_out__byte(o, h->gc_mode);
-	lh_out__byte(o, h->gc_state);
-	lh_out__byte(o, h->gc_was_running);
-	lh_out__uv(o, h->gc_pause);
-	lh_out__uv(o, h->gc_stepmul);
-	lh_out__uv(o, h->gc_stepsize);
-	lh_out__uv(o, h->gc_genminormul);
-	lh_out__uv(o, h->gc_genmajormul);
-	lh_out__room(o);
-	lh_out__uv(o, h->lua_total_bytes);
-	lh_out__uv(o, h->vm_overhead_bytes);
-	lh_out__uv(o, h->overhead_state);
-	lh_out__uv(o, h->overhead_strtab);
-	lh_out__uv(o, h->flags);
-	lh_out__room(o);
-	lh_out__uv(o, h->string_limit);
-	lh_out__uv(o, h->main_thread);
-	lh_out__uv(o, h->registry);
+	for (i = 0; i < LH_H_COUNT; i++) {
+		lh_out__room(o);
+		put_value(o, lh_header_specs[i].code, &h->f[i]);
+	}
 }
 
 static void bin_object_begin(lh_dump_ctx *d, const lh_dump_object *ob)
@@ -133,42 +135,23 @@ static void bin_frame(lh_dump_ctx *d, const lh_dump_frame *f)
 	lh_out__uv(o, f->proto);
 }
 
+/* One edge: kind, target delta, then the label fields lh_edge_specs lists
+ * for the kind (at most 31 bytes: one room check covers the edge). */
 static void bin_edge(lh_dump_ctx *d, const lh_dump_edge *e)
 {
 	lh_out *o = &d->out;
+	const lh_edge_spec *spec;
+	lh_value v = { 0, NULL, 0 };
+	int i;
 
 	lh_out__room(o);
 	lh_out__byte(o, e->kind);
 	lh_out__sv(o, (int64_t)(e->to - d->prev_to));
 	d->prev_to = e->to;
-	switch (e->kind & LH_EDGE_KIND_MASK) {
-	case LH_E_ARRAY: case LH_E_CONSTANT: case LH_E_CHILD:
-	case LH_E_DEBUG_NAME: case LH_E_USER_VALUE:
-		lh_out__uv(o, (uint64_t)e->i);
-		break;
-	case LH_E_FIELD_STR: case LH_E_FIELD_OBJ: case LH_E_FIELD_LIGHT:
-		lh_out__uv(o, e->a);
-		break;
-	case LH_E_FIELD_INT:
-		lh_out__sv(o, e->i);
-		break;
-	case LH_E_FIELD_NUM:
-		put_f64(o, e->d);
-		break;
-	case LH_E_FIELD_BOOL:
-		lh_out__byte(o, e->i != 0);
-		break;
-	case LH_E_UPVALUE:
-		lh_out__uv(o, (uint64_t)e->i);
-		lh_out__uv(o, e->a);
-		break;
-	case LH_E_STACK:
-		lh_out__uv(o, (uint64_t)e->i);
-		lh_out__uv(o, e->slot);
-		lh_out__uv(o, e->a);
-		break;
-	default:                  /* key, metatable, value, proto, ...: none */
-		break;
+	spec = &lh_edge_specs[e->kind & LH_EDGE_KIND_MASK];
+	for (i = 0; i < spec->nfields; i++) {
+		v.u = lh_dump__label(e, spec->field[i].member);
+		put_value(o, spec->field[i].code, &v);
 	}
 }
 

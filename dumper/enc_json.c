@@ -127,69 +127,87 @@ static void dbl(lh_out *o, double v)
 	}
 }
 
+/* Appends ,"name": for a name from format.h's tables (short). */
+static void key(lh_out *o, const char *name)
+{
+	size_t n = strlen(name);
+	unsigned char *p;
+
+	lh_out__room(o);
+	p = o->buf + o->pos;
+	*p++ = ',';
+	*p++ = '"';
+	memcpy(p, name, n);
+	p += n;
+	*p++ = '"';
+	*p++ = ':';
+	o->pos = (size_t)(p - o->buf);
+}
+
+/* Appends one value coded as 'code' (lh_code, format.h) says. */
+static void value(lh_out *o, int code, const lh_value *v)
+{
+	double f;
+
+	switch (code) {
+	case LH_C_BOOL:
+		boolean(o, v->u != 0);
+		break;
+	case LH_C_STR:
+		text(o, v->s, v->len);
+		break;
+	case LH_C_ADDR: case LH_C_NAME:
+		addr(o, v->u, code == LH_C_NAME);
+		break;
+	case LH_C_INT:
+		LIT(o, "\"");
+		snum(o, (int64_t)v->u);
+		LIT(o, "\"");
+		break;
+	case LH_C_FLOAT:
+		memcpy(&f, &v->u, sizeof(f));
+		dbl(o, f);
+		break;
+	case LH_C_GC_MODE:
+		LIT(o, "\"");
+		lit(o, lh_gc_mode_names[v->u == LH_GC_GENERATIONAL]);
+		LIT(o, "\"");
+		break;
+	default:                /* LH_C_UV, LH_C_U8 */
+		num(o, v->u);
+		break;
+	}
+}
+
+/* The document's head and the header object, field by field from
+ * lh_header_specs. */
 static void json_header(lh_dump_ctx *d, const lh_dump_header *h)
 {
 	lh_out *o = &d->out;
+	int i;
 
 	lit(o, "{\"format\":\"" LH_JSON_FORMAT_NAME "\"");
 	KV_NUM(o, "version", LH_FORMAT_VERSION);
-	LIT(o, ",\"header\":{\"lua_version_num\":");
-	num(o, h->lua_version_num);
-	KEY(o, "lua_release");
-	text(o, h->lua_release, strlen(h->lua_release));
-	KV_NUM(o, "pointer_size", h->pointer_size);
-	KV_NUM(o, "time", h->time);
-	KV_NUM(o, "pid", h->pid);
-	KEY(o, "label");
-	text(o, h->label, h->label_len);
-	KEY(o, "gc_mode");
-	lit(o, h->gc_mode == LH_GC_GENERATIONAL ? "\"generational\""
-	                                        : "\"incremental\"");
-	KV_NUM(o, "gc_state", h->gc_state);
-	KEY(o, "gc_was_running");
-	boolean(o, h->gc_was_running);
-	KV_NUM(o, "gc_pause", h->gc_pause);
-	KV_NUM(o, "gc_stepmul", h->gc_stepmul);
-	KV_NUM(o, "gc_stepsize", h->gc_stepsize);
-	KV_NUM(o, "gc_genminormul", h->gc_genminormul);
-	KV_NUM(o, "gc_genmajormul", h->gc_genmajormul);
-	KV_NUM(o, "lua_total_bytes", h->lua_total_bytes);
-	KV_NUM(o, "vm_overhead_bytes", h->vm_overhead_bytes);
-	KV_NUM(o, "overhead_state", h->overhead_state);
-	KV_NUM(o, "overhead_strtab", h->overhead_strtab);
-	KV_NUM(o, "flags", h->flags);
-	KV_NUM(o, "string_limit", h->string_limit);
-	KEY(o, "main_thread");
-	addr(o, h->main_thread, 0);
-	KEY(o, "registry");
-	addr(o, h->registry, 0);
+	LIT(o, ",\"header\":{");
+	for (i = 0; i < LH_H_COUNT; i++) {
+		if (i == 0) {
+			LIT(o, "\"");
+			lit(o, lh_header_specs[i].name);
+			LIT(o, "\":");
+		} else {
+			key(o, lh_header_specs[i].name);
+		}
+		value(o, lh_header_specs[i].code, &h->f[i]);
+	}
 	LIT(o, "},\n\"objects\":[");
 	d->section = 0;
 	d->nitems = 0;
 }
 
-static void json_object_begin(lh_dump_ctx *d, const lh_dump_object *ob)
+/* The fields of ob's type (format.h's per-type list); 1 when a thread's
+ * "frames" list was opened, 0 otherwise. */
+static int json_type_fields(lh_out *o, const lh_dump_object *ob)
 {
-	lh_out *o = &d->out;
-
-	if (d->nitems++)
-		LIT(o, ",\n{\"id\":");
-	else
-		LIT(o, "\n{\"id\":");
-	addr(o, ob->addr, 0);
-	KEY(o, "type");
-	lh_out__room(o);
-	lh_out__byte(o, '"');
-	lit(o, lh_type_names[ob->type]);
-	LIT(o, "\",\"list\":\"");
-	lit(o, lh_list_names[ob->list]);
-	LIT(o, "\"");
-	KV_NUM(o, "marked", ob->marked);
-	KV_NUM(o, "size", ob->size);
-	if (ob->shared) {
-		KEY(o, "shared");
-		boolean(o, 1);
-	}
 	switch (ob->type) {
 	case LH_T_STRING:
 		KEY(o, "long");
@@ -231,9 +249,7 @@ static void json_object_begin(lh_dump_ctx *d, const lh_dump_object *ob)
 		KV_NUM(o, "stack_slots", ob->u.th.stack_slots);
 		KV_NUM(o, "nci", ob->u.th.nci);
 		LIT(o, ",\"frames\":[");
-		d->in_frames = 1;
-		d->nsub = 0;
-		return;
+		return 1;
 	case LH_T_PROTO:
 		KV_NUM(o, "linedefined", ob->u.pr.linedefined);
 		KV_NUM(o, "lastlinedefined", ob->u.pr.lastlinedefined);
@@ -250,8 +266,39 @@ static void json_object_begin(lh_dump_ctx *d, const lh_dump_object *ob)
 		boolean(o, ob->u.uv.is_open);
 		break;
 	}
-	LIT(o, ",\"edges\":[");
+	return 0;
+}
+
+/* An object's common fields, its type's, and the opening of its frames
+ * (threads) or edges list. */
+static void json_object_begin(lh_dump_ctx *d, const lh_dump_object *ob)
+{
+	lh_out *o = &d->out;
+
+	if (d->nitems++)
+		LIT(o, ",\n{\"id\":");
+	else
+		LIT(o, "\n{\"id\":");
+	addr(o, ob->addr, 0);
+	KEY(o, "type");
+	lh_out__room(o);
+	lh_out__byte(o, '"');
+	lit(o, lh_type_names[ob->type]);
+	LIT(o, "\",\"list\":\"");
+	lit(o, lh_list_names[ob->list]);
+	LIT(o, "\"");
+	KV_NUM(o, "marked", ob->marked);
+	KV_NUM(o, "size", ob->size);
+	if (ob->shared) {
+		KEY(o, "shared");
+		boolean(o, 1);
+	}
 	d->nsub = 0;
+	if (json_type_fields(o, ob)) {
+		d->in_frames = 1;
+		return;
+	}
+	LIT(o, ",\"edges\":[");
 }
 
 static void json_frame(lh_dump_ctx *d, const lh_dump_frame *f)
@@ -280,10 +327,15 @@ static void close_frames(lh_dump_ctx *d)
 	}
 }
 
+/* One edge: kind name, target, then the label fields lh_edge_specs lists
+ * for the kind, then the flags. */
 static void json_edge(lh_dump_ctx *d, const lh_dump_edge *e)
 {
 	lh_out *o = &d->out;
 	unsigned kind = e->kind & LH_EDGE_KIND_MASK;
+	const lh_edge_spec *spec;
+	lh_value v = { 0, NULL, 0 };
+	int i;
 
 	close_frames(d);
 	if (d->nsub++)
@@ -293,42 +345,11 @@ static void json_edge(lh_dump_ctx *d, const lh_dump_edge *e)
 	lit(o, kind < LH_E_COUNT ? lh_edge_kind_names[kind] : "?");
 	LIT(o, "\",\"to\":");
 	addr(o, e->to, 0);
-	switch (kind) {
-	case LH_E_ARRAY: case LH_E_CONSTANT: case LH_E_CHILD:
-	case LH_E_DEBUG_NAME: case LH_E_USER_VALUE:
-		KV_NUM(o, "index", (uint64_t)e->i);
-		break;
-	case LH_E_FIELD_STR: case LH_E_FIELD_OBJ: case LH_E_FIELD_LIGHT:
-		KEY(o, "key");
-		addr(o, e->a, 0);
-		break;
-	case LH_E_FIELD_INT:
-		KEY(o, "key");
-		LIT(o, "\"");
-		snum(o, e->i);
-		LIT(o, "\"");
-		break;
-	case LH_E_FIELD_NUM:
-		KEY(o, "key");
-		dbl(o, e->d);
-		break;
-	case LH_E_FIELD_BOOL:
-		KEY(o, "key");
-		boolean(o, e->i != 0);
-		break;
-	case LH_E_UPVALUE:
-		KV_NUM(o, "index", (uint64_t)e->i);
-		KEY(o, "name");
-		addr(o, e->a, 1);
-		break;
-	case LH_E_STACK:
-		KV_NUM(o, "frame", (uint64_t)e->i);
-		KV_NUM(o, "slot", e->slot);
-		KEY(o, "name");
-		addr(o, e->a, 1);
-		break;
-	default:
-		break;
+	spec = &lh_edge_specs[kind < LH_E_COUNT ? kind : 0];
+	for (i = 0; i < spec->nfields; i++) {
+		v.u = lh_dump__label(e, spec->field[i].member);
+		key(o, spec->field[i].name);
+		value(o, spec->field[i].code, &v);
 	}
 	if (e->kind & LH_EDGE_WEAK)
 		LIT(o, ",\"weak\":true");

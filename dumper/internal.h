@@ -9,7 +9,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "luaheap/crc32c.h"
 #include "luaheap/dump.h"
 #include "luaheap/format.h"
 
@@ -17,14 +19,9 @@ struct lua_State;
 
 /* ---- CRC-32C (crc32.c) ---- */
 
-#define LH_CRC_SLICES 16
-#define LH_CRC_TABLE_WORDS (LH_CRC_SLICES * 256)
-
-/* Fills 'tab' (LH_CRC_TABLE_WORDS words) with the slicing-by-16 tables. */
-void lh_dump__crc_init(uint32_t *tab);
-
 /* Continues the CRC-32C 'crc' (0 to start) over n bytes of p, with the
- * SSE4.2 instruction when the processor has it, else with 'tab'. */
+ * SSE4.2 instruction when the processor has it, else with 'tab' (filled by
+ * lh_crc32c_init). */
 uint32_t lh_dump__crc(const uint32_t *tab, uint32_t crc, const void *p,
                       size_t n);
 
@@ -49,7 +46,7 @@ typedef struct lh_out {
 	uint32_t stream_crc;    /* CRC of every payload so far */
 	uint64_t written;       /* bytes handed to the file */
 	int err;                /* errno of the first failed write, 0 none */
-	uint32_t *crctab;       /* LH_CRC_TABLE_WORDS words */
+	uint32_t *crctab;       /* LH_CRC32C_TABLE_WORDS words */
 } lh_out;
 
 /* Allocates the buffers (malloc, never the Lua state); 0 or -1 (ENOMEM). */
@@ -99,20 +96,9 @@ static inline void lh_out__sv(lh_out *o, int64_t v)
 
 /* ---- Records, as the walker sees them ---- */
 
+/* The header record's fields, indexed by lh_header_field (format.h). */
 typedef struct lh_dump_header {
-	const char *lua_release;
-	unsigned lua_version_num;
-	unsigned pointer_size;
-	uint64_t time, pid;
-	const char *label;
-	size_t label_len;
-	unsigned gc_mode, gc_state, gc_was_running;
-	unsigned gc_pause, gc_stepmul, gc_stepsize, gc_genminormul, gc_genmajormul;
-	uint64_t lua_total_bytes, vm_overhead_bytes;
-	uint64_t overhead_state, overhead_strtab;
-	unsigned flags;
-	uint64_t string_limit;
-	uint64_t main_thread, registry;
+	lh_value f[LH_H_COUNT];
 } lh_dump_header;
 
 typedef struct lh_dump_object {
@@ -142,7 +128,7 @@ typedef struct lh_dump_frame {
 	int is_lua;
 } lh_dump_frame;
 
-/* One edge; which label fields count depends on the kind (format.h). */
+/* One edge; which label fields count depends on the kind (lh_edge_specs). */
 typedef struct lh_dump_edge {
 	unsigned kind;          /* lh_edge_kind | LH_EDGE_* flags */
 	uint64_t to;
@@ -181,7 +167,7 @@ struct lh_dump_ctx {
 	int in_frames;          /* JSON: a thread's "frames" list is open */
 	int section;            /* JSON: 0 objects, 1 roots, 2 watch, 3 end */
 	/* counts */
-	uint64_t nobjects, nedges, nroots, nwatches;
+	uint64_t nobjects, nedges, nroots;
 	uint64_t object_bytes;
 	uint64_t ntobefnz;
 	/* C function symbol cache (dladdr is slow): direct-mapped */
@@ -194,19 +180,38 @@ struct lh_dump_ctx {
 	void **shared_queue;
 	size_t shared_qn, shared_qcap;
 	int in_foreign;         /* walking another state's shared object */
-	uint64_t shared_bytes;  /* sizes of those not on this state's lists */
 };
+
+/* The label field 'member' (lh_label_member) of e, as 64 bits (a float
+ * key's bits for LH_LM_D). */
+static inline uint64_t lh_dump__label(const lh_dump_edge *e, int member)
+{
+	uint64_t u;
+
+	switch (member) {
+	case LH_LM_I:
+		return (uint64_t)e->i;
+	case LH_LM_SLOT:
+		return e->slot;
+	case LH_LM_D:
+		memcpy(&u, &e->d, sizeof(u));
+		return u;
+	default:                /* LH_LM_ADDR, LH_LM_PTR */
+		return e->a;
+	}
+}
 
 extern const lh_encoder lh_dump__binary;
 extern const lh_encoder lh_dump__json;
 
 /* Walks the whole heap of L's state (walk.c): header, objects, roots. The
  * collector must be out of any sweep phase. 'hdr' has the caller's fields
- * (time, pid, label, flags, gc_was_running) set; the walker fills the rest. */
+ * (time, pid, label, flags, string_limit, gc_was_running) set; the walker
+ * fills the rest. */
 void lh_dump__walk(lh_dump_ctx *d, struct lua_State *L, lh_dump_header *hdr);
 
 /* Whether a string of len bytes at s (is_short: Lua interned it) is a name
- * that strings = "keys" keeps (see LUAHEAP_STRINGS_KEYS in dump.h). */
+ * that strings = "keys" keeps (see LH_DUMP_STRINGS_KEYS in dump.h). */
 int lh_dump__name_like(const char *s, size_t len, int is_short);
 
 /* Whether walk.c's mirror of lstate.c's layout fits L's state. */
@@ -248,7 +253,7 @@ typedef int (*lh_dump_opt_fn)(struct lua_State *L, const char *key,
  * of dump into o, the others handed to extra (NULL: none). Raises on an
  * unknown key or a bad value, naming fn. */
 void lh_dump__read_opts(struct lua_State *L, int idx, const char *fn,
-                        luaheap_dump_opts *o, lh_dump_opt_fn extra, void *ud);
+                        lh_dump_opts *o, lh_dump_opt_fn extra, void *ud);
 
 /* Raises "bad option 'key' to 'fn' (expected expected)". */
 int lh_dump__opt_error(struct lua_State *L, const char *fn, const char *key,
@@ -256,9 +261,10 @@ int lh_dump__opt_error(struct lua_State *L, const char *fn, const char *key,
 
 /* ---- Signal-armed dumps (arm.c) ---- */
 
-/* Snapshots written and failed since the armed state named 'state' (NULL:
- * the first armed) armed, and the last failure's message ("" none), for
- * tests and hosts that dump on kill -USR1; zeros when none is armed. */
+/* Test hooks (no host can reach this header): snapshots written and
+ * failed since the armed state named 'state' (NULL: the first armed)
+ * armed, and the last failure's message ("" none); zeros when none is
+ * armed. */
 void lh_dump__arm_counts(const char *state, unsigned long *written,
                          unsigned long *failed, const char **last_error);
 

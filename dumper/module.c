@@ -39,7 +39,7 @@ static int opt_strings(lua_State *L, const char *fn)
 		if (strcmp(lua_tostring(L, -1), "none") == 0)
 			return 0;
 		if (strcmp(lua_tostring(L, -1), "keys") == 0)
-			return LUAHEAP_STRINGS_KEYS;
+			return LH_DUMP_STRINGS_KEYS;
 	} else if (lua_type(L, -1) == LUA_TNUMBER) {
 		n = lua_tointegerx(L, -1, &isnum);
 		if (isnum && n >= 0 && n <= 0x7fffffff)
@@ -52,15 +52,15 @@ static int opt_strings(lua_State *L, const char *fn)
 /* One option of dump's (format, collect, strings, label), its value at the
  * top; 1 taken, 0 not one of them. A bad value raises. */
 static int dump_opt(lua_State *L, const char *fn, const char *k,
-                    luaheap_dump_opts *o)
+                    lh_dump_opts *o)
 {
 	if (strcmp(k, "format") == 0) {
 		const char *v = lua_type(L, -1) == LUA_TSTRING ?
 		                lua_tostring(L, -1) : "";
 		if (strcmp(v, "binary") == 0)
-			o->encoding = LUAHEAP_BINARY;
+			o->encoding = LH_DUMP_BINARY;
 		else if (strcmp(v, "json") == 0)
-			o->encoding = LUAHEAP_JSON;
+			o->encoding = LH_DUMP_JSON;
 		else
 			lh_dump__opt_error(L, fn, k, "\"binary\" or \"json\"");
 	} else if (strcmp(k, "collect") == 0) {
@@ -87,7 +87,7 @@ static int dump_opt(lua_State *L, const char *fn, const char *k,
  * referenced by the table (on the stack) while they are used.
  */
 void lh_dump__read_opts(lua_State *L, int idx, const char *fn,
-                        luaheap_dump_opts *o, lh_dump_opt_fn extra, void *ud)
+                        lh_dump_opts *o, lh_dump_opt_fn extra, void *ud)
 {
 	const char *k;
 
@@ -113,18 +113,18 @@ static void set_count(lua_State *L, const char *name, uint64_t v)
 int lh_dump__l_dump(lua_State *L)
 {
 	const char *path = luaL_checkstring(L, 1);
-	luaheap_dump_opts o;
-	luaheap_dump_stats st;
-	char err[1024];
+	lh_dump_opts o;
+	lh_dump_stats st;
+	lh_error err;
 
-	luaheap_dump_opts_init(&o);
+	lh_dump_opts_init(&o);
 	if (!lua_isnoneornil(L, 2)) {
 		luaL_checktype(L, 2, LUA_TTABLE);
 		lh_dump__read_opts(L, 2, "dump", &o, NULL, NULL);
 	}
-	if (luaheap_dump_ex(L, path, &o, &st, err, sizeof(err)) != 0) {
+	if (lh_dump_write(L, path, &o, &st, &err) != LH_OK) {
 		luaL_pushfail(L);
-		lua_pushstring(L, err);
+		lua_pushstring(L, err.msg);
 		return 2;
 	}
 	lua_pushboolean(L, 1);

@@ -17,13 +17,13 @@ int lh_out__init(lh_out *o, int fd, int framed)
 	o->fd = fd;
 	o->framed = framed;
 	o->mem = malloc(4 + LH_OUT_PAYLOAD + 4);
-	o->crctab = malloc(LH_CRC_TABLE_WORDS * sizeof(uint32_t));
+	o->crctab = malloc(LH_CRC32C_TABLE_WORDS * sizeof(uint32_t));
 	if (o->mem == NULL || o->crctab == NULL) {
 		lh_out__release(o);
 		return -1;
 	}
 	o->buf = o->mem + 4;
-	lh_dump__crc_init(o->crctab);
+	lh_crc32c_init(o->crctab);
 	return 0;
 }
 

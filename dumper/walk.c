@@ -633,9 +633,7 @@ static void walk_object(lh_dump_ctx *d, lua_State *L, global_State *g,
 		return;                   /* no other collectable type exists */
 	}
 	d->nobjects++;
-	if (list == LH_LIST_SHARED)
-		d->shared_bytes += ob.size;   /* not in this state's count */
-	else
+	if (list != LH_LIST_SHARED)       /* not in this state's count */
 		d->object_bytes += ob.size;
 }
 
@@ -810,22 +808,25 @@ void lh_dump__walk(lh_dump_ctx *d, lua_State *L, lh_dump_header *h)
 	GCObject *o;
 	int seen = 0, i;
 
-	h->lua_release = LUA_RELEASE;
-	h->lua_version_num = LUA_VERSION_NUM;
-	h->pointer_size = sizeof(void *);
-	h->gc_mode = isdecGCmodegen(g) ? LH_GC_GENERATIONAL : LH_GC_INCREMENTAL;
-	h->gc_state = g->gcstate;
-	h->gc_pause = getgcparam(g->gcpause);
-	h->gc_stepmul = getgcparam(g->gcstepmul);
-	h->gc_stepsize = g->gcstepsize;
-	h->gc_genminormul = g->genminormul;
-	h->gc_genmajormul = getgcparam(g->genmajormul);
-	h->lua_total_bytes = gettotalbytes(g);
-	h->overhead_state = sizeof(walk_LG) - sizeof(walk_LX);
-	h->overhead_strtab = (uint64_t)g->strt.size * sizeof(TString *);
-	h->vm_overhead_bytes = h->overhead_state + h->overhead_strtab;
-	h->main_thread = ADDR(g->mainthread);
-	h->registry = ADDR(registry);
+	h->f[LH_H_LUA_RELEASE].s = LUA_RELEASE;
+	h->f[LH_H_LUA_RELEASE].len = strlen(LUA_RELEASE);
+	h->f[LH_H_LUA_VERSION_NUM].u = LUA_VERSION_NUM;
+	h->f[LH_H_POINTER_SIZE].u = sizeof(void *);
+	h->f[LH_H_GC_MODE].u = isdecGCmodegen(g) ? LH_GC_GENERATIONAL
+	                                         : LH_GC_INCREMENTAL;
+	h->f[LH_H_GC_STATE].u = g->gcstate;
+	h->f[LH_H_GC_PAUSE].u = getgcparam(g->gcpause);
+	h->f[LH_H_GC_STEPMUL].u = getgcparam(g->gcstepmul);
+	h->f[LH_H_GC_STEPSIZE].u = g->gcstepsize;
+	h->f[LH_H_GC_GENMINORMUL].u = g->genminormul;
+	h->f[LH_H_GC_GENMAJORMUL].u = getgcparam(g->genmajormul);
+	h->f[LH_H_LUA_TOTAL_BYTES].u = gettotalbytes(g);
+	h->f[LH_H_OVERHEAD_STATE].u = sizeof(walk_LG) - sizeof(walk_LX);
+	h->f[LH_H_OVERHEAD_STRTAB].u = (uint64_t)g->strt.size * sizeof(TString *);
+	h->f[LH_H_VM_OVERHEAD_BYTES].u = h->f[LH_H_OVERHEAD_STATE].u +
+	                                 h->f[LH_H_OVERHEAD_STRTAB].u;
+	h->f[LH_H_MAIN_THREAD].u = ADDR(g->mainthread);
+	h->f[LH_H_REGISTRY].u = ADDR(registry);
 	d->enc->header(d, h);
 
 #if LH_LUA_SHARED

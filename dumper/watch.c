@@ -157,6 +157,5 @@ void lh_dump__watches(lh_dump_ctx *d, struct lua_State *L)
 			continue;
 		d->enc->watch(d, (uint64_t)(uintptr_t)gckey(nd), getstr(ts) + 1,
 		              len - 1, getstr(ts)[0] == FLAG_DEAD);
-		d->nwatches++;
 	}
 }

@@ -1,6 +1,6 @@
 /*
  * The dumper embedded in a Lua state of our own (luaL_newstate), dumped with
- * luaheap_dump_ex and read back with lh_snapshot_load: the accounting oracle
+ * lh_dump_write and read back with lh_snapshot_load: the accounting oracle
  * (with multi-user-value userdata, which only C can make), the edge oracle,
  * binary and JSON equal, million-long and million-deep shapes, options,
  * finalizer roots, and the collector left as it was found.
@@ -17,6 +17,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
+#include "luaheap/crc32c.h"
 #include "luaheap/dump.h"
 #include "luaheap/snapshot.h"
 #include "testlua.h"
@@ -24,7 +25,6 @@
 /* dumper/internal.h */
 const char *lh_dump__check_release(char *buf, size_t len);
 const char *lh_dump__compare_release(const char *ident, char *buf, size_t len);
-void lh_dump__crc_init(uint32_t *tab);
 void lh_dump__crc_hw(int on);
 uint32_t lh_dump__crc(const uint32_t *tab, uint32_t crc, const void *p,
                       size_t n);
@@ -81,16 +81,16 @@ static uint64_t lua_bytes(lua_State *L)
 }
 
 static void dump(lua_State *L, const char *path, int json, int collect,
-                 luaheap_dump_stats *st)
+                 lh_dump_stats *st)
 {
-	luaheap_dump_opts o;
-	char err[512];
+	lh_dump_opts o;
+	lh_error err;
 
-	luaheap_dump_opts_init(&o);
-	o.encoding = json ? LUAHEAP_JSON : LUAHEAP_BINARY;
+	lh_dump_opts_init(&o);
+	o.encoding = json ? LH_DUMP_JSON : LH_DUMP_BINARY;
 	o.collect = collect;
-	ck_assert_msg(luaheap_dump_ex(L, path, &o, st, err, sizeof(err)) == 0,
-	              "dump failed: %s", err);
+	ck_assert_msg(lh_dump_write(L, path, &o, st, &err) == LH_OK,
+	              "dump failed: %s", err.msg);
 }
 
 static lh_snapshot *load(const char *path)
@@ -261,7 +261,7 @@ static const char *sfield(lua_State *L, const char *name)
 static void accounting(int generational)
 {
 	lua_State *L;
-	luaheap_dump_stats st;
+	lh_dump_stats st;
 	lh_snapshot *s;
 	uint64_t before, after, sum;
 	uint32_t i, multi = LH_NONE, types[LH_T_COUNT] = { 0 };
@@ -736,7 +736,7 @@ END_TEST
 START_TEST(million_long_list_and_million_deep_nesting_dump_whole)
 {
 	lua_State *L;
-	luaheap_dump_stats st;
+	lh_dump_stats st;
 	lh_snapshot *s;
 	uint32_t G, t, n;
 
@@ -779,19 +779,19 @@ END_TEST
 START_TEST(string_options_cut_or_drop_contents_and_label_is_kept)
 {
 	lua_State *L;
-	luaheap_dump_opts o;
+	lh_dump_opts o;
 	lh_snapshot *s;
-	char err[256];
+	lh_error err;
 	uint32_t i, nlong = 0;
 
 	scratch_make();
 	L = tl_new_state(0);
 	tl_run(L, "HEAP = require('dump_heap').build()");
-	luaheap_dump_opts_init(&o);
+	lh_dump_opts_init(&o);
 	o.strings = 0;
 	o.label = "no \"strings\"\n";
-	ck_assert_int_eq(luaheap_dump(L, spath("none.snap"), &o, err,
-	                              sizeof(err)), 0);
+	ck_assert_int_eq(lh_dump_write(L, spath("none.snap"), &o, NULL, &err),
+	                 LH_OK);
 	s = load(spath("none.snap"));
 	check_file(s);
 	ck_assert(s->hdr.flags & LH_FLAG_STRINGS_NONE);
@@ -802,9 +802,9 @@ START_TEST(string_options_cut_or_drop_contents_and_label_is_kept)
 	lh_snapshot_free(s);
 
 	o.strings = 4;
-	o.encoding = LUAHEAP_JSON;
-	ck_assert_int_eq(luaheap_dump(L, spath("cut.json"), &o, err,
-	                              sizeof(err)), 0);
+	o.encoding = LH_DUMP_JSON;
+	ck_assert_int_eq(lh_dump_write(L, spath("cut.json"), &o, NULL, &err),
+	                 LH_OK);
 	s = load(spath("cut.json"));
 	ck_assert(s->hdr.flags & LH_FLAG_STRINGS_CUT);
 	ck_assert_uint_eq(s->hdr.string_limit, 4);
@@ -951,10 +951,11 @@ END_TEST
 START_TEST(release_check_accepts_the_running_lua_and_errors_name_the_file)
 {
 	lua_State *L;
-	char buf[256], err[256];
+	char buf[256];
+	lh_error err;
 
 	ck_assert_ptr_null(lh_dump__check_release(buf, sizeof(buf)));
-	ck_assert_str_eq(luaheap_built_for(), LUA_RELEASE);
+	ck_assert_str_eq(lh_dump_built_for(), LUA_RELEASE);
 	/* another release is named in the refusal */
 	ck_assert_ptr_nonnull(lh_dump__compare_release("$LuaVersion: Lua 5.4.6"
 	        "  Copyright (C) 1994-2023 Lua.org, PUC-Rio $$LuaAuthors: "
@@ -967,10 +968,11 @@ START_TEST(release_check_accepts_the_running_lua_and_errors_name_the_file)
 	ck_assert_ptr_nonnull(strstr(buf, "unknown Lua"));
 	ck_assert_ptr_null(lh_dump__compare_release(lua_ident, buf, sizeof(buf)));
 	L = tl_new_state(0);
-	ck_assert_int_eq(luaheap_dump(L, "/nonexistent/dir/x.snap", NULL, err,
-	                              sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "'/nonexistent/dir/x.snap'"));
-	ck_assert_ptr_nonnull(strstr(err, "No such file or directory"));
+	ck_assert_int_eq(lh_dump_write(L, "/nonexistent/dir/x.snap", NULL, NULL,
+	                               &err), LH_EIO);
+	ck_assert_int_eq(err.code, LH_EIO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "'/nonexistent/dir/x.snap'"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "No such file or directory"));
 	/* argument misuse raises; environment failures return nil, message */
 	tl_run(L, "local l = require 'luaheap' "
 	       "assert(not pcall(l.dump)) "
@@ -981,6 +983,52 @@ START_TEST(release_check_accepts_the_running_lua_and_errors_name_the_file)
 	       "local ok, msg = l.dump('/nonexistent/dir/x.snap') "
 	       "assert(ok == nil and msg:find('/nonexistent/dir/x.snap', 1, true))");
 	lua_close(L);
+}
+END_TEST
+
+/* The deprecated 0.1.0 names still work: 0 or -1, the message copied into
+ * errbuf and cut to errlen, the same file written as by lh_dump_write. */
+START_TEST(deprecated_names_wrap_the_lh_dump_calls)
+{
+	lua_State *L;
+	luaheap_dump_opts o;
+	luaheap_dump_stats st;
+	luaheap_arm_opts a;
+	char err[512], small[12];
+	lh_snapshot *s;
+
+	scratch_make();
+	L = tl_new_state(0);
+	luaheap_dump_opts_init(&o);
+	ck_assert_int_eq(o.encoding, LUAHEAP_BINARY);
+	o.encoding = LUAHEAP_JSON;
+	ck_assert_msg(luaheap_dump_ex(L, spath("old.json"), &o, &st, err,
+	                              sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(st.object_bytes + st.vm_overhead_bytes,
+	                  st.lua_total_bytes);
+	s = load(spath("old.json"));
+	ck_assert_uint_eq(s->nobj, st.objects);
+	lh_snapshot_free(s);
+	ck_assert_int_eq(luaheap_dump(L, spath("old.snap"), NULL, err,
+	                              sizeof(err)), 0);
+	ck_assert_int_eq(luaheap_dump(L, "/nonexistent/dir/x.snap", NULL, err,
+	                              sizeof(err)), -1);
+	ck_assert_str_eq(err, "cannot write snapshot '/nonexistent/dir/x.snap'"
+	                 ": cannot create a temporary file: No such file or "
+	                 "directory");
+	ck_assert_int_eq(luaheap_dump(L, "", NULL, small, sizeof(small)), -1);
+	ck_assert_str_eq(small, "cannot writ");
+	ck_assert_str_eq(luaheap_built_for(), lh_dump_built_for());
+	luaheap_arm_opts_init(&a);
+	ck_assert_int_eq(a.dump.collect, 1);
+	ck_assert_int_eq(luaheap_arm(L, &a, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "cannot arm: no directory given");
+	ck_assert_int_eq(luaheap_poll(L), 0);
+	ck_assert_int_eq(luaheap_disarm(L), 0);
+	lua_close(L);
+	unlink(spath("old.json"));
+	unlink(spath("old.snap"));
+	rmdir(scratch);
 }
 END_TEST
 
@@ -1002,13 +1050,13 @@ static uint32_t crc32c_bitwise(const unsigned char *p, size_t n)
 
 START_TEST(crc_is_crc32c_and_combining_equals_running_through)
 {
-	static uint32_t tab[16 * 256];
+	static uint32_t tab[LH_CRC32C_TABLE_WORDS];
 	static unsigned char buf[4096];
 	uint32_t whole, a, b;
 	unsigned i, cut, len;
 	int hw;
 
-	lh_dump__crc_init(tab);
+	lh_crc32c_init(tab);
 	for (hw = 1; hw >= 0; hw--) {
 		lh_dump__crc_hw(hw);
 		ck_assert_uint_eq(lh_dump__crc(tab, 0, "123456789", 9), 0xe3069283u);
@@ -1052,6 +1100,7 @@ Suite *dump_suite(void)
 	tcase_add_test(tc, collector_is_left_as_it_was_found);
 	tcase_add_test(tc, release_check_accepts_the_running_lua_and_errors_name_the_file);
 	tcase_add_test(tc, crc_is_crc32c_and_combining_equals_running_through);
+	tcase_add_test(tc, deprecated_names_wrap_the_lh_dump_calls);
 	suite_add_tcase(s, tc);
 	return s;
 }

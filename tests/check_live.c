@@ -75,14 +75,14 @@ static int count_files(const char *dir)
 
 static void arm(lua_State *L, int collect)
 {
-	luaheap_arm_opts o;
-	char err[512];
+	lh_dump_arm_opts o;
+	lh_error err;
 
-	luaheap_arm_opts_init(&o);
+	lh_dump_arm_opts_init(&o);
 	o.signal = SIG;
 	o.dir = snaps;
 	o.dump.collect = collect;
-	ck_assert_msg(luaheap_arm(L, &o, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(lh_dump_arm(L, &o, &err) == LH_OK, "%s", err.msg);
 }
 
 static void counts(unsigned long *written, unsigned long *failed)
@@ -189,7 +189,7 @@ static int tick(lua_State *L)
 	if (next_random() % 16 == 0 && armed_run) {
 		raised++;
 		raise(SIG);
-		ck_assert_int_eq(luaheap_poll(L), 1);
+		ck_assert_int_eq(lh_dump_poll(L), 1);
 	}
 	return 0;
 }
@@ -259,7 +259,7 @@ static void stress(int generational)
 			        states[i], i);
 	if (!generational)
 		ck_assert_uint_ge(kinds, 2);
-	luaheap_disarm(L);
+	lh_dump_disarm(L);
 	lua_close(L);
 	free(plain);
 	free(dumped);
@@ -311,8 +311,8 @@ START_TEST(disarm_puts_back_the_handler_and_the_program_hook)
 	ck_assert_int_eq(lua_gethookmask(L), LUA_MASKLINE);
 	counts(&written, &failed);
 	ck_assert_uint_eq(written, 1);
-	ck_assert_int_eq(luaheap_poll(L), 0);        /* nothing pending */
-	luaheap_disarm(L);
+	ck_assert_int_eq(lh_dump_poll(L), 0);        /* nothing pending */
+	lh_dump_disarm(L);
 	ck_assert_ptr_null(lh_dump__arm_beacon(NULL));
 	ck_assert_int_ne(access(beacon, F_OK), 0);
 	sigaction(SIG, NULL, &now);
@@ -328,7 +328,7 @@ static int in_finalizer_polls;
 static int signal_from_finalizer(lua_State *L)
 {
 	raise(SIG);
-	in_finalizer_polls += luaheap_poll(L);
+	in_finalizer_polls += lh_dump_poll(L);
 	return 0;
 }
 
@@ -343,7 +343,7 @@ START_TEST(a_signal_during_a_dump_is_answered_after_it_not_inside)
 	arm(L, 1);
 	tl_run(L, "setmetatable({}, { __gc = function() SIGNAL_FROM_FINALIZER() end })");
 	raise(SIG);
-	ck_assert_int_eq(luaheap_poll(L), 2);   /* the dump, then the queued */
+	ck_assert_int_eq(lh_dump_poll(L), 2);   /* the dump, then the queued */
 	ck_assert_int_eq(in_finalizer_polls, 0);
 	counts(&written, &failed);
 	ck_assert_uint_eq(written, 2);
@@ -369,7 +369,7 @@ START_TEST(a_signal_during_a_dump_is_answered_after_it_not_inside)
 		closedir(d);
 	}
 	(void)states;
-	luaheap_disarm(L);
+	lh_dump_disarm(L);
 	lua_close(L);
 }
 END_TEST
@@ -425,7 +425,7 @@ START_TEST(a_signal_inside_a_coroutine_is_answered_when_it_yields_or_polls)
 	ck_assert_uint_eq(written, 2);
 	ck_assert_uint_eq(failed, 0);
 	ck_assert_int_eq(count_files(snaps), 2);
-	luaheap_disarm(L);
+	lh_dump_disarm(L);
 	lua_close(L);
 }
 END_TEST
@@ -459,7 +459,7 @@ START_TEST(a_server_looping_in_the_coroutine_that_armed_dumps_there)
 	counts(&written, &failed);
 	ck_assert_uint_eq(written, 3);
 	ck_assert_int_eq(count_files(snaps), 3);
-	luaheap_disarm(L);
+	lh_dump_disarm(L);
 	lua_close(L);
 }
 END_TEST
@@ -518,7 +518,7 @@ static void ask_state(lua_State *L, const char *state, int expect)
 
 	v.sival_int = beacon_slot(state);
 	ck_assert_int_eq(sigqueue(getpid(), SIG, v), 0);
-	ck_assert_int_eq(luaheap_poll(L), expect);
+	ck_assert_int_eq(lh_dump_poll(L), expect);
 }
 
 START_TEST(requests_write_only_plain_names_inside_the_armed_dir_and_redact_as_armed)
@@ -526,16 +526,16 @@ START_TEST(requests_write_only_plain_names_inside_the_armed_dir_and_redact_as_ar
 	lua_State *L = tl_new_state(1);
 	char name[512], res[1024];
 	long pid = (long)getpid();
-	luaheap_arm_opts o;
+	lh_dump_arm_opts o;
 	lh_snapshot *snap = NULL;
 	lh_error err;
 
-	luaheap_arm_opts_init(&o);       /* redacted at arm time */
+	lh_dump_arm_opts_init(&o);       /* redacted at arm time */
 	o.signal = SIG;
 	o.dir = snaps;
 	o.dump.strings = 0;
 	o.name = "srv";
-	ck_assert_int_eq(luaheap_arm(L, &o, res, sizeof(res)), 0);
+	ck_assert_int_eq(lh_dump_arm(L, &o, &err), 0);
 #define REQ(tag, text) do { \
 		snprintf(name, sizeof(name), "%ld.srv.req.%ld.%s", pid, pid, \
 		         tag); \
@@ -579,7 +579,7 @@ START_TEST(requests_write_only_plain_names_inside_the_armed_dir_and_redact_as_ar
 	ask_state(L, "srv", 1);
 	RES("5");
 	ck_assert_msg(strstr(res, "already exists") != NULL, "%s", res);
-	luaheap_disarm(L);
+	lh_dump_disarm(L);
 	lua_close(L);
 #undef REQ
 #undef RES
@@ -595,7 +595,7 @@ START_TEST(a_removed_dir_fails_the_dump_and_the_state_goes_on)
 	arm(L, 1);
 	ck_assert_int_eq(rmdir(snaps), 0);
 	raise(SIG);
-	ck_assert_int_eq(luaheap_poll(L), 1);
+	ck_assert_int_eq(lh_dump_poll(L), 1);
 	lh_dump__arm_counts(NULL, &written, &failed, &last);
 	ck_assert_uint_eq(written, 0);
 	ck_assert_uint_eq(failed, 1);
@@ -604,10 +604,10 @@ START_TEST(a_removed_dir_fails_the_dump_and_the_state_goes_on)
 	tl_run(L, "X = {} for i = 1, 100 do X[i] = {} end assert(#X == 100)");
 	ck_assert_int_eq(mkdir(snaps, 0700), 0);
 	raise(SIG);
-	ck_assert_int_eq(luaheap_poll(L), 1);
+	ck_assert_int_eq(lh_dump_poll(L), 1);
 	lh_dump__arm_counts(NULL, &written, &failed, &last);
 	ck_assert_uint_eq(written, 1);
-	luaheap_disarm(L);
+	lh_dump_disarm(L);
 	lua_close(L);
 }
 END_TEST
@@ -636,55 +636,56 @@ END_TEST
 START_TEST(arm_refuses_what_it_cannot_honour)
 {
 	lua_State *L = tl_new_state(0), *L2;
-	luaheap_arm_opts o;
-	char err[512];
+	lh_dump_arm_opts o;
+	lh_error err;
 
-	luaheap_arm_opts_init(&o);
+	lh_dump_arm_opts_init(&o);
 	o.dir = "/nonexistent/luaheap";
-	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "/nonexistent/luaheap") != NULL, "%s", err);
+	ck_assert_int_eq(lh_dump_arm(L, &o, &err), LH_ENOTFOUND);
+	ck_assert_int_eq(err.code, LH_ENOTFOUND);
+	ck_assert_msg(strstr(err.msg, "/nonexistent/luaheap") != NULL, "%s", err.msg);
 	o.dir = snaps;
 	o.signal = SIGKILL;
-	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), -1);
+	ck_assert_int_eq(lh_dump_arm(L, &o, &err), LH_EUSAGE);
 	o.signal = SIGSEGV;
-	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), -1);
+	ck_assert_int_eq(lh_dump_arm(L, &o, &err), LH_EUSAGE);
 	ck_assert_ptr_null(lh_dump__arm_beacon(NULL));
 	/* a run directory that others could write to */
 	ck_assert_int_eq(mkdir(rundir, 0777), 0);
 	ck_assert_int_eq(chmod(rundir, 0777), 0);
 	o.signal = SIG;
-	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "private") != NULL, "%s", err);
+	ck_assert_int_eq(lh_dump_arm(L, &o, &err), LH_EIO);
+	ck_assert_msg(strstr(err.msg, "private") != NULL, "%s", err.msg);
 	ck_assert_int_eq(chmod(rundir, 0700), 0);
 	o.name = "first";
-	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), 0);
+	ck_assert_int_eq(lh_dump_arm(L, &o, &err), LH_OK);
 	/* a second state may not take the first one's name, nor a bad one */
 	L2 = tl_new_state(0);
-	ck_assert_int_eq(luaheap_arm(L2, &o, err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "'first' is taken") != NULL, "%s", err);
+	ck_assert_int_eq(lh_dump_arm(L2, &o, &err), LH_EBUSY);
+	ck_assert_msg(strstr(err.msg, "'first' is taken") != NULL, "%s", err.msg);
 	o.name = "../up";
-	ck_assert_int_eq(luaheap_arm(L2, &o, err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "bad state name") != NULL, "%s", err);
+	ck_assert_int_eq(lh_dump_arm(L2, &o, &err), LH_EUSAGE);
+	ck_assert_msg(strstr(err.msg, "bad state name") != NULL, "%s", err.msg);
 	o.name = ".hidden";
-	ck_assert_int_eq(luaheap_arm(L2, &o, err, sizeof(err)), -1);
+	ck_assert_int_eq(lh_dump_arm(L2, &o, &err), LH_EUSAGE);
 	o.name = "";
-	ck_assert_int_eq(luaheap_arm(L2, &o, err, sizeof(err)), -1);
+	ck_assert_int_eq(lh_dump_arm(L2, &o, &err), LH_EUSAGE);
 	o.name = "with space";
-	ck_assert_int_eq(luaheap_arm(L2, &o, err, sizeof(err)), -1);
+	ck_assert_int_eq(lh_dump_arm(L2, &o, &err), LH_EUSAGE);
 	ck_assert_ptr_null(lh_dump__arm_beacon("../up"));
 	/* without a name it gets one of its own */
 	o.name = NULL;
-	ck_assert_int_eq(luaheap_arm(L2, &o, err, sizeof(err)), 0);
+	ck_assert_int_eq(lh_dump_arm(L2, &o, &err), LH_OK);
 	ck_assert_ptr_nonnull(lh_dump__arm_beacon("first"));
 	lua_close(L2);
 	ck_assert_ptr_nonnull(lh_dump__arm_beacon("first"));
 	/* re-arming a state may rename it; its old name is then free */
 	o.name = "renamed";
-	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), 0);
+	ck_assert_int_eq(lh_dump_arm(L, &o, &err), LH_OK);
 	ck_assert_ptr_null(lh_dump__arm_beacon("first"));
 	ck_assert_ptr_nonnull(lh_dump__arm_beacon("renamed"));
 	o.name = NULL;                    /* and without a name keeps it */
-	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), 0);
+	ck_assert_int_eq(lh_dump_arm(L, &o, &err), LH_OK);
 	ck_assert_ptr_nonnull(lh_dump__arm_beacon("renamed"));
 	/* Lua misuse raises, environment failures return nil, message */
 	tl_run(L, "local lh = require 'luaheap'\n"
@@ -907,7 +908,7 @@ START_TEST(many_states_arm_and_a_request_wakes_only_the_state_asked)
 	dump_service(Ls, dirs, 3);
 	dump_service(Ls, dirs, 0);
 	/* one disarmed, one closed: the others stay armed and answer */
-	luaheap_disarm(Ls[1]);
+	lh_dump_disarm(Ls[1]);
 	lua_close(Ls[2]);
 	Ls[2] = NULL;
 	ck_assert_ptr_null(lh_dump__arm_beacon("svc1"));
@@ -924,7 +925,7 @@ START_TEST(many_states_arm_and_a_request_wakes_only_the_state_asked)
 	raise(SIG);
 	for (i = 0; i < NSTATES; i++)
 		if (Ls[i] != NULL)
-			ck_assert_int_eq(luaheap_poll(Ls[i]), 1);
+			ck_assert_int_eq(lh_dump_poll(Ls[i]), 1);
 	for (i = 0; i < NSTATES; i++)
 		ck_assert_int_eq(count_files(dirs[i]), (Ls[i] != NULL));
 	/* the handler stays while any state uses it, then is put back */
@@ -951,17 +952,18 @@ START_TEST(a_request_given_up_during_its_dump_leaves_no_snapshot_or_file)
 {
 	lua_State *Ls[NSTATES] = { NULL };
 	char err[512], p[64];
+	lh_error aerr;
 	unsigned long written, failed;
 	const char *last;
-	luaheap_arm_opts o;
+	lh_dump_arm_opts o;
 	pid_t cli;
 
 	Ls[0] = tl_new_state(0);
-	luaheap_arm_opts_init(&o);
+	lh_dump_arm_opts_init(&o);
 	o.signal = SIG;
 	o.dir = snaps;
 	o.name = "slow";
-	ck_assert_int_eq(luaheap_arm(Ls[0], &o, err, sizeof(err)), 0);
+	ck_assert_int_eq(lh_dump_arm(Ls[0], &o, &aerr), 0);
 	lua_register(Ls[0], "NAP", l_nap);
 	lua_sethook(Ls[0], counting_hook, LUA_MASKCOUNT, 1000);
 	/* garbage whose finalizer naps 1.5 s: run by the dump's collection */
@@ -989,18 +991,19 @@ END_TEST
 START_TEST(a_request_from_a_cli_that_is_gone_keeps_nothing)
 {
 	lua_State *L = tl_new_state(0);
-	luaheap_arm_opts o;
-	char err[512], name[256];
+	lh_dump_arm_opts o;
+	char name[256];
+	lh_error aerr;
 	pid_t dead = fork();
 
 	if (dead == 0)
 		_exit(0);
 	ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
-	luaheap_arm_opts_init(&o);
+	lh_dump_arm_opts_init(&o);
 	o.signal = SIG;
 	o.dir = snaps;
 	o.name = "srv";
-	ck_assert_int_eq(luaheap_arm(L, &o, err, sizeof(err)), 0);
+	ck_assert_int_eq(lh_dump_arm(L, &o, &aerr), 0);
 	snprintf(name, sizeof(name), "%ld.srv.req.%ld.1", (long)getpid(),
 	         (long)dead);
 	put_request(name, "luaheap-request 2\nname orphan.snap\n");
@@ -1043,15 +1046,15 @@ static int l_noop(lua_State *L)
 
 static int l_arm_named(lua_State *L)
 {
-	luaheap_arm_opts o;
-	char err[512];
+	lh_dump_arm_opts o;
+	lh_error err;
 
 	arm_reached = 1;
-	luaheap_arm_opts_init(&o);
+	lh_dump_arm_opts_init(&o);
 	o.signal = SIG;
 	o.dir = lua_tostring(L, 1);
 	o.name = "oom";
-	lua_pushinteger(L, luaheap_arm(L, &o, err, sizeof(err)));
+	lua_pushinteger(L, lh_dump_arm(L, &o, &err));
 	return 1;
 }
 
@@ -1106,7 +1109,7 @@ START_TEST(disarming_from_a_finalizer_during_the_dump_waits_for_its_end)
 	       "  luaheap.disarm()\n"
 	       "end })");
 	raise(SIG);
-	ck_assert_int_eq(luaheap_poll(L), 1);
+	ck_assert_int_eq(lh_dump_poll(L), 1);
 	ck_assert_int_eq(count_files(snaps), 1);
 	ck_assert_ptr_null(lh_dump__arm_beacon("fin"));
 	lh_dump__arm_counts("fin", &written, &failed, &last);
@@ -1134,15 +1137,16 @@ static volatile int workers_stop;
 
 static void worker_arm(worker *w, int j)
 {
-	luaheap_arm_opts o;
-	char name[32], err[512];
+	lh_dump_arm_opts o;
+	char name[32];
+	lh_error err;
 
-	luaheap_arm_opts_init(&o);
+	lh_dump_arm_opts_init(&o);
 	o.signal = SIG;
 	o.dir = w->dir[j];
 	snprintf(name, sizeof(name), "t%ds%d", w->index, j);
 	o.name = name;
-	if (luaheap_arm(w->L[j], &o, err, sizeof(err)) != 0)
+	if (lh_dump_arm(w->L[j], &o, &err) != 0)
 		abort();                  /* ck_assert is not for threads */
 }
 
@@ -1159,10 +1163,10 @@ static void *worker_main(void *ud)
 			lua_pushinteger(w->L[j], round);
 			if (lua_pcall(w->L[j], 1, 0, 0) != LUA_OK)
 				abort();
-			luaheap_poll(w->L[j]);
+			lh_dump_poll(w->L[j]);
 		}
 		if (w->churn && ++round % 7 == 0) {
-			luaheap_disarm(w->L[1]);
+			lh_dump_disarm(w->L[1]);
 			worker_arm(w, 1);
 			w->rearms++;
 		}

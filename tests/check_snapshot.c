@@ -126,28 +126,73 @@ static int count_edges(const theap *h)
 	return n;
 }
 
+/* The header values every encoded heap carries (label with a byte that
+ * needs escaping in JSON). */
+static void header_values(const theap *h, lh_value *hv)
+{
+	static const uint64_t u[LH_H_COUNT] = {
+		[LH_H_LUA_VERSION_NUM] = 504, [LH_H_POINTER_SIZE] = 8,
+		[LH_H_TIME] = 1795000000, [LH_H_PID] = 4242,
+		[LH_H_GC_MODE] = LH_GC_INCREMENTAL, [LH_H_GC_STATE] = 8,
+		[LH_H_GC_WAS_RUNNING] = 1, [LH_H_GC_PAUSE] = 200,
+		[LH_H_GC_STEPMUL] = 100, [LH_H_GC_STEPSIZE] = 13,
+		[LH_H_GC_GENMINORMUL] = 20, [LH_H_GC_GENMAJORMUL] = 100,
+		[LH_H_LUA_TOTAL_BYTES] = 123456, [LH_H_VM_OVERHEAD_BYTES] = 3000,
+		[LH_H_OVERHEAD_STATE] = 2000, [LH_H_OVERHEAD_STRTAB] = 1000,
+		[LH_H_FLAGS] = LH_FLAG_COLLECTED | LH_FLAG_STRINGS_CUT,
+		[LH_H_STRING_LIMIT] = 64,
+	};
+	int i;
+
+	for (i = 0; i < LH_H_COUNT; i++)
+		hv[i] = (lh_value){ u[i], NULL, 0 };
+	hv[LH_H_LUA_RELEASE].s = "Lua 5.4.4";
+	hv[LH_H_LUA_RELEASE].len = 9;
+	hv[LH_H_LABEL].s = "lab\xe9l \"q\"\n";
+	hv[LH_H_LABEL].len = 11;
+	hv[LH_H_MAIN_THREAD].u = h->main_thread;
+	hv[LH_H_REGISTRY].u = h->registry;
+}
+
+/* One binary value, coded as lh_code says. */
+static void put_value(buf *b, int code, const lh_value *v)
+{
+	switch (code) {
+	case LH_C_U8: case LH_C_BOOL: case LH_C_GC_MODE: put_u8(b, (unsigned)v->u); break;
+	case LH_C_STR: put_bytes(b, v->s, v->len); break;
+	case LH_C_INT: put_sv(b, (int64_t)v->u); break;
+	case LH_C_FLOAT: put_le(b, v->u, 8); break;
+	default: put_uv(b, v->u); break;
+	}
+}
+
+/* Label field 'member' (lh_label_member) of e as a coded value. */
+static lh_value label_value(const tedge *e, int member)
+{
+	lh_value v = { 0, NULL, 0 };
+
+	switch (member) {
+	case LH_LM_I: v.u = (uint64_t)e->i; break;
+	case LH_LM_SLOT: v.u = e->slot; break;
+	case LH_LM_ADDR: v.u = e->addr; break;
+	case LH_LM_PTR: v.u = e->ptr; break;
+	case LH_LM_D: memcpy(&v.u, &e->d, 8); break;
+	}
+	return v;
+}
+
 /* The record stream of h, as format.h describes it. */
 static void encode_records(buf *r, const theap *h)
 {
+	lh_value hv[LH_H_COUNT];
+	const lh_edge_spec *spec;
 	uint64_t prev = 0, prevt;
-	int i, k;
+	int i, k, f;
 
+	header_values(h, hv);
 	put_u8(r, LH_REC_HEADER);
-	put_uv(r, 504);
-	put_cstr(r, "Lua 5.4.4");
-	put_u8(r, 8);
-	put_uv(r, 1795000000);
-	put_uv(r, 4242);
-	put_bytes(r, "lab\xe9l \"q\"\n", 11);
-	put_u8(r, LH_GC_INCREMENTAL);
-	put_u8(r, 8);
-	put_u8(r, 1);
-	put_uv(r, 200); put_uv(r, 100); put_uv(r, 13); put_uv(r, 20); put_uv(r, 100);
-	put_uv(r, 123456); put_uv(r, 3000); put_uv(r, 2000); put_uv(r, 1000);
-	put_uv(r, LH_FLAG_COLLECTED | LH_FLAG_STRINGS_CUT);
-	put_uv(r, 64);
-	put_uv(r, h->main_thread);
-	put_uv(r, h->registry);
+	for (i = 0; i < LH_H_COUNT; i++)
+		put_value(r, lh_header_specs[i].code, &hv[i]);
 	for (i = 0; i < h->nobj; i++) {
 		const tobj *o = &h->objs[i];
 		put_u8(r, LH_REC_OBJECT);
@@ -196,21 +241,13 @@ static void encode_records(buf *r, const theap *h)
 		prevt = o->addr;
 		for (k = 0; k < o->nedges; k++) {
 			const tedge *e = &o->edges[k];
-			uint64_t d;
 			put_u8(r, (unsigned)e->kind);
 			put_sv(r, (int64_t)(e->to - prevt));
 			prevt = e->to;
-			switch (e->kind & LH_EDGE_KIND_MASK) {
-			case LH_E_ARRAY: case LH_E_CONSTANT: case LH_E_CHILD:
-			case LH_E_DEBUG_NAME: case LH_E_USER_VALUE:
-				put_uv(r, (uint64_t)e->i); break;
-			case LH_E_FIELD_STR: case LH_E_FIELD_OBJ: put_uv(r, e->addr); break;
-			case LH_E_FIELD_INT: put_sv(r, e->i); break;
-			case LH_E_FIELD_NUM: memcpy(&d, &e->d, 8); put_le(r, d, 8); break;
-			case LH_E_FIELD_BOOL: put_u8(r, (unsigned)e->i); break;
-			case LH_E_FIELD_LIGHT: put_uv(r, e->ptr); break;
-			case LH_E_UPVALUE: put_uv(r, (uint64_t)e->i); put_uv(r, e->addr); break;
-			case LH_E_STACK: put_uv(r, (uint64_t)e->i); put_uv(r, e->slot); put_uv(r, e->addr); break;
+			spec = &lh_edge_specs[e->kind & LH_EDGE_KIND_MASK];
+			for (f = 0; f < spec->nfields; f++) {
+				lh_value v = label_value(e, spec->field[f].member);
+				put_value(r, spec->field[f].code, &v);
 			}
 		}
 		put_u8(r, 0);
@@ -289,22 +326,39 @@ static void put_jaddr(buf *b, uint64_t a)
 		putf(b, "\"0x%" PRIx64 "\"", a);
 }
 
+/* One JSON value, coded as lh_code says. */
+static void put_jvalue(buf *b, int code, const lh_value *v)
+{
+	double d;
+
+	switch (code) {
+	case LH_C_BOOL: putf(b, "%s", v->u ? "true" : "false"); break;
+	case LH_C_STR: put_jstr(b, v->s, v->len); break;
+	case LH_C_GC_MODE: putf(b, "\"%s\"", lh_gc_mode_names[v->u == LH_GC_GENERATIONAL]); break;
+	case LH_C_ADDR: putf(b, "\"0x%" PRIx64 "\"", v->u); break;
+	case LH_C_NAME: put_jaddr(b, v->u); break;
+	case LH_C_INT: putf(b, "\"%" PRId64 "\"", (int64_t)v->u); break;
+	case LH_C_FLOAT:
+		memcpy(&d, &v->u, 8);
+		if (isnan(d)) putf(b, "\"nan\"");
+		else if (isinf(d)) putf(b, "\"%sinf\"", d < 0 ? "-" : "");
+		else putf(b, "%.17g", d);
+		break;
+	default: putf(b, "%" PRIu64, v->u); break;
+	}
+}
+
 static void encode_json(buf *b, const theap *h)
 {
-	int i, k;
+	lh_value hv[LH_H_COUNT];
+	int i, k, f;
 
-	putf(b, " {\"format\":\"luaheap-snapshot\",\"version\":1,\"header\":{"
-	     "\"lua_version_num\":504,\"lua_release\":\"Lua 5.4.4\",\"pointer_size\":8,"
-	     "\"time\":1795000000,\"pid\":4242,\"label\":");
-	put_jstr(b, "lab\xe9l \"q\"\n", 11);
-	putf(b, ",\"gc_mode\":\"incremental\",\"gc_state\":8,\"gc_was_running\":true,"
-	     "\"gc_pause\":200,\"gc_stepmul\":100,\"gc_stepsize\":13,\"gc_genminormul\":20,"
-	     "\"gc_genmajormul\":100,\"lua_total_bytes\":123456,\"vm_overhead_bytes\":3000,"
-	     "\"overhead_state\":2000,\"overhead_strtab\":1000,\"flags\":%d,\"string_limit\":64,"
-	     "\"main_thread\":", LH_FLAG_COLLECTED | LH_FLAG_STRINGS_CUT);
-	put_jaddr(b, h->main_thread);
-	putf(b, ",\"registry\":");
-	put_jaddr(b, h->registry);
+	header_values(h, hv);
+	putf(b, " {\"format\":\"luaheap-snapshot\",\"version\":1,\"header\":{");
+	for (i = 0; i < LH_H_COUNT; i++) {
+		putf(b, "%s\"%s\":", i ? "," : "", lh_header_specs[i].name);
+		put_jvalue(b, lh_header_specs[i].code, &hv[i]);
+	}
 	putf(b, "},\n\"objects\":[");
 	for (i = 0; i < h->nobj; i++) {
 		const tobj *o = &h->objs[i];
@@ -360,31 +414,11 @@ static void encode_json(buf *b, const theap *h)
 			int kind = e->kind & LH_EDGE_KIND_MASK;
 			putf(b, "%s{\"kind\":\"%s\",\"to\":\"0x%" PRIx64 "\"", k ? "," : "",
 			     lh_edge_kind_names[kind], e->to);
-			switch (kind) {
-			case LH_E_ARRAY: case LH_E_CONSTANT: case LH_E_CHILD:
-			case LH_E_DEBUG_NAME: case LH_E_USER_VALUE:
-				putf(b, ",\"index\":%" PRId64, e->i); break;
-			case LH_E_FIELD_STR: case LH_E_FIELD_OBJ:
-				putf(b, ",\"key\":\"0x%" PRIx64 "\"", e->addr); break;
-			case LH_E_FIELD_LIGHT:
-				putf(b, ",\"key\":\"0x%" PRIx64 "\"", e->ptr); break;
-			case LH_E_FIELD_INT:
-				putf(b, ",\"key\":\"%" PRId64 "\"", e->i); break;
-			case LH_E_FIELD_NUM:
-				if (isnan(e->d)) putf(b, ",\"key\":\"nan\"");
-				else if (isinf(e->d)) putf(b, ",\"key\":\"%sinf\"", e->d < 0 ? "-" : "");
-				else putf(b, ",\"key\":%.17g", e->d);
-				break;
-			case LH_E_FIELD_BOOL:
-				putf(b, ",\"key\":%s", e->i ? "true" : "false"); break;
-			case LH_E_UPVALUE:
-				putf(b, ",\"index\":%" PRId64 ",\"name\":", e->i);
-				put_jaddr(b, e->addr);
-				break;
-			case LH_E_STACK:
-				putf(b, ",\"frame\":%" PRId64 ",\"slot\":%u,\"name\":", e->i, e->slot);
-				put_jaddr(b, e->addr);
-				break;
+			for (f = 0; f < lh_edge_specs[kind].nfields; f++) {
+				const lh_label_field *lf = &lh_edge_specs[kind].field[f];
+				lh_value v = label_value(e, lf->member);
+				putf(b, ",\"%s\":", lf->name);
+				put_jvalue(b, lf->code, &v);
 			}
 			if (e->kind & LH_EDGE_WEAK)
 				putf(b, ",\"weak\":true");
@@ -1967,10 +2001,11 @@ static const char heap_script[] =
  * dir/heap.snap and dir/heap.json: no Lua code runs between the two dumps,
  * so both see the same heap. stats gets the binary dump's figures.
  */
-static void dump_real(char *dir, size_t dirlen, luaheap_dump_stats *stats)
+static void dump_real(char *dir, size_t dirlen, lh_dump_stats *stats)
 {
-	char path[512], msg[256];
-	luaheap_dump_opts opts;
+	char path[512];
+	lh_error derr;
+	lh_dump_opts opts;
 	lua_State *L = luaL_newstate();
 
 	ck_assert_ptr_nonnull(L);
@@ -1980,13 +2015,13 @@ static void dump_real(char *dir, size_t dirlen, luaheap_dump_stats *stats)
 	lua_gc(L, LUA_GCCOLLECT);
 	snprintf(dir, dirlen, "%s", "/tmp/lhsnapXXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	luaheap_dump_opts_init(&opts);
+	lh_dump_opts_init(&opts);
 	opts.collect = 0;
 	snprintf(path, sizeof(path), "%s/heap.snap", dir);
-	ck_assert_msg(luaheap_dump_ex(L, path, &opts, stats, msg, sizeof(msg)) == 0, "%s", msg);
-	opts.encoding = LUAHEAP_JSON;
+	ck_assert_msg(lh_dump_write(L, path, &opts, stats, &derr) == LH_OK, "%s", derr.msg);
+	opts.encoding = LH_DUMP_JSON;
 	snprintf(path, sizeof(path), "%s/heap.json", dir);
-	ck_assert_msg(luaheap_dump(L, path, &opts, msg, sizeof(msg)) == 0, "%s", msg);
+	ck_assert_msg(lh_dump_write(L, path, &opts, NULL, &derr) == LH_OK, "%s", derr.msg);
 	lua_close(L);
 }
 
@@ -2031,7 +2066,7 @@ START_TEST(real_dumps_load_the_same_from_both_encodings)
 	char dir[64], path[600];
 	lh_snapshot *a, *b;
 	lh_error err;
-	luaheap_dump_stats st;
+	lh_dump_stats st;
 	uint32_t i, nfields = 0, nstack = 0;
 	uint64_t bytes = 0;
 
@@ -2073,7 +2108,7 @@ START_TEST(real_dumps_survive_truncation_and_corruption)
 	buf f = { 0 }, rec = { 0 };
 	size_t i, step;
 	int rejected = 0;
-	luaheap_dump_stats st;
+	lh_dump_stats st;
 
 	dump_real(dir, sizeof(dir), &st);
 	snprintf(path, sizeof(path), "%s/heap.snap", dir);

@@ -4,7 +4,7 @@
  * them (lua_sharefunction, lua_sharestring, and the table marked shared as
  * skynet's sharetable does); state B gets them (lua_clonefunction,
  * lua_clonetable, the string pushed by reference) and uses them. Both are
- * dumped with luaheap_dump_ex; each dump's own accounting must be exact.
+ * dumped with lh_dump_write; each dump's own accounting must be exact.
  * Then B takes three more shared tables between snapshots b1, b2, b3 (for a
  * diff that must not blame B for them). Built by tests/integ/lua_matrix.sh
  * against the fork's tree. Usage: fork_shared DIR
@@ -62,16 +62,17 @@ static void run(lua_State *L, const char *code)
  * accounting. */
 static void dump(lua_State *L, const char *dir, const char *name)
 {
-	char path[4096], err[1024];
-	luaheap_dump_stats st;
-	luaheap_dump_opts o;
+	char path[4096];
+	lh_error err;
+	lh_dump_stats st;
+	lh_dump_opts o;
 
-	luaheap_dump_opts_init(&o);
+	lh_dump_opts_init(&o);
 	if (strstr(name, ".json") != NULL)
-		o.encoding = LUAHEAP_JSON;
+		o.encoding = LH_DUMP_JSON;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (luaheap_dump_ex(L, path, &o, &st, err, sizeof(err)) != 0) {
-		fprintf(stderr, "fork_shared: %s\n", err);
+	if (lh_dump_write(L, path, &o, &st, &err) != LH_OK) {
+		fprintf(stderr, "fork_shared: %s\n", err.msg);
 		exit(1);
 	}
 	CHECK(st.object_bytes + st.vm_overhead_bytes == st.lua_total_bytes);

@@ -9,14 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "luaheap/error.h"
+
 struct lua_State;
 
 #define LUAHEAP_VERSION "0.1.0"
 
-enum luaheap_encoding { LUAHEAP_BINARY = 0, LUAHEAP_JSON = 1 };
+enum lh_dump_encoding { LH_DUMP_BINARY = 0, LH_DUMP_JSON = 1 };
 
 /*
- * strings = LUAHEAP_STRINGS_KEYS ("keys" in Lua) keeps the contents of the
+ * strings = LH_DUMP_STRINGS_KEYS ("keys" in Lua) keeps the contents of the
  * strings a program uses as names and redacts the others: what paths need
  * (_G.Server.timers, package.loaded["game.mailer"]) and not what players
  * typed. A string is a name when Lua interned it (a short string, at most
@@ -27,60 +29,59 @@ enum luaheap_encoding { LUAHEAP_BINARY = 0, LUAHEAP_JSON = 1 };
  * redacted like a value, and a value that is (a one-word player name) is
  * kept, as a key with the same text would be.
  */
-#define LUAHEAP_STRINGS_KEYS (-2)
+#define LH_DUMP_STRINGS_KEYS (-2)
 
-typedef struct luaheap_dump_opts {
-	int encoding;          /* LUAHEAP_BINARY (default) or LUAHEAP_JSON */
+typedef struct lh_dump_opts {
+	int encoding;          /* LH_DUMP_BINARY (default) or LH_DUMP_JSON */
 	int collect;           /* nonzero (default): full collection first */
 	int strings;           /* -1 (default): full contents (at most
 	                          LH_STORED_MAX bytes of one); 0: none;
 	                          N > 0: at most N bytes of each string;
-	                          LUAHEAP_STRINGS_KEYS: names only */
+	                          LH_DUMP_STRINGS_KEYS: names only */
 	const char *label;     /* free text stored in the header, or NULL */
-} luaheap_dump_opts;
+} lh_dump_opts;
 
 /* Fills opts with the defaults. */
-void luaheap_dump_opts_init(luaheap_dump_opts *opts);
+void lh_dump_opts_init(lh_dump_opts *opts);
 
-/*
- * Writes a snapshot of L's whole heap to 'path' (through a temporary file in
- * the same directory, renamed when complete; mode 0600). opts may be NULL.
- * Calls no metamethod and allocates nothing in the Lua state. Returns 0, or
- * -1 with a message in errbuf (of errlen bytes) and no file left behind.
- */
-int luaheap_dump(struct lua_State *L, const char *path,
-                 const luaheap_dump_opts *opts, char *errbuf, size_t errlen);
-
-/* What one dump wrote (luaheap_dump_ex). */
-typedef struct luaheap_dump_stats {
+/* What one dump wrote. */
+typedef struct lh_dump_stats {
 	uint64_t objects, edges, roots;
 	uint64_t object_bytes;      /* sum of the objects' sizes */
 	uint64_t vm_overhead_bytes; /* bytes Lua counts that no object owns */
 	uint64_t lua_total_bytes;   /* Lua's own count when the heap was walked */
 	uint64_t finalizers;        /* objects awaiting their finalizer */
 	uint64_t file_bytes;        /* size of the snapshot file */
-} luaheap_dump_stats;
+} lh_dump_stats;
 
 /*
- * luaheap_dump, also filling *stats (when not NULL) on success. After a full
+ * Writes a snapshot of L's whole heap to 'path' (through a temporary file in
+ * the same directory, renamed when complete; mode 0600), filling *stats
+ * (when not NULL) on success. opts may be NULL (the defaults). Calls no
+ * metamethod and allocates nothing in the Lua state. After a full
  * collection object_bytes + vm_overhead_bytes == lua_total_bytes.
+ * Returns LH_OK, or a negative code with err's message naming the file and
+ * the problem, and no file left behind: LH_EUSAGE (no path, an unknown
+ * encoding), LH_EVERSION (the running Lua is not the one the dumper was
+ * built for), LH_EBUSY (called from a finalizer while the collector
+ * sweeps), LH_ENOMEM, LH_EIO (the file cannot be created or written).
  */
-int luaheap_dump_ex(struct lua_State *L, const char *path,
-                    const luaheap_dump_opts *opts, luaheap_dump_stats *stats,
-                    char *errbuf, size_t errlen);
+int lh_dump_write(struct lua_State *L, const char *path,
+                  const lh_dump_opts *opts, lh_dump_stats *stats,
+                  lh_error *err);
 
 /* The release of the Lua headers the dumper was built against ("Lua 5.4.4"). */
-const char *luaheap_built_for(void);
+const char *lh_dump_built_for(void);
 
 /* ---- Signal-armed dumps for live servers (arm.c) ---- */
 
-typedef struct luaheap_arm_opts {
+typedef struct lh_dump_arm_opts {
 	int signal;              /* the signal that asks for a dump; 0: SIGUSR1 */
 	const char *dir;         /* the only directory snapshots are written to */
-	luaheap_dump_opts dump;  /* encoding, collect, strings, label */
+	lh_dump_opts dump;       /* encoding, collect, strings, label */
 	const char *name;        /* the state's name among the process's armed
 	                            states; NULL: "stateN", unique */
-} luaheap_arm_opts;
+} lh_dump_arm_opts;
 
 /*
  * The run directory, where armed processes leave their beacons and the CLI
@@ -89,8 +90,8 @@ typedef struct luaheap_arm_opts {
 #define LUAHEAP_RUNDIR_ENV "LUAHEAP_RUNDIR"
 #define LUAHEAP_RUNDIR_FMT "/tmp/luaheap-%lu"
 
-/* Fills opts with the defaults (SIGUSR1, no dir, luaheap_dump_opts_init). */
-void luaheap_arm_opts_init(luaheap_arm_opts *opts);
+/* Fills opts with the defaults (SIGUSR1, no dir, lh_dump_opts_init). */
+void lh_dump_arm_opts_init(lh_dump_arm_opts *opts);
 
 /*
  * Arms L's state for dumps on demand, under opts->name (NULL: a generated
@@ -108,19 +109,22 @@ void luaheap_arm_opts_init(luaheap_arm_opts *opts);
  * /tmp/luaheap-UID, mode 0700). opts->dir is resolved to an absolute path
  * and copied, like the label and the name. Arming the same state again
  * replaces its options and name. A server idle in a C call dumps at its
- * next Lua instruction, or when its host calls luaheap_poll. The state
- * disarms itself when it is closed. Returns 0, or -1 with a message in
- * errbuf (a bad or taken name, an unusable signal or directory; the state
- * is then not armed).
+ * next Lua instruction, or when its host calls lh_dump_poll. The state
+ * disarms itself when it is closed. Returns LH_OK, or a negative code with
+ * err's message (the state is then not armed): LH_EUSAGE (no directory, an
+ * unusable signal, a bad name), LH_EBUSY (a name taken, a dump of the state
+ * running), LH_ENOTFOUND (no such directory), LH_EIO (a directory not
+ * writable, a beacon or signal handler refused), LH_ELIMIT (too many armed
+ * states), LH_ENOMEM.
  */
-int luaheap_arm(struct lua_State *L, const luaheap_arm_opts *opts,
-                char *errbuf, size_t errlen);
+int lh_dump_arm(struct lua_State *L, const lh_dump_arm_opts *opts,
+                lh_error *err);
 
 /* Disarms L's state: puts back its threads' hooks and (when no other state
  * uses it) the previous signal handler, removes its beacon and request
  * files. Other armed states stay armed. Does nothing if L's state is not
- * armed. Returns 0. */
-int luaheap_disarm(struct lua_State *L);
+ * armed. Returns LH_OK. */
+int lh_dump_disarm(struct lua_State *L);
 
 /*
  * Performs a pending dump now, if a signal asked for one: for hosts whose
@@ -129,9 +133,36 @@ int luaheap_disarm(struct lua_State *L);
  * a dump inside another. Returns the number of snapshots written or
  * answered with an error (0 when nothing was pending).
  */
-int luaheap_poll(struct lua_State *L);
+int lh_dump_poll(struct lua_State *L);
 
 /* Opens the Lua module (for `require "luaheap"` and package.preload). */
 int luaopen_luaheap(struct lua_State *L);
+
+/*
+ * ---- Deprecated: the names of luaheap 0.1.0 (compat.c) ----
+ * Kept so hosts written against them build and link unchanged; they call
+ * the functions above. The old calls return 0 or -1 (never another code)
+ * with the message copied into errbuf (errlen bytes, cut if longer).
+ * New code uses the lh_dump_* names.
+ */
+typedef lh_dump_opts luaheap_dump_opts;
+typedef lh_dump_stats luaheap_dump_stats;
+typedef lh_dump_arm_opts luaheap_arm_opts;
+#define LUAHEAP_BINARY LH_DUMP_BINARY
+#define LUAHEAP_JSON LH_DUMP_JSON
+#define LUAHEAP_STRINGS_KEYS LH_DUMP_STRINGS_KEYS
+
+void luaheap_dump_opts_init(luaheap_dump_opts *opts);
+int luaheap_dump(struct lua_State *L, const char *path,
+                 const luaheap_dump_opts *opts, char *errbuf, size_t errlen);
+int luaheap_dump_ex(struct lua_State *L, const char *path,
+                    const luaheap_dump_opts *opts, luaheap_dump_stats *stats,
+                    char *errbuf, size_t errlen);
+const char *luaheap_built_for(void);
+void luaheap_arm_opts_init(luaheap_arm_opts *opts);
+int luaheap_arm(struct lua_State *L, const luaheap_arm_opts *opts,
+                char *errbuf, size_t errlen);
+int luaheap_disarm(struct lua_State *L);
+int luaheap_poll(struct lua_State *L);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * Error codes and the error record that travels, last, in every fallible
- * analyzer call. A function that fails fills 'err' (when not NULL) with its
+ * call of the analyzer and of the dumper's C interface. A function that fails fills 'err' (when not NULL) with its
  * code and a message such as "cannot read snapshot 'a.snap': truncated
  * edge section" and returns the negative code.
  */
@@ -16,7 +16,11 @@ enum {
 	LH_EFORMAT = -3,    /* the input is not a valid snapshot */
 	LH_ENOTFOUND = -4,  /* no such object, path or file */
 	LH_EUSAGE = -5,     /* the caller asked for something meaningless */
-	LH_EVERSION = -6    /* built for another Lua release or format version */
+	LH_EVERSION = -6,   /* built for another Lua release or format version */
+	LH_ELIMIT = -7,     /* a size or count limit was reached (not memory) */
+	LH_EINTERNAL = -8,  /* an impossible state: a bug, the message says what */
+	LH_EBUSY = -9       /* not now: the state or name is in use (a dump
+	                       running, a collector sweeping, a name taken) */
 };
 
 typedef struct lh_error {

@@ -1,11 +1,14 @@
 /*
  * The luaheap snapshot format: one definition for the dumper (writer) and the
  * analyzer (reader). Binary layout, record tags, type codes, edge kinds and
- * the JSON names of each. man/luaheap-snapshot.5 is the prose version.
+ * the JSON names of each. The header fields and each edge kind's label are
+ * data (lh_header_specs, lh_edge_specs at the end) that the encoders and
+ * readers follow; man/luaheap-snapshot.5 is the prose version.
  */
 #ifndef LUAHEAP_FORMAT_H
 #define LUAHEAP_FORMAT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -25,7 +28,7 @@
  *
  * stream  := header-record object-record* root-record* watch-record* end-record
  *
- * header-record (LH_REC_HEADER):
+ * header-record (LH_REC_HEADER), the fields of lh_header_specs in order:
  *   uv  lua_version_num      (504 for 5.4)
  *   str lua_release          ("Lua 5.4.4")
  *   u8  pointer_size
@@ -63,7 +66,7 @@
  * edge := u8 kind|flags, sv target delta, label
  *   target delta is from the previous edge's target of this object, the
  *   first from the object's own address. The label depends on the kind
- *   (see lh_edge_kind). Flags: LH_EDGE_WEAK, LH_EDGE_EPHEMERON.
+ *   (lh_edge_specs lists its fields). Flags: LH_EDGE_WEAK, LH_EDGE_EPHEMERON.
  *
  * per-type fields:
  *   string   u8 is_long, uv length, uv stored (<= length, < 2^31), bytes[stored]
@@ -102,7 +105,7 @@
  * '\', is escaped (\u00XX), so a reader maps each code point back to a byte.
  *   header: the header-record fields under the same names, with
  *     "gc_mode":"incremental"|"generational", "gc_was_running":bool,
- *     "main_thread" and "registry" as addresses.
+ *     "main_thread" and "registry" as addresses (null for 0).
  *   object: "id","type","list","marked","size", "shared":true only when
  *     LH_OBJ_SHARED is set, then per type
  *     string   "long":bool,"length","stored","text"
@@ -117,7 +120,8 @@
  *              "maxstacksize","sizecode","source":address|null
  *     upvalue  "open":bool
  *   and "edges":[...], each {"kind":name,"to":address, label fields,
- *   "weak":true and "ephemeron":true only when set}; label fields by kind:
+ *   "weak":true and "ephemeron":true only when set}; label fields by kind
+ *   (the names in lh_edge_specs):
  *     array "index"; field "key":address; ifield "key":"decimal string";
  *     nfield "key":number (or "inf","-inf","nan" strings); bfield "key":bool;
  *     ofield, lfield "key":address; upvalue "index","name":address|null;
@@ -276,5 +280,183 @@ static const char *const lh_edge_kind_names[LH_E_COUNT] = {
 static const char *const lh_root_kind_names[LH_ROOT_COUNT] = {
 	"?", "registry", "mainthread", "typemt", "finalizer"
 };
+static const char *const lh_gc_mode_names[2] = {
+	"incremental", "generational"
+};
+
+/* The header flags' names, in bit order (reports and JSON). */
+static const struct lh_flag_name {
+	unsigned bit;
+	const char *name;
+} lh_flag_names[4] = {
+	{ LH_FLAG_COLLECTED, "collected" },
+	{ LH_FLAG_STRINGS_NONE, "strings-none" },
+	{ LH_FLAG_STRINGS_CUT, "strings-cut" },
+	{ LH_FLAG_GARBAGE, "garbage" },
+};
+
+/*
+ * How one value is coded, in the header record and in edge labels: its
+ * binary form and its JSON form.
+ */
+enum lh_code {
+	LH_C_UV = 1,   /* uv; JSON number */
+	LH_C_U8,       /* u8; JSON number */
+	LH_C_BOOL,     /* u8 0 or 1; JSON true/false */
+	LH_C_STR,      /* str; JSON string of Latin-1 code points */
+	LH_C_ADDR,     /* uv address; JSON "0x..." */
+	LH_C_NAME,     /* uv address, 0 none; JSON "0x..." or null */
+	LH_C_INT,      /* sv; JSON decimal string ("-3") */
+	LH_C_FLOAT,    /* f64; JSON number, or "inf", "-inf", "nan" */
+	LH_C_GC_MODE   /* u8 lh_gc_mode; JSON lh_gc_mode_names */
+};
+
+/* ---- The header record, as data ---- */
+
+/* Its fields, in record (and JSON) order. */
+enum lh_header_field {
+	LH_H_LUA_VERSION_NUM, LH_H_LUA_RELEASE, LH_H_POINTER_SIZE, LH_H_TIME,
+	LH_H_PID, LH_H_LABEL, LH_H_GC_MODE, LH_H_GC_STATE, LH_H_GC_WAS_RUNNING,
+	LH_H_GC_PAUSE, LH_H_GC_STEPMUL, LH_H_GC_STEPSIZE, LH_H_GC_GENMINORMUL,
+	LH_H_GC_GENMAJORMUL, LH_H_LUA_TOTAL_BYTES, LH_H_VM_OVERHEAD_BYTES,
+	LH_H_OVERHEAD_STATE, LH_H_OVERHEAD_STRTAB, LH_H_FLAGS,
+	LH_H_STRING_LIMIT, LH_H_MAIN_THREAD, LH_H_REGISTRY,
+	LH_H_COUNT
+};
+
+/* One header field: its name (the JSON key), its coding, the largest
+ * value a reader accepts (for a string its longest length; 0: only the
+ * coding's own bound), and what a reader's error calls it. */
+typedef struct lh_header_spec {
+	const char *name;
+	unsigned char code;    /* lh_code */
+	uint64_t max;
+	const char *what;
+} lh_header_spec;
+
+#define LH_H_U32(name, what) { name, LH_C_UV, UINT32_MAX, what }
+#define LH_H_UV(name) { name, LH_C_UV, 0, name }
+
+static const lh_header_spec lh_header_specs[LH_H_COUNT] = {
+	[LH_H_LUA_VERSION_NUM] = LH_H_U32("lua_version_num", "lua version"),
+	[LH_H_LUA_RELEASE] = { "lua_release", LH_C_STR, 63,
+	                       "lua release length" },
+	[LH_H_POINTER_SIZE] = { "pointer_size", LH_C_U8, 0, "pointer size" },
+	[LH_H_TIME] = LH_H_UV("time"),
+	[LH_H_PID] = LH_H_UV("pid"),
+	[LH_H_LABEL] = { "label", LH_C_STR, UINT32_MAX, "label length" },
+	[LH_H_GC_MODE] = { "gc_mode", LH_C_GC_MODE, LH_GC_GENERATIONAL,
+	                   "gc mode" },
+	[LH_H_GC_STATE] = { "gc_state", LH_C_U8, 0, "gc state" },
+	[LH_H_GC_WAS_RUNNING] = { "gc_was_running", LH_C_BOOL, 1,
+	                          "gc_was_running" },
+	[LH_H_GC_PAUSE] = LH_H_U32("gc_pause", "gc pause"),
+	[LH_H_GC_STEPMUL] = LH_H_U32("gc_stepmul", "gc stepmul"),
+	[LH_H_GC_STEPSIZE] = LH_H_U32("gc_stepsize", "gc stepsize"),
+	[LH_H_GC_GENMINORMUL] = LH_H_U32("gc_genminormul", "gc genminormul"),
+	[LH_H_GC_GENMAJORMUL] = LH_H_U32("gc_genmajormul", "gc genmajormul"),
+	[LH_H_LUA_TOTAL_BYTES] = LH_H_UV("lua_total_bytes"),
+	[LH_H_VM_OVERHEAD_BYTES] = LH_H_UV("vm_overhead_bytes"),
+	[LH_H_OVERHEAD_STATE] = LH_H_UV("overhead_state"),
+	[LH_H_OVERHEAD_STRTAB] = LH_H_UV("overhead_strtab"),
+	[LH_H_FLAGS] = LH_H_U32("flags", "flags"),
+	[LH_H_STRING_LIMIT] = LH_H_UV("string_limit"),
+	[LH_H_MAIN_THREAD] = { "main_thread", LH_C_NAME, 0, "main thread" },
+	[LH_H_REGISTRY] = { "registry", LH_C_NAME, 0, "registry" },
+};
+
+#undef LH_H_U32
+#undef LH_H_UV
+
+/* A coded value (header field or label field): 'u' for numbers (a
+ * float's bits for LH_C_FLOAT), 's' and 'len' for strings. */
+typedef struct lh_value {
+	uint64_t u;
+	const char *s;
+	size_t len;
+} lh_value;
+
+/* ---- Edge kinds, as data ---- */
+
+#define LH_TYPE_BIT(t) (1u << (t))
+
+/* Which member of a decoded label a label field is (the writer's and the
+ * readers' label records all have these). */
+enum lh_label_member {
+	LH_LM_I = 1,   /* int64: index, frame, integer or boolean key */
+	LH_LM_SLOT,    /* stack slot */
+	LH_LM_ADDR,    /* object address: key string or object, name */
+	LH_LM_PTR,     /* light userdata or light C function pointer */
+	LH_LM_D        /* float key */
+};
+
+/* One field of an edge label. */
+typedef struct lh_label_field {
+	unsigned char code;    /* lh_code: LH_C_UV, _ADDR, _NAME, _INT, ... */
+	unsigned char member;  /* lh_label_member */
+	const char *name;      /* its key in a JSON edge */
+	const char *what;      /* what a reader's error calls it */
+	uint64_t max;          /* largest valid value (LH_C_UV only) */
+} lh_label_field;
+
+#define LH_LABEL_FIELDS_MAX 3
+
+/*
+ * One edge kind: the types it may leave from, the type its target must
+ * have (0 any), and its label fields in order (binary and JSON). Its name
+ * is in lh_edge_kind_names. Indexed by lh_edge_kind; [0] is the end
+ * marker, LH_E_ENV is reserved (any source, no label).
+ */
+typedef struct lh_edge_spec {
+	uint16_t sources;      /* LH_TYPE_BIT(LH_T_*) set */
+	uint8_t target;        /* LH_T_*, 0 any */
+	uint8_t nfields;
+	lh_label_field field[LH_LABEL_FIELDS_MAX];
+} lh_edge_spec;
+
+#define LH_F_INDEX(what) \
+	{ LH_C_UV, LH_LM_I, "index", what, INT64_MAX }
+#define LH_F_KEY(code, member) { code, member, "key", "key", 0 }
+#define LH_F_NAME { LH_C_NAME, LH_LM_ADDR, "name", "name", 0 }
+#define LH_TAB LH_TYPE_BIT(LH_T_TABLE)
+
+static const lh_edge_spec lh_edge_specs[LH_E_COUNT] = {
+	[LH_E_ARRAY] = { LH_TAB, 0, 1, { LH_F_INDEX("edge index") } },
+	[LH_E_FIELD_STR] = { LH_TAB, 0, 1, { LH_F_KEY(LH_C_ADDR, LH_LM_ADDR) } },
+	[LH_E_FIELD_INT] = { LH_TAB, 0, 1, { LH_F_KEY(LH_C_INT, LH_LM_I) } },
+	[LH_E_FIELD_NUM] = { LH_TAB, 0, 1, { LH_F_KEY(LH_C_FLOAT, LH_LM_D) } },
+	[LH_E_FIELD_BOOL] = { LH_TAB, 0, 1,
+		{ { LH_C_BOOL, LH_LM_I, "key", "boolean key", 1 } } },
+	[LH_E_FIELD_OBJ] = { LH_TAB, 0, 1, { LH_F_KEY(LH_C_ADDR, LH_LM_ADDR) } },
+	[LH_E_FIELD_LIGHT] = { LH_TAB, 0, 1, { LH_F_KEY(LH_C_ADDR, LH_LM_PTR) } },
+	[LH_E_KEY] = { LH_TAB, 0, 0, { { 0 } } },
+	[LH_E_METATABLE] = { LH_TAB | LH_TYPE_BIT(LH_T_USERDATA), LH_T_TABLE, 0,
+		{ { 0 } } },
+	[LH_E_UPVALUE] = { LH_TYPE_BIT(LH_T_LFUNC) | LH_TYPE_BIT(LH_T_CFUNC), 0, 2,
+		{ LH_F_INDEX("upvalue index"), LH_F_NAME } },
+	[LH_E_UPVAL_VALUE] = { LH_TYPE_BIT(LH_T_UPVALUE), 0, 0, { { 0 } } },
+	[LH_E_PROTO] = { LH_TYPE_BIT(LH_T_LFUNC), LH_T_PROTO, 0, { { 0 } } },
+	[LH_E_CONSTANT] = { LH_TYPE_BIT(LH_T_PROTO), 0, 1,
+		{ LH_F_INDEX("edge index") } },
+	[LH_E_CHILD] = { LH_TYPE_BIT(LH_T_PROTO), LH_T_PROTO, 1,
+		{ LH_F_INDEX("edge index") } },
+	[LH_E_SOURCE] = { LH_TYPE_BIT(LH_T_PROTO), LH_T_STRING, 0, { { 0 } } },
+	[LH_E_DEBUG_NAME] = { LH_TYPE_BIT(LH_T_PROTO), LH_T_STRING, 1,
+		{ LH_F_INDEX("edge index") } },
+	[LH_E_USER_VALUE] = { LH_TYPE_BIT(LH_T_USERDATA), 0, 1,
+		{ LH_F_INDEX("edge index") } },
+	[LH_E_STACK] = { LH_TYPE_BIT(LH_T_THREAD), 0, 3,
+		{ { LH_C_UV, LH_LM_I, "frame", "frame", INT64_MAX },
+		  { LH_C_UV, LH_LM_SLOT, "slot", "stack slot", UINT32_MAX },
+		  LH_F_NAME } },
+	[LH_E_OPEN_UPVAL] = { LH_TYPE_BIT(LH_T_THREAD), LH_T_UPVALUE, 0,
+		{ { 0 } } },
+	[LH_E_ENV] = { 0xffff, 0, 0, { { 0 } } },
+};
+
+#undef LH_F_INDEX
+#undef LH_F_KEY
+#undef LH_F_NAME
+#undef LH_TAB
 
 #endif

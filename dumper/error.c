@@ -1,6 +1,8 @@
 /*
- * The error record every fallible analyzer call fills in: a code and a
- * message, carried in an 'lh_error *err' argument instead of a global.
+ * The error record every fallible call fills in, the dumper's C interface
+ * and the analyzer's alike: a code and a message, carried in an
+ * 'lh_error *err' argument instead of a global. Compiled into the dumper
+ * here so the Lua module stays standalone.
  */
 #include <stdio.h>
 #include "luaheap/error.h"
