@@ -1,4 +1,5 @@
-# Loading on two threads gives what loading on one gives: on a heap big
+# Loading and analysing on two threads gives what one thread gives (the
+# root paths beside the dominators, the edge targets in two halves): on a heap big
 # enough to be split (over 65,536 edges), every report is byte-identical
 # with LUAHEAP_THREADS=1 and without it, in both encodings; and a snapshot
 # whose edge names an unknown object, early or late in the file, is refused
