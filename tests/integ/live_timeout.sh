@@ -67,7 +67,7 @@ only_beacon
 # with time enough the same request is answered, and leaves only the
 # snapshot
 s=$("$LUAHEAP" dump --pid $spid --timeout 30)
-"$LUAHEAP" summary "$s" > /dev/null
+"$LUAHEAP" summary --no-index "$s" > /dev/null
 test "$(ls -A snaps)" = "$(basename "$s")"
 only_beacon
 
