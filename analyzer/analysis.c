@@ -4,6 +4,7 @@
  * they print: top objects or groups, biggest retainers.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include "luaheap/analysis.h"
 #include "index_int.h"
+#include "snapshot_internal.h"
 
 void lh_analysis_free(lh_analysis *a)
 {
@@ -31,22 +33,56 @@ static void tell(const lh_open_opts *o, int phase)
 		o->progress(o->ctx, phase, 0, 0);
 }
 
-/* Every analysis of a->snap, each phase told to o (may be NULL). */
+/* The root paths, computed on a thread of their own beside the
+ * dominators (both only read the graph). */
+typedef struct bfs_job {
+	const lh_graph *g;
+	lh_bfs *bfs;
+	lh_error err;
+	int rc;
+} bfs_job;
+
+static void *bfs_run(void *arg)
+{
+	bfs_job *j = arg;
+
+	j->rc = lh_bfs_build(&j->bfs, j->g, &j->err);
+	return NULL;
+}
+
+/* Every analysis of a->snap, each phase told to o (may be NULL). An error
+ * of the dominators is the one reported when both fail, as in one thread. */
 static int analyse(lh_analysis *a, const lh_open_opts *o, lh_error *err)
 {
 	const lh_snapshot *snap = a->snap;
+	pthread_t tid;
+	bfs_job j;
 	uint32_t v;
-	int rc;
+	int rc, started = 0;
 
 	tell(o, LH_PHASE_REACH);
 	if ((rc = lh_graph_from_snapshot(&a->graph, snap, err)) != LH_OK)
 		return rc;
 	tell(o, LH_PHASE_DOM);
-	if ((rc = lh_dom_build_snapshot(&a->dom, a->graph, snap, err)) != LH_OK)
+	memset(&j, 0, sizeof j);
+	j.g = a->graph;
+	if (snap->nobj >= (1u << 16) && lh_snap__threads() > 1)
+		started = pthread_create(&tid, NULL, bfs_run, &j) == 0;
+	rc = lh_dom_build_snapshot(&a->dom, a->graph, snap, err);
+	if (started)
+		pthread_join(tid, NULL);
+	a->bfs = j.bfs;
+	if (rc != LH_OK)
 		return rc;
 	tell(o, LH_PHASE_PATHS);
-	if ((rc = lh_bfs_build(&a->bfs, a->graph, err)) != LH_OK)
-		return rc;
+	if (!started)
+		bfs_run(&j);
+	a->bfs = j.bfs;
+	if (j.rc != LH_OK) {
+		if (err != NULL)
+			*err = j.err;
+		return j.rc;
+	}
 	tell(o, LH_PHASE_CLASSES);
 	if ((rc = lh_classes_build(&a->classes, snap, a->graph, a->dom,
 	    a->bfs, err)) != LH_OK)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include "snapshot_internal.h"
@@ -23,6 +24,22 @@ int lh_snap__fail(lh_snap_builder *b, int code, const char *fmt, ...)
 	va_end(ap);
 	return lh_error_set(b->err, code, "cannot read snapshot '%s': %s",
 	                    b->path, what);
+}
+
+/* Asks for huge pages under the big array p[0..n): the whole pages it
+ * spans, so that the mapping stays one piece realloc can move. */
+static void huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t lo = (uintptr_t)p & ~(uintptr_t)4095;
+	uintptr_t hi = ((uintptr_t)p + n + 4095) & ~(uintptr_t)4095;
+
+	if (p != NULL && n >= ((size_t)4 << 20))
+		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);   /* a hint */
+#else
+	(void)p;
+	(void)n;
+#endif
 }
 
 static int nomem(lh_snap_builder *b)
@@ -49,6 +66,7 @@ static int grow(lh_snap_builder *b, void **p, uint32_t *cap, uint64_t n,
 	np = realloc(*p, (size_t)ncap * elem);
 	if (np == NULL)
 		return nomem(b);
+	huge(np, (size_t)ncap * elem);
 	*p = np;
 	*cap = (uint32_t)ncap;
 	return LH_OK;
@@ -61,6 +79,7 @@ static int resize(lh_snap_builder *b, void **p, uint64_t n, size_t elem)
 
 	if (n > SIZE_MAX / elem || (np = realloc(*p, (size_t)n * elem)) == NULL)
 		return nomem(b);
+	huge(np, (size_t)n * elem);
 	*p = np;
 	return LH_OK;
 }
@@ -848,39 +867,96 @@ void lh_snapshot_find_many(const lh_snapshot *s, const uint64_t *addr,
 	}
 }
 
-/*
- * Rewrites the edge targets (deltas from their objects, or far addresses)
- * as dense indices, in place. Lookups go in batches whose hash slots and
- * objects are prefetched first: the table is far bigger than the caches,
- * and each lookup would otherwise wait for two misses in turn.
- */
-static int resolve_targets(lh_snap_builder *b)
-{
-	lh_snapshot *s = b->s;
-	uint64_t a[BATCH];
-	uint32_t owner[BATCH], idx[BATCH], e, k, n, i = 0;
-	size_t far = 0;
+static uint32_t edge_source(const lh_snapshot *s, uint32_t e);
 
-	for (e = 0; e < s->nedge; e += n) {
-		n = s->nedge - e < BATCH ? s->nedge - e : BATCH;
+/* One run of edges to resolve: [e0, e1), its first object and far address,
+ * and the first edge that names no object (LH_NONE if none). */
+typedef struct target_run {
+	lh_snap_builder *b;
+	uint32_t e0, e1, owner;
+	size_t far;
+	uint32_t bad;
+	uint64_t bad_addr;
+} target_run;
+
+/*
+ * Rewrites the edge targets of a run (deltas from their objects, or far
+ * addresses) as dense indices, in place. Lookups go in batches whose hash
+ * slots and objects are prefetched first: the table is far bigger than the
+ * caches, and each lookup would otherwise wait for two misses in turn.
+ * Only reads the index, so two runs can go at once.
+ */
+static void *resolve_run(void *arg)
+{
+	target_run *r = arg;
+	lh_snapshot *s = r->b->s;
+	uint64_t a[BATCH];
+	uint32_t idx[BATCH], e, k, n, i = r->owner;
+	size_t far = r->far;
+
+	r->bad = LH_NONE;
+	for (e = r->e0; e < r->e1; e += n) {
+		n = r->e1 - e < BATCH ? r->e1 - e : BATCH;
 		for (k = 0; k < n; k++) {
 			while (s->edge_off[i + 1] <= e + k)
 				i++;
-			owner[k] = i;
-			if (b->tgt[e + k] == LH_FAR_TARGET)
-				a[k] = b->far[far++];
+			if (r->b->tgt[e + k] == LH_FAR_TARGET)
+				a[k] = r->b->far[far++];
 			else
-				a[k] = lh_snapshot_addr(s, i) + (uint64_t)(int64_t)(int32_t)b->tgt[e + k];
+				a[k] = lh_snapshot_addr(s, i) + (uint64_t)(int64_t)(int32_t)r->b->tgt[e + k];
 		}
-		lookup_batch(s, b->in, a, n, idx);
+		lookup_batch(s, r->b->in, a, n, idx);
 		for (k = 0; k < n; k++) {
-			if (idx[k] == LH_NONE)
-				return lh_snap__fail(b, LH_EFORMAT,
-				    "edge to unknown object 0x%" PRIx64 " from object 0x%" PRIx64,
-				    a[k], lh_snapshot_addr(s, owner[k]));
-			b->tgt[e + k] = idx[k];
+			if (idx[k] == LH_NONE) {
+				r->bad = e + k;
+				r->bad_addr = a[k];
+				return NULL;
+			}
+			r->b->tgt[e + k] = idx[k];
 		}
 	}
+	return NULL;
+}
+
+/* Whether loading may use a second thread (LUAHEAP_THREADS=1: never). */
+int lh_snap__threads(void)
+{
+	const char *v = getenv("LUAHEAP_THREADS");
+
+	return v != NULL && strcmp(v, "1") == 0 ? 1 : 2;
+}
+
+/* The edge targets as dense indices: on big snapshots, the second half of
+ * the edges on a thread of its own. The first bad edge in file order is
+ * the one reported, however the work was split. */
+static int resolve_targets(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+	target_run r[2];
+	pthread_t tid;
+	uint32_t e, mid = s->nedge / 2;
+	int started = 0, i;
+
+	memset(r, 0, sizeof(r));
+	r[0].b = r[1].b = b;
+	r[0].e1 = r[1].e1 = s->nedge;
+	if (s->nedge >= (1u << 16) && lh_snap__threads() > 1) {
+		r[0].e1 = r[1].e0 = mid;
+		r[1].owner = edge_source(s, mid);
+		for (e = 0; e < mid; e++)
+			r[1].far += b->tgt[e] == LH_FAR_TARGET;
+		started = pthread_create(&tid, NULL, resolve_run, &r[1]) == 0;
+	}
+	resolve_run(&r[0]);
+	if (started)
+		pthread_join(tid, NULL);
+	else if (r[0].e1 < s->nedge && r[0].bad == LH_NONE)
+		resolve_run(&r[1]);
+	for (i = 0; i < 2; i++)
+		if (r[i].bad != LH_NONE && (i == 0 || r[0].e1 < s->nedge))
+			return lh_snap__fail(b, LH_EFORMAT,
+			    "edge to unknown object 0x%" PRIx64 " from object 0x%" PRIx64,
+			    r[i].bad_addr, lh_snapshot_addr(s, edge_source(s, r[i].bad)));
 	s->edge_to = b->tgt;
 	b->tgt = NULL;
 	return LH_OK;

@@ -90,6 +90,10 @@ typedef struct lh_snap_builder {
 	void *progress_ctx;
 } lh_snap_builder;
 
+/* How many threads loading may use: 2, or 1 when LUAHEAP_THREADS=1 (to
+ * check that both give the same snapshot). */
+int lh_snap__threads(void);
+
 /* Formats "cannot read snapshot 'PATH': WHAT" into b->err; returns code. */
 int lh_snap__fail(lh_snap_builder *b, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

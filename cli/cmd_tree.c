@@ -184,7 +184,7 @@ static void emit_folded(tree_out *o, uint32_t depth, const uint32_t *kids,
 /* Preorder walk with an explicit stack (trees can be a million deep). */
 static void walk(tree_out *o, uint32_t top, uint32_t maxdepth, uint64_t min)
 {
-	const lh_domtree *t = o->tree;
+	lh_domtree *t = o->tree;
 	uint32_t *sv, *sc, sp = 0;
 	size_t cap = (size_t)maxdepth + 2;
 
@@ -199,6 +199,9 @@ static void walk(tree_out *o, uint32_t top, uint32_t maxdepth, uint64_t min)
 	while (sp > 0) {
 		uint32_t v = sv[sp - 1], cnt, i;
 		const uint32_t *kids = lh_domtree_children(t, v, &cnt);
+
+		if (kids == NULL)
+			cli_die_nomem();
 
 		if (sp - 1 >= maxdepth || sc[sp - 1] >= cnt) {
 			sp--;

@@ -154,20 +154,20 @@ void lh_dom_free(lh_dom *d);
 /*
  * Children lists of the dominator tree, each sorted by retained size,
  * largest first (ties: dense index). Children of the virtual root are
- * the list of LH_DOM_VROOT; use lh_domtree_children. About 8 bytes per
- * object (and while it sorts, 16 per child of the largest family): the
- * analysis does not keep one, build it where it is needed.
+ * the list of LH_DOM_VROOT. lh_domtree_new makes one pass over d->order
+ * (8 bytes per live object, and a stack as deep as the tree); a family is
+ * gathered and sorted only when lh_domtree_children first asks for it, so
+ * printing the top of a huge tree sorts only what it prints. The analysis
+ * does not keep one: build it where it is needed.
  */
-typedef struct lh_domtree {
-	uint32_t n;
-	uint32_t *off;              /* [n+2]; slot n is the virtual root */
-	uint32_t *child;            /* [nlive] */
-} lh_domtree;
+typedef struct lh_domtree lh_domtree;
 
 int lh_domtree_new(lh_domtree **out, const lh_dom *d, lh_error *err);
 void lh_domtree_free(lh_domtree *t);
-/* Children of v (or of the virtual root for LH_DOM_VROOT); *count set. */
-const uint32_t *lh_domtree_children(const lh_domtree *t, uint32_t v,
+/* Children of v (or of the virtual root for LH_DOM_VROOT); *count set (0
+ * for an object not in the tree). The list stays valid until
+ * lh_domtree_free. NULL (and *count 0) when out of memory. */
+const uint32_t *lh_domtree_children(lh_domtree *t, uint32_t v,
 	uint32_t *count);
 
 /*
