@@ -1,8 +1,9 @@
 /*
  * Flame graphs of the dominator tree: an SVG icicle (self-contained: a
  * style sheet and a few lines of script for tooltips and click to zoom)
- * and folded stacks. One depth-first walk serves both; small siblings
- * fold into one box, depth and box count are capped, so the output stays
+ * and folded stacks. One depth-first walk serves both; like siblings
+ * (same class, step an index or computed key) merge into one box, small
+ * ones fold into one, depth and box count are capped, so the output stays
  * small whatever the heap.
  */
 #include <stdlib.h>
