@@ -1,8 +1,9 @@
 /*
  * Flame graphs of the dominator tree: an SVG icicle (self-contained: a
  * style sheet and a few lines of script for tooltips and click to zoom)
- * and folded stacks. One depth-first walk serves both; small siblings
- * fold into one box, depth and box count are capped, so the output stays
+ * and folded stacks. One depth-first walk serves both; like siblings
+ * (same class, step an index or computed key) merge into one box, small
+ * ones fold into one, depth and box count are capped, so the output stays
  * small whatever the heap.
  */
 #include <stdlib.h>
@@ -14,6 +15,8 @@ typedef struct flame {
 	const lh_analysis *a;
 	lh_domtree *t;
 	uint64_t *w;                /* growth weights, NULL: retained sizes */
+	uint8_t *konst;             /* [nobj] 1: a string constant of a proto */
+	uint32_t named[3];          /* registry, _G, package.loaded (or LH_NONE) */
 	lh_flame_mark fresh;
 	const void *ctx;
 	uint64_t total, thr;
@@ -21,13 +24,13 @@ typedef struct flame {
 	lh_strbuf sb;
 } flame;
 
-typedef struct frame {
-	uint32_t v, pos, depth;
-	uint64_t x, next;           /* where the box starts; its next child */
-	uint64_t fold_w;            /* small children, folded */
-	uint32_t fold_n;
-	size_t plen;                /* folded: length of the stack text */
-} frame;
+/* One box: n like siblings merged (n == 1: one object), or with nfold
+ * set, the objects of small groups folded (v then LH_NONE). */
+typedef struct node {
+	uint32_t v, n, depth, nfold;    /* v: the first member, the example */
+	uint64_t x, w;                  /* where the box starts, its width */
+	uint64_t self, ret;             /* members' own and retained bytes */
+} node;
 
 static uint64_t weight(const flame *f, uint32_t v)
 {
@@ -76,19 +79,71 @@ uint64_t lh_flame_total(const lh_analysis *a, lh_flame_mark fresh,
 	return sum;
 }
 
-/* v's step on its shortest path (".timers", "[3]", "registry") and its
- * class, into f->sb. */
-static void label(flame *f, uint32_t v)
+/* konst[v]: v is a string some proto has among its constants (a name
+ * written in the program). */
+static uint8_t *constants(const lh_snapshot *s)
+{
+	uint8_t *konst = calloc(s->nobj ? s->nobj : 1, 1);
+	uint32_t v, e;
+
+	if (konst == NULL)
+		return NULL;
+	for (v = 0; v < s->nobj; v++) {
+		if (s->type[v] != LH_T_PROTO)
+			continue;
+		for (e = s->edge_off[v]; e < s->edge_off[v + 1]; e++)
+			if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) == LH_E_CONSTANT &&
+			    s->type[s->edge_to[e]] == LH_T_STRING)
+				konst[s->edge_to[e]] = 1;
+	}
+	return konst;
+}
+
+/* Whether v's step from its parent on the shortest path is an index, as
+ * the diff folds it to [*]: any key but a name. A string key is a name
+ * when it is written in the program (a constant of some proto) and old
+ * (growth mode), or a key of the registry, _G or package.loaded. */
+static int foldable(const flame *f, uint32_t v)
+{
+	const lh_bfs *b = f->a->bfs;
+	uint32_t par = lh_bfs_parent(b, v);
+	lh_label l;
+
+	if (par == LH_DOM_VROOT || par == LH_NONE ||
+	    f->a->snap->type[v] == LH_T_UPVALUE)
+		return 0;
+	lh_snapshot_label(f->a->snap, b->via[v], &l);
+	switch (l.kind) {
+	case LH_E_ARRAY: case LH_E_FIELD_INT: case LH_E_FIELD_NUM:
+	case LH_E_FIELD_BOOL: case LH_E_FIELD_OBJ: case LH_E_FIELD_LIGHT:
+	case LH_E_KEY:
+		return 1;
+	case LH_E_FIELD_STR:
+		if (l.obj == LH_NONE)
+			return 0;
+		if (f->fresh != NULL && f->fresh(f->ctx, l.obj))
+			return 1;
+		return !f->konst[l.obj] && par != f->named[0] &&
+			par != f->named[1] && par != f->named[2];
+	default:
+		return 0;
+	}
+}
+
+/* v's step on its shortest path (".timers", "[3]", "registry") into
+ * f->sb; an index step as "[*]" when 'fold'. */
+static void step(flame *f, uint32_t v, int fold)
 {
 	const lh_bfs *b = f->a->bfs;
 	uint32_t par = lh_bfs_parent(b, v), gp;
 	lh_hop h[2];
 	lh_path p;
-	size_t start = f->sb.len;
 
 	p.hops = h;
 	if (f->a->snap->type[v] == LH_T_UPVALUE) {
 		/* its value's box names the upvalue */
+	} else if (fold && foldable(f, v)) {
+		lh_strbuf_puts(&f->sb, "[*]");
 	} else if (par == LH_DOM_VROOT) {
 		h[0].from = LH_DOM_VROOT;
 		h[0].edge = LH_NONE;
@@ -109,9 +164,24 @@ static void label(flame *f, uint32_t v)
 		p.nhops = 2;
 		lh_path_render_hop(&f->sb, f->a->snap, &p, 1, 40);
 	}
+}
+
+/* A box's label into f->sb: "[3] table", "[*] table ×1800", "9 smaller". */
+static void label(flame *f, const node *b)
+{
+	size_t start = f->sb.len;
+
+	if (b->nfold) {
+		lh_strbuf_printf(&f->sb, "%u smaller", b->nfold);
+		return;
+	}
+	step(f, b->v, b->n > 1);
 	if (f->sb.len > start)
 		lh_strbuf_puts(&f->sb, " ");
-	lh_strbuf_puts(&f->sb, f->a->classes->name[lh_class_of(f->a->classes, v)]);
+	lh_strbuf_puts(&f->sb,
+		f->a->classes->name[lh_class_of(f->a->classes, b->v)]);
+	if (b->n > 1)
+		lh_strbuf_printf(&f->sb, " \xc3\x97%u", b->n);
 }
 
 static int flame_init(flame *f, const lh_analysis *a, lh_flame_mark fresh,
@@ -125,10 +195,19 @@ static int flame_init(flame *f, const lh_analysis *a, lh_flame_mark fresh,
 	lh_strbuf_init(&f->sb);
 	if (lh_domtree_new(&f->t, a->dom, err) != LH_OK)
 		return LH_ENOMEM;
-	if (fresh != NULL && (f->w = growth_weights(a, fresh, ctx)) == NULL) {
+	f->konst = constants(a->snap);
+	if (f->konst == NULL ||
+	    (fresh != NULL && (f->w = growth_weights(a, fresh, ctx)) == NULL)) {
 		lh_domtree_free(f->t);
+		free(f->konst);
 		return lh_error_set(err, LH_ENOMEM, "out of memory");
 	}
+	f->named[0] = a->snap->registry;
+	if (lh_expr_resolve(&f->named[1], a->snap, "_G", NULL) != LH_OK)
+		f->named[1] = LH_NONE;
+	if (lh_expr_resolve(&f->named[2], a->snap, "package.loaded", NULL) !=
+	    LH_OK)
+		f->named[2] = LH_NONE;
 	f->total = lh_flame_total(a, fresh, ctx);
 	if (opts != NULL && opts->min_frac > 0)
 		min_frac = opts->min_frac;
@@ -136,6 +215,8 @@ static int flame_init(flame *f, const lh_analysis *a, lh_flame_mark fresh,
 	if (f->thr == 0)
 		f->thr = 1;
 	f->max_depth = opts != NULL && opts->max_depth ? opts->max_depth : 48;
+	if (f->max_depth > 1024)
+		f->max_depth = 1024;    /* the walk recurses once per level */
 	f->max_boxes = opts != NULL && opts->max_boxes ? opts->max_boxes :
 		max_boxes;
 	return LH_OK;
@@ -145,68 +226,184 @@ static void flame_release(flame *f)
 {
 	lh_domtree_free(f->t);
 	free(f->w);
+	free(f->konst);
 	lh_strbuf_release(&f->sb);
 }
 
-/*
- * The walk. emit(f, v, depth, x, w, nfold, expanded, parent frame) is
- * told of every box: an object (nfold 0) or nfold small siblings folded
- * (v then LH_NONE). Objects are expanded (their children visited) while
- * the depth and box caps allow. The stack holds at most max_depth + 1
- * frames.
- */
-typedef void (*emit_fn)(flame *f, uint32_t v, uint32_t depth, uint64_t x,
-	uint64_t w, uint32_t nfold, int expanded, frame *parent);
+/* ---- merging like siblings ---- */
 
-static int walk(flame *f, emit_fn emit)
+/*
+ * The walk. emit(f, box, expanded) is told of every box. A box's members
+ * have children; those whose step folds alike (an index, a computed key:
+ * the diff's [*]) and whose class is the same merge into one group, keyed
+ * by a hash of (step text, class) in an open-addressing table, so a level
+ * costs time linear in its children. Groups as wide as the threshold get
+ * a box, widest first, and are expanded in turn while the depth and box
+ * caps allow; the rest fold into one "N smaller" box.
+ */
+typedef void (*emit_fn)(flame *f, const node *b, int expanded);
+
+typedef struct group {
+	uint64_t key, w, self, ret;
+	uint32_t n, ex, start, fill;
+} group;
+
+typedef struct level {
+	uint32_t *kid;              /* the children, then sorted by group */
+	uint32_t *gid;              /* [nkid] each child's group */
+	uint32_t *slot;             /* hash table: group index + 1, 0 empty */
+	group *g;
+	uint32_t nkid, ng, cap;
+} level;
+
+static void level_free(level *l)
 {
-	frame *st = malloc(((size_t)f->max_depth + 2) * sizeof *st);
-	uint32_t sp = 0, count;
+	free(l->kid);
+	free(l->gid);
+	free(l->slot);
+	free(l->g);
+}
+
+static uint64_t group_key(flame *f, uint32_t v)
+{
+	uint64_t h;
+
+	f->sb.len = 0;
+	step(f, v, 1);
+	lh_strbuf_puts(&f->sb, "");
+	h = f->sb.buf != NULL ? lh_hash__str(f->sb.buf) : 0;
+	return (h ^ lh_class_of(f->a->classes, v)) * 1099511628211ull;
+}
+
+/* Collects the children of members mem[0..nmem-1] with a weight into l
+ * and groups them; 0 when out of memory. */
+static int level_group(flame *f, level *l, const uint32_t *mem,
+	uint32_t nmem)
+{
+	uint32_t i, j, count, total = 0, *sorted;
 	const uint32_t *kids;
 
-	if (st == NULL)
-		return LH_ENOMEM;
-	memset(&st[0], 0, sizeof st[0]);
-	st[0].v = LH_DOM_VROOT;
-	sp = 1;
-	while (sp > 0) {
-		frame *top = &st[sp - 1];
-		uint32_t c;
-		uint64_t wc;
+	for (i = 0; i < nmem; i++) {
+		lh_domtree_children(f->t, mem[i], &count);
+		total += count;
+	}
+	for (l->cap = 16; l->cap < 2 * (uint64_t)total; l->cap *= 2)
+		;
+	l->kid = malloc(((size_t)total + 1) * sizeof *l->kid);
+	l->gid = malloc(((size_t)total + 1) * sizeof *l->gid);
+	l->g = malloc(((size_t)total + 1) * sizeof *l->g);
+	l->slot = calloc(l->cap, sizeof *l->slot);
+	if (l->kid == NULL || l->gid == NULL || l->g == NULL || l->slot == NULL)
+		return 0;
+	for (i = 0; i < nmem; i++) {
+		kids = lh_domtree_children(f->t, mem[i], &count);
+		for (j = 0; j < count; j++) {
+			uint32_t c = kids[j], s;
+			uint64_t w = weight(f, c), key;
+			group *g;
 
-		kids = lh_domtree_children(f->t, top->v, &count);
-		if (top->pos >= count) {
-			if (top->fold_w > 0)
-				emit(f, LH_NONE, top->depth + 1, top->next, top->fold_w,
-					top->fold_n, 0, top);
-			sp--;
-			continue;
+			if (w == 0)
+				continue;
+			key = group_key(f, c);
+			for (s = (uint32_t)key & (l->cap - 1); l->slot[s] != 0 &&
+			    l->g[l->slot[s] - 1].key != key; s = (s + 1) & (l->cap - 1))
+				;
+			if (l->slot[s] == 0) {
+				g = &l->g[l->ng];
+				memset(g, 0, sizeof *g);
+				g->key = key;
+				g->ex = c;
+				l->slot[s] = ++l->ng;
+			}
+			g = &l->g[l->slot[s] - 1];
+			g->n++;
+			g->w += w;
+			g->self += self_weight(f, c);
+			g->ret += lh_dom_retained(f->a->dom, c);
+			l->gid[l->nkid] = l->slot[s] - 1;
+			l->kid[l->nkid++] = c;
 		}
-		c = kids[top->pos++];
-		if ((wc = weight(f, c)) == 0)
-			continue;
-		if (wc < f->thr || f->nboxes >= f->max_boxes) {
-			top->fold_w += wc;
-			top->fold_n++;
+	}
+	/* members of a group next to each other, in the order met */
+	for (i = 0, total = 0; i < l->ng; i++) {
+		l->g[i].start = l->g[i].fill = total;
+		total += l->g[i].n;
+	}
+	if ((sorted = malloc(((size_t)l->nkid + 1) * sizeof *sorted)) == NULL)
+		return 0;
+	for (i = 0; i < l->nkid; i++)
+		sorted[l->g[l->gid[i]].fill++] = l->kid[i];
+	free(l->kid);
+	l->kid = sorted;
+	return 1;
+}
+
+/* Widest first; ties by the example's index, so the output is stable. */
+static int cmp_group(const void *x, const void *y)
+{
+	const group *a = x, *b = y;
+
+	if (a->w != b->w)
+		return a->w < b->w ? 1 : -1;
+	return a->ex < b->ex ? -1 : a->ex > b->ex;
+}
+
+/* Draws the groups of the children of mem[0..nmem-1] at 'depth' from x. */
+static int walk_level(flame *f, emit_fn emit, const uint32_t *mem,
+	uint32_t nmem, uint32_t depth, uint64_t x)
+{
+	level l;
+	node fold, b;
+	uint32_t i;
+	int rc = LH_OK;
+
+	memset(&l, 0, sizeof l);
+	memset(&fold, 0, sizeof fold);
+	if (!level_group(f, &l, mem, nmem)) {
+		level_free(&l);
+		return LH_ENOMEM;
+	}
+	qsort(l.g, l.ng, sizeof *l.g, cmp_group);
+	fold.v = LH_NONE;
+	fold.depth = depth;
+	for (i = 0; i < l.ng && rc == LH_OK; i++) {
+		const group *g = &l.g[i];
+		int expand = depth < f->max_depth;
+
+		if (g->w < f->thr || f->nboxes >= f->max_boxes) {
+			fold.nfold += g->n;
+			fold.w += g->w;
+			fold.self += g->self;
+			fold.ret += g->ret;
 			continue;
 		}
 		f->nboxes++;
-		{
-			int expand = top->depth + 1 < f->max_depth;
-			frame *nf = &st[sp];
-
-			memset(nf, 0, sizeof *nf);
-			nf->v = c;
-			nf->depth = top->depth + 1;
-			nf->x = nf->next = top->next;
-			top->next += wc;
-			emit(f, c, nf->depth, nf->x, wc, 0, expand, top);
-			if (expand)
-				sp++;
-		}
+		b.v = g->ex;
+		b.n = g->n;
+		b.depth = depth;
+		b.nfold = 0;
+		b.x = x;
+		b.w = g->w;
+		b.self = g->self;
+		b.ret = g->ret;
+		emit(f, &b, expand);
+		if (expand)
+			rc = walk_level(f, emit, &l.kid[g->start], g->n, depth + 1, x);
+		x += g->w;
 	}
-	free(st);
-	return LH_OK;
+	if (rc == LH_OK && fold.w > 0) {
+		fold.x = x;
+		emit(f, &fold, 0);
+	}
+	level_free(&l);
+	return rc;
+}
+
+static int walk(flame *f, emit_fn emit)
+{
+	uint32_t root = LH_DOM_VROOT;
+
+	return walk_level(f, emit, &root, 1, 1, 0);
 }
 
 /* ---- folded stacks ---- */
@@ -215,7 +412,7 @@ typedef struct folded {
 	flame f;
 	lh_out *o;
 	lh_strbuf stack;            /* the frames of the current path */
-	frame *base;                /* st[0], to find a frame's depth */
+	size_t *plen;               /* [max_depth + 2] stack length by depth */
 } folded;
 
 /* Appends sb's text as one frame: no ';', no line breaks. */
@@ -228,26 +425,21 @@ static void put_frame(lh_strbuf *dst, const char *s, size_t n)
 			s[i] == '\r' ? " " : &s[i], 1);
 }
 
-static void emit_folded(flame *f, uint32_t v, uint32_t depth, uint64_t x,
-	uint64_t w, uint32_t nfold, int expanded, frame *parent)
+static void emit_folded(flame *f, const node *b, int expanded)
 {
 	folded *fd = (folded *)f;
-	uint64_t lw = expanded ? self_weight(f, v) : w;
-	size_t keep = parent->v == LH_DOM_VROOT ? 0 : parent->plen;
+	uint64_t lw = expanded ? b->self : b->w;
 
-	(void)x;
-	(void)depth;
-	fd->stack.len = keep;
-	if (keep > 0)
+	fd->stack.len = fd->plen[b->depth - 1];
+	if (fd->stack.len > 0)
 		lh_strbuf_puts(&fd->stack, ";");
 	f->sb.len = 0;
-	if (nfold > 0)
-		lh_strbuf_printf(&f->sb, "[%u smaller]", nfold);
+	if (b->nfold > 0)
+		lh_strbuf_printf(&f->sb, "[%u smaller]", b->nfold);
 	else
-		label(f, v);
+		label(f, b);
 	put_frame(&fd->stack, f->sb.buf, f->sb.len);
-	if (v != LH_NONE && expanded)
-		(parent + 1)->plen = fd->stack.len;  /* the frame pushed next */
+	fd->plen[b->depth] = fd->stack.len;
 	if (lw == 0)
 		return;
 	lh_out_putn(fd->o, fd->stack.buf, fd->stack.len);
@@ -260,15 +452,18 @@ int lh_flame_folded(lh_out *o, const lh_analysis *a, lh_flame_mark fresh,
 	const void *ctx, const lh_flame_opts *opts, lh_error *err)
 {
 	folded fd;
-	int rc;
+	int rc = LH_ENOMEM;
 
 	if (flame_init(&fd.f, a, fresh, ctx, opts, 0.0001, 100000, err) != LH_OK)
 		return LH_ENOMEM;
 	fd.o = o;
 	lh_strbuf_init(&fd.stack);
-	rc = walk(&fd.f, emit_folded);
+	fd.plen = calloc((size_t)fd.f.max_depth + 2, sizeof *fd.plen);
+	if (fd.plen != NULL)
+		rc = walk(&fd.f, emit_folded);
 	if (rc == LH_OK && (fd.stack.oom || fd.f.sb.oom))
 		rc = LH_ENOMEM;
+	free(fd.plen);
 	lh_strbuf_release(&fd.stack);
 	flame_release(&fd.f);
 	if (rc != LH_OK)
@@ -278,29 +473,21 @@ int lh_flame_folded(lh_out *o, const lh_analysis *a, lh_flame_mark fresh,
 
 /* ---- SVG ---- */
 
-typedef struct box {
-	uint32_t v, depth, nfold;
-	uint64_t x, w;
-} box;
-
 typedef struct svg {
 	flame f;
-	box *boxes;
+	node *boxes;
 	uint32_t nbox, cap, maxd;
 	int oom;
 } svg;
 
-static void emit_box(flame *f, uint32_t v, uint32_t depth, uint64_t x,
-	uint64_t w, uint32_t nfold, int expanded, frame *parent)
+static void emit_box(flame *f, const node *b, int expanded)
 {
 	svg *s = (svg *)f;
-	box *b;
 
 	(void)expanded;
-	(void)parent;
 	if (s->nbox == s->cap) {
 		uint32_t cap = s->cap ? 2 * s->cap : 256;
-		box *nb = realloc(s->boxes, (size_t)cap * sizeof *nb);
+		node *nb = realloc(s->boxes, (size_t)cap * sizeof *nb);
 		if (nb == NULL) {
 			s->oom = 1;
 			return;
@@ -308,14 +495,9 @@ static void emit_box(flame *f, uint32_t v, uint32_t depth, uint64_t x,
 		s->boxes = nb;
 		s->cap = cap;
 	}
-	b = &s->boxes[s->nbox++];
-	b->v = v;
-	b->depth = depth;
-	b->nfold = nfold;
-	b->x = x;
-	b->w = w;
-	if (depth > s->maxd)
-		s->maxd = depth;
+	s->boxes[s->nbox++] = *b;
+	if (b->depth > s->maxd)
+		s->maxd = b->depth;
 }
 
 #define ROW 18
@@ -344,14 +526,14 @@ static const char script[] =
 
 /* Fill: retained mode, a warm colour from the class name; growth mode,
  * pale to deep red with the share of the box that is new. */
-static void fill(svg *s, const box *b, char *buf, size_t n)
+static void fill(svg *s, const node *b, char *buf, size_t n)
 {
 	const char *name = "";
 	uint64_t h;
 
 	if (s->f.w != NULL) {
-		uint64_t r = b->v != LH_NONE ? lh_dom_retained(s->f.a->dom, b->v) : 0;
-		double share = b->v == LH_NONE || r == 0 ? 0.5 : (double)b->w / (double)r;
+		double share = b->v == LH_NONE || b->ret == 0 ? 0.5 :
+			(double)b->w / (double)b->ret;
 		snprintf(buf, n, "hsl(%d,85%%,%d%%)", (int)(50 - 50 * share),
 			(int)(80 - 30 * share));
 		return;
@@ -375,7 +557,34 @@ static void put_size(lh_out *o, uint64_t v)
 			(double)v / 1024, v >= 1048576 ? "MiB" : "KiB");
 }
 
-static void write_box(svg *s, lh_out *o, const box *b, double width)
+/* The tooltip after the label: sizes; for one object its address and
+ * path, for merged ones their count and an example's. */
+static void tooltip(svg *s, lh_out *o, const node *b, double fw)
+{
+	flame *f = &s->f;
+
+	lh_out_puts(o, "\n");
+	if (b->n > 1)
+		lh_out_printf(o, "objects: %u\n", b->n);
+	lh_out_puts(o, f->w != NULL ? "new bytes: " : "retained: ");
+	put_size(o, b->w);
+	lh_out_printf(o, ", %.2f%%", 100 * fw);
+	if (b->v == LH_NONE)
+		return;
+	if (f->w != NULL) {
+		lh_out_puts(o, "\nretained: ");
+		put_size(o, b->ret);
+	}
+	lh_out_puts(o, "\nself: ");
+	put_size(o, b->self);
+	lh_out_printf(o, "\n%saddress: 0x%llx\npath: ", b->n > 1 ? "example " : "",
+		(unsigned long long)lh_snapshot_addr(f->a->snap, b->v));
+	f->sb.len = 0;
+	lh_analysis_render_tail(&f->sb, f->a, b->v, 40, 24);
+	lh_out_xml(o, f->sb.buf, f->sb.len);
+}
+
+static void write_box(svg *s, lh_out *o, const node *b, double width)
 {
 	flame *f = &s->f;
 	double fx = (double)b->x / (double)f->total;
@@ -385,34 +594,15 @@ static void write_box(svg *s, lh_out *o, const box *b, double width)
 
 	fill(s, b, col, sizeof col);
 	f->sb.len = 0;
-	if (b->nfold)
-		lh_strbuf_printf(&f->sb, "%u smaller", b->nfold);
-	else
-		label(f, b->v);
+	label(f, b);
 	lh_out_printf(o, "<g class=\"f\" data-x=\"%.9f\" data-w=\"%.9f\" data-l=\"",
 		fx, fw);
 	lh_out_xml(o, f->sb.buf, f->sb.len);
 	lh_out_puts(o, "\"><title>");
 	lh_out_xml(o, f->sb.buf, f->sb.len);
-	lh_out_puts(o, "\n");
-	lh_out_puts(o, f->w != NULL ? "new bytes: " : "retained: ");
-	put_size(o, b->w);
-	lh_out_printf(o, ", %.2f%%", 100 * fw);
-	if (b->v != LH_NONE) {
-		if (f->w != NULL) {
-			lh_out_puts(o, "\nretained: ");
-			put_size(o, lh_dom_retained(f->a->dom, b->v));
-		}
-		lh_out_puts(o, "\nself: ");
-		put_size(o, lh_snapshot_size(f->a->snap, b->v));
-		lh_out_printf(o, "\naddress: 0x%llx\npath: ",
-			(unsigned long long)lh_snapshot_addr(f->a->snap, b->v));
-		f->sb.len = 0;
-		lh_analysis_render_tail(&f->sb, f->a, b->v, 40, 24);
-		lh_out_xml(o, f->sb.buf, f->sb.len);
-		f->sb.len = 0;
-		label(f, b->v);
-	}
+	tooltip(s, o, b, fw);
+	f->sb.len = 0;
+	label(f, b);
 	lh_out_printf(o, "</title><rect x=\"%.1f\" y=\"%u\" width=\"%.1f\" "
 		"height=\"%u\" fill=\"%s\"/><text x=\"%.1f\" y=\"%u\">", fx * width,
 		y, fw * width - 0.5 > 0.5 ? fw * width - 0.5 : 0.5, ROW - 1, col,

@@ -12,12 +12,13 @@
 #include "luaheap/out.h"
 
 typedef struct lh_flame_opts {
-	double min_frac;        /* a box (folded: a stack) for a subtree of at
-	                           least this share of the total; smaller
-	                           siblings fold into one (0: SVG 0.004,
-	                           folded 0.0001) */
-	uint32_t max_depth;     /* levels drawn below the roots (0: 48);
-	                           deeper bytes stay in the last box */
+	double min_frac;        /* a box (folded: a stack) for a group of
+	                           like siblings (same class, step an index or
+	                           computed key: the diff's [*]) of at least
+	                           this share of the total; smaller ones fold
+	                           into one (0: SVG 0.004, folded 0.0001) */
+	uint32_t max_depth;     /* levels drawn below the roots (0: 48, at most
+	                           1024); deeper bytes stay in the last box */
 	uint32_t max_boxes;     /* boxes (folded: lines) at most (0: 4000
 	                           for SVG, 100000 folded) */
 	uint32_t width;         /* SVG width in pixels (0: 1200) */
