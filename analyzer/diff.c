@@ -8,6 +8,7 @@
 #include <string.h>
 #include "luaheap/diff.h"
 #include "hash.h"
+#include "fold.h"
 
 #define NOT_SEEN UINT32_MAX
 
@@ -248,9 +249,8 @@ typedef struct ctx {
 	const lh_analysis *w;       /* the snapshot the candidates live in */
 	const uint8_t *fresh;       /* [w n] 1: created within the span */
 	const uint32_t *par;        /* [w n] parents on the shortest paths */
-	uint8_t *konst;             /* [w n] 1: a string constant of a proto */
 	uint8_t *own;               /* [w n] 1: luaheap's own bookkeeping */
-	uint32_t named[3];          /* registry, _G, package.loaded (or LH_NONE) */
+	lh_fold_names names;        /* which string keys are names */
 	size_t maxlabel;
 	lh_strbuf hop, text, run;
 } ctx;
@@ -277,32 +277,18 @@ static void fold_addresses(lh_strbuf *sb, size_t from)
 		sb->buf[j] = '\0';
 }
 
-/* Whether hop edge e out of 'from' is an index to fold: any key that is
- * not a name. A string key names a field when it is old and written in
- * the program (a constant of some proto), or when it is a key of the
- * registry, _G or package.loaded; computed strings ("kind3", "12:7",
- * "quest_done_4") and new ones are data, so sibling containers under
- * such keys fold into one group (World.grid[*][*]). */
+static int is_fresh(const void *fresh, uint32_t v)
+{
+	return ((const uint8_t *)fresh)[v];
+}
+
+/* Whether hop edge e out of 'from' is an index to fold (lh_fold__edge):
+ * sibling containers under computed or new keys fold into one group
+ * (World.grid[*][*]). */
 static int foldable(const ctx *c, uint32_t from, uint32_t e)
 {
-	lh_label l;
-
-	lh_snapshot_label(c->w->snap, e, &l);
-	switch (l.kind) {
-	case LH_E_ARRAY: case LH_E_FIELD_INT: case LH_E_FIELD_NUM:
-	case LH_E_FIELD_BOOL: case LH_E_FIELD_OBJ: case LH_E_FIELD_LIGHT:
-	case LH_E_KEY:
-		return 1;
-	case LH_E_FIELD_STR:
-		if (l.obj == LH_NONE)
-			return 0;
-		if (c->fresh[l.obj])
-			return 1;
-		return !c->konst[l.obj] && from != c->named[0] &&
-			from != c->named[1] && from != c->named[2];
-	default:
-		return 0;
-	}
+	return lh_fold__edge(&c->names, c->w->snap, from, e, is_fresh,
+		c->fresh);
 }
 
 /* The folded text of hop i of p into c->hop; 0 when it prints nothing. */
@@ -1579,22 +1565,6 @@ static int build_dead(lh_diff *d, ctx *c)
 	return LH_OK;
 }
 
-/* konst[v]: v is a string some proto has among its constants (a name
- * written in the program). */
-static void mark_constants(const lh_snapshot *s, uint8_t *konst)
-{
-	uint32_t v, e;
-
-	for (v = 0; v < s->nobj; v++) {
-		if (s->type[v] != LH_T_PROTO)
-			continue;
-		for (e = s->edge_off[v]; e < s->edge_off[v + 1]; e++)
-			if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) == LH_E_CONSTANT &&
-			    s->type[s->edge_to[e]] == LH_T_STRING)
-				konst[s->edge_to[e]] = 1;
-	}
-}
-
 /* Whether table t is luaheap's watch table: a weak-keyed table whose
  * values are all strings of a flag byte ('d' or 'w') and a label, stored
  * in the registry under a light userdata key (see dumper/watch.c). */
@@ -1670,17 +1640,10 @@ static int ctx_init(ctx *c, const lh_analysis *w, const uint8_t *fresh,
 	c->fresh = fresh;
 	c->par = par;
 	c->maxlabel = opts && opts->maxlabel ? opts->maxlabel : 40;
-	c->konst = calloc(nobj, 1);
 	c->own = calloc(nobj, 1);
-	if (c->konst == NULL || c->own == NULL)
+	if (c->own == NULL || lh_fold__names_init(&c->names, s) != LH_OK)
 		return LH_ENOMEM;
-	mark_constants(s, c->konst);
 	mark_own(w, c->own);
-	c->named[0] = s->registry;
-	if (lh_expr_resolve(&c->named[1], s, "_G", NULL) != LH_OK)
-		c->named[1] = LH_NONE;
-	if (lh_expr_resolve(&c->named[2], s, "package.loaded", NULL) != LH_OK)
-		c->named[2] = LH_NONE;
 	return LH_OK;
 }
 
@@ -1785,7 +1748,7 @@ done:
 	lh_strbuf_release(&c.hop);
 	lh_strbuf_release(&c.text);
 	lh_strbuf_release(&c.run);
-	free(c.konst);
+	lh_fold__names_release(&c.names);
 	free(c.own);
 	for (k = 0; k < 3; k++) {
 		free(m[k]);

@@ -10,13 +10,13 @@
 #include <string.h>
 #include "luaheap/flame.h"
 #include "hash.h"
+#include "fold.h"
 
 typedef struct flame {
 	const lh_analysis *a;
 	lh_domtree *t;
 	uint64_t *w;                /* growth weights, NULL: retained sizes */
-	uint8_t *konst;             /* [nobj] 1: a string constant of a proto */
-	uint32_t named[3];          /* registry, _G, package.loaded (or LH_NONE) */
+	lh_fold_names names;        /* which string keys are names */
 	lh_flame_mark fresh;
 	const void *ctx;
 	uint64_t total, thr;
@@ -79,26 +79,6 @@ uint64_t lh_flame_total(const lh_analysis *a, lh_flame_mark fresh,
 	return sum;
 }
 
-/* konst[v]: v is a string some proto has among its constants (a name
- * written in the program). */
-static uint8_t *constants(const lh_snapshot *s)
-{
-	uint8_t *konst = calloc(s->nobj ? s->nobj : 1, 1);
-	uint32_t v, e;
-
-	if (konst == NULL)
-		return NULL;
-	for (v = 0; v < s->nobj; v++) {
-		if (s->type[v] != LH_T_PROTO)
-			continue;
-		for (e = s->edge_off[v]; e < s->edge_off[v + 1]; e++)
-			if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) == LH_E_CONSTANT &&
-			    s->type[s->edge_to[e]] == LH_T_STRING)
-				konst[s->edge_to[e]] = 1;
-	}
-	return konst;
-}
-
 /* Whether v's step from its parent on the shortest path is an index, as
  * the diff folds it to [*]: any key but a name. A string key is a name
  * when it is written in the program (a constant of some proto) and old
@@ -107,27 +87,12 @@ static int foldable(const flame *f, uint32_t v)
 {
 	const lh_bfs *b = f->a->bfs;
 	uint32_t par = lh_bfs_parent(b, v);
-	lh_label l;
 
 	if (par == LH_DOM_VROOT || par == LH_NONE ||
 	    f->a->snap->type[v] == LH_T_UPVALUE)
 		return 0;
-	lh_snapshot_label(f->a->snap, b->via[v], &l);
-	switch (l.kind) {
-	case LH_E_ARRAY: case LH_E_FIELD_INT: case LH_E_FIELD_NUM:
-	case LH_E_FIELD_BOOL: case LH_E_FIELD_OBJ: case LH_E_FIELD_LIGHT:
-	case LH_E_KEY:
-		return 1;
-	case LH_E_FIELD_STR:
-		if (l.obj == LH_NONE)
-			return 0;
-		if (f->fresh != NULL && f->fresh(f->ctx, l.obj))
-			return 1;
-		return !f->konst[l.obj] && par != f->named[0] &&
-			par != f->named[1] && par != f->named[2];
-	default:
-		return 0;
-	}
+	return lh_fold__edge(&f->names, f->a->snap, par, b->via[v],
+		f->fresh, f->ctx);
 }
 
 /* v's step on its shortest path (".timers", "[3]", "registry") into
@@ -195,19 +160,12 @@ static int flame_init(flame *f, const lh_analysis *a, lh_flame_mark fresh,
 	lh_strbuf_init(&f->sb);
 	if (lh_domtree_new(&f->t, a->dom, err) != LH_OK)
 		return LH_ENOMEM;
-	f->konst = constants(a->snap);
-	if (f->konst == NULL ||
+	if (lh_fold__names_init(&f->names, a->snap) != LH_OK ||
 	    (fresh != NULL && (f->w = growth_weights(a, fresh, ctx)) == NULL)) {
 		lh_domtree_free(f->t);
-		free(f->konst);
+		lh_fold__names_release(&f->names);
 		return lh_error_set(err, LH_ENOMEM, "out of memory");
 	}
-	f->named[0] = a->snap->registry;
-	if (lh_expr_resolve(&f->named[1], a->snap, "_G", NULL) != LH_OK)
-		f->named[1] = LH_NONE;
-	if (lh_expr_resolve(&f->named[2], a->snap, "package.loaded", NULL) !=
-	    LH_OK)
-		f->named[2] = LH_NONE;
 	f->total = lh_flame_total(a, fresh, ctx);
 	if (opts != NULL && opts->min_frac > 0)
 		min_frac = opts->min_frac;
@@ -226,7 +184,7 @@ static void flame_release(flame *f)
 {
 	lh_domtree_free(f->t);
 	free(f->w);
-	free(f->konst);
+	lh_fold__names_release(&f->names);
 	lh_strbuf_release(&f->sb);
 }
 
@@ -284,7 +242,8 @@ static int level_group(flame *f, level *l, const uint32_t *mem,
 	const uint32_t *kids;
 
 	for (i = 0; i < nmem; i++) {
-		lh_domtree_children(f->t, mem[i], &count);
+		if (lh_domtree_children(f->t, mem[i], &count) == NULL)
+			return 0;
 		total += count;
 	}
 	for (l->cap = 16; l->cap < 2 * (uint64_t)total; l->cap *= 2)
@@ -296,7 +255,8 @@ static int level_group(flame *f, level *l, const uint32_t *mem,
 	if (l->kid == NULL || l->gid == NULL || l->g == NULL || l->slot == NULL)
 		return 0;
 	for (i = 0; i < nmem; i++) {
-		kids = lh_domtree_children(f->t, mem[i], &count);
+		if ((kids = lh_domtree_children(f->t, mem[i], &count)) == NULL)
+			return 0;
 		for (j = 0; j < count; j++) {
 			uint32_t c = kids[j], s;
 			uint64_t w = weight(f, c), key;
