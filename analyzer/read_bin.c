@@ -497,10 +497,36 @@ static int read_proto(bin *r)
 	return LH_OK;
 }
 
+/* One label field, by its coding (lh_edge_specs); a float as its bits. */
+static int get_label(bin *r, const lh_label_field *lf, uint64_t *u)
+{
+	unsigned small;
+	double d;
+	int rc;
+
+	switch (lf->code) {
+	case LH_C_UV:
+		return get_uvmax(r, lf->max, lf->what, u);
+	case LH_C_INT:
+		return get_sv(r, (int64_t *)u);
+	case LH_C_FLOAT:
+		rc = get_f64(r, &d);
+		memcpy(u, &d, sizeof(*u));
+		return rc;
+	case LH_C_BOOL:
+		rc = get_small(r, 1, lf->what, &small);
+		*u = small;
+		return rc;
+	default: /* LH_C_ADDR, LH_C_NAME */
+		return get_uv(r, u);
+	}
+}
+
 static int read_edges(bin *r, uint64_t addr)
 {
+	const lh_label_field *lf;
 	uint64_t target = addr, u;
-	unsigned kind, k;
+	unsigned kind, k, f;
 	lh_raw_label lab;
 	int64_t delta;
 	int rc;
@@ -518,41 +544,10 @@ static int read_edges(bin *r, uint64_t addr)
 			return rc;
 		target += (uint64_t)delta;
 		memset(&lab, 0, sizeof(lab));
-		switch (k) {
-		case LH_E_ARRAY: case LH_E_CONSTANT: case LH_E_CHILD:
-		case LH_E_DEBUG_NAME: case LH_E_USER_VALUE:
-			rc = get_uvmax(r, INT64_MAX, "edge index", &u);
-			lab.i = (int64_t)u;
-			break;
-		case LH_E_FIELD_STR: case LH_E_FIELD_OBJ:
-			rc = get_uv(r, &lab.addr);
-			break;
-		case LH_E_FIELD_INT:
-			rc = get_sv(r, &lab.i);
-			break;
-		case LH_E_FIELD_NUM:
-			rc = get_f64(r, &lab.d);
-			break;
-		case LH_E_FIELD_BOOL:
-			rc = get_small(r, 1, "boolean key", &k);
-			lab.i = k;
-			break;
-		case LH_E_FIELD_LIGHT:
-			rc = get_uv(r, &lab.ptr);
-			break;
-		case LH_E_UPVALUE:
-			if ((rc = get_uvmax(r, INT64_MAX, "upvalue index", &u)) == LH_OK)
-				rc = get_uv(r, &lab.addr);
-			lab.i = (int64_t)u;
-			break;
-		case LH_E_STACK:
-			if ((rc = get_uvmax(r, INT64_MAX, "frame", &u)) == LH_OK &&
-			    (rc = get_u32(r, "stack slot", &lab.slot)) == LH_OK)
-				rc = get_uv(r, &lab.addr);
-			lab.i = (int64_t)u;
-			break;
-		default:
-			break;
+		for (f = 0; f < lh_edge_specs[k].nfields && rc == LH_OK; f++) {
+			lf = &lh_edge_specs[k].field[f];
+			if ((rc = get_label(r, lf, &u)) == LH_OK)
+				lh_raw_label_set(&lab, lf->member, u);
 		}
 		if (rc != LH_OK || (rc = lh_snap__edge(r->b, (int)kind, target, &lab)) != LH_OK)
 			return rc;
