@@ -11,9 +11,9 @@
 #include "luaheap/crc32c.h"
 #include "snapshot_internal.h"
 
-/* CRC-32C (Castagnoli, reflected polynomial 0x82f63b78): the SSE4.2 crc32
- * instruction where the processor has it, else tables sliced by 8 bytes. */
-static uint32_t crc_table[8][256];
+/* CRC-32C (luaheap/crc32c.h): the SSE4.2 crc32 instruction where the
+ * processor has it, else the header's sliced tables. */
+static uint32_t crc_table[LH_CRC32C_TABLE_WORDS];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;   /* readers may run in threads */
 
 static void crc_init_once(void);
@@ -34,21 +34,10 @@ void lh_crc32_hw(int on)
 
 static void crc_init_once(void)
 {
-	uint32_t c, n, k;
-
 #ifdef LH_CRC32C_HW
 	use_hw = lh_crc32c_hw_present();
 #endif
-	for (n = 0; n < 256; n++) {
-		c = n;
-		for (k = 0; k < 8; k++)
-			c = (c & 1) ? LH_CRC32C_POLY ^ (c >> 1) : c >> 1;
-		crc_table[0][n] = c;
-	}
-	for (n = 0; n < 256; n++)
-		for (k = 1; k < 8; k++)
-			crc_table[k][n] = crc_table[0][crc_table[k - 1][n] & 0xff] ^
-			                  (crc_table[k - 1][n] >> 8);
+	lh_crc32c_init(crc_table);
 }
 
 uint32_t lh_crc32(uint32_t crc, const void *data, size_t n)
@@ -60,20 +49,7 @@ uint32_t lh_crc32(uint32_t crc, const void *data, size_t n)
 	if (use_hw)
 		return ~lh_crc32c_hw(~crc, p, n);
 #endif
-	crc = ~crc;
-	while (n >= 8) {
-		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
-		                     (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-		crc = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
-		      crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
-		      crc_table[3][p[4]] ^ crc_table[2][p[5]] ^
-		      crc_table[1][p[6]] ^ crc_table[0][p[7]];
-		p += 8;
-		n -= 8;
-	}
-	while (n--)
-		crc = crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
+	return lh_crc32c_sw(crc_table, crc, p, n);
 }
 
 typedef struct bin {
