@@ -477,7 +477,7 @@ static int read_proto(bin *r)
 static int get_label(bin *r, const lh_label_field *lf, uint64_t *u)
 {
 	unsigned small;
-	double d;
+	double d = 0;
 	int rc;
 
 	switch (lf->code) {
@@ -486,8 +486,8 @@ static int get_label(bin *r, const lh_label_field *lf, uint64_t *u)
 	case LH_C_INT:
 		return get_sv(r, (int64_t *)u);
 	case LH_C_FLOAT:
-		rc = get_f64(r, &d);
-		memcpy(u, &d, sizeof(*u));
+		if ((rc = get_f64(r, &d)) == LH_OK)
+			memcpy(u, &d, sizeof(*u));
 		return rc;
 	case LH_C_BOOL:
 		rc = get_small(r, 1, lf->what, &small);

@@ -424,7 +424,7 @@ static int jint_key(js *j, const cJSON *e, int64_t *v)
 static int jlabel(js *j, const cJSON *e, const lh_label_field *lf, uint64_t *u)
 {
 	uint8_t b;
-	double d;
+	double d = 0;
 	int rc;
 
 	switch (lf->code) {
@@ -435,8 +435,8 @@ static int jlabel(js *j, const cJSON *e, const lh_label_field *lf, uint64_t *u)
 	case LH_C_INT:
 		return jint_key(j, e, (int64_t *)u);
 	case LH_C_FLOAT:
-		rc = jfloat_key(j, e, &d);
-		memcpy(u, &d, sizeof(*u));
+		if ((rc = jfloat_key(j, e, &d)) == LH_OK)
+			memcpy(u, &d, sizeof(*u));
 		return rc;
 	default: /* LH_C_BOOL */
 		rc = jbool(j, e, lf->name, &b);
