@@ -11,9 +11,9 @@
 #include "luaheap/crc32c.h"
 #include "snapshot_internal.h"
 
-/* CRC-32C (Castagnoli, reflected polynomial 0x82f63b78): the SSE4.2 crc32
- * instruction where the processor has it, else tables sliced by 8 bytes. */
-static uint32_t crc_table[8][256];
+/* CRC-32C (luaheap/crc32c.h): the SSE4.2 crc32 instruction where the
+ * processor has it, else the header's sliced tables. */
+static uint32_t crc_table[LH_CRC32C_TABLE_WORDS];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;   /* readers may run in threads */
 
 static void crc_init_once(void);
@@ -34,21 +34,10 @@ void lh_crc32_hw(int on)
 
 static void crc_init_once(void)
 {
-	uint32_t c, n, k;
-
 #ifdef LH_CRC32C_HW
 	use_hw = lh_crc32c_hw_present();
 #endif
-	for (n = 0; n < 256; n++) {
-		c = n;
-		for (k = 0; k < 8; k++)
-			c = (c & 1) ? LH_CRC32C_POLY ^ (c >> 1) : c >> 1;
-		crc_table[0][n] = c;
-	}
-	for (n = 0; n < 256; n++)
-		for (k = 1; k < 8; k++)
-			crc_table[k][n] = crc_table[0][crc_table[k - 1][n] & 0xff] ^
-			                  (crc_table[k - 1][n] >> 8);
+	lh_crc32c_init(crc_table);
 }
 
 uint32_t lh_crc32(uint32_t crc, const void *data, size_t n)
@@ -60,20 +49,7 @@ uint32_t lh_crc32(uint32_t crc, const void *data, size_t n)
 	if (use_hw)
 		return ~lh_crc32c_hw(~crc, p, n);
 #endif
-	crc = ~crc;
-	while (n >= 8) {
-		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
-		                     (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-		crc = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
-		      crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
-		      crc_table[3][p[4]] ^ crc_table[2][p[5]] ^
-		      crc_table[1][p[6]] ^ crc_table[0][p[7]];
-		p += 8;
-		n -= 8;
-	}
-	while (n--)
-		crc = crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
+	return lh_crc32c_sw(crc_table, crc, p, n);
 }
 
 typedef struct bin {
@@ -497,10 +473,36 @@ static int read_proto(bin *r)
 	return LH_OK;
 }
 
+/* One label field, by its coding (lh_edge_specs); a float as its bits. */
+static int get_label(bin *r, const lh_label_field *lf, uint64_t *u)
+{
+	unsigned small;
+	double d = 0;
+	int rc;
+
+	switch (lf->code) {
+	case LH_C_UV:
+		return get_uvmax(r, lf->max, lf->what, u);
+	case LH_C_INT:
+		return get_sv(r, (int64_t *)u);
+	case LH_C_FLOAT:
+		if ((rc = get_f64(r, &d)) == LH_OK)
+			memcpy(u, &d, sizeof(*u));
+		return rc;
+	case LH_C_BOOL:
+		rc = get_small(r, 1, lf->what, &small);
+		*u = small;
+		return rc;
+	default: /* LH_C_ADDR, LH_C_NAME */
+		return get_uv(r, u);
+	}
+}
+
 static int read_edges(bin *r, uint64_t addr)
 {
+	const lh_label_field *lf;
 	uint64_t target = addr, u;
-	unsigned kind, k;
+	unsigned kind, k, f;
 	lh_raw_label lab;
 	int64_t delta;
 	int rc;
@@ -518,41 +520,10 @@ static int read_edges(bin *r, uint64_t addr)
 			return rc;
 		target += (uint64_t)delta;
 		memset(&lab, 0, sizeof(lab));
-		switch (k) {
-		case LH_E_ARRAY: case LH_E_CONSTANT: case LH_E_CHILD:
-		case LH_E_DEBUG_NAME: case LH_E_USER_VALUE:
-			rc = get_uvmax(r, INT64_MAX, "edge index", &u);
-			lab.i = (int64_t)u;
-			break;
-		case LH_E_FIELD_STR: case LH_E_FIELD_OBJ:
-			rc = get_uv(r, &lab.addr);
-			break;
-		case LH_E_FIELD_INT:
-			rc = get_sv(r, &lab.i);
-			break;
-		case LH_E_FIELD_NUM:
-			rc = get_f64(r, &lab.d);
-			break;
-		case LH_E_FIELD_BOOL:
-			rc = get_small(r, 1, "boolean key", &k);
-			lab.i = k;
-			break;
-		case LH_E_FIELD_LIGHT:
-			rc = get_uv(r, &lab.ptr);
-			break;
-		case LH_E_UPVALUE:
-			if ((rc = get_uvmax(r, INT64_MAX, "upvalue index", &u)) == LH_OK)
-				rc = get_uv(r, &lab.addr);
-			lab.i = (int64_t)u;
-			break;
-		case LH_E_STACK:
-			if ((rc = get_uvmax(r, INT64_MAX, "frame", &u)) == LH_OK &&
-			    (rc = get_u32(r, "stack slot", &lab.slot)) == LH_OK)
-				rc = get_uv(r, &lab.addr);
-			lab.i = (int64_t)u;
-			break;
-		default:
-			break;
+		for (f = 0; f < lh_edge_specs[k].nfields && rc == LH_OK; f++) {
+			lf = &lh_edge_specs[k].field[f];
+			if ((rc = get_label(r, lf, &u)) == LH_OK)
+				lh_raw_label_set(&lab, lf->member, u);
 		}
 		if (rc != LH_OK || (rc = lh_snap__edge(r->b, (int)kind, target, &lab)) != LH_OK)
 			return rc;

@@ -419,12 +419,39 @@ static int jint_key(js *j, const cJSON *e, int64_t *v)
 	return LH_OK;
 }
 
+/* One label field of an edge, by its coding (lh_edge_specs); a float as
+ * its bits. */
+static int jlabel(js *j, const cJSON *e, const lh_label_field *lf, uint64_t *u)
+{
+	uint8_t b;
+	double d = 0;
+	int rc;
+
+	switch (lf->code) {
+	case LH_C_UV:
+		return juint(j, e, lf->name, lf->max, u);
+	case LH_C_ADDR: case LH_C_NAME:
+		return jaddr(j, e, lf->name, lf->code == LH_C_NAME, u);
+	case LH_C_INT:
+		return jint_key(j, e, (int64_t *)u);
+	case LH_C_FLOAT:
+		if ((rc = jfloat_key(j, e, &d)) == LH_OK)
+			memcpy(u, &d, sizeof(*u));
+		return rc;
+	default: /* LH_C_BOOL */
+		rc = jbool(j, e, lf->name, &b);
+		*u = b;
+		return rc;
+	}
+}
+
 static int read_edge(js *j, const cJSON *e)
 {
+	const lh_label_field *lf;
 	lh_raw_label lab;
 	uint64_t target, u;
-	uint8_t weak, eph, bkey = 0;
-	int kind, rc;
+	uint8_t weak, eph;
+	int kind, f, rc;
 
 	if (!cJSON_IsObject(e))
 		return jfail(j, "an edge is not an object");
@@ -433,42 +460,12 @@ static int read_edge(js *j, const cJSON *e)
 	    (rc = jflag(j, e, "ephemeron", &eph)))
 		return rc;
 	memset(&lab, 0, sizeof(lab));
-	switch (kind) {
-	case LH_E_ARRAY: case LH_E_CONSTANT: case LH_E_CHILD:
-	case LH_E_DEBUG_NAME: case LH_E_USER_VALUE:
-		rc = juint(j, e, "index", UINT64_MAX, &u);
-		lab.i = (int64_t)u;
-		break;
-	case LH_E_FIELD_STR: case LH_E_FIELD_OBJ:
-		rc = jaddr(j, e, "key", 0, &lab.addr);
-		break;
-	case LH_E_FIELD_LIGHT:
-		rc = jaddr(j, e, "key", 0, &lab.ptr);
-		break;
-	case LH_E_FIELD_INT:
-		rc = jint_key(j, e, &lab.i);
-		break;
-	case LH_E_FIELD_NUM:
-		rc = jfloat_key(j, e, &lab.d);
-		break;
-	case LH_E_FIELD_BOOL:
-		rc = jbool(j, e, "key", &bkey);
-		lab.i = bkey;
-		break;
-	case LH_E_UPVALUE:
-		if ((rc = juint(j, e, "index", UINT64_MAX, &u)) == LH_OK)
-			rc = jaddr(j, e, "name", 1, &lab.addr);
-		lab.i = (int64_t)u;
-		break;
-	case LH_E_STACK:
-		if ((rc = juint(j, e, "frame", UINT64_MAX, &u)) == LH_OK &&
-		    (rc = ju32(j, e, "slot", &lab.slot)) == LH_OK)
-			rc = jaddr(j, e, "name", 1, &lab.addr);
-		lab.i = (int64_t)u;
-		break;
+	for (f = 0; f < lh_edge_specs[kind].nfields; f++) {
+		lf = &lh_edge_specs[kind].field[f];
+		if ((rc = jlabel(j, e, lf, &u)) != LH_OK)
+			return rc;
+		lh_raw_label_set(&lab, lf->member, u);
 	}
-	if (rc != LH_OK)
-		return rc;
 	kind |= (weak ? LH_EDGE_WEAK : 0) | (eph ? LH_EDGE_EPHEMERON : 0);
 	return lh_snap__edge(j->b, kind, target, &lab);
 }

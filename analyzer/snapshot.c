@@ -499,29 +499,6 @@ static int append_edge(lh_snap_builder *b, int kind, uint64_t target, uint32_t l
 
 #define T(t) (1u << (t))
 
-/* The object types each edge kind may leave from (what the dumper writes;
- * analyses rely on it, e.g. a stack edge's object is a thread). */
-static const uint16_t edge_sources[LH_E_COUNT] = {
-	[LH_E_ARRAY] = T(LH_T_TABLE), [LH_E_FIELD_STR] = T(LH_T_TABLE),
-	[LH_E_FIELD_INT] = T(LH_T_TABLE), [LH_E_FIELD_NUM] = T(LH_T_TABLE),
-	[LH_E_FIELD_BOOL] = T(LH_T_TABLE), [LH_E_FIELD_OBJ] = T(LH_T_TABLE),
-	[LH_E_FIELD_LIGHT] = T(LH_T_TABLE), [LH_E_KEY] = T(LH_T_TABLE),
-	[LH_E_METATABLE] = T(LH_T_TABLE) | T(LH_T_USERDATA),
-	[LH_E_UPVALUE] = T(LH_T_LFUNC) | T(LH_T_CFUNC), [LH_E_UPVAL_VALUE] = T(LH_T_UPVALUE),
-	[LH_E_PROTO] = T(LH_T_LFUNC), [LH_E_CONSTANT] = T(LH_T_PROTO),
-	[LH_E_CHILD] = T(LH_T_PROTO), [LH_E_SOURCE] = T(LH_T_PROTO),
-	[LH_E_DEBUG_NAME] = T(LH_T_PROTO), [LH_E_USER_VALUE] = T(LH_T_USERDATA),
-	[LH_E_STACK] = T(LH_T_THREAD), [LH_E_OPEN_UPVAL] = T(LH_T_THREAD),
-	[LH_E_ENV] = 0xffff,
-};
-
-/* The type an edge kind's target must have, 0 for any. */
-static const uint8_t edge_target[LH_E_COUNT] = {
-	[LH_E_METATABLE] = LH_T_TABLE, [LH_E_PROTO] = LH_T_PROTO, [LH_E_CHILD] = LH_T_PROTO,
-	[LH_E_SOURCE] = LH_T_STRING, [LH_E_DEBUG_NAME] = LH_T_STRING,
-	[LH_E_OPEN_UPVAL] = LH_T_UPVALUE,
-};
-
 /* The label rules of edge e of object v (see lh_snapshot_label). */
 static int label_ok(const lh_snapshot *s, uint32_t v, uint32_t e, int k,
                     uint32_t nwide)
@@ -564,9 +541,9 @@ const char *lh_snap__edges_ok(const lh_snapshot *s, uint32_t nwide)
 			int k = s->edge_kind[e] & LH_EDGE_KIND_MASK;
 			uint32_t to = s->edge_to[e];
 			if (k >= LH_E_COUNT || to >= n ||
-			    !(edge_sources[k] & T(s->type[v])))
+			    !(lh_edge_specs[k].sources & T(s->type[v])))
 				return "edges";
-			if ((edge_target[k] && s->type[to] != edge_target[k]) ||
+			if ((lh_edge_specs[k].target && s->type[to] != lh_edge_specs[k].target) ||
 			    (k == LH_E_UPVALUE && s->type[v] == LH_T_LFUNC &&
 			     s->type[to] != LH_T_UPVALUE))
 				return "edge targets";
@@ -587,7 +564,7 @@ int lh_snap__edge(lh_snap_builder *b, int kind, uint64_t target,
 	if (kind < 0 || kind > 0xff || k == 0 || k >= LH_E_COUNT)
 		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " has an edge of unknown kind %d",
 		                     CUR(b), kind);
-	if (!(edge_sources[k] & (1u << b->s->type[CUR(b)])))
+	if (!(lh_edge_specs[k].sources & (1u << b->s->type[CUR(b)])))
 		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " of type %s has an edge of kind %s",
 		                     CUR(b), lh_type_name(b->s->type[CUR(b)]), lh_edge_kind_names[k]);
 	memset(&w, 0, sizeof(w));
@@ -988,10 +965,10 @@ static int resolve_labels(lh_snap_builder *b)
 	for (e = 0; e < s->nedge; e++) {
 		int k = s->edge_kind[e] & LH_EDGE_KIND_MASK;
 		lab = s->edge_label[e];
-		if (edge_target[k] && s->type[s->edge_to[e]] != edge_target[k])
+		if (lh_edge_specs[k].target && s->type[s->edge_to[e]] != lh_edge_specs[k].target)
 			return lh_snap__fail(b, LH_EFORMAT, "%s edge to 0x%" PRIx64 " of type %s, not %s",
 			                     lh_edge_kind_names[k], lh_snapshot_addr(s, s->edge_to[e]),
-			                     lh_type_name(s->type[s->edge_to[e]]), lh_type_name(edge_target[k]));
+			                     lh_type_name(s->type[s->edge_to[e]]), lh_type_name(lh_edge_specs[k].target));
 		if (k == LH_E_UPVALUE && s->type[s->edge_to[e]] != LH_T_UPVALUE &&
 		    s->type[edge_source(s, e)] == LH_T_LFUNC)
 			return lh_snap__fail(b, LH_EFORMAT, "upvalue edge of a Lua function to an object of type %s",

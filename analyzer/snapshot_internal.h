@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+#include "luaheap/format.h"
 #include "luaheap/snapshot.h"
 
 /*
@@ -53,6 +55,19 @@ typedef struct lh_raw_label {
 	uint64_t addr;           /* key / name object address, 0 for none */
 	uint32_t slot;
 } lh_raw_label;
+
+/* Stores one decoded label field (lh_edge_specs' member, a value coded as
+ * lh_value.u: a float's bits for LH_LM_D). */
+static inline void lh_raw_label_set(lh_raw_label *l, int member, uint64_t u)
+{
+	switch (member) {
+	case LH_LM_I: l->i = (int64_t)u; break;
+	case LH_LM_SLOT: l->slot = (uint32_t)u; break;
+	case LH_LM_ADDR: l->addr = u; break;
+	case LH_LM_PTR: l->ptr = u; break;
+	case LH_LM_D: memcpy(&l->d, &u, sizeof(l->d)); break;
+	}
+}
 
 typedef struct lh_snap_builder {
 	lh_snapshot *s;

@@ -56,15 +56,6 @@ static const char *gc_state_name(unsigned st)
 	return st < sizeof(names) / sizeof(names[0]) ? names[st] : "unknown";
 }
 
-static const struct { uint32_t bit; const char *name; } flag_names[] = {
-	{ LH_FLAG_COLLECTED, "collected" },
-	{ LH_FLAG_STRINGS_NONE, "strings-none" },
-	{ LH_FLAG_STRINGS_CUT, "strings-cut" },
-	{ LH_FLAG_STRINGS_KEYS, "strings-keys" },
-	{ LH_FLAG_GARBAGE, "garbage" },
-};
-#define NFLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
-
 static void fact(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void fact(const char *name, const char *fmt, ...)
@@ -91,7 +82,7 @@ static void header_json(summary *sm)
 	cli_json_num(o, "time", (double)h->time);
 	cli_json_num(o, "pid", (double)h->pid);
 	cli_json_bytes(o, "label", h->label ? h->label : "", h->label ? strlen(h->label) : 0);
-	cli_json_str(o, "gc_mode", h->gc_mode == LH_GC_GENERATIONAL ? "generational" : "incremental");
+	cli_json_str(o, "gc_mode", lh_gc_mode_names[h->gc_mode == LH_GC_GENERATIONAL]);
 	cli_json_num(o, "gc_state", h->gc_state);
 	cli_json_str(o, "gc_state_name", gc_state_name(h->gc_state));
 	cli_json_bool(o, "gc_was_running", h->gc_was_running);
@@ -106,9 +97,9 @@ static void header_json(summary *sm)
 	cli_json_num(o, "overhead_strtab", (double)h->overhead_strtab);
 	cli_json_num(o, "flags", h->flags);
 	flags = cli_json_array(o, "flag_names");
-	for (i = 0; i < NFLAGS; i++)
-		if (h->flags & flag_names[i].bit)
-			cli_json_str(flags, NULL, flag_names[i].name);
+	for (i = 0; i < LH_NFLAGS; i++)
+		if (h->flags & lh_flag_names[i].bit)
+			cli_json_str(flags, NULL, lh_flag_names[i].name);
 	cli_json_num(o, "string_limit", (double)h->string_limit);
 	cli_json_addr(o, "main_thread", h->main_thread);
 	cli_json_addr(o, "registry", h->registry);
@@ -145,11 +136,11 @@ static void section_header(summary *sm)
 		fact("gc", "incremental (pause %" PRIu32 ", step multiplier %" PRIu32 ", step size %" PRIu32 "), "
 		     "state %s, %s", h->gc_pause, h->gc_stepmul, h->gc_stepsize, gc_state_name(h->gc_state),
 		     h->gc_was_running ? "running" : "stopped");
-	for (i = 0; i < NFLAGS; i++)
-		if (h->flags & flag_names[i].bit) {
+	for (i = 0; i < LH_NFLAGS; i++)
+		if (h->flags & lh_flag_names[i].bit) {
 			if (flags[0])
 				strcat(flags, ", ");
-			strcat(flags, flag_names[i].name);
+			strcat(flags, lh_flag_names[i].name);
 		}
 	if (h->flags & LH_FLAG_STRINGS_CUT)
 		snprintf(flags + strlen(flags), sizeof(flags) - strlen(flags), " at %" PRIu64 " bytes",

@@ -284,14 +284,16 @@ static const char *const lh_gc_mode_names[2] = {
 	"incremental", "generational"
 };
 
-/* The header flags' names, in bit order (reports and JSON). */
+/* The header flags' names, in the order reports list them. */
+#define LH_NFLAGS 5
 static const struct lh_flag_name {
 	unsigned bit;
 	const char *name;
-} lh_flag_names[4] = {
+} lh_flag_names[LH_NFLAGS] = {
 	{ LH_FLAG_COLLECTED, "collected" },
 	{ LH_FLAG_STRINGS_NONE, "strings-none" },
 	{ LH_FLAG_STRINGS_CUT, "strings-cut" },
+	{ LH_FLAG_STRINGS_KEYS, "strings-keys" },
 	{ LH_FLAG_GARBAGE, "garbage" },
 };
 
