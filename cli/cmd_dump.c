@@ -144,7 +144,12 @@ static int move_file(const char *src, const char *dst)
 	char buf[65536];
 	ssize_t n = 0;
 	int in, out, e = 0;
+	struct stat st;
 
+	if (stat(dst, &st) == 0 && !S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		return -1;              /* never a file in a device's place */
+	}
 	if (rename(src, dst) == 0)
 		return 0;
 	if (errno != EXDEV)

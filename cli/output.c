@@ -1,17 +1,21 @@
 /*
  * Output files for export, flame and report: a temporary file beside the
  * target (mode 0600: heap contents are user data), renamed into place
- * once everything is written and flushed.
+ * once everything is written and flushed. A target that exists and is
+ * not a regular file (/dev/null, a FIFO, a terminal) is written directly:
+ * a rename would put a file in the place of the device.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "cli.h"
 #include "output.h"
 
 int cli_output_open(cli_output *o, const char *path)
 {
+	struct stat st;
 	size_t n;
 	int fd;
 
@@ -19,6 +23,14 @@ int cli_output_open(cli_output *o, const char *path)
 	o->path = path != NULL ? path : "-";
 	if (strcmp(o->path, "-") == 0) {
 		o->f = stdout;
+		return CLI_OK;
+	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		if ((o->f = fopen(path, "w")) == NULL) {
+			cli_error("%s: cannot open: %s", path, strerror(errno));
+			return CLI_ERROR;
+		}
+		o->direct = 1;
 		return CLI_OK;
 	}
 	n = strlen(path);
@@ -46,6 +58,18 @@ int cli_output_commit(cli_output *o)
 {
 	int failed;
 
+	if (o->direct) {
+		failed = ferror(o->f) != 0;
+		if (fclose(o->f) != 0)
+			failed = 1;
+		o->f = NULL;
+		if (failed) {
+			cli_error("%s: cannot write: %s", o->path,
+				strerror(errno ? errno : EIO));
+			return CLI_ERROR;
+		}
+		return CLI_OK;
+	}
 	if (o->tmp == NULL) {
 		o->f = NULL;
 		return CLI_OK;          /* stdout: cli_finish checks it */
@@ -74,6 +98,8 @@ void cli_output_abort(cli_output *o)
 			fclose(o->f);
 		unlink(o->tmp);
 		free(o->tmp);
+	} else if (o->direct && o->f != NULL) {
+		fclose(o->f);
 	}
 	o->tmp = NULL;
 	o->f = NULL;

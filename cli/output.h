@@ -14,6 +14,7 @@ typedef struct cli_output {
 	const char *path;           /* the name asked for; "-" for stdout */
 	char *tmp;                  /* the temporary file, NULL for stdout */
 	FILE *f;
+	int direct;                 /* path is a device or FIFO: written as is */
 } cli_output;
 
 /* Opens path for writing (its temporary, or stdout for "-" or NULL);

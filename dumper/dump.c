@@ -187,12 +187,19 @@ static int check_request(lua_State *L, const char *path,
 }
 
 /* Creates the temporary file beside 'path' (mode 0600): its name in *tmp
- * (freed by the caller), its descriptor in *fd. */
+ * (freed by the caller), its descriptor in *fd. A path that exists and
+ * is no regular file (/dev/null, a FIFO) is refused: the rename would put
+ * the snapshot in the place of the device. */
 static int open_temp(const char *path, char **tmp, int *fd, lh_error *err)
 {
 	static const char suffix[] = ".tmp.XXXXXX";
 	char msg[512];
+	struct stat st;
 
+	*tmp = NULL;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISDIR(st.st_mode))        /* a directory: the rename says so */
+		return fail(err, LH_EUSAGE, path, "not a regular file");
 	if ((*tmp = malloc(strlen(path) + sizeof(suffix))) == NULL)
 		return fail(err, LH_ENOMEM, path, strerror(ENOMEM));
 	strcpy(*tmp, path);
