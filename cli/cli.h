@@ -62,9 +62,6 @@ void cli_die_nomem(void) __attribute__((noreturn));
 void *cli_xmalloc(size_t n);
 char *cli_xstrdup(const char *s);
 
-/* Loads a snapshot; on failure prints "luaheap: cannot read snapshot 'F':
- * ..." and returns CLI_ERROR (with *out NULL). */
-int cli_load(lh_snapshot **out, const char *path);
 
 /* Flushes and checks stdout; a write error is reported and gives CLI_ERROR,
  * otherwise rc is returned unchanged. main() calls it once, at the end. */

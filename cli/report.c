@@ -71,27 +71,6 @@ int cli_open(lh_analysis **out, const char *path, unsigned flags)
 	return CLI_OK;
 }
 
-int cli_analyze(lh_analysis **out, const lh_snapshot *snap)
-{
-	/* big snapshots take seconds: say what is going on, on terminals */
-	int progress = snap->nobj >= 1000000 && isatty(STDERR_FILENO), rc;
-	lh_error err;
-
-	lh_error_clear(&err);
-	if (progress)
-		fprintf(stderr, "luaheap: analysing %u objects...\r", snap->nobj);
-	rc = lh_analysis_new(out, snap, &err);
-	if (progress)
-		fprintf(stderr, "\033[K");
-	if (rc != LH_OK) {
-		if (err.code == LH_ENOMEM)
-			cli_die_nomem();
-		cli_error("cannot analyse snapshot '%s': %s", snap->path, err.msg);
-		return CLI_ERROR;
-	}
-	return CLI_OK;
-}
-
 int cli_resolve(uint32_t *out, const lh_snapshot *snap, const char *expr)
 {
 	lh_error err;

@@ -9,9 +9,6 @@
 #include "cli.h"
 #include "luaheap/analysis.h"
 
-/* Runs every analysis of snap; prints "luaheap: cannot analyse snapshot
- * 'F': ..." and returns CLI_ERROR on failure. */
-int cli_analyze(lh_analysis **out, const lh_snapshot *snap);
 
 /* Reads the snapshot at path with every analysis, through its index
  * unless flags (LH_OPEN_*) say otherwise: progress on a terminal's

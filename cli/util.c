@@ -93,44 +93,6 @@ char *cli_xstrdup(const char *s)
 	return p;
 }
 
-/* Loading progress on a terminal's stderr: "reading F: 42%", rewritten in
- * place when the percentage changes, for files big enough to take a while. */
-typedef struct load_progress {
-	const char *path;
-	int shown;             /* last percentage printed, -1 none */
-} load_progress;
-
-static void show_progress(void *ctx, uint64_t done, uint64_t total)
-{
-	load_progress *lp = ctx;
-	int pct;
-
-	if (total < (UINT64_C(16) << 20) || done > total)
-		return;
-	pct = (int)(done * 100 / total);
-	if (pct == lp->shown)
-		return;
-	lp->shown = pct;
-	fprintf(stderr, "\rluaheap: reading %s: %d%%", lp->path, pct);
-}
-
-int cli_load(lh_snapshot **out, const char *path)
-{
-	load_progress lp = { path, -1 };
-	lh_error err;
-	int rc;
-
-	rc = lh_snapshot_load_progress(out, path, isatty(STDERR_FILENO) ? show_progress : NULL,
-	                               &lp, &err);
-	if (lp.shown >= 0)
-		fputs("\r\033[K", stderr);
-	if (rc != LH_OK) {
-		cli_error("%s", err.msg);
-		return CLI_ERROR;
-	}
-	return CLI_OK;
-}
-
 int cli_finish(int rc)
 {
 	int failed = fflush(stdout) != 0 || ferror(stdout);
