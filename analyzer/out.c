@@ -10,11 +10,31 @@
 #include "luaheap/analysis.h"
 #include "luaheap/out.h"
 
-void lh_out_init(lh_out *o, FILE *f)
+#define LH_OUT_BUF 65536
+
+struct lh_out {
+	FILE *f;                    /* borrowed */
+	size_t len;
+	int failed;                 /* a write failed: the rest is dropped */
+	char buf[LH_OUT_BUF];
+};
+
+int lh_out_new(lh_out **out, FILE *f, lh_error *err)
 {
+	lh_out *o = malloc(sizeof *o);
+
+	*out = o;
+	if (o == NULL)
+		return lh_error_set(err, LH_ENOMEM, "out of memory");
 	o->f = f;
 	o->len = 0;
 	o->failed = 0;
+	return LH_OK;
+}
+
+void lh_out_free(lh_out *o)
+{
+	free(o);
 }
 
 static void drain(lh_out *o)

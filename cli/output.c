@@ -114,13 +114,13 @@ int cli_output_write(const char *path, cli_write_fn fn, void *ctx)
 
 	if (cli_output_open(&out, path) != CLI_OK)
 		return CLI_ERROR;
-	o = cli_xmalloc(sizeof *o);
-	lh_out_init(o, out.f);
 	lh_error_clear(&err);
-	rc = fn(o, ctx, &err);
+	rc = lh_out_new(&o, out.f, &err);
+	if (rc == LH_OK)
+		rc = fn(o, ctx, &err);
 	if (rc == LH_OK)
 		rc = lh_out_flush(o, out.path, &err);
-	free(o);
+	lh_out_free(o);
 	if (rc != LH_OK) {
 		cli_output_abort(&out);
 		if (rc == LH_ENOMEM)

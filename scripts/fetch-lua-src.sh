@@ -9,6 +9,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${LUAHEAP_LUA_CACHE:-$top/build-deps/releases}
+. "$top/scripts/debsrc.sh"
 
 suite_of() {
 	case $1 in
@@ -36,14 +37,7 @@ fetch() {
 	suite=$(suite_of "$rel") || { echo "unknown release $rel (known: 5.4.2 5.4.4 5.4.7 5.4.9)" >&2; return 2; }
 	dir=$cache/$rel
 	apt=$dir/apt
-	mkdir -p "$apt/lists/partial"
-	uri=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
-	key=$(sed -n 's/^Signed-By: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
-	[ -n "$uri" ] || uri=http://deb.debian.org/debian
-	[ -n "$key" ] || key=/usr/share/keyrings/debian-archive-keyring.gpg
-	echo "deb-src [signed-by=$key] $uri $suite main" > "$apt/sources.list"
-	aptopts="-o Dir::Etc::SourceList=$apt/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$apt/lists -o APT::Sandbox::User=root"
-	if ! apt-get $aptopts update -qq >"$apt/log" 2>&1; then
+	if ! debsrc_setup "$apt" "$suite"; then
 		echo "cannot update the $suite deb-src list (see $apt/log)" >&2
 		return 1
 	fi

@@ -35,15 +35,9 @@ fi
 # system's own apt configuration is left untouched.
 if ! ls -d "$srcdir"/lua5.4-*/src/lgc.h >/dev/null 2>&1 &&
    ! ls "$srcdir"/lua*/src/lgc.h >/dev/null 2>&1; then
-	mkdir -p "$srcdir/apt/lists/partial"
-	uri=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
-	key=$(sed -n 's/^Signed-By: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
-	[ -n "$uri" ] || uri=http://deb.debian.org/debian
-	[ -n "$key" ] || key=/usr/share/keyrings/debian-archive-keyring.gpg
-	echo "deb-src [signed-by=$key] $uri bookworm main" > "$srcdir/apt/sources.list"
-	aptopts="-o Dir::Etc::SourceList=$srcdir/apt/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$srcdir/apt/lists"
 	echo "install-deps: fetching the lua5.4 source package"
-	apt-get $aptopts update -qq
+	. "$top/scripts/debsrc.sh"
+	debsrc_setup "$srcdir/apt" bookworm || { cat "$srcdir/apt/log" >&2; exit 1; }
 	(cd "$srcdir" && apt-get $aptopts source -qq lua5.4 >/dev/null)
 fi
 ls -d "$srcdir"/lua*/src | head -n 1

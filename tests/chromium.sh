@@ -3,13 +3,9 @@
 # screenshots FILE into $BUILD/pictures/NAME.png (kept for people to look
 # at), checks the picture is not blank and that the page loaded nothing but
 # local files (Chromium's net log), and leaves the DOM text in NAME.dom.
-case "${LUAHEAP_SANITIZE:-OFF}" in
-ON|on|1|TRUE|true) echo "skip: the browser checks run in the normal build only"; exit 77 ;;
-esac
-if ! command -v chromium > /dev/null || ! command -v node > /dev/null; then
-	echo "skip: chromium and node are not installed (scripts/install-deps.sh)"
-	exit 77
-fi
+. "$SRC/tests/skip_lib.sh"
+normal_build_only "the browser check"
+need_commands "the browser check" chromium node
 
 chrome() {
 	profile=$(mktemp -d "$PWD/profile.XXXXXX")

@@ -12,3 +12,27 @@ wait_exit() {
 	done
 	wait "$1"
 }
+
+# wait_for PATTERN FILE [PID [ERRFILE]]: waits (at most 60 s) until FILE
+# has a line matching PATTERN. Fails, showing FILE and ERRFILE, on timeout
+# or as soon as process PID (when given) is gone.
+wait_for() {
+	_n=0
+	until grep -qs "$1" "$2"; do
+		_n=$((_n + 1))
+		if [ $_n -gt 600 ]; then
+			echo "timed out waiting for '$1' in $2" >&2
+			cat "$2" ${4:+"$4"} >&2 || true
+			exit 1
+		fi
+		if [ -n "${3:-}" ] && ! kill -0 "$3" 2> /dev/null; then
+			echo "process $3 died while waiting for '$1' in $2" >&2
+			cat ${4:+"$4"} /dev/null >&2 || true
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
+
+# last_round FILE: N of the last "heartbeat N ..." line of FILE.
+last_round() { sed -n 's/^heartbeat \([0-9]*\)\( .*\)\{0,1\}$/\1/p' "$1" | tail -1; }

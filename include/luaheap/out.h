@@ -11,17 +11,12 @@
 #include <stdio.h>
 #include "luaheap/error.h"
 
-#define LH_OUT_BUF 65536
+typedef struct lh_out lh_out;
 
-typedef struct lh_out {
-	FILE *f;                    /* borrowed */
-	size_t len;
-	int failed;                 /* a write failed: the rest is dropped */
-	char buf[LH_OUT_BUF];
-} lh_out;
-
-/* Starts writing to f (which the caller opened and closes). */
-void lh_out_init(lh_out *o, FILE *f);
+/* A writer to f (which the caller opened and closes): LH_OK, or LH_ENOMEM.
+ * lh_out_flush writes out what it holds; lh_out_free drops it. */
+int lh_out_new(lh_out **out, FILE *f, lh_error *err);
+void lh_out_free(lh_out *o);
 void lh_out_putn(lh_out *o, const char *s, size_t n);
 void lh_out_puts(lh_out *o, const char *s);
 void lh_out_u64(lh_out *o, uint64_t v);

@@ -1,15 +1,7 @@
 # top, path and tree on lying snapshots: JSON files with one number or
 # address changed (to a neighbour's address, 0, huge values) or cut short.
 # Each command must either work (exit 0) or refuse (exit 2) - never crash.
-"$LUA" -e "
-	_G.Hero = setmetatable({}, { __name = 'Hero' })
-	_G.list = { { 1, 2 }, setmetatable({ x = {} }, Hero), k = { [{}] = 1 } }
-	local up = {}
-	_G.f = function() return up end
-	_G.co = coroutine.create(function(a) local b = {} coroutine.yield(b) end)
-	coroutine.resume(_G.co, {})
-	_G.weak = setmetatable({ [{}] = {} }, { __mode = 'k' })
-	assert(require('luaheap').dump('base.json', { format = 'json' }))"
+"$LUA" "$SRC/tests/lua/corrupt_heap.lua" base.json
 "$LUA" "$SRC/tests/lua/analysis_mutate.lua" base.json 150 m
 ok=0 refused=0
 for f in m*.json; do

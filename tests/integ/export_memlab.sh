@@ -3,13 +3,9 @@
 # million-object heap; its node and edge counts and its retained sizes of
 # the twelve biggest objects must be luaheap's. DevTools' loader rules are
 # checked on every file too. Heavy: the normal build only.
-case "${LUAHEAP_SANITIZE:-OFF}" in
-ON|on|1|TRUE|true) echo "skip: memlab runs in the normal build only"; exit 77 ;;
-esac
-if ! command -v npm > /dev/null || ! command -v node > /dev/null; then
-	echo "skip: npm and node are not installed (scripts/install-deps.sh)"
-	exit 77
-fi
+. "$SRC/tests/skip_lib.sh"
+normal_build_only memlab
+need_commands memlab npm node
 # memlab is installed once per build tree (its browser is not needed).
 mods=$BUILD/memlab/node_modules
 if [ ! -d "$mods/@memlab/heap-analysis" ]; then

@@ -4,11 +4,8 @@
 # with, and the man pages; then `luarocks make` (Debian's luarocks, Lua 5.4)
 # builds the rock against Debian's lua5.4 source tree into a scratch tree,
 # and Debian's lua5.4 loads it from there and dumps. Normal build only.
-case "${LUAHEAP_SANITIZE:-OFF}" in
-ON|on|1|TRUE|true)
-	echo "installing is tested in the normal build only"
-	exit 77 ;;
-esac
+. "$SRC/tests/skip_lib.sh"
+normal_build_only "the install test"
 cmake --install "$BUILD" --prefix "$PWD/inst" > install.log
 for f in inst/bin/luaheap inst/include/luaheap/dump.h inst/share/man/man1/luaheap.1 \
 	inst/share/man/man3/luaheap.3 inst/share/man/man5/luaheap-snapshot.5; do
@@ -50,10 +47,7 @@ PKG_CONFIG_PATH=$PWD/$(dirname "$pc") cc -o host host.c \
 inst/bin/luaheap summary host.snap | grep -q '^accounting .*: exact$'
 
 # the rock, from a copy of the sources the rockspec builds
-if ! command -v luarocks > /dev/null; then
-	echo "luarocks is not installed (scripts/install-deps.sh installs it)"
-	exit 77
-fi
+need_commands "the rock test" luarocks
 mkdir rock
 cp -r "$SRC/CMakeLists.txt" "$SRC/cmake" "$SRC/dumper" "$SRC/include" "$SRC/man" \
 	"$SRC"/luaheap-*.rockspec rock/

@@ -13,11 +13,7 @@ cleanup() {
 trap cleanup EXIT
 "$LUA" "$SRC/samples/live_server.lua" "$PWD/full" "$PWD/stop" 6000 0.01 > server.out 2> server.err &
 spid=$!
-n=0
-until grep -q '^heartbeat 3 ' server.out; do
-	n=$((n + 1)); test $n -lt 600 || { echo "server did not start" >&2; cat server.err >&2; exit 1; }
-	sleep 0.1
-done
+wait_for '^heartbeat 3 ' server.out $spid server.err
 rc=0
 "$LUAHEAP" dump --pid $spid --timeout 30 > out.txt 2> err.txt || rc=$?
 cat err.txt
@@ -26,12 +22,8 @@ grep -q "process $spid could not write its snapshot: .*No space left on device" 
 test ! -s out.txt
 test -z "$(ls -A full)"
 # still running, stops normally
-r=$(sed -n 's/^heartbeat \([0-9]*\) .*/\1/p' server.out | tail -1)
-n=0
-until grep -q "^heartbeat $((r + 3)) " server.out; do
-	n=$((n + 1)); test $n -lt 600 || { echo "server stalled" >&2; exit 1; }
-	sleep 0.1
-done
+r=$(last_round server.out)
+wait_for "^heartbeat $((r + 3)) " server.out $spid server.err
 touch stop
 wait_exit $spid
 spid=""

@@ -11,38 +11,27 @@ mkdir snaps out
 spid=$!
 trap 'kill $spid 2>/dev/null || true' EXIT
 
-# waits (at most 60 s) until file $2 has a line matching $1
-wait_for() {
-	n=0
-	until grep -qs "$1" "$2"; do
-		n=$((n + 1))
-		if [ $n -gt 600 ]; then echo "timed out waiting for '$1' in $2" >&2; cat "$2" >&2; exit 1; fi
-		if ! kill -0 $spid 2>/dev/null; then echo "server died" >&2; cat server.err >&2; exit 1; fi
-		sleep 0.1
-	done
-}
-last_round() { sed -n 's/^heartbeat \([0-9]*\) .*/\1/p' server.out | tail -1; }
 
-wait_for '^armed ' server.out
+wait_for '^armed ' server.out $spid server.err
 test -f "$run/$spid.game.arm"
 test "$(stat -c %a "$run")" = 700
 test "$(stat -c %a "$run/$spid.game.arm")" = 600
 # its one armed state, listed: name, format, directory
 "$LUAHEAP" dump --pid $spid --list > list.txt
 printf 'game\tbinary\t%s\n' "$PWD/snaps" | cmp - list.txt
-wait_for '^heartbeat 10 ' server.out
+wait_for '^heartbeat 10 ' server.out $spid server.err
 
 a=$("$LUAHEAP" dump --pid $spid --timeout 30)
 case "$a" in "$PWD/snaps/"*) ;; *) echo "unexpected path $a" >&2; exit 1;; esac
 test -f "$a"
 test "$(stat -c %a "$a")" = 600
-r=$(last_round)
-wait_for "^heartbeat $((r + 30)) " server.out
+r=$(last_round server.out)
+wait_for "^heartbeat $((r + 30)) " server.out $spid server.err
 b=$("$LUAHEAP" dump --pid $spid -o "$PWD/out/b.snap" --timeout 30)
 test "$b" = "$PWD/out/b.snap"
 test -f out/b.snap
-r=$(last_round)
-wait_for "^heartbeat $((r + 5)) " server.out
+r=$(last_round server.out)
+wait_for "^heartbeat $((r + 5)) " server.out $spid server.err
 
 # the diff of the two live snapshots names the planted leak first
 # (--no-index: the armed directory must hold nothing but snapshots)

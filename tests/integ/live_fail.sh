@@ -2,6 +2,7 @@
 # is not armed, a stale beacon, a timeout while the server waits in C, the
 # armed directory removed, two CLIs at once, signals while dumps run. The
 # server survives all of it and stops normally. Every wait is bounded.
+. "$SRC/tests/live_lib.sh"
 export LUAHEAP_RUNDIR="$PWD/run"
 mkdir snaps
 pids=""
@@ -17,15 +18,6 @@ fails_with() {
 	fi
 	test ! -s out.txt
 }
-wait_for() {
-	n=0
-	until grep -qs "$1" "$2"; do
-		n=$((n + 1))
-		if [ $n -gt 600 ]; then echo "timed out waiting for '$1' in $2" >&2; exit 1; fi
-		sleep 0.1
-	done
-}
-last_round() { sed -n 's/^heartbeat \([0-9]*\) .*/\1/p' "$1" | tail -1; }
 check_snap() { "$LUAHEAP" summary --no-index "$1" > /dev/null; }
 
 # no such process, and a process that never armed

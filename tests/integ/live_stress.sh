@@ -3,6 +3,7 @@
 # collect = false, while the shell sends it signals at random moments, in
 # both collector modes. Every snapshot loads and its accounting is exact,
 # and the program computes the same result as without dumps.
+. "$SRC/tests/live_lib.sh"
 for mode in incremental generational; do
 	mkdir "$mode"
 	rm -f stop run.out run.err    # before the job starts: it truncates them late
@@ -10,11 +11,7 @@ for mode in incremental generational; do
 	"$LUA" "$SRC/tests/lua/live_stress_main.lua" "$PWD/$mode" 20000 $mode 1 > run.out 2> run.err &
 	pid=$!
 	trap 'kill $pid 2> /dev/null || true' EXIT
-	n=0
-	until grep -qs '^armed' run.out; do
-		n=$((n + 1)); test $n -lt 600 || { echo "no start" >&2; cat run.err >&2; exit 1; }
-		sleep 0.05
-	done
+	wait_for '^armed' run.out $pid run.err
 	sent=0
 	# signals until the result is out (the process then waits for 'stop')
 	while [ $sent -lt 60 ] && ! grep -qs '^result' run.out; do

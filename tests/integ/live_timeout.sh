@@ -38,19 +38,10 @@ LUA
 "$LUA" slow.lua "$PWD/snaps" "$PWD/stop" > server.out 2> server.err &
 spid=$!
 trap 'kill $spid 2> /dev/null || true' EXIT
-wait_for() {
-	n=0
-	until grep -qs "$1" server.out; do
-		n=$((n + 1))
-		if [ $n -gt 600 ]; then echo "timed out waiting for '$1'" >&2; cat server.err >&2; exit 1; fi
-		sleep 0.1
-	done
-}
-last_round() { sed -n 's/^heartbeat \([0-9]*\)$/\1/p' server.out | tail -1; }
 only_beacon() {
 	test "$(ls -A run)" = "$spid.slow.arm" || { echo "run directory:" >&2; ls -A run >&2; exit 1; }
 }
-wait_for '^heartbeat 3$'
+wait_for '^heartbeat 3$' server.out "" server.err
 
 rc=0
 "$LUAHEAP" dump --pid $spid --timeout 0.4 > out.txt 2> err.txt || rc=$?
@@ -59,8 +50,8 @@ grep -q 'did not answer within 0.4 s' err.txt
 test ! -s out.txt
 # the dump goes on after the command gave up; once the server runs rounds
 # again it is over, and nothing of it is left
-r=$(last_round)
-wait_for "^heartbeat $((r + 3))$"
+r=$(last_round server.out)
+wait_for "^heartbeat $((r + 3))$" server.out "" server.err
 test -z "$(ls -A snaps)"
 only_beacon
 

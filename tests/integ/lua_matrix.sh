@@ -8,11 +8,8 @@
 # 70,000-deep recursion and a three-snapshot leak diff; this build's CLI
 # reads every snapshot. A tree that cannot be had is skipped with a line
 # saying so. Normal build only: it is the suite's heaviest test.
-case "${LUAHEAP_SANITIZE:-OFF}" in
-ON|on|1|TRUE|true)
-	echo "the release matrix runs in the normal build only"
-	exit 77 ;;
-esac
+. "$SRC/tests/skip_lib.sh"
+normal_build_only "the release matrix"
 cache=$BUILD/matrix
 mkdir -p "$cache/src"
 begin=$(date +%s)

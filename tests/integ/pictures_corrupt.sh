@@ -2,16 +2,7 @@
 # or address changed, or cut short): each must work (exit 0) or refuse
 # with a message (exit 2), never crash, and never leave a file behind on
 # refusal.
-"$LUA" -e "
-	_G.Hero = setmetatable({}, { __name = 'Hero' })
-	_G.list = { { 1, 2 }, setmetatable({ x = {} }, Hero), k = { [{}] = 1 } }
-	local up = {}
-	_G.f = function() return up end
-	_G.co = coroutine.create(function(a) local b = {} coroutine.yield(b) end)
-	coroutine.resume(_G.co, {})
-	_G.weak = setmetatable({ [{}] = {} }, { __mode = 'k' })
-	_G.cache = setmetatable({ 'a', {} }, { __mode = 'v' })
-	assert(require('luaheap').dump('base.json', { format = 'json' }))"
+"$LUA" "$SRC/tests/lua/corrupt_heap.lua" base.json
 "$LUA" "$SRC/tests/lua/analysis_mutate.lua" base.json 80 m
 ok=0 refused=0
 for f in m*.json; do
