@@ -1,8 +1,8 @@
 /*
  * The luaheap command: the table of subcommands (main.c), one function per
- * subcommand (cmd_NAME.c, each owning its options and usage text), and the
- * helpers they share (util.c): errors, exit codes, sizes, colour, tables,
- * JSON output.
+ * subcommand (cmd_NAME.c, each declaring its options and help in one
+ * table), the option parser (opt.c), and the helpers they share (util.c):
+ * errors, exit codes, sizes, colour, tables, JSON output.
  */
 #ifndef LUAHEAP_CLI_H
 #define LUAHEAP_CLI_H
@@ -54,7 +54,6 @@ void cli_die_nomem(void) __attribute__((noreturn));
 void *cli_xmalloc(size_t n);
 char *cli_xstrdup(const char *s);
 
-
 /* Flushes and checks stdout; a write error is reported and gives CLI_ERROR,
  * otherwise rc is returned unchanged. main() calls it once, at the end. */
 int cli_finish(int rc);
@@ -75,7 +74,6 @@ const char *cli_addr(uint64_t addr, char buf[CLI_SIZE_BUF]);
  * or empty, otherwise "". */
 enum cli_style { CLI_RESET, CLI_BOLD, CLI_DIM, CLI_RED, CLI_GREEN, CLI_YELLOW,
                  CLI_BLUE, CLI_CYAN };
-int cli_color(void);
 const char *cli_style(enum cli_style st);
 
 /* Aligned tables: cells are copied; align is one letter per column, 'l' or

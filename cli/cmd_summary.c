@@ -1,8 +1,9 @@
 /*
  * luaheap summary: what a snapshot holds at a glance. The report is a list
- * of sections (header facts, objects by type, accounting); each section
- * writes either its text or its part of the JSON document. A new section is
- * one function and one line in 'sections'.
+ * of sections (header facts, objects by type, accounting, collector,
+ * classes, retainers, watched objects); each section writes either its
+ * text or its part of the JSON document. A new section is one function and
+ * one line in 'sections'.
  */
 #include <inttypes.h>
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /*
- * Helpers shared by the commands that print analysis results (top, path,
- * tree, and summary's analysis sections): running the analysis, naming
- * and describing an object.
+ * Helpers shared by the commands that read snapshots: opening one with its
+ * analysis (through its index), resolving, naming and describing an
+ * object.
  */
 #include <stdlib.h>
 #include <string.h>

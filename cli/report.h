@@ -1,14 +1,13 @@
 /*
- * Helpers for the commands that print analysis results (top, path, tree
- * and summary's analysis sections), over the analyzer's lh_analysis.
- * Errors are printed here; callers only return the exit code.
+ * Helpers for the commands that read snapshots (all but dump and run),
+ * over the analyzer's lh_analysis. Errors are printed here; callers only
+ * return the exit code.
  */
 #ifndef LUAHEAP_CLI_REPORT_H
 #define LUAHEAP_CLI_REPORT_H
 
 #include "cli.h"
 #include "luaheap/analysis.h"
-
 
 /* Reads the snapshot at path with every analysis, through its index
  * unless flags (LH_OPEN_*) say otherwise: progress on a terminal's

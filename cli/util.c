@@ -114,7 +114,8 @@ const char *cli_addr(uint64_t addr, char buf[CLI_SIZE_BUF])
 	return buf;
 }
 
-int cli_color(void)
+/* Whether stdout gets colour (computed once). */
+static int use_color(void)
 {
 	static int cached = -1;
 	const char *no;
@@ -133,7 +134,7 @@ const char *cli_style(enum cli_style st)
 		"\033[34m", "\033[36m"
 	};
 
-	if (!cli_color() || (unsigned)st >= sizeof(seq) / sizeof(seq[0]))
+	if (!use_color() || (unsigned)st >= sizeof(seq) / sizeof(seq[0]))
 		return "";
 	return seq[st];
 }
