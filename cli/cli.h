@@ -1,17 +1,18 @@
 /*
  * The luaheap command: the table of subcommands (main.c), one function per
- * subcommand (cmd_NAME.c, each owning its options and usage text), and the
- * helpers they share (util.c): errors, exit codes, sizes, colour, tables,
- * JSON output.
+ * subcommand (cmd_NAME.c, each declaring its options and help in one
+ * table), the option parser (opt.c), and the helpers they share (util.c):
+ * errors, exit codes, sizes, colour, tables, JSON output.
  */
 #ifndef LUAHEAP_CLI_H
 #define LUAHEAP_CLI_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <getopt.h>
 #include <cjson/cJSON.h>
 #include "luaheap/snapshot.h"
+#include "opt.h"
 
 /* Exit codes. */
 enum {
@@ -22,9 +23,10 @@ enum {
 
 /*
  * Subcommands. Each gets argv[0] = its own name and the arguments after it,
- * parses them with getopt_long (opterr is 0: report with cli_bad_option),
- * answers -h/--help with cli_help(usage), and returns an exit code. To add
- * one: write cli/cmd_NAME.c, declare it here, add a line to main.c's table.
+ * declares its options and help once in a cli_opt_cmd (opt.h), parses them
+ * with cli_opt_parse (which answers -h/--help and usage errors), and
+ * returns an exit code. To add one: write cli/cmd_NAME.c, declare it here,
+ * add a line to main.c's table.
  */
 int cmd_summary(int argc, char **argv);
 int cmd_run(int argc, char **argv);
@@ -41,19 +43,9 @@ int cmd_report(int argc, char **argv);
 
 /* ---- messages and exit codes (util.c) ---- */
 
-/* Prints "luaheap: MESSAGE" to stderr. */
+/* Prints "luaheap: MESSAGE" to stderr (after flushing stdout). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Prints "luaheap: MESSAGE" and the usage text to stderr; returns CLI_ERROR. */
-int cli_usage_error(const char *usage, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* After getopt_long returned c ('?' or ':' when the option string starts
- * with ':'): names the bad option, prints usage; returns CLI_ERROR. */
-int cli_bad_option(const char *usage, char **argv, int c);
-
-/* Prints the usage text to stdout for --help; returns CLI_OK. */
-int cli_help(const char *usage);
+void cli_verror(const char *fmt, va_list ap);
 
 /* Prints "luaheap: out of memory" and exits with CLI_ERROR. */
 void cli_die_nomem(void) __attribute__((noreturn));
@@ -61,7 +53,6 @@ void cli_die_nomem(void) __attribute__((noreturn));
 /* malloc/strdup that never return NULL (cli_die_nomem instead). */
 void *cli_xmalloc(size_t n);
 char *cli_xstrdup(const char *s);
-
 
 /* Flushes and checks stdout; a write error is reported and gives CLI_ERROR,
  * otherwise rc is returned unchanged. main() calls it once, at the end. */
@@ -83,7 +74,6 @@ const char *cli_addr(uint64_t addr, char buf[CLI_SIZE_BUF]);
  * or empty, otherwise "". */
 enum cli_style { CLI_RESET, CLI_BOLD, CLI_DIM, CLI_RED, CLI_GREEN, CLI_YELLOW,
                  CLI_BLUE, CLI_CYAN };
-int cli_color(void);
 const char *cli_style(enum cli_style st);
 
 /* Aligned tables: cells are copied; align is one letter per column, 'l' or

@@ -12,36 +12,52 @@
 #include "report.h"
 #include "luaheap/diff.h"
 
-static const char usage[] =
-	"usage: luaheap diff BEFORE AFTER [LATER] [-n N] [--min-bytes SIZE] [--json]\n"
-	"                    [--members] [--fail-if-growth SIZE] [--fail-if-suspects N]\n"
-	"                    [--fail-on-expect-dead] [--no-index]\n"
-	"\n"
+/* What the command line asks. */
+typedef struct diff_args {
+	uint32_t limit;
+	uint64_t min_bytes;             /* 0: lh_diff's default */
+	uint64_t fail_growth;           /* UINT64_MAX: no threshold */
+	uint32_t fail_suspects;         /* UINT32_MAX: no threshold */
+	int json, members, fail_dead;
+	unsigned flags;                 /* LH_OPEN_* */
+} diff_args;
+
+static const cli_opt_spec options[] = {
+	{ CLI_OPT_COUNT, 'n', "limit", "N", offsetof(diff_args, limit),
+	  CLI_OPT_SHORT, "print N rows per section (default 10, 0: all)" },
+	{ CLI_OPT_SIZE, 'm', "min-bytes", "SIZE", offsetof(diff_args, min_bytes),
+	  0, "noise floor (default: 4 KiB or 0.1% of the heap)" },
+	CLI_OPT_JSON(diff_args, json),
+	{ CLI_OPT_SWITCH, 0, "members", NULL, offsetof(diff_args, members), 0,
+	  "under each suspect, its containers that grew the most (the biggest "
+	  "members of a folded group such as _G.World.grid[*][*])" },
+	{ CLI_OPT_SIZE, 0, "fail-if-growth", "SIZE",
+	  offsetof(diff_args, fail_growth), 0,
+	  "exit 1 if Lua's byte count grew by more" },
+	{ CLI_OPT_COUNT, 0, "fail-if-suspects", "N",
+	  offsetof(diff_args, fail_suspects), 0,
+	  "exit 1 if there are more than N suspects" },
+	{ CLI_OPT_SWITCH, 0, "fail-on-expect-dead", NULL,
+	  offsetof(diff_args, fail_dead), 0,
+	  "exit 1 if an object marked with luaheap.expect_dead is still alive" },
+	CLI_OPT_NO_INDEX(diff_args, flags),
+	{ CLI_OPT_END }
+};
+
+static const cli_opt_cmd command = {
+	"diff", "BEFORE AFTER [LATER]", 2, 3, "diff needs two or three snapshots",
+	options, NULL,
 	"Compares snapshots of one process, oldest first. Objects created after\n"
 	"BEFORE that are still alive in AFTER are grouped by the root path that\n"
 	"holds them, indices folded (_G.Server.timers[*]); a group is a suspect\n"
 	"when the containers holding it grew by more than the noise floor, so\n"
 	"balanced churn is not reported. With three snapshots the candidates are\n"
 	"the objects new in AFTER that are still alive in LATER, and groups that\n"
-	"also grew from AFTER to LATER rank first.\n"
-	"\n"
-	"  -n, --limit N            print N rows per section (default 10, 0: all)\n"
-	"  -m, --min-bytes SIZE     noise floor (default: 4 KiB or 0.1% of the heap)\n"
-	"  -j, --json               print a JSON document instead of text\n"
-	"      --members            under each suspect, its containers that grew\n"
-	"                           the most (the biggest members of a folded\n"
-	"                           group such as _G.World.grid[*][*])\n"
-	"      --fail-if-growth SIZE      exit 1 if Lua's byte count grew by more\n"
-	"      --fail-if-suspects N       exit 1 if there are more than N suspects\n"
-	"      --fail-on-expect-dead      exit 1 if an object marked with\n"
-	"                                 luaheap.expect_dead is still alive\n"
-	"      --no-index           neither read nor write an analysis index\n"
-	"  -h, --help               print this help\n"
-	"\n"
+	"also grew from AFTER to LATER rank first.\n",
 	"Exit status: 0 nothing crossed, 1 a --fail-* threshold was crossed,\n"
-	"2 usage or input error.\n";
-
-enum { OPT_FAIL_GROWTH = 256, OPT_FAIL_SUSPECTS, OPT_FAIL_DEAD, OPT_MEMBERS };
+	"2 usage or input error.\n",
+	0
+};
 
 static int show_members;           /* --members */
 
@@ -465,71 +481,25 @@ static void print_text(const lh_diff *d, const lh_analysis *last,
 
 int cmd_diff(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "limit", required_argument, NULL, 'n' },
-		{ "min-bytes", required_argument, NULL, 'm' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "fail-if-growth", required_argument, NULL, OPT_FAIL_GROWTH },
-		{ "fail-if-suspects", required_argument, NULL, OPT_FAIL_SUSPECTS },
-		{ "fail-on-expect-dead", no_argument, NULL, OPT_FAIL_DEAD },
-		{ "members", no_argument, NULL, OPT_MEMBERS },
-		{ "help", no_argument, NULL, 'h' },
-		CLI_NO_INDEX_LONG,
-		{ NULL, 0, NULL, 0 }
-	};
+	diff_args args = { 10, 0, UINT64_MAX, UINT32_MAX, 0, 0, 0, 0 };
 	const lh_snapshot *snap[3] = { NULL, NULL, NULL };
-	unsigned flags = 0;
 	lh_analysis *an[3] = { NULL, NULL, NULL };
 	lh_diff *d = NULL;
 	lh_diff_opts dopts;
 	job jobs[3];
 	lh_error err;
-	uint32_t limit = 10, fail_suspects = 0;
-	uint64_t fail_growth = 0;
-	int c, k, n, json = 0, want_growth = 0, want_suspects = 0, want_dead = 0;
-	int rc = CLI_OK;
+	int k, n, rc = CLI_OK;
 
+	if ((rc = cli_opt_parse(&command, &args, &argc, &argv)) != CLI_OPT_GO_ON)
+		return rc;
+	n = argc;
+	show_members = args.members;
 	memset(&dopts, 0, sizeof dopts);
-	while ((c = getopt_long(argc, argv, ":n:m:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			if (cli_parse_count(optarg, &limit) != 0)
-				return cli_usage_error(usage,
-					"-n wants a count, not '%s'", optarg);
-			break;
-		case 'm':
-			if (cli_parse_size(optarg, &dopts.min_bytes) != 0)
-				return cli_usage_error(usage,
-					"--min-bytes wants a size, not '%s'", optarg);
-			break;
-		case 'j': json = 1; break;
-		case OPT_FAIL_GROWTH:
-			if (cli_parse_size(optarg, &fail_growth) != 0)
-				return cli_usage_error(usage,
-					"--fail-if-growth wants a size, not '%s'", optarg);
-			want_growth = 1;
-			break;
-		case OPT_FAIL_SUSPECTS:
-			if (cli_parse_count(optarg, &fail_suspects) != 0)
-				return cli_usage_error(usage,
-					"--fail-if-suspects wants a count, not '%s'", optarg);
-			want_suspects = 1;
-			break;
-		case OPT_FAIL_DEAD: want_dead = 1; break;
-		case OPT_MEMBERS: show_members = 1; break;
-		case 'h': return cli_help(usage);
-		case CLI_OPT_NO_INDEX: flags |= LH_OPEN_NO_INDEX; break;
-		default: return cli_bad_option(usage, argv, c);
-		}
-	}
-	n = argc - optind;
-	if (n < 2 || n > 3)
-		return cli_usage_error(usage, n < 2 ? "diff needs two or three snapshots"
-			: "too many arguments");
+	dopts.min_bytes = args.min_bytes;
 	memset(jobs, 0, sizeof jobs);
 	for (k = 0; k < n; k++) {
-		jobs[k].path = argv[optind + k];
-		jobs[k].flags = flags;
+		jobs[k].path = argv[k];
+		jobs[k].flags = args.flags;
 	}
 	if (isatty(STDERR_FILENO))             /* big snapshots take seconds */
 		fprintf(stderr, "luaheap: reading and analysing %d snapshots...\r", n);
@@ -563,14 +533,13 @@ int cmd_diff(int argc, char **argv)
 		rc = CLI_ERROR;
 		goto done;
 	}
-	if (json)
-		print_json(d, an[n - 1], argv + optind, n, limit);
+	if (args.json)
+		print_json(d, an[n - 1], argv, n, args.limit);
 	else
-		print_text(d, an[n - 1], argv + optind, n, limit);
-	if ((want_growth && d->total_after > d->total_before &&
-	     d->total_after - d->total_before > fail_growth) ||
-	    (want_suspects && d->nsuspects > fail_suspects) ||
-	    (want_dead && d->ndead > 0))
+		print_text(d, an[n - 1], argv, n, args.limit);
+	if ((d->total_after > d->total_before &&
+	     d->total_after - d->total_before > args.fail_growth) ||
+	    d->nsuspects > args.fail_suspects || (args.fail_dead && d->ndead > 0))
 		rc = CLI_FAIL;
 done:
 	lh_diff_free(d);

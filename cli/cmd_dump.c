@@ -20,29 +20,6 @@
 #include "../dumper/live.h"
 #include "cli.h"
 
-static const char usage[] =
-	"usage: luaheap dump --pid PID [--list | --state NAME] [-o FILE | --dir DIR]\n"
-	"                    [--timeout S] [--format binary|json] [--name NAME]\n"
-	"\n"
-	"Asks the running process PID, which armed the luaheap module with\n"
-	"luaheap.arm{dir = ...} (or luaheap_arm in C), for a snapshot of the heap\n"
-	"of one of its Lua states, waits until the snapshot is complete and prints\n"
-	"its path. The process writes it into its armed directory; -o or --dir\n"
-	"then moves it.\n"
-	"\n"
-	"  -p, --pid PID        the process to dump\n"
-	"  -s, --state NAME     the armed state to dump (needed when several are)\n"
-	"  -l, --list           list the armed states: name, format, directory\n"
-	"  -o, --output FILE    move the snapshot to FILE\n"
-	"  -d, --dir DIR        move the snapshot into DIR\n"
-	"  -t, --timeout S      seconds to wait for the snapshot (default 30)\n"
-	"  -f, --format F       binary or json (default: what the state armed)\n"
-	"  -n, --name NAME      the snapshot's file name in the armed directory\n"
-	"  -h, --help           print this help\n"
-	"\n"
-	"Exit status: 0 the snapshot was written, 2 the process does not exist,\n"
-	"is not armed, did not answer in time, or could not write it.\n";
-
 /* The beacons of one process's armed states. */
 typedef struct states {
 	lh_live_beacon *b;
@@ -378,79 +355,102 @@ typedef struct dump_args {
 	lh_live_request req;
 } dump_args;
 
+static int parse_pid(void *dest, const char *value)
+{
+	long *pid = dest;
+	char *end;
+
+	errno = 0;
+	*pid = strtol(value, &end, 10);
+	return errno != 0 || *end != '\0' || end == value || *pid <= 0 ||
+	       *pid > INT_MAX ? -1 : 0;
+}
+
+static int parse_state(void *dest, const char *value)
+{
+	if (!lh_live_name_ok(value))
+		return -1;
+	*(const char **)dest = value;
+	return 0;
+}
+
+static int parse_timeout(void *dest, const char *value)
+{
+	double *t = dest;
+	char *end;
+
+	*t = strtod(value, &end);
+	return *end != '\0' || end == value || !(*t > 0) || *t > 86400 ? -1 : 0;
+}
+
+static int parse_name(void *dest, const char *value)
+{
+	if (!lh_live_name_ok(value))      /* and so fits req.name */
+		return -1;
+	strcpy(dest, value);
+	return 0;
+}
+
+static const cli_opt_choice formats[] = {
+	{ "binary", 0 }, { "json", 1 }, { NULL, 0 }
+};
+
+static const cli_opt_spec options[] = {
+	{ CLI_OPT_CHECK, 'p', "pid", "PID", offsetof(dump_args, pid),
+	  CLI_OPT_REQUIRED, "the process to dump",
+	  .check = parse_pid, .what = "a process id" },
+	{ CLI_OPT_SWITCH, 'l', "list", NULL, offsetof(dump_args, list),
+	  CLI_OPT_OR, "list the armed states: name, format, directory" },
+	{ CLI_OPT_CHECK, 's', "state", "NAME", offsetof(dump_args, state), 0,
+	  "the armed state to dump (needed when several are)",
+	  .check = parse_state, .what = "a state name" },
+	{ CLI_OPT_STRING, 'o', "output", "FILE", offsetof(dump_args, output),
+	  CLI_OPT_SHORT | CLI_OPT_OR, "move the snapshot to FILE" },
+	{ CLI_OPT_STRING, 'd', "dir", "DIR", offsetof(dump_args, dir), 0,
+	  "move the snapshot into DIR" },
+	{ CLI_OPT_CHECK, 't', "timeout", "S", offsetof(dump_args, timeout), 0,
+	  "seconds to wait for the snapshot (default 30)",
+	  .check = parse_timeout, .what = "seconds" },
+	{ CLI_OPT_CHOICE, 'f', "format", "F", offsetof(dump_args, req.format),
+	  0, "binary or json (default: what the state armed)",
+	  .choices = formats },
+	{ CLI_OPT_CHECK, 'n', "name", "NAME", offsetof(dump_args, req.name), 0,
+	  "the snapshot's file name in the armed directory",
+	  .check = parse_name,
+	  .what = "a plain file name (letters, digits, \"._-:+@\")" },
+	{ CLI_OPT_END }
+};
+
+static const cli_opt_cmd command = {
+	"dump", NULL, 0, 0, NULL, options, NULL,
+	"Asks the running process PID, which armed the luaheap module with\n"
+	"luaheap.arm{dir = ...} (or luaheap_arm in C), for a snapshot of the heap\n"
+	"of one of its Lua states, waits until the snapshot is complete and prints\n"
+	"its path. The process writes it into its armed directory; -o or --dir\n"
+	"then moves it.\n",
+	"Exit status: 0 the snapshot was written, 2 the process does not exist,\n"
+	"is not armed, did not answer in time, or could not write it.\n",
+	0
+};
+
+/* Options into a; CLI_OPT_GO_ON, or the exit code after help or a usage
+ * error. */
 static int parse_args(dump_args *a, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "state", required_argument, NULL, 's' },
-		{ "list", no_argument, NULL, 'l' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	char *end;
-	int c;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, ":p:s:lo:d:t:f:n:h", opts,
-	                        NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			errno = 0;
-			a->pid = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    a->pid <= 0 || a->pid > INT_MAX)
-				return cli_usage_error(usage, "--pid wants a process "
-				                       "id, not '%s'", optarg);
-			break;
-		case 's':
-			if (!lh_live_name_ok(optarg))
-				return cli_usage_error(usage, "--state wants a state "
-				                       "name, not '%s'", optarg);
-			a->state = optarg;
-			break;
-		case 'l': a->list = 1; break;
-		case 'o': a->output = optarg; break;
-		case 'd': a->dir = optarg; break;
-		case 't':
-			a->timeout = strtod(optarg, &end);
-			if (*end != '\0' || end == optarg || !(a->timeout > 0) ||
-			    a->timeout > 86400)
-				return cli_usage_error(usage, "--timeout wants "
-				                       "seconds, not '%s'", optarg);
-			break;
-		case 'f':
-			if (strcmp(optarg, "binary") != 0 &&
-			    strcmp(optarg, "json") != 0)
-				return cli_usage_error(usage, "--format wants binary "
-				                       "or json, not '%s'", optarg);
-			a->req.format = optarg[0] == 'j';
-			break;
-		case 'n':
-			if (!lh_live_name_ok(optarg))
-				return cli_usage_error(usage, "--name wants a plain "
-				                       "file name (letters, digits, "
-				                       "\"._-:+@\"), not '%s'", optarg);
-			strcpy(a->req.name, optarg);
-			break;
-		case 'h': return cli_help(usage);
-		default: return cli_bad_option(usage, argv, c);
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error(usage, "too many arguments");
-	if (a->pid == 0)
-		return cli_usage_error(usage, "no --pid given");
+	memset(a, 0, sizeof(*a));
+	a->timeout = 30;
+	a->req.format = -1;
+	if ((rc = cli_opt_parse(&command, a, &argc, &argv)) != CLI_OPT_GO_ON)
+		return rc;
 	if (a->output != NULL && a->dir != NULL)
-		return cli_usage_error(usage, "-o and --dir exclude each other");
+		return cli_opt_usage_error(&command, "-o and --dir exclude each other");
 	if (a->list && (a->output || a->dir || a->state || a->req.name[0] ||
 	                a->req.format >= 0))
-		return cli_usage_error(usage, "--list takes no other option "
-		                       "but --pid");
-	return -1;
+		return cli_opt_usage_error(&command, "--list takes no other option "
+		                           "but --pid");
+	return CLI_OPT_GO_ON;
 }
 
 int cmd_dump(int argc, char **argv)
@@ -462,10 +462,7 @@ int cmd_dump(int argc, char **argv)
 	const char *why;
 	int rc;
 
-	memset(&a, 0, sizeof(a));
-	a.timeout = 30;
-	a.req.format = -1;
-	if ((rc = parse_args(&a, argc, argv)) >= 0)
+	if ((rc = parse_args(&a, argc, argv)) != CLI_OPT_GO_ON)
 		return rc;
 	rc = CLI_ERROR;
 	if ((rundir = lh_live_rundir()) == NULL)

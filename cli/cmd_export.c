@@ -9,18 +9,36 @@
 #include "output.h"
 #include "luaheap/heapsnapshot.h"
 
-static const char usage[] =
-	"usage: luaheap export SNAPSHOT [--format heapsnapshot] -o FILE [--no-index]\n"
-	"\n"
+/* What the command line asks. */
+typedef struct export_args {
+	const char *path;
+	int format;
+	unsigned flags;                 /* LH_OPEN_* */
+} export_args;
+
+static const cli_opt_choice formats[] = {
+	{ "heapsnapshot", 0 }, { NULL, 0 }
+};
+
+static const cli_opt_spec options[] = {
+	{ CLI_OPT_CHOICE, 'f', "format", "FORMAT", offsetof(export_args, format),
+	  0, "heapsnapshot (the only one, and the default)", .choices = formats },
+	{ CLI_OPT_STRING, 'o', "output", "FILE", offsetof(export_args, path),
+	  CLI_OPT_SHORT | CLI_OPT_REQUIRED,
+	  "where to write it ('-': standard output)" },
+	CLI_OPT_NO_INDEX(export_args, flags),
+	{ CLI_OPT_END }
+};
+
+static const cli_opt_cmd command = {
+	"export", "SNAPSHOT", 1, 1, "no snapshot given", options, NULL,
 	"Writes SNAPSHOT as a V8 heap snapshot (FILE.heapsnapshot), which the\n"
 	"Memory panel of Chrome DevTools (Load) and memlab read: objects named by\n"
 	"class, table fields as properties, array slots as elements, weak-table\n"
 	"references as weak edges, node ids that stay the same for the same\n"
-	"object across snapshots (DevTools' Comparison view).\n"
-	"\n"
-	"  -f, --format FORMAT  heapsnapshot (the only one, and the default)\n"
-	"  -o, --output FILE    where to write it ('-': standard output)\n"
-	"  -h, --help           print this help\n";
+	"object across snapshots (DevTools' Comparison view).\n",
+	NULL, 0
+};
 
 typedef struct export_job {
 	const lh_analysis *a;
@@ -36,38 +54,16 @@ static int write_export(lh_out *o, void *ctx, lh_error *err)
 
 int cmd_export(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		CLI_NO_INDEX_LONG,
-		{ NULL, 0, NULL, 0 }
-	};
+	export_args args = { NULL, 0, 0 };
 	lh_analysis *a = NULL;
-	unsigned flags = 0;
 	export_job job;
-	const char *path = NULL;
-	int c, rc;
+	const char *path;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, ":f:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (strcmp(optarg, "heapsnapshot") != 0)
-				return cli_usage_error(usage, "--format wants "
-					"heapsnapshot, not '%s'", optarg);
-			break;
-		case 'o': path = optarg; break;
-		case 'h': return cli_help(usage);
-		case CLI_OPT_NO_INDEX: flags |= LH_OPEN_NO_INDEX; break;
-		default: return cli_bad_option(usage, argv, c);
-		}
-	}
-	if (argc - optind != 1)
-		return cli_usage_error(usage, argc - optind < 1 ?
-			"no snapshot given" : "too many arguments");
-	if (path == NULL)
-		return cli_usage_error(usage, "no output file given (-o FILE)");
-	if ((rc = cli_open(&a, argv[optind], flags)) != CLI_OK)
+	if ((rc = cli_opt_parse(&command, &args, &argc, &argv)) != CLI_OPT_GO_ON)
+		return rc;
+	path = args.path;
+	if ((rc = cli_open(&a, argv[0], args.flags)) != CLI_OK)
 		return rc;
 	job.a = a;
 	if ((rc = cli_output_write(path, write_export, &job)) == CLI_OK &&

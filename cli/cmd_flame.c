@@ -8,28 +8,42 @@
 #include "pictures.h"
 #include "output.h"
 
-static const char usage[] =
-	"usage: luaheap flame SNAPSHOT [LATER [LAST]] [-o FILE] [--folded]\n"
-	"                     [--width PIXELS] [--no-index]\n"
-	"\n"
+/* What the command line asks. */
+typedef struct flame_args {
+	const char *path;
+	uint32_t width;
+	int folded;
+	unsigned flags;                 /* LH_OPEN_* */
+} flame_args;
+
+static const cli_opt_spec options[] = {
+	{ CLI_OPT_STRING, 'o', "output", "FILE", offsetof(flame_args, path),
+	  CLI_OPT_SHORT, "where to write (default: standard output)" },
+	{ CLI_OPT_SWITCH, 'F', "folded", NULL, offsetof(flame_args, folded), 0,
+	  "folded stacks instead of SVG" },
+	{ CLI_OPT_COUNT, 'w', "width", "PIXELS", offsetof(flame_args, width), 0,
+	  "SVG width (default 1200)", .min = 200, .max = 100000,
+	  .what = "a number of pixels from 200 to 100000" },
+	CLI_OPT_NO_INDEX(flame_args, flags),
+	{ CLI_OPT_END }
+};
+
+static const cli_opt_cmd command = {
+	"flame", "SNAPSHOT [LATER [LAST]]", 1, 3, "no snapshot given", options,
+	NULL,
 	"Draws the dominator tree of SNAPSHOT as a flame graph: each box an\n"
 	"object, as wide as what it retains, under the object that dominates it;\n"
 	"siblings under an index or computed key with the same class merge into\n"
 	"one box ('[*] table x1800'), and what is still too small to see folds\n"
-	"into one. With two snapshots (three,\n"
-	"as for diff) it draws growth: the bytes of the new objects that survived\n"
-	"into the last one, each box coloured by the share of it that is new.\n"
-	"The SVG has tooltips (sizes, full path) and zooms on a click; it loads\n"
-	"nothing from anywhere. --folded writes folded stacks instead (one\n"
-	"'frame;frame;...;frame BYTES' line per stack, for flamegraph.pl and\n"
-	"speedscope); their weights add up to the live bytes (growth: the new\n"
-	"bytes).\n"
-	"\n"
-	"  -o, --output FILE   where to write (default: standard output)\n"
-	"  -F, --folded        folded stacks instead of SVG\n"
-	"  -w, --width PIXELS  SVG width (default 1200)\n"
-	"      --no-index      neither read nor write an analysis index\n"
-	"  -h, --help          print this help\n";
+	"into one. With two snapshots (three, as for diff) it draws growth: the\n"
+	"bytes of the new objects that survived into the last one, each box\n"
+	"coloured by the share of it that is new. The SVG has tooltips (sizes,\n"
+	"full path) and zooms on a click; it loads nothing from anywhere.\n"
+	"--folded writes folded stacks instead (one 'frame;frame;...;frame BYTES'\n"
+	"line per stack, for flamegraph.pl and speedscope); their weights add up\n"
+	"to the live bytes (growth: the new bytes).\n",
+	NULL, 0
+};
 
 typedef struct flame_job {
 	const cli_pictures *p;
@@ -50,51 +64,27 @@ static int write_flame(lh_out *o, void *ctx, lh_error *err)
 
 int cmd_flame(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "folded", no_argument, NULL, 'F' },
-		{ "width", required_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		CLI_NO_INDEX_LONG,
-		{ NULL, 0, NULL, 0 }
-	};
+	flame_args args = { NULL, 0, 0, 0 };
 	cli_pictures p;
 	lh_flame_opts fo;
-	const char *path = NULL;
 	char title[256];
 	flame_job job;
-	int c, n, folded = 0, rc;
-	unsigned flags = 0;
+	int n, rc;
 
+	if ((rc = cli_opt_parse(&command, &args, &argc, &argv)) != CLI_OPT_GO_ON)
+		return rc;
+	n = argc;
 	memset(&fo, 0, sizeof fo);
-	while ((c = getopt_long(argc, argv, ":o:Fw:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': path = optarg; break;
-		case 'F': folded = 1; break;
-		case 'w':
-			if (cli_parse_count(optarg, &fo.width) != 0 || fo.width < 200 ||
-			    fo.width > 100000)
-				return cli_usage_error(usage, "--width wants a number "
-					"of pixels from 200 to 100000, not '%s'", optarg);
-			break;
-		case 'h': return cli_help(usage);
-		case CLI_OPT_NO_INDEX: flags |= LH_OPEN_NO_INDEX; break;
-		default: return cli_bad_option(usage, argv, c);
-		}
-	}
-	n = argc - optind;
-	if (n < 1 || n > 3)
-		return cli_usage_error(usage, n < 1 ? "no snapshot given" :
-			"too many arguments");
-	if ((rc = cli_pictures_load(&p, argv + optind, n, flags)) != CLI_OK)
+	fo.width = args.width;
+	if ((rc = cli_pictures_load(&p, argv, n, args.flags)) != CLI_OK)
 		goto done;
 	snprintf(title, sizeof title, "%s %s", n > 1 ? "growth into" :
-		"retained size of", argv[argc - 1]);
+		"retained size of", argv[n - 1]);
 	fo.title = title;
 	job.p = &p;
 	job.fo = &fo;
-	job.folded = folded;
-	rc = cli_output_write(path, write_flame, &job);
+	job.folded = args.folded;
+	rc = cli_output_write(args.path, write_flame, &job);
 done:
 	cli_pictures_release(&p);
 	return rc;

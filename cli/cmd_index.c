@@ -7,44 +7,42 @@
 #include <string.h>
 #include "report.h"
 
-static const char usage[] =
-	"usage: luaheap index SNAPSHOT... [--force]\n"
-	"\n"
+/* What the command line asks. */
+typedef struct index_args {
+	unsigned flags;                 /* LH_OPEN_* */
+} index_args;
+
+static const cli_opt_spec options[] = {
+	{ CLI_OPT_FLAG, 'f', "force", NULL, offsetof(index_args, flags), 0,
+	  "write a new index even if one is up to date",
+	  .bits = LH_OPEN_REBUILD },
+	{ CLI_OPT_END }
+};
+
+static const cli_opt_cmd command = {
+	"index", "SNAPSHOT...", 1, -1, "no snapshot given", options, NULL,
 	"Analyses each SNAPSHOT and writes its analysis index beside it (SNAPSHOT\n"
 	"followed by " LH_INDEX_SUFFIX "), or in $XDG_CACHE_HOME/luaheap/ (default\n"
 	"~/.cache/luaheap/) when that directory is not writable; prints where.\n"
 	"An index that is already up to date is kept. The other commands use the\n"
-	"index of a snapshot when it exists, and write it when it does not.\n"
-	"\n"
-	"  -f, --force        write a new index even if one is up to date\n"
-	"  -h, --help         print this help\n"
-	"\n"
+	"index of a snapshot when it exists, and write it when it does not.\n",
 	"Exit status: 0 every index written or up to date, 2 a snapshot could not\n"
-	"be read or its index could not be written.\n";
+	"be read or its index could not be written.\n",
+	0
+};
 
 int cmd_index(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	unsigned flags = LH_OPEN_MUST_WRITE;
-	int c, i, rc = CLI_OK;
+	index_args args = { LH_OPEN_MUST_WRITE };
+	int i, rc;
 
-	while ((c = getopt_long(argc, argv, ":fh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': flags |= LH_OPEN_REBUILD; break;
-		case 'h': return cli_help(usage);
-		default: return cli_bad_option(usage, argv, c);
-		}
-	}
-	if (argc - optind < 1)
-		return cli_usage_error(usage, "no snapshot given");
-	for (i = optind; i < argc; i++) {
+	if ((rc = cli_opt_parse(&command, &args, &argc, &argv)) != CLI_OPT_GO_ON)
+		return rc;
+	rc = CLI_OK;
+	for (i = 0; i < argc; i++) {
 		lh_analysis *a = NULL;
 
-		if (cli_open(&a, argv[i], flags) != CLI_OK) {
+		if (cli_open(&a, argv[i], args.flags) != CLI_OK) {
 			rc = CLI_ERROR;
 			continue;
 		}

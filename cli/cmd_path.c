@@ -11,19 +11,31 @@
 #define EDGE_CHARS 400   /* and the ends of a long expression */
 #define JSON_EDGE_HOPS 5000  /* JSON: the first and last hops of a path */
 
-static const char usage[] =
-	"usage: luaheap path SNAPSHOT OBJECT [-n K] [--json] [--no-index]\n"
-	"\n"
+/* What the command line asks. */
+typedef struct path_args {
+	uint32_t k;
+	int json;
+	unsigned flags;                 /* LH_OPEN_* */
+} path_args;
+
+static const cli_opt_spec options[] = {
+	{ CLI_OPT_COUNT, 'n', "paths", "K", offsetof(path_args, k),
+	  CLI_OPT_SHORT, "print up to K paths (default 1)", .min = 1 },
+	CLI_OPT_JSON(path_args, json),
+	CLI_OPT_NO_INDEX(path_args, flags),
+	{ CLI_OPT_END }
+};
+
+static const cli_opt_cmd command = {
+	"path", "SNAPSHOT OBJECT", 2, 2, "need a snapshot and an object",
+	options, NULL,
 	"Prints the shortest paths from the roots to OBJECT, an address (0x...) or a\n"
 	"Lua expression over tables: _G.Server.timers, Server.timers (a global),\n"
 	"package.loaded[\"game.mailer\"], registry[7], _G.a[3].b. The first path is\n"
 	"the shortest; the others enter OBJECT through other references, shortest\n"
-	"first. Each hop shows its object's type, class, retained size and address.\n"
-	"\n"
-	"  -n, --paths K   print up to K paths (default 1)\n"
-	"  -j, --json      print a JSON document instead of text\n"
-	"      --no-index  neither read nor write an analysis index\n"
-	"  -h, --help      print this help\n";
+	"first. Each hop shows its object's type, class, retained size and address.\n",
+	NULL, 0
+};
 
 /* The kind of hop i: the root's kind for the first, else the edge's. */
 static const char *hop_kind(const lh_snapshot *s, const lh_path *p, uint32_t i)
@@ -186,48 +198,27 @@ static void print_text(const lh_analysis *a, uint32_t v, const lh_path *paths,
 
 int cmd_path(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "paths", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		CLI_NO_INDEX_LONG,
-		{ NULL, 0, NULL, 0 }
-	};
+	path_args args = { 1, 0, 0 };
 	const lh_snapshot *snap = NULL;
-	unsigned flags = 0;
 	lh_analysis *a = NULL;
 	lh_path *paths = NULL;
-	uint32_t np = 0, k = 1, v;
-	int c, json = 0, rc;
+	uint32_t np = 0, v;
+	int rc;
 	lh_error err;
 
-	while ((c = getopt_long(argc, argv, ":n:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			if (cli_parse_count(optarg, &k) != 0 || k == 0)
-				return cli_usage_error(usage,
-					"-n wants a positive count, not '%s'", optarg);
-			break;
-		case 'j': json = 1; break;
-		case 'h': return cli_help(usage);
-		case CLI_OPT_NO_INDEX: flags |= LH_OPEN_NO_INDEX; break;
-		default: return cli_bad_option(usage, argv, c);
-		}
-	}
-	if (argc - optind != 2)
-		return cli_usage_error(usage, argc - optind < 2 ?
-			"need a snapshot and an object" : "too many arguments");
-	if ((rc = cli_open(&a, argv[optind], flags)) != CLI_OK)
+	if ((rc = cli_opt_parse(&command, &args, &argc, &argv)) != CLI_OPT_GO_ON)
+		return rc;
+	if ((rc = cli_open(&a, argv[0], args.flags)) != CLI_OK)
 		return rc;
 	snap = a->snap;
-	if ((rc = cli_resolve(&v, snap, argv[optind + 1])) != CLI_OK)
+	if ((rc = cli_resolve(&v, snap, argv[1])) != CLI_OK)
 		goto done;
 	lh_error_clear(&err);
 	if (lh_graph_live(a->graph, v) &&
-	    lh_paths_find(&paths, &np, snap, a->graph, a->bfs, v, k, &err) !=
+	    lh_paths_find(&paths, &np, snap, a->graph, a->bfs, v, args.k, &err) !=
 	    LH_OK)
 		cli_die_nomem();
-	if (json)
+	if (args.json)
 		print_json(a, v, paths, np);
 	else
 		print_text(a, v, paths, np);

@@ -8,29 +8,38 @@
 #include <string.h>
 #include "report.h"
 
-static const char usage[] =
-	"usage: luaheap refs SNAPSHOT OBJECT [--depth D] [-n N] [--json] [--no-index]\n"
-	"\n"
+
+typedef struct refs_ctx {
+	const lh_analysis *a;
+	uint32_t depth, limit;      /* --depth, --limit */
+	uint8_t *seen;              /* [nobj] listed already */
+	cli_table *t;               /* text output, or NULL */
+	cJSON *arr;                 /* JSON output, or NULL */
+	int json;                   /* --json */
+	unsigned flags;             /* LH_OPEN_* */
+} refs_ctx;
+
+static const cli_opt_spec options[] = {
+	{ CLI_OPT_COUNT, 'd', "depth", "D", offsetof(refs_ctx, depth), 0,
+	  "levels of referrers (default 1)", .min = 1 },
+	{ CLI_OPT_COUNT, 'n', "limit", "N", offsetof(refs_ctx, limit),
+	  CLI_OPT_SHORT, "referrers listed per object (default 20, 0: all)" },
+	CLI_OPT_JSON(refs_ctx, json),
+	CLI_OPT_NO_INDEX(refs_ctx, flags),
+	{ CLI_OPT_END }
+};
+
+static const cli_opt_cmd command = {
+	"refs", "SNAPSHOT OBJECT", 2, 2, "need a snapshot and an object",
+	options, NULL,
 	"Lists the objects that reference OBJECT (an address or a path as the\n"
 	"other commands print it): the reference's label as a path step, the\n"
 	"referrer's class, address, retained size and shortest path. A weak\n"
 	"reference, which does not keep OBJECT alive, is marked. With --depth D\n"
 	"the referrers of each referrer follow, indented, up to D levels, each\n"
-	"object once.\n"
-	"\n"
-	"  -d, --depth D     levels of referrers (default 1)\n"
-	"  -n, --limit N     referrers listed per object (default 20, 0: all)\n"
-	"  -j, --json        print a JSON document instead of text\n"
-	"      --no-index    neither read nor write an analysis index\n"
-	"  -h, --help        print this help\n";
-
-typedef struct refs_ctx {
-	const lh_analysis *a;
-	uint32_t depth, limit;
-	uint8_t *seen;              /* [nobj] listed already */
-	cli_table *t;               /* text output, or NULL */
-	cJSON *arr;                 /* JSON output, or NULL */
-} refs_ctx;
+	"object once.\n",
+	NULL, 0
+};
 
 /* One referrer row: text columns or a JSON object (returned for its
  * nested referrers). */
@@ -104,65 +113,27 @@ static void list_refs(refs_ctx *x, uint32_t v, uint32_t level, cJSON *arr)
 	free(refs);
 }
 
-static int parse(int argc, char **argv, refs_ctx *x, int *json,
-	unsigned *flags)
-{
-	static const struct option opts[] = {
-		{ "depth", required_argument, NULL, 'd' },
-		{ "limit", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		CLI_NO_INDEX_LONG,
-		{ NULL, 0, NULL, 0 }
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, ":d:n:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (cli_parse_count(optarg, &x->depth) != 0 || x->depth == 0)
-				return cli_usage_error(usage,
-					"--depth wants a positive count, not '%s'", optarg);
-			break;
-		case 'n':
-			if (cli_parse_count(optarg, &x->limit) != 0)
-				return cli_usage_error(usage,
-					"-n wants a count, not '%s'", optarg);
-			break;
-		case 'j': *json = 1; break;
-		case 'h': return cli_help(usage) == CLI_OK ? -1 : CLI_ERROR;
-		case CLI_OPT_NO_INDEX: *flags |= LH_OPEN_NO_INDEX; break;
-		default: return cli_bad_option(usage, argv, c);
-		}
-	}
-	if (argc - optind != 2)
-		return cli_usage_error(usage, argc - optind < 2 ?
-			"need a snapshot and an object" : "too many arguments");
-	return CLI_OK;
-}
-
 int cmd_refs(int argc, char **argv)
 {
-	refs_ctx x = { NULL, 1, 20, NULL, NULL, NULL };
+	refs_ctx x = { NULL, 1, 20, NULL, NULL, NULL, 0, 0 };
 	const lh_snapshot *snap;
 	lh_analysis *a = NULL;
 	cJSON *doc = NULL;
-	unsigned flags = 0;
 	uint32_t v;
-	int json = 0, rc;
+	int rc;
 
-	if ((rc = parse(argc, argv, &x, &json, &flags)) != CLI_OK)
-		return rc < 0 ? CLI_OK : rc;
-	if ((rc = cli_open(&a, argv[optind], flags)) != CLI_OK)
+	if ((rc = cli_opt_parse(&command, &x, &argc, &argv)) != CLI_OPT_GO_ON)
+		return rc;
+	if ((rc = cli_open(&a, argv[0], x.flags)) != CLI_OK)
 		return rc;
 	snap = a->snap;
-	if ((rc = cli_resolve(&v, snap, argv[optind + 1])) != CLI_OK)
+	if ((rc = cli_resolve(&v, snap, argv[1])) != CLI_OK)
 		goto done;
 	x.a = a;
 	if ((x.seen = calloc((size_t)snap->nobj + 1, 1)) == NULL)
 		cli_die_nomem();
 	x.seen[v] = 1;
-	if (json) {
+	if (x.json) {
 		char *path = cli_path_text(a, v, 0);
 
 		doc = cli_json_object(NULL, NULL);

@@ -10,20 +10,33 @@
 #include "pictures.h"
 #include "output.h"
 
-static const char usage[] =
-	"usage: luaheap report BEFORE AFTER [LATER] [-o FILE] [-n N] [--no-index]\n"
-	"\n"
+/* What the command line asks. */
+typedef struct report_args {
+	const char *path;
+	uint32_t limit;
+	unsigned flags;                 /* LH_OPEN_* */
+} report_args;
+
+static const cli_opt_spec options[] = {
+	{ CLI_OPT_STRING, 'o', "output", "FILE", offsetof(report_args, path),
+	  CLI_OPT_SHORT, "where to write (default: standard output)" },
+	{ CLI_OPT_COUNT, 'n', "limit", "N", offsetof(report_args, limit),
+	  CLI_OPT_SHORT, "rows per table (default 25, 0: all)" },
+	CLI_OPT_NO_INDEX(report_args, flags),
+	{ CLI_OPT_END }
+};
+
+static const cli_opt_cmd command = {
+	"report", "BEFORE AFTER [LATER]", 2, 3,
+	"report needs two or three snapshots", options, NULL,
 	"Writes what 'luaheap diff' finds as one HTML page that needs nothing\n"
 	"else (no network, no other file): the headline and verdict, the leak\n"
 	"suspects with their paths and an example each, grown tables, new\n"
 	"globals, class changes, the numbers diff's --fail-* options act on,\n"
 	"and two flame graphs: growth, and retained size of the last snapshot.\n"
-	"Small boxes and long lists fold, so the page stays small for any heap.\n"
-	"\n"
-	"  -o, --output FILE  where to write (default: standard output)\n"
-	"  -n, --limit N      rows per table (default 25, 0: all)\n"
-	"      --no-index     neither read nor write an analysis index\n"
-	"  -h, --help         print this help\n";
+	"Small boxes and long lists fold, so the page stays small for any heap.\n",
+	NULL, 0
+};
 
 static const char style[] =
 	"<style>body{font:14px/1.4 sans-serif;margin:1.5em;color:#222}"
@@ -270,42 +283,21 @@ static int write_page(lh_out *o, void *ctx, lh_error *err)
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "limit", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		CLI_NO_INDEX_LONG,
-		{ NULL, 0, NULL, 0 }
-	};
+	report_args args = { NULL, 25, 0 };
 	cli_pictures p;
-	const char *path = NULL;
-	uint32_t limit = 25;
+	const char *path;
 	report_job job;
-	int c, n, rc;
-	unsigned flags = 0;
+	int n, rc;
 
-	while ((c = getopt_long(argc, argv, ":o:n:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': path = optarg; break;
-		case 'n':
-			if (cli_parse_count(optarg, &limit) != 0)
-				return cli_usage_error(usage,
-					"-n wants a count, not '%s'", optarg);
-			break;
-		case 'h': return cli_help(usage);
-		case CLI_OPT_NO_INDEX: flags |= LH_OPEN_NO_INDEX; break;
-		default: return cli_bad_option(usage, argv, c);
-		}
-	}
-	n = argc - optind;
-	if (n < 2 || n > 3)
-		return cli_usage_error(usage, n < 2 ? "report needs two or three "
-			"snapshots" : "too many arguments");
-	if ((rc = cli_pictures_load(&p, argv + optind, n, flags)) != CLI_OK)
+	if ((rc = cli_opt_parse(&command, &args, &argc, &argv)) != CLI_OPT_GO_ON)
+		return rc;
+	n = argc;
+	path = args.path;
+	if ((rc = cli_pictures_load(&p, argv, n, args.flags)) != CLI_OK)
 		goto done;
 	job.p = &p;
-	job.paths = argv + optind;
-	job.limit = limit;
+	job.paths = argv;
+	job.limit = args.limit;
 	rc = cli_output_write(path, write_page, &job);
 	if (rc == CLI_OK && path != NULL && strcmp(path, "-") != 0)
 		printf("wrote %s: %s (%u suspect%s)\n", path, p.diff->nsuspects ?

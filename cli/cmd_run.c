@@ -14,18 +14,18 @@
 #include "luaheap/dump.h"
 #include "cli.h"
 
-static const char usage[] =
-	"usage: luaheap run SCRIPT [ARGS...]\n"
-	"\n"
+/* SCRIPT's own options follow it: parsing stops there. */
+static const cli_opt_cmd command = {
+	"run", "SCRIPT [ARGS...]", 1, -1, "no script given", NULL, NULL,
 	"Runs the Lua script SCRIPT ('-' for standard input) in luaheap's own Lua\n"
 	"(" LUA_RELEASE ", the build the dumper reads) with the standard libraries\n"
 	"and the luaheap module preloaded\n"
 	"(require \"luaheap\"). The script gets its arguments in 'arg' and '...'.\n"
 	"Ctrl-C stops it with a traceback, as in lua5.4.\n"
 	"Exit status: the script's own (os.exit), 1 if it raised an error, 2 if it\n"
-	"could not be loaded.\n"
-	"\n"
-	"  -h, --help   print this help\n";
+	"could not be loaded.\n",
+	NULL, CLI_OPT_STOP
+};
 
 /*
  * Ctrl-C, as lua.c handles it: the signal handler only sets a hook (which is
@@ -122,30 +122,19 @@ static int run(lua_State *L)
 
 int cmd_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	lua_State *L;
-	int c, rc, status;
+	int rc, status;
 
-	/* '+': stop at SCRIPT, whose options belong to the script */
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h': return cli_help(usage);
-		default: return cli_bad_option(usage, argv, c);
-		}
-	}
-	if (optind >= argc)
-		return cli_usage_error(usage, "no script given");
+	if ((rc = cli_opt_parse(&command, NULL, &argc, &argv)) != CLI_OPT_GO_ON)
+		return rc;
 	if ((L = luaL_newstate()) == NULL) {
 		cli_error("cannot create a Lua state: not enough memory");
 		return CLI_ERROR;
 	}
 	lua_gc(L, LUA_GCSTOP);   /* no collection while the libraries load */
 	lua_pushcfunction(L, run);
-	lua_pushinteger(L, argc - optind);
-	lua_pushlightuserdata(L, argv + optind);
+	lua_pushinteger(L, argc);
+	lua_pushlightuserdata(L, argv);
 	status = lua_pcall(L, 2, 2, 0);
 	if (status != LUA_OK) {
 		cli_error("%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "error setting up Lua");

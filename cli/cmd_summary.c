@@ -1,8 +1,9 @@
 /*
  * luaheap summary: what a snapshot holds at a glance. The report is a list
- * of sections (header facts, objects by type, accounting); each section
- * writes either its text or its part of the JSON document. A new section is
- * one function and one line in 'sections'.
+ * of sections (header facts, objects by type, accounting, collector,
+ * classes, retainers, watched objects); each section writes either its
+ * text or its part of the JSON document. A new section is one function and
+ * one line in 'sections'.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -12,24 +13,36 @@
 #include "cli.h"
 #include "report.h"
 
-static const char usage[] =
-	"usage: luaheap summary SNAPSHOT [-n N] [--json] [--fail-on-expect-dead]\n"
-	"                       [--no-index]\n"
-	"\n"
+/* What the command line asks. */
+typedef struct summary_args {
+	uint32_t limit;
+	int json, fail_dead;
+	unsigned flags;                 /* LH_OPEN_* */
+} summary_args;
+
+static const cli_opt_spec options[] = {
+	{ CLI_OPT_COUNT, 'n', "limit", "N", offsetof(summary_args, limit),
+	  CLI_OPT_SHORT, "rows in the class and retainer lists (default 10, "
+	  "0: all)" },
+	CLI_OPT_JSON(summary_args, json),
+	{ CLI_OPT_SWITCH, 0, "fail-on-expect-dead", NULL,
+	  offsetof(summary_args, fail_dead), 0,
+	  "exit 1 if an expected-dead object is alive" },
+	CLI_OPT_NO_INDEX(summary_args, flags),
+	{ CLI_OPT_END }
+};
+
+static const cli_opt_cmd command = {
+	"summary", "SNAPSHOT", 1, 1, "no snapshot given", options, NULL,
 	"Prints the snapshot's header facts (Lua release, time, pid, label, collector\n"
 	"mode, parameters and state, flags), its objects and bytes by type, the\n"
 	"accounting line (object bytes plus VM overhead against Lua's own count),\n"
 	"then what the analysis finds: the classes and the objects that retain the\n"
 	"most, garbage (objects no root reaches), weak tables, objects awaiting\n"
 	"their finalizer, and watched objects (luaheap.watch), above all those\n"
-	"marked with luaheap.expect_dead that are still alive, with their paths.\n"
-	"\n"
-	"  -n, --limit N          rows in the class and retainer lists (default 10,\n"
-	"                         0: all)\n"
-	"  -j, --json             print a JSON document instead of text\n"
-	"      --fail-on-expect-dead  exit 1 if an expected-dead object is alive\n"
-	"      --no-index         neither read nor write an analysis index\n"
-	"  -h, --help             print this help\n";
+	"marked with luaheap.expect_dead that are still alive, with their paths.\n",
+	NULL, 0
+};
 
 /* Facts computed once and shared by the sections. */
 typedef struct summary {
@@ -457,53 +470,31 @@ static void count_types(summary *sm)
 
 int cmd_summary(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "limit", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "fail-on-expect-dead", no_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		CLI_NO_INDEX_LONG,
-		{ NULL, 0, NULL, 0 }
-	};
+	summary_args args = { 10, 0, 0, 0 };
 	const lh_snapshot *snap = NULL;
 	summary sm;
-	uint32_t limit = 10;
-	int c, json = 0, rc, fail_dead = 0;
-	unsigned flags = 0;
+	int rc;
 	size_t i;
 
-	while ((c = getopt_long(argc, argv, ":n:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			if (cli_parse_count(optarg, &limit) != 0)
-				return cli_usage_error(usage, "-n wants a count, not '%s'", optarg);
-			break;
-		case 'F': fail_dead = 1; break;
-		case 'j': json = 1; break;
-		case 'h': return cli_help(usage);
-		case CLI_OPT_NO_INDEX: flags |= LH_OPEN_NO_INDEX; break;
-		default: return cli_bad_option(usage, argv, c);
-		}
-	}
-	if (argc - optind != 1)
-		return cli_usage_error(usage, argc - optind < 1 ? "no snapshot given" : "too many arguments");
+	if ((rc = cli_opt_parse(&command, &args, &argc, &argv)) != CLI_OPT_GO_ON)
+		return rc;
 	memset(&sm, 0, sizeof(sm));
-	if ((rc = cli_open(&sm.a, argv[optind], flags)) != CLI_OK)
+	if ((rc = cli_open(&sm.a, argv[0], args.flags)) != CLI_OK)
 		return rc;
 	sm.s = snap = sm.a->snap;
-	sm.limit = limit;
+	sm.limit = args.limit;
 	count_types(&sm);
-	if (json) {
+	if (args.json) {
 		sm.json = cli_json_object(NULL, NULL);
 		cli_json_bytes(sm.json, "snapshot", snap->path, strlen(snap->path));
 		cli_json_str(sm.json, "encoding", snap->hdr.encoding ? "json" : "binary");
 	}
 	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
 		sections[i](&sm);
-	if (json) {
+	if (args.json) {
 		cli_print_json(sm.json);
 		cJSON_Delete(sm.json);
 	}
 	lh_analysis_free(sm.a);
-	return fail_dead && sm.dead_alive ? CLI_FAIL : CLI_OK;
+	return args.fail_dead && sm.dead_alive ? CLI_FAIL : CLI_OK;
 }

@@ -9,12 +9,52 @@
 #include "report.h"
 #include "luaheap/diff.h"
 
-static const char usage[] =
+static const char *const by_names[] = { "retained", "self", "count" };
+static const char *const group_names[] = { "none", "class", "type", "function" };
+
+/* What the command line asks. */
+typedef struct top_args {
+	uint32_t limit;
+	int json, by, group;
+	const char *cls, *since;
+	unsigned flags;                 /* LH_OPEN_* */
+} top_args;
+
+static const cli_opt_choice by_choices[] = {
+	{ "retained", LH_BY_RETAINED }, { "self", LH_BY_SELF },
+	{ "count", LH_BY_COUNT }, { NULL, 0 }
+};
+
+static const cli_opt_choice group_choices[] = {
+	{ "class", LH_GROUP_CLASS }, { "type", LH_GROUP_TYPE },
+	{ "function", LH_GROUP_FUNCTION }, { "none", LH_GROUP_NONE },
+	{ NULL, 0 }
+};
+
+static const cli_opt_spec options[] = {
+	{ CLI_OPT_COUNT, 'n', "limit", "N", offsetof(top_args, limit),
+	  CLI_OPT_SHORT, "print the first N rows (default 20, 0 for all)" },
+	{ CLI_OPT_CHOICE, 'b', "by", "WHAT", offsetof(top_args, by), 0,
+	  "retained, self or count", .choices = by_choices },
+	{ CLI_OPT_CHOICE, 'g', "group", "HOW", offsetof(top_args, group), 0,
+	  "class, type, function or none", .choices = group_choices },
+	{ CLI_OPT_STRING, 'c', "class", "NAME", offsetof(top_args, cls), 0,
+	  "the instances of one class" },
+	{ CLI_OPT_STRING, 's', "since", "SNAP", offsetof(top_args, since), 0,
+	  "with --class: mark the instances new since SNAP" },
+	CLI_OPT_JSON(top_args, json),
+	CLI_OPT_NO_INDEX(top_args, flags),
+	{ CLI_OPT_END }
+};
+
+/* Two forms, which one table cannot order: the synopsis is written out
+ * (tests/check_cli.c checks it against the table). */
+static const cli_opt_cmd command = {
+	"top", "SNAPSHOT", 1, 1, "no snapshot given", options,
 	"usage: luaheap top SNAPSHOT [-n N] [--by retained|self|count] [--json]\n"
 	"                   [--group class|type|function|none] [--no-index]\n"
 	"       luaheap top SNAPSHOT --class NAME [--since EARLIER] [-n N] [--json]\n"
-	"                   [--no-index]\n"
-	"\n"
+	"                   [--no-index]\n",
 	"Ranks the reachable objects of SNAPSHOT, grouped by class (default), type,\n"
 	"function (closures by source:line) or not at all, by retained size\n"
 	"(default), self size or count. A group's retained size counts only the\n"
@@ -24,29 +64,9 @@ static const char usage[] =
 	"With --class, every live instance of class NAME (as the class list\n"
 	"names it: game.Player, table, thread, \"function server.lua:40\"), by\n"
 	"retained size, with its path; with --since, whether each is new since\n"
-	"EARLIER, a snapshot of the same process (as diff decides).\n"
-	"\n"
-	"  -n, --limit N     print the first N rows (default 20, 0 for all)\n"
-	"  -b, --by WHAT     retained, self or count\n"
-	"  -g, --group HOW   class, type, function or none\n"
-	"  -c, --class NAME  the instances of one class\n"
-	"  -s, --since SNAP  with --class: mark the instances new since SNAP\n"
-	"  -j, --json        print a JSON document instead of text\n"
-	"      --no-index    neither read nor write an analysis index\n"
-	"  -h, --help        print this help\n";
-
-static const char *const by_names[] = { "retained", "self", "count" };
-static const char *const group_names[] = { "none", "class", "type", "function" };
-
-static int lookup(const char *const *names, int n, const char *s)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(names[i], s) == 0)
-			return i;
-	return -1;
-}
+	"EARLIER, a snapshot of the same process (as diff decides).\n",
+	NULL, 0
+};
 
 static void print_json(const lh_analysis *a, const lh_top_row *rows,
 	uint32_t nrows, int by, int group, const uint8_t *fresh)
@@ -139,64 +159,6 @@ static void print_text(const lh_analysis *a, const lh_top_row *rows,
 	cli_table_free(t);
 }
 
-typedef struct top_opts {
-	uint32_t limit;
-	int json, by, group;
-	const char *cls, *since;
-	unsigned flags;                 /* LH_OPEN_* */
-} top_opts;
-
-/* Options into *o; CLI_OK, CLI_ERROR, or -1 after --help. */
-static int parse(int argc, char **argv, top_opts *o)
-{
-	static const struct option opts[] = {
-		{ "limit", required_argument, NULL, 'n' },
-		{ "by", required_argument, NULL, 'b' },
-		{ "group", required_argument, NULL, 'g' },
-		{ "class", required_argument, NULL, 'c' },
-		{ "since", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		CLI_NO_INDEX_LONG,
-		{ NULL, 0, NULL, 0 }
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, ":n:b:g:c:s:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			if (cli_parse_count(optarg, &o->limit) != 0)
-				return cli_usage_error(usage,
-					"-n wants a count, not '%s'", optarg);
-			break;
-		case 'b':
-			if ((o->by = lookup(by_names, 3, optarg)) < 0)
-				return cli_usage_error(usage,
-					"--by wants retained, self or count, not '%s'",
-					optarg);
-			break;
-		case 'g':
-			if ((o->group = lookup(group_names, 4, optarg)) < 0)
-				return cli_usage_error(usage,
-					"--group wants class, type, function or none, "
-					"not '%s'", optarg);
-			break;
-		case 'c': o->cls = optarg; break;
-		case 's': o->since = optarg; break;
-		case 'j': o->json = 1; break;
-		case 'h': cli_help(usage); return -1;
-		case CLI_OPT_NO_INDEX: o->flags |= LH_OPEN_NO_INDEX; break;
-		default: return cli_bad_option(usage, argv, c);
-		}
-	}
-	if (o->since != NULL && o->cls == NULL)
-		return cli_usage_error(usage, "--since goes with --class");
-	if (argc - optind != 1)
-		return cli_usage_error(usage, argc - optind < 1 ?
-			"no snapshot given" : "too many arguments");
-	return CLI_OK;
-}
-
 /* fresh[] of a against the earlier snapshot at 'path'. */
 static int fresh_since(uint8_t **fresh, const lh_analysis *a,
 	const char *path, unsigned flags)
@@ -216,7 +178,7 @@ static int fresh_since(uint8_t **fresh, const lh_analysis *a,
 
 int cmd_top(int argc, char **argv)
 {
-	top_opts o = { 20, 0, LH_BY_RETAINED, LH_GROUP_CLASS, NULL, NULL, 0 };
+	top_args o = { 20, 0, LH_BY_RETAINED, LH_GROUP_CLASS, NULL, NULL, 0 };
 	lh_analysis *a = NULL;
 	lh_top_row *rows = NULL;
 	uint8_t *fresh = NULL;
@@ -224,9 +186,11 @@ int cmd_top(int argc, char **argv)
 	lh_error err;
 	int rc;
 
-	if ((rc = parse(argc, argv, &o)) != CLI_OK)
-		return rc < 0 ? CLI_OK : rc;
-	if ((rc = cli_open(&a, argv[optind], o.flags)) != CLI_OK)
+	if ((rc = cli_opt_parse(&command, &o, &argc, &argv)) != CLI_OPT_GO_ON)
+		return rc;
+	if (o.since != NULL && o.cls == NULL)
+		return cli_opt_usage_error(&command, "--since goes with --class");
+	if ((rc = cli_open(&a, argv[0], o.flags)) != CLI_OK)
 		return rc;
 	if (o.since != NULL &&
 	    (rc = fresh_since(&fresh, a, o.since, o.flags)) != CLI_OK)

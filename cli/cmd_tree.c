@@ -7,24 +7,56 @@
 #include <string.h>
 #include "report.h"
 
-static const char usage[] =
-	"usage: luaheap tree SNAPSHOT [OBJECT] [--depth D] [--min-size S] [--json]\n"
-	"                    [--no-index]\n"
-	"\n"
+/* What the command line asks. */
+typedef struct tree_args {
+	uint32_t depth;
+	struct tree_min {
+		uint64_t bytes;         /* when pct < 0 */
+		double pct;             /* a share of the top's retained size */
+	} min;
+	int json;
+	unsigned flags;                 /* LH_OPEN_* */
+} tree_args;
+
+/* --min-size: a size, or a percentage ("1%"). */
+static int parse_min_size(void *dest, const char *value)
+{
+	struct tree_min *m = dest;
+	size_t n = strlen(value);
+	char *end;
+
+	if (n > 1 && value[n - 1] == '%') {
+		m->pct = strtod(value, &end);
+		return end == value + n - 1 && m->pct >= 0 && m->pct <= 100 ? 0 : -1;
+	}
+	if (cli_parse_size(value, &m->bytes) != 0)
+		return -1;
+	m->pct = -1;
+	return 0;
+}
+
+static const cli_opt_spec options[] = {
+	{ CLI_OPT_COUNT, 'd', "depth", "D", offsetof(tree_args, depth), 0,
+	  "levels below OBJECT to print (default 3)" },
+	{ CLI_OPT_CHECK, 'm', "min-size", "S", offsetof(tree_args, min), 0,
+	  "hide subtrees retaining less than S: bytes (4096, 64K, 1.5MiB) or "
+	  "a share of OBJECT's retained size (1%; the default)",
+	  .check = parse_min_size, .what = "a size or a percentage" },
+	CLI_OPT_JSON(tree_args, json),
+	CLI_OPT_NO_INDEX(tree_args, flags),
+	{ CLI_OPT_END }
+};
+
+static const cli_opt_cmd command = {
+	"tree", "SNAPSHOT [OBJECT]", 1, 2, "no snapshot given", options, NULL,
 	"Prints the dominator tree of OBJECT (an address or a Lua expression, as for\n"
 	"'luaheap path'; default: everything the roots keep alive): each object\n"
 	"retains what it dominates, so freeing it would free its whole subtree.\n"
 	"Children are sorted by retained size; those smaller than the minimum are\n"
 	"folded into one line per parent. A reference reached through an object\n"
-	"other than its dominator is shown after an ellipsis.\n"
-	"\n"
-	"  -d, --depth D      levels below OBJECT to print (default 3)\n"
-	"  -m, --min-size S   hide subtrees retaining less than S: bytes (4096,\n"
-	"                     64K, 1.5MiB) or a share of OBJECT's retained size\n"
-	"                     (1%; the default)\n"
-	"  -j, --json         print a JSON document instead of text\n"
-	"      --no-index     neither read nor write an analysis index\n"
-	"  -h, --help         print this help\n";
+	"other than its dominator is shown after an ellipsis.\n",
+	NULL, 0
+};
 
 /* How v is reached: the last hop of its shortest path, rendered from a
  * path holding only the hops that hop's text depends on. *direct tells
@@ -229,68 +261,26 @@ static void walk(tree_out *o, uint32_t top, uint32_t maxdepth, uint64_t min)
 
 int cmd_tree(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "depth", required_argument, NULL, 'd' },
-		{ "min-size", required_argument, NULL, 'm' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		CLI_NO_INDEX_LONG,
-		{ NULL, 0, NULL, 0 }
-	};
+	tree_args args = { 3, { 0, 1.0 }, 0, 0 };
 	const lh_snapshot *snap = NULL;
-	unsigned flags = 0;
 	lh_analysis *a = NULL;
 	tree_out o;
-	uint32_t depth = 3, top = LH_DOM_VROOT;
+	uint32_t top = LH_DOM_VROOT;
 	uint64_t min = 0;
-	double min_pct = 1.0;
-	int c, json = 0, rc;
+	int rc;
 	cJSON *doc = NULL;
 
 	memset(&o, 0, sizeof o);
-	while ((c = getopt_long(argc, argv, ":d:m:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (cli_parse_count(optarg, &depth) != 0)
-				return cli_usage_error(usage,
-					"--depth wants a count, not '%s'", optarg);
-			break;
-		case 'm': {
-			size_t n = strlen(optarg);
-			char *end;
-			if (n > 1 && optarg[n - 1] == '%') {
-				min_pct = strtod(optarg, &end);
-				if (end != optarg + n - 1 || min_pct < 0 ||
-				    min_pct > 100)
-					return cli_usage_error(usage,
-						"--min-size wants a size or a "
-						"percentage, not '%s'", optarg);
-			} else if (cli_parse_size(optarg, &min) != 0) {
-				return cli_usage_error(usage, "--min-size wants a size "
-					"or a percentage, not '%s'", optarg);
-			} else {
-				min_pct = -1;
-			}
-			break;
-		}
-		case 'j': json = 1; break;
-		case 'h': return cli_help(usage);
-		case CLI_OPT_NO_INDEX: flags |= LH_OPEN_NO_INDEX; break;
-		default: return cli_bad_option(usage, argv, c);
-		}
-	}
-	if (argc - optind < 1 || argc - optind > 2)
-		return cli_usage_error(usage, argc - optind < 1 ?
-			"no snapshot given" : "too many arguments");
-	if ((rc = cli_open(&a, argv[optind], flags)) != CLI_OK)
+	if ((rc = cli_opt_parse(&command, &args, &argc, &argv)) != CLI_OPT_GO_ON)
+		return rc;
+	if ((rc = cli_open(&a, argv[0], args.flags)) != CLI_OK)
 		return rc;
 	snap = a->snap;
-	if (argc - optind == 2 &&
-	    (rc = cli_resolve(&top, snap, argv[optind + 1])) != CLI_OK)
+	if (argc == 2 && (rc = cli_resolve(&top, snap, argv[1])) != CLI_OK)
 		goto done;
 	if (top != LH_DOM_VROOT && !lh_graph_live(a->graph, top)) {
 		cli_error("%s: '%s' is not reachable from any root (garbage): "
-			"it has no dominator tree", snap->path, argv[optind + 1]);
+			"it has no dominator tree", snap->path, argv[1]);
 		rc = CLI_ERROR;
 		goto done;
 	}
@@ -299,12 +289,12 @@ int cmd_tree(int argc, char **argv)
 		cli_die_nomem();
 	o.whole = top == LH_DOM_VROOT ? a->dom->live_bytes :
 		lh_dom_retained(a->dom, top);
-	if (min_pct >= 0)
-		min = (uint64_t)((double)o.whole * min_pct / 100.0);
-	if (json) {
+	min = args.min.pct < 0 ? args.min.bytes :
+		(uint64_t)((double)o.whole * args.min.pct / 100.0);
+	if (args.json) {
 		doc = cli_json_object(NULL, NULL);
 		cli_json_bytes(doc, "snapshot", snap->path, strlen(snap->path));
-		cli_json_num(doc, "depth", depth);
+		cli_json_num(doc, "depth", args.depth);
 		cli_json_num(doc, "min_size", (double)min);
 		cli_json_num(doc, "live_bytes", (double)a->dom->live_bytes);
 		o.nodes = cli_json_array(doc, "nodes");
@@ -313,8 +303,8 @@ int cmd_tree(int argc, char **argv)
 		cli_table_header(o.table, "retained", "%", "reference", "class",
 			"address");
 	}
-	walk(&o, top, depth, min);
-	if (json) {
+	walk(&o, top, args.depth, min);
+	if (args.json) {
 		cli_json_bool(doc, "truncated", o.truncated);
 		cli_print_json(doc);
 		cJSON_Delete(doc);

@@ -35,20 +35,42 @@ static const cli_command commands[] = {
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-static const char synopsis[] =
+/* What the command line asks before the command. */
+typedef struct main_args {
+	int version;
+} main_args;
+
+static const cli_opt_spec options[] = {
+	{ CLI_OPT_SWITCH, 0, "version", NULL, offsetof(main_args, version), 0,
+	  "print the version" },
+	{ CLI_OPT_END }
+};
+
+static char about[2048];            /* "Commands:" and the table's lines */
+
+/* Options stop at the command, whose own they are. */
+static const cli_opt_cmd command = {
+	"", "COMMAND", 0, -1, NULL, options,
 	"usage: luaheap COMMAND [options] ARGS\n"
 	"       luaheap help COMMAND\n"
-	"       luaheap --help | --version\n";
+	"       luaheap --help | --version\n",
+	about,
+	"Exit status: 0 success, 1 a --fail-* threshold was crossed, 2 usage or\n"
+	"input error.\n",
+	CLI_OPT_STOP
+};
 
-static void usage(FILE *out)
+static const cli_opt_cmd help_command = {
+	"help", "COMMAND", 0, 1, NULL, NULL, NULL, NULL, NULL, 0
+};
+
+static void list_commands(void)
 {
-	size_t i;
+	size_t i, n = (size_t)snprintf(about, sizeof about, "Commands:\n");
 
-	fprintf(out, "%s\nCommands:\n", synopsis);
-	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\nExit status: 0 success, 1 a --fail-* threshold was crossed, "
-	             "2 usage or input error.\n");
+	for (i = 0; i < NCOMMANDS && n < sizeof about; i++)
+		n += (size_t)snprintf(about + n, sizeof about - n, "  %-9s %s\n",
+			commands[i].name, commands[i].summary);
 }
 
 static const cli_command *find(const char *name)
@@ -67,10 +89,32 @@ static int unknown(const char *name)
 	return CLI_ERROR;
 }
 
-int main(int argc, char **argv)
+/* luaheap help [COMMAND]: the global help, or COMMAND --help. */
+static int help(int argc, char **argv)
 {
 	const cli_command *cmd;
 	char *help_argv[3];
+	int rc;
+
+	if ((rc = cli_opt_parse(&help_command, NULL, &argc, &argv)) != CLI_OPT_GO_ON)
+		return rc;
+	if (argc == 0) {
+		cli_opt_help(stdout, &command);
+		return CLI_OK;
+	}
+	if ((cmd = find(argv[0])) == NULL)
+		return unknown(argv[0]);
+	help_argv[0] = argv[0];
+	help_argv[1] = "--help";
+	help_argv[2] = NULL;
+	return cmd->fn(2, help_argv);
+}
+
+int main(int argc, char **argv)
+{
+	const cli_command *cmd;
+	main_args args = { 0 };
+	int rc;
 
 #ifdef __GLIBC__
 	/* Analyses free big scratch arrays between phases. glibc would raise
@@ -79,39 +123,18 @@ int main(int argc, char **argv)
 	 * gives every big array its own mapping, returned when freed. */
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 #endif
-	opterr = 0;
-	if (argc < 2) {
-		fprintf(stderr, "%srun 'luaheap --help' for the commands\n", synopsis);
-		return CLI_ERROR;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(stdout);
-		return cli_finish(CLI_OK);
-	}
-	if (strcmp(argv[1], "--version") == 0) {
+	list_commands();
+	if ((rc = cli_opt_parse(&command, &args, &argc, &argv)) != CLI_OPT_GO_ON)
+		return cli_finish(rc);
+	if (args.version) {
 		printf("luaheap %s\n", LUAHEAP_VERSION);
 		return cli_finish(CLI_OK);
 	}
-	if (strcmp(argv[1], "help") == 0) {
-		if (argc < 3) {
-			usage(stdout);
-			return cli_finish(CLI_OK);
-		}
-		if (argc > 3)
-			return cli_usage_error("usage: luaheap help COMMAND\n", "too many arguments");
-		if ((cmd = find(argv[2])) == NULL)
-			return unknown(argv[2]);
-		help_argv[0] = argv[2];
-		help_argv[1] = "--help";
-		help_argv[2] = NULL;
-		return cli_finish(cmd->fn(2, help_argv));
-	}
-	if (argv[1][0] == '-') {
-		cli_error("unknown option '%s'", argv[1]);
-		fprintf(stderr, "%srun 'luaheap --help' for the commands\n", synopsis);
-		return CLI_ERROR;
-	}
-	if ((cmd = find(argv[1])) == NULL)
-		return unknown(argv[1]);
-	return cli_finish(cmd->fn(argc - 1, argv + 1));
+	if (argc == 0)
+		return cli_opt_usage_error(&command, "no command given");
+	if (strcmp(argv[0], "help") == 0)
+		return cli_finish(help(argc, argv));
+	if ((cmd = find(argv[0])) == NULL)
+		return unknown(argv[0]);
+	return cli_finish(cmd->fn(argc, argv));
 }

@@ -13,7 +13,17 @@
 #include "cli.h"
 #include "output.h"
 
-int cli_output_open(cli_output *o, const char *path)
+/* A file being written. */
+typedef struct output {
+	const char *path;           /* the name asked for; "-" for stdout */
+	char *tmp;                  /* the temporary file, NULL for stdout */
+	FILE *f;
+	int direct;                 /* path is a device or FIFO: written as is */
+} output;
+
+/* Opens path for writing (its temporary, or stdout for "-" or NULL);
+ * prints the error and returns CLI_ERROR on failure. */
+static int output_open(output *o, const char *path)
 {
 	struct stat st;
 	size_t n;
@@ -54,7 +64,9 @@ int cli_output_open(cli_output *o, const char *path)
 	return CLI_OK;
 }
 
-int cli_output_commit(cli_output *o)
+/* Closes and renames into place; prints the error and removes the
+ * temporary file on failure (CLI_ERROR), else CLI_OK. */
+static int output_commit(output *o)
 {
 	int failed;
 
@@ -91,7 +103,8 @@ int cli_output_commit(cli_output *o)
 	return CLI_OK;
 }
 
-void cli_output_abort(cli_output *o)
+/* Closes and removes the temporary file (nothing for stdout). */
+static void output_abort(output *o)
 {
 	if (o->tmp != NULL) {
 		if (o->f != NULL)
@@ -107,12 +120,12 @@ void cli_output_abort(cli_output *o)
 
 int cli_output_write(const char *path, cli_write_fn fn, void *ctx)
 {
-	cli_output out;
+	output out;
 	lh_out *o;
 	lh_error err;
 	int rc;
 
-	if (cli_output_open(&out, path) != CLI_OK)
+	if (output_open(&out, path) != CLI_OK)
 		return CLI_ERROR;
 	lh_error_clear(&err);
 	rc = lh_out_new(&o, out.f, &err);
@@ -122,11 +135,11 @@ int cli_output_write(const char *path, cli_write_fn fn, void *ctx)
 		rc = lh_out_flush(o, out.path, &err);
 	lh_out_free(o);
 	if (rc != LH_OK) {
-		cli_output_abort(&out);
+		output_abort(&out);
 		if (rc == LH_ENOMEM)
 			cli_die_nomem();
 		cli_error("%s", err.msg);
 		return CLI_ERROR;
 	}
-	return cli_output_commit(&out);
+	return output_commit(&out);
 }

@@ -1,10 +1,8 @@
 /*
- * Helpers shared by the commands that print analysis results (top, path,
- * tree, and summary's analysis sections): running the analysis, naming
- * and describing an object, parsing counts and sizes.
+ * Helpers shared by the commands that read snapshots: opening one with its
+ * analysis (through its index), resolving, naming and describing an
+ * object.
  */
-#include <ctype.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -122,51 +120,4 @@ void cli_json_objinfo(cJSON *o, const lh_analysis *a, uint32_t v)
 double cli_percent(uint64_t part, uint64_t whole)
 {
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
-}
-
-int cli_parse_count(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (!isdigit((unsigned char)s[0]))
-		return -1;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > UINT32_MAX)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-int cli_parse_size(const char *s, uint64_t *out)
-{
-	static const struct { const char *suffix; uint64_t mul; } units[] = {
-		{ "", 1 }, { "B", 1 }, { "K", 1024 }, { "KB", 1024 },
-		{ "KiB", 1024 }, { "M", 1024 * 1024 }, { "MB", 1024 * 1024 },
-		{ "MiB", 1024 * 1024 }, { "G", 1024ull << 20 },
-		{ "GB", 1024ull << 20 }, { "GiB", 1024ull << 20 }
-	};
-	char *end;
-	double v;
-	size_t i;
-
-	if (!isdigit((unsigned char)s[0]) && s[0] != '.')
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || v < 0)
-		return -1;
-	while (*end == ' ')
-		end++;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].suffix) == 0) {
-			double b = v * (double)units[i].mul;
-			if (b >= 18446744073709551615.0)
-				return -1;
-			*out = (uint64_t)b;
-			return 0;
-		}
-	}
-	return -1;
 }

@@ -1,7 +1,7 @@
 /*
- * Helpers for the commands that print analysis results (top, path, tree
- * and summary's analysis sections), over the analyzer's lh_analysis.
- * Errors are printed here; callers only return the exit code.
+ * Helpers for the commands that read snapshots (all but dump and run),
+ * over the analyzer's lh_analysis. Errors are printed here; callers only
+ * return the exit code.
  */
 #ifndef LUAHEAP_CLI_REPORT_H
 #define LUAHEAP_CLI_REPORT_H
@@ -9,18 +9,18 @@
 #include "cli.h"
 #include "luaheap/analysis.h"
 
-
 /* Reads the snapshot at path with every analysis, through its index
  * unless flags (LH_OPEN_*) say otherwise: progress on a terminal's
  * stderr, notes about the index there too. Prints the error and returns
  * CLI_ERROR on failure. The snapshot is (*out)->snap. */
 int cli_open(lh_analysis **out, const char *path, unsigned flags);
 
-/* The --no-index option every command that reads snapshots takes. */
-#define CLI_OPT_NO_INDEX 300
-#define CLI_NO_INDEX_LONG { "no-index", no_argument, NULL, CLI_OPT_NO_INDEX }
-#define CLI_NO_INDEX_HELP \
-	"      --no-index           neither read nor write an analysis index\n"
+/* The --no-index option of every command that reads snapshots, as a
+ * cli_opt_spec setting LH_OPEN_NO_INDEX in the unsigned 'field' of the
+ * command's options struct 'type'. */
+#define CLI_OPT_NO_INDEX(type, field) \
+	{ CLI_OPT_FLAG, 0, "no-index", NULL, offsetof(type, field), 0, \
+	  "neither read nor write an analysis index", .bits = LH_OPEN_NO_INDEX }
 
 /* Resolves OBJECT (address or Lua expression); prints the error. */
 int cli_resolve(uint32_t *out, const lh_snapshot *snap, const char *expr);
@@ -38,10 +38,5 @@ void cli_json_objinfo(cJSON *o, const lh_analysis *a, uint32_t v);
 
 /* 100 * part / whole, 0 when whole is 0. */
 double cli_percent(uint64_t part, uint64_t whole);
-
-/* A decimal count / a size with an optional unit (4096, 64K, 1.5MiB);
- * 0 on success, -1 if s is not one. */
-int cli_parse_count(const char *s, uint32_t *out);
-int cli_parse_size(const char *s, uint64_t *out);
 
 #endif

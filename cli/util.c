@@ -12,7 +12,7 @@
 #include "luaheap/analysis.h"
 #include "cli.h"
 
-static void vmessage(const char *fmt, va_list ap)
+void cli_verror(const char *fmt, va_list ap)
 {
 	fflush(stdout);
 	fputs("luaheap: ", stderr);
@@ -25,48 +25,8 @@ void cli_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmessage(fmt, ap);
+	cli_verror(fmt, ap);
 	va_end(ap);
-}
-
-/* After a usage mistake: the synopsis alone (the usage text up to its
- * first blank line) and where the rest is, not the whole help. */
-int cli_usage_error(const char *usage, const char *fmt, ...)
-{
-	const char *end = strstr(usage, "\n\n"), *cmd = usage;
-	size_t n = end != NULL ? (size_t)(end - usage) + 1 : strlen(usage);
-	size_t cn = 0;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmessage(fmt, ap);
-	va_end(ap);
-	fwrite(usage, 1, n, stderr);
-	if (strncmp(cmd, "usage: ", 7) == 0)
-		cmd += 7;
-	cn = strcspn(cmd, " \n");
-	if (strncmp(cmd, "luaheap ", 8) == 0 && cmd[8] >= 'a' && cmd[8] <= 'z')
-		cn = 8 + strcspn(cmd + 8, " \n");       /* "luaheap diff" */
-	if (end != NULL)
-		fprintf(stderr, "run '%.*s --help' for more\n", (int)cn, cmd);
-	return CLI_ERROR;
-}
-
-int cli_bad_option(const char *usage, char **argv, int c)
-{
-	const char *arg = optind > 0 ? argv[optind - 1] : "";
-
-	if (c == ':')
-		return cli_usage_error(usage, "option '%s' needs a value", arg);
-	if (optopt != 0 && !(arg[0] == '-' && arg[1] == '-'))
-		return cli_usage_error(usage, "unknown option '-%c'", optopt);
-	return cli_usage_error(usage, "unknown option '%s'", arg);
-}
-
-int cli_help(const char *usage)
-{
-	fputs(usage, stdout);
-	return CLI_OK;
 }
 
 void cli_die_nomem(void)
@@ -154,7 +114,8 @@ const char *cli_addr(uint64_t addr, char buf[CLI_SIZE_BUF])
 	return buf;
 }
 
-int cli_color(void)
+/* Whether stdout gets colour (computed once). */
+static int use_color(void)
 {
 	static int cached = -1;
 	const char *no;
@@ -173,7 +134,7 @@ const char *cli_style(enum cli_style st)
 		"\033[34m", "\033[36m"
 	};
 
-	if (!cli_color() || (unsigned)st >= sizeof(seq) / sizeof(seq[0]))
+	if (!use_color() || (unsigned)st >= sizeof(seq) / sizeof(seq[0]))
 		return "";
 	return seq[st];
 }
