@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "luaheap/analysis.h"
+#include "analysis_int.h"
 #include "index_int.h"
 #include "snapshot_internal.h"
 
@@ -25,6 +25,57 @@ void lh_analysis_free(lh_analysis *a)
 	lh_graph_free(a->graph);
 	lh_snapshot_free(a->own_snap);
 	free(a);
+}
+
+const lh_snapshot *lh_analysis_snapshot(const lh_analysis *a)
+{
+	return a->snap;
+}
+
+const lh_graph *lh_analysis_graph(const lh_analysis *a)
+{
+	return a->graph;
+}
+
+const lh_dom *lh_analysis_dom(const lh_analysis *a)
+{
+	return a->dom;
+}
+
+const lh_bfs *lh_analysis_bfs(const lh_analysis *a)
+{
+	return a->bfs;
+}
+
+const lh_classes *lh_analysis_classes(const lh_analysis *a)
+{
+	return a->classes;
+}
+
+void lh_analysis_totals(lh_totals *out, const lh_analysis *a)
+{
+	out->total_bytes = a->total_bytes;
+	out->live_bytes = a->dom->live_bytes;
+	out->live_count = a->graph->nlive;
+	out->garbage_bytes = a->garbage_bytes;
+	out->garbage_count = a->garbage_count;
+}
+
+void lh_analysis_weak_stats(lh_weak_stats *out, const lh_analysis *a)
+{
+	const lh_snapshot *s = a->snap;
+	uint32_t v, ti = 0;
+	int m;
+
+	memset(out, 0, sizeof *out);
+	for (v = 0; v < s->nobj; v++) {
+		if (s->type[v] != LH_T_TABLE)
+			continue;
+		m = s->table_weak[ti++] & 3;    /* tables come in object order */
+		out->count[m]++;
+		out->retained[m] += lh_graph__live(a->graph, v) ?
+			lh_dom__retained(a->dom, v) : 0;
+	}
 }
 
 static void tell(const lh_open_opts *o, int phase)
@@ -91,7 +142,7 @@ static int analyse(lh_analysis *a, const lh_open_opts *o, lh_error *err)
 		if (lh_snapshot_shared(snap, v))
 			continue;         /* not this state's bytes */
 		a->total_bytes += lh_snapshot_size(snap, v);
-		if (!lh_graph_live(a->graph, v)) {
+		if (!lh_graph__live(a->graph, v)) {
 			a->garbage_count++;
 			a->garbage_bytes += lh_snapshot_size(snap, v);
 		}
@@ -329,13 +380,7 @@ void lh_analysis_render_tail(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
 		sb->oom = 1;
 		return;
 	}
-	for (x = v, i = maxhops; i > 0; x = lh_bfs_parent(b, x)) {
-		i--;
-		p.hops[i].obj = x;
-		p.hops[i].from = lh_bfs_parent(b, x);
-		p.hops[i].edge = b->via[x];
-		p.hops[i].root = LH_NONE;
-	}
+	lh_bfs_hops(p.hops, b, v, maxhops);
 	/* "…<table 0x...>" names where the tail starts, so that the path
 	 * still resolves (lh_expr_resolve) */
 	lh_strbuf_puts(sb, "\xe2\x80\xa6<");
@@ -507,14 +552,14 @@ static int collect(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
 	if (group == LH_GROUP_NONE) {
 		for (v = 0; v < s->nobj; v++) {
 			lh_top_row r;
-			if (!lh_graph_live(a->graph, v) ||
+			if (!lh_graph__live(a->graph, v) ||
 			    (skip_structural && is_structural(a, v)))
 				continue;
 			r.name = NULL;
 			r.obj = v;
 			r.count = 1;
 			r.self = lh_snapshot_size(s, v);
-			r.retained = lh_dom_retained(a->dom, v);
+			r.retained = lh_dom__retained(a->dom, v);
 			heap_push(&h, &r);
 		}
 	} else {
@@ -523,14 +568,14 @@ static int collect(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
 			best[i] = LH_NONE;
 		for (v = 0; v < s->nobj; v++) {
 			uint32_t gi;
-			if (!lh_graph_live(a->graph, v))
+			if (!lh_graph__live(a->graph, v))
 				continue;
 			gi = group == LH_GROUP_TYPE ?
 				(s->type[v] < LH_T_COUNT ? s->type[v] : 0) :
-				lh_class_of(c, v);
+				lh_classes__of(c, v);
 			if (best[gi] == LH_NONE ||
-			    lh_dom_retained(a->dom, v) >
-			    lh_dom_retained(a->dom, best[gi]))
+			    lh_dom__retained(a->dom, v) >
+			    lh_dom__retained(a->dom, best[gi]))
 				best[gi] = v;
 		}
 		for (i = 0; i < ngroups; i++) {

@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "luaheap/analysis.h"
+#include "analysis_int.h"
 #include "hash.h"
 
 /* The metatable of table/userdata v, or LH_NONE. */
@@ -196,7 +196,7 @@ static void thread_class(lh_strbuf *sb, const lh_snapshot *snap, uint32_t v)
 	}
 }
 
-void lh_class_name(lh_strbuf *sb, const lh_snapshot *snap, const lh_graph *g,
+void lh_classes_name_of(lh_strbuf *sb, const lh_snapshot *snap, const lh_graph *g,
 	const lh_bfs *bfs, uint32_t v)
 {
 	int t = snap->type[v];
@@ -275,6 +275,36 @@ void lh_classes_free(lh_classes *c)
 	free(c->live);
 	free(c->all);
 	free(c);
+}
+
+uint32_t lh_class_of(const lh_classes *c, uint32_t v)
+{
+	return lh_classes__of(c, v);
+}
+
+uint32_t lh_classes_count(const lh_classes *c)
+{
+	return c->nclass;
+}
+
+const char *lh_classes_name(const lh_classes *c, uint32_t id)
+{
+	return c->name[id];
+}
+
+int lh_classes_type(const lh_classes *c, uint32_t id)
+{
+	return c->type[id];
+}
+
+lh_class_stat lh_classes_live(const lh_classes *c, uint32_t id)
+{
+	return c->live[id];
+}
+
+lh_class_stat lh_classes_all(const lh_classes *c, uint32_t id)
+{
+	return c->all[id];
 }
 
 /* Open addressing from a 32-bit key (a metatable or proto index, tagged
@@ -409,7 +439,7 @@ static inline uint32_t group_of(const uint16_t *g16, const uint32_t *g32,
 }
 
 /*
- * The walk behind lh_group_retained, for up to two groupings at once: by
+ * The walk behind lh_classes_group_retained, for up to two groupings at once: by
  * the ids in 'g16', or in 'g32' when g16 is NULL (n32 groups, sums into
  * out32) and, when g8 is not NULL, by the bytes in 'g8' (n8 groups,
  * out8). It goes through the dominator tree in the preorder of d->order,
@@ -449,12 +479,12 @@ static int group_walk(const lh_dom *d, const uint16_t *g16,
 			if (a > n32)
 				a = n32;
 			if (active[a]++ == 0 && a < n32)
-				out32[a] += lh_dom_retained(d, w);
+				out32[a] += lh_dom__retained(d, w);
 		}
 		if (g8 != NULL) {
 			uint32_t b = g8[w] < n8 ? g8[w] : n8;
 			if (active8[b]++ == 0 && b < n8)
-				out8[b] += lh_dom_retained(d, w);
+				out8[b] += lh_dom__retained(d, w);
 		}
 		if (sp == cap) {
 			size_t ncap = cap ? cap * 2 : 1024;
@@ -474,7 +504,7 @@ done:
 	return rc;
 }
 
-int lh_group_retained(uint64_t *out, const lh_dom *d, const uint32_t *group,
+int lh_classes_group_retained(uint64_t *out, const lh_dom *d, const uint32_t *group,
 	uint32_t ngroups)
 {
 	return group_walk(d, NULL, group, ngroups, out, NULL, 0, NULL);
@@ -525,7 +555,7 @@ int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
 		slot = cmap_slot(&b.by_key, key);
 		if (*slot == LH_NONE) {
 			sb.len = 0;
-			lh_class_name(&sb, snap, g, bfs, v);
+			lh_classes_name_of(&sb, snap, g, bfs, v);
 			if (sb.oom || class_id(&b, sb.buf ? sb.buf : "?",
 			    snap->type[v], &id) != LH_OK)
 				goto oom;
@@ -545,12 +575,12 @@ int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
 	if (c->live == NULL || c->all == NULL)
 		goto oom;
 	for (v = 0; v < snap->nobj; v++) {
-		uint32_t id = lh_class_of(c, v);
+		uint32_t id = lh_classes__of(c, v);
 		if (lh_snapshot_shared(snap, v))
 			continue;         /* no state's own object */
 		c->all[id].count++;
 		c->all[id].self += lh_snapshot_size(snap, v);
-		if (lh_graph_live(g, v)) {
+		if (lh_graph__live(g, v)) {
 			c->live[id].count++;
 			c->live[id].self += lh_snapshot_size(snap, v);
 			if (snap->type[v] < LH_T_COUNT) {

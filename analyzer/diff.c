@@ -9,6 +9,7 @@
 #include "luaheap/diff.h"
 #include "hash.h"
 #include "fold.h"
+#include "analysis_int.h"
 
 #define NOT_SEEN UINT32_MAX
 

@@ -9,8 +9,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "luaheap/analysis.h"
-#include "analysis_int.h"
+#include "graph_int.h"
+#include "dom_int.h"
 
 void lh_dom_free(lh_dom *d)
 {
@@ -22,6 +22,32 @@ void lh_dom_free(lh_dom *d)
 	free(d->big_obj);
 	free(d->big_retained);
 	free(d);
+}
+
+uint64_t lh_dom_retained(const lh_dom *d, uint32_t v)
+{
+	return lh_dom__retained(d, v);
+}
+
+uint32_t lh_dom_idom(const lh_dom *d, uint32_t v)
+{
+	return d->idom[v];
+}
+
+uint64_t lh_dom_live_bytes(const lh_dom *d)
+{
+	return d->live_bytes;
+}
+
+uint32_t lh_dom_live_count(const lh_dom *d)
+{
+	return d->nlive;
+}
+
+const uint32_t *lh_dom_order(const lh_dom *d, uint32_t *count)
+{
+	*count = d->nlive;
+	return d->order;
 }
 
 uint64_t lh_dom__big_retained(const lh_dom *d, uint32_t v)

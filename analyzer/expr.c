@@ -8,7 +8,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "luaheap/analysis.h"
+#include "luaheap/expr.h"
+#include "luaheap/render.h"
 
 /* A step's key, as parsed. */
 typedef struct key {

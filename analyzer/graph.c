@@ -5,8 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "luaheap/analysis.h"
-#include "analysis_int.h"
+#include "graph_int.h"
 
 void lh_graph_free(lh_graph *g)
 {
@@ -72,7 +71,7 @@ uint32_t lh_graph__next(const lh_graph *g, uint32_t u, uint32_t *cur)
 		case LH_EC_STRONG:
 			return g->to[e];
 		case LH_EC_EPHEMERON:
-			if (lh_graph_live(g, key))
+			if (lh_graph__live(g, key))
 				return g->to[e];
 			break;
 		}
@@ -87,10 +86,20 @@ uint32_t lh_graph__next(const lh_graph *g, uint32_t u, uint32_t *cur)
 			break;
 		j++;
 		*cur = end + 1 + j;
-		if (lh_graph_live(g, g->eph_src[x]))
+		if (lh_graph__live(g, g->eph_src[x]))
 			return g->to[g->eph_edge[x]];
 	}
 	return LH_NONE;
+}
+
+int lh_graph_live(const lh_graph *g, uint32_t v)
+{
+	return lh_graph__live(g, v);
+}
+
+uint32_t lh_graph_live_count(const lh_graph *g)
+{
+	return g->nlive;
 }
 
 int lh_graph_edge_retains(const lh_graph *g, uint32_t src, uint32_t e)
@@ -102,7 +111,7 @@ int lh_graph_edge_retains(const lh_graph *g, uint32_t src, uint32_t e)
 	case LH_EC_STRONG:
 		return 1;
 	case LH_EC_EPHEMERON:
-		return g->livebits != NULL && lh_graph_live(g, key);
+		return g->livebits != NULL && lh_graph__live(g, key);
 	default:
 		return 0;
 	}
@@ -175,7 +184,7 @@ static int reach(lh_graph *g, lh_error *err)
 				MARK(g->to[e]);
 				break;
 			case LH_EC_EPHEMERON:
-				if (lh_graph_live(g, key))
+				if (lh_graph__live(g, key))
 					MARK(g->to[e]);
 				break;
 			}
@@ -184,7 +193,7 @@ static int reach(lh_graph *g, lh_error *err)
 			uint32_t j = lh_graph__key_first(g, u);
 			for (; j < g->neph && g->eph_key[g->eph_by_key[j]] == u; j++) {
 				uint32_t x = g->eph_by_key[j];
-				if (lh_graph_live(g, g->eph_src[x]))
+				if (lh_graph__live(g, g->eph_src[x]))
 					MARK(g->to[g->eph_edge[x]]);
 			}
 		}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "luaheap/analysis.h"
+#include "analysis_int.h"
 #include "luaheap/out.h"
 
 void lh_out_init(lh_out *o, FILE *f)

@@ -5,8 +5,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "luaheap/analysis.h"
-#include "analysis_int.h"
+#include "graph_int.h"
+#include "paths_int.h"
 
 void lh_bfs_free(lh_bfs *b)
 {
@@ -162,6 +162,38 @@ uint32_t lh_bfs_depth(const lh_bfs *b, uint32_t v)
 	return d;
 }
 
+lh_hop lh_bfs_hop(const lh_bfs *b, uint32_t v)
+{
+	lh_hop h;
+
+	h.obj = v;
+	h.from = lh_bfs_parent(b, v);
+	h.edge = h.root = LH_NONE;
+	if (h.from == LH_DOM_VROOT)
+		h.root = b->via[v];
+	else if (h.from != LH_NONE)
+		h.edge = b->via[v];
+	return h;
+}
+
+uint32_t lh_bfs_hops(lh_hop *hops, const lh_bfs *b, uint32_t v, uint32_t max)
+{
+	uint32_t n = 0, x = v;
+
+	/* newest first from the end of hops[], then moved to the front */
+	while (n < max && x != LH_DOM_VROOT) {
+		lh_hop h = lh_bfs_hop(b, x);
+
+		if (h.from == LH_NONE)
+			break;
+		hops[max - 1 - n++] = h;
+		x = h.from;
+	}
+	if (n < max && n > 0)
+		memmove(hops, hops + max - n, (size_t)n * sizeof *hops);
+	return n;
+}
+
 void lh_paths_free(lh_path *paths, uint32_t count)
 {
 	uint32_t i;
@@ -183,7 +215,7 @@ static int make_path(lh_path *p, const lh_bfs *b, uint32_t u, uint32_t e,
 {
 	uint32_t head = u == LH_DOM_VROOT ? 0 : lh_bfs_depth(b, u);
 	uint32_t tail = base != NULL ? base->nhops - at - 1 : 0;
-	uint32_t len = head + 1 + tail, i, x;
+	uint32_t len = head + 1 + tail;
 	lh_hop *h;
 
 	p->hops = malloc((size_t)len * sizeof *p->hops);
@@ -197,19 +229,8 @@ static int make_path(lh_path *p, const lh_bfs *b, uint32_t u, uint32_t e,
 	h->obj = base != NULL ? base->hops[at].obj : v;
 	if (tail > 0)
 		memcpy(h + 1, base->hops + at + 1, (size_t)tail * sizeof *h);
-	i = head;
-	for (x = u; x != LH_DOM_VROOT && i > 0; x = p->hops[i].from) {
-		i--;
-		p->hops[i].obj = x;
-		p->hops[i].from = lh_bfs_parent(b, x);
-		if (p->hops[i].from == LH_DOM_VROOT) {
-			p->hops[i].edge = LH_NONE;
-			p->hops[i].root = b->via[x];
-		} else {
-			p->hops[i].edge = b->via[x];
-			p->hops[i].root = LH_NONE;
-		}
-	}
+	if (head > 0)
+		lh_bfs_hops(p->hops, b, u, head);
 	return LH_OK;
 }
 
@@ -308,7 +329,7 @@ int lh_paths_find(lh_path **out, uint32_t *count, const lh_snapshot *snap,
 	}
 	/* Detours through another retaining reference into a path object. */
 	for (u = 0; u < g->n; u++) {
-		if (!lh_graph_live(g, u))
+		if (!lh_graph__live(g, u))
 			continue;
 		for (e = g->off[u]; e < g->off[u + 1]; e++) {
 			uint32_t at = pos[g->to[e]];

@@ -72,7 +72,7 @@ static char *path_text(const lh_snapshot *s, const lh_path *p)
 static void print_json(const lh_analysis *a, uint32_t v, const lh_path *paths,
 	uint32_t np)
 {
-	const lh_snapshot *s = a->snap;
+	const lh_snapshot *s = lh_analysis_snapshot(a);
 	cJSON *doc = cli_json_object(NULL, NULL), *arr, *o, *hops, *h;
 	uint32_t i, j;
 	char *t;
@@ -112,7 +112,7 @@ static void print_json(const lh_analysis *a, uint32_t v, const lh_path *paths,
 static void print_text(const lh_analysis *a, uint32_t v, const lh_path *paths,
 	uint32_t np)
 {
-	const lh_snapshot *s = a->snap;
+	const lh_snapshot *s = lh_analysis_snapshot(a);
 	char rb[CLI_SIZE_BUF], ab[CLI_SIZE_BUF], sb[CLI_SIZE_BUF];
 	uint32_t i, j;
 
@@ -127,7 +127,7 @@ static void print_text(const lh_analysis *a, uint32_t v, const lh_path *paths,
 			cli_style(CLI_RESET), plain ? c : type,
 			plain ? "" : " of class ", plain ? "" : c,
 			cli_size(lh_snapshot_size(s, v), sb),
-			cli_size(lh_dom_retained(a->dom, v), rb));
+			cli_size(lh_dom_retained(lh_analysis_dom(a), v), rb));
 		free(c);
 	}
 	if (np == 0) {
@@ -174,7 +174,7 @@ static void print_text(const lh_analysis *a, uint32_t v, const lh_path *paths,
 				hop = cli_xstrdup(hop_kind(s, &paths[i], j));
 			}
 			cli_table_row(t, hop, lh_type_name(s->type[o]), cls,
-				cli_size(lh_dom_retained(a->dom, o), rb),
+				cli_size(lh_dom_retained(lh_analysis_dom(a), o), rb),
 				cli_addr(lh_snapshot_addr(s, o), ab));
 			free(hop);
 			free(cls);
@@ -219,13 +219,13 @@ int cmd_path(int argc, char **argv)
 			"need a snapshot and an object" : "too many arguments");
 	if ((rc = cli_open(&a, argv[optind], flags)) != CLI_OK)
 		return rc;
-	snap = a->snap;
+	snap = lh_analysis_snapshot(a);
 	if ((rc = cli_resolve(&v, snap, argv[optind + 1])) != CLI_OK)
 		goto done;
 	lh_error_clear(&err);
-	if (lh_graph_live(a->graph, v) &&
-	    lh_paths_find(&paths, &np, snap, a->graph, a->bfs, v, k, &err) !=
-	    LH_OK)
+	if (lh_graph_live(lh_analysis_graph(a), v) &&
+	    lh_paths_find(&paths, &np, snap, lh_analysis_graph(a),
+	    lh_analysis_bfs(a), v, k, &err) != LH_OK)
 		cli_die_nomem();
 	if (json)
 		print_json(a, v, paths, np);

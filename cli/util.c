@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "luaheap/analysis.h"
+#include "luaheap/render.h"
 #include "cli.h"
 
 static void vmessage(const char *fmt, va_list ap)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "luaheap/analysis.h"
+#include "luaheap/expr.h"
 #include "testgraph.h"
 #include "testsnap.h"
 
@@ -82,8 +83,9 @@ static uint32_t detours(const lh_bfs *b, const lh_path *p)
 
 	for (i = 0; i < p->nhops; i++) {
 		const lh_hop *h = &p->hops[i];
-		uint32_t via = h->edge == LH_NONE ? h->root : h->edge;
-		if (lh_bfs_parent(b, h->obj) != h->from || b->via[h->obj] != via)
+		lh_hop t = lh_bfs_hop(b, h->obj);
+		if (t.from != h->from || t.edge != h->edge ||
+		    (t.edge == LH_NONE && t.root != h->root))
 			n++;
 	}
 	return n;
@@ -473,7 +475,7 @@ static lh_snapshot *sample(void)
 static char *render_of(const lh_analysis *a, uint64_t addr)
 {
 	lh_strbuf sb;
-	uint32_t v = lh_snapshot_find(a->snap, addr);
+	uint32_t v = lh_snapshot_find(lh_analysis_snapshot(a), addr);
 
 	ck_assert_uint_ne(v, LH_NONE);
 	lh_strbuf_init(&sb);
@@ -543,10 +545,11 @@ END_TEST
 
 static const char *class_of(const lh_analysis *a, uint64_t addr)
 {
-	uint32_t v = lh_snapshot_find(a->snap, addr);
+	const lh_classes *c = lh_analysis_classes(a);
+	uint32_t v = lh_snapshot_find(lh_analysis_snapshot(a), addr);
 
 	ck_assert_uint_ne(v, LH_NONE);
-	return a->classes->name[lh_class_of(a->classes, v)];
+	return lh_classes_name(c, lh_class_of(c, v));
 }
 
 START_TEST(classes_come_from_name_field_or_metatable_path)
