@@ -521,25 +521,84 @@ static void heap_sort(heap *h)
 	h->n = n;
 }
 
-static int collect(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
-	int by, int group, uint32_t limit, int skip_structural, lh_error *err)
+/* Every live object a row (the structural ones aside when asked). */
+static void push_objects(heap *h, const lh_analysis *a, int skip_structural)
+{
+	const lh_snapshot *s = a->snap;
+	uint32_t v;
+
+	for (v = 0; v < s->nobj; v++) {
+		lh_top_row r;
+		if (!lh_graph__live(a->graph, v) ||
+		    (skip_structural && is_structural(a, v)))
+			continue;
+		r.name = NULL;
+		r.obj = v;
+		r.count = 1;
+		r.self = lh_snapshot_size(s, v);
+		r.retained = lh_dom__retained(a->dom, v);
+		heap_push(h, &r);
+	}
+}
+
+/* Every group with live members a row (group "function": closures only),
+ * its example the instance retaining the most; best[] is scratch
+ * ([ngroups]). */
+static void push_groups(heap *h, const lh_analysis *a, int group,
+	uint32_t *best, uint32_t ngroups)
 {
 	const lh_snapshot *s = a->snap;
 	const lh_classes *c = a->classes;
+	uint32_t v, i;
+
+	for (i = 0; i < ngroups; i++)
+		best[i] = LH_NONE;
+	for (v = 0; v < s->nobj; v++) {
+		uint32_t gi;
+		if (!lh_graph__live(a->graph, v))
+			continue;
+		gi = group == LH_GROUP_TYPE ?
+			(s->type[v] < LH_T_COUNT ? s->type[v] : 0) :
+			lh_classes__of(c, v);
+		if (best[gi] == LH_NONE ||
+		    lh_dom__retained(a->dom, v) >
+		    lh_dom__retained(a->dom, best[gi]))
+			best[gi] = v;
+	}
+	for (i = 0; i < ngroups; i++) {
+		lh_top_row r;
+		const lh_class_stat *st = group == LH_GROUP_TYPE ?
+			&c->types[i] : &c->live[i];
+		if (st->count == 0)
+			continue;
+		if (group == LH_GROUP_FUNCTION && c->type[i] != LH_T_LFUNC &&
+		    c->type[i] != LH_T_CFUNC)
+			continue;
+		r.name = group == LH_GROUP_TYPE ? lh_type_name((int)i) :
+			c->name[i];
+		r.obj = best[i];
+		r.count = st->count;
+		r.self = st->self;
+		r.retained = st->retained;
+		heap_push(h, &r);
+	}
+}
+
+static int collect(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
+	int by, int group, uint32_t limit, int skip_structural, lh_error *err)
+{
 	heap h;
-	uint32_t v, i, ngroups = 0, *best = NULL;
+	uint32_t ngroups = 0, most, *best = NULL;
 	int rc = LH_OK;
 
 	*rows = NULL;
 	*nrows = 0;
 	if (group == LH_GROUP_CLASS || group == LH_GROUP_FUNCTION)
-		ngroups = c->nclass;
+		ngroups = a->classes->nclass;
 	else if (group == LH_GROUP_TYPE)
 		ngroups = LH_T_COUNT;
-	{
-		uint32_t most = group == LH_GROUP_NONE ? a->dom->nlive : ngroups;
-		h.limit = limit == 0 || limit > most ? most : limit;
-	}
+	most = group == LH_GROUP_NONE ? a->dom->nlive : ngroups;
+	h.limit = limit == 0 || limit > most ? most : limit;
 	h.n = 0;
 	h.by = by;
 	h.r = malloc(((size_t)h.limit + 1) * sizeof *h.r);
@@ -549,53 +608,10 @@ static int collect(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
 		rc = lh_error_set(err, LH_ENOMEM, "out of memory ranking");
 		goto done;
 	}
-	if (group == LH_GROUP_NONE) {
-		for (v = 0; v < s->nobj; v++) {
-			lh_top_row r;
-			if (!lh_graph__live(a->graph, v) ||
-			    (skip_structural && is_structural(a, v)))
-				continue;
-			r.name = NULL;
-			r.obj = v;
-			r.count = 1;
-			r.self = lh_snapshot_size(s, v);
-			r.retained = lh_dom__retained(a->dom, v);
-			heap_push(&h, &r);
-		}
-	} else {
-		/* each group's example: its instance retaining the most */
-		for (i = 0; i < ngroups; i++)
-			best[i] = LH_NONE;
-		for (v = 0; v < s->nobj; v++) {
-			uint32_t gi;
-			if (!lh_graph__live(a->graph, v))
-				continue;
-			gi = group == LH_GROUP_TYPE ?
-				(s->type[v] < LH_T_COUNT ? s->type[v] : 0) :
-				lh_classes__of(c, v);
-			if (best[gi] == LH_NONE ||
-			    lh_dom__retained(a->dom, v) >
-			    lh_dom__retained(a->dom, best[gi]))
-				best[gi] = v;
-		}
-		for (i = 0; i < ngroups; i++) {
-			lh_top_row r;
-			const lh_class_stat *st = group == LH_GROUP_TYPE ?
-				&c->types[i] : &c->live[i];
-			if (st->count == 0)
-				continue;
-			if (group == LH_GROUP_FUNCTION && c->type[i] != LH_T_LFUNC &&
-			    c->type[i] != LH_T_CFUNC)
-				continue;
-			r.name = group == LH_GROUP_TYPE ? lh_type_name((int)i) :
-				c->name[i];
-			r.obj = best[i];
-			r.count = st->count;
-			r.self = st->self;
-			r.retained = st->retained;
-			heap_push(&h, &r);
-		}
-	}
+	if (group == LH_GROUP_NONE)
+		push_objects(&h, a, skip_structural);
+	else
+		push_groups(&h, a, group, best, ngroups);
 	heap_sort(&h);
 	*rows = h.r;
 	*nrows = h.n;

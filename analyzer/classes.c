@@ -525,55 +525,62 @@ static int widen(lh_classes *c, uint32_t v)
 	return LH_OK;
 }
 
-int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
-	const lh_graph *g, const lh_dom *dom, const lh_bfs *bfs,
-	lh_error *err)
+/* Every object's class id, naming a class when its key is first met. */
+static int assign_ids(builder *b, const lh_snapshot *snap, const lh_graph *g,
+	const lh_bfs *bfs)
 {
-	builder b;
-	lh_classes *c;
+	lh_classes *c = b->c;
 	lh_strbuf sb;
 	uint32_t v;
-	int rc = LH_OK;
+	int rc = LH_ENOMEM;
 
-	*out = NULL;
-	memset(&b, 0, sizeof b);
 	lh_strbuf_init(&sb);
-	c = b.c = calloc(1, sizeof *c);
-	if (c == NULL)
-		return lh_error_set(err, LH_ENOMEM, "out of memory");
-	c->n = snap->nobj;
 	/* 16-bit ids until a class id needs more, then 32 from there on */
 	c->of16 = malloc(((size_t)snap->nobj + 1) * sizeof *c->of16);
 	if (c->of16 == NULL)
-		goto oom;
+		goto done;
 	for (v = 0; v < snap->nobj; v++) {
 		uint64_t key = class_key(snap, v);
 		uint32_t *slot, id;
 
-		if (cmap_grow(&b.by_key) != LH_OK)
-			goto oom;
-		slot = cmap_slot(&b.by_key, key);
+		if (cmap_grow(&b->by_key) != LH_OK)
+			goto done;
+		slot = cmap_slot(&b->by_key, key);
 		if (*slot == LH_NONE) {
 			sb.len = 0;
 			lh_classes_name_of(&sb, snap, g, bfs, v);
-			if (sb.oom || class_id(&b, sb.buf ? sb.buf : "?",
+			if (sb.oom || class_id(b, sb.buf ? sb.buf : "?",
 			    snap->type[v], &id) != LH_OK)
-				goto oom;
+				goto done;
 			*slot = id;
-			b.by_key.used++;
+			b->by_key.used++;
 		}
 		if (c->of16 != NULL && *slot > UINT16_MAX &&
 		    widen(c, v) != LH_OK)
-			goto oom;
+			goto done;
 		if (c->of16 != NULL)
 			c->of16[v] = (uint16_t)*slot;
 		else
 			c->of32[v] = *slot;
 	}
+	rc = LH_OK;
+done:
+	lh_strbuf_release(&sb);
+	return rc;
+}
+
+/* Counts and self sizes per class (every object, live ones) and per type
+ * (live ones); then the retained sizes of classes and types. */
+static int totals(lh_classes *c, const lh_snapshot *snap, const lh_graph *g,
+	const lh_dom *dom)
+{
+	uint64_t *r;
+	uint32_t v;
+
 	c->live = calloc((size_t)c->nclass + 1, sizeof *c->live);
 	c->all = calloc((size_t)c->nclass + 1, sizeof *c->all);
 	if (c->live == NULL || c->all == NULL)
-		goto oom;
+		return LH_ENOMEM;
 	for (v = 0; v < snap->nobj; v++) {
 		uint32_t id = lh_classes__of(c, v);
 		if (lh_snapshot_shared(snap, v))
@@ -589,29 +596,42 @@ int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
 			}
 		}
 	}
-	{
-		uint64_t *r = calloc((size_t)c->nclass + LH_T_COUNT, sizeof *r);
-
-		if (r == NULL || group_walk(dom, c->of16, c->of32, c->nclass, r,
-		    snap->type, LH_T_COUNT, r + c->nclass) != LH_OK) {
-			free(r);
-			goto oom;
-		}
-		for (v = 0; v < c->nclass; v++)
-			c->live[v].retained = r[v];
-		for (v = 0; v < LH_T_COUNT; v++)
-			c->types[v].retained = r[c->nclass + v];
+	r = calloc((size_t)c->nclass + LH_T_COUNT, sizeof *r);
+	if (r == NULL || group_walk(dom, c->of16, c->of32, c->nclass, r,
+	    snap->type, LH_T_COUNT, r + c->nclass) != LH_OK) {
 		free(r);
+		return LH_ENOMEM;
 	}
-	goto done;
-oom:
-	rc = lh_error_set(err, LH_ENOMEM, "out of memory naming classes");
-done:
+	for (v = 0; v < c->nclass; v++)
+		c->live[v].retained = r[v];
+	for (v = 0; v < LH_T_COUNT; v++)
+		c->types[v].retained = r[c->nclass + v];
+	free(r);
+	return LH_OK;
+}
+
+int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
+	const lh_graph *g, const lh_dom *dom, const lh_bfs *bfs,
+	lh_error *err)
+{
+	builder b;
+	lh_classes *c;
+	int rc = LH_OK;
+
+	*out = NULL;
+	memset(&b, 0, sizeof b);
+	c = b.c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return lh_error_set(err, LH_ENOMEM, "out of memory");
+	c->n = snap->nobj;
+	if (assign_ids(&b, snap, g, bfs) != LH_OK ||
+	    totals(c, snap, g, dom) != LH_OK)
+		rc = lh_error_set(err, LH_ENOMEM,
+			"out of memory naming classes");
 	free(b.by_key.key);
 	free(b.by_key.val);
 	free(b.by_name.key);
 	free(b.by_name.val);
-	lh_strbuf_release(&sb);
 	if (rc != LH_OK)
 		lh_classes_free(c);
 	else

@@ -205,6 +205,63 @@ done:
 	return rc;
 }
 
+/* Keeps the listed keys of g's ephemeron edges (the first key of an
+ * edge, and only of edges flagged ephemeron and not weak) sorted by edge,
+ * with their sources, and eph_by_key. */
+static int set_ephemerons(lh_graph *g, const uint32_t *eph_edge,
+	const uint32_t *eph_key, uint32_t neph, lh_error *err)
+{
+	uint32_t *perm, i, m = 0, v = 0;
+	int rc = LH_OK;
+
+	perm = malloc((size_t)neph * sizeof *perm);
+	g->eph_edge = malloc((size_t)neph * sizeof *g->eph_edge);
+	g->eph_src = malloc((size_t)neph * sizeof *g->eph_src);
+	g->eph_key = malloc((size_t)neph * sizeof *g->eph_key);
+	g->eph_by_key = malloc((size_t)neph * sizeof *g->eph_by_key);
+	if (!perm || !g->eph_edge || !g->eph_src || !g->eph_key ||
+	    !g->eph_by_key)
+		goto oom;
+	for (i = 0; i < neph; i++) {
+		if (eph_edge[i] >= g->nedge || eph_key[i] >= g->n) {
+			rc = lh_error_set(err, LH_EUSAGE,
+				"ephemeron %u out of range", i);
+			goto done;
+		}
+		perm[i] = i;
+	}
+	if (sort_by_base(perm, neph, eph_edge) != LH_OK)
+		goto oom;
+	for (i = 0; i < neph; i++) {
+		uint32_t e = eph_edge[perm[i]];
+		if (m > 0 && g->eph_edge[m - 1] == e)
+			continue;               /* one key per edge */
+		if (g->kind == NULL || (g->kind[e] & LH_EDGE_WEAK) ||
+		    !(g->kind[e] & LH_EDGE_EPHEMERON))
+			continue;               /* not an ephemeron */
+		g->eph_edge[m] = e;
+		g->eph_key[m] = eph_key[perm[i]];
+		g->eph_src[m] = 0;
+		m++;
+	}
+	g->neph = m;
+	/* Sources: walk edges and ephemerons together, both sorted. */
+	for (i = 0; i < m; i++) {
+		while (g->off[v + 1] <= g->eph_edge[i])
+			v++;
+		g->eph_src[i] = v;
+		g->eph_by_key[i] = i;
+	}
+	if (sort_by_base(g->eph_by_key, m, g->eph_key) != LH_OK)
+		goto oom;
+	goto done;
+oom:
+	rc = lh_error_set(err, LH_ENOMEM, "out of memory building the graph");
+done:
+	free(perm);
+	return rc;
+}
+
 int lh_graph_new(lh_graph **out, uint32_t n, const uint32_t *off,
 	const uint32_t *to, const uint8_t *kind, const uint8_t *type,
 	const uint32_t *roots, uint32_t nroots,
@@ -212,7 +269,7 @@ int lh_graph_new(lh_graph **out, uint32_t n, const uint32_t *off,
 	lh_error *err)
 {
 	lh_graph *g;
-	uint32_t *perm = NULL, i, m = 0;
+	uint32_t i;
 	int rc = LH_OK;
 
 	*out = NULL;
@@ -233,8 +290,11 @@ int lh_graph_new(lh_graph **out, uint32_t n, const uint32_t *off,
 	g->nroots = nroots;
 	g->roots = malloc(((size_t)nroots + 1) * sizeof *g->roots);
 	g->livebits = calloc((size_t)n / 32 + 1, sizeof *g->livebits);
-	if (g->roots == NULL || g->livebits == NULL)
-		goto oom;
+	if (g->roots == NULL || g->livebits == NULL) {
+		rc = lh_error_set(err, LH_ENOMEM,
+			"out of memory building the graph");
+		goto done;
+	}
 	for (i = 0; i < nroots; i++) {
 		if (roots[i] >= n) {
 			rc = lh_error_set(err, LH_EUSAGE, "root %u out of range", i);
@@ -242,57 +302,11 @@ int lh_graph_new(lh_graph **out, uint32_t n, const uint32_t *off,
 		}
 		g->roots[i] = roots[i];
 	}
-	if (neph > 0) {
-		perm = malloc((size_t)neph * sizeof *perm);
-		g->eph_edge = malloc((size_t)neph * sizeof *g->eph_edge);
-		g->eph_src = malloc((size_t)neph * sizeof *g->eph_src);
-		g->eph_key = malloc((size_t)neph * sizeof *g->eph_key);
-		g->eph_by_key = malloc((size_t)neph * sizeof *g->eph_by_key);
-		if (!perm || !g->eph_edge || !g->eph_src || !g->eph_key ||
-		    !g->eph_by_key)
-			goto oom;
-		for (i = 0; i < neph; i++) {
-			if (eph_edge[i] >= g->nedge || eph_key[i] >= n) {
-				rc = lh_error_set(err, LH_EUSAGE,
-					"ephemeron %u out of range", i);
-				goto done;
-			}
-			perm[i] = i;
-		}
-		if (sort_by_base(perm, neph, eph_edge) != LH_OK)
-			goto oom;
-		for (i = 0; i < neph; i++) {
-			uint32_t e = eph_edge[perm[i]];
-			if (m > 0 && g->eph_edge[m - 1] == e)
-				continue;               /* one key per edge */
-			if (kind == NULL || (kind[e] & LH_EDGE_WEAK) ||
-			    !(kind[e] & LH_EDGE_EPHEMERON))
-				continue;               /* not an ephemeron */
-			g->eph_edge[m] = e;
-			g->eph_key[m] = eph_key[perm[i]];
-			g->eph_src[m] = 0;
-			m++;
-		}
-		g->neph = m;
-		/* Sources: walk edges and ephemerons together, both sorted. */
-		{
-			uint32_t v = 0;
-			for (i = 0; i < m; i++) {
-				while (off[v + 1] <= g->eph_edge[i])
-					v++;
-				g->eph_src[i] = v;
-				g->eph_by_key[i] = i;
-			}
-		}
-		if (sort_by_base(g->eph_by_key, m, g->eph_key) != LH_OK)
-			goto oom;
-	}
+	if (neph > 0 && (rc = set_ephemerons(g, eph_edge, eph_key, neph,
+	    err)) != LH_OK)
+		goto done;
 	rc = reach(g, err);
-	goto done;
-oom:
-	rc = lh_error_set(err, LH_ENOMEM, "out of memory building the graph");
 done:
-	free(perm);
 	if (rc != LH_OK)
 		lh_graph_free(g);
 	else
