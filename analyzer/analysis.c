@@ -354,7 +354,7 @@ void lh_analysis_render_path(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
 	if (lh_paths_find(&p, &np, a->snap, a->graph, a->bfs, v, 1, NULL) !=
 	    LH_OK || np == 0)
 		return;
-	lh_path_render(sb, a->snap, &p[0], maxlabel);
+	lh_render_path(sb, a->snap, &p[0], maxlabel);
 	lh_paths_free(p, np);
 }
 
@@ -387,7 +387,7 @@ void lh_analysis_render_tail(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
 	lh_render_object(sb, a->snap, p.hops[0].from);
 	lh_strbuf_puts(sb, ">");
 	i = (uint32_t)sb->len;
-	lh_path_render(sb, a->snap, &p, maxlabel);
+	lh_render_path(sb, a->snap, &p, maxlabel);
 	if (sb->len > i && sb->buf[i] == '<') {     /* " <upvalue ...>" */
 		lh_strbuf_puts(sb, " ");
 		memmove(sb->buf + i + 1, sb->buf + i, sb->len - i - 1);

@@ -48,7 +48,7 @@ static void put_text(lh_strbuf *sb, const lh_snapshot *snap, uint32_t s,
 	const char *t = lh_snapshot_string(snap, s, &len);
 
 	if (t != NULL)
-		lh_strbuf_putn(sb, t, lh_utf8_cut(t, len, max));
+		lh_strbuf_putn(sb, t, lh_render_utf8_cut(t, len, max));
 }
 
 /* The name a hop gives to what it reaches: a string key, a named
@@ -90,7 +90,7 @@ static int is_registry_alias(const lh_snapshot *snap, const lh_path *p,
 	if (i != 1)
 		return 0;
 	lh_strbuf_init(&sb);
-	lh_path_render_hop(&sb, snap, p, 1, 0);
+	lh_render_hop(&sb, snap, p, 1, 0);
 	r = sb.buf != NULL && (strcmp(sb.buf, "_G") == 0 ||
 		strcmp(sb.buf, "package.loaded") == 0);
 	lh_strbuf_release(&sb);

@@ -10,6 +10,7 @@
 #include "hash.h"
 #include "fold.h"
 #include "analysis_int.h"
+#include "luaheap/expr.h"
 
 #define NOT_SEEN UINT32_MAX
 
@@ -309,7 +310,7 @@ static int folded_hop(ctx *c, const lh_path *p, uint32_t i)
 		lh_strbuf_puts(&c->hop, "[*]");
 		return 1;
 	}
-	if (!lh_path_render_hop(&c->hop, s, p, i, c->maxlabel) ||
+	if (!lh_render_hop(&c->hop, s, p, i, c->maxlabel) ||
 	    c->hop.len == 0)
 		return 0;
 	/* registry[7] folds; the aliases _G and package.loaded do not */

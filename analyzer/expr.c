@@ -258,7 +258,7 @@ static uint32_t find_field(const lh_snapshot *snap, uint32_t cur, const key *k)
  * 0x...>]", and paths that start at a root other than the registry
  * ("<local h in main, function (server.lua:80)>"). Rather than a second
  * grammar, each reference out of the current object is rendered the way
- * lh_path_render_hop does, and the one whose text the expression
+ * lh_render_hop does, and the one whose text the expression
  * continues with is followed. A reference whose hop prints nothing (an
  * upvalue cell, the main thread before a stack slot) is rendered with
  * each reference after it.
@@ -271,7 +271,7 @@ static int hop_matches(lh_strbuf *sb, const lh_snapshot *snap,
 	const lh_path *p, uint32_t i, const char *at, size_t *len)
 {
 	sb->len = 0;
-	if (!lh_path_render_hop(sb, snap, p, i, 0) || sb->len == 0 || sb->oom)
+	if (!lh_render_hop(sb, snap, p, i, 0) || sb->len == 0 || sb->oom)
 		return 0;
 	if (strncmp(at, sb->buf, sb->len) != 0)
 		return 0;
@@ -304,7 +304,7 @@ static int match_from(lh_strbuf *sb, const lh_snapshot *snap, lh_path *p,
 			p->hops[last + 2] = (lh_hop){ t, f, 0, snap->edge_to[f] };
 			p->nhops = last + 3;
 			sb->len = 0;
-			if (lh_path_render_hop(sb, snap, p, last + 1, 0))
+			if (lh_render_hop(sb, snap, p, last + 1, 0))
 				break;          /* hop last + 1 prints: not silent */
 			if (hop_matches(sb, snap, p, last + 2, at, len) &&
 			    (*skip)-- == 0) {

@@ -109,7 +109,7 @@ static void step(flame *f, uint32_t v, int fold)
 		lh_strbuf_puts(&f->sb, "[*]");
 	} else if ((p.nhops = lh_bfs_hops(h, f->a->bfs, v, 2)) > 0) {
 		p.hops = h;
-		lh_path_render_hop(&f->sb, f->a->snap, &p, p.nhops - 1, 40);
+		lh_render_hop(&f->sb, f->a->snap, &p, p.nhops - 1, 40);
 	}
 }
 
@@ -552,7 +552,7 @@ static void write_box(svg *s, lh_out *o, const node *b, double width)
 	nch = (uint32_t)((fw * width - 6) / 7);
 	if (nch >= 3) {
 		lh_out_xml(o, f->sb.buf, f->sb.len <= nch ? f->sb.len :
-			lh_utf8_cut(f->sb.buf, f->sb.len, nch - 1));
+			lh_render_utf8_cut(f->sb.buf, f->sb.len, nch - 1));
 		if (f->sb.len > nch)
 			lh_out_puts(o, "\xe2\x80\xa6");
 	}

@@ -106,7 +106,7 @@ static void edge_text(ctx *c, uint32_t src, uint32_t e)
 	p.hops = c->hops;
 	p.nhops = 2;
 	c->text.len = 0;
-	if (!lh_path_render_hop(&c->text, c->snap, &p, 1, 60) || c->text.len == 0)
+	if (!lh_render_hop(&c->text, c->snap, &p, 1, 60) || c->text.len == 0)
 		lh_strbuf_puts(&c->text, "reference");
 }
 

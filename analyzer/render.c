@@ -77,7 +77,7 @@ void lh_strbuf_printf(lh_strbuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
-size_t lh_utf8_cut(const char *s, size_t n, size_t max)
+size_t lh_render_utf8_cut(const char *s, size_t n, size_t max)
 {
 	size_t cut;
 
@@ -90,7 +90,7 @@ size_t lh_utf8_cut(const char *s, size_t n, size_t max)
 	return cut;
 }
 
-size_t lh_utf8_seq(const unsigned char *s, size_t n)
+size_t lh_render_utf8_seq(const unsigned char *s, size_t n)
 {
 	size_t len, i;
 	uint32_t cp;
@@ -140,7 +140,7 @@ static void put_escaped(lh_strbuf *sb, const char *s, size_t n)
 			i++;
 			continue;
 		}
-		len = lh_utf8_seq(p + i, n - i);
+		len = lh_render_utf8_seq(p + i, n - i);
 		if (len == 0) {
 			lh_strbuf_printf(sb, "\\x%02X", c);
 			i++;
@@ -154,7 +154,7 @@ static void put_escaped(lh_strbuf *sb, const char *s, size_t n)
 /* Quoted s[0..n), cut to max bytes; 'cut' says s already lost its end. */
 static void quoted(lh_strbuf *sb, const char *s, size_t n, size_t max, int cut)
 {
-	size_t keep = lh_utf8_cut(s, n, max);
+	size_t keep = lh_render_utf8_cut(s, n, max);
 
 	lh_strbuf_puts(sb, "\"");
 	put_escaped(sb, s, keep);
@@ -326,7 +326,7 @@ static void put_name(lh_strbuf *sb, const lh_snapshot *snap, uint32_t s,
 		lh_strbuf_puts(sb, "?");
 		return;
 	}
-	keep = lh_utf8_cut(t, len, maxlabel);
+	keep = lh_render_utf8_cut(t, len, maxlabel);
 	put_escaped(sb, t, keep);
 	if (keep < len)
 		lh_strbuf_puts(sb, ELLIPSIS);
@@ -664,7 +664,7 @@ static void put_inner(lh_strbuf *sb, const lh_label *l)
 	}
 }
 
-int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
+int lh_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 	const lh_path *p, uint32_t i, size_t maxlabel)
 {
 	const lh_hop *h;
@@ -709,7 +709,7 @@ int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 	}
 }
 
-void lh_path_render(lh_strbuf *sb, const lh_snapshot *snap, const lh_path *p,
+void lh_render_path(lh_strbuf *sb, const lh_snapshot *snap, const lh_path *p,
 	size_t maxlabel)
 {
 	lh_strbuf hop;
@@ -719,7 +719,7 @@ void lh_path_render(lh_strbuf *sb, const lh_snapshot *snap, const lh_path *p,
 	lh_strbuf_init(&hop);
 	for (i = 0; i < p->nhops; i++) {
 		hop.len = 0;
-		if (!lh_path_render_hop(&hop, snap, p, i, maxlabel) ||
+		if (!lh_render_hop(&hop, snap, p, i, maxlabel) ||
 		    hop.len == 0)
 			continue;
 		if (any && hop.buf[0] != '.' && hop.buf[0] != '[')
@@ -740,5 +740,5 @@ void lh_render_edge(lh_strbuf *sb, const lh_snapshot *snap, uint32_t from,
 	hops[0] = (lh_hop){ LH_DOM_VROOT, LH_NONE, 0, LH_NONE };
 	hops[1] = (lh_hop){ LH_NONE, LH_NONE, 0, from };
 	hops[2] = (lh_hop){ from, e, 0, snap->edge_to[e] };
-	lh_path_render_hop(sb, snap, &p, 2, maxlabel);
+	lh_render_hop(sb, snap, &p, 2, maxlabel);
 }

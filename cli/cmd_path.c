@@ -47,7 +47,7 @@ static char *hop_text(const lh_snapshot *s, const lh_path *p, uint32_t i)
 	char *t;
 
 	lh_strbuf_init(&sb);
-	lh_path_render_hop(&sb, s, p, i, 0);
+	lh_render_hop(&sb, s, p, i, 0);
 	if (sb.oom)
 		cli_die_nomem();
 	t = cli_utf8(sb.buf ? sb.buf : "", sb.len);
@@ -61,7 +61,7 @@ static char *path_text(const lh_snapshot *s, const lh_path *p)
 	char *t;
 
 	lh_strbuf_init(&sb);
-	lh_path_render(&sb, s, p, 0);
+	lh_render_path(&sb, s, p, 0);
 	if (sb.oom)
 		cli_die_nomem();
 	t = cli_utf8(sb.buf ? sb.buf : "", sb.len);
@@ -143,7 +143,7 @@ static void print_text(const lh_analysis *a, uint32_t v, const lh_path *paths,
 			i + 1, cli_style(CLI_RESET), paths[i].nhops,
 			cli_style(CLI_CYAN));
 		if (len > 2 * EDGE_CHARS) {   /* a million hops: both ends */
-			size_t head = lh_utf8_cut(expr, len, EDGE_CHARS);
+			size_t head = lh_render_utf8_cut(expr, len, EDGE_CHARS);
 			size_t tail = len - EDGE_CHARS;
 			while (tail < len && ((unsigned char)expr[tail] & 0xc0) == 0x80)
 				tail++;

@@ -45,7 +45,7 @@ static char *edge_text(const lh_analysis *a, uint32_t v, int *direct)
 	p.hops = hops;
 	p.nhops = n;
 	lh_strbuf_init(&sb);
-	lh_path_render_hop(&sb, lh_analysis_snapshot(a), &p, n - 1, 0);
+	lh_render_hop(&sb, lh_analysis_snapshot(a), &p, n - 1, 0);
 	if (sb.oom)
 		cli_die_nomem();
 	t = cli_utf8(sb.buf ? sb.buf : "", sb.len);

@@ -306,7 +306,7 @@ char *cli_utf8(const char *s, size_t len)
 			memcpy(out + o, "\\0", 2);   /* keeps the C string whole */
 			o += 2;
 			i++;
-		} else if ((k = lh_utf8_seq(p + i, len - i)) > 0) {
+		} else if ((k = lh_render_utf8_seq(p + i, len - i)) > 0) {
 			memcpy(out + o, p + i, k);
 			o += k;
 			i += k;

@@ -273,11 +273,11 @@ START_TEST(long_keys_are_cut_at_a_character_boundary)
 	/* "ééééé": each é is two bytes; a cut at 5 bytes keeps two of them */
 	const char *s = "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9";
 
-	ck_assert_uint_eq(lh_utf8_cut(s, 10, 5), 4);
-	ck_assert_uint_eq(lh_utf8_cut(s, 10, 4), 4);
-	ck_assert_uint_eq(lh_utf8_cut(s, 10, 1), 0);
-	ck_assert_uint_eq(lh_utf8_cut(s, 10, 10), 10);
-	ck_assert_uint_eq(lh_utf8_cut("\xe2\x82\xac" "abc", 6, 2), 0);
+	ck_assert_uint_eq(lh_render_utf8_cut(s, 10, 5), 4);
+	ck_assert_uint_eq(lh_render_utf8_cut(s, 10, 4), 4);
+	ck_assert_uint_eq(lh_render_utf8_cut(s, 10, 1), 0);
+	ck_assert_uint_eq(lh_render_utf8_cut(s, 10, 10), 10);
+	ck_assert_uint_eq(lh_render_utf8_cut("\xe2\x82\xac" "abc", 6, 2), 0);
 	check_key(s, 10, 5, "[\"\xc3\xa9\xc3\xa9\xe2\x80\xa6\"]");
 	check_key("abcdefghij", 10, 4, "[\"abcd\xe2\x80\xa6\"]");
 }

@@ -11,8 +11,6 @@
 #include "luaheap/render.h"
 
 /*
- * Classes
- * -------
  * Tables and userdata with a metatable: the metatable's __name when it is
  * a string, else the last named step of the metatable's shortest path
  * ("Hero" for _G.Hero, "game.player" for package.loaded["game.player"],

@@ -12,8 +12,6 @@
 #include "luaheap/paths.h"
 
 /*
- * Rendering
- * ---------
  * A path prints as a Lua expression starting at the registry:
  * registry[2] is "_G", registry._LOADED is "package.loaded", identifier
  * keys use ".name", other keys ["..."] / [17] / [1.5] / [true], object
@@ -37,14 +35,14 @@ void lh_strbuf_printf(lh_strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Appends the rendering of path p to sb. */
-void lh_path_render(lh_strbuf *sb, const lh_snapshot *snap, const lh_path *p,
+void lh_render_path(lh_strbuf *sb, const lh_snapshot *snap, const lh_path *p,
 	size_t maxlabel);
 
 /* Appends hop i of p alone (the text it adds to the expression, without
  * leading blank); for the first hop, the root's name. Hops that print
  * nothing of their own (the upvalue cell before its value, the main
  * thread before a stack slot) append nothing and return 0, others 1. */
-int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
+int lh_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 	const lh_path *p, uint32_t i, size_t maxlabel);
 
 /* Appends reference e out of 'from' as a path step prints it (".name",
@@ -66,11 +64,11 @@ void lh_render_number(lh_strbuf *sb, double d);
 
 /* Bytes of s to keep so that at most max bytes remain and no UTF-8
  * character is cut. */
-size_t lh_utf8_cut(const char *s, size_t n, size_t max);
+size_t lh_render_utf8_cut(const char *s, size_t n, size_t max);
 
 /* Length of the well-formed UTF-8 sequence at s (n >= 1 bytes left), 0 if
  * the bytes there are not one. */
-size_t lh_utf8_seq(const unsigned char *s, size_t n);
+size_t lh_render_utf8_seq(const unsigned char *s, size_t n);
 
 /* Appends "table 0x55..." style: type (or class when given) and address. */
 void lh_render_object(lh_strbuf *sb, const lh_snapshot *snap, uint32_t v);
