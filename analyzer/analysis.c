@@ -351,7 +351,7 @@ void lh_analysis_render_path(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
 	lh_path *p = NULL;
 	uint32_t np = 0;
 
-	if (lh_paths_find(&p, &np, a->snap, a->graph, a->bfs, v, 1, NULL) !=
+	if (lh_paths_find(&p, &np, a->graph, a->bfs, v, 1, NULL) !=
 	    LH_OK || np == 0)
 		return;
 	lh_render_path(sb, a->snap, &p[0], maxlabel);

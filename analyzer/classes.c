@@ -107,7 +107,7 @@ static int name_from_path(lh_strbuf *sb, const lh_snapshot *snap,
 	uint32_t np = 0, last, prev;
 	int ok = 0;
 
-	if (lh_paths_find(&paths, &np, snap, g, bfs, m, 1, NULL) != LH_OK ||
+	if (lh_paths_find(&paths, &np, g, bfs, m, 1, NULL) != LH_OK ||
 	    np == 0)
 		return 0;
 	last = paths[0].nhops - 1;

@@ -338,7 +338,7 @@ static int folded_path(ctx *c, uint32_t v)
 	int any = 0;
 
 	c->text.len = 0;
-	if (lh_paths_find(&p, &np, c->w->snap, c->w->graph, c->w->bfs, v, 1,
+	if (lh_paths_find(&p, &np, c->w->graph, c->w->bfs, v, 1,
 	    NULL) != LH_OK || np == 0)
 		return 0;
 	for (i = 0; i < p[0].nhops; i++) {

@@ -322,9 +322,8 @@ static int find_detours(cand_list *cl, const lh_graph *g, const lh_bfs *b,
 	return LH_OK;
 }
 
-int lh_paths_find(lh_path **out, uint32_t *count, const lh_snapshot *snap,
-	const lh_graph *g, const lh_bfs *b, uint32_t v, uint32_t k,
-	lh_error *err)
+int lh_paths_find(lh_path **out, uint32_t *count, const lh_graph *g,
+	const lh_bfs *b, uint32_t v, uint32_t k, lh_error *err)
 {
 	lh_path *paths = NULL;
 	const lh_path *base;
@@ -335,7 +334,6 @@ int lh_paths_find(lh_path **out, uint32_t *count, const lh_snapshot *snap,
 	uint32_t np = 0;
 	int rc = LH_OK;
 
-	(void)snap;
 	*out = NULL;
 	*count = 0;
 	if (v >= g->n || b->via[v] == LH_NONE)

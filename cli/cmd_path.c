@@ -224,7 +224,7 @@ int cmd_path(int argc, char **argv)
 		goto done;
 	lh_error_clear(&err);
 	if (lh_graph_live(lh_analysis_graph(a), v) &&
-	    lh_paths_find(&paths, &np, snap, lh_analysis_graph(a),
+	    lh_paths_find(&paths, &np, lh_analysis_graph(a),
 	    lh_analysis_bfs(a), v, k, &err) != LH_OK)
 		cli_die_nomem();
 	if (json)

@@ -177,7 +177,7 @@ START_TEST(root_paths_are_shortest_and_detours_come_shortest_first)
 			ck_assert_msg(lh_bfs_depth(b, v) == dist[v],
 				"seed %u: depth(%u) = %u, expected %u", seed, v,
 				lh_bfs_depth(b, v), dist[v]);
-			rc = lh_paths_find(&p, &np, NULL, g, b, v, 4, &err);
+			rc = lh_paths_find(&p, &np, g, b, v, 4, &err);
 			ck_assert_int_eq(rc, LH_OK);
 			ck_assert_uint_ge(np, 1);
 			ck_assert_uint_eq(p[0].nhops, dist[v]);
@@ -228,11 +228,11 @@ START_TEST(unreachable_object_has_no_path)
 	t.roots[t.nroots++] = 0;
 	g = tg_graph(&t);
 	ck_assert_int_eq(lh_bfs_build(&b, g, &err), LH_OK);
-	ck_assert_int_eq(lh_paths_find(&p, &np, NULL, g, b, 1, 3, &err),
+	ck_assert_int_eq(lh_paths_find(&p, &np, g, b, 1, 3, &err),
 		LH_ENOTFOUND);
-	ck_assert_int_eq(lh_paths_find(&p, &np, NULL, g, b, 2, 3, &err),
+	ck_assert_int_eq(lh_paths_find(&p, &np, g, b, 2, 3, &err),
 		LH_ENOTFOUND);
-	ck_assert_int_eq(lh_paths_find(&p, &np, NULL, g, b, 0, 3, &err), LH_OK);
+	ck_assert_int_eq(lh_paths_find(&p, &np, g, b, 0, 3, &err), LH_OK);
 	ck_assert_uint_eq(np, 1);
 	ck_assert_uint_eq(p[0].nhops, 1);
 	lh_paths_free(p, np);

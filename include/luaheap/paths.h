@@ -69,11 +69,10 @@ typedef struct lh_path {
  * rest are ordered by length, then by how late on P they rejoin it, then
  * by u and the edge. Every path thus differs from the others (each holds
  * exactly one reference outside the BFS tree). Returns LH_ENOTFOUND when
- * v is unreachable. 'snap' is unused and may be NULL.
+ * v is unreachable.
  */
-int lh_paths_find(lh_path **out, uint32_t *count, const lh_snapshot *snap,
-	const lh_graph *g, const lh_bfs *b, uint32_t v, uint32_t k,
-	lh_error *err);
+int lh_paths_find(lh_path **out, uint32_t *count, const lh_graph *g,
+	const lh_bfs *b, uint32_t v, uint32_t k, lh_error *err);
 void lh_paths_free(lh_path *paths, uint32_t count);
 
 #endif
