@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "luaheap/analysis.h"
+#include "analysis_int.h"
 #include "index_int.h"
 #include "snapshot_internal.h"
 
@@ -25,6 +25,57 @@ void lh_analysis_free(lh_analysis *a)
 	lh_graph_free(a->graph);
 	lh_snapshot_free(a->own_snap);
 	free(a);
+}
+
+const lh_snapshot *lh_analysis_snapshot(const lh_analysis *a)
+{
+	return a->snap;
+}
+
+const lh_graph *lh_analysis_graph(const lh_analysis *a)
+{
+	return a->graph;
+}
+
+const lh_dom *lh_analysis_dom(const lh_analysis *a)
+{
+	return a->dom;
+}
+
+const lh_bfs *lh_analysis_bfs(const lh_analysis *a)
+{
+	return a->bfs;
+}
+
+const lh_classes *lh_analysis_classes(const lh_analysis *a)
+{
+	return a->classes;
+}
+
+void lh_analysis_totals(lh_totals *out, const lh_analysis *a)
+{
+	out->total_bytes = a->total_bytes;
+	out->live_bytes = a->dom->live_bytes;
+	out->live_count = a->graph->nlive;
+	out->garbage_bytes = a->garbage_bytes;
+	out->garbage_count = a->garbage_count;
+}
+
+void lh_analysis_weak_stats(lh_weak_stats *out, const lh_analysis *a)
+{
+	const lh_snapshot *s = a->snap;
+	uint32_t v, ti = 0;
+	int m;
+
+	memset(out, 0, sizeof *out);
+	for (v = 0; v < s->nobj; v++) {
+		if (s->type[v] != LH_T_TABLE)
+			continue;
+		m = s->table_weak[ti++] & 3;    /* tables come in object order */
+		out->count[m]++;
+		out->retained[m] += lh_graph__live(a->graph, v) ?
+			lh_dom__retained(a->dom, v) : 0;
+	}
 }
 
 static void tell(const lh_open_opts *o, int phase)
@@ -91,7 +142,7 @@ static int analyse(lh_analysis *a, const lh_open_opts *o, lh_error *err)
 		if (lh_snapshot_shared(snap, v))
 			continue;         /* not this state's bytes */
 		a->total_bytes += lh_snapshot_size(snap, v);
-		if (!lh_graph_live(a->graph, v)) {
+		if (!lh_graph__live(a->graph, v)) {
 			a->garbage_count++;
 			a->garbage_bytes += lh_snapshot_size(snap, v);
 		}
@@ -300,10 +351,10 @@ void lh_analysis_render_path(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
 	lh_path *p = NULL;
 	uint32_t np = 0;
 
-	if (lh_paths_find(&p, &np, a->snap, a->graph, a->bfs, v, 1, NULL) !=
+	if (lh_paths_find(&p, &np, a->graph, a->bfs, v, 1, NULL) !=
 	    LH_OK || np == 0)
 		return;
-	lh_path_render(sb, a->snap, &p[0], maxlabel);
+	lh_render_path(sb, a->snap, &p[0], maxlabel);
 	lh_paths_free(p, np);
 }
 
@@ -329,20 +380,14 @@ void lh_analysis_render_tail(lh_strbuf *sb, const lh_analysis *a, uint32_t v,
 		sb->oom = 1;
 		return;
 	}
-	for (x = v, i = maxhops; i > 0; x = lh_bfs_parent(b, x)) {
-		i--;
-		p.hops[i].obj = x;
-		p.hops[i].from = lh_bfs_parent(b, x);
-		p.hops[i].edge = b->via[x];
-		p.hops[i].root = LH_NONE;
-	}
+	lh_bfs_hops(p.hops, b, v, maxhops);
 	/* "…<table 0x...>" names where the tail starts, so that the path
 	 * still resolves (lh_expr_resolve) */
 	lh_strbuf_puts(sb, "\xe2\x80\xa6<");
 	lh_render_object(sb, a->snap, p.hops[0].from);
 	lh_strbuf_puts(sb, ">");
 	i = (uint32_t)sb->len;
-	lh_path_render(sb, a->snap, &p, maxlabel);
+	lh_render_path(sb, a->snap, &p, maxlabel);
 	if (sb->len > i && sb->buf[i] == '<') {     /* " <upvalue ...>" */
 		lh_strbuf_puts(sb, " ");
 		memmove(sb->buf + i + 1, sb->buf + i, sb->len - i - 1);
@@ -476,25 +521,84 @@ static void heap_sort(heap *h)
 	h->n = n;
 }
 
-static int collect(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
-	int by, int group, uint32_t limit, int skip_structural, lh_error *err)
+/* Every live object a row (the structural ones aside when asked). */
+static void push_objects(heap *h, const lh_analysis *a, int skip_structural)
+{
+	const lh_snapshot *s = a->snap;
+	uint32_t v;
+
+	for (v = 0; v < s->nobj; v++) {
+		lh_top_row r;
+		if (!lh_graph__live(a->graph, v) ||
+		    (skip_structural && is_structural(a, v)))
+			continue;
+		r.name = NULL;
+		r.obj = v;
+		r.count = 1;
+		r.self = lh_snapshot_size(s, v);
+		r.retained = lh_dom__retained(a->dom, v);
+		heap_push(h, &r);
+	}
+}
+
+/* Every group with live members a row (group "function": closures only),
+ * its example the instance retaining the most; best[] is scratch
+ * ([ngroups]). */
+static void push_groups(heap *h, const lh_analysis *a, int group,
+	uint32_t *best, uint32_t ngroups)
 {
 	const lh_snapshot *s = a->snap;
 	const lh_classes *c = a->classes;
+	uint32_t v, i;
+
+	for (i = 0; i < ngroups; i++)
+		best[i] = LH_NONE;
+	for (v = 0; v < s->nobj; v++) {
+		uint32_t gi;
+		if (!lh_graph__live(a->graph, v))
+			continue;
+		gi = group == LH_GROUP_TYPE ?
+			(s->type[v] < LH_T_COUNT ? s->type[v] : 0) :
+			lh_classes__of(c, v);
+		if (best[gi] == LH_NONE ||
+		    lh_dom__retained(a->dom, v) >
+		    lh_dom__retained(a->dom, best[gi]))
+			best[gi] = v;
+	}
+	for (i = 0; i < ngroups; i++) {
+		lh_top_row r;
+		const lh_class_stat *st = group == LH_GROUP_TYPE ?
+			&c->types[i] : &c->live[i];
+		if (st->count == 0)
+			continue;
+		if (group == LH_GROUP_FUNCTION && c->type[i] != LH_T_LFUNC &&
+		    c->type[i] != LH_T_CFUNC)
+			continue;
+		r.name = group == LH_GROUP_TYPE ? lh_type_name((int)i) :
+			c->name[i];
+		r.obj = best[i];
+		r.count = st->count;
+		r.self = st->self;
+		r.retained = st->retained;
+		heap_push(h, &r);
+	}
+}
+
+static int collect(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
+	int by, int group, uint32_t limit, int skip_structural, lh_error *err)
+{
 	heap h;
-	uint32_t v, i, ngroups = 0, *best = NULL;
+	uint32_t ngroups = 0, most, *best = NULL;
 	int rc = LH_OK;
 
 	*rows = NULL;
 	*nrows = 0;
 	if (group == LH_GROUP_CLASS || group == LH_GROUP_FUNCTION)
-		ngroups = c->nclass;
+		ngroups = a->classes->nclass;
 	else if (group == LH_GROUP_TYPE)
 		ngroups = LH_T_COUNT;
-	{
-		uint32_t most = group == LH_GROUP_NONE ? a->dom->nlive : ngroups;
-		h.limit = limit == 0 || limit > most ? most : limit;
-	}
+	most = group == LH_GROUP_NONE ? a->dom->nlive : ngroups;
+	h.limit = limit == 0 || limit > most ? most : limit;
 	h.n = 0;
 	h.by = by;
 	h.r = malloc(((size_t)h.limit + 1) * sizeof *h.r);
@@ -504,53 +608,10 @@ static int collect(lh_top_row **rows, uint32_t *nrows, const lh_analysis *a,
 		rc = lh_error_set(err, LH_ENOMEM, "out of memory ranking");
 		goto done;
 	}
-	if (group == LH_GROUP_NONE) {
-		for (v = 0; v < s->nobj; v++) {
-			lh_top_row r;
-			if (!lh_graph_live(a->graph, v) ||
-			    (skip_structural && is_structural(a, v)))
-				continue;
-			r.name = NULL;
-			r.obj = v;
-			r.count = 1;
-			r.self = lh_snapshot_size(s, v);
-			r.retained = lh_dom_retained(a->dom, v);
-			heap_push(&h, &r);
-		}
-	} else {
-		/* each group's example: its instance retaining the most */
-		for (i = 0; i < ngroups; i++)
-			best[i] = LH_NONE;
-		for (v = 0; v < s->nobj; v++) {
-			uint32_t gi;
-			if (!lh_graph_live(a->graph, v))
-				continue;
-			gi = group == LH_GROUP_TYPE ?
-				(s->type[v] < LH_T_COUNT ? s->type[v] : 0) :
-				lh_class_of(c, v);
-			if (best[gi] == LH_NONE ||
-			    lh_dom_retained(a->dom, v) >
-			    lh_dom_retained(a->dom, best[gi]))
-				best[gi] = v;
-		}
-		for (i = 0; i < ngroups; i++) {
-			lh_top_row r;
-			const lh_class_stat *st = group == LH_GROUP_TYPE ?
-				&c->types[i] : &c->live[i];
-			if (st->count == 0)
-				continue;
-			if (group == LH_GROUP_FUNCTION && c->type[i] != LH_T_LFUNC &&
-			    c->type[i] != LH_T_CFUNC)
-				continue;
-			r.name = group == LH_GROUP_TYPE ? lh_type_name((int)i) :
-				c->name[i];
-			r.obj = best[i];
-			r.count = st->count;
-			r.self = st->self;
-			r.retained = st->retained;
-			heap_push(&h, &r);
-		}
-	}
+	if (group == LH_GROUP_NONE)
+		push_objects(&h, a, skip_structural);
+	else
+		push_groups(&h, a, group, best, ngroups);
 	heap_sort(&h);
 	*rows = h.r;
 	*nrows = h.n;

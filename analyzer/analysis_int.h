@@ -1,39 +1,30 @@
 /*
- * Shared between the analyzer's graph files, never public: how an edge
- * retains and the successor walk of the dominator graph.
+ * The analysis's storage (analysis.c), private to the analyzer, with
+ * every stage's own private header: what the index maps and the reports
+ * walk directly.
  */
 #ifndef LUAHEAP_ANALYSIS_INT_H
 #define LUAHEAP_ANALYSIS_INT_H
 
 #include "luaheap/analysis.h"
+#include "graph_int.h"
+#include "dom_int.h"
+#include "paths_int.h"
+#include "classes_int.h"
 
-enum { LH_EC_STRONG, LH_EC_WEAK, LH_EC_EPHEMERON };
-
-/* LH_EC_* of a weak or ephemeron edge e; for an ephemeron *key gets its
- * key. */
-int lh_graph__flagged_class(const lh_graph *g, uint32_t e, uint32_t *key);
-
-/* LH_EC_* of edge e; for an ephemeron *key gets its key. Inline: every
- * walk asks this of every edge, and nearly all of them are strong. */
-static inline int lh_graph__edge_class(const lh_graph *g, uint32_t e,
-	uint32_t *key)
-{
-	if (g->kind == NULL ||
-	    !(g->kind[e] & (LH_EDGE_WEAK | LH_EDGE_EPHEMERON))) {
-		*key = LH_NONE;
-		return LH_EC_STRONG;
-	}
-	return lh_graph__flagged_class(g, e, key);
-}
-
-/* First position in eph_by_key whose key is >= k. */
-uint32_t lh_graph__key_first(const lh_graph *g, uint32_t k);
-
-/*
- * Next successor of the live object u in the dominator graph, or LH_NONE.
- * *cur starts at g->off[u]; it walks u's retaining edges, then the
- * ephemeron entries u is the live key of (their key->value edge).
- */
-uint32_t lh_graph__next(const lh_graph *g, uint32_t u, uint32_t *cur);
+struct lh_analysis {
+	const lh_snapshot *snap;    /* borrowed */
+	lh_graph *graph;
+	lh_dom *dom;
+	lh_bfs *bfs;
+	lh_classes *classes;
+	uint32_t garbage_count;     /* objects no root reaches */
+	uint64_t garbage_bytes;
+	uint64_t total_bytes;       /* sum of all object sizes */
+	/* Set by lh_analysis_open: the snapshot it read (owned) and the
+	 * index it used or wrote (private). */
+	lh_snapshot *own_snap;
+	struct lh_index_state *index;
+};
 
 #endif

@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "luaheap/analysis.h"
+#include "analysis_int.h"
 #include "hash.h"
 
 /* The metatable of table/userdata v, or LH_NONE. */
@@ -48,7 +48,7 @@ static void put_text(lh_strbuf *sb, const lh_snapshot *snap, uint32_t s,
 	const char *t = lh_snapshot_string(snap, s, &len);
 
 	if (t != NULL)
-		lh_strbuf_putn(sb, t, lh_utf8_cut(t, len, max));
+		lh_strbuf_putn(sb, t, lh_render_utf8_cut(t, len, max));
 }
 
 /* The name a hop gives to what it reaches: a string key, a named
@@ -90,7 +90,7 @@ static int is_registry_alias(const lh_snapshot *snap, const lh_path *p,
 	if (i != 1)
 		return 0;
 	lh_strbuf_init(&sb);
-	lh_path_render_hop(&sb, snap, p, 1, 0);
+	lh_render_hop(&sb, snap, p, 1, 0);
 	r = sb.buf != NULL && (strcmp(sb.buf, "_G") == 0 ||
 		strcmp(sb.buf, "package.loaded") == 0);
 	lh_strbuf_release(&sb);
@@ -107,7 +107,7 @@ static int name_from_path(lh_strbuf *sb, const lh_snapshot *snap,
 	uint32_t np = 0, last, prev;
 	int ok = 0;
 
-	if (lh_paths_find(&paths, &np, snap, g, bfs, m, 1, NULL) != LH_OK ||
+	if (lh_paths_find(&paths, &np, g, bfs, m, 1, NULL) != LH_OK ||
 	    np == 0)
 		return 0;
 	last = paths[0].nhops - 1;
@@ -196,7 +196,7 @@ static void thread_class(lh_strbuf *sb, const lh_snapshot *snap, uint32_t v)
 	}
 }
 
-void lh_class_name(lh_strbuf *sb, const lh_snapshot *snap, const lh_graph *g,
+void lh_classes_name_of(lh_strbuf *sb, const lh_snapshot *snap, const lh_graph *g,
 	const lh_bfs *bfs, uint32_t v)
 {
 	int t = snap->type[v];
@@ -275,6 +275,36 @@ void lh_classes_free(lh_classes *c)
 	free(c->live);
 	free(c->all);
 	free(c);
+}
+
+uint32_t lh_class_of(const lh_classes *c, uint32_t v)
+{
+	return lh_classes__of(c, v);
+}
+
+uint32_t lh_classes_count(const lh_classes *c)
+{
+	return c->nclass;
+}
+
+const char *lh_classes_name(const lh_classes *c, uint32_t id)
+{
+	return c->name[id];
+}
+
+int lh_classes_type(const lh_classes *c, uint32_t id)
+{
+	return c->type[id];
+}
+
+lh_class_stat lh_classes_live(const lh_classes *c, uint32_t id)
+{
+	return c->live[id];
+}
+
+lh_class_stat lh_classes_all(const lh_classes *c, uint32_t id)
+{
+	return c->all[id];
 }
 
 /* Open addressing from a 32-bit key (a metatable or proto index, tagged
@@ -409,7 +439,7 @@ static inline uint32_t group_of(const uint16_t *g16, const uint32_t *g32,
 }
 
 /*
- * The walk behind lh_group_retained, for up to two groupings at once: by
+ * The walk behind lh_classes_group_retained, for up to two groupings at once: by
  * the ids in 'g16', or in 'g32' when g16 is NULL (n32 groups, sums into
  * out32) and, when g8 is not NULL, by the bytes in 'g8' (n8 groups,
  * out8). It goes through the dominator tree in the preorder of d->order,
@@ -449,12 +479,12 @@ static int group_walk(const lh_dom *d, const uint16_t *g16,
 			if (a > n32)
 				a = n32;
 			if (active[a]++ == 0 && a < n32)
-				out32[a] += lh_dom_retained(d, w);
+				out32[a] += lh_dom__retained(d, w);
 		}
 		if (g8 != NULL) {
 			uint32_t b = g8[w] < n8 ? g8[w] : n8;
 			if (active8[b]++ == 0 && b < n8)
-				out8[b] += lh_dom_retained(d, w);
+				out8[b] += lh_dom__retained(d, w);
 		}
 		if (sp == cap) {
 			size_t ncap = cap ? cap * 2 : 1024;
@@ -474,7 +504,7 @@ done:
 	return rc;
 }
 
-int lh_group_retained(uint64_t *out, const lh_dom *d, const uint32_t *group,
+int lh_classes_group_retained(uint64_t *out, const lh_dom *d, const uint32_t *group,
 	uint32_t ngroups)
 {
 	return group_walk(d, NULL, group, ngroups, out, NULL, 0, NULL);
@@ -495,62 +525,69 @@ static int widen(lh_classes *c, uint32_t v)
 	return LH_OK;
 }
 
-int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
-	const lh_graph *g, const lh_dom *dom, const lh_bfs *bfs,
-	lh_error *err)
+/* Every object's class id, naming a class when its key is first met. */
+static int assign_ids(builder *b, const lh_snapshot *snap, const lh_graph *g,
+	const lh_bfs *bfs)
 {
-	builder b;
-	lh_classes *c;
+	lh_classes *c = b->c;
 	lh_strbuf sb;
 	uint32_t v;
-	int rc = LH_OK;
+	int rc = LH_ENOMEM;
 
-	*out = NULL;
-	memset(&b, 0, sizeof b);
 	lh_strbuf_init(&sb);
-	c = b.c = calloc(1, sizeof *c);
-	if (c == NULL)
-		return lh_error_set(err, LH_ENOMEM, "out of memory");
-	c->n = snap->nobj;
 	/* 16-bit ids until a class id needs more, then 32 from there on */
 	c->of16 = malloc(((size_t)snap->nobj + 1) * sizeof *c->of16);
 	if (c->of16 == NULL)
-		goto oom;
+		goto done;
 	for (v = 0; v < snap->nobj; v++) {
 		uint64_t key = class_key(snap, v);
 		uint32_t *slot, id;
 
-		if (cmap_grow(&b.by_key) != LH_OK)
-			goto oom;
-		slot = cmap_slot(&b.by_key, key);
+		if (cmap_grow(&b->by_key) != LH_OK)
+			goto done;
+		slot = cmap_slot(&b->by_key, key);
 		if (*slot == LH_NONE) {
 			sb.len = 0;
-			lh_class_name(&sb, snap, g, bfs, v);
-			if (sb.oom || class_id(&b, sb.buf ? sb.buf : "?",
+			lh_classes_name_of(&sb, snap, g, bfs, v);
+			if (sb.oom || class_id(b, sb.buf ? sb.buf : "?",
 			    snap->type[v], &id) != LH_OK)
-				goto oom;
+				goto done;
 			*slot = id;
-			b.by_key.used++;
+			b->by_key.used++;
 		}
 		if (c->of16 != NULL && *slot > UINT16_MAX &&
 		    widen(c, v) != LH_OK)
-			goto oom;
+			goto done;
 		if (c->of16 != NULL)
 			c->of16[v] = (uint16_t)*slot;
 		else
 			c->of32[v] = *slot;
 	}
+	rc = LH_OK;
+done:
+	lh_strbuf_release(&sb);
+	return rc;
+}
+
+/* Counts and self sizes per class (every object, live ones) and per type
+ * (live ones); then the retained sizes of classes and types. */
+static int totals(lh_classes *c, const lh_snapshot *snap, const lh_graph *g,
+	const lh_dom *dom)
+{
+	uint64_t *r;
+	uint32_t v;
+
 	c->live = calloc((size_t)c->nclass + 1, sizeof *c->live);
 	c->all = calloc((size_t)c->nclass + 1, sizeof *c->all);
 	if (c->live == NULL || c->all == NULL)
-		goto oom;
+		return LH_ENOMEM;
 	for (v = 0; v < snap->nobj; v++) {
-		uint32_t id = lh_class_of(c, v);
+		uint32_t id = lh_classes__of(c, v);
 		if (lh_snapshot_shared(snap, v))
 			continue;         /* no state's own object */
 		c->all[id].count++;
 		c->all[id].self += lh_snapshot_size(snap, v);
-		if (lh_graph_live(g, v)) {
+		if (lh_graph__live(g, v)) {
 			c->live[id].count++;
 			c->live[id].self += lh_snapshot_size(snap, v);
 			if (snap->type[v] < LH_T_COUNT) {
@@ -559,29 +596,42 @@ int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
 			}
 		}
 	}
-	{
-		uint64_t *r = calloc((size_t)c->nclass + LH_T_COUNT, sizeof *r);
-
-		if (r == NULL || group_walk(dom, c->of16, c->of32, c->nclass, r,
-		    snap->type, LH_T_COUNT, r + c->nclass) != LH_OK) {
-			free(r);
-			goto oom;
-		}
-		for (v = 0; v < c->nclass; v++)
-			c->live[v].retained = r[v];
-		for (v = 0; v < LH_T_COUNT; v++)
-			c->types[v].retained = r[c->nclass + v];
+	r = calloc((size_t)c->nclass + LH_T_COUNT, sizeof *r);
+	if (r == NULL || group_walk(dom, c->of16, c->of32, c->nclass, r,
+	    snap->type, LH_T_COUNT, r + c->nclass) != LH_OK) {
 		free(r);
+		return LH_ENOMEM;
 	}
-	goto done;
-oom:
-	rc = lh_error_set(err, LH_ENOMEM, "out of memory naming classes");
-done:
+	for (v = 0; v < c->nclass; v++)
+		c->live[v].retained = r[v];
+	for (v = 0; v < LH_T_COUNT; v++)
+		c->types[v].retained = r[c->nclass + v];
+	free(r);
+	return LH_OK;
+}
+
+int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
+	const lh_graph *g, const lh_dom *dom, const lh_bfs *bfs,
+	lh_error *err)
+{
+	builder b;
+	lh_classes *c;
+	int rc = LH_OK;
+
+	*out = NULL;
+	memset(&b, 0, sizeof b);
+	c = b.c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return lh_error_set(err, LH_ENOMEM, "out of memory");
+	c->n = snap->nobj;
+	if (assign_ids(&b, snap, g, bfs) != LH_OK ||
+	    totals(c, snap, g, dom) != LH_OK)
+		rc = lh_error_set(err, LH_ENOMEM,
+			"out of memory naming classes");
 	free(b.by_key.key);
 	free(b.by_key.val);
 	free(b.by_name.key);
 	free(b.by_name.val);
-	lh_strbuf_release(&sb);
 	if (rc != LH_OK)
 		lh_classes_free(c);
 	else

@@ -9,6 +9,8 @@
 #include "luaheap/diff.h"
 #include "hash.h"
 #include "fold.h"
+#include "analysis_int.h"
+#include "luaheap/expr.h"
 
 #define NOT_SEEN UINT32_MAX
 
@@ -308,7 +310,7 @@ static int folded_hop(ctx *c, const lh_path *p, uint32_t i)
 		lh_strbuf_puts(&c->hop, "[*]");
 		return 1;
 	}
-	if (!lh_path_render_hop(&c->hop, s, p, i, c->maxlabel) ||
+	if (!lh_render_hop(&c->hop, s, p, i, c->maxlabel) ||
 	    c->hop.len == 0)
 		return 0;
 	/* registry[7] folds; the aliases _G and package.loaded do not */
@@ -336,7 +338,7 @@ static int folded_path(ctx *c, uint32_t v)
 	int any = 0;
 
 	c->text.len = 0;
-	if (lh_paths_find(&p, &np, c->w->snap, c->w->graph, c->w->bfs, v, 1,
+	if (lh_paths_find(&p, &np, c->w->graph, c->w->bfs, v, 1,
 	    NULL) != LH_OK || np == 0)
 		return 0;
 	for (i = 0; i < p[0].nhops; i++) {

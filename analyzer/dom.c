@@ -9,8 +9,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "luaheap/analysis.h"
-#include "analysis_int.h"
+#include "graph_int.h"
+#include "dom_int.h"
+#include "array_int.h"
 
 void lh_dom_free(lh_dom *d)
 {
@@ -22,6 +23,32 @@ void lh_dom_free(lh_dom *d)
 	free(d->big_obj);
 	free(d->big_retained);
 	free(d);
+}
+
+uint64_t lh_dom_retained(const lh_dom *d, uint32_t v)
+{
+	return lh_dom__retained(d, v);
+}
+
+uint32_t lh_dom_idom(const lh_dom *d, uint32_t v)
+{
+	return d->idom[v];
+}
+
+uint64_t lh_dom_live_bytes(const lh_dom *d)
+{
+	return d->live_bytes;
+}
+
+uint32_t lh_dom_live_count(const lh_dom *d)
+{
+	return d->nlive;
+}
+
+const uint32_t *lh_dom_order(const lh_dom *d, uint32_t *count)
+{
+	*count = d->nlive;
+	return d->order;
 }
 
 uint64_t lh_dom__big_retained(const lh_dom *d, uint32_t v)
@@ -373,6 +400,8 @@ typedef struct bigacc {
 /* Stores x as v's retained size so far. */
 static int retained_set(lh_dom *d, bigacc *b, uint32_t v, uint64_t x)
 {
+	void *val;
+
 	if (b->is[v / 32] & (1u << v % 32)) {
 		b->val[d->retained[v]] = x;
 		return LH_OK;
@@ -381,14 +410,10 @@ static int retained_set(lh_dom *d, bigacc *b, uint32_t v, uint64_t x)
 		d->retained[v] = (uint32_t)x;
 		return LH_OK;
 	}
-	if (b->n == b->cap) {
-		size_t ncap = b->cap ? b->cap * 2 : 64;
-		uint64_t *nv = realloc(b->val, ncap * sizeof *nv);
-		if (nv == NULL)
-			return LH_ENOMEM;
-		b->val = nv;
-		b->cap = ncap;
-	}
+	val = b->val;
+	if (lh_array__reserve(&val, &b->cap, b->n, sizeof *b->val, 64) != LH_OK)
+		return LH_ENOMEM;
+	b->val = val;
 	b->is[v / 32] |= 1u << v % 32;
 	d->retained[v] = (uint32_t)b->n;
 	b->val[b->n++] = x;
@@ -458,6 +483,153 @@ done:
 	return rc;
 }
 
+/* Numbers the live objects depth first (dfs_first): *parent ([m]) gets
+ * each number's DFS parent as a number, with LEAF on the leaves when
+ * 'leaves'; then the predecessor lists. The caller frees *parent. */
+static int number_objects(const lh_graph *g, int leaves, size_t m,
+	uint32_t **parent, uint32_t *N, uint32_t **pred, uint32_t *npred)
+{
+	uint32_t *pre = calloc((size_t)g->n + 1, sizeof *pre), *up, i, u;
+	int rc = LH_ENOMEM;
+
+	up = *parent = malloc(m * sizeof *up);
+	if (pre == NULL || up == NULL ||
+	    dfs_first(g, g->nlive, pre, up, N) != LH_OK)
+		goto done;
+	/* the objects that reached each number turn into their numbers */
+	up[0] = 0;
+	for (u = 0; u < g->n; u++) {
+		if ((i = pre[u]) == 0)
+			continue;
+		up[i] = up[i] == LH_NONE ? 0 : pre[up[i]];
+		if (leaves && is_leaf(g, u))
+			up[i] |= LEAF;
+	}
+	rc = predecessors(g, pre, up, *N, pred, npred);
+done:
+	free(pre);                      /* numbers from here on */
+	return rc;
+}
+
+/*
+ * Semidominators of numbers 1..N from the DFS parents in *arr ([m]) and
+ * the predecessor lists (freed here). One block viewed as three types in
+ * turn, to keep the peak at 12 bytes per object: the forest nodes take
+ * the parent array's place, spread in place from the top (each slot read
+ * before a node overwrites it), then the semidominators alone are packed
+ * in place from the bottom: *arr becomes sd[] ([m]). A node keeps the
+ * mark of a non-empty list in its semi until its turn.
+ */
+static int semidominators(uint32_t **arr, size_t m, uint32_t N,
+	uint32_t *pred, uint32_t npred)
+{
+	snode *f = realloc(*arr, m * sizeof *f);
+	pathbuf pb = { NULL, 0 };
+	uint32_t i, j, w, u, *sd;
+	int rc = LH_ENOMEM;
+
+	if (f == NULL)
+		goto done;
+	*arr = (uint32_t *)f;
+	for (i = N + 1; i-- > 0;) {
+		uint32_t p = ((uint32_t *)f)[i];
+		f[i].semi = i | (p & MARK);
+		f[i].label = i;
+		f[i].anc = NUM(p);
+	}
+	/* In reverse preorder, so the lists are read from the end: each one
+	 * back to its marked first entry. Nodes above w (the forest) have no
+	 * mark left, nodes at or below w may have. A leaf, without list,
+	 * gets its parent (dfs_second knows why). */
+	j = npred;
+	for (w = N; w >= 1; w--) {
+		uint32_t sw = f[w].anc;         /* the DFS parent's references */
+		uint32_t v = f[w].semi & MARK ? 0 : MARK;
+
+		while (!(v & MARK)) {
+			uint32_t s;
+
+			if (j == 0)
+				goto done;      /* cannot happen: lists and marks agree */
+			v = pred[--j];
+			u = eval(NUM(v), w, f, &pb);
+			if (u == LH_NONE)
+				goto done;
+			s = NUM(f[u].semi);
+			if (s < sw)
+				sw = s;
+		}
+		f[w].semi = sw;                 /* w joins the forest */
+	}
+	free(pred);
+	pred = NULL;
+	sd = (uint32_t *)f;
+	for (i = 0; i <= N; i++)
+		sd[i] = f[i].semi;
+	if ((f = realloc(sd, m * sizeof *sd)) != NULL)
+		sd = (uint32_t *)f;
+	*arr = sd;
+	rc = LH_OK;
+done:
+	free(pred);
+	free(pb.p);
+	return rc;
+}
+
+/* The second DFS (dfs_second) and, with 'leaves', the leaves'
+ * dominators: sd[] (numbers 0..N) turns into the immediate dominators by
+ * number, *vertex ([m], the caller frees it) maps numbers to objects.
+ * SLOW when the leaves would take too long, LH_ENOMEM. */
+static int immediate_dominators(const lh_graph *g, int leaves, size_t m,
+	uint32_t N, uint32_t *sd, uint32_t **vertex)
+{
+	uint32_t *pre = calloc((size_t)g->n + 1, sizeof *pre), N2;
+	int rc = LH_ENOMEM;
+
+	*vertex = malloc(m * sizeof **vertex);
+	if (!*vertex || !pre ||
+	    dfs_second(g, g->nlive, leaves, sd, pre, *vertex, &N2) != LH_OK ||
+	    N2 != N)
+		goto done;
+	(*vertex)[0] = LH_NONE;
+	sd[0] = 0;                      /* sd[] holds the idoms from here on */
+	rc = !leaves ? LH_OK : leaf_dominators(g, pre, *vertex, sd, N,
+		32 * ((uint64_t)g->nedge + g->n) + 1024);
+done:
+	free(pre);
+	return rc;
+}
+
+/* The dominator tree's preorder (numbers 1..N; [m]), children in DFS
+ * order: subtree sizes bottom up, then each node takes the next free
+ * place in its dominator's range (sub[] turns into that cursor once
+ * visited). NULL when out of memory. */
+static uint32_t *tree_preorder(const uint32_t *idom, uint32_t N, size_t m)
+{
+	uint32_t *sub = malloc(m * sizeof *sub), *seq = malloc(m * sizeof *seq);
+	uint32_t w, next;
+
+	if (!sub || !seq) {
+		free(sub);
+		free(seq);
+		return NULL;
+	}
+	for (w = 0; w <= N; w++)
+		sub[w] = 1;
+	for (w = N; w >= 1; w--)
+		sub[idom[w]] += sub[w];
+	sub[0] = 0;
+	for (w = 1; w <= N; w++) {
+		uint32_t p = idom[w], s = sub[w];
+		next = sub[p];
+		sub[p] += s;
+		seq[next] = w;
+		sub[w] = next + 1;
+	}
+	free(sub);
+	return seq;
+}
+
 /*
  * Memory: the peak is what the whole analysis of a big heap needs, so the
  * scratch arrays take turns, at most 12 bytes per object (pre[] is by
@@ -477,123 +649,24 @@ static int build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	const lh_snapshot *snap, int leaves, lh_error *err)
 {
 	lh_dom *d = NULL;
-	uint32_t *pre = NULL, *vertex = NULL, *parent = NULL, *sd = NULL;
-	uint32_t *pred = NULL, *sub = NULL, *seq = NULL;
-	snode *f = NULL;
-	pathbuf pb = { NULL, 0 };
-	uint32_t N, N2, i, u, w, j, k, next, npred;
+	uint32_t *vertex = NULL, *sd = NULL, *pred = NULL, *seq = NULL;
+	uint32_t N, i, w, k, npred;
 	size_t m = (size_t)g->nlive + 2;
 	int rc = LH_OK;
 
 	*out = NULL;
 	d = calloc(1, sizeof *d);
-	pre = calloc((size_t)g->n + 1, sizeof *pre);
-	parent = malloc(m * sizeof *parent);
-	if (!d || !pre || !parent ||
-	    dfs_first(g, g->nlive, pre, parent, &N) != LH_OK)
+	if (!d || number_objects(g, leaves, m, &sd, &N, &pred, &npred) != LH_OK)
 		goto oom;
-	/* the objects that reached each number turn into their numbers */
-	parent[0] = 0;
-	for (u = 0; u < g->n; u++) {
-		if ((i = pre[u]) == 0)
-			continue;
-		parent[i] = parent[i] == LH_NONE ? 0 : pre[parent[i]];
-		if (leaves && is_leaf(g, u))
-			parent[i] |= LEAF;
-	}
-	if (predecessors(g, pre, parent, N, &pred, &npred) != LH_OK)
-		goto oom;
-	free(pre);                      /* numbers from here on */
-	pre = NULL;
-	/* The forest nodes take the parent array's place: spread in place
-	 * from the top, each slot read before a node overwrites it. A node
-	 * keeps the mark of a non-empty list in its semi until its turn. */
-	f = realloc(parent, m * sizeof *f);
-	if (f == NULL)
-		goto oom;
-	parent = NULL;
-	for (i = N + 1; i-- > 0;) {
-		uint32_t p = ((uint32_t *)f)[i];
-		f[i].semi = i | (p & MARK);
-		f[i].label = i;
-		f[i].anc = NUM(p);
-	}
-	/* Semidominators, in reverse preorder, so the lists are read from
-	 * the end: each one back to its marked first entry. Nodes above w
-	 * (the forest) have no mark left, nodes at or below w may have.
-	 * A leaf, without list, gets its parent (dfs_second knows why). */
-	j = npred;
-	for (w = N; w >= 1; w--) {
-		uint32_t sw = f[w].anc;         /* the DFS parent's references */
-		uint32_t v = f[w].semi & MARK ? 0 : MARK;
-
-		while (!(v & MARK)) {
-			uint32_t s;
-
-			if (j == 0)
-				goto oom;       /* cannot happen: lists and marks agree */
-			v = pred[--j];
-			u = eval(NUM(v), w, f, &pb);
-			if (u == LH_NONE)
-				goto oom;
-			s = NUM(f[u].semi);
-			if (s < sw)
-				sw = s;
-		}
-		f[w].semi = sw;                 /* w joins the forest */
-	}
-	free(pred);
+	rc = semidominators(&sd, m, N, pred, npred);
 	pred = NULL;
-	free(pb.p);
-	pb.p = NULL;
-	/* Keep the semidominators alone, packed in place from the bottom. */
-	sd = (uint32_t *)f;
-	for (i = 0; i <= N; i++)
-		sd[i] = f[i].semi;
-	f = NULL;
-	if ((f = realloc(sd, m * sizeof *sd)) != NULL)
-		sd = (uint32_t *)f;
-	f = NULL;
-
-	vertex = malloc(m * sizeof *vertex);
-	pre = calloc((size_t)g->n + 1, sizeof *pre);
-	if (!vertex || !pre ||
-	    dfs_second(g, g->nlive, leaves, sd, pre, vertex, &N2) != LH_OK ||
-	    N2 != N)
+	if (rc != LH_OK)
 		goto oom;
-	vertex[0] = LH_NONE;
-	sd[0] = 0;                      /* sd[] holds the idoms from here on */
-	if (leaves) {
-		rc = leaf_dominators(g, pre, vertex, sd, N,
-			32 * ((uint64_t)g->nedge + g->n) + 1024);
-		if (rc != LH_OK)
-			goto done;
-	}
-	free(pre);
-	pre = NULL;
-
-	/* The dominator tree's preorder, children in DFS order: subtree
-	 * sizes bottom up, then each node takes the next free place in its
-	 * dominator's range (sub[] turns into that cursor once visited). */
-	sub = malloc(m * sizeof *sub);
-	seq = malloc(m * sizeof *seq);
-	if (!sub || !seq)
+	rc = immediate_dominators(g, leaves, m, N, sd, &vertex);
+	if (rc == SLOW)
+		goto done;
+	if (rc != LH_OK || (seq = tree_preorder(sd, N, m)) == NULL)
 		goto oom;
-	for (w = 0; w <= N; w++)
-		sub[w] = 1;
-	for (w = N; w >= 1; w--)
-		sub[sd[w]] += sub[w];
-	sub[0] = 0;
-	for (w = 1; w <= N; w++) {
-		uint32_t p = sd[w], s = sub[w];
-		next = sub[p];
-		sub[p] += s;
-		seq[next] = w;
-		sub[w] = next + 1;
-	}
-	free(sub);
-	sub = NULL;
-
 	d->n = g->n;
 	d->nlive = N;
 	d->idom = malloc(((size_t)g->n + 1) * sizeof *d->idom);
@@ -618,15 +691,10 @@ oom:
 	rc = lh_error_set(err, LH_ENOMEM,
 		"out of memory computing dominators of %u objects", g->nlive);
 done:
-	free(pre);
 	free(vertex);
-	free(parent);
 	free(sd);
-	free(f);
-	free(sub);
 	free(seq);
 	free(pred);
-	free(pb.p);
 	if (rc != LH_OK)
 		lh_dom_free(d);
 	else

@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "luaheap/analysis.h"
+#include "dom_int.h"
 
 /* A family gathered: the object, and its children sorted with their
  * positions in d->order. */
@@ -194,11 +194,11 @@ static uint32_t position_in_parent(const lh_domtree *t, uint32_t v)
 	if (v >= d->n || d->idom[v] == LH_NONE ||
 	    (f = fam_find(t, d->idom[v])) == NULL)
 		return LH_NONE;
-	key.key = lh_dom_retained(d, v);
+	key.key = lh_dom__retained(d, v);
 	key.v = v;
 	for (hi = f->cnt; lo < hi; ) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		keyed m = { lh_dom_retained(d, f->kids[mid]), f->kids[mid], 0 };
+		keyed m = { lh_dom__retained(d, f->kids[mid]), f->kids[mid], 0 };
 		if (cmp_keyed(&m, &key) < 0)
 			lo = mid + 1;
 		else
@@ -231,7 +231,7 @@ static family *gather(lh_domtree *t, uint32_t v, uint32_t first,
 	for (n = 0, q = first; q < stop; q = t->end[q], n++) {
 		kb[n].v = d->order[q];
 		kb[n].at = q;
-		kb[n].key = kb[n].v < d->n ? lh_dom_retained(d, kb[n].v) : 0;
+		kb[n].key = kb[n].v < d->n ? lh_dom__retained(d, kb[n].v) : 0;
 	}
 	qsort(kb, n, sizeof *kb, cmp_keyed);
 	for (k = 0; k < n; k++) {

@@ -8,7 +8,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "luaheap/analysis.h"
+#include "luaheap/expr.h"
+#include "luaheap/render.h"
 
 /* A step's key, as parsed. */
 typedef struct key {
@@ -257,7 +258,7 @@ static uint32_t find_field(const lh_snapshot *snap, uint32_t cur, const key *k)
  * 0x...>]", and paths that start at a root other than the registry
  * ("<local h in main, function (server.lua:80)>"). Rather than a second
  * grammar, each reference out of the current object is rendered the way
- * lh_path_render_hop does, and the one whose text the expression
+ * lh_render_hop does, and the one whose text the expression
  * continues with is followed. A reference whose hop prints nothing (an
  * upvalue cell, the main thread before a stack slot) is rendered with
  * each reference after it.
@@ -270,7 +271,7 @@ static int hop_matches(lh_strbuf *sb, const lh_snapshot *snap,
 	const lh_path *p, uint32_t i, const char *at, size_t *len)
 {
 	sb->len = 0;
-	if (!lh_path_render_hop(sb, snap, p, i, 0) || sb->len == 0 || sb->oom)
+	if (!lh_render_hop(sb, snap, p, i, 0) || sb->len == 0 || sb->oom)
 		return 0;
 	if (strncmp(at, sb->buf, sb->len) != 0)
 		return 0;
@@ -303,7 +304,7 @@ static int match_from(lh_strbuf *sb, const lh_snapshot *snap, lh_path *p,
 			p->hops[last + 2] = (lh_hop){ t, f, 0, snap->edge_to[f] };
 			p->nhops = last + 3;
 			sb->len = 0;
-			if (lh_path_render_hop(sb, snap, p, last + 1, 0))
+			if (lh_render_hop(sb, snap, p, last + 1, 0))
 				break;          /* hop last + 1 prints: not silent */
 			if (hop_matches(sb, snap, p, last + 2, at, len) &&
 			    (*skip)-- == 0) {
@@ -437,6 +438,36 @@ static int walk_rendered(uint32_t *out, const lh_snapshot *snap,
 	return rc;
 }
 
+/* Reads one step's key at *p into k: ".name" (the name alone when
+ * 'bare'), or a bracket ("[\"key\"]", "[3]", "[true]"). *start gets
+ * where a name starts. LH_EUSAGE when the step does not parse (*p where
+ * it stopped), LH_ENOMEM. */
+static int parse_step(const char **p, key *k, int bare, const char **start)
+{
+	size_t n;
+
+	if (!bare && **p == '[')
+		return parse_bracket(p, k);
+	if (!bare) {
+		if (**p != '.')
+			return LH_EUSAGE;
+		(*p)++;
+		skip_space(p);
+	}
+	n = name_len(*p);
+	if (n == 0)
+		return LH_EUSAGE;
+	*start = *p;
+	k->t = K_STR;
+	k->s = malloc(n + 1);
+	if (k->s == NULL)
+		return LH_ENOMEM;
+	memcpy(k->s, *p, n);
+	k->n = n;
+	*p += n;
+	return LH_OK;
+}
+
 /* Follows the steps of expr from p on, starting at cur (reached by hop
  * 'into'); 'bare' says p starts with a name without its dot (Server.x is
  * _G.Server.x). A rendered step that several references print as (two
@@ -445,23 +476,20 @@ static int walk(uint32_t *out, const lh_snapshot *snap, const char *expr,
 	const char *p, uint32_t cur, lh_hop into, int bare, lh_error *err)
 {
 	const char *start = p, *prefix_end = bare ? expr : p;
-	size_t n = 0;
 	int rc = LH_OK;
 	key k;
 
 	memset(&k, 0, sizeof k);
-	if (bare) {
-		n = name_len(p);
-		goto name;
-	}
-	for (;;) {
+	for (;; bare = 0) {
 		uint32_t next, e;
 
-		skip_space(&p);
-		if (*p == '\0')
-			break;
-		start = prefix_end = p;
-		if (*p == '<' || (p[0] == '[' && p[1] == '<')) {
+		if (!bare) {
+			skip_space(&p);
+			if (*p == '\0')
+				break;
+			start = prefix_end = p;
+		}
+		if (!bare && (*p == '<' || (p[0] == '[' && p[1] == '<'))) {
 			rc = walk_rendered(out, snap, expr, p, cur, into, err);
 			if (rc == NO_MATCH)
 				rc = lh_error_set(err, LH_ENOTFOUND, "no reference "
@@ -469,29 +497,10 @@ static int walk(uint32_t *out, const lh_snapshot *snap, const char *expr,
 					(int)(prefix_end - expr), expr, start);
 			goto done;
 		}
-		if (*p == '.') {
-			p++;
-			skip_space(&p);
-			n = name_len(p);
-			if (n == 0)
-				goto syntax;
-name:
-			start = p;
-			k.t = K_STR;
-			k.s = malloc(n + 1);
-			if (k.s == NULL)
-				return lh_error_set(err, LH_ENOMEM, "out of memory");
-			memcpy(k.s, p, n);
-			k.n = n;
-			p += n;
-		} else if (*p == '[') {
-			if ((rc = parse_bracket(&p, &k)) == LH_ENOMEM)
-				return lh_error_set(err, rc, "out of memory");
-			if (rc != LH_OK)
-				goto syntax;
-		} else {
+		if ((rc = parse_step(&p, &k, bare, &start)) == LH_ENOMEM)
+			return lh_error_set(err, rc, "out of memory");
+		if (rc != LH_OK)
 			goto syntax;
-		}
 		e = snap->type[cur] == LH_T_TABLE ? field_edge(snap, cur, &k) :
 			LH_NONE;
 		next = e == LH_NONE ? LH_NONE : snap->edge_to[e];

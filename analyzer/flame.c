@@ -11,6 +11,7 @@
 #include "luaheap/flame.h"
 #include "hash.h"
 #include "fold.h"
+#include "analysis_int.h"
 
 typedef struct flame {
 	const lh_analysis *a;
@@ -34,7 +35,7 @@ typedef struct node {
 
 static uint64_t weight(const flame *f, uint32_t v)
 {
-	return f->w != NULL ? f->w[v] : lh_dom_retained(f->a->dom, v);
+	return f->w != NULL ? f->w[v] : lh_dom__retained(f->a->dom, v);
 }
 
 static uint64_t self_weight(const flame *f, uint32_t v)
@@ -99,35 +100,16 @@ static int foldable(const flame *f, uint32_t v)
  * f->sb; an index step as "[*]" when 'fold'. */
 static void step(flame *f, uint32_t v, int fold)
 {
-	const lh_bfs *b = f->a->bfs;
-	uint32_t par = lh_bfs_parent(b, v), gp;
 	lh_hop h[2];
 	lh_path p;
 
-	p.hops = h;
 	if (f->a->snap->type[v] == LH_T_UPVALUE) {
 		/* its value's box names the upvalue */
 	} else if (fold && foldable(f, v)) {
 		lh_strbuf_puts(&f->sb, "[*]");
-	} else if (par == LH_DOM_VROOT) {
-		h[0].from = LH_DOM_VROOT;
-		h[0].edge = LH_NONE;
-		h[0].root = b->via[v];
-		h[0].obj = v;
-		p.nhops = 1;
-		lh_path_render_hop(&f->sb, f->a->snap, &p, 0, 40);
-	} else if (par != LH_NONE) {
-		gp = lh_bfs_parent(b, par);
-		h[0].from = gp;
-		h[0].edge = gp == LH_DOM_VROOT ? LH_NONE : b->via[par];
-		h[0].root = gp == LH_DOM_VROOT ? b->via[par] : LH_NONE;
-		h[0].obj = par;
-		h[1].from = par;
-		h[1].edge = b->via[v];
-		h[1].root = LH_NONE;
-		h[1].obj = v;
-		p.nhops = 2;
-		lh_path_render_hop(&f->sb, f->a->snap, &p, 1, 40);
+	} else if ((p.nhops = lh_bfs_hops(h, f->a->bfs, v, 2)) > 0) {
+		p.hops = h;
+		lh_render_hop(&f->sb, f->a->snap, &p, p.nhops - 1, 40);
 	}
 }
 
@@ -144,7 +126,7 @@ static void label(flame *f, const node *b)
 	if (f->sb.len > start)
 		lh_strbuf_puts(&f->sb, " ");
 	lh_strbuf_puts(&f->sb,
-		f->a->classes->name[lh_class_of(f->a->classes, b->v)]);
+		f->a->classes->name[lh_classes__of(f->a->classes, b->v)]);
 	if (b->n > 1)
 		lh_strbuf_printf(&f->sb, " \xc3\x97%u", b->n);
 }
@@ -230,7 +212,7 @@ static uint64_t group_key(flame *f, uint32_t v)
 	step(f, v, 1);
 	lh_strbuf_puts(&f->sb, "");
 	h = f->sb.buf != NULL ? lh_hash__str(f->sb.buf) : 0;
-	return (h ^ lh_class_of(f->a->classes, v)) * 1099511628211ull;
+	return (h ^ lh_classes__of(f->a->classes, v)) * 1099511628211ull;
 }
 
 /* Collects the children of members mem[0..nmem-1] with a weight into l
@@ -279,7 +261,7 @@ static int level_group(flame *f, level *l, const uint32_t *mem,
 			g->n++;
 			g->w += w;
 			g->self += self_weight(f, c);
-			g->ret += lh_dom_retained(f->a->dom, c);
+			g->ret += lh_dom__retained(f->a->dom, c);
 			l->gid[l->nkid] = l->slot[s] - 1;
 			l->kid[l->nkid++] = c;
 		}
@@ -499,7 +481,7 @@ static void fill(svg *s, const node *b, char *buf, size_t n)
 		return;
 	}
 	if (b->v != LH_NONE)
-		name = s->f.a->classes->name[lh_class_of(s->f.a->classes, b->v)];
+		name = s->f.a->classes->name[lh_classes__of(s->f.a->classes, b->v)];
 	h = lh_hash__str(name);
 	if (b->v == LH_NONE)
 		snprintf(buf, n, "hsl(40,10%%,80%%)");
@@ -570,7 +552,7 @@ static void write_box(svg *s, lh_out *o, const node *b, double width)
 	nch = (uint32_t)((fw * width - 6) / 7);
 	if (nch >= 3) {
 		lh_out_xml(o, f->sb.buf, f->sb.len <= nch ? f->sb.len :
-			lh_utf8_cut(f->sb.buf, f->sb.len, nch - 1));
+			lh_render_utf8_cut(f->sb.buf, f->sb.len, nch - 1));
 		if (f->sb.len > nch)
 			lh_out_puts(o, "\xe2\x80\xa6");
 	}

@@ -4,7 +4,7 @@
  * the keys it computed, for the diff's groups and the flame graph's boxes.
  */
 #include <stdlib.h>
-#include "luaheap/analysis.h"
+#include "luaheap/expr.h"
 #include "fold.h"
 
 int lh_fold__names_init(lh_fold_names *fn, const lh_snapshot *s)

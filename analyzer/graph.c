@@ -5,8 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "luaheap/analysis.h"
-#include "analysis_int.h"
+#include "graph_int.h"
 
 void lh_graph_free(lh_graph *g)
 {
@@ -72,7 +71,7 @@ uint32_t lh_graph__next(const lh_graph *g, uint32_t u, uint32_t *cur)
 		case LH_EC_STRONG:
 			return g->to[e];
 		case LH_EC_EPHEMERON:
-			if (lh_graph_live(g, key))
+			if (lh_graph__live(g, key))
 				return g->to[e];
 			break;
 		}
@@ -87,10 +86,20 @@ uint32_t lh_graph__next(const lh_graph *g, uint32_t u, uint32_t *cur)
 			break;
 		j++;
 		*cur = end + 1 + j;
-		if (lh_graph_live(g, g->eph_src[x]))
+		if (lh_graph__live(g, g->eph_src[x]))
 			return g->to[g->eph_edge[x]];
 	}
 	return LH_NONE;
+}
+
+int lh_graph_live(const lh_graph *g, uint32_t v)
+{
+	return lh_graph__live(g, v);
+}
+
+uint32_t lh_graph_live_count(const lh_graph *g)
+{
+	return g->nlive;
 }
 
 int lh_graph_edge_retains(const lh_graph *g, uint32_t src, uint32_t e)
@@ -102,7 +111,7 @@ int lh_graph_edge_retains(const lh_graph *g, uint32_t src, uint32_t e)
 	case LH_EC_STRONG:
 		return 1;
 	case LH_EC_EPHEMERON:
-		return g->livebits != NULL && lh_graph_live(g, key);
+		return g->livebits != NULL && lh_graph__live(g, key);
 	default:
 		return 0;
 	}
@@ -175,7 +184,7 @@ static int reach(lh_graph *g, lh_error *err)
 				MARK(g->to[e]);
 				break;
 			case LH_EC_EPHEMERON:
-				if (lh_graph_live(g, key))
+				if (lh_graph__live(g, key))
 					MARK(g->to[e]);
 				break;
 			}
@@ -184,7 +193,7 @@ static int reach(lh_graph *g, lh_error *err)
 			uint32_t j = lh_graph__key_first(g, u);
 			for (; j < g->neph && g->eph_key[g->eph_by_key[j]] == u; j++) {
 				uint32_t x = g->eph_by_key[j];
-				if (lh_graph_live(g, g->eph_src[x]))
+				if (lh_graph__live(g, g->eph_src[x]))
 					MARK(g->to[g->eph_edge[x]]);
 			}
 		}
@@ -196,6 +205,63 @@ done:
 	return rc;
 }
 
+/* Keeps the listed keys of g's ephemeron edges (the first key of an
+ * edge, and only of edges flagged ephemeron and not weak) sorted by edge,
+ * with their sources, and eph_by_key. */
+static int set_ephemerons(lh_graph *g, const uint32_t *eph_edge,
+	const uint32_t *eph_key, uint32_t neph, lh_error *err)
+{
+	uint32_t *perm, i, m = 0, v = 0;
+	int rc = LH_OK;
+
+	perm = malloc((size_t)neph * sizeof *perm);
+	g->eph_edge = malloc((size_t)neph * sizeof *g->eph_edge);
+	g->eph_src = malloc((size_t)neph * sizeof *g->eph_src);
+	g->eph_key = malloc((size_t)neph * sizeof *g->eph_key);
+	g->eph_by_key = malloc((size_t)neph * sizeof *g->eph_by_key);
+	if (!perm || !g->eph_edge || !g->eph_src || !g->eph_key ||
+	    !g->eph_by_key)
+		goto oom;
+	for (i = 0; i < neph; i++) {
+		if (eph_edge[i] >= g->nedge || eph_key[i] >= g->n) {
+			rc = lh_error_set(err, LH_EUSAGE,
+				"ephemeron %u out of range", i);
+			goto done;
+		}
+		perm[i] = i;
+	}
+	if (sort_by_base(perm, neph, eph_edge) != LH_OK)
+		goto oom;
+	for (i = 0; i < neph; i++) {
+		uint32_t e = eph_edge[perm[i]];
+		if (m > 0 && g->eph_edge[m - 1] == e)
+			continue;               /* one key per edge */
+		if (g->kind == NULL || (g->kind[e] & LH_EDGE_WEAK) ||
+		    !(g->kind[e] & LH_EDGE_EPHEMERON))
+			continue;               /* not an ephemeron */
+		g->eph_edge[m] = e;
+		g->eph_key[m] = eph_key[perm[i]];
+		g->eph_src[m] = 0;
+		m++;
+	}
+	g->neph = m;
+	/* Sources: walk edges and ephemerons together, both sorted. */
+	for (i = 0; i < m; i++) {
+		while (g->off[v + 1] <= g->eph_edge[i])
+			v++;
+		g->eph_src[i] = v;
+		g->eph_by_key[i] = i;
+	}
+	if (sort_by_base(g->eph_by_key, m, g->eph_key) != LH_OK)
+		goto oom;
+	goto done;
+oom:
+	rc = lh_error_set(err, LH_ENOMEM, "out of memory building the graph");
+done:
+	free(perm);
+	return rc;
+}
+
 int lh_graph_new(lh_graph **out, uint32_t n, const uint32_t *off,
 	const uint32_t *to, const uint8_t *kind, const uint8_t *type,
 	const uint32_t *roots, uint32_t nroots,
@@ -203,7 +269,7 @@ int lh_graph_new(lh_graph **out, uint32_t n, const uint32_t *off,
 	lh_error *err)
 {
 	lh_graph *g;
-	uint32_t *perm = NULL, i, m = 0;
+	uint32_t i;
 	int rc = LH_OK;
 
 	*out = NULL;
@@ -224,8 +290,11 @@ int lh_graph_new(lh_graph **out, uint32_t n, const uint32_t *off,
 	g->nroots = nroots;
 	g->roots = malloc(((size_t)nroots + 1) * sizeof *g->roots);
 	g->livebits = calloc((size_t)n / 32 + 1, sizeof *g->livebits);
-	if (g->roots == NULL || g->livebits == NULL)
-		goto oom;
+	if (g->roots == NULL || g->livebits == NULL) {
+		rc = lh_error_set(err, LH_ENOMEM,
+			"out of memory building the graph");
+		goto done;
+	}
 	for (i = 0; i < nroots; i++) {
 		if (roots[i] >= n) {
 			rc = lh_error_set(err, LH_EUSAGE, "root %u out of range", i);
@@ -233,57 +302,11 @@ int lh_graph_new(lh_graph **out, uint32_t n, const uint32_t *off,
 		}
 		g->roots[i] = roots[i];
 	}
-	if (neph > 0) {
-		perm = malloc((size_t)neph * sizeof *perm);
-		g->eph_edge = malloc((size_t)neph * sizeof *g->eph_edge);
-		g->eph_src = malloc((size_t)neph * sizeof *g->eph_src);
-		g->eph_key = malloc((size_t)neph * sizeof *g->eph_key);
-		g->eph_by_key = malloc((size_t)neph * sizeof *g->eph_by_key);
-		if (!perm || !g->eph_edge || !g->eph_src || !g->eph_key ||
-		    !g->eph_by_key)
-			goto oom;
-		for (i = 0; i < neph; i++) {
-			if (eph_edge[i] >= g->nedge || eph_key[i] >= n) {
-				rc = lh_error_set(err, LH_EUSAGE,
-					"ephemeron %u out of range", i);
-				goto done;
-			}
-			perm[i] = i;
-		}
-		if (sort_by_base(perm, neph, eph_edge) != LH_OK)
-			goto oom;
-		for (i = 0; i < neph; i++) {
-			uint32_t e = eph_edge[perm[i]];
-			if (m > 0 && g->eph_edge[m - 1] == e)
-				continue;               /* one key per edge */
-			if (kind == NULL || (kind[e] & LH_EDGE_WEAK) ||
-			    !(kind[e] & LH_EDGE_EPHEMERON))
-				continue;               /* not an ephemeron */
-			g->eph_edge[m] = e;
-			g->eph_key[m] = eph_key[perm[i]];
-			g->eph_src[m] = 0;
-			m++;
-		}
-		g->neph = m;
-		/* Sources: walk edges and ephemerons together, both sorted. */
-		{
-			uint32_t v = 0;
-			for (i = 0; i < m; i++) {
-				while (off[v + 1] <= g->eph_edge[i])
-					v++;
-				g->eph_src[i] = v;
-				g->eph_by_key[i] = i;
-			}
-		}
-		if (sort_by_base(g->eph_by_key, m, g->eph_key) != LH_OK)
-			goto oom;
-	}
+	if (neph > 0 && (rc = set_ephemerons(g, eph_edge, eph_key, neph,
+	    err)) != LH_OK)
+		goto done;
 	rc = reach(g, err);
-	goto done;
-oom:
-	rc = lh_error_set(err, LH_ENOMEM, "out of memory building the graph");
 done:
-	free(perm);
 	if (rc != LH_OK)
 		lh_graph_free(g);
 	else

@@ -106,7 +106,7 @@ static void edge_text(ctx *c, uint32_t src, uint32_t e)
 	p.hops = c->hops;
 	p.nhops = 2;
 	c->text.len = 0;
-	if (!lh_path_render_hop(&c->text, c->snap, &p, 1, 60) || c->text.len == 0)
+	if (!lh_render_hop(&c->text, c->snap, &p, 1, 60) || c->text.len == 0)
 		lh_strbuf_puts(&c->text, "reference");
 }
 
@@ -121,7 +121,7 @@ static int describe(ctx *c, uint32_t src, uint32_t e, uint32_t *type,
 	uint32_t key, s;
 	int cls = lh_graph__edge_class(c->g, e, &key);
 	int weak = cls == LH_EC_WEAK ||
-		(cls == LH_EC_EPHEMERON && !lh_graph_live(c->g, key));
+		(cls == LH_EC_EPHEMERON && !lh_graph__live(c->g, key));
 
 	lh_snapshot_label(c->snap, e, &l);
 	*type = weak ? E_WEAK : E_PROPERTY;
@@ -270,7 +270,7 @@ static void write_nodes(ctx *c)
 	for (v = 0; v < s->nobj; v++) {
 		uint64_t size = lh_snapshot_size(s, v);
 		uint32_t name = s->type[v] == LH_T_STRING ? string_name(c, v) :
-			c->base_class + lh_class_of(c->a->classes, v);
+			c->base_class + lh_classes__of(c->a->classes, v);
 
 		end = keyed_entries(c->g, v, &first);
 		lh_out_putn(c->o, ",", 1);
@@ -335,7 +335,7 @@ static void walk_edges(ctx *c, int texts)
 		end = keyed_entries(g, v, &first);
 		for (j = first; j < end; j++, any = 1) {
 			uint32_t x = g->eph_by_key[j];
-			put3(c->o, lh_graph_live(g, g->eph_src[x]) ? E_INTERNAL : E_WEAK,
+			put3(c->o, lh_graph__live(g, g->eph_src[x]) ? E_INTERNAL : E_WEAK,
 				S_EPHEMERON, (g->to[g->eph_edge[x]] + 1) * NODE_FIELDS, !any);
 		}
 	}

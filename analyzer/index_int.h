@@ -6,7 +6,7 @@
 #ifndef LUAHEAP_INDEX_INT_H
 #define LUAHEAP_INDEX_INT_H
 
-#include "luaheap/analysis.h"
+#include "analysis_int.h"
 
 /*
  * File layout (this build's own cache, so arrays are stored as they lie

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "luaheap/analysis.h"
+#include "analysis_int.h"
 #include "luaheap/out.h"
 
 #define LH_OUT_BUF 65536
@@ -106,7 +107,7 @@ void lh_out_printf(lh_out *o, const char *fmt, ...)
  * read as Latin-1 when it is not one; returns the bytes consumed. */
 static size_t put_char(lh_out *o, const unsigned char *p, size_t n)
 {
-	size_t k = lh_utf8_seq(p, n);
+	size_t k = lh_render_utf8_seq(p, n);
 	char two[2];
 
 	if (k > 0) {

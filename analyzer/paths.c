@@ -5,8 +5,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "luaheap/analysis.h"
-#include "analysis_int.h"
+#include "graph_int.h"
+#include "paths_int.h"
+#include "array_int.h"
 
 void lh_bfs_free(lh_bfs *b)
 {
@@ -162,6 +163,38 @@ uint32_t lh_bfs_depth(const lh_bfs *b, uint32_t v)
 	return d;
 }
 
+lh_hop lh_bfs_hop(const lh_bfs *b, uint32_t v)
+{
+	lh_hop h;
+
+	h.obj = v;
+	h.from = lh_bfs_parent(b, v);
+	h.edge = h.root = LH_NONE;
+	if (h.from == LH_DOM_VROOT)
+		h.root = b->via[v];
+	else if (h.from != LH_NONE)
+		h.edge = b->via[v];
+	return h;
+}
+
+uint32_t lh_bfs_hops(lh_hop *hops, const lh_bfs *b, uint32_t v, uint32_t max)
+{
+	uint32_t n = 0, x = v;
+
+	/* newest first from the end of hops[], then moved to the front */
+	while (n < max && x != LH_DOM_VROOT) {
+		lh_hop h = lh_bfs_hop(b, x);
+
+		if (h.from == LH_NONE)
+			break;
+		hops[max - 1 - n++] = h;
+		x = h.from;
+	}
+	if (n < max && n > 0)
+		memmove(hops, hops + max - n, (size_t)n * sizeof *hops);
+	return n;
+}
+
 void lh_paths_free(lh_path *paths, uint32_t count)
 {
 	uint32_t i;
@@ -183,7 +216,7 @@ static int make_path(lh_path *p, const lh_bfs *b, uint32_t u, uint32_t e,
 {
 	uint32_t head = u == LH_DOM_VROOT ? 0 : lh_bfs_depth(b, u);
 	uint32_t tail = base != NULL ? base->nhops - at - 1 : 0;
-	uint32_t len = head + 1 + tail, i, x;
+	uint32_t len = head + 1 + tail;
 	lh_hop *h;
 
 	p->hops = malloc((size_t)len * sizeof *p->hops);
@@ -197,19 +230,8 @@ static int make_path(lh_path *p, const lh_bfs *b, uint32_t u, uint32_t e,
 	h->obj = base != NULL ? base->hops[at].obj : v;
 	if (tail > 0)
 		memcpy(h + 1, base->hops + at + 1, (size_t)tail * sizeof *h);
-	i = head;
-	for (x = u; x != LH_DOM_VROOT && i > 0; x = p->hops[i].from) {
-		i--;
-		p->hops[i].obj = x;
-		p->hops[i].from = lh_bfs_parent(b, x);
-		if (p->hops[i].from == LH_DOM_VROOT) {
-			p->hops[i].edge = LH_NONE;
-			p->hops[i].root = b->via[x];
-		} else {
-			p->hops[i].edge = b->via[x];
-			p->hops[i].root = LH_NONE;
-		}
-	}
+	if (head > 0)
+		lh_bfs_hops(p->hops, b, u, head);
 	return LH_OK;
 }
 
@@ -250,19 +272,68 @@ static int meets_suffix(const lh_bfs *b, uint32_t u, uint32_t at,
 	return 0;
 }
 
-int lh_paths_find(lh_path **out, uint32_t *count, const lh_snapshot *snap,
-	const lh_graph *g, const lh_bfs *b, uint32_t v, uint32_t k,
-	lh_error *err)
+/* The detours found so far. */
+typedef struct cand_list {
+	cand *c;
+	size_t n, cap;
+} cand_list;
+
+static int push_cand(cand_list *cl, cand x)
+{
+	void *c = cl->c;
+
+	if (lh_array__reserve(&c, &cl->cap, cl->n, sizeof x, 16) != LH_OK)
+		return LH_ENOMEM;
+	cl->c = c;
+	cl->c[cl->n++] = x;
+	return LH_OK;
+}
+
+/* Every detour into the base path (pos: its objects' hops): another root
+ * entry that is one of its objects, or another retaining reference from
+ * a live object into one of them that does not come from at or after
+ * it. One pass over the edges. */
+static int find_detours(cand_list *cl, const lh_graph *g, const lh_bfs *b,
+	const lh_path *base, const uint32_t *pos)
+{
+	uint32_t n = base->nhops, i, u, e;
+
+	for (i = 0; i < g->nroots; i++) {
+		uint32_t at = pos[g->roots[i]];
+		if (at == LH_NONE || (at == 0 && base->hops[0].root == i))
+			continue;
+		if (push_cand(cl, (cand){ n - at, at, LH_DOM_VROOT, 0, i }) != LH_OK)
+			return LH_ENOMEM;
+	}
+	for (u = 0; u < g->n; u++) {
+		if (!lh_graph__live(g, u))
+			continue;
+		for (e = g->off[u]; e < g->off[u + 1]; e++) {
+			uint32_t at = pos[g->to[e]];
+			if (at == LH_NONE || base->hops[at].edge == e ||
+			    (pos[u] != LH_NONE && pos[u] >= at) ||
+			    !lh_graph_edge_retains(g, u, e))
+				continue;
+			if (push_cand(cl, (cand){ lh_bfs_depth(b, u) + n - at,
+			    at, u, e, LH_NONE }) != LH_OK)
+				return LH_ENOMEM;
+		}
+	}
+	return LH_OK;
+}
+
+int lh_paths_find(lh_path **out, uint32_t *count, const lh_graph *g,
+	const lh_bfs *b, uint32_t v, uint32_t k, lh_error *err)
 {
 	lh_path *paths = NULL;
 	const lh_path *base;
-	cand *c = NULL;
+	cand_list cl = { NULL, 0, 0 };
+	cand *c;
 	uint32_t *pos = NULL;
-	size_t nc = 0, cap = 0, i;
-	uint32_t np = 0, u, e, n;
+	size_t i;
+	uint32_t np = 0;
 	int rc = LH_OK;
 
-	(void)snap;
 	*out = NULL;
 	*count = 0;
 	if (v >= g->n || b->via[v] == LH_NONE)
@@ -282,47 +353,18 @@ int lh_paths_find(lh_path **out, uint32_t *count, const lh_snapshot *snap,
 	if (k == 1)
 		goto done;
 	base = &paths[0];
-	n = base->nhops;
 	pos = malloc(((size_t)g->n + 1) * sizeof *pos);
 	if (pos == NULL)
 		goto oom;
 	memset(pos, 0xff, (size_t)g->n * sizeof *pos);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < base->nhops; i++)
 		pos[base->hops[i].obj] = (uint32_t)i;
-#define PUSH(L, AT, U, E, R) do { \
-	if (nc == cap) { \
-		size_t ncap = cap ? cap * 2 : 16; \
-		cand *t = realloc(c, ncap * sizeof *c); \
-		if (t == NULL) goto oom; \
-		c = t; cap = ncap; \
-	} \
-	c[nc].len = (L); c[nc].at = (AT); c[nc].u = (U); c[nc].e = (E); \
-	c[nc].r = (R); nc++; \
-	} while (0)
-	/* Detours that start at another root. */
-	for (i = 0; i < g->nroots; i++) {
-		uint32_t at = pos[g->roots[i]];
-		if (at == LH_NONE || (at == 0 && base->hops[0].root == i))
-			continue;
-		PUSH(n - at, at, LH_DOM_VROOT, 0, (uint32_t)i);
-	}
-	/* Detours through another retaining reference into a path object. */
-	for (u = 0; u < g->n; u++) {
-		if (!lh_graph_live(g, u))
-			continue;
-		for (e = g->off[u]; e < g->off[u + 1]; e++) {
-			uint32_t at = pos[g->to[e]];
-			if (at == LH_NONE || base->hops[at].edge == e ||
-			    (pos[u] != LH_NONE && pos[u] >= at) ||
-			    !lh_graph_edge_retains(g, u, e))
-				continue;
-			PUSH(lh_bfs_depth(b, u) + n - at, at, u, e, LH_NONE);
-		}
-	}
-#undef PUSH
-	if (nc > 1)
-		qsort(c, nc, sizeof *c, cmp_cand);
-	for (i = 0; i < nc && np < k; i++) {
+	if (find_detours(&cl, g, b, base, pos) != LH_OK)
+		goto oom;
+	c = cl.c;
+	if (cl.n > 1)
+		qsort(c, cl.n, sizeof *c, cmp_cand);
+	for (i = 0; i < cl.n && np < k; i++) {
 		if (c[i].u != LH_DOM_VROOT && meets_suffix(b, c[i].u, c[i].at, pos))
 			continue;
 		if (make_path(&paths[np], b, c[i].u, c[i].e, c[i].r, base,
@@ -334,7 +376,7 @@ int lh_paths_find(lh_path **out, uint32_t *count, const lh_snapshot *snap,
 oom:
 	rc = lh_error_set(err, LH_ENOMEM, "out of memory finding paths");
 done:
-	free(c);
+	free(cl.c);
 	free(pos);
 	if (rc != LH_OK) {
 		lh_paths_free(paths, np);

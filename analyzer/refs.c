@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "luaheap/analysis.h"
+#include "analysis_int.h"
 
 int lh_analysis_referrers(lh_ref **refs, uint32_t *nrefs,
 	const lh_analysis *a, uint32_t v, lh_error *err)
@@ -19,7 +19,7 @@ int lh_analysis_referrers(lh_ref **refs, uint32_t *nrefs,
 	if (v >= s->nobj)
 		return lh_error_set(err, LH_EUSAGE, "no object %u", v);
 	for (u = 0; u < s->nobj; u++) {
-		if (!lh_graph_live(a->graph, u))
+		if (!lh_graph__live(a->graph, u))
 			continue;
 		for (e = s->edge_off[u]; e < s->edge_off[u + 1]; e++) {
 			if (s->edge_to[e] != v)
@@ -73,13 +73,13 @@ int lh_analysis_instances(lh_top_row **rows, uint32_t *nrows,
 	if (r == NULL)
 		return lh_error_set(err, LH_ENOMEM, "out of memory");
 	for (v = 0; v < c->n && n < c->live[id].count; v++) {
-		if (lh_class_of(c, v) != id || !lh_graph_live(a->graph, v))
+		if (lh_classes__of(c, v) != id || !lh_graph__live(a->graph, v))
 			continue;
 		r[n].name = c->name[id];
 		r[n].obj = v;
 		r[n].count = 1;
 		r[n].self = lh_snapshot_size(a->snap, v);
-		r[n].retained = lh_dom_retained(a->dom, v);
+		r[n].retained = lh_dom__retained(a->dom, v);
 		n++;
 	}
 	if (n > 1)

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "luaheap/analysis.h"
+#include "luaheap/render.h"
 
 #define LH_LUA_RIDX_GLOBALS 2           /* registry[2] is _G in Lua 5.4 */
 #define DEFAULT_MAXLABEL 40
@@ -77,7 +77,7 @@ void lh_strbuf_printf(lh_strbuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
-size_t lh_utf8_cut(const char *s, size_t n, size_t max)
+size_t lh_render_utf8_cut(const char *s, size_t n, size_t max)
 {
 	size_t cut;
 
@@ -90,7 +90,7 @@ size_t lh_utf8_cut(const char *s, size_t n, size_t max)
 	return cut;
 }
 
-size_t lh_utf8_seq(const unsigned char *s, size_t n)
+size_t lh_render_utf8_seq(const unsigned char *s, size_t n)
 {
 	size_t len, i;
 	uint32_t cp;
@@ -140,7 +140,7 @@ static void put_escaped(lh_strbuf *sb, const char *s, size_t n)
 			i++;
 			continue;
 		}
-		len = lh_utf8_seq(p + i, n - i);
+		len = lh_render_utf8_seq(p + i, n - i);
 		if (len == 0) {
 			lh_strbuf_printf(sb, "\\x%02X", c);
 			i++;
@@ -154,7 +154,7 @@ static void put_escaped(lh_strbuf *sb, const char *s, size_t n)
 /* Quoted s[0..n), cut to max bytes; 'cut' says s already lost its end. */
 static void quoted(lh_strbuf *sb, const char *s, size_t n, size_t max, int cut)
 {
-	size_t keep = lh_utf8_cut(s, n, max);
+	size_t keep = lh_render_utf8_cut(s, n, max);
 
 	lh_strbuf_puts(sb, "\"");
 	put_escaped(sb, s, keep);
@@ -326,7 +326,7 @@ static void put_name(lh_strbuf *sb, const lh_snapshot *snap, uint32_t s,
 		lh_strbuf_puts(sb, "?");
 		return;
 	}
-	keep = lh_utf8_cut(t, len, maxlabel);
+	keep = lh_render_utf8_cut(t, len, maxlabel);
 	put_escaped(sb, t, keep);
 	if (keep < len)
 		lh_strbuf_puts(sb, ELLIPSIS);
@@ -541,14 +541,135 @@ static int root_hop(lh_strbuf *sb, const lh_snapshot *snap, const lh_path *p)
 	return 1;
 }
 
-int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
+/* A table field's hop: "[3]", ".name", ["long..."], "[1.5]", "[true]",
+ * "[<table 0x...>]". */
+static void put_field(lh_strbuf *sb, const lh_snapshot *snap,
+	const lh_label *l, size_t maxlabel)
+{
+	size_t len = 0;
+	const char *t;
+
+	switch (l->kind) {
+	case LH_E_ARRAY:
+	case LH_E_FIELD_INT:
+		lh_strbuf_printf(sb, "[%lld]", (long long)l->i);
+		break;
+	case LH_E_FIELD_STR:
+		t = lh_snapshot_string(snap, l->obj, &len);
+		if (t == NULL || (len == 0 &&
+		    lh_string_length(snap, lh_snapshot_string_info(snap, l->obj)) > 0)) {
+			/* no contents recorded (strings = "none") */
+			lh_strbuf_puts(sb, "[<");
+			lh_render_object(sb, snap, l->obj);
+			lh_strbuf_puts(sb, ">]");
+		} else if (lh_string_length(snap, lh_snapshot_string_info(snap, l->obj)) > len) {
+			/* the dumper kept only the start of the key */
+			lh_strbuf_puts(sb, "[");
+			quoted(sb, t, len, maxlabel, 1);
+			lh_strbuf_puts(sb, "]");
+		} else {
+			lh_render_key(sb, t, len, maxlabel);
+		}
+		break;
+	case LH_E_FIELD_NUM:
+		lh_strbuf_puts(sb, "[");
+		lh_render_number(sb, l->d);
+		lh_strbuf_puts(sb, "]");
+		break;
+	case LH_E_FIELD_BOOL:
+		lh_strbuf_puts(sb, l->i ? "[true]" : "[false]");
+		break;
+	case LH_E_FIELD_OBJ:
+		lh_strbuf_puts(sb, "[<");
+		lh_render_object(sb, snap, l->obj);
+		lh_strbuf_puts(sb, ">]");
+		break;
+	case LH_E_FIELD_LIGHT:
+		lh_strbuf_printf(sb, "[<lightuserdata 0x%llx>]",
+			(unsigned long long)l->ptr);
+		break;
+	}
+}
+
+/* The hop from a table to one of its keys, k: "<key "name">" or
+ * "<key table 0x...>". */
+static void put_key(lh_strbuf *sb, const lh_snapshot *snap, uint32_t k,
+	size_t maxlabel)
+{
+	size_t len = 0;
+	const char *t = lh_snapshot_string(snap, k, &len);
+
+	lh_strbuf_puts(sb, "<key ");
+	if (t != NULL)                  /* a string key: say which */
+		quoted(sb, t, len, maxlabel,
+			lh_string_length(snap, lh_snapshot_string_info(snap, k)) > len);
+	else                            /* an object key: say which */
+		lh_render_object(sb, snap, k);
+	lh_strbuf_puts(sb, ">");
+}
+
+/* Hop i of p through an upvalue (kind: LH_E_UPVALUE, LH_E_OPEN_UPVAL or
+ * LH_E_UPVAL_VALUE): a cell prints with the value after it, so the hop
+ * into the cell prints nothing (0) when the value's hop follows. */
+static int put_upvalue_hop(lh_strbuf *sb, const lh_snapshot *snap,
+	const lh_path *p, uint32_t i, int kind, size_t maxlabel)
+{
+	if (kind == LH_E_UPVALUE || kind == LH_E_OPEN_UPVAL) {
+		if (hop_kind(snap, p, i + 1) == LH_E_UPVAL_VALUE)
+			return 0;
+		if (kind == LH_E_UPVALUE)
+			put_upvalue(sb, snap, p, i, maxlabel);
+		else
+			put_open_upvalue(sb, snap, p->hops[i].from, 1);
+	} else if (i > 0 && hop_kind(snap, p, i - 1) == LH_E_UPVALUE) {
+		put_upvalue(sb, snap, p, i - 1, maxlabel);
+	} else if (i > 0 && hop_kind(snap, p, i - 1) == LH_E_OPEN_UPVAL) {
+		put_open_upvalue(sb, snap, p->hops[i - 1].from, 0);
+	} else {
+		lh_strbuf_puts(sb, "<value>");
+	}
+	return 1;
+}
+
+/* The hops inside a function or userdata that print as their kind, some
+ * with the label's number: "<metatable>", "<constant 3>". */
+static void put_inner(lh_strbuf *sb, const lh_label *l)
+{
+	switch (l->kind) {
+	case LH_E_METATABLE:
+		lh_strbuf_puts(sb, "<metatable>");
+		break;
+	case LH_E_PROTO:
+		lh_strbuf_puts(sb, "<proto>");
+		break;
+	case LH_E_CONSTANT:
+		lh_strbuf_printf(sb, "<constant %lld>", (long long)l->i);
+		break;
+	case LH_E_CHILD:
+		lh_strbuf_printf(sb, "<child proto %lld>", (long long)l->i);
+		break;
+	case LH_E_SOURCE:
+		lh_strbuf_puts(sb, "<source>");
+		break;
+	case LH_E_DEBUG_NAME:
+		lh_strbuf_printf(sb, "<debug name %lld>", (long long)l->i);
+		break;
+	case LH_E_USER_VALUE:
+		lh_strbuf_printf(sb, "<uservalue %lld>", (long long)l->i);
+		break;
+	default:
+		lh_strbuf_printf(sb, "<%s>", l->kind < LH_E_COUNT ?
+			lh_edge_kind_names[l->kind] : "?");
+		break;
+	}
+}
+
+int lh_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 	const lh_path *p, uint32_t i, size_t maxlabel)
 {
 	const lh_hop *h;
 	const char *alias;
 	lh_label l;
-	size_t len = 0;
-	const char *t;
 
 	if (maxlabel == 0)
 		maxlabel = DEFAULT_MAXLABEL;
@@ -565,106 +686,30 @@ int lh_path_render_hop(lh_strbuf *sb, const lh_snapshot *snap,
 	switch (l.kind) {
 	case LH_E_ARRAY:
 	case LH_E_FIELD_INT:
-		lh_strbuf_printf(sb, "[%lld]", (long long)l.i);
-		break;
 	case LH_E_FIELD_STR:
-		t = lh_snapshot_string(snap, l.obj, &len);
-		if (t == NULL || (len == 0 &&
-		    lh_string_length(snap, lh_snapshot_string_info(snap, l.obj)) > 0)) {
-			/* no contents recorded (strings = "none") */
-			lh_strbuf_puts(sb, "[<");
-			lh_render_object(sb, snap, l.obj);
-			lh_strbuf_puts(sb, ">]");
-		} else if (lh_string_length(snap, lh_snapshot_string_info(snap, l.obj)) > len) {
-			/* the dumper kept only the start of the key */
-			lh_strbuf_puts(sb, "[");
-			quoted(sb, t, len, maxlabel, 1);
-			lh_strbuf_puts(sb, "]");
-		} else {
-			lh_render_key(sb, t, len, maxlabel);
-		}
-		break;
 	case LH_E_FIELD_NUM:
-		lh_strbuf_puts(sb, "[");
-		lh_render_number(sb, l.d);
-		lh_strbuf_puts(sb, "]");
-		break;
 	case LH_E_FIELD_BOOL:
-		lh_strbuf_puts(sb, l.i ? "[true]" : "[false]");
-		break;
 	case LH_E_FIELD_OBJ:
-		lh_strbuf_puts(sb, "[<");
-		lh_render_object(sb, snap, l.obj);
-		lh_strbuf_puts(sb, ">]");
-		break;
 	case LH_E_FIELD_LIGHT:
-		lh_strbuf_printf(sb, "[<lightuserdata 0x%llx>]",
-			(unsigned long long)l.ptr);
-		break;
+		put_field(sb, snap, &l, maxlabel);
+		return 1;
 	case LH_E_KEY:
-		t = lh_snapshot_string(snap, h->obj, &len);
-		if (t != NULL) {        /* a string key: say which */
-			lh_strbuf_puts(sb, "<key ");
-			quoted(sb, t, len, maxlabel,
-				lh_string_length(snap, lh_snapshot_string_info(snap, h->obj)) > len);
-			lh_strbuf_puts(sb, ">");
-		} else {                /* an object key: say which */
-			lh_strbuf_puts(sb, "<key ");
-			lh_render_object(sb, snap, h->obj);
-			lh_strbuf_puts(sb, ">");
-		}
-		break;
-	case LH_E_METATABLE:
-		lh_strbuf_puts(sb, "<metatable>");
-		break;
+		put_key(sb, snap, h->obj, maxlabel);
+		return 1;
 	case LH_E_UPVALUE:
 	case LH_E_OPEN_UPVAL:
-		/* An upvalue cell prints with the value after it. */
-		if (hop_kind(snap, p, i + 1) == LH_E_UPVAL_VALUE)
-			return 0;
-		if (l.kind == LH_E_UPVALUE)
-			put_upvalue(sb, snap, p, i, maxlabel);
-		else
-			put_open_upvalue(sb, snap, h->from, 1);
-		break;
 	case LH_E_UPVAL_VALUE:
-		if (i > 0 && hop_kind(snap, p, i - 1) == LH_E_UPVALUE)
-			put_upvalue(sb, snap, p, i - 1, maxlabel);
-		else if (i > 0 && hop_kind(snap, p, i - 1) == LH_E_OPEN_UPVAL)
-			put_open_upvalue(sb, snap, p->hops[i - 1].from, 0);
-		else
-			lh_strbuf_puts(sb, "<value>");
-		break;
-	case LH_E_PROTO:
-		lh_strbuf_puts(sb, "<proto>");
-		break;
-	case LH_E_CONSTANT:
-		lh_strbuf_printf(sb, "<constant %lld>", (long long)l.i);
-		break;
-	case LH_E_CHILD:
-		lh_strbuf_printf(sb, "<child proto %lld>", (long long)l.i);
-		break;
-	case LH_E_SOURCE:
-		lh_strbuf_puts(sb, "<source>");
-		break;
-	case LH_E_DEBUG_NAME:
-		lh_strbuf_printf(sb, "<debug name %lld>", (long long)l.i);
-		break;
-	case LH_E_USER_VALUE:
-		lh_strbuf_printf(sb, "<uservalue %lld>", (long long)l.i);
-		break;
+		return put_upvalue_hop(sb, snap, p, i, l.kind, maxlabel);
 	case LH_E_STACK:
 		put_stack(sb, snap, h->from, h->edge, maxlabel);
-		break;
+		return 1;
 	default:
-		lh_strbuf_printf(sb, "<%s>", l.kind < LH_E_COUNT ?
-			lh_edge_kind_names[l.kind] : "?");
-		break;
+		put_inner(sb, &l);
+		return 1;
 	}
-	return 1;
 }
 
-void lh_path_render(lh_strbuf *sb, const lh_snapshot *snap, const lh_path *p,
+void lh_render_path(lh_strbuf *sb, const lh_snapshot *snap, const lh_path *p,
 	size_t maxlabel)
 {
 	lh_strbuf hop;
@@ -674,7 +719,7 @@ void lh_path_render(lh_strbuf *sb, const lh_snapshot *snap, const lh_path *p,
 	lh_strbuf_init(&hop);
 	for (i = 0; i < p->nhops; i++) {
 		hop.len = 0;
-		if (!lh_path_render_hop(&hop, snap, p, i, maxlabel) ||
+		if (!lh_render_hop(&hop, snap, p, i, maxlabel) ||
 		    hop.len == 0)
 			continue;
 		if (any && hop.buf[0] != '.' && hop.buf[0] != '[')
@@ -695,5 +740,5 @@ void lh_render_edge(lh_strbuf *sb, const lh_snapshot *snap, uint32_t from,
 	hops[0] = (lh_hop){ LH_DOM_VROOT, LH_NONE, 0, LH_NONE };
 	hops[1] = (lh_hop){ LH_NONE, LH_NONE, 0, from };
 	hops[2] = (lh_hop){ from, e, 0, snap->edge_to[e] };
-	lh_path_render_hop(sb, snap, &p, 2, maxlabel);
+	lh_render_hop(sb, snap, &p, 2, maxlabel);
 }

@@ -90,7 +90,7 @@ static void *run_job(void *arg)
 	o.note = note;
 	j->rc = lh_analysis_open(&j->an, j->path, &o, &j->err);
 	if (j->rc == LH_OK)
-		j->snap = j->an->snap;
+		j->snap = lh_analysis_snapshot(j->an);
 	return NULL;
 }
 
@@ -147,7 +147,7 @@ static void json_members(cJSON *o, const lh_diff_group *g,
 		char *path = cli_path_text(last, g->member[i], 0);
 
 		cli_json_str(m, "path", path);
-		cli_json_addr(m, "address", lh_snapshot_addr(last->snap, g->member[i]));
+		cli_json_addr(m, "address", lh_snapshot_addr(lh_analysis_snapshot(last), g->member[i]));
 		cli_json_num(m, "growth", (double)g->member_growth[i]);
 		free(path);
 	}
@@ -169,7 +169,7 @@ static void json_group(cJSON *arr, const lh_diff_group *g,
 	cli_json_num(o, "containers", g->ncontainers);
 	cli_json_bytes(o, "example", g->example, strlen(g->example));
 	cli_json_addr(o, "example_address",
-		lh_snapshot_addr(last->snap, g->example_obj));
+		lh_snapshot_addr(lh_analysis_snapshot(last), g->example_obj));
 	json_members(o, g, last);
 	mix = cli_json_array(o, "classes");
 	for (i = 0; i < LH_DIFF_MIX && g->mix_class[i] != NULL; i++) {
@@ -215,7 +215,7 @@ static void print_json(const lh_diff *d, const lh_analysis *last,
 		cli_json_bytes(o, "pattern", g->pattern, strlen(g->pattern));
 		cli_json_num(o, "tables", g->count);
 		cli_json_bytes(o, "path", g->path, strlen(g->path));
-		cli_json_addr(o, "address", lh_snapshot_addr(last->snap, g->obj));
+		cli_json_addr(o, "address", lh_snapshot_addr(lh_analysis_snapshot(last), g->obj));
 		cli_json_num(o, "entries_before", g->entries_before);
 		cli_json_num(o, "entries_after", g->entries_after);
 		cli_json_num(o, "bytes_before", (double)g->bytes_before);
@@ -255,7 +255,7 @@ static void print_json(const lh_diff *d, const lh_analysis *last,
 		cli_json_str(o, "label", g->label ? g->label : "");
 		cli_json_bytes(o, "example", g->example, strlen(g->example));
 		cli_json_addr(o, "example_address",
-			lh_snapshot_addr(last->snap, g->example_obj));
+			lh_snapshot_addr(lh_analysis_snapshot(last), g->example_obj));
 	}
 	arr = cli_json_array(doc, "expect_dead");
 	for (i = 0; i < d->ndead; i++) {
@@ -281,7 +281,7 @@ static void text_example(const lh_diff *d, const lh_analysis *last,
 	printf("  %s#%" PRIu32 "%s e.g. %s  (%s %s)\n      classes:",
 		cli_style(CLI_DIM), i - from + 1, cli_style(CLI_RESET), ex,
 		cli_class(last, g->example_obj),
-		cli_addr(lh_snapshot_addr(last->snap, g->example_obj), ab));
+		cli_addr(lh_snapshot_addr(lh_analysis_snapshot(last), g->example_obj), ab));
 	for (k = 0; k < LH_DIFF_MIX && g->mix_class[k] != NULL; k++) {
 		char *cls = cli_utf8(g->mix_class[k], strlen(g->mix_class[k]));
 		printf("%s %s %s", k ? "," : "", cli_count(g->mix_count[k], cb), cls);
@@ -369,7 +369,7 @@ static void text_dead(const lh_diff *d, const lh_analysis *last,
 		printf("  %s#%" PRIu32 "%s e.g. %s (%s %s): %s\n",
 			cli_style(CLI_DIM), i + 1, cli_style(CLI_RESET), label,
 			cli_class(last, g->example_obj),
-			cli_addr(lh_snapshot_addr(last->snap, g->example_obj), b1),
+			cli_addr(lh_snapshot_addr(lh_analysis_snapshot(last), g->example_obj), b1),
 			ex);
 		free(ex);
 		free(label);

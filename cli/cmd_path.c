@@ -59,7 +59,7 @@ static char *hop_text(const lh_snapshot *s, const lh_path *p, uint32_t i)
 	char *t;
 
 	lh_strbuf_init(&sb);
-	lh_path_render_hop(&sb, s, p, i, 0);
+	lh_render_hop(&sb, s, p, i, 0);
 	if (sb.oom)
 		cli_die_nomem();
 	t = cli_utf8(sb.buf ? sb.buf : "", sb.len);
@@ -73,7 +73,7 @@ static char *path_text(const lh_snapshot *s, const lh_path *p)
 	char *t;
 
 	lh_strbuf_init(&sb);
-	lh_path_render(&sb, s, p, 0);
+	lh_render_path(&sb, s, p, 0);
 	if (sb.oom)
 		cli_die_nomem();
 	t = cli_utf8(sb.buf ? sb.buf : "", sb.len);
@@ -84,7 +84,7 @@ static char *path_text(const lh_snapshot *s, const lh_path *p)
 static void print_json(const lh_analysis *a, uint32_t v, const lh_path *paths,
 	uint32_t np)
 {
-	const lh_snapshot *s = a->snap;
+	const lh_snapshot *s = lh_analysis_snapshot(a);
 	cJSON *doc = cli_json_object(NULL, NULL), *arr, *o, *hops, *h;
 	uint32_t i, j;
 	char *t;
@@ -124,7 +124,7 @@ static void print_json(const lh_analysis *a, uint32_t v, const lh_path *paths,
 static void print_text(const lh_analysis *a, uint32_t v, const lh_path *paths,
 	uint32_t np)
 {
-	const lh_snapshot *s = a->snap;
+	const lh_snapshot *s = lh_analysis_snapshot(a);
 	char rb[CLI_SIZE_BUF], ab[CLI_SIZE_BUF], sb[CLI_SIZE_BUF];
 	uint32_t i, j;
 
@@ -139,7 +139,7 @@ static void print_text(const lh_analysis *a, uint32_t v, const lh_path *paths,
 			cli_style(CLI_RESET), plain ? c : type,
 			plain ? "" : " of class ", plain ? "" : c,
 			cli_size(lh_snapshot_size(s, v), sb),
-			cli_size(lh_dom_retained(a->dom, v), rb));
+			cli_size(lh_dom_retained(lh_analysis_dom(a), v), rb));
 		free(c);
 	}
 	if (np == 0) {
@@ -155,7 +155,7 @@ static void print_text(const lh_analysis *a, uint32_t v, const lh_path *paths,
 			i + 1, cli_style(CLI_RESET), paths[i].nhops,
 			cli_style(CLI_CYAN));
 		if (len > 2 * EDGE_CHARS) {   /* a million hops: both ends */
-			size_t head = lh_utf8_cut(expr, len, EDGE_CHARS);
+			size_t head = lh_render_utf8_cut(expr, len, EDGE_CHARS);
 			size_t tail = len - EDGE_CHARS;
 			while (tail < len && ((unsigned char)expr[tail] & 0xc0) == 0x80)
 				tail++;
@@ -186,7 +186,7 @@ static void print_text(const lh_analysis *a, uint32_t v, const lh_path *paths,
 				hop = cli_xstrdup(hop_kind(s, &paths[i], j));
 			}
 			cli_table_row(t, hop, lh_type_name(s->type[o]), cls,
-				cli_size(lh_dom_retained(a->dom, o), rb),
+				cli_size(lh_dom_retained(lh_analysis_dom(a), o), rb),
 				cli_addr(lh_snapshot_addr(s, o), ab));
 			free(hop);
 			free(cls);
@@ -210,13 +210,13 @@ int cmd_path(int argc, char **argv)
 		return rc;
 	if ((rc = cli_open(&a, argv[0], args.flags)) != CLI_OK)
 		return rc;
-	snap = a->snap;
+	snap = lh_analysis_snapshot(a);
 	if ((rc = cli_resolve(&v, snap, argv[1])) != CLI_OK)
 		goto done;
 	lh_error_clear(&err);
-	if (lh_graph_live(a->graph, v) &&
-	    lh_paths_find(&paths, &np, snap, a->graph, a->bfs, v, args.k, &err) !=
-	    LH_OK)
+	if (lh_graph_live(lh_analysis_graph(a), v) &&
+	    lh_paths_find(&paths, &np, lh_analysis_graph(a),
+	    lh_analysis_bfs(a), v, args.k, &err) != LH_OK)
 		cli_die_nomem();
 	if (args.json)
 		print_json(a, v, paths, np);

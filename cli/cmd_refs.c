@@ -52,7 +52,7 @@ static cJSON *ref_row(refs_ctx *x, const lh_ref *r, uint32_t level,
 	cJSON *o = NULL;
 
 	lh_strbuf_init(&sb);
-	lh_render_edge(&sb, a->snap, r->from, r->edge, 0);
+	lh_render_edge(&sb, lh_analysis_snapshot(a), r->from, r->edge, 0);
 	edge = cli_utf8(sb.buf ? sb.buf : "", sb.len);
 	lh_strbuf_release(&sb);
 	path = cli_path_text(a, r->from, 0);
@@ -73,8 +73,10 @@ static cJSON *ref_row(refs_ctx *x, const lh_ref *r, uint32_t level,
 		snprintf(label, n, "%s%s%s", ind, edge, r->retains ? "" : " (weak)");
 		cls = cli_utf8(cli_class(a, r->from), strlen(cli_class(a, r->from)));
 		cli_table_row(x->t, label, cls,
-			cli_addr(lh_snapshot_addr(a->snap, r->from), ab),
-			cli_size(lh_dom_retained(a->dom, r->from), rb), path);
+			cli_addr(lh_snapshot_addr(lh_analysis_snapshot(a),
+			r->from), ab),
+			cli_size(lh_dom_retained(lh_analysis_dom(a), r->from),
+			rb), path);
 		free(label);
 		free(cls);
 	}
@@ -126,7 +128,7 @@ int cmd_refs(int argc, char **argv)
 		return rc;
 	if ((rc = cli_open(&a, argv[0], x.flags)) != CLI_OK)
 		return rc;
-	snap = a->snap;
+	snap = lh_analysis_snapshot(a);
 	if ((rc = cli_resolve(&v, snap, argv[1])) != CLI_OK)
 		goto done;
 	x.a = a;
@@ -150,7 +152,7 @@ int cmd_refs(int argc, char **argv)
 		printf("%sreferrers of%s %s  (%s %s, retains %s)\n",
 			cli_style(CLI_BOLD), cli_style(CLI_RESET), path,
 			cli_class(a, v), cli_addr(lh_snapshot_addr(snap, v), ab),
-			cli_size(lh_dom_retained(a->dom, v), rb));
+			cli_size(lh_dom_retained(lh_analysis_dom(a), v), rb));
 		free(path);
 		x.t = cli_table_new("lllrl");
 		cli_table_header(x.t, "reference", "class", "address", "retained",

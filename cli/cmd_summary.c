@@ -273,14 +273,14 @@ static void rows_out(summary *sm, const char *key, const char *title,
 			cli_json_num(o, "self", (double)r->self);
 			cli_json_num(o, "retained", (double)r->retained);
 			if (r->obj != LH_NONE) {
-				cli_json_addr(o, "example", lh_snapshot_addr(a->snap, r->obj));
+				cli_json_addr(o, "example", lh_snapshot_addr(lh_analysis_snapshot(a), r->obj));
 				cli_json_str(o, "path", path ? path : "");
 			}
 		} else {
 			char *n8 = cli_utf8(name, strlen(name));
 
 			snprintf(pct, sizeof pct, "%.1f%%",
-				cli_percent(r->retained, a->dom->live_bytes));
+				cli_percent(r->retained, lh_dom_live_bytes(lh_analysis_dom(a))));
 			if (grouped)
 				cli_table_row(t, cli_size(r->retained, rb), pct,
 					cli_size(r->self, sb), cli_count(r->count, cb), n8);
@@ -327,21 +327,19 @@ static void section_collector(summary *sm)
 {
 	const lh_snapshot *s = sm->s;
 	const lh_analysis *a = sm->a;
-	uint64_t weak_n[4] = { 0 }, weak_b[4] = { 0 }, fin_n = 0, fin_b = 0;
+	uint64_t fin_n = 0, fin_b = 0;
 	uint64_t pend_n = 0, pend_b = 0;
 	char b1[CLI_SIZE_BUF], b2[CLI_SIZE_BUF], b3[CLI_SIZE_BUF], b4[CLI_SIZE_BUF];
 	char b5[CLI_SIZE_BUF];
-	uint32_t v, ti = 0;
+	lh_weak_stats weak;
+	lh_totals tot;
+	uint32_t v;
 	cJSON *o;
 	int m;
 
+	lh_analysis_weak_stats(&weak, a);
+	lh_analysis_totals(&tot, a);
 	for (v = 0; v < s->nobj; v++) {
-		if (s->type[v] == LH_T_TABLE) {   /* tables come in object order */
-			m = s->table_weak[ti++] & 3;
-			weak_n[m]++;
-			weak_b[m] += lh_graph_live(a->graph, v) ?
-				lh_dom_retained(a->dom, v) : 0;
-		}
 		if (s->list[v] == LH_LIST_FINOBJ) {
 			fin_n++;
 			fin_b += lh_snapshot_size(s, v);
@@ -352,15 +350,15 @@ static void section_collector(summary *sm)
 	}
 	if (sm->json) {
 		o = cli_json_object(sm->json, "garbage");
-		cli_json_num(o, "objects", a->garbage_count);
-		cli_json_num(o, "bytes", (double)a->garbage_bytes);
-		cli_json_num(sm->json, "live_bytes", (double)a->dom->live_bytes);
-		cli_json_num(sm->json, "live_objects", a->graph->nlive);
+		cli_json_num(o, "objects", tot.garbage_count);
+		cli_json_num(o, "bytes", (double)tot.garbage_bytes);
+		cli_json_num(sm->json, "live_bytes", (double)tot.live_bytes);
+		cli_json_num(sm->json, "live_objects", tot.live_count);
 		o = cli_json_object(sm->json, "weak_tables");
 		for (m = 1; m < 4; m++) {
 			cJSON *w = cli_json_object(o, lh_weak_names[m]);
-			cli_json_num(w, "count", (double)weak_n[m]);
-			cli_json_num(w, "retained", (double)weak_b[m]);
+			cli_json_num(w, "count", (double)weak.count[m]);
+			cli_json_num(w, "retained", (double)weak.retained[m]);
 		}
 		o = cli_json_object(sm->json, "finalizers");
 		cli_json_num(o, "registered", (double)fin_n);
@@ -370,15 +368,15 @@ static void section_collector(summary *sm)
 		return;
 	}
 	putchar('\n');
-	fact("live", "%s in %s objects", cli_size(a->dom->live_bytes, b1),
-	     cli_count(a->graph->nlive, b2));
-	fact("garbage", "%s in %s objects no root reaches%s", cli_size(a->garbage_bytes, b1),
-	     cli_count(a->garbage_count, b2),
-	     a->garbage_count && (s->hdr.flags & LH_FLAG_COLLECTED) ?
+	fact("live", "%s in %s objects", cli_size(tot.live_bytes, b1),
+	     cli_count(tot.live_count, b2));
+	fact("garbage", "%s in %s objects no root reaches%s", cli_size(tot.garbage_bytes, b1),
+	     cli_count(tot.garbage_count, b2),
+	     tot.garbage_count && (s->hdr.flags & LH_FLAG_COLLECTED) ?
 	     " (left by the dump's own collection)" : "");
 	fact("weak", "%s tables with weak keys (retaining %s), %s with weak values (%s), "
-	     "%s with both", cli_count(weak_n[1], b1), cli_size(weak_b[1], b2),
-	     cli_count(weak_n[2], b3), cli_size(weak_b[2], b4), cli_count(weak_n[3], b5));
+	     "%s with both", cli_count(weak.count[1], b1), cli_size(weak.retained[1], b2),
+	     cli_count(weak.count[2], b3), cli_size(weak.retained[2], b4), cli_count(weak.count[3], b5));
 	fact("finalizers", "%s objects with a __gc (%s), %s awaiting it (%s)",
 	     cli_count(fin_n, b1), cli_size(fin_b, b2), cli_count(pend_n, b3),
 	     cli_size(pend_b, b4));
@@ -400,7 +398,7 @@ static void section_watched(summary *sm)
 	for (i = 0; i < s->nwatches; i++) {
 		const lh_watch *w = &s->watches[i];
 		int live = w->target != LH_NONE &&
-			lh_graph_live(a->graph, w->target);
+			lh_graph_live(lh_analysis_graph(a), w->target);
 		char *path;
 
 		alive += live;
@@ -481,7 +479,7 @@ int cmd_summary(int argc, char **argv)
 	memset(&sm, 0, sizeof(sm));
 	if ((rc = cli_open(&sm.a, argv[0], args.flags)) != CLI_OK)
 		return rc;
-	sm.s = snap = sm.a->snap;
+	sm.s = snap = lh_analysis_snapshot(sm.a);
 	sm.limit = args.limit;
 	count_types(&sm);
 	if (args.json) {

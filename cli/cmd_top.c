@@ -72,16 +72,19 @@ static void print_json(const lh_analysis *a, const lh_top_row *rows,
 	uint32_t nrows, int by, int group, const uint8_t *fresh)
 {
 	cJSON *doc = cli_json_object(NULL, NULL), *arr, *o, *ex;
+	const lh_snapshot *s = lh_analysis_snapshot(a);
+	lh_totals tot;
 	uint32_t i;
 
-	cli_json_bytes(doc, "snapshot", a->snap->path, strlen(a->snap->path));
+	lh_analysis_totals(&tot, a);
+	cli_json_bytes(doc, "snapshot", s->path, strlen(s->path));
 	cli_json_str(doc, "by", by_names[by]);
 	cli_json_str(doc, "group", group_names[group]);
-	cli_json_num(doc, "bytes", (double)a->total_bytes);
-	cli_json_num(doc, "live_bytes", (double)a->dom->live_bytes);
-	cli_json_num(doc, "live_objects", a->dom->nlive);
-	cli_json_num(doc, "garbage_bytes", (double)a->garbage_bytes);
-	cli_json_num(doc, "garbage_objects", a->garbage_count);
+	cli_json_num(doc, "bytes", (double)tot.total_bytes);
+	cli_json_num(doc, "live_bytes", (double)tot.live_bytes);
+	cli_json_num(doc, "live_objects", lh_dom_live_count(lh_analysis_dom(a)));
+	cli_json_num(doc, "garbage_bytes", (double)tot.garbage_bytes);
+	cli_json_num(doc, "garbage_objects", tot.garbage_count);
 	arr = cli_json_array(doc, "rows");
 	for (i = 0; i < nrows; i++) {
 		const lh_top_row *r = &rows[i];
@@ -94,7 +97,7 @@ static void print_json(const lh_analysis *a, const lh_top_row *rows,
 		cli_json_num(o, "self", (double)r->self);
 		cli_json_num(o, "retained", (double)r->retained);
 		cli_json_num(o, "percent",
-			cli_percent(r->retained, a->dom->live_bytes));
+			cli_percent(r->retained, tot.live_bytes));
 		if (r->obj == LH_NONE)
 			continue;
 		ex = r->name != NULL && group != LH_GROUP_NONE ?
@@ -116,13 +119,16 @@ static void print_text(const lh_analysis *a, const lh_top_row *rows,
 	char rb[CLI_SIZE_BUF], sb[CLI_SIZE_BUF], cb[CLI_SIZE_BUF];
 	char gb[CLI_SIZE_BUF], pct[16];
 	cli_table *t;
+	lh_totals tot;
 	uint32_t i;
 
+	lh_analysis_totals(&tot, a);
 	printf("%slive heap%s %s in %s objects; %s unreachable (%s objects)\n\n",
 		cli_style(CLI_BOLD), cli_style(CLI_RESET),
-		cli_size(a->dom->live_bytes, rb), cli_count(a->dom->nlive, cb),
-		cli_size(a->garbage_bytes, sb),
-		cli_count(a->garbage_count, gb));
+		cli_size(tot.live_bytes, rb),
+		cli_count(lh_dom_live_count(lh_analysis_dom(a)), cb),
+		cli_size(tot.garbage_bytes, sb),
+		cli_count(tot.garbage_count, gb));
 	if (group == LH_GROUP_NONE) {
 		t = cli_table_new("rrrllll");
 		cli_table_header(t, "retained", "%", "self", "class", "address",
@@ -137,7 +143,7 @@ static void print_text(const lh_analysis *a, const lh_top_row *rows,
 		const lh_top_row *r = &rows[i];
 
 		snprintf(pct, sizeof pct, "%.1f%%",
-			cli_percent(r->retained, a->dom->live_bytes));
+			cli_percent(r->retained, tot.live_bytes));
 		cli_size(r->retained, rb);
 		cli_size(r->self, sb);
 		if (group == LH_GROUP_NONE) {
@@ -145,7 +151,7 @@ static void print_text(const lh_analysis *a, const lh_top_row *rows,
 			char *cls = cli_utf8(cli_class(a, r->obj),
 				strlen(cli_class(a, r->obj)));
 			cli_table_row(t, rb, pct, sb, cls,
-				cli_addr(lh_snapshot_addr(a->snap, r->obj), ab),
+				cli_addr(lh_snapshot_addr(lh_analysis_snapshot(a), r->obj), ab),
 				fresh == NULL ? "" : fresh[r->obj] ? "new" : "old", path);
 			free(cls);
 			free(path);
@@ -202,7 +208,7 @@ int cmd_top(int argc, char **argv)
 		    &err)) == LH_ENOMEM)
 			cli_die_nomem();
 		if (rc != LH_OK) {
-			cli_error("%s: %s", a->snap->path, err.msg);
+			cli_error("%s: %s", lh_analysis_snapshot(a)->path, err.msg);
 			rc = CLI_ERROR;
 			goto done;
 		}

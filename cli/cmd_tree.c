@@ -63,34 +63,21 @@ static const cli_opt_cmd command = {
  * whether that reference comes from v's dominator. malloc'd UTF-8. */
 static char *edge_text(const lh_analysis *a, uint32_t v, int *direct)
 {
-	const lh_bfs *b = a->bfs;
+	const lh_bfs *b = lh_analysis_bfs(a);
 	lh_hop hops[3];
 	lh_path p;
 	lh_strbuf sb;
-	uint32_t x = v, n = 0, i, up;
+	uint32_t n;
 	char *t;
 
-	/* the last three hops, newest first */
-	while (n < 3 && x != LH_DOM_VROOT && (up = lh_bfs_parent(b, x)) != LH_NONE) {
-		hops[n].obj = x;
-		hops[n].from = up;
-		hops[n].edge = up == LH_DOM_VROOT ? LH_NONE : b->via[x];
-		hops[n].root = up == LH_DOM_VROOT ? b->via[x] : LH_NONE;
-		x = up;
-		n++;
-	}
-	*direct = lh_bfs_parent(b, v) == a->dom->idom[v];
+	n = lh_bfs_hops(hops, b, v, 3);
+	*direct = lh_bfs_parent(b, v) == lh_dom_idom(lh_analysis_dom(a), v);
 	if (n == 0)
 		return cli_xstrdup("");
-	for (i = 0; i < n / 2; i++) {
-		lh_hop h = hops[i];
-		hops[i] = hops[n - 1 - i];
-		hops[n - 1 - i] = h;
-	}
 	p.hops = hops;
 	p.nhops = n;
 	lh_strbuf_init(&sb);
-	lh_path_render_hop(&sb, a->snap, &p, n - 1, 0);
+	lh_render_hop(&sb, lh_analysis_snapshot(a), &p, n - 1, 0);
 	if (sb.oom)
 		cli_die_nomem();
 	t = cli_utf8(sb.buf ? sb.buf : "", sb.len);
@@ -113,10 +100,11 @@ typedef struct tree_out {
 
 static void emit(tree_out *o, uint32_t v, uint32_t depth)
 {
-	const lh_snapshot *s = o->a->snap;
+	const lh_snapshot *s = lh_analysis_snapshot(o->a);
+	const lh_dom *d = lh_analysis_dom(o->a);
 	char rb[CLI_SIZE_BUF], ab[CLI_SIZE_BUF], pct[16];
-	uint64_t ret = v == LH_DOM_VROOT ? o->a->dom->live_bytes :
-		lh_dom_retained(o->a->dom, v);
+	uint64_t ret = v == LH_DOM_VROOT ? lh_dom_live_bytes(d) :
+		lh_dom_retained(d, v);
 	int direct = 1;
 	char *edge = v == LH_DOM_VROOT ? cli_xstrdup("<roots>") :
 		depth == 0 ? cli_path_text(o->a, v, 0) :  /* the top: its path */
@@ -161,16 +149,16 @@ static void emit_folded(tree_out *o, uint32_t depth, const uint32_t *kids,
 	uint32_t count)
 {
 	char rb[CLI_SIZE_BUF], cb[CLI_SIZE_BUF], sb[CLI_SIZE_BUF], pct[16];
-	const lh_classes *c = o->a->classes;
+	const lh_classes *c = lh_analysis_classes(o->a);
 	uint32_t j, same = 0, cls = lh_class_of(c, kids[0]);
 	uint64_t bytes = 0;
 	const char *name;
 
 	if (o->tally == NULL)
-		o->tally = calloc((size_t)c->nclass + 1, sizeof *o->tally);
+		o->tally = calloc((size_t)lh_classes_count(c) + 1, sizeof *o->tally);
 	for (j = 0; j < count; j++) {
 		uint32_t k = lh_class_of(c, kids[j]);
-		bytes += lh_dom_retained(o->a->dom, kids[j]);
+		bytes += lh_dom_retained(lh_analysis_dom(o->a), kids[j]);
 		if (o->tally != NULL && ++o->tally[k] > same) {
 			same = o->tally[k];
 			cls = k;
@@ -181,7 +169,7 @@ static void emit_folded(tree_out *o, uint32_t depth, const uint32_t *kids,
 	if (o->tally == NULL)           /* no memory for counts: the first */
 		for (j = 0; j < count; j++)
 			same += lh_class_of(c, kids[j]) == cls;
-	name = c->name[cls];
+	name = lh_classes_name(c, cls);
 	if (o->nodes != NULL) {
 		cJSON *n = cli_json_object(o->nodes, NULL);
 		cli_json_num(n, "depth", depth);
@@ -220,8 +208,8 @@ static void walk(tree_out *o, uint32_t top, uint32_t maxdepth, uint64_t min)
 	uint32_t *sv, *sc, sp = 0;
 	size_t cap = (size_t)maxdepth + 2;
 
-	if (cap > (size_t)o->a->dom->nlive + 2)
-		cap = (size_t)o->a->dom->nlive + 2;
+	if (cap > (size_t)lh_dom_live_count(lh_analysis_dom(o->a)) + 2)
+		cap = (size_t)lh_dom_live_count(lh_analysis_dom(o->a)) + 2;
 	sv = cli_xmalloc(cap * sizeof *sv);
 	sc = cli_xmalloc(cap * sizeof *sc);
 	emit(o, top, 0);
@@ -240,7 +228,7 @@ static void walk(tree_out *o, uint32_t top, uint32_t maxdepth, uint64_t min)
 			continue;
 		}
 		i = sc[sp - 1]++;
-		if (lh_dom_retained(o->a->dom, kids[i]) < min || sp >= cap) {
+		if (lh_dom_retained(lh_analysis_dom(o->a), kids[i]) < min || sp >= cap) {
 			/* sorted: this child and the rest are all small */
 			emit_folded(o, sp, kids + i, cnt - i);
 			sc[sp - 1] = cnt;
@@ -275,20 +263,20 @@ int cmd_tree(int argc, char **argv)
 		return rc;
 	if ((rc = cli_open(&a, argv[0], args.flags)) != CLI_OK)
 		return rc;
-	snap = a->snap;
+	snap = lh_analysis_snapshot(a);
 	if (argc == 2 && (rc = cli_resolve(&top, snap, argv[1])) != CLI_OK)
 		goto done;
-	if (top != LH_DOM_VROOT && !lh_graph_live(a->graph, top)) {
+	if (top != LH_DOM_VROOT && !lh_graph_live(lh_analysis_graph(a), top)) {
 		cli_error("%s: '%s' is not reachable from any root (garbage): "
 			"it has no dominator tree", snap->path, argv[1]);
 		rc = CLI_ERROR;
 		goto done;
 	}
 	o.a = a;
-	if (lh_domtree_new(&o.tree, a->dom, NULL) != LH_OK)
+	if (lh_domtree_new(&o.tree, lh_analysis_dom(a), NULL) != LH_OK)
 		cli_die_nomem();
-	o.whole = top == LH_DOM_VROOT ? a->dom->live_bytes :
-		lh_dom_retained(a->dom, top);
+	o.whole = top == LH_DOM_VROOT ? lh_dom_live_bytes(lh_analysis_dom(a)) :
+		lh_dom_retained(lh_analysis_dom(a), top);
 	min = args.min.pct < 0 ? args.min.bytes :
 		(uint64_t)((double)o.whole * args.min.pct / 100.0);
 	if (args.json) {
@@ -296,7 +284,7 @@ int cmd_tree(int argc, char **argv)
 		cli_json_bytes(doc, "snapshot", snap->path, strlen(snap->path));
 		cli_json_num(doc, "depth", args.depth);
 		cli_json_num(doc, "min_size", (double)min);
-		cli_json_num(doc, "live_bytes", (double)a->dom->live_bytes);
+		cli_json_num(doc, "live_bytes", (double)lh_dom_live_bytes(lh_analysis_dom(a)));
 		o.nodes = cli_json_array(doc, "nodes");
 	} else {
 		o.table = cli_table_new("rrlll");

@@ -15,7 +15,7 @@ int cli_pictures_load(cli_pictures *p, char **paths, int n, unsigned flags)
 	for (k = 0; k < n; k++) {
 		if ((rc = cli_open(&p->an[k], paths[k], flags)) != CLI_OK)
 			return rc;
-		p->snap[k] = p->an[k]->snap;
+		p->snap[k] = lh_analysis_snapshot(p->an[k]);
 	}
 	if (n < 2)
 		return CLI_OK;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "report.h"
+#include "luaheap/expr.h"
 
 /* What a terminal's stderr shows while a snapshot opens: the phase, and
  * while reading the percentage, rewritten in place. */
@@ -85,9 +86,11 @@ int cli_resolve(uint32_t *out, const lh_snapshot *snap, const char *expr)
 
 const char *cli_class(const lh_analysis *a, uint32_t v)
 {
-	if (v >= a->snap->nobj)
+	const lh_classes *c = lh_analysis_classes(a);
+
+	if (v >= lh_analysis_snapshot(a)->nobj)
 		return "?";
-	return a->classes->name[lh_class_of(a->classes, v)];
+	return lh_classes_name(c, lh_class_of(c, v));
 }
 
 char *cli_path_text(const lh_analysis *a, uint32_t v, size_t maxlabel)
@@ -106,15 +109,17 @@ char *cli_path_text(const lh_analysis *a, uint32_t v, size_t maxlabel)
 
 void cli_json_objinfo(cJSON *o, const lh_analysis *a, uint32_t v)
 {
-	const lh_snapshot *s = a->snap;
+	const lh_snapshot *s = lh_analysis_snapshot(a);
 	const char *cls = cli_class(a, v);
 
 	cli_json_addr(o, "address", lh_snapshot_addr(s, v));
 	cli_json_str(o, "type", lh_type_name(s->type[v]));
 	cli_json_bytes(o, "class", cls, strlen(cls));
 	cli_json_num(o, "self", (double)lh_snapshot_size(s, v));
-	cli_json_num(o, "retained", (double)lh_dom_retained(a->dom, v));
-	cli_json_bool(o, "reachable", lh_graph_live(a->graph, v));
+	cli_json_num(o, "retained",
+		(double)lh_dom_retained(lh_analysis_dom(a), v));
+	cli_json_bool(o, "reachable",
+		lh_graph_live(lh_analysis_graph(a), v));
 }
 
 double cli_percent(uint64_t part, uint64_t whole)

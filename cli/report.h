@@ -12,7 +12,7 @@
 /* Reads the snapshot at path with every analysis, through its index
  * unless flags (LH_OPEN_*) say otherwise: progress on a terminal's
  * stderr, notes about the index there too. Prints the error and returns
- * CLI_ERROR on failure. The snapshot is (*out)->snap. */
+ * CLI_ERROR on failure. The snapshot is lh_analysis_snapshot(*out). */
 int cli_open(lh_analysis **out, const char *path, unsigned flags);
 
 /* The --no-index option of every command that reads snapshots, as a

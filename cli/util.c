@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "luaheap/analysis.h"
+#include "luaheap/render.h"
 #include "cli.h"
 
 void cli_verror(const char *fmt, va_list ap)
@@ -267,7 +267,7 @@ char *cli_utf8(const char *s, size_t len)
 			memcpy(out + o, "\\0", 2);   /* keeps the C string whole */
 			o += 2;
 			i++;
-		} else if ((k = lh_utf8_seq(p + i, len - i)) > 0) {
+		} else if ((k = lh_render_utf8_seq(p + i, len - i)) > 0) {
 			memcpy(out + o, p + i, k);
 			o += k;
 			i += k;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "luaheap/analysis.h"
+#include "classes_int.h"      /* the 16- or 32-bit class ids */
 #include "testgraph.h"
 
 START_TEST(group_retained_counts_only_members_no_member_dominates)
@@ -40,7 +41,7 @@ START_TEST(group_retained_counts_only_members_no_member_dominates)
 			group[v] = rnd(ngroups + 1);    /* ngroups: in no group */
 		g = tg_graph(&t);
 		ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
-		ck_assert_int_eq(lh_group_retained(got, d, group, ngroups),
+		ck_assert_int_eq(lh_classes_group_retained(got, d, group, ngroups),
 			LH_OK);
 		bf_live(&t, live);
 		bf_dominance(&t, live, dom, ndom);
@@ -97,8 +98,8 @@ static uint32_t class_id(const lh_classes *c, const char *name)
 {
 	uint32_t i;
 
-	for (i = 0; i < c->nclass; i++)
-		if (strcmp(c->name[i], name) == 0)
+	for (i = 0; i < lh_classes_count(c); i++)
+		if (strcmp(lh_classes_name(c, i), name) == 0)
 			return i;
 	ck_abort_msg("no class '%s'", name);
 	return 0;
@@ -136,20 +137,20 @@ START_TEST(classes_of_a_lua_heap_count_their_instances)
 	ck_assert_int_eq(lh_snapshot_load(&s, path, &err), LH_OK);
 	ck_assert_int_eq(lh_analysis_new(&a, s, &err), LH_OK);
 	{
-		const lh_classes *c = a->classes;
+		const lh_classes *c = lh_analysis_classes(a);
 		uint32_t hero = class_id(c, "Hero"), bag = class_id(c, "game.Bag");
 		uint32_t quest = class_id(c, "game.quest");
-		ck_assert_uint_eq(c->live[hero].count, 41);
-		ck_assert_uint_eq(c->live[bag].count, 40);   /* Bag itself is garbage */
-		ck_assert_uint_eq(c->live[quest].count, 7);
+		ck_assert_uint_eq(lh_classes_live(c, hero).count, 41);
+		ck_assert_uint_eq(lh_classes_live(c, bag).count, 40);   /* Bag itself is garbage */
+		ck_assert_uint_eq(lh_classes_live(c, quest).count, 7);
 		ck_assert_ptr_nonnull(c->of16);     /* few classes: 16-bit ids */
 		/* three metatables of their own, one class through __index */
-		ck_assert_uint_eq(c->live[class_id(c, "Mage")].count, 3);
+		ck_assert_uint_eq(lh_classes_live(c, class_id(c, "Mage")).count, 3);
 		/* each hero dominates its bag and nothing else; the pet is
 		 * inside heroes[1] and must not be counted twice */
-		ck_assert_uint_eq(c->live[hero].retained,
-			c->live[hero].self + c->live[bag].self);
-		ck_assert_uint_eq(c->live[bag].retained, c->live[bag].self);
+		ck_assert_uint_eq(lh_classes_live(c, hero).retained,
+			lh_classes_live(c, hero).self + lh_classes_live(c, bag).self);
+		ck_assert_uint_eq(lh_classes_live(c, bag).retained, lh_classes_live(c, bag).self);
 	}
 	ck_assert_int_eq(lh_analysis_top(&rows, &nrows, a, LH_BY_COUNT,
 		LH_GROUP_FUNCTION, 0, &err), LH_OK);
@@ -168,7 +169,7 @@ END_TEST
 
 /* More classes than 16-bit ids hold: 70000 metatables named K1..K70000,
  * class Ki with 1 + i % 3 instances. Each object's stored class must be
- * the name lh_class_name gives it on its own, and the counts add up. */
+ * the name lh_classes_name_of gives it on its own, and the counts add up. */
 START_TEST(classes_past_65536_keep_their_names_and_counts)
 {
 	const char *path = LUAHEAP_BINARY_DIR "/check_classes_many.snap";
@@ -191,40 +192,41 @@ START_TEST(classes_past_65536_keep_their_names_and_counts)
 	ck_assert_int_eq(lh_snapshot_load(&s, path, &err), LH_OK);
 	ck_assert_int_eq(lh_analysis_new(&a, s, &err), LH_OK);
 	{
-		const lh_classes *c = a->classes;
+		const lh_classes *c = lh_analysis_classes(a);
 
-		ck_assert_uint_gt(c->nclass, 65536);
+		ck_assert_uint_gt(lh_classes_count(c), 65536);
 		ck_assert_ptr_null(c->of16);        /* the ids went 32-bit */
 		ck_assert_uint_eq(c->n, s->nobj);
 		lh_strbuf_init(&sb);
 		for (v = 0; v < s->nobj; v++) {
 			uint32_t id = lh_class_of(c, v);
-			ck_assert_uint_lt(id, c->nclass);
+			ck_assert_uint_lt(id, lh_classes_count(c));
 			sb.len = 0;
-			lh_class_name(&sb, s, a->graph, a->bfs, v);
+			lh_classes_name_of(&sb, s, lh_analysis_graph(a),
+				lh_analysis_bfs(a), v);
 			ck_assert(!sb.oom);
 			lh_strbuf_putn(&sb, "", 1);
-			ck_assert_msg(strcmp(sb.buf, c->name[id]) == 0,
+			ck_assert_msg(strcmp(sb.buf, lh_classes_name(c, id)) == 0,
 				"object %u: class '%s', named '%s'", v,
-				c->name[id], sb.buf);
+				lh_classes_name(c, id), sb.buf);
 		}
 		lh_strbuf_release(&sb);
 		seen = calloc(NK + 1, 1);
 		ck_assert_ptr_nonnull(seen);
-		for (i = 0; i < c->nclass; i++) {
+		for (i = 0; i < lh_classes_count(c); i++) {
 			char *end;
 			unsigned long k;
-			if (c->name[i][0] != 'K')
+			if (lh_classes_name(c, i)[0] != 'K')
 				continue;
-			k = strtoul(c->name[i] + 1, &end, 10);
+			k = strtoul(lh_classes_name(c, i) + 1, &end, 10);
 			ck_assert_msg(*end == '\0' && k >= 1 && k <= NK, "%s",
-				c->name[i]);
+				lh_classes_name(c, i));
 			ck_assert(!seen[k]);
 			seen[k] = 1;
 			nk++;
-			ck_assert_uint_eq(c->live[i].count, 1 + k % 3);
-			ck_assert_uint_eq(c->all[i].count, 1 + k % 3);
-			ck_assert_uint_eq(c->type[i], LH_T_TABLE);
+			ck_assert_uint_eq(lh_classes_live(c, i).count, 1 + k % 3);
+			ck_assert_uint_eq(lh_classes_all(c, i).count, 1 + k % 3);
+			ck_assert_uint_eq(lh_classes_type(c, i), LH_T_TABLE);
 		}
 		ck_assert_uint_eq(nk, NK);
 		free(seen);

@@ -8,7 +8,8 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
-#include "luaheap/analysis.h"
+#include "luaheap/dom.h"
+#include "dom_int.h"          /* the 32-bit retained sizes and their side table */
 #include "testgraph.h"
 
 /* Checks g's dominators and retained sizes against the definitions. */
@@ -31,7 +32,7 @@ static void bf_check(const tgraph *t, const lh_graph *g, const lh_dom *d)
 		uint64_t ret = 0;
 
 		if (!live[w]) {
-			ck_assert_uint_eq(d->idom[w], LH_NONE);
+			ck_assert_uint_eq(lh_dom_idom(d, w), LH_NONE);
 			ck_assert_uint_eq(lh_dom_retained(d, w), 0);
 			continue;
 		}
@@ -40,8 +41,8 @@ static void bf_check(const tgraph *t, const lh_graph *g, const lh_dom *d)
 			if (v != w && dom[(size_t)v * n + w] &&
 			    ndom[v] == ndom[w] - 1)
 				expect = v;
-		ck_assert_msg(d->idom[w] == expect, "idom(%u) = %u, expected %u",
-			w, d->idom[w], expect);
+		ck_assert_msg(lh_dom_idom(d, w) == expect, "idom(%u) = %u, expected %u",
+			w, lh_dom_idom(d, w), expect);
 		for (v = 0; v < n; v++)
 			if (dom[(size_t)w * n + v])
 				ret += t->size[v];
@@ -58,19 +59,22 @@ static void bf_check(const tgraph *t, const lh_graph *g, const lh_dom *d)
 	/* order: each live object once, every dominator subtree a run of it
 	 * that starts with its top */
 	{
-		uint32_t *pos = malloc((n + 1) * sizeof *pos), k, nl = 0;
+		uint32_t *pos = malloc((n + 1) * sizeof *pos), k, nl = 0, no;
+		const uint32_t *order;
 
 		ck_assert(pos != NULL);
 		for (v = 0; v < n; v++) {
 			pos[v] = LH_NONE;
 			nl += live[v] != 0;
 		}
-		ck_assert_uint_eq(d->nlive, nl);
-		for (k = 0; k < d->nlive; k++) {
-			ck_assert_uint_lt(d->order[k], n);
-			ck_assert(live[d->order[k]]);
-			ck_assert_uint_eq(pos[d->order[k]], LH_NONE);
-			pos[d->order[k]] = k;
+		order = lh_dom_order(d, &no);
+		ck_assert_uint_eq(no, nl);
+		ck_assert_uint_eq(lh_dom_live_count(d), nl);
+		for (k = 0; k < no; k++) {
+			ck_assert_uint_lt(order[k], n);
+			ck_assert(live[order[k]]);
+			ck_assert_uint_eq(pos[order[k]], LH_NONE);
+			pos[order[k]] = k;
 		}
 		for (w = 0; w < n; w++) {
 			uint32_t lo = LH_NONE, hi = 0, cnt = 0;
@@ -101,7 +105,7 @@ static void bf_check(const tgraph *t, const lh_graph *g, const lh_dom *d)
 
 			total += cnt;
 			for (k = 0; k < cnt; k++) {
-				ck_assert_uint_eq(d->idom[kids[k]], p);
+				ck_assert_uint_eq(lh_dom_idom(d, kids[k]), p);
 				if (k == 0)
 					continue;
 				ck_assert(lh_dom_retained(d, kids[k - 1]) >
@@ -111,7 +115,7 @@ static void bf_check(const tgraph *t, const lh_graph *g, const lh_dom *d)
 				    kids[k - 1] < kids[k]));
 			}
 		}
-		ck_assert_uint_eq(total, d->nlive);
+		ck_assert_uint_eq(total, lh_dom_live_count(d));
 		lh_domtree_free(tree);
 	}
 	/* the side table: by increasing index, only escaped objects */
@@ -235,7 +239,7 @@ START_TEST(retained_size_of_exactly_the_escape_value_is_in_the_side_table)
 	ck_assert_uint_eq(lh_dom_retained(d, 4), 0xffffffffull);
 	ck_assert_uint_eq(lh_dom_retained(d, 0),
 		(1ull << 40) + 2 * 0xffffffffull + 5);
-	ck_assert_uint_eq(d->live_bytes, lh_dom_retained(d, 0));
+	ck_assert_uint_eq(lh_dom_live_bytes(d), lh_dom_retained(d, 0));
 	ck_assert_uint_eq(d->nbig, 4);
 	bf_check(&t, g, d);
 	/* the tree sorts by the 64-bit sizes: 1 (1 TiB) before 4 (4 GiB) */
@@ -287,9 +291,9 @@ START_TEST(chain_whose_every_link_references_one_string)
 			t.size[i] = 3;
 		}
 		d = string_shape_dom(&t, s, &g);
-		ck_assert_uint_eq(d->idom[s], n > 1 ? 0 : LH_DOM_VROOT);
+		ck_assert_uint_eq(lh_dom_idom(d, s), n > 1 ? 0 : LH_DOM_VROOT);
 		for (i = 1; i < n; i++)
-			ck_assert_uint_eq(d->idom[i], i - 1);
+			ck_assert_uint_eq(lh_dom_idom(d, i), i - 1);
 		ck_assert_uint_eq(lh_dom_retained(d, 0), 3 * n + 1000);
 		bf_check(&t, g, d);
 		lh_dom_free(d);
@@ -323,9 +327,9 @@ START_TEST(comb_whose_every_tooth_references_one_string)
 			t.size[k + i] = 5;
 		}
 		d = string_shape_dom(&t, s, &g);
-		ck_assert_uint_eq(d->idom[s], 0);
+		ck_assert_uint_eq(lh_dom_idom(d, s), 0);
 		for (i = 0; i < k; i++)
-			ck_assert_uint_eq(d->idom[k + i], i);
+			ck_assert_uint_eq(lh_dom_idom(d, k + i), i);
 		ck_assert_uint_eq(lh_dom_retained(d, 0), 8 * k + 1000);
 		bf_check(&t, g, d);
 		lh_dom_free(d);
@@ -356,15 +360,15 @@ START_TEST(idom_of_diamond_join_is_its_fork)
 		t.size[i] = 10 * (i + 1);
 	g = tg_graph(&t);
 	ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
-	ck_assert_uint_eq(d->idom[0], LH_DOM_VROOT);
-	ck_assert_uint_eq(d->idom[1], 0);
-	ck_assert_uint_eq(d->idom[2], 0);
-	ck_assert_uint_eq(d->idom[3], 0);
-	ck_assert_uint_eq(d->idom[4], 3);
+	ck_assert_uint_eq(lh_dom_idom(d, 0), LH_DOM_VROOT);
+	ck_assert_uint_eq(lh_dom_idom(d, 1), 0);
+	ck_assert_uint_eq(lh_dom_idom(d, 2), 0);
+	ck_assert_uint_eq(lh_dom_idom(d, 3), 0);
+	ck_assert_uint_eq(lh_dom_idom(d, 4), 3);
 	ck_assert_uint_eq(lh_dom_retained(d, 3), 40 + 50);
 	ck_assert_uint_eq(lh_dom_retained(d, 1), 20);
 	ck_assert_uint_eq(lh_dom_retained(d, 0), 150);
-	ck_assert_uint_eq(d->live_bytes, 150);
+	ck_assert_uint_eq(lh_dom_live_bytes(d), 150);
 	bf_check(&t, g, d);
 	lh_dom_free(d);
 	lh_graph_free(g);
@@ -391,9 +395,9 @@ START_TEST(root_reached_from_an_earlier_root_is_its_own_dominator)
 	t.roots[t.nroots++] = 1;
 	g = tg_graph(&t);
 	ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
-	ck_assert_uint_eq(d->idom[1], LH_DOM_VROOT);
-	ck_assert_uint_eq(d->idom[3], 4);
-	ck_assert_uint_eq(d->idom[4], 2);
+	ck_assert_uint_eq(lh_dom_idom(d, 1), LH_DOM_VROOT);
+	ck_assert_uint_eq(lh_dom_idom(d, 3), 4);
+	ck_assert_uint_eq(lh_dom_idom(d, 4), 2);
 	bf_check(&t, g, d);
 	lh_dom_free(d);
 	lh_graph_free(g);
@@ -421,7 +425,7 @@ START_TEST(star_center_dominates_every_leaf)
 	g = tg_graph(&t);
 	ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
 	for (i = 1; i <= 1000; i++)
-		ck_assert_uint_eq(d->idom[i], 0);
+		ck_assert_uint_eq(lh_dom_idom(d, i), 0);
 	ck_assert_uint_eq(lh_dom_retained(d, 0), 1000 * 1001 / 2);
 	ck_assert_int_eq(lh_domtree_new(&tree, d, &err), LH_OK);
 	kids = lh_domtree_children(tree, 0, &cnt);
@@ -456,11 +460,11 @@ START_TEST(chain_of_a_million_needs_no_recursion)
 		t.size[i] = 2;
 	t.roots[t.nroots++] = 0;
 	g = tg_graph(&t);
-	ck_assert_uint_eq(g->nlive, n);
+	ck_assert_uint_eq(lh_graph_live_count(g), n);
 	ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
-	ck_assert_uint_eq(d->idom[0], LH_DOM_VROOT);
+	ck_assert_uint_eq(lh_dom_idom(d, 0), LH_DOM_VROOT);
 	for (i = 1; i < n; i++)
-		ck_assert_uint_eq(d->idom[i], i - 1);
+		ck_assert_uint_eq(lh_dom_idom(d, i), i - 1);
 	for (i = 0; i < n; i++)
 		ck_assert_uint_eq(lh_dom_retained(d, i), 2ull * (n - i));
 	lh_dom_free(d);
@@ -501,8 +505,8 @@ START_TEST(ephemeron_value_lives_only_while_table_and_key_live)
 		ck_assert_int_eq(lh_graph_live(g, 3), with_key);
 		ck_assert_int_eq(lh_graph_live(g, 2), with_key);
 		if (with_key) {
-			ck_assert_uint_eq(d->idom[3], LH_DOM_VROOT);
-			ck_assert_uint_eq(d->idom[2], 4);
+			ck_assert_uint_eq(lh_dom_idom(d, 3), LH_DOM_VROOT);
+			ck_assert_uint_eq(lh_dom_idom(d, 2), 4);
 			ck_assert_uint_eq(lh_dom_retained(d, 0), 8);
 		}
 		bf_check(&t, g, d);

@@ -42,7 +42,7 @@ static int valid_utf8(const char *s)
 	size_t n = strlen(s), i = 0, k;
 
 	while (i < n) {
-		if ((k = lh_utf8_seq((const unsigned char *)s + i, n - i)) == 0)
+		if ((k = lh_render_utf8_seq((const unsigned char *)s + i, n - i)) == 0)
 			return 0;
 		i += k;
 	}

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "luaheap/analysis.h"
+#include "luaheap/expr.h"
 #include "testgraph.h"
 #include "testsnap.h"
 
@@ -82,8 +83,9 @@ static uint32_t detours(const lh_bfs *b, const lh_path *p)
 
 	for (i = 0; i < p->nhops; i++) {
 		const lh_hop *h = &p->hops[i];
-		uint32_t via = h->edge == LH_NONE ? h->root : h->edge;
-		if (lh_bfs_parent(b, h->obj) != h->from || b->via[h->obj] != via)
+		lh_hop t = lh_bfs_hop(b, h->obj);
+		if (t.from != h->from || t.edge != h->edge ||
+		    (t.edge == LH_NONE && t.root != h->root))
 			n++;
 	}
 	return n;
@@ -175,7 +177,7 @@ START_TEST(root_paths_are_shortest_and_detours_come_shortest_first)
 			ck_assert_msg(lh_bfs_depth(b, v) == dist[v],
 				"seed %u: depth(%u) = %u, expected %u", seed, v,
 				lh_bfs_depth(b, v), dist[v]);
-			rc = lh_paths_find(&p, &np, NULL, g, b, v, 4, &err);
+			rc = lh_paths_find(&p, &np, g, b, v, 4, &err);
 			ck_assert_int_eq(rc, LH_OK);
 			ck_assert_uint_ge(np, 1);
 			ck_assert_uint_eq(p[0].nhops, dist[v]);
@@ -226,11 +228,11 @@ START_TEST(unreachable_object_has_no_path)
 	t.roots[t.nroots++] = 0;
 	g = tg_graph(&t);
 	ck_assert_int_eq(lh_bfs_build(&b, g, &err), LH_OK);
-	ck_assert_int_eq(lh_paths_find(&p, &np, NULL, g, b, 1, 3, &err),
+	ck_assert_int_eq(lh_paths_find(&p, &np, g, b, 1, 3, &err),
 		LH_ENOTFOUND);
-	ck_assert_int_eq(lh_paths_find(&p, &np, NULL, g, b, 2, 3, &err),
+	ck_assert_int_eq(lh_paths_find(&p, &np, g, b, 2, 3, &err),
 		LH_ENOTFOUND);
-	ck_assert_int_eq(lh_paths_find(&p, &np, NULL, g, b, 0, 3, &err), LH_OK);
+	ck_assert_int_eq(lh_paths_find(&p, &np, g, b, 0, 3, &err), LH_OK);
 	ck_assert_uint_eq(np, 1);
 	ck_assert_uint_eq(p[0].nhops, 1);
 	lh_paths_free(p, np);
@@ -271,11 +273,11 @@ START_TEST(long_keys_are_cut_at_a_character_boundary)
 	/* "ééééé": each é is two bytes; a cut at 5 bytes keeps two of them */
 	const char *s = "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9";
 
-	ck_assert_uint_eq(lh_utf8_cut(s, 10, 5), 4);
-	ck_assert_uint_eq(lh_utf8_cut(s, 10, 4), 4);
-	ck_assert_uint_eq(lh_utf8_cut(s, 10, 1), 0);
-	ck_assert_uint_eq(lh_utf8_cut(s, 10, 10), 10);
-	ck_assert_uint_eq(lh_utf8_cut("\xe2\x82\xac" "abc", 6, 2), 0);
+	ck_assert_uint_eq(lh_render_utf8_cut(s, 10, 5), 4);
+	ck_assert_uint_eq(lh_render_utf8_cut(s, 10, 4), 4);
+	ck_assert_uint_eq(lh_render_utf8_cut(s, 10, 1), 0);
+	ck_assert_uint_eq(lh_render_utf8_cut(s, 10, 10), 10);
+	ck_assert_uint_eq(lh_render_utf8_cut("\xe2\x82\xac" "abc", 6, 2), 0);
 	check_key(s, 10, 5, "[\"\xc3\xa9\xc3\xa9\xe2\x80\xa6\"]");
 	check_key("abcdefghij", 10, 4, "[\"abcd\xe2\x80\xa6\"]");
 }
@@ -473,7 +475,7 @@ static lh_snapshot *sample(void)
 static char *render_of(const lh_analysis *a, uint64_t addr)
 {
 	lh_strbuf sb;
-	uint32_t v = lh_snapshot_find(a->snap, addr);
+	uint32_t v = lh_snapshot_find(lh_analysis_snapshot(a), addr);
 
 	ck_assert_uint_ne(v, LH_NONE);
 	lh_strbuf_init(&sb);
@@ -543,10 +545,11 @@ END_TEST
 
 static const char *class_of(const lh_analysis *a, uint64_t addr)
 {
-	uint32_t v = lh_snapshot_find(a->snap, addr);
+	const lh_classes *c = lh_analysis_classes(a);
+	uint32_t v = lh_snapshot_find(lh_analysis_snapshot(a), addr);
 
 	ck_assert_uint_ne(v, LH_NONE);
-	return a->classes->name[lh_class_of(a->classes, v)];
+	return lh_classes_name(c, lh_class_of(c, v));
 }
 
 START_TEST(classes_come_from_name_field_or_metatable_path)

@@ -10,7 +10,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
-#include "luaheap/analysis.h"
+#include "luaheap/graph.h"
 
 /* A graph under construction: edges appended per source, then CSR. */
 typedef struct tgraph {
