@@ -549,8 +549,10 @@ static int semidominators(uint32_t **arr, size_t m, uint32_t N,
 		while (!(v & MARK)) {
 			uint32_t s;
 
-			if (j == 0)
-				goto done;      /* cannot happen: lists and marks agree */
+			if (j == 0) {           /* lists and marks agree */
+				rc = LH_EINTERNAL;
+				goto done;
+			}
 			v = pred[--j];
 			u = eval(NUM(v), w, f, &pb);
 			if (u == LH_NONE)
@@ -579,7 +581,8 @@ done:
 /* The second DFS (dfs_second) and, with 'leaves', the leaves'
  * dominators: sd[] (numbers 0..N) turns into the immediate dominators by
  * number, *vertex ([m], the caller frees it) maps numbers to objects.
- * SLOW when the leaves would take too long, LH_ENOMEM. */
+ * SLOW when the leaves would take too long, LH_ENOMEM, or LH_EINTERNAL
+ * when the two walks disagree (a bug). */
 static int immediate_dominators(const lh_graph *g, int leaves, size_t m,
 	uint32_t N, uint32_t *sd, uint32_t **vertex)
 {
@@ -588,9 +591,12 @@ static int immediate_dominators(const lh_graph *g, int leaves, size_t m,
 
 	*vertex = malloc(m * sizeof **vertex);
 	if (!*vertex || !pre ||
-	    dfs_second(g, g->nlive, leaves, sd, pre, *vertex, &N2) != LH_OK ||
-	    N2 != N)
+	    dfs_second(g, g->nlive, leaves, sd, pre, *vertex, &N2) != LH_OK)
 		goto done;
+	if (N2 != N) {                  /* both walks reach the same objects */
+		rc = LH_EINTERNAL;
+		goto done;
+	}
 	(*vertex)[0] = LH_NONE;
 	sd[0] = 0;                      /* sd[] holds the idoms from here on */
 	rc = !leaves ? LH_OK : leaf_dominators(g, pre, *vertex, sd, N,
@@ -688,8 +694,13 @@ static int build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 		goto oom;
 	goto done;
 oom:
-	rc = lh_error_set(err, LH_ENOMEM,
-		"out of memory computing dominators of %u objects", g->nlive);
+	if (rc == LH_EINTERNAL)
+		rc = lh_error_set(err, LH_EINTERNAL, "internal error computing "
+			"dominators of %u objects: the two depth-first walks "
+			"disagree", g->nlive);
+	else
+		rc = lh_error_set(err, LH_ENOMEM, "out of memory computing "
+			"dominators of %u objects", g->nlive);
 done:
 	free(vertex);
 	free(sd);
@@ -709,7 +720,7 @@ static int build_either(lh_dom **out, const lh_graph *g,
 	int rc;
 
 	if (g->nlive >= LEAF - 1)
-		return lh_error_set(err, LH_ENOMEM, "cannot compute dominators "
+		return lh_error_set(err, LH_ELIMIT, "cannot compute dominators "
 			"of %u objects: %u at most", g->nlive, LEAF - 2);
 	rc = build(out, g, size, snap, 1, err);
 	if (rc == SLOW)

@@ -50,6 +50,10 @@ void cli_verror(const char *fmt, va_list ap);
 /* Prints "luaheap: out of memory" and exits with CLI_ERROR. */
 void cli_die_nomem(void) __attribute__((noreturn));
 
+/* Prints err's message (or "out of memory" for LH_ENOMEM) and exits with
+ * CLI_ERROR: for an analyzer call that failed. */
+void cli_die(const lh_error *err) __attribute__((noreturn));
+
 /* malloc/strdup that never return NULL (cli_die_nomem instead). */
 void *cli_xmalloc(size_t n);
 char *cli_xstrdup(const char *s);

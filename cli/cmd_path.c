@@ -217,7 +217,7 @@ int cmd_path(int argc, char **argv)
 	if (lh_graph_live(lh_analysis_graph(a), v) &&
 	    lh_paths_find(&paths, &np, lh_analysis_graph(a),
 	    lh_analysis_bfs(a), v, args.k, &err) != LH_OK)
-		cli_die_nomem();
+		cli_die(&err);
 	if (args.json)
 		print_json(a, v, paths, np);
 	else

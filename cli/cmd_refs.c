@@ -94,7 +94,7 @@ static void list_refs(refs_ctx *x, uint32_t v, uint32_t level, cJSON *arr)
 
 	lh_error_clear(&err);
 	if (lh_analysis_referrers(&refs, &n, x->a, v, &err) != LH_OK)
-		cli_die_nomem();
+		cli_die(&err);
 	for (i = 0; i < n && (x->limit == 0 || i < x->limit); i++) {
 		uint32_t u = refs[i].from;
 		cJSON *o = ref_row(x, &refs[i], level, arr);

@@ -303,9 +303,10 @@ static void section_classes(summary *sm)
 	uint32_t n = 0;
 	lh_error err;
 
+	lh_error_clear(&err);
 	if (lh_analysis_top(&rows, &n, sm->a, LH_BY_RETAINED, LH_GROUP_CLASS,
 	    sm->limit, &err) != LH_OK)
-		cli_die_nomem();
+		cli_die(&err);
 	rows_out(sm, "by_class", "classes by retained size", rows, n, 1);
 	free(rows);
 }
@@ -316,8 +317,9 @@ static void section_retainers(summary *sm)
 	uint32_t n = 0;
 	lh_error err;
 
+	lh_error_clear(&err);
 	if (lh_analysis_retainers(&rows, &n, sm->a, sm->limit, &err) != LH_OK)
-		cli_die_nomem();
+		cli_die(&err);
 	rows_out(sm, "retainers", "biggest retainers", rows, n, 0);
 	free(rows);
 }

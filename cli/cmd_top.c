@@ -177,7 +177,7 @@ static int fresh_since(uint8_t **fresh, const lh_analysis *a,
 		return rc;
 	lh_error_clear(&err);
 	if (lh_diff_fresh(fresh, b, a, &err) != LH_OK)
-		cli_die_nomem();
+		cli_die(&err);
 	lh_analysis_free(b);
 	return rc;
 }
@@ -214,7 +214,7 @@ int cmd_top(int argc, char **argv)
 		}
 	} else if (lh_analysis_top(&rows, &nrows, a, o.by, o.group, o.limit,
 	    &err) != LH_OK)
-		cli_die_nomem();
+		cli_die(&err);
 	if (o.json)
 		print_json(a, rows, nrows, o.by, o.group, fresh);
 	else

@@ -257,6 +257,7 @@ int cmd_tree(int argc, char **argv)
 	uint64_t min = 0;
 	int rc;
 	cJSON *doc = NULL;
+	lh_error err;
 
 	memset(&o, 0, sizeof o);
 	if ((rc = cli_opt_parse(&command, &args, &argc, &argv)) != CLI_OPT_GO_ON)
@@ -273,8 +274,9 @@ int cmd_tree(int argc, char **argv)
 		goto done;
 	}
 	o.a = a;
-	if (lh_domtree_new(&o.tree, lh_analysis_dom(a), NULL) != LH_OK)
-		cli_die_nomem();
+	lh_error_clear(&err);
+	if (lh_domtree_new(&o.tree, lh_analysis_dom(a), &err) != LH_OK)
+		cli_die(&err);
 	o.whole = top == LH_DOM_VROOT ? lh_dom_live_bytes(lh_analysis_dom(a)) :
 		lh_dom_retained(lh_analysis_dom(a), top);
 	min = args.min.pct < 0 ? args.min.bytes :

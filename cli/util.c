@@ -35,6 +35,14 @@ void cli_die_nomem(void)
 	exit(CLI_ERROR);
 }
 
+void cli_die(const lh_error *err)
+{
+	if (err->code == LH_ENOMEM || err->msg[0] == '\0')
+		cli_die_nomem();
+	cli_error("%s", err->msg);
+	exit(CLI_ERROR);
+}
+
 void *cli_xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
