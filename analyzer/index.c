@@ -507,8 +507,8 @@ static void trust_save(const char *ipath, const struct stat *st,
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (ns_of(&now) < ns_of(&st->st_ctim) + TRUST_MARGIN_NS) {
-		if (!wait || ns_of(&now) < ns_of(&st->st_ctim) - 1000000000LL)
-			return;             /* a clock that runs behind */
+		if (!wait || ns_of(&now) < ns_of(&st->st_ctim))
+			return;             /* or a file from a clock ahead */
 		nap.tv_nsec = (long)(ns_of(&st->st_ctim) + TRUST_MARGIN_NS -
 			ns_of(&now));
 		nanosleep(&nap, NULL);
