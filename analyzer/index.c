@@ -2,8 +2,15 @@
  * The analysis index: the decoded snapshot and every analysis result as
  * flat arrays in one file, mapped by later commands instead of reading
  * and analysing again (as Eclipse MAT keeps index files beside a dump).
- * The file is untrusted: bound to its snapshot and to this build, each
- * section checksummed, every stored index range-checked before use.
+ * The file is untrusted: bound to its snapshot and to this build, and
+ * every section's checksum verified on each open, before any value is
+ * believed. The range checks (every stored index in bounds, the edges by
+ * the readers' rules, dominators and root paths consistent) run in full
+ * unless a trust record (see trusted()) shows that this user's luaheap
+ * wrote or fully checked this very file and the kernel has seen no change
+ * to it since. Everything is checked at open, never later: a command that
+ * got an analysis can use any part of it, and any failure happens while
+ * lh_analysis_open can still ignore the index and analyse afresh.
  */
 #include <assert.h>
 #include <errno.h>
@@ -16,7 +23,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include "luaheap/crc32c.h"
 #include "luaheap/dump.h"
 #include "snapshot_internal.h"
 #include "index_int.h"
@@ -126,41 +135,47 @@ static uint32_t list(sect *t, parts *p)
 	return k;
 }
 
-/* The checksum of a section: four lanes of xxHash64's round (multiply,
- * rotate, multiply) over 8-byte words, then the lanes and the tail mixed.
- * Several times faster than a CRC over the whole index, and any flipped
- * bit changes it. */
-static inline uint64_t rotl(uint64_t x, int r)
+/* The checksum of a section: the CRC-32C of each third of its bytes (the
+ * first two thirds a whole number of 8-byte words), two of them in the
+ * high word. The three CRCs run side by side through the processor's
+ * crc32 instruction where it has one (its latency hides behind the other
+ * two streams), else through lh_crc32's tables, with the same result. */
+#ifdef LH_CRC32C_HW
+__attribute__((target("sse4.2")))
+static uint64_t sum3_hw(const unsigned char *p, uint64_t n)
 {
-	return x << r | x >> (64 - r);
-}
+	uint64_t third = n / 24, a = ~0u, b = ~0u, c = ~0u, w, i;
+	const unsigned char *q = p + third * 8, *r = p + third * 16;
 
-static inline uint64_t round8(uint64_t acc, uint64_t w)
-{
-	return rotl(acc + w * 0xc2b2ae3d27d4eb4fULL, 31) * 0x9e3779b185ebca87ULL;
+	for (i = 0; i < third; i++) {
+		memcpy(&w, p + 8 * i, 8);
+		a = __builtin_ia32_crc32di(a, w);
+		memcpy(&w, q + 8 * i, 8);
+		b = __builtin_ia32_crc32di(b, w);
+		memcpy(&w, r + 8 * i, 8);
+		c = __builtin_ia32_crc32di(c, w);
+	}
+	c = lh_crc32c_hw((uint32_t)c, r + third * 8, n - third * 24);
+	a = ~a & 0xffffffffu;
+	b = ~b & 0xffffffffu;
+	c = ~c & 0xffffffffu;
+	return (a ^ (c << 16 | c >> 16)) << 32 | b;
 }
+#endif
 
 uint64_t lh_index__sum(const void *data, uint64_t n)
 {
 	const unsigned char *p = data;
-	uint64_t v[4] = { 1, 2, 3, 4 }, w, h;
-	int i;
+	uint64_t third = n / 24, a, b, c;
 
-	for (; n >= 32; n -= 32, p += 32)
-		for (i = 0; i < 4; i++) {
-			memcpy(&w, p + 8 * i, 8);
-			v[i] = round8(v[i], w);
-		}
-	h = rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18);
-	for (; n >= 8; n -= 8, p += 8) {
-		memcpy(&w, p, 8);
-		h = round8(h, w);
-	}
-	for (; n > 0; n--, p++)
-		h = round8(h, *p);
-	h ^= h >> 33;
-	h *= 0xc2b2ae3d27d4eb4fULL;
-	return h ^ h >> 29;
+#ifdef LH_CRC32C_HW
+	if (lh_crc32c_hw_present())
+		return sum3_hw(p, n);
+#endif
+	a = lh_crc32(0, p, third * 8);
+	b = lh_crc32(0, p + third * 8, third * 8);
+	c = lh_crc32(0, p + third * 16, n - third * 16);
+	return (a ^ (c << 16 | c >> 16)) << 32 | b;
 }
 
 /* ---- binding and file names ---- */
@@ -252,6 +267,7 @@ int lh_index__paths(char **beside, char **cache, const char *path)
 }
 
 /* ---- writing ---- */
+
 
 /* n strings end to end, each NUL-terminated, into a new blob. */
 static char *join(const char *const *str, size_t stride, uint32_t n,
@@ -379,6 +395,152 @@ static int make_temp(char **tmp, const char *ipath)
 	return fd;
 }
 
+/* ---- trust records ---- */
+
+/*
+ * What lets a later command skip the range checks: a record, in the cache
+ * directory, of an index file this user's luaheap wrote or checked in
+ * full, naming the file by device, inode, size, modification and status
+ * change times and header checksum. The kernel sets the status change
+ * time (ctime) on every write, truncation, chmod or rename, and no
+ * unprivileged program can set it back; a record is only made once the
+ * clock has passed the file's ctime by TRUST_MARGIN_NS (more than a
+ * timestamp tick), so any later change to the file gives it another
+ * ctime and the record no longer matches. A copied, replaced or edited
+ * index is therefore checked in full again; the section checksums are
+ * verified on every open regardless (damage that changes no timestamp).
+ */
+#define TRUST_MAGIC "LHTRUST"
+#define TRUST_MARGIN_NS 20000000LL
+#define TRUST_WAIT_BYTES (64u << 20)    /* the writer waits out the margin */
+
+typedef struct trust_rec {
+	char magic[8];
+	uint32_t format, hdr_crc;
+	char version[16];
+	uint64_t dev, ino, size;
+	int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
+	uint32_t uid, crc;
+} trust_rec;
+
+/* The record of the index at ipath as its stat and header say. */
+static void trust_fill(trust_rec *r, const struct stat *st, uint32_t hdr_crc)
+{
+	memset(r, 0, sizeof *r);
+	memcpy(r->magic, TRUST_MAGIC, sizeof TRUST_MAGIC);
+	r->format = IDX_FORMAT;
+	r->hdr_crc = hdr_crc;
+	snprintf(r->version, sizeof r->version, "%s", LUAHEAP_VERSION);
+	r->dev = (uint64_t)st->st_dev;
+	r->ino = (uint64_t)st->st_ino;
+	r->size = (uint64_t)st->st_size;
+	r->mtime_s = (int64_t)st->st_mtim.tv_sec;
+	r->mtime_ns = (int64_t)st->st_mtim.tv_nsec;
+	r->ctime_s = (int64_t)st->st_ctim.tv_sec;
+	r->ctime_ns = (int64_t)st->st_ctim.tv_nsec;
+	r->uid = (uint32_t)st->st_uid;
+	r->crc = lh_crc32(0, r, offsetof(trust_rec, crc));
+}
+
+/* The record file of the index at ipath: one per index path, in the
+ * cache directory. NULL when there is none. */
+static char *trust_path(const char *ipath)
+{
+	char *dir = cache_dir(), *abs = realpath(ipath, NULL), *t = NULL;
+	const char *base;
+	size_t n;
+
+	if (dir != NULL && abs != NULL) {
+		base = strrchr(abs, '/') + 1;
+		n = strlen(dir) + strlen(base) + 32;
+		if ((t = malloc(n)) != NULL)
+			snprintf(t, n, "%s/%s.%08" PRIx32 ".lhtrust", dir, base,
+				lh_crc32(0, abs, strlen(abs)));
+	}
+	free(dir);
+	free(abs);
+	return t;
+}
+
+/* Whether a record says the index at ipath, as st and hdr_crc describe
+ * it now, was written or checked in full by this user's luaheap. */
+static int trusted(const char *ipath, const struct stat *st, uint32_t hdr_crc)
+{
+	char *tp = trust_path(ipath);
+	trust_rec want, got;
+	struct stat ts;
+	int fd, ok = 0;
+
+	if (tp == NULL)
+		return 0;
+	fd = open(tp, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	free(tp);
+	if (fd < 0)
+		return 0;
+	trust_fill(&want, st, hdr_crc);
+	if (fstat(fd, &ts) == 0 && S_ISREG(ts.st_mode) &&
+	    ts.st_uid == geteuid() && !(ts.st_mode & 022) &&
+	    ts.st_size == (off_t)sizeof got &&
+	    pread(fd, &got, sizeof got, 0) == (ssize_t)sizeof got)
+		ok = memcmp(&got, &want, sizeof got) == 0;
+	close(fd);
+	return ok;
+}
+
+static int64_t ns_of(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000LL + (int64_t)t->tv_nsec;
+}
+
+/* Records that the index at ipath, as st (taken when it was mapped or
+ * written) and hdr_crc describe it, can be believed: only when the clock
+ * is past its ctime by the margin (waiting for that first with 'wait')
+ * and the file has not changed since st. Failures only cost speed. */
+static void trust_save(const char *ipath, const struct stat *st,
+	uint32_t hdr_crc, int wait)
+{
+	struct timespec now, nap = { 0, 0 };
+	struct stat again;
+	trust_rec r;
+	char *tp, *tmp = NULL, *dir;
+	int fd;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (ns_of(&now) < ns_of(&st->st_ctim) + TRUST_MARGIN_NS) {
+		if (!wait || ns_of(&now) < ns_of(&st->st_ctim))
+			return;             /* or a file from a clock ahead */
+		nap.tv_nsec = (long)(ns_of(&st->st_ctim) + TRUST_MARGIN_NS -
+			ns_of(&now));
+		nanosleep(&nap, NULL);
+	}
+	if (stat(ipath, &again) != 0 || again.st_dev != st->st_dev ||
+	    again.st_ino != st->st_ino || again.st_size != st->st_size ||
+	    ns_of(&again.st_ctim) != ns_of(&st->st_ctim) ||
+	    ns_of(&again.st_mtim) != ns_of(&st->st_mtim) ||
+	    (tp = trust_path(ipath)) == NULL)
+		return;
+	if ((dir = strdup(tp)) != NULL) {   /* the cache directory, 0700 */
+		char *slash = strrchr(dir, '/');
+		*slash = '\0';
+		if (mkdir(dir, 0700) != 0 && errno == ENOENT &&
+		    (slash = strrchr(dir, '/')) != NULL && slash != dir) {
+			*slash = '\0';
+			mkdir(dir, 0700);
+			*slash = '/';
+			mkdir(dir, 0700);
+		}
+		free(dir);
+	}
+	trust_fill(&r, st, hdr_crc);
+	if ((fd = make_temp(&tmp, tp)) >= 0) {
+		int bad = write_all(fd, &r, sizeof r) != 0;
+		if (close(fd) != 0 || bad || rename(tmp, tp) != 0)
+			unlink(tmp);
+	}
+	free(tmp);
+	free(tp);
+}
+
 int lh_index__write(const lh_analysis *a, const char *ipath,
 	const lh_index_bind *bind, lh_error *err)
 {
@@ -386,6 +548,7 @@ int lh_index__write(const lh_analysis *a, const char *ipath,
 	idx_header h;
 	idx_sect tab[IDX_MAX_SECT];
 	sect t[IDX_MAX_SECT];
+	struct stat st, mine;
 	parts p;
 	char *tmp = NULL;
 	uint32_t k;
@@ -414,13 +577,19 @@ int lh_index__write(const lh_analysis *a, const char *ipath,
 	h.crc = lh_crc32(lh_crc32(0, &h, sizeof h), tab, k * sizeof *tab);
 	if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h ||
 	    pwrite(fd, tab, k * sizeof *tab, sizeof h) !=
-	    (ssize_t)(k * sizeof *tab) || close(fd) != 0) {
+	    (ssize_t)(k * sizeof *tab) || fstat(fd, &mine) != 0 ||
+	    close(fd) != 0) {
 		fd = -1;
 		goto fail;
 	}
 	fd = -1;
 	if (rename(tmp, ipath) != 0)
 		goto fail;
+	/* the file as renamed (a new ctime); a big one is trusted at once */
+	if (stat(ipath, &st) == 0 && st.st_dev == mine.st_dev &&
+	    st.st_ino == mine.st_ino)
+		trust_save(ipath, &st, h.crc, (uint64_t)st.st_size >=
+			TRUST_WAIT_BYTES);
 	goto done;
 fail:
 	saved = errno;
@@ -442,7 +611,8 @@ done:
 
 /* Maps ipath read-only (its arrays are borrowed, never written);
  * LH_ENOTFOUND when it does not exist. */
-static int map_file(char **map, size_t *len, const char *ipath, lh_error *err)
+static int map_file(char **map, size_t *len, struct stat *stp,
+	const char *ipath, lh_error *err)
 {
 	struct stat st;
 	int fd, rc = LH_OK;
@@ -472,6 +642,7 @@ static int map_file(char **map, size_t *len, const char *ipath, lh_error *err)
 			*map = NULL;
 			rc = lh_error_set(err, LH_EIO, "%s", strerror(errno));
 		}
+		*stp = st;
 	}
 	close(fd);
 	return rc;
@@ -899,6 +1070,23 @@ static int believe(const lh_analysis *a, uint32_t nwide, lh_error *err)
 		LH_OK;
 }
 
+/* The range checks of the mapped index a at ipath (st: the file as
+ * mapped), skipped when a trust record matches it; a record once they
+ * pass. */
+static int check_unless_trusted(const lh_analysis *a, const char *ipath,
+	const struct stat *st, lh_error *err)
+{
+	const lh_snap_internal *in = a->snap->internal;
+	uint32_t hdr_crc = ((const idx_header *)in->map)->crc;
+	int rc;
+
+	if (trusted(ipath, st, hdr_crc))
+		return LH_OK;
+	if ((rc = believe(a, in->nwide, err)) == LH_OK)
+		trust_save(ipath, st, hdr_crc, 0);
+	return rc;
+}
+
 int lh_index__load(lh_analysis **out, const char *ipath,
 	const char *snap_path, const lh_index_bind *bind, lh_error *err)
 {
@@ -908,12 +1096,13 @@ int lh_index__load(lh_analysis **out, const char *ipath,
 	const idx_sect *tab;
 	char *map = NULL;
 	size_t len = 0;
+	struct stat st;
 	uint64_t end;
 	uint32_t k, nw;
 	int rc;
 
 	*out = NULL;
-	if ((rc = map_file(&map, &len, ipath, err)) != LH_OK)
+	if ((rc = map_file(&map, &len, &st, ipath, err)) != LH_OK)
 		return rc;
 	memset(&p, 0, sizeof p);
 	a = calloc(1, sizeof *a);
@@ -969,7 +1158,7 @@ int lh_index__load(lh_analysis **out, const char *ipath,
 	a->garbage_count = p.sc->garbage_count;
 	a->garbage_bytes = p.sc->garbage_bytes;
 	a->total_bytes = p.sc->total_bytes;
-	if ((rc = believe(a, p.in->nwide, err)) != LH_OK)
+	if ((rc = check_unless_trusted(a, ipath, &st, err)) != LH_OK)
 		goto done;
 	if ((a->index->path = strdup(ipath)) == NULL) {
 		rc = lh_error_set(err, LH_ENOMEM, "out of memory");

@@ -19,7 +19,7 @@
  *             follows from)
  */
 #define IDX_MAGIC "LHINDEX"
-#define IDX_FORMAT 3
+#define IDX_FORMAT 4
 #define IDX_ALIGN 64
 #define IDX_MAX_SECT 64
 
@@ -42,7 +42,8 @@ typedef struct idx_sect {
 /* Numbers of a few sections (for tests that damage them on purpose). */
 enum { IDX_S_EDGE_TO = 11, IDX_S_IDOM = 41, IDX_S_VIA = 46 };
 
-/* The checksum idx_sect.sum holds of a section's n bytes at p. */
+/* The checksum idx_sect.sum holds of a section's n bytes at p: the
+ * CRC-32C of each third (see index.c), verified on every open. */
 uint64_t lh_index__sum(const void *p, uint64_t n);
 
 /* What binds an index to its snapshot: the file's size, modification

@@ -1,58 +1,86 @@
 #!/bin/sh
-# The analysis index against the analysis without it: for each snapshot
-# size, wall-clock seconds and peak memory of the first analysis (which
-# writes the index) and of later commands (which map it), the index's size,
-# and diff times, each next to the same figure of another build (OLD: a
-# build directory of the code before the index, e.g. of commit 52ea39d)
-# measured in the same run. Wall-clock on a shared machine: compare the
-# ratios, and read the load average printed with them.
+# The analysis index of this build (NEW, default build-bench) against
+# another build (OLD: the build directory of earlier code, e.g. `git
+# archive` of the commit before a change, built Release with
+# scripts/build.sh), measured in the same run on the same snapshots: the
+# first analysis (summary of an unindexed snapshot, which writes the
+# index, and summary --no-index), wall and CPU seconds of each later
+# command that maps the index (summary, top, path, tree, refs; best of 3
+# runs), the index size per object, loading alone, and diff times.
+# Wall-clock on a shared machine: compare the CPU seconds and the ratios,
+# and read the load average printed with them.
 # Usage: OLD=/path/to/old-build sh bench/index_bench.sh HEAPDIR [SCALES...]
-# HEAPDIR holds heap-N.snap and heap-N-later.snap (bench/run.sh makes them).
+# HEAPDIR holds heap-N.snap and heap-N-later.snap (bench/run.sh makes
+# them); DIFF=0 leaves out the diff figures.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 new=${NEW:-$top/build-bench}
-old=${OLD:?set OLD to the build directory of the code before the index}
+old=${OLD:?set OLD to the build directory of the code to compare with}
 dir=$1
 shift
 scales=${*:-1000000 3000000 10000000}
+export XDG_CACHE_HOME="$dir/cache"      # the index's records, kept apart
 
-# wall seconds and peak RSS (KiB) of a command, as "S K"
-timed() { /usr/bin/time -f "%e %M" "$@" 2>&1 > /dev/null | tail -n 1; }
+# wall seconds, CPU seconds (user + system) and peak RSS (KiB) of one run
+once() {
+	/usr/bin/time -f "%e %U %S %M" "$@" 2>&1 > /dev/null | tail -n 1 |
+		awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }'
+}
+# the same, the run of least wall time of three
+best3() {
+	{ once "$@"; once "$@"; once "$@"; } | sort -n | head -n 1
+}
+later() {   # build snapshot: "wall cpu rss" of each later command, a line each
+	lb=$1
+	ls=$2
+	for cmd in summary top "path _G.HEAP.config" tree "refs _G.HEAP.config"; do
+		# shellcheck disable=SC2086
+		set -- $cmd
+		c=$1
+		shift
+		best3 "$lb/luaheap" "$c" "$ls" "$@"
+	done
+}
 
-echo "== analysis index (wall seconds; peak B/object; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "== analysis index: new $new, old $old (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 for n in $scales; do
 	snap=$dir/heap-$n.snap
 	later=$dir/heap-$n-later.snap
-	rm -f "$snap.lhindex" "$later.lhindex"
+	rm -rf "$snap.lhindex" "$later.lhindex" "$XDG_CACHE_HOME"
 	cat "$snap" "$later" > /dev/null          # both in the page cache
 	mb=$(($(stat -c %s "$snap") / 1000000))
 	objs=$("$new/bench_analyze" -p "$snap" | tee "$dir/phases-new-$n.txt" | sed -n 's/.*: \([0-9]*\) objects.*/\1/p')
 	"$old/bench_analyze" -p "$snap" > "$dir/phases-old-$n.txt"
 	echo "-- $n objects requested: $objs objects, $mb MB snapshot"
-	echo "   phases (CPU seconds; new | old):"
-	paste "$dir/phases-new-$n.txt" "$dir/phases-old-$n.txt" | sed -n '2,$p' |
-		awk -F'\t' '{ split($1, a, ";"); split($2, b, ";"); printf "     %-52s | %s\n", $1, b[2] }'
-	o=$(timed "$old/luaheap" summary "$snap")
-	f=$(timed "$new/luaheap" summary "$snap")      # first: writes the index
-	isz=$(stat -c %s "$snap.lhindex")
-	echo "$o $f $mb $objs $isz" | awk '{ printf "   first analysis (summary): new %.2fs, %.1f B/obj (index written); old %.2fs, %.1f B/obj = %.2fx (the whole first analysis: %.0f MB of snapshot per second, old %.0f)\n   index %.1f B/object (%.0f MB)\n", $3, $4*1024/$6, $1, $2*1024/$6, $3/$1, $5/$3, $5/$1, $7/$6, $7/1e6 }'
 	for v in new old; do
 		sed -n 's/^ *load .*; \([0-9.]*\)s$/\1/p' "$dir/phases-$v-$n.txt" |
-			awk -v v=$v -v mb=$mb '{ printf "   loading alone (%s): %.0f MB/s of CPU time\n", v, mb / $1 }'
+			awk -v v=$v -v mb=$mb '{ printf "   loading alone (%s): %.2fs CPU, %.0f MB/s\n", v, $1, mb / $1 }'
 	done
-	for cmd in "summary" "top" "path _G" "tree"; do
-		set -- $cmd
-		c=$1; shift
-		w=$(timed "$new/luaheap" "$c" "$snap" "$@")
-		p=$(timed "$old/luaheap" "$c" "$snap" "$@")
-		echo "$w $p $objs" | awk -v c="$c $*" '{ printf "   later %-10s new %.2fs (%.1f B/obj resident, mostly the mapped index), old %.2fs = %.3fx\n", c, $1, $2*1024/$5, $3, $1/$3 }'
+	# the old build's index first (the formats differ), then the new one
+	for v in old new; do
+		b=$new
+		[ "$v" = new ] || b=$old
+		rm -f "$snap.lhindex"
+		once "$b/luaheap" summary --no-index "$snap" > "$dir/noidx-$v.txt"
+		once "$b/luaheap" summary "$snap" > "$dir/first-$v.txt"
+		stat -c %s "$snap.lhindex" > "$dir/isize-$v.txt"
+		later "$b" "$snap" > "$dir/later-$v.txt"
 	done
-	od=$(timed "$old/luaheap" diff "$snap" "$later")
-	rm -f "$snap.lhindex"
-	nd1=$(timed "$new/luaheap" diff "$snap" "$later")      # writes both
-	nd2=$(timed "$new/luaheap" diff "$snap" "$later")      # maps both
-	ns=$(timed "$new/luaheap" summary --no-index "$snap")
-	echo "$od $nd1 $nd2 $ns" | awk '{ printf "   diff: old %.2fs; new first %.2fs (%.2fx summary --no-index %.2fs); new indexed %.2fs = %.3fx old\n", $1, $3, $3/$7, $7, $5, $5/$1 }'
-	rm -f "$snap.lhindex" "$later.lhindex"
+	paste -d' ' "$dir/first-new.txt" "$dir/first-old.txt" "$dir/noidx-new.txt" "$dir/noidx-old.txt" |
+		awk -v o="$objs" '{ printf "   first analysis, writing the index: new %.2fs wall %.2fs CPU %.1f B/obj peak | old %.2fs wall %.2fs CPU = %.2fx wall\n   first analysis, --no-index:        new %.2fs wall %.2fs CPU %.1f B/obj peak | old %.2fs wall %.2fs CPU = %.2fx wall\n", $1, $2, $3*1024/o, $4, $5, $1/$4, $7, $8, $9*1024/o, $10, $11, $7/$10 }'
+	paste -d' ' "$dir/isize-new.txt" "$dir/isize-old.txt" |
+		awk -v o="$objs" '{ printf "   index: new %.1f B/object (%.0f MB) | old %.1f B/object\n", $1/o, $1/1e6, $2/o }'
+	printf 'summary\ntop\npath\ntree\nrefs\n' | paste -d' ' - "$dir/later-new.txt" "$dir/later-old.txt" |
+		awk '{ printf "   later %-8s new %.2fs wall %.2fs CPU | old %.2fs wall %.2fs CPU = %.2fx wall, %.2fx CPU\n", $1, $2, $3, $5, $6, $2/$5, ($6 > 0 ? $3/$6 : 0) }'
+	if [ "${DIFF:-1}" != 0 ]; then
+		rm -f "$snap.lhindex" "$later.lhindex"
+		od=$(once "$old/luaheap" diff "$snap" "$later")    # writes both
+		od2=$(once "$old/luaheap" diff "$snap" "$later")   # maps both
+		rm -f "$snap.lhindex" "$later.lhindex"
+		nd=$(once "$new/luaheap" diff "$snap" "$later")
+		nd2=$(once "$new/luaheap" diff "$snap" "$later")
+		echo "$nd $nd2 $od $od2" | awk '{ printf "   diff, writing both indexes: new %.2fs wall | old %.2fs = %.2fx; both indexed: new %.2fs wall %.2fs CPU | old %.2fs wall %.2fs CPU = %.2fx\n", $1, $7, $1/$7, $4, $5, $10, $11, $4/$10 }'
+	fi
+	rm -rf "$snap.lhindex" "$later.lhindex" "$XDG_CACHE_HOME"
 done
 echo "(load average after: $(cut -d' ' -f1-3 /proc/loadavg))"

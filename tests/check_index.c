@@ -5,6 +5,7 @@
  * misplaced index is ignored with a note and rebuilt, answers unchanged.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -329,6 +330,23 @@ static void write_as(const char *p, const char *b, size_t n, mode_t mode)
 	close(fd);
 }
 
+/* A new scratch directory with a random heap's snapshot h.snap (its
+ * name into path, its index's into ipath; 128 and 160 bytes), indexed by
+ * one open; returns a fresh analysis of it. */
+static lh_analysis *indexed_heap(char *path, char *ipath, int n, int seed)
+{
+	lh_analysis *f;
+	notes nt;
+
+	make_scratch();
+	snap_path(path, 128, "h.snap");
+	snprintf(ipath, 160, "%s%s", path, LH_INDEX_SUFFIX);
+	dump_heap(path, n, seed);
+	f = fresh(path);
+	lh_analysis_free(open_snap(path, 0, &nt));
+	return f;
+}
+
 START_TEST(damaged_index_is_ignored_and_rebuilt_at_every_section)
 {
 	char path[128], ipath[160];
@@ -340,12 +358,7 @@ START_TEST(damaged_index_is_ignored_and_rebuilt_at_every_section)
 	uint32_t i;
 	notes nt;
 
-	make_scratch();
-	snap_path(path, sizeof path, "h.snap");
-	snprintf(ipath, sizeof ipath, "%s%s", path, LH_INDEX_SUFFIX);
-	dump_heap(path, 800, 7);
-	f = fresh(path);
-	lh_analysis_free(open_snap(path, 0, &nt));
+	f = indexed_heap(path, ipath, 800, 7);
 	good = read_all(ipath, &len);
 	h = (const idx_header *)good;
 	t = (const idx_sect *)(good + sizeof *h);
@@ -399,11 +412,11 @@ START_TEST(damaged_index_is_ignored_and_rebuilt_at_every_section)
 }
 END_TEST
 
-/* Writes good with one stored index of section sec set to x, the
+/* A copy of good with one stored index of section sec set to x, the
  * section's checksum and the header's made to match: only the range
  * checks can refuse it. */
-static void forge(const char *ipath, char *good, size_t len, uint32_t sec,
-	uint32_t at, uint32_t x)
+static char *forged(char *good, size_t len, uint32_t sec, uint32_t at,
+	uint32_t x)
 {
 	idx_header *h = (idx_header *)good;
 	idx_sect *t = (idx_sect *)(good + sizeof *h);
@@ -420,6 +433,15 @@ static void forge(const char *ipath, char *good, size_t len, uint32_t sec,
 	t[sec].sum = lh_index__sum(good + t[sec].off, t[sec].elem * t[sec].count);
 	h->crc = 0;
 	h->crc = lh_crc32(lh_crc32(0, h, sizeof *h), t, h->nsect * sizeof *t);
+	return copy;
+}
+
+/* The forged copy written to ipath as a new file. */
+static void forge(const char *ipath, char *good, size_t len, uint32_t sec,
+	uint32_t at, uint32_t x)
+{
+	char *copy = forged(good, len, sec, at, x);
+
 	write_as(ipath, copy, len, 0600);
 	free(copy);
 }
@@ -432,12 +454,7 @@ START_TEST(forged_index_with_good_checksums_is_still_not_believed)
 	char *good;
 	notes nt;
 
-	make_scratch();
-	snap_path(path, sizeof path, "h.snap");
-	snprintf(ipath, sizeof ipath, "%s%s", path, LH_INDEX_SUFFIX);
-	dump_heap(path, 700, 9);
-	f = fresh(path);
-	lh_analysis_free(open_snap(path, 0, &nt));
+	f = indexed_heap(path, ipath, 700, 9);
 	good = read_all(ipath, &len);
 	/* the forging itself is right: an unchanged value is believed */
 	forge(ipath, good, len, IDX_S_EDGE_TO, 0, f->snap->edge_to[0]);
@@ -581,6 +598,158 @@ START_TEST(unwritable_directory_sends_the_index_to_the_cache)
 }
 END_TEST
 
+/* The section checksum is the CRC-32C of each third, as lh_crc32's
+ * tables compute it, whatever the length and alignment; a flipped bit in
+ * any third changes it. */
+START_TEST(section_checksum_is_three_crcs)
+{
+	static const uint64_t lens[] = { 0, 1, 7, 8, 23, 24, 25, 47, 48, 49,
+		95, 100, 4099, (1u << 20) + 13 };
+	unsigned char *buf = malloc((1u << 20) + 32);
+	uint64_t n, third, a, b, c, want, got;
+	size_t i, at;
+
+	ck_assert_ptr_nonnull(buf);
+	for (i = 0; i < (1u << 20) + 32; i++)
+		buf[i] = (unsigned char)(i * 2654435761u >> 13);
+	for (i = 0; i < sizeof lens / sizeof *lens; i++)
+		for (at = 0; at < 3; at++) {     /* unaligned starts too */
+			n = lens[i];
+			third = n / 24 * 8;
+			lh_crc32_hw(0);
+			a = lh_crc32(0, buf + at, third);
+			b = lh_crc32(0, buf + at + third, third);
+			c = lh_crc32(0, buf + at + 2 * third, n - 2 * third);
+			lh_crc32_hw(1);
+			want = (a ^ (c << 16 | c >> 16)) << 32 | b;
+			got = lh_index__sum(buf + at, n);
+			ck_assert_msg(got == want, "length %llu at %zu",
+				(unsigned long long)n, at);
+			if (n < 24)
+				continue;
+			buf[at + n / 6] ^= 4;           /* first third */
+			ck_assert(lh_index__sum(buf + at, n) != want);
+			buf[at + n / 6] ^= 4;
+			buf[at + n / 2] ^= 4;           /* second */
+			ck_assert(lh_index__sum(buf + at, n) != want);
+			buf[at + n / 2] ^= 4;
+			buf[at + n - 1] ^= 4;           /* last byte */
+			ck_assert(lh_index__sum(buf + at, n) != want);
+			buf[at + n - 1] ^= 4;
+		}
+	free(buf);
+}
+END_TEST
+
+/* The trust records in the cache directory: how many, each mode 0600. */
+static int trust_records(void)
+{
+	char dir[160], p[512];
+	struct dirent *d;
+	struct stat st;
+	DIR *dp;
+	int k = 0;
+
+	snprintf(dir, sizeof dir, "%s/cache/luaheap", scratch);
+	if ((dp = opendir(dir)) == NULL)
+		return 0;
+	while ((d = readdir(dp)) != NULL) {
+		size_t l = strlen(d->d_name);
+		if (l < 8 || strcmp(d->d_name + l - 8, ".lhtrust") != 0)
+			continue;
+		snprintf(p, sizeof p, "%s/%s", dir, d->d_name);
+		ck_assert_int_eq(stat(p, &st), 0);
+		ck_assert_int_eq(st.st_mode & 0777, 0600);
+		k++;
+	}
+	closedir(dp);
+	return k;
+}
+
+/* An index checked in full is recorded as trusted (its range checks
+ * skipped next time); changed in place afterwards (same inode, checksums
+ * made to match) it is checked in full again and refused. A record that
+ * is a FIFO or a directory is ignored without blocking. */
+START_TEST(trusted_index_changed_in_place_is_checked_again)
+{
+	char path[128], ipath[160], tp[512];
+	struct stat before, after;
+	lh_analysis *f, *a;
+	size_t len;
+	char *good, *bad;
+	notes nt;
+	int fd;
+
+	f = indexed_heap(path, ipath, 700, 11);
+	usleep(60000);                  /* the clock passes its ctime */
+	a = open_snap(path, 0, &nt);    /* checks it in full: a record */
+	ck_assert_int_eq(lh_analysis_indexed(a), 1);
+	lh_analysis_free(a);
+	ck_assert_int_eq(trust_records(), 1);
+	a = open_snap(path, 0, &nt);    /* believed on the record */
+	ck_assert_int_eq(lh_analysis_indexed(a), 1);
+	ck_assert_int_eq(nt.n, 0);
+	same_analysis(f, a);
+	lh_analysis_free(a);
+	/* an edge target out of range, written over the same file */
+	good = read_all(ipath, &len);
+	bad = forged(good, len, IDX_S_EDGE_TO, 0, f->snap->nobj);
+	ck_assert_int_eq(stat(ipath, &before), 0);
+	fd = open(ipath, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert(pwrite(fd, bad, len, 0) == (ssize_t)len);
+	close(fd);
+	ck_assert_int_eq(stat(ipath, &after), 0);
+	ck_assert(before.st_ino == after.st_ino);
+	rebuilt(path, f, "inconsistent edges");
+	/* the same, a while after the record of the rebuilt index */
+	usleep(60000);
+	lh_analysis_free(open_snap(path, 0, &nt));
+	usleep(60000);
+	fd = open(ipath, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	free(good);
+	good = read_all(ipath, &len);
+	free(bad);
+	bad = forged(good, len, IDX_S_IDOM, 0, f->snap->nobj + 5);
+	ck_assert(pwrite(fd, bad, len, 0) == (ssize_t)len);
+	close(fd);
+	rebuilt(path, f, "inconsistent dominators");
+	/* records that are no regular file */
+	{
+		DIR *dp;
+		struct dirent *d;
+		char dir[160];
+		snprintf(dir, sizeof dir, "%s/cache/luaheap", scratch);
+		dp = opendir(dir);
+		ck_assert_ptr_nonnull(dp);
+		tp[0] = '\0';
+		while ((d = readdir(dp)) != NULL)
+			if (strstr(d->d_name, ".lhtrust") != NULL)
+				snprintf(tp, sizeof tp, "%s/%s", dir, d->d_name);
+		closedir(dp);
+		ck_assert(tp[0] != '\0');
+		unlink(tp);
+		ck_assert_int_eq(mkfifo(tp, 0600), 0);
+		a = open_snap(path, 0, &nt);
+		ck_assert_int_eq(lh_analysis_indexed(a), 1);
+		ck_assert_int_eq(nt.n, 0);
+		lh_analysis_free(a);
+		unlink(tp);
+		ck_assert_int_eq(mkdir(tp, 0700), 0);
+		a = open_snap(path, 0, &nt);
+		ck_assert_int_eq(lh_analysis_indexed(a), 1);
+		ck_assert_int_eq(nt.n, 0);
+		same_analysis(f, a);
+		lh_analysis_free(a);
+	}
+	free(good);
+	free(bad);
+	lh_analysis_free(f);
+	tl_rm_dir(scratch);
+}
+END_TEST
+
 Suite *index_suite(void)
 {
 	Suite *s = suite_create("index");
@@ -594,6 +763,8 @@ Suite *index_suite(void)
 	tcase_add_test(tc, forged_index_with_good_checksums_is_still_not_believed);
 	tcase_add_test(tc, directory_or_fifo_in_the_index_place_is_ignored);
 	tcase_add_test(tc, unwritable_directory_sends_the_index_to_the_cache);
+	tcase_add_test(tc, section_checksum_is_three_crcs);
+	tcase_add_test(tc, trusted_index_changed_in_place_is_checked_again);
 	suite_add_tcase(s, tc);
 	return s;
 }
