@@ -9,6 +9,7 @@
 #include "luaheap/diff.h"
 #include "hash.h"
 #include "fold.h"
+#include "snapshot_internal.h"
 
 #define NOT_SEEN UINT32_MAX
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "luaheap/analysis.h"
+#include "snapshot_internal.h"
 
 /* A step's key, as parsed. */
 typedef struct key {

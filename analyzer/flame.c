@@ -11,6 +11,7 @@
 #include "luaheap/flame.h"
 #include "hash.h"
 #include "fold.h"
+#include "snapshot_internal.h"
 
 typedef struct flame {
 	const lh_analysis *a;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "luaheap/analysis.h"
 #include "analysis_int.h"
+#include "snapshot_internal.h"
 
 void lh_graph_free(lh_graph *g)
 {

@@ -54,7 +54,7 @@ static void print_json(const lh_analysis *a, const lh_top_row *rows,
 	cJSON *doc = cli_json_object(NULL, NULL), *arr, *o, *ex;
 	uint32_t i;
 
-	cli_json_bytes(doc, "snapshot", a->snap->path, strlen(a->snap->path));
+	cli_json_bytes(doc, "snapshot", lh_snapshot_path(a->snap), strlen(lh_snapshot_path(a->snap)));
 	cli_json_str(doc, "by", by_names[by]);
 	cli_json_str(doc, "group", group_names[group]);
 	cli_json_num(doc, "bytes", (double)a->total_bytes);
@@ -238,7 +238,7 @@ int cmd_top(int argc, char **argv)
 		    &err)) == LH_ENOMEM)
 			cli_die_nomem();
 		if (rc != LH_OK) {
-			cli_error("%s: %s", a->snap->path, err.msg);
+			cli_error("%s: %s", lh_snapshot_path(a->snap), err.msg);
 			rc = CLI_ERROR;
 			goto done;
 		}

@@ -290,7 +290,7 @@ int cmd_tree(int argc, char **argv)
 		goto done;
 	if (top != LH_DOM_VROOT && !lh_graph_live(a->graph, top)) {
 		cli_error("%s: '%s' is not reachable from any root (garbage): "
-			"it has no dominator tree", snap->path, argv[optind + 1]);
+			"it has no dominator tree", lh_snapshot_path(snap), argv[optind + 1]);
 		rc = CLI_ERROR;
 		goto done;
 	}
@@ -303,7 +303,7 @@ int cmd_tree(int argc, char **argv)
 		min = (uint64_t)((double)o.whole * min_pct / 100.0);
 	if (json) {
 		doc = cli_json_object(NULL, NULL);
-		cli_json_bytes(doc, "snapshot", snap->path, strlen(snap->path));
+		cli_json_bytes(doc, "snapshot", lh_snapshot_path(snap), strlen(lh_snapshot_path(snap)));
 		cli_json_num(doc, "depth", depth);
 		cli_json_num(doc, "min_size", (double)min);
 		cli_json_num(doc, "live_bytes", (double)a->dom->live_bytes);

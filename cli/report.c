@@ -79,7 +79,7 @@ int cli_resolve(uint32_t *out, const lh_snapshot *snap, const char *expr)
 	if (lh_expr_resolve(out, snap, expr, &err) != LH_OK) {
 		if (err.code == LH_ENOMEM)
 			cli_die_nomem();
-		cli_error("%s: %s", snap->path, err.msg);
+		cli_error("%s: %s", lh_snapshot_path(snap), err.msg);
 		return CLI_ERROR;
 	}
 	return CLI_OK;
@@ -87,7 +87,7 @@ int cli_resolve(uint32_t *out, const lh_snapshot *snap, const char *expr)
 
 const char *cli_class(const lh_analysis *a, uint32_t v)
 {
-	if (v >= a->snap->nobj)
+	if (v >= lh_snapshot_count(a->snap))
 		return "?";
 	return a->classes->name[lh_class_of(a->classes, v)];
 }
@@ -112,7 +112,7 @@ void cli_json_objinfo(cJSON *o, const lh_analysis *a, uint32_t v)
 	const char *cls = cli_class(a, v);
 
 	cli_json_addr(o, "address", lh_snapshot_addr(s, v));
-	cli_json_str(o, "type", lh_type_name(s->type[v]));
+	cli_json_str(o, "type", lh_type_name(lh_snapshot_type(s, v)));
 	cli_json_bytes(o, "class", cls, strlen(cls));
 	cli_json_num(o, "self", (double)lh_snapshot_size(s, v));
 	cli_json_num(o, "retained", (double)lh_dom_retained(a->dom, v));
