@@ -170,30 +170,27 @@ int lh_snap__header(lh_snap_builder *b, int field, const lh_value *v)
 	uint8_t u8 = (uint8_t)v->u;
 	uint32_t u32 = (uint32_t)v->u;
 
-	switch (lh_header_specs[field].code) {
-	case LH_C_STR:   /* the reader checked the length against the spec */
-		if (field == LH_H_LABEL) {
-			char *s = malloc(v->len + 1);
-			if (s == NULL)
-				return lh_snap__nomem(b);
-			memcpy(s, v->s, v->len);
-			s[v->len] = '\0';
-			free(b->s->hdr.label);
-			b->s->hdr.label = s;
-		} else if (v->len < hs->size) {
-			memcpy(p, v->s, v->len);
-			p[v->len] = '\0';
-		}
-		return LH_OK;
-	default:   /* numbers, within the spec's bound (the reader checked) */
+	if (lh_header_specs[field].code != LH_C_STR) {
+		/* a number, within the spec's bound (the reader checked) */
 		if (hs->size == 1)
 			memcpy(p, &u8, 1);
 		else if (hs->size == 4)
 			memcpy(p, &u32, 4);
 		else
 			memcpy(p, &v->u, 8);
-		return LH_OK;
+	} else if (field == LH_H_LABEL) {
+		char *s = malloc(v->len + 1);
+		if (s == NULL)
+			return lh_snap__nomem(b);
+		memcpy(s, v->s, v->len);
+		s[v->len] = '\0';
+		free(b->s->hdr.label);
+		b->s->hdr.label = s;
+	} else if (v->len < hs->size) {   /* the reader checked the length */
+		memcpy(p, v->s, v->len);
+		p[v->len] = '\0';
 	}
+	return LH_OK;
 }
 
 int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,

@@ -93,9 +93,6 @@ static const int8_t rank_kind[LH_T_COUNT] = {
 	[LH_T_PROTO] = 5, [LH_T_UPVALUE] = -1,
 };
 
-/* For every LH_RANK_BLOCK objects, how many of each rank kind come
- * before them: stored into rank, or with 'check' compared with it (0 at
- * the first difference). cnt gets the totals. */
 int lh_snap__rank_walk(const lh_snapshot *s, uint32_t *rank, int check,
                        uint32_t cnt[LH_RANK_KINDS])
 {
