@@ -82,7 +82,10 @@ static int resize(lh_snap_builder *b, void **p, uint64_t n, size_t elem)
 	return LH_OK;
 }
 
-#define GROW(b, arr, cap, n) grow((b), (void **)&(arr), &(cap), (n), sizeof(*(arr)))
+/* grow() when arr (of cap elements) cannot hold n; the test is inline, as
+ * most calls find room. n must have no side effects. */
+#define GROW(b, arr, cap, n) ((uint64_t)(n) <= (cap) ? LH_OK : \
+	grow((b), (void **)&(arr), &(cap), (n), sizeof(*(arr))))
 
 /* Stores every address in 64 bits: the heap spans more than 256 high
  * halves. */
@@ -238,6 +241,8 @@ int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,
 	}
 	if ((rc = set_addr(b, n, addr)) != LH_OK)
 		return rc;
+	b->cur_addr = addr;
+	b->cur_type = (uint8_t)type;
 	s->size[n] = (uint32_t)size;
 	s->type[n] = (uint8_t)type;
 	s->list[n] = (uint8_t)list;
@@ -502,22 +507,32 @@ static int pack_index(lh_snap_builder *b, int64_t i, uint32_t *label)
 	return lh_snap__wide(b, &w, label);
 }
 
-static int append_edge(lh_snap_builder *b, int kind, uint64_t target, uint32_t label)
+/* Room for one more edge. edge_cap never passes LH_MAX_EDGES, so that
+ * append_edge tests one bound per edge. */
+static int more_edges(lh_snap_builder *b)
 {
 	lh_snapshot *s = b->s;
 	uint32_t cap = b->edge_cap, c;
-	int64_t delta;
 
 	if (s->nedge >= LH_MAX_EDGES)
 		return lh_snap__fail(b, LH_EFORMAT, "too many edges");
-	if (s->nedge >= b->edge_cap) {
-		c = cap; if (GROW(b, b->tgt, c, (uint64_t)s->nedge + 1)) return b->err->code;
-		c = cap; if (GROW(b, s->edge_kind, c, (uint64_t)s->nedge + 1)) return b->err->code;
-		c = cap; if (GROW(b, s->edge_label, c, (uint64_t)s->nedge + 1)) return b->err->code;
-		b->edge_cap = c;
-	}
+	c = cap; if (GROW(b, b->tgt, c, (uint64_t)s->nedge + 1)) return b->err->code;
+	c = cap; if (GROW(b, s->edge_kind, c, (uint64_t)s->nedge + 1)) return b->err->code;
+	c = cap; if (GROW(b, s->edge_label, c, (uint64_t)s->nedge + 1)) return b->err->code;
+	b->edge_cap = c < LH_MAX_EDGES ? c : LH_MAX_EDGES;
+	return LH_OK;
+}
+
+static int append_edge(lh_snap_builder *b, int kind, uint64_t target, uint32_t label)
+{
+	lh_snapshot *s = b->s;
+	int64_t delta;
+	int rc;
+
+	if (s->nedge >= b->edge_cap && (rc = more_edges(b)) != LH_OK)
+		return rc;
 	/* most targets lie within 2 GiB of their object: 4 bytes instead of 8 */
-	delta = (int64_t)(target - lh_snapshot_addr(s, s->nobj - 1));
+	delta = (int64_t)(target - b->cur_addr);
 	if (delta > INT32_MIN && delta <= INT32_MAX) {
 		b->tgt[s->nedge] = (uint32_t)(int32_t)delta;
 	} else {
@@ -548,9 +563,9 @@ int lh_snap__edge(lh_snap_builder *b, int kind, uint64_t target,
 	if (kind < 0 || kind > 0xff || k == 0 || k >= LH_E_COUNT)
 		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " has an edge of unknown kind %d",
 		                     CUR(b), kind);
-	if (!(lh_edge_specs[k].sources & (1u << b->s->type[CUR(b)])))
+	if (!(lh_edge_specs[k].sources & (1u << b->cur_type)))
 		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " of type %s has an edge of kind %s",
-		                     CUR(b), lh_type_name(b->s->type[CUR(b)]), lh_edge_kind_names[k]);
+		                     CUR(b), lh_type_name(b->cur_type), lh_edge_kind_names[k]);
 	memset(&w, 0, sizeof(w));
 	w.obj = LH_NONE;
 	switch (k) {
@@ -558,7 +573,7 @@ int lh_snap__edge(lh_snap_builder *b, int kind, uint64_t target,
 	case LH_E_DEBUG_NAME: case LH_E_USER_VALUE: case LH_E_FIELD_INT:
 		rc = pack_index(b, lab->i, &label);
 		break;
-	case LH_E_UPVALUE:   /* index now, name resolved by finish */
+	case LH_E_UPVALUE:   /* index now, name resolved by resolve.c */
 		rc = pack_index(b, lab->i, &label);
 		if (rc == LH_OK)
 			rc = push_laddr(b, lab->addr);

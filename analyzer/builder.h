@@ -59,6 +59,8 @@ typedef struct lh_snap_builder {
 	uint32_t open_upvals_cap;
 	uint32_t shared_cap;
 	uint32_t last_high;      /* addr_high index of the previous object */
+	uint64_t cur_addr;       /* the current object's address and type */
+	uint8_t cur_type;
 
 	uint32_t strings_cap, tables_cap, funcs_cap, threads_cap, frames_cap,
 	         protos_cap, udatas_cap, roots_cap, watches_cap;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "luaheap/analysis.h"
 #include "analysis_int.h"
+#include "snapshot_internal.h"
 
 void lh_dom_free(lh_dom *d)
 {
