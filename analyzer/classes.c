@@ -8,6 +8,7 @@
 #include <string.h>
 #include "analysis_int.h"
 #include "hash.h"
+#include "snapshot_internal.h"
 
 /* The metatable of table/userdata v, or LH_NONE. */
 static uint32_t metatable_of(const lh_snapshot *snap, uint32_t v)

@@ -11,6 +11,7 @@
 #include "fold.h"
 #include "analysis_int.h"
 #include "luaheap/expr.h"
+#include "snapshot_internal.h"
 
 #define NOT_SEEN UINT32_MAX
 

@@ -12,6 +12,7 @@
 #include "graph_int.h"
 #include "dom_int.h"
 #include "array_int.h"
+#include "snapshot_internal.h"
 
 void lh_dom_free(lh_dom *d)
 {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "luaheap/expr.h"
 #include "luaheap/render.h"
+#include "snapshot_internal.h"
 
 /* A step's key, as parsed. */
 typedef struct key {

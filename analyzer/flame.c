@@ -12,6 +12,7 @@
 #include "hash.h"
 #include "fold.h"
 #include "analysis_int.h"
+#include "snapshot_internal.h"
 
 typedef struct flame {
 	const lh_analysis *a;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include "luaheap/expr.h"
 #include "fold.h"
+#include "snapshot_internal.h"
 
 int lh_fold__names_init(lh_fold_names *fn, const lh_snapshot *s)
 {

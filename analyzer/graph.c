@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "graph_int.h"
+#include "snapshot_internal.h"
 
 void lh_graph_free(lh_graph *g)
 {

@@ -9,6 +9,7 @@
 #include "luaheap/heapsnapshot.h"
 #include "luaheap/out.h"
 #include "analysis_int.h"
+#include "snapshot_internal.h"
 
 /* V8's node and edge types, in the order meta lists them. */
 enum { N_HIDDEN, N_ARRAY, N_STRING, N_OBJECT, N_CODE, N_CLOSURE, N_REGEXP,

@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include "luaheap/crc32c.h"
-#include "snapshot_internal.h"
+#include "read.h"
 
 /* CRC-32C (luaheap/crc32c.h): the SSE4.2 crc32 instruction where the
  * processor has it, else the header's sliced tables. */
@@ -349,50 +349,56 @@ static int get_text(bin *r, uint64_t n)
 	return LH_OK;
 }
 
-static int read_header(bin *r)
+/* One value other than a string, by its coding (lh_code) and bound (max,
+ * 0: only the coding's; 'what' names it in errors); a float as its bits.
+ * Header fields and edge labels both come this way. */
+static int get_value(bin *r, int code, uint64_t max, const char *what, uint64_t *u)
 {
-	lh_header *h = &r->b->s->hdr;
-	uint64_t v;
-	unsigned u;
-	char *rel = NULL;
+	unsigned small = 0;
+	double d = 0;
 	int rc;
 
-	if ((rc = get_u32(r, "lua version", &h->lua_version_num)) ||
-	    (rc = get_str(r, sizeof(h->lua_release) - 1, "lua release length", &rel, NULL)))
-		goto done;
-	strcpy(h->lua_release, rel);
-	if ((rc = get_u8(r, &u)))
-		goto done;
-	h->pointer_size = (uint8_t)u;
-	if ((rc = get_uv(r, &h->time)) || (rc = get_uv(r, &h->pid)) ||
-	    (rc = get_str(r, UINT32_MAX, "label length", &h->label, NULL)))
-		goto done;
-	if ((rc = get_small(r, LH_GC_GENERATIONAL, "gc mode", &u)))
-		goto done;
-	h->gc_mode = (uint8_t)u;
-	if ((rc = get_u8(r, &u)))
-		goto done;
-	h->gc_state = (uint8_t)u;
-	if ((rc = get_small(r, 1, "gc_was_running", &u)))
-		goto done;
-	h->gc_was_running = (uint8_t)u;
-	if ((rc = get_u32(r, "gc pause", &h->gc_pause)) ||
-	    (rc = get_u32(r, "gc stepmul", &h->gc_stepmul)) ||
-	    (rc = get_u32(r, "gc stepsize", &h->gc_stepsize)) ||
-	    (rc = get_u32(r, "gc genminormul", &h->gc_genminormul)) ||
-	    (rc = get_u32(r, "gc genmajormul", &h->gc_genmajormul)) ||
-	    (rc = get_uv(r, &h->lua_total_bytes)) ||
-	    (rc = get_uv(r, &h->vm_overhead_bytes)) ||
-	    (rc = get_uv(r, &h->overhead_state)) ||
-	    (rc = get_uv(r, &h->overhead_strtab)) ||
-	    (rc = get_uvmax(r, UINT32_MAX, "flags", &v)))
-		goto done;
-	h->flags = (uint32_t)v;
-	if ((rc = get_uv(r, &h->string_limit)) || (rc = get_uv(r, &h->main_thread)) ||
-	    (rc = get_uv(r, &h->registry)))
-		goto done;
-done:
-	free(rel);
+	switch (code) {
+	case LH_C_UV:
+		return max ? get_uvmax(r, max, what, u) : get_uv(r, u);
+	case LH_C_INT:
+		return get_sv(r, (int64_t *)u);
+	case LH_C_FLOAT:
+		if ((rc = get_f64(r, &d)) == LH_OK)
+			memcpy(u, &d, sizeof(*u));
+		return rc;
+	case LH_C_U8: case LH_C_BOOL: case LH_C_GC_MODE:
+		rc = max ? get_small(r, (unsigned)max, what, &small) : get_u8(r, &small);
+		*u = small;
+		return rc;
+	default: /* LH_C_ADDR, LH_C_NAME */
+		return get_uv(r, u);
+	}
+}
+
+/* The header record: its fields in lh_header_specs' order, each decoded
+ * by its coding and bound. */
+static int read_header(bin *r)
+{
+	const lh_header_spec *sp;
+	lh_value v;
+	char *str;
+	int i, rc = LH_OK;
+
+	for (i = 0; i < LH_H_COUNT && rc == LH_OK; i++) {
+		sp = &lh_header_specs[i];
+		memset(&v, 0, sizeof(v));
+		str = NULL;
+		if (sp->code == LH_C_STR) {
+			rc = get_str(r, sp->max, sp->what, &str, &v.len);
+			v.s = str;
+		} else {
+			rc = get_value(r, sp->code, sp->max, sp->what, &v.u);
+		}
+		if (rc == LH_OK)
+			rc = lh_snap__header(r->b, i, &v);
+		free(str);
+	}
 	return rc;
 }
 
@@ -473,30 +479,6 @@ static int read_proto(bin *r)
 	return LH_OK;
 }
 
-/* One label field, by its coding (lh_edge_specs); a float as its bits. */
-static int get_label(bin *r, const lh_label_field *lf, uint64_t *u)
-{
-	unsigned small;
-	double d = 0;
-	int rc;
-
-	switch (lf->code) {
-	case LH_C_UV:
-		return get_uvmax(r, lf->max, lf->what, u);
-	case LH_C_INT:
-		return get_sv(r, (int64_t *)u);
-	case LH_C_FLOAT:
-		if ((rc = get_f64(r, &d)) == LH_OK)
-			memcpy(u, &d, sizeof(*u));
-		return rc;
-	case LH_C_BOOL:
-		rc = get_small(r, 1, lf->what, &small);
-		*u = small;
-		return rc;
-	default: /* LH_C_ADDR, LH_C_NAME */
-		return get_uv(r, u);
-	}
-}
 
 static int read_edges(bin *r, uint64_t addr)
 {
@@ -522,7 +504,7 @@ static int read_edges(bin *r, uint64_t addr)
 		memset(&lab, 0, sizeof(lab));
 		for (f = 0; f < lh_edge_specs[k].nfields && rc == LH_OK; f++) {
 			lf = &lh_edge_specs[k].field[f];
-			if ((rc = get_label(r, lf, &u)) == LH_OK)
+			if ((rc = get_value(r, lf->code, lf->max, lf->what, &u)) == LH_OK)
 				lh_raw_label_set(&lab, lf->member, u);
 		}
 		if (rc != LH_OK || (rc = lh_snap__edge(r->b, (int)kind, target, &lab)) != LH_OK)
@@ -661,7 +643,7 @@ static int read_records(bin *r)
 			if (!r->ended)
 				return lh_snap__fail(r->b, LH_EFORMAT, "data after the end record in frame %" PRIu32,
 				                     r->nframe);
-			return lh_snap__finish(r->b, nobj, nedge, nroot);
+			return lh_snap__end(r->b, nobj, nedge, nroot);
 		}
 		if (rc != LH_OK)
 			return rc;

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <errno.h>
 #include <cjson/cJSON.h>
-#include "snapshot_internal.h"
+#include "read.h"
 
 #define JSON_INT_MAX 9007199254740992.0   /* 2^53: exact in a double */
 
@@ -205,53 +205,6 @@ static int jstr(js *j, const cJSON *o, const char *name, char **out, size_t *len
 	return LH_OK;
 }
 
-static int read_header(js *j, const cJSON *h)
-{
-	lh_header *hd = &j->b->s->hdr;
-	char *rel = NULL;
-	size_t len;
-	uint64_t v;
-	int mode, rc;
-
-	snprintf(j->ctx, sizeof(j->ctx), "header");
-	if (!cJSON_IsObject(h))
-		return jfail(j, "not an object");
-	if ((rc = ju32(j, h, "lua_version_num", &hd->lua_version_num)) ||
-	    (rc = jstr(j, h, "lua_release", &rel, &len)))
-		goto done;
-	if (len >= sizeof(hd->lua_release)) {
-		rc = jfail(j, "field 'lua_release' is too long");
-		goto done;
-	}
-	memcpy(hd->lua_release, rel, len + 1);
-	if ((rc = ju8(j, h, "pointer_size", &hd->pointer_size)) ||
-	    (rc = juint(j, h, "time", UINT64_MAX, &hd->time)) ||
-	    (rc = juint(j, h, "pid", UINT64_MAX, &hd->pid)) ||
-	    (rc = jstr(j, h, "label", &hd->label, &len)) ||
-	    (rc = jname(j, h, "gc_mode", (const char *const[]){ "incremental", "generational" }, 0, 2, &mode)) ||
-	    (rc = ju8(j, h, "gc_state", &hd->gc_state)) ||
-	    (rc = jbool(j, h, "gc_was_running", &hd->gc_was_running)) ||
-	    (rc = ju32(j, h, "gc_pause", &hd->gc_pause)) ||
-	    (rc = ju32(j, h, "gc_stepmul", &hd->gc_stepmul)) ||
-	    (rc = ju32(j, h, "gc_stepsize", &hd->gc_stepsize)) ||
-	    (rc = ju32(j, h, "gc_genminormul", &hd->gc_genminormul)) ||
-	    (rc = ju32(j, h, "gc_genmajormul", &hd->gc_genmajormul)) ||
-	    (rc = juint(j, h, "lua_total_bytes", UINT64_MAX, &hd->lua_total_bytes)) ||
-	    (rc = juint(j, h, "vm_overhead_bytes", UINT64_MAX, &hd->vm_overhead_bytes)) ||
-	    (rc = juint(j, h, "overhead_state", UINT64_MAX, &hd->overhead_state)) ||
-	    (rc = juint(j, h, "overhead_strtab", UINT64_MAX, &hd->overhead_strtab)) ||
-	    (rc = juint(j, h, "flags", UINT32_MAX, &v)) ||
-	    (rc = juint(j, h, "string_limit", UINT64_MAX, &hd->string_limit)) ||
-	    (rc = jaddr(j, h, "main_thread", 1, &hd->main_thread)) ||
-	    (rc = jaddr(j, h, "registry", 1, &hd->registry)))
-		goto done;
-	hd->gc_mode = (uint8_t)mode;
-	hd->flags = (uint32_t)v;
-done:
-	free(rel);
-	return rc;
-}
-
 static int read_string(js *j, const cJSON *o)
 {
 	const cJSON *it;
@@ -419,30 +372,68 @@ static int jint_key(js *j, const cJSON *e, int64_t *v)
 	return LH_OK;
 }
 
-/* One label field of an edge, by its coding (lh_edge_specs); a float as
- * its bits. */
-static int jlabel(js *j, const cJSON *e, const lh_label_field *lf, uint64_t *u)
+/* One value other than a string, under 'name' in o, by its coding
+ * (lh_code) and bound (max, 0: only the coding's); a float as its bits.
+ * Header fields and edge labels both come this way. */
+static int jvalue(js *j, const cJSON *o, const char *name, int code,
+                  uint64_t max, uint64_t *u)
 {
 	uint8_t b;
 	double d = 0;
-	int rc;
+	int mode, rc;
 
-	switch (lf->code) {
+	switch (code) {
 	case LH_C_UV:
-		return juint(j, e, lf->name, lf->max, u);
+		return juint(j, o, name, max ? max : UINT64_MAX, u);
+	case LH_C_U8:
+		return juint(j, o, name, max ? max : 0xff, u);
 	case LH_C_ADDR: case LH_C_NAME:
-		return jaddr(j, e, lf->name, lf->code == LH_C_NAME, u);
+		return jaddr(j, o, name, code == LH_C_NAME, u);
 	case LH_C_INT:
-		return jint_key(j, e, (int64_t *)u);
+		return jint_key(j, o, (int64_t *)u);
 	case LH_C_FLOAT:
-		if ((rc = jfloat_key(j, e, &d)) == LH_OK)
+		if ((rc = jfloat_key(j, o, &d)) == LH_OK)
 			memcpy(u, &d, sizeof(*u));
 		return rc;
+	case LH_C_GC_MODE:
+		rc = jname(j, o, name, lh_gc_mode_names, 0, 2, &mode);
+		*u = (uint64_t)mode;
+		return rc;
 	default: /* LH_C_BOOL */
-		rc = jbool(j, e, lf->name, &b);
+		rc = jbool(j, o, name, &b);
 		*u = b;
 		return rc;
 	}
+}
+
+/* The header object: the fields of lh_header_specs, each decoded by its
+ * coding and bound. */
+static int read_header(js *j, const cJSON *h)
+{
+	const lh_header_spec *sp;
+	lh_value v;
+	char *str;
+	int i, rc = LH_OK;
+
+	snprintf(j->ctx, sizeof(j->ctx), "header");
+	if (!cJSON_IsObject(h))
+		return jfail(j, "not an object");
+	for (i = 0; i < LH_H_COUNT && rc == LH_OK; i++) {
+		sp = &lh_header_specs[i];
+		memset(&v, 0, sizeof(v));
+		str = NULL;
+		if (sp->code != LH_C_STR) {
+			rc = jvalue(j, h, sp->name, sp->code, sp->max, &v.u);
+		} else if ((rc = jstr(j, h, sp->name, &str, &v.len)) == LH_OK &&
+		           v.len > sp->max) {
+			rc = jfail(j, "field '%s' is too long", sp->name);
+		}
+		v.s = str;
+		if (rc == LH_OK)
+			rc = lh_snap__header(j->b, i, &v);
+		free(str);
+	}
+	return rc;
 }
 
 static int read_edge(js *j, const cJSON *e)
@@ -462,7 +453,7 @@ static int read_edge(js *j, const cJSON *e)
 	memset(&lab, 0, sizeof(lab));
 	for (f = 0; f < lh_edge_specs[kind].nfields; f++) {
 		lf = &lh_edge_specs[kind].field[f];
-		if ((rc = jlabel(j, e, lf, &u)) != LH_OK)
+		if ((rc = jvalue(j, e, lf->name, lf->code, lf->max, &u)) != LH_OK)
 			return rc;
 		lh_raw_label_set(&lab, lf->member, u);
 	}
@@ -866,7 +857,7 @@ static int read_document(js *j, win *w)
 		for (bit = 0; bit < (int)(sizeof(keys) / sizeof(keys[0])); bit++)
 			if (strcmp(keys[bit].name, required[i]) == 0 && !(seen & keys[bit].bit))
 				return jfail(j, "missing field '%s'", required[i]);
-	return lh_snap__finish(j->b, counts[0], counts[1], counts[2]);
+	return lh_snap__end(j->b, counts[0], counts[1], counts[2]);
 }
 
 int lh_snap__read_json(lh_snap_builder *b, FILE *f, const unsigned char *head, size_t n)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analysis_int.h"
+#include "snapshot_internal.h"
 
 int lh_analysis_referrers(lh_ref **refs, uint32_t *nrefs,
 	const lh_analysis *a, uint32_t v, lh_error *err)

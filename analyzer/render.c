@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "luaheap/render.h"
+#include "snapshot_internal.h"
 
 #define LH_LUA_RIDX_GLOBALS 2           /* registry[2] is _G in Lua 5.4 */
 #define DEFAULT_MAXLABEL 40

@@ -1,8 +1,7 @@
 /*
- * Private to the snapshot reader: the builder both encodings (read_bin.c,
- * read_json.c) feed record by record, and the packed edge labels. The
- * builder grows every array geometrically and resolves addresses to dense
- * indices only once all objects are known (lh_snap__finish).
+ * Private to the analyzer: how a snapshot is stored (flat arrays, CSR
+ * edges, packed addresses, sizes and labels) and the fast inline accessors
+ * the analyzer's own loops use. The builder that fills it is builder.h.
  */
 #ifndef LUAHEAP_SNAPSHOT_INTERNAL_H
 #define LUAHEAP_SNAPSHOT_INTERNAL_H
@@ -13,6 +12,140 @@
 #include "luaheap/format.h"
 #include "luaheap/snapshot.h"
 
+struct lh_snapshot {
+	char     *path;                 /* as given to the loader, owned */
+	lh_header hdr;
+
+	uint32_t  nobj;
+	/* The object's address (its id): read it with lh_snapshot_addr. Most
+	 * heaps span a few 4 GiB regions, so an address is stored as its low
+	 * half and the index of its high half in addr_high (5 bytes, not 8);
+	 * a heap with more than 256 high halves has them all in addr64. */
+	uint32_t *addr_lo;              /* [nobj] */
+	uint8_t  *addr_hi;              /* [nobj] index into addr_high */
+	uint32_t  addr_high[256];
+	uint32_t  naddr_high;
+	uint64_t *addr64;               /* [nobj] or NULL */
+	uint32_t *size;                 /* [nobj] bytes the collector accounts,
+	                                   LH_SIZE_BIG for 4 GiB or more: read
+	                                   sizes with lh_snapshot_size */
+	uint8_t  *type;                 /* [nobj] enum lh_type */
+	uint8_t  *list;                 /* [nobj] enum lh_list */
+	uint8_t  *marked;               /* [nobj] raw 'marked' byte */
+	/* For lh_snapshot_aux: for every LH_RANK_BLOCK objects, how many of
+	 * each kind (LH_RANK_KINDS: strings, tables, functions, userdata,
+	 * threads, protos) come before them. 0.4 bytes per object instead of
+	 * a 4-byte index. */
+	uint32_t *rank;                 /* [(nobj / LH_RANK_BLOCK + 1) * LH_RANK_KINDS] */
+	uint32_t *open_upvals;          /* [nopen_upvals] open upvalues, increasing */
+	uint32_t  nopen_upvals;
+
+	/* Edges, CSR: object i's edges are [edge_off[i], edge_off[i+1]).
+	 * A string-keyed field (LH_E_FIELD_STR) also references its key: the
+	 * reader adds that reference as an LH_E_KEY edge right after it. */
+	uint32_t  nedge;
+	uint32_t *edge_off;             /* [nobj+1] */
+	uint32_t *edge_to;              /* [nedge] dense target */
+	uint8_t  *edge_kind;            /* [nedge] kind | LH_EDGE_* flags */
+	uint32_t *edge_label;           /* [nedge] packed; use lh_snapshot_label */
+
+	lh_string_info *strings;  uint32_t nstrings;
+	lh_table_info  *tables;   uint32_t ntables;
+	uint8_t        *table_weak;     /* [ntables] enum lh_weak */
+	uint8_t        *table_lnodes;   /* [ntables] log2(hash nodes) + 1, 0 for
+	                                   no hash part: use lh_table_nodes */
+	lh_func_info   *funcs;    uint32_t nfuncs;
+	lh_thread_info *threads;  uint32_t nthreads;
+	lh_frame_info  *frames;   uint32_t nframes;
+	lh_proto_info  *protos;   uint32_t nprotos;
+	lh_udata_info  *udatas;   uint32_t nudatas;
+
+	/* The stored bytes of every string, one after the other in string
+	 * order; text_at[k] is where string k * LH_TEXT_STEP starts, the
+	 * others follow their predecessors (lh_string_bytes). */
+	char     *text;
+	uint64_t  text_len;
+	uint64_t *text_at;              /* [nstrings / LH_TEXT_STEP + 1] */
+	char     *symbols;              /* C function names, each NUL-terminated */
+	uint32_t  symbols_len;
+
+	lh_root  *roots;    uint32_t nroots;
+	lh_watch *watches;  uint32_t nwatches;
+
+	uint32_t  main_thread;          /* dense index, or LH_NONE */
+	uint32_t  registry;             /* dense index, or LH_NONE */
+
+	/* Strings of 4 GiB or more: their index in 'strings', increasing,
+	 * and their length. */
+	uint32_t  nbig_len;
+	uint32_t *big_len_str;          /* [nbig_len] */
+	uint64_t *big_len;              /* [nbig_len] */
+
+	/* The objects of LH_SIZE_BIG bytes or more, by increasing index. */
+	uint32_t  nbig;
+	uint32_t *big_obj;              /* [nbig] dense index */
+	uint64_t *big_size;             /* [nbig] its size */
+
+	void     *internal;             /* reader-private (address index, labels) */
+
+	/* Objects shared between states (LH_OBJ_SHARED), by increasing
+	 * index: use lh_snapshot_shared. */
+	uint32_t *shared;               /* [nshared] */
+	uint32_t  nshared;
+};
+
+#define LH_RANK_BLOCK 64
+#define LH_TEXT_STEP 16
+#define LH_RANK_KINDS 6
+
+/* size[] holds this for an object whose size does not fit 32 bits (the
+ * real size is in big_size): 4 bytes per object instead of 8; the same in
+ * a string record's length (the real one in big_len). */
+#define LH_SIZE_BIG UINT32_MAX
+
+/* The size of an object listed in big_obj (0 if it is not). */
+uint64_t lh_snapshot__big_size(const lh_snapshot *snap, uint32_t v);
+
+/* lh_snapshot_addr and lh_snapshot_size, inline: inside the analyzer the
+ * public names stand for these (snapshot.c defines the functions). */
+static inline uint64_t lh_snap__addr(const lh_snapshot *snap, uint32_t v)
+{
+	return snap->addr64 != NULL ? snap->addr64[v] :
+		(uint64_t)snap->addr_high[snap->addr_hi[v]] << 32 | snap->addr_lo[v];
+}
+
+static inline uint64_t lh_snap__size(const lh_snapshot *snap, uint32_t v)
+{
+	return snap->size[v] != LH_SIZE_BIG ? snap->size[v] :
+		lh_snapshot__big_size(snap, v);
+}
+
+#define lh_snapshot_addr(snap, v) lh_snap__addr((snap), (v))
+#define lh_snapshot_size(snap, v) lh_snap__size((snap), (v))
+
+/* Object v's index into the array of its type (strings, tables, funcs,
+ * udatas, threads or protos): how many objects of that type (for funcs,
+ * of both closure types) come before it. LH_NONE for an upvalue or an
+ * index out of range. */
+uint32_t lh_snapshot_aux(const lh_snapshot *snap, uint32_t v);
+
+/* The real length of the string whose record is si. */
+uint64_t lh_string_length(const lh_snapshot *snap, const lh_string_info *si);
+
+/* The si->stored bytes kept of the string whose record is si (not
+ * NUL-terminated). */
+const char *lh_string_bytes(const lh_snapshot *snap, const lh_string_info *si);
+
+/* Hash nodes of table number ti (an index into 'tables'); 0: none. The
+ * node count is a power of two (the reader checks). */
+static inline uint32_t lh_table_nodes(const lh_snapshot *snap, uint32_t ti)
+{
+	return snap->table_lnodes[ti] ? 1u << (snap->table_lnodes[ti] - 1) : 0;
+}
+
+/* Position of key in the increasing array arr[0..n), or LH_NONE. */
+uint32_t lh_sorted_find(const uint32_t *arr, uint32_t n, uint32_t key);
+
 /*
  * edge_label packing: with LH_LABEL_WIDE set, the low 31 bits index the
  * wide-label side table; otherwise they are the label itself (an index, an
@@ -22,8 +155,6 @@
 #define LH_LABEL_WIDE     0x80000000u
 #define LH_LABEL_PAYLOAD  0x7fffffffu
 #define LH_MAX_OBJECTS    0x7ffffffeu   /* dense indices fit the payload */
-#define LH_MAX_EDGES      0xfffffff0u
-#define LH_FAR_TARGET     0x80000000u   /* INT32_MIN: delta did not fit */
 
 typedef struct lh_wide_label {
 	union {
@@ -47,119 +178,9 @@ typedef struct lh_snap_internal {
 	size_t         map_len;
 } lh_snap_internal;
 
-/* An edge label as read from the file, before addresses are resolved. */
-typedef struct lh_raw_label {
-	int64_t  i;              /* index, integer key, bool, frame */
-	double   d;              /* float key */
-	uint64_t ptr;            /* light key */
-	uint64_t addr;           /* key / name object address, 0 for none */
-	uint32_t slot;
-} lh_raw_label;
-
-/* Stores one decoded label field (lh_edge_specs' member, a value coded as
- * lh_value.u: a float's bits for LH_LM_D). */
-static inline void lh_raw_label_set(lh_raw_label *l, int member, uint64_t u)
-{
-	switch (member) {
-	case LH_LM_I: l->i = (int64_t)u; break;
-	case LH_LM_SLOT: l->slot = (uint32_t)u; break;
-	case LH_LM_ADDR: l->addr = u; break;
-	case LH_LM_PTR: l->ptr = u; break;
-	case LH_LM_D: memcpy(&l->d, &u, sizeof(l->d)); break;
-	}
-}
-
-typedef struct lh_snap_builder {
-	lh_snapshot *s;
-	lh_snap_internal *in;
-	const char *path;
-	lh_error *err;
-
-	uint32_t obj_cap;
-	uint32_t *tgt;           /* [nedge] until resolved: the target's address
-	                            minus its object's, as an int32, or
-	                            LH_FAR_TARGET with the address in 'far' */
-	uint64_t *far;           /* addresses of far targets, in edge order */
-	size_t nfar, far_cap;
-	uint32_t edge_cap;
-	uint64_t written_edges;  /* edges in the file (no implicit keys) */
-	uint64_t *laddr;         /* addresses of object labels, in edge order */
-	size_t nladdr, laddr_cap;
-	uint32_t wide_cap;
-	uint32_t big_cap, big_size_cap;  /* big_obj, big_size */
-	uint32_t table_weak_cap, table_lnodes_cap, big_len_cap, big_len_str_cap;
-	uint32_t text_at_cap, symbols_cap;
-	uint32_t open_upvals_cap;
-	uint32_t shared_cap;
-	uint32_t last_high;      /* addr_high index of the previous object */
-
-	uint32_t strings_cap, tables_cap, funcs_cap, threads_cap, frames_cap,
-	         protos_cap, udatas_cap, roots_cap, watches_cap;
-	uint64_t *frame_addr;    /* [2 * nframes] func, proto addresses */
-	uint64_t *proto_src;     /* [nprotos] source string addresses */
-	uint64_t text_cap;
-	uint64_t *root_addr;     /* [nroots] */
-	uint32_t frame_addr_cap, proto_src_cap, root_addr_cap;
-	lh_progress_fn progress;  /* or NULL */
-	uint64_t file_size;       /* for progress; UINT64_MAX if unknown */
-	void *progress_ctx;
-} lh_snap_builder;
-
 /* How many threads loading may use: 2, or 1 when LUAHEAP_THREADS=1 (to
  * check that both give the same snapshot). */
 int lh_snap__threads(void);
-
-/* Formats "cannot read snapshot 'PATH': WHAT" into b->err; returns code. */
-int lh_snap__fail(lh_snap_builder *b, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Starts object record n (its per-type and edge calls follow). */
-int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,
-                    int marked, uint64_t size);
-
-/* Per-type details of the current object; NULL (err set) when out of memory. */
-lh_string_info *lh_snap__string(lh_snap_builder *b, int is_long,
-                                uint64_t length, uint64_t stored);
-lh_table_info *lh_snap__table(lh_snap_builder *b);
-/* The weak mode (enum lh_weak) of the table lh_snap__table just gave. */
-void lh_snap__table_weak(lh_snap_builder *b, int weak);
-/* Its hash node count, which must be 0 or a power of two. */
-int lh_snap__table_nodes(lh_snap_builder *b, uint64_t nodes);
-lh_func_info *lh_snap__func(lh_snap_builder *b);
-lh_thread_info *lh_snap__thread(lh_snap_builder *b);
-lh_proto_info *lh_snap__proto(lh_snap_builder *b, uint64_t source);
-lh_udata_info *lh_snap__udata(lh_snap_builder *b);
-/* Records whether the current object (an upvalue) is open. */
-int lh_snap__upvalue(lh_snap_builder *b, int is_open);
-
-/* Marks the current object as shared between states (LH_OBJ_SHARED). */
-int lh_snap__shared(lh_snap_builder *b);
-
-/* Appends a frame to the current thread. */
-int lh_snap__frame(lh_snap_builder *b, uint64_t func, uint64_t proto,
-                   uint64_t line, int is_lua);
-
-/* Makes room for n more bytes of text; returns where they go, or NULL.
- * Only the current string's stored bytes go there, right after
- * lh_snap__string. */
-char *lh_snap__text(lh_snap_builder *b, uint64_t n);
-
-/* Stores a NUL-terminated copy of s[0..n) in symbols; *off gets its offset
- * (UINT32_MAX when it does not fit, or for an empty name). */
-int lh_snap__symbol(lh_snap_builder *b, const char *s, size_t n, uint32_t *off);
-
-/* Adds an edge of the current object (and the implicit key edge after a
- * string-keyed field). kind carries the LH_EDGE_* flags. */
-int lh_snap__edge(lh_snap_builder *b, int kind, uint64_t target,
-                  const lh_raw_label *lab);
-
-int lh_snap__root(lh_snap_builder *b, int kind, uint64_t addr, uint64_t index);
-int lh_snap__watch(lh_snap_builder *b, uint64_t addr, const char *label,
-                   size_t len, int expect_dead);
-
-/* Resolves every address, checks the end-record counts and trims arrays. */
-int lh_snap__finish(lh_snap_builder *b, uint64_t nobjects, uint64_t nedges,
-                    uint64_t nroots);
 
 /* For a snapshot from an analysis index: NULL when its objects keep the
  * rules the readers enforce (types, address halves, edge offsets), else
@@ -173,11 +194,11 @@ const char *lh_snap__edges_ok(const lh_snapshot *snap, uint32_t nwide);
  * counts (for a snapshot from an analysis index). */
 int lh_snap__rank_ok(const lh_snapshot *snap);
 
-/* The two encodings. The binary reader starts right after the magic; size
- * is the file's length in bytes, or UINT64_MAX when unknown. The JSON reader
- * gets the n bytes already read from the file's start in head. */
-int lh_snap__read_bin(lh_snap_builder *b, FILE *f, uint64_t size);
-int lh_snap__read_json(lh_snap_builder *b, FILE *f, const unsigned char *head, size_t n);
+/* For every LH_RANK_BLOCK objects, how many of each rank kind come
+ * before them: stored into rank, or with 'check' compared with it (0 at
+ * the first difference). cnt gets the totals. */
+int lh_snap__rank_walk(const lh_snapshot *snap, uint32_t *rank, int check,
+                       uint32_t cnt[LH_RANK_KINDS]);
 
 /* CRC-32C (Castagnoli): crc = lh_crc32(crc, p, n), start at 0. Uses the
  * SSE4.2 instruction when the processor has it; lh_crc32_hw(0) forces the

@@ -90,7 +90,8 @@ static lh_analysis *analyse(const char *path, lh_snapshot **snap, int verbose)
 		die(&err);
 	t_all = cpu_now() - t0;
 	if (verbose) {
-		double n = (double)(*snap)->nobj, e = (double)(*snap)->nedge;
+		double n = (double)lh_snapshot_count(*snap);
+		double e = (double)lh_snapshot_edge_count(*snap);
 		double peak = peak_mib() * 1024 * 1024 - (double)base * 1024;
 
 		printf("%s: %.0f objects, %.0f edges, %.1f MiB file (%.1f bytes/object)\n",
@@ -130,9 +131,9 @@ static void phases(const char *path)
 	n = 1;
 	if (lh_snapshot_load(&s, path, &err) != LH_OK)
 		die(&err);
-	n = s->nobj ? (double)s->nobj : 1;
-	printf("%s: %u objects, %.2f edges/object\n", path, s->nobj,
-		(double)s->nedge / n);
+	n = lh_snapshot_count(s) ? (double)lh_snapshot_count(s) : 1;
+	printf("%s: %u objects, %.2f edges/object\n", path, lh_snapshot_count(s),
+		(double)lh_snapshot_edge_count(s) / n);
 	PHASE("load", LH_OK);
 	PHASE("graph", lh_graph_from_snapshot(&g, s, &err));
 	PHASE("dom", lh_dom_build_snapshot(&d, g, s, &err));

@@ -513,16 +513,18 @@ int cmd_diff(int argc, char **argv)
 	if (rc != CLI_OK)
 		goto done;
 	for (k = 1; k < n; k++) {
-		const lh_header *h0 = &snap[k - 1]->hdr, *h1 = &snap[k]->hdr;
+		const lh_header *h0 = lh_snapshot_header(snap[k - 1]),
+		    *h1 = lh_snapshot_header(snap[k]);
 
 		if (h0->pid != h1->pid)
 			cli_error("warning: '%s' and '%s' come from different processes "
 				"(pid %llu and %llu): objects cannot be matched across them",
-				snap[k - 1]->path, snap[k]->path,
+				lh_snapshot_path(snap[k - 1]), lh_snapshot_path(snap[k]),
 				(unsigned long long)h0->pid, (unsigned long long)h1->pid);
 		else if (h1->time < h0->time)
 			cli_error("warning: '%s' was taken before '%s': give the "
-				"snapshots oldest first", snap[k]->path, snap[k - 1]->path);
+				"snapshots oldest first", lh_snapshot_path(snap[k]),
+				lh_snapshot_path(snap[k - 1]));
 	}
 	lh_error_clear(&err);
 	if (lh_diff_compute(&d, (const lh_analysis *const *)an, n, &dopts, &err)

@@ -44,12 +44,12 @@ static const char *hop_kind(const lh_snapshot *s, const lh_path *p, uint32_t i)
 
 	if (h->edge == LH_NONE) {
 		uint8_t k;
-		if (h->root >= s->nroots)
+		if (h->root >= lh_snapshot_root_count(s))
 			return "fixed";             /* never collected */
-		k = s->roots[h->root].kind;
+		k = lh_snapshot_root(s, h->root)->kind;
 		return k < LH_ROOT_COUNT ? lh_root_kind_names[k] : "?";
 	}
-	return lh_edge_kind_names[s->edge_kind[h->edge] & LH_EDGE_KIND_MASK];
+	return lh_edge_kind_names[lh_snapshot_edge_kind(s, h->edge) & LH_EDGE_KIND_MASK];
 }
 
 /* Hop i's own text, "" when it prints with a neighbour. malloc'd UTF-8. */
@@ -89,7 +89,7 @@ static void print_json(const lh_analysis *a, uint32_t v, const lh_path *paths,
 	uint32_t i, j;
 	char *t;
 
-	cli_json_bytes(doc, "snapshot", s->path, strlen(s->path));
+	cli_json_bytes(doc, "snapshot", lh_snapshot_path(s), strlen(lh_snapshot_path(s)));
 	cli_json_objinfo(cli_json_object(doc, "object"), a, v);
 	arr = cli_json_array(doc, "paths");
 	for (i = 0; i < np; i++) {
@@ -129,7 +129,7 @@ static void print_text(const lh_analysis *a, uint32_t v, const lh_path *paths,
 	uint32_t i, j;
 
 	{
-		const char *type = lh_type_name(s->type[v]), *cls = cli_class(a, v);
+		const char *type = lh_type_name(lh_snapshot_type(s, v)), *cls = cli_class(a, v);
 		char *c = cli_utf8(cls, strlen(cls));
 		/* "table", "function server.lua:40" (a class that starts with
 		 * the type), or "table of class Hero" */
@@ -185,7 +185,7 @@ static void print_text(const lh_analysis *a, uint32_t v, const lh_path *paths,
 				free(hop);
 				hop = cli_xstrdup(hop_kind(s, &paths[i], j));
 			}
-			cli_table_row(t, hop, lh_type_name(s->type[o]), cls,
+			cli_table_row(t, hop, lh_type_name(lh_snapshot_type(s, o)), cls,
 				cli_size(lh_dom_retained(lh_analysis_dom(a), o), rb),
 				cli_addr(lh_snapshot_addr(s, o), ab));
 			free(hop);

@@ -132,14 +132,14 @@ int cmd_refs(int argc, char **argv)
 	if ((rc = cli_resolve(&v, snap, argv[1])) != CLI_OK)
 		goto done;
 	x.a = a;
-	if ((x.seen = calloc((size_t)snap->nobj + 1, 1)) == NULL)
+	if ((x.seen = calloc((size_t)lh_snapshot_count(snap) + 1, 1)) == NULL)
 		cli_die_nomem();
 	x.seen[v] = 1;
 	if (x.json) {
 		char *path = cli_path_text(a, v, 0);
 
 		doc = cli_json_object(NULL, NULL);
-		cli_json_bytes(doc, "snapshot", snap->path, strlen(snap->path));
+		cli_json_bytes(doc, "snapshot", lh_snapshot_path(snap), strlen(lh_snapshot_path(snap)));
 		cli_json_objinfo(cli_json_object(doc, "object"), a, v);
 		cli_json_str(cJSON_GetObjectItem(doc, "object"), "path", path);
 		free(path);

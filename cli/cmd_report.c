@@ -89,9 +89,10 @@ static void headline(lh_out *o, const cli_pictures *p, char **paths)
 		lh_out_puts(o, "<code>");
 		esc(o, paths[k]);
 		lh_out_puts(o, "</code>");
-		if (p->snap[k]->hdr.label != NULL && p->snap[k]->hdr.label[0]) {
+		if (lh_snapshot_header(p->snap[k])->label != NULL &&
+		    lh_snapshot_header(p->snap[k])->label[0]) {
 			lh_out_puts(o, " (");
-			esc(o, p->snap[k]->hdr.label);
+			esc(o, lh_snapshot_header(p->snap[k])->label);
 			lh_out_puts(o, ")");
 		}
 	}

@@ -84,7 +84,7 @@ static void fact(const char *name, const char *fmt, ...)
 
 static void header_json(summary *sm)
 {
-	const lh_header *h = &sm->s->hdr;
+	const lh_header *h = lh_snapshot_header(sm->s);
 	cJSON *o = cli_json_object(sm->json, "header"), *flags;
 	size_t i;
 
@@ -120,7 +120,7 @@ static void header_json(summary *sm)
 
 static void section_header(summary *sm)
 {
-	const lh_header *h = &sm->s->hdr;
+	const lh_header *h = lh_snapshot_header(sm->s);
 	char when[64], flags[128] = "", *label;
 	time_t t = (time_t)h->time;
 	struct tm tm;
@@ -132,7 +132,7 @@ static void section_header(summary *sm)
 	}
 	if (gmtime_r(&t, &tm) == NULL || strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
 		snprintf(when, sizeof(when), "%" PRIu64, h->time);
-	fact("snapshot", "%s (%s, format %" PRIu32 ")", sm->s->path,
+	fact("snapshot", "%s (%s, format %" PRIu32 ")", lh_snapshot_path(sm->s),
 	     h->encoding ? "JSON" : "binary", h->format_version);
 	fact("lua", "%s, %u-byte pointers", h->lua_release, h->pointer_size);
 	fact("taken", "%s by pid %" PRIu64, when, h->pid);
@@ -171,9 +171,9 @@ static void section_types(summary *sm)
 	int i;
 
 	if (sm->json) {
-		cli_json_num(sm->json, "objects", s->nobj);
-		cli_json_num(sm->json, "edges", s->nedge);
-		cli_json_num(sm->json, "roots", s->nroots);
+		cli_json_num(sm->json, "objects", lh_snapshot_count(s));
+		cli_json_num(sm->json, "edges", lh_snapshot_edge_count(s));
+		cli_json_num(sm->json, "roots", lh_snapshot_root_count(s));
 		cli_json_num(sm->json, "bytes", (double)sm->total_bytes);
 		bt = cli_json_object(sm->json, "by_type");
 		for (i = 1; i < LH_T_COUNT; i++) {
@@ -183,8 +183,9 @@ static void section_types(summary *sm)
 		}
 		return;
 	}
-	fact("objects", "%s objects, %s edges, %s roots", cli_count(s->nobj, c),
-	     cli_count(s->nedge, e), cli_count(s->nroots, r));
+	fact("objects", "%s objects, %s edges, %s roots", cli_count(lh_snapshot_count(s), c),
+	     cli_count(lh_snapshot_edge_count(s), e),
+	     cli_count(lh_snapshot_root_count(s), r));
 	putchar('\n');
 	t = cli_table_new("lrrr");
 	cli_table_header(t, "type", "count", "bytes", "share");
@@ -196,7 +197,7 @@ static void section_types(summary *sm)
 		         sm->total_bytes ? 100.0 * (double)sm->bytes[i] / (double)sm->total_bytes : 0.0);
 		cli_table_row(t, lh_type_name(i), cli_count(sm->count[i], c), cli_size(sm->bytes[i], b), pct);
 	}
-	cli_table_row(t, "total", cli_count(s->nobj, c), cli_size(sm->total_bytes, b), "");
+	cli_table_row(t, "total", cli_count(lh_snapshot_count(s), c), cli_size(sm->total_bytes, b), "");
 	cli_table_print(t, stdout, 0);
 	cli_table_free(t);
 	putchar('\n');
@@ -204,7 +205,7 @@ static void section_types(summary *sm)
 
 static void section_accounting(summary *sm)
 {
-	const lh_header *h = &sm->s->hdr;
+	const lh_header *h = lh_snapshot_header(sm->s);
 	uint64_t acc = sm->total_bytes + sm->shared_here + h->vm_overhead_bytes;
 	int64_t diff = (int64_t)(acc - h->lua_total_bytes);
 	char a[CLI_SIZE_BUF], o[CLI_SIZE_BUF], l[CLI_SIZE_BUF], t[CLI_SIZE_BUF];
@@ -341,11 +342,11 @@ static void section_collector(summary *sm)
 
 	lh_analysis_weak_stats(&weak, a);
 	lh_analysis_totals(&tot, a);
-	for (v = 0; v < s->nobj; v++) {
-		if (s->list[v] == LH_LIST_FINOBJ) {
+	for (v = 0; v < lh_snapshot_count(s); v++) {
+		if (lh_snapshot_list(s, v) == LH_LIST_FINOBJ) {
 			fin_n++;
 			fin_b += lh_snapshot_size(s, v);
-		} else if (s->list[v] == LH_LIST_TOBEFNZ) {
+		} else if (lh_snapshot_list(s, v) == LH_LIST_TOBEFNZ) {
 			pend_n++;
 			pend_b += lh_snapshot_size(s, v);
 		}
@@ -374,7 +375,7 @@ static void section_collector(summary *sm)
 	     cli_count(tot.live_count, b2));
 	fact("garbage", "%s in %s objects no root reaches%s", cli_size(tot.garbage_bytes, b1),
 	     cli_count(tot.garbage_count, b2),
-	     tot.garbage_count && (s->hdr.flags & LH_FLAG_COLLECTED) ?
+	     tot.garbage_count && (lh_snapshot_header(s)->flags & LH_FLAG_COLLECTED) ?
 	     " (left by the dump's own collection)" : "");
 	fact("weak", "%s tables with weak keys (retaining %s), %s with weak values (%s), "
 	     "%s with both", cli_count(weak.count[1], b1), cli_size(weak.retained[1], b2),
@@ -393,12 +394,12 @@ static void section_watched(summary *sm)
 	cJSON *arr = NULL, *o;
 	uint32_t i, alive = 0;
 
-	if (s->nwatches == 0 && !sm->json)
+	if (lh_snapshot_watch_count(s) == 0 && !sm->json)
 		return;
 	if (sm->json)
 		arr = cli_json_array(sm->json, "watched");
-	for (i = 0; i < s->nwatches; i++) {
-		const lh_watch *w = &s->watches[i];
+	for (i = 0; i < lh_snapshot_watch_count(s); i++) {
+		const lh_watch *w = lh_snapshot_watch(s, i);
 		int live = w->target != LH_NONE &&
 			lh_graph_live(lh_analysis_graph(a), w->target);
 		char *path;
@@ -455,15 +456,15 @@ static void count_types(summary *sm)
 	const lh_snapshot *s = sm->s;
 	uint32_t i;
 
-	for (i = 0; i < s->nobj; i++) {
+	for (i = 0; i < lh_snapshot_count(s); i++) {
 		if (lh_snapshot_shared(s, i)) {   /* no state's own bytes */
 			sm->shared_count++;
-			if (s->list[i] != LH_LIST_SHARED)
+			if (lh_snapshot_list(s, i) != LH_LIST_SHARED)
 				sm->shared_here += lh_snapshot_size(s, i);
 			continue;
 		}
-		sm->count[s->type[i]]++;
-		sm->bytes[s->type[i]] += lh_snapshot_size(s, i);
+		sm->count[lh_snapshot_type(s, i)]++;
+		sm->bytes[lh_snapshot_type(s, i)] += lh_snapshot_size(s, i);
 		sm->total_bytes += lh_snapshot_size(s, i);
 	}
 }
@@ -486,8 +487,9 @@ int cmd_summary(int argc, char **argv)
 	count_types(&sm);
 	if (args.json) {
 		sm.json = cli_json_object(NULL, NULL);
-		cli_json_bytes(sm.json, "snapshot", snap->path, strlen(snap->path));
-		cli_json_str(sm.json, "encoding", snap->hdr.encoding ? "json" : "binary");
+		cli_json_bytes(sm.json, "snapshot", lh_snapshot_path(snap),
+			strlen(lh_snapshot_path(snap)));
+		cli_json_str(sm.json, "encoding", lh_snapshot_header(snap)->encoding ? "json" : "binary");
 	}
 	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
 		sections[i](&sm);

@@ -77,7 +77,7 @@ static void print_json(const lh_analysis *a, const lh_top_row *rows,
 	uint32_t i;
 
 	lh_analysis_totals(&tot, a);
-	cli_json_bytes(doc, "snapshot", s->path, strlen(s->path));
+	cli_json_bytes(doc, "snapshot", lh_snapshot_path(s), strlen(lh_snapshot_path(s)));
 	cli_json_str(doc, "by", by_names[by]);
 	cli_json_str(doc, "group", group_names[group]);
 	cli_json_num(doc, "bytes", (double)tot.total_bytes);
@@ -208,7 +208,7 @@ int cmd_top(int argc, char **argv)
 		    &err)) == LH_ENOMEM)
 			cli_die_nomem();
 		if (rc != LH_OK) {
-			cli_error("%s: %s", lh_analysis_snapshot(a)->path, err.msg);
+			cli_error("%s: %s", lh_snapshot_path(lh_analysis_snapshot(a)), err.msg);
 			rc = CLI_ERROR;
 			goto done;
 		}

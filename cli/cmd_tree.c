@@ -269,7 +269,7 @@ int cmd_tree(int argc, char **argv)
 		goto done;
 	if (top != LH_DOM_VROOT && !lh_graph_live(lh_analysis_graph(a), top)) {
 		cli_error("%s: '%s' is not reachable from any root (garbage): "
-			"it has no dominator tree", snap->path, argv[1]);
+			"it has no dominator tree", lh_snapshot_path(snap), argv[1]);
 		rc = CLI_ERROR;
 		goto done;
 	}
@@ -283,7 +283,7 @@ int cmd_tree(int argc, char **argv)
 		(uint64_t)((double)o.whole * args.min.pct / 100.0);
 	if (args.json) {
 		doc = cli_json_object(NULL, NULL);
-		cli_json_bytes(doc, "snapshot", snap->path, strlen(snap->path));
+		cli_json_bytes(doc, "snapshot", lh_snapshot_path(snap), strlen(lh_snapshot_path(snap)));
 		cli_json_num(doc, "depth", args.depth);
 		cli_json_num(doc, "min_size", (double)min);
 		cli_json_num(doc, "live_bytes", (double)lh_dom_live_bytes(lh_analysis_dom(a)));

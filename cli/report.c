@@ -78,7 +78,7 @@ int cli_resolve(uint32_t *out, const lh_snapshot *snap, const char *expr)
 	if (lh_expr_resolve(out, snap, expr, &err) != LH_OK) {
 		if (err.code == LH_ENOMEM)
 			cli_die_nomem();
-		cli_error("%s: %s", snap->path, err.msg);
+		cli_error("%s: %s", lh_snapshot_path(snap), err.msg);
 		return CLI_ERROR;
 	}
 	return CLI_OK;
@@ -88,7 +88,7 @@ const char *cli_class(const lh_analysis *a, uint32_t v)
 {
 	const lh_classes *c = lh_analysis_classes(a);
 
-	if (v >= lh_analysis_snapshot(a)->nobj)
+	if (v >= lh_snapshot_count(lh_analysis_snapshot(a)))
 		return "?";
 	return lh_classes_name(c, lh_class_of(c, v));
 }
@@ -113,7 +113,7 @@ void cli_json_objinfo(cJSON *o, const lh_analysis *a, uint32_t v)
 	const char *cls = cli_class(a, v);
 
 	cli_json_addr(o, "address", lh_snapshot_addr(s, v));
-	cli_json_str(o, "type", lh_type_name(s->type[v]));
+	cli_json_str(o, "type", lh_type_name(lh_snapshot_type(s, v)));
 	cli_json_bytes(o, "class", cls, strlen(cls));
 	cli_json_num(o, "self", (double)lh_snapshot_size(s, v));
 	cli_json_num(o, "retained",

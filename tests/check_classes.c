@@ -196,9 +196,9 @@ START_TEST(classes_past_65536_keep_their_names_and_counts)
 
 		ck_assert_uint_gt(lh_classes_count(c), 65536);
 		ck_assert_ptr_null(c->of16);        /* the ids went 32-bit */
-		ck_assert_uint_eq(c->n, s->nobj);
+		ck_assert_uint_eq(c->n, lh_snapshot_count(s));
 		lh_strbuf_init(&sb);
-		for (v = 0; v < s->nobj; v++) {
+		for (v = 0; v < lh_snapshot_count(s); v++) {
 			uint32_t id = lh_class_of(c, v);
 			ck_assert_uint_lt(id, lh_classes_count(c));
 			sb.len = 0;

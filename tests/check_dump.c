@@ -109,16 +109,16 @@ static uint64_t check_file(const lh_snapshot *s)
 	uint64_t sum = 0;
 	uint32_t i;
 
-	for (i = 0; i < s->nobj; i++)
+	for (i = 0; i < lh_snapshot_count(s); i++)
 		sum += lh_snapshot_size(s, i);
-	for (i = 0; i < s->nedge; i++)
-		ck_assert_uint_lt(s->edge_to[i], s->nobj);
-	ck_assert_uint_eq(s->hdr.vm_overhead_bytes,
-	                  s->hdr.overhead_state + s->hdr.overhead_strtab);
-	ck_assert_msg(sum + s->hdr.vm_overhead_bytes == s->hdr.lua_total_bytes,
+	for (i = 0; i < lh_snapshot_edge_count(s); i++)
+		ck_assert_uint_lt(lh_snapshot_edge_target(s, i), lh_snapshot_count(s));
+	ck_assert_uint_eq(lh_snapshot_header(s)->vm_overhead_bytes,
+	                  lh_snapshot_header(s)->overhead_state + lh_snapshot_header(s)->overhead_strtab);
+	ck_assert_msg(sum + lh_snapshot_header(s)->vm_overhead_bytes == lh_snapshot_header(s)->lua_total_bytes,
 	              "%s: objects %" PRIu64 " + overhead %" PRIu64 " != %" PRIu64,
-	              s->path, sum, s->hdr.vm_overhead_bytes,
-	              s->hdr.lua_total_bytes);
+	              lh_snapshot_path(s), sum, lh_snapshot_header(s)->vm_overhead_bytes,
+	              lh_snapshot_header(s)->lua_total_bytes);
 	return sum;
 }
 
@@ -170,11 +170,28 @@ static int matches(const lh_snapshot *s, uint32_t e, const want *w)
 		return 0;
 	if (w->obj != LH_NONE && l.obj != w->obj)
 		return 0;
-	if (w->to != LH_NONE && s->edge_to[e] != w->to)
+	if (w->to != LH_NONE && lh_snapshot_edge_target(s, e) != w->to)
 		return 0;
 	if (w->has_d && l.d != w->d)
 		return 0;
 	return 1;
+}
+
+/* The first edge of object v, and the one after its last. */
+static uint32_t edge_first(const lh_snapshot *s, uint32_t v)
+{
+	uint32_t first, end;
+
+	lh_snapshot_edges(s, v, &first, &end);
+	return first;
+}
+
+static uint32_t edge_end(const lh_snapshot *s, uint32_t v)
+{
+	uint32_t first, end;
+
+	lh_snapshot_edges(s, v, &first, &end);
+	return end;
 }
 
 /* The one edge of 'from' that 'w' describes (fails if none or several). */
@@ -183,7 +200,7 @@ static uint32_t find_edge_at(const lh_snapshot *s, uint32_t from, want w,
 {
 	uint32_t e, found = LH_NONE, n = 0;
 
-	for (e = s->edge_off[from]; e < s->edge_off[from + 1]; e++)
+	for (e = edge_first(s, from); e < edge_end(s, from); e++)
 		if (matches(s, e, &w)) {
 			found = e;
 			n++;
@@ -197,14 +214,14 @@ static uint32_t find_edge_at(const lh_snapshot *s, uint32_t from, want w,
 }
 
 #define find_edge(s, from, w) find_edge_at(s, from, w, __LINE__)
-#define follow(s, from, w) ((s)->edge_to[find_edge(s, from, w)])
+#define follow(s, from, w) (lh_snapshot_edge_target((s), find_edge(s, from, w)))
 
 static uint32_t count_kind(const lh_snapshot *s, uint32_t from, unsigned kind)
 {
 	uint32_t e, n = 0;
 
-	for (e = s->edge_off[from]; e < s->edge_off[from + 1]; e++)
-		n += (s->edge_kind[e] & LH_EDGE_KIND_MASK) == kind;
+	for (e = edge_first(s, from); e < edge_end(s, from); e++)
+		n += (lh_snapshot_edge_kind(s, e) & LH_EDGE_KIND_MASK) == kind;
 	return n;
 }
 
@@ -235,8 +252,8 @@ static want indexed(unsigned kind, int64_t i)
 
 static uint32_t globals(const lh_snapshot *s)
 {
-	ck_assert_uint_ne(s->registry, LH_NONE);
-	return follow(s, s->registry, indexed(LH_E_ARRAY, LUA_RIDX_GLOBALS));
+	ck_assert_uint_ne(lh_snapshot_registry(s), LH_NONE);
+	return follow(s, lh_snapshot_registry(s), indexed(LH_E_ARRAY, LUA_RIDX_GLOBALS));
 }
 
 /* A string field of the table on the Lua stack top. */
@@ -284,14 +301,14 @@ static void accounting(int generational)
 
 		s = load(path);
 		sum = check_file(s);
-		ck_assert_uint_eq(s->hdr.lua_total_bytes, before);
+		ck_assert_uint_eq(lh_snapshot_header(s)->lua_total_bytes, before);
 		ck_assert_uint_eq(sum, st.object_bytes);
-		ck_assert_uint_eq(s->nobj, st.objects);
-		ck_assert_uint_eq(s->hdr.gc_mode, generational ?
+		ck_assert_uint_eq(lh_snapshot_count(s), st.objects);
+		ck_assert_uint_eq(lh_snapshot_header(s)->gc_mode, generational ?
 		                  LH_GC_GENERATIONAL : LH_GC_INCREMENTAL);
-		for (i = 0; i < s->nobj; i++) {
-			types[s->type[i]]++;
-			if (s->type[i] == LH_T_USERDATA &&
+		for (i = 0; i < lh_snapshot_count(s); i++) {
+			types[lh_snapshot_type(s, i)]++;
+			if (lh_snapshot_type(s, i) == LH_T_USERDATA &&
 			    lh_snapshot_udata_info(s, i)->nuvalue == 3)
 				multi = i;
 		}
@@ -300,15 +317,15 @@ static void accounting(int generational)
 			              lh_type_names[i]);
 		ck_assert_uint_ne(multi, LH_NONE);
 		ck_assert_uint_eq(lh_snapshot_udata_info(s, multi)->length, 24);
-		ck_assert_uint_eq(s->type[follow(s, multi,
-		                  indexed(LH_E_USER_VALUE, 1))], LH_T_TABLE);
+		ck_assert_uint_eq(lh_snapshot_type(s, follow(s, multi,
+		                  indexed(LH_E_USER_VALUE, 1))), LH_T_TABLE);
 		ck_assert(str_is(s, follow(s, multi, indexed(LH_E_USER_VALUE, 2)),
 		                 "second user value"));
-		ck_assert_uint_eq(s->type[follow(s, multi,
-		                  indexed(LH_E_USER_VALUE, 3))], LH_T_USERDATA);
-		ck_assert_uint_eq(s->type[follow(s, multi, W(LH_E_METATABLE))],
+		ck_assert_uint_eq(lh_snapshot_type(s, follow(s, multi,
+		                  indexed(LH_E_USER_VALUE, 3))), LH_T_USERDATA);
+		ck_assert_uint_eq(lh_snapshot_type(s, follow(s, multi, W(LH_E_METATABLE))),
 		                  LH_T_TABLE);
-		ck_assert_uint_eq(s->list[s->main_thread], LH_LIST_MAIN);
+		ck_assert_uint_eq(lh_snapshot_list(s, lh_snapshot_main_thread(s)), LH_LIST_MAIN);
 		{
 			uint32_t light = follow(s, globals(s), field("LIGHT"));
 			lh_label l;
@@ -358,7 +375,7 @@ static void lua_oracle(int generational)
 			         f ? "json" : "binary", what[k]);
 			s = load(spath(name));
 			check_file(s);
-			ck_assert_uint_eq(s->hdr.encoding, f);
+			ck_assert_uint_eq(lh_snapshot_header(s)->encoding, f);
 			lh_snapshot_free(s);
 		}
 	lua_close(L);
@@ -382,7 +399,8 @@ END_TEST
 static void edge_oracle(const char *path, lua_State *L)
 {
 	lh_snapshot *s = load(path);
-	uint32_t G, server, timers, clo, upv, h, bag, proto, t, e, co, th, i;
+	uint32_t G, server, timers, clo, upv, h, bag, proto, t, e, co, i;
+	const lh_thread_info *th;
 	want w;
 
 	check_file(s);
@@ -393,26 +411,26 @@ static void edge_oracle(const char *path, lua_State *L)
 	ck_assert_uint_eq(timers, obj_at(s, sfield(L, "timers")));
 
 	/* Server.timers[1..5]: five array slots, nothing else */
-	ck_assert_uint_eq(s->edge_off[timers + 1] - s->edge_off[timers], 5);
+	ck_assert_uint_eq(edge_end(s, timers) - edge_first(s, timers), 5);
 	for (i = 1; i <= 5; i++)
-		ck_assert_uint_eq(s->type[follow(s, timers,
-		                  indexed(LH_E_ARRAY, i))], LH_T_LFUNC);
+		ck_assert_uint_eq(lh_snapshot_type(s, follow(s, timers,
+		                  indexed(LH_E_ARRAY, i))), LH_T_LFUNC);
 
 	/* [3] -> closure -> <upvalue h> -> upvalue object -> the table */
 	clo = follow(s, timers, indexed(LH_E_ARRAY, 3));
 	ck_assert_uint_eq(clo, obj_at(s, sfield(L, "closure")));
-	ck_assert_uint_eq(s->edge_off[clo + 1] - s->edge_off[clo], 2);
+	ck_assert_uint_eq(edge_end(s, clo) - edge_first(s, clo), 2);
 	w = indexed(LH_E_UPVALUE, 1);
 	w.name = "h";
 	upv = follow(s, clo, w);
-	ck_assert_uint_eq(s->type[upv], LH_T_UPVALUE);
+	ck_assert_uint_eq(lh_snapshot_type(s, upv), LH_T_UPVALUE);
 	ck_assert_int_eq(lh_snapshot_upvalue_open(s, upv), 0);   /* closed */
 	h = follow(s, upv, W(LH_E_UPVAL_VALUE));
 	ck_assert_uint_eq(h, obj_at(s, sfield(L, "h")));
 	proto = follow(s, clo, W(LH_E_PROTO));
-	ck_assert_uint_eq(s->type[proto], LH_T_PROTO);
+	ck_assert_uint_eq(lh_snapshot_type(s, proto), LH_T_PROTO);
 	ck_assert_uint_eq(lh_snapshot_func_info(s, clo)->proto, proto);
-	ck_assert_uint_eq(s->type[follow(s, proto, W(LH_E_SOURCE))], LH_T_STRING);
+	ck_assert_uint_eq(lh_snapshot_type(s, follow(s, proto, W(LH_E_SOURCE))), LH_T_STRING);
 	w = W(LH_E_DEBUG_NAME);
 	w.i = 1;
 	ck_assert(str_is(s, follow(s, proto, w), "h"));
@@ -426,10 +444,10 @@ static void edge_oracle(const char *path, lua_State *L)
 	                  obj_at(s, sfield(L, "sword")));
 	ck_assert_uint_eq(count_kind(s, h, LH_E_FIELD_STR), 1);
 	ck_assert_uint_eq(count_kind(s, h, LH_E_KEY), 2);
-	for (e = s->edge_off[h]; e < s->edge_off[h + 1]; e++)
-		if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) == LH_E_KEY)
-			ck_assert(str_is(s, s->edge_to[e], "hp") ||
-			          str_is(s, s->edge_to[e], "bag"));
+	for (e = edge_first(s, h); e < edge_end(s, h); e++)
+		if ((lh_snapshot_edge_kind(s, e) & LH_EDGE_KIND_MASK) == LH_E_KEY)
+			ck_assert(str_is(s, lh_snapshot_edge_target(s, e), "hp") ||
+			          str_is(s, lh_snapshot_edge_target(s, e), "bag"));
 	ck_assert_uint_eq(lh_snapshot_table_info(s, h)->hash_entries, 2);
 
 	/* an object key: a strong KEY edge and an ofield labelled by it */
@@ -438,9 +456,9 @@ static void edge_oracle(const char *path, lua_State *L)
 	w = W(LH_E_FIELD_OBJ);
 	w.obj = h;
 	e = find_edge(s, t, w);
-	ck_assert_uint_eq(s->edge_to[e], obj_at(s, sfield(L, "value_string")));
-	ck_assert_uint_eq(s->edge_kind[e], LH_E_FIELD_OBJ);
-	ck_assert_uint_eq(s->edge_off[t + 1] - s->edge_off[t], 2);
+	ck_assert_uint_eq(lh_snapshot_edge_target(s, e), obj_at(s, sfield(L, "value_string")));
+	ck_assert_uint_eq(lh_snapshot_edge_kind(s, e), LH_E_FIELD_OBJ);
+	ck_assert_uint_eq(edge_end(s, t) - edge_first(s, t), 2);
 
 	/* boolean, float, integer keys */
 	t = follow(s, server, field("keys"));
@@ -451,7 +469,7 @@ static void edge_oracle(const char *path, lua_State *L)
 	ck_assert_uint_eq(follow(s, t, w), h);
 	ck_assert_uint_eq(follow(s, t, indexed(LH_E_FIELD_INT, 42)), h);
 	ck_assert_uint_eq(follow(s, t, indexed(LH_E_FIELD_INT, -3)), h);
-	ck_assert_uint_eq(s->edge_off[t + 1] - s->edge_off[t], 4);
+	ck_assert_uint_eq(edge_end(s, t) - edge_first(s, t), 4);
 
 	/* metatables */
 	t = follow(s, server, field("obj"));
@@ -462,49 +480,49 @@ static void edge_oracle(const char *path, lua_State *L)
 
 	/* weak values: the table is weak, the string is not */
 	t = obj_at(s, sfield(L, "weakv"));
-	ck_assert_uint_eq(s->table_weak[lh_snapshot_aux(s, t)], LH_WEAK_VALUES);
+	ck_assert_uint_eq(lh_snapshot_table_weak(s, t), LH_WEAK_VALUES);
 	e = find_edge(s, t, indexed(LH_E_ARRAY, 1));
-	ck_assert_uint_eq(s->edge_to[e], h);
-	ck_assert_uint_eq(s->edge_kind[e], LH_E_ARRAY | LH_EDGE_WEAK);
+	ck_assert_uint_eq(lh_snapshot_edge_target(s, e), h);
+	ck_assert_uint_eq(lh_snapshot_edge_kind(s, e), LH_E_ARRAY | LH_EDGE_WEAK);
 	e = find_edge(s, t, field("s"));
-	ck_assert_uint_eq(s->edge_to[e], obj_at(s, sfield(L, "kept")));
-	ck_assert_uint_eq(s->edge_kind[e], LH_E_FIELD_STR);
+	ck_assert_uint_eq(lh_snapshot_edge_target(s, e), obj_at(s, sfield(L, "kept")));
+	ck_assert_uint_eq(lh_snapshot_edge_kind(s, e), LH_E_FIELD_STR);
 
 	/* weak keys: the key weak, its value an ephemeron; string keys strong */
 	t = obj_at(s, sfield(L, "weakk"));
-	ck_assert_uint_eq(s->table_weak[lh_snapshot_aux(s, t)], LH_WEAK_KEYS);
+	ck_assert_uint_eq(lh_snapshot_table_weak(s, t), LH_WEAK_KEYS);
 	w = W(LH_E_KEY);
 	w.to = h;
 	e = find_edge(s, t, w);
-	ck_assert_uint_eq(s->edge_kind[e], LH_E_KEY | LH_EDGE_WEAK);
+	ck_assert_uint_eq(lh_snapshot_edge_kind(s, e), LH_E_KEY | LH_EDGE_WEAK);
 	w = W(LH_E_FIELD_OBJ);
 	w.obj = h;
 	e = find_edge(s, t, w);
-	ck_assert_uint_eq(s->edge_to[e], obj_at(s, sfield(L, "weakk_value")));
-	ck_assert_uint_eq(s->edge_kind[e], LH_E_FIELD_OBJ | LH_EDGE_EPHEMERON);
+	ck_assert_uint_eq(lh_snapshot_edge_target(s, e), obj_at(s, sfield(L, "weakk_value")));
+	ck_assert_uint_eq(lh_snapshot_edge_kind(s, e), LH_E_FIELD_OBJ | LH_EDGE_EPHEMERON);
 	e = find_edge(s, t, field("name"));
-	ck_assert_uint_eq(s->edge_to[e], obj_at(s, sfield(L, "weakk_name")));
-	ck_assert_uint_eq(s->edge_kind[e], LH_E_FIELD_STR);
+	ck_assert_uint_eq(lh_snapshot_edge_target(s, e), obj_at(s, sfield(L, "weakk_name")));
+	ck_assert_uint_eq(lh_snapshot_edge_kind(s, e), LH_E_FIELD_STR);
 
 	/* both weak: key and value weak */
 	t = obj_at(s, sfield(L, "weakkv"));
-	ck_assert_uint_eq(s->table_weak[lh_snapshot_aux(s, t)], LH_WEAK_BOTH);
-	ck_assert_uint_eq(s->edge_kind[find_edge(s, t, W(LH_E_KEY))],
+	ck_assert_uint_eq(lh_snapshot_table_weak(s, t), LH_WEAK_BOTH);
+	ck_assert_uint_eq(lh_snapshot_edge_kind(s, find_edge(s, t, W(LH_E_KEY))),
 	                  LH_E_KEY | LH_EDGE_WEAK);
 	w = W(LH_E_FIELD_OBJ);
 	w.obj = h;
-	ck_assert_uint_eq(s->edge_kind[find_edge(s, t, w)],
+	ck_assert_uint_eq(lh_snapshot_edge_kind(s, find_edge(s, t, w)),
 	                  LH_E_FIELD_OBJ | LH_EDGE_WEAK);
 
 	/* the suspended coroutine: its frames and named locals as Lua's own
 	 * debug library reports them, and its open upvalue */
 	co = obj_at(s, sfield(L, "co"));
-	ck_assert_uint_eq(s->type[co], LH_T_THREAD);
-	th = lh_snapshot_aux(s, co);
-	ck_assert_uint_eq(s->threads[th].status, LH_THREAD_SUSPENDED);
-	ck_assert_uint_eq(s->threads[th].frame_count, 3);  /* yield, f, base */
+	ck_assert_uint_eq(lh_snapshot_type(s, co), LH_T_THREAD);
+	th = lh_snapshot_thread_info(s, co);
+	ck_assert_uint_eq(th->status, LH_THREAD_SUSPENDED);
+	ck_assert_uint_eq(th->frame_count, 3);  /* yield, f, base */
 	{
-		const lh_frame_info *fr = &s->frames[s->threads[th].frame_first];
+		const lh_frame_info *fr = lh_snapshot_frame(s, th->frame_first);
 		lua_Integer line;
 		ck_assert(!fr[0].is_lua);
 		ck_assert(fr[1].is_lua);
@@ -530,8 +548,8 @@ static void edge_oracle(const char *path, lua_State *L)
 	}
 	lua_pop(L, 1);
 	e = find_edge(s, co, W(LH_E_OPEN_UPVAL));
-	ck_assert_uint_eq(s->edge_kind[e], LH_E_OPEN_UPVAL);   /* strong */
-	upv = s->edge_to[e];
+	ck_assert_uint_eq(lh_snapshot_edge_kind(s, e), LH_E_OPEN_UPVAL);   /* strong */
+	upv = lh_snapshot_edge_target(s, e);
 	ck_assert_int_eq(lh_snapshot_upvalue_open(s, upv), 1);   /* open */
 	ck_assert_uint_eq(follow(s, upv, W(LH_E_UPVAL_VALUE)),
 	                  obj_at(s, sfield(L, "captured")));
@@ -541,28 +559,28 @@ static void edge_oracle(const char *path, lua_State *L)
 
 	/* a C closure: its three upvalue values directly (gmatch's state) */
 	t = obj_at(s, sfield(L, "gm"));
-	ck_assert_uint_eq(s->type[t], LH_T_CFUNC);
+	ck_assert_uint_eq(lh_snapshot_type(s, t), LH_T_CFUNC);
 	ck_assert_uint_eq(lh_snapshot_func_info(s, t)->nupvalues, 3);
 	ck_assert(str_is(s, follow(s, t, indexed(LH_E_UPVALUE, 1)), "a b"));
 	ck_assert(str_is(s, follow(s, t, indexed(LH_E_UPVALUE, 2)), "%a+"));
-	ck_assert_uint_eq(s->type[follow(s, t, indexed(LH_E_UPVALUE, 3))],
+	ck_assert_uint_eq(lh_snapshot_type(s, follow(s, t, indexed(LH_E_UPVALUE, 3))),
 	                  LH_T_USERDATA);
-	ck_assert_uint_eq(s->edge_off[t + 1] - s->edge_off[t], 3);
+	ck_assert_uint_eq(edge_end(s, t) - edge_first(s, t), 3);
 
 	/* roots: the registry, the main thread, the string metatable */
-	for (i = 0, e = 0; i < s->nroots; i++) {
-		if (s->roots[i].kind == LH_ROOT_REGISTRY)
-			ck_assert_uint_eq(s->roots[i].target, s->registry);
-		if (s->roots[i].kind == LH_ROOT_MAIN_THREAD)
-			ck_assert_uint_eq(s->roots[i].target, s->main_thread);
-		if (s->roots[i].kind == LH_ROOT_TYPE_MT) {
-			ck_assert_uint_eq(s->roots[i].index, LUA_TSTRING);
-			ck_assert_uint_eq(s->type[s->roots[i].target], LH_T_TABLE);
-			ck_assert_uint_eq(follow(s, s->roots[i].target,
+	for (i = 0, e = 0; i < lh_snapshot_root_count(s); i++) {
+		if (lh_snapshot_root(s, i)->kind == LH_ROOT_REGISTRY)
+			ck_assert_uint_eq(lh_snapshot_root(s, i)->target, lh_snapshot_registry(s));
+		if (lh_snapshot_root(s, i)->kind == LH_ROOT_MAIN_THREAD)
+			ck_assert_uint_eq(lh_snapshot_root(s, i)->target, lh_snapshot_main_thread(s));
+		if (lh_snapshot_root(s, i)->kind == LH_ROOT_TYPE_MT) {
+			ck_assert_uint_eq(lh_snapshot_root(s, i)->index, LUA_TSTRING);
+			ck_assert_uint_eq(lh_snapshot_type(s, lh_snapshot_root(s, i)->target), LH_T_TABLE);
+			ck_assert_uint_eq(follow(s, lh_snapshot_root(s, i)->target,
 			                  field("__index")),
 			                  follow(s, G, field("string")));
 		}
-		e |= 1u << s->roots[i].kind;
+		e |= 1u << lh_snapshot_root(s, i)->kind;
 	}
 	ck_assert_uint_eq(e, (1u << LH_ROOT_REGISTRY) |
 	                  (1u << LH_ROOT_MAIN_THREAD) | (1u << LH_ROOT_TYPE_MT));
@@ -597,34 +615,34 @@ static void same_snapshot(const lh_snapshot *a, const lh_snapshot *b)
 	uint32_t i, e;
 	lh_label la, lb;
 
-	ck_assert_uint_eq(a->nobj, b->nobj);
-	ck_assert_uint_eq(a->nedge, b->nedge);
-	ck_assert_uint_eq(a->nroots, b->nroots);
-	ck_assert_str_eq(a->hdr.lua_release, b->hdr.lua_release);
-	ck_assert_str_eq(a->hdr.label, b->hdr.label);
-	ck_assert_uint_eq(a->hdr.lua_total_bytes, b->hdr.lua_total_bytes);
-	ck_assert_uint_eq(a->hdr.vm_overhead_bytes, b->hdr.vm_overhead_bytes);
-	ck_assert_uint_eq(a->hdr.flags, b->hdr.flags);
-	ck_assert_uint_eq(a->hdr.gc_state, b->hdr.gc_state);
-	ck_assert_uint_eq(a->hdr.gc_pause, b->hdr.gc_pause);
-	ck_assert_uint_eq(a->hdr.main_thread, b->hdr.main_thread);
-	ck_assert_uint_eq(a->hdr.registry, b->hdr.registry);
-	for (i = 0; i < a->nobj; i++) {
+	ck_assert_uint_eq(lh_snapshot_count(a), lh_snapshot_count(b));
+	ck_assert_uint_eq(lh_snapshot_edge_count(a), lh_snapshot_edge_count(b));
+	ck_assert_uint_eq(lh_snapshot_root_count(a), lh_snapshot_root_count(b));
+	ck_assert_str_eq(lh_snapshot_header(a)->lua_release, lh_snapshot_header(b)->lua_release);
+	ck_assert_str_eq(lh_snapshot_header(a)->label, lh_snapshot_header(b)->label);
+	ck_assert_uint_eq(lh_snapshot_header(a)->lua_total_bytes, lh_snapshot_header(b)->lua_total_bytes);
+	ck_assert_uint_eq(lh_snapshot_header(a)->vm_overhead_bytes, lh_snapshot_header(b)->vm_overhead_bytes);
+	ck_assert_uint_eq(lh_snapshot_header(a)->flags, lh_snapshot_header(b)->flags);
+	ck_assert_uint_eq(lh_snapshot_header(a)->gc_state, lh_snapshot_header(b)->gc_state);
+	ck_assert_uint_eq(lh_snapshot_header(a)->gc_pause, lh_snapshot_header(b)->gc_pause);
+	ck_assert_uint_eq(lh_snapshot_header(a)->main_thread, lh_snapshot_header(b)->main_thread);
+	ck_assert_uint_eq(lh_snapshot_header(a)->registry, lh_snapshot_header(b)->registry);
+	for (i = 0; i < lh_snapshot_count(a); i++) {
 		ck_assert_uint_eq(lh_snapshot_addr(a, i), lh_snapshot_addr(b, i));
 		ck_assert_uint_eq(lh_snapshot_size(a, i), lh_snapshot_size(b, i));
-		ck_assert_uint_eq(a->type[i], b->type[i]);
-		ck_assert_uint_eq(a->list[i], b->list[i]);
-		ck_assert_uint_eq(a->marked[i], b->marked[i]);
-		ck_assert_uint_eq(a->edge_off[i], b->edge_off[i]);
-		switch (a->type[i]) {
+		ck_assert_uint_eq(lh_snapshot_type(a, i), lh_snapshot_type(b, i));
+		ck_assert_uint_eq(lh_snapshot_list(a, i), lh_snapshot_list(b, i));
+		ck_assert_uint_eq(lh_snapshot_marked(a, i), lh_snapshot_marked(b, i));
+		ck_assert_uint_eq(edge_first(a, i), edge_first(b, i));
+		switch (lh_snapshot_type(a, i)) {
 		case LH_T_STRING: {
 			size_t na, nb;
 			const char *pa = lh_snapshot_string(a, i, &na);
 			const char *pb = lh_snapshot_string(b, i, &nb);
 			ck_assert_uint_eq(na, nb);
 			ck_assert(memcmp(pa, pb, na) == 0);
-			ck_assert_uint_eq(lh_string_length(a, lh_snapshot_string_info(a, i)),
-			                  lh_string_length(b, lh_snapshot_string_info(b, i)));
+			ck_assert_uint_eq(lh_snapshot_string_length(a, i),
+			                  lh_snapshot_string_length(b, i));
 			ck_assert_uint_eq(lh_snapshot_string_info(a, i)->is_long,
 			                  lh_snapshot_string_info(b, i)->is_long);
 			break;
@@ -643,8 +661,8 @@ static void same_snapshot(const lh_snapshot *a, const lh_snapshot *b)
 			ck_assert_uint_eq(fa->symbol == UINT32_MAX,
 			                  fb->symbol == UINT32_MAX);
 			if (fa->symbol != UINT32_MAX)
-				ck_assert_str_eq(a->symbols + fa->symbol,
-				                 b->symbols + fb->symbol);
+				ck_assert_str_eq(lh_snapshot_symbol(a, i),
+				                 lh_snapshot_symbol(b, i));
 			break;
 		}
 		case LH_T_THREAD: {
@@ -656,8 +674,8 @@ static void same_snapshot(const lh_snapshot *a, const lh_snapshot *b)
 			ck_assert_uint_eq(ta->nci, tb->nci);
 			ck_assert_uint_eq(ta->frame_count, tb->frame_count);
 			for (k = 0; k < ta->frame_count; k++) {
-				const lh_frame_info *x = &a->frames[ta->frame_first + k];
-				const lh_frame_info *y = &b->frames[tb->frame_first + k];
+				const lh_frame_info *x = lh_snapshot_frame(a, ta->frame_first + k);
+				const lh_frame_info *y = lh_snapshot_frame(b, tb->frame_first + k);
 				ck_assert_uint_eq(x->func, y->func);
 				ck_assert_uint_eq(x->proto, y->proto);
 				ck_assert_uint_eq(x->line, y->line);
@@ -682,9 +700,9 @@ static void same_snapshot(const lh_snapshot *a, const lh_snapshot *b)
 			break;
 		}
 	}
-	for (e = 0; e < a->nedge; e++) {
-		ck_assert_uint_eq(a->edge_to[e], b->edge_to[e]);
-		ck_assert_uint_eq(a->edge_kind[e], b->edge_kind[e]);
+	for (e = 0; e < lh_snapshot_edge_count(a); e++) {
+		ck_assert_uint_eq(lh_snapshot_edge_target(a, e), lh_snapshot_edge_target(b, e));
+		ck_assert_uint_eq(lh_snapshot_edge_kind(a, e), lh_snapshot_edge_kind(b, e));
 		lh_snapshot_label(a, e, &la);
 		lh_snapshot_label(b, e, &lb);
 		ck_assert_uint_eq(la.kind, lb.kind);
@@ -695,10 +713,10 @@ static void same_snapshot(const lh_snapshot *a, const lh_snapshot *b)
 		ck_assert_uint_eq(la.obj, lb.obj);
 		ck_assert_uint_eq(la.slot, lb.slot);
 	}
-	for (i = 0; i < a->nroots; i++) {
-		ck_assert_uint_eq(a->roots[i].kind, b->roots[i].kind);
-		ck_assert_uint_eq(a->roots[i].target, b->roots[i].target);
-		ck_assert_uint_eq(a->roots[i].index, b->roots[i].index);
+	for (i = 0; i < lh_snapshot_root_count(a); i++) {
+		ck_assert_uint_eq(lh_snapshot_root(a, i)->kind, lh_snapshot_root(b, i)->kind);
+		ck_assert_uint_eq(lh_snapshot_root(a, i)->target, lh_snapshot_root(b, i)->target);
+		ck_assert_uint_eq(lh_snapshot_root(a, i)->index, lh_snapshot_root(b, i)->index);
 	}
 }
 
@@ -719,9 +737,9 @@ START_TEST(binary_and_json_of_one_heap_load_to_the_same_contents)
 		dump(L, spath("same.json"), 1, 0, NULL);
 		a = load(spath("same.snap"));
 		b = load(spath("same.json"));
-		ck_assert_uint_eq(a->hdr.encoding, 0);
-		ck_assert_uint_eq(b->hdr.encoding, 1);
-		ck_assert_uint_gt(a->nobj, 1000);
+		ck_assert_uint_eq(lh_snapshot_header(a)->encoding, 0);
+		ck_assert_uint_eq(lh_snapshot_header(b)->encoding, 1);
+		ck_assert_uint_gt(lh_snapshot_count(a), 1000);
 		same_snapshot(a, b);
 		lh_snapshot_free(a);
 		lh_snapshot_free(b);
@@ -755,19 +773,19 @@ START_TEST(million_long_list_and_million_deep_nesting_dump_whole)
 	G = globals(s);
 	for (n = 0, t = follow(s, G, field("LIST")); ; n++) {
 		uint32_t e, next = LH_NONE;
-		for (e = s->edge_off[t]; e < s->edge_off[t + 1]; e++)
-			if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) == LH_E_FIELD_STR)
-				next = s->edge_to[e];
+		for (e = edge_first(s, t); e < edge_end(s, t); e++)
+			if ((lh_snapshot_edge_kind(s, e) & LH_EDGE_KIND_MASK) == LH_E_FIELD_STR)
+				next = lh_snapshot_edge_target(s, e);
 		if (next == LH_NONE)
 			break;
 		t = next;
 	}
 	ck_assert_uint_eq(n + 1, 1000000);
 	for (n = 0, t = follow(s, G, field("DEEP")); ; n++) {
-		if (s->edge_off[t + 1] == s->edge_off[t])
+		if (edge_end(s, t) == edge_first(s, t))
 			break;
-		ck_assert_uint_eq(s->edge_kind[s->edge_off[t]], LH_E_ARRAY);
-		t = s->edge_to[s->edge_off[t]];
+		ck_assert_uint_eq(lh_snapshot_edge_kind(s, edge_first(s, t)), LH_E_ARRAY);
+		t = lh_snapshot_edge_target(s, edge_first(s, t));
 	}
 	ck_assert_uint_eq(n, 1000000);
 	lh_snapshot_free(s);
@@ -794,10 +812,10 @@ START_TEST(string_options_cut_or_drop_contents_and_label_is_kept)
 	                 LH_OK);
 	s = load(spath("none.snap"));
 	check_file(s);
-	ck_assert(s->hdr.flags & LH_FLAG_STRINGS_NONE);
-	ck_assert_str_eq(s->hdr.label, "no \"strings\"\n");
-	for (i = 0; i < s->nobj; i++)
-		if (s->type[i] == LH_T_STRING)
+	ck_assert(lh_snapshot_header(s)->flags & LH_FLAG_STRINGS_NONE);
+	ck_assert_str_eq(lh_snapshot_header(s)->label, "no \"strings\"\n");
+	for (i = 0; i < lh_snapshot_count(s); i++)
+		if (lh_snapshot_type(s, i) == LH_T_STRING)
 			ck_assert_uint_eq(lh_snapshot_string_info(s, i)->stored, 0);
 	lh_snapshot_free(s);
 
@@ -806,11 +824,11 @@ START_TEST(string_options_cut_or_drop_contents_and_label_is_kept)
 	ck_assert_int_eq(lh_dump_write(L, spath("cut.json"), &o, NULL, &err),
 	                 LH_OK);
 	s = load(spath("cut.json"));
-	ck_assert(s->hdr.flags & LH_FLAG_STRINGS_CUT);
-	ck_assert_uint_eq(s->hdr.string_limit, 4);
-	for (i = 0; i < s->nobj; i++) {
+	ck_assert(lh_snapshot_header(s)->flags & LH_FLAG_STRINGS_CUT);
+	ck_assert_uint_eq(lh_snapshot_header(s)->string_limit, 4);
+	for (i = 0; i < lh_snapshot_count(s); i++) {
 		const lh_string_info *si;
-		if (s->type[i] != LH_T_STRING)
+		if (lh_snapshot_type(s, i) != LH_T_STRING)
 			continue;
 		si = lh_snapshot_string_info(s, i);
 		ck_assert_uint_eq(si->stored, si->length < 4 ? si->length : 4);
@@ -837,14 +855,14 @@ START_TEST(dump_from_a_finalizer_records_the_pending_ones_as_roots)
 	tl_run(L, code);
 	s = load(spath("fin.snap"));
 	check_file(s);
-	ck_assert(s->hdr.flags & LH_FLAG_GARBAGE);
-	ck_assert(!(s->hdr.flags & LH_FLAG_COLLECTED));
-	ck_assert_uint_eq(s->hdr.gc_was_running, 0);    /* inside the collector */
-	for (i = 0; i < s->nroots; i++)
-		if (s->roots[i].kind == LH_ROOT_FINALIZER) {
-			ck_assert_uint_eq(s->list[s->roots[i].target],
+	ck_assert(lh_snapshot_header(s)->flags & LH_FLAG_GARBAGE);
+	ck_assert(!(lh_snapshot_header(s)->flags & LH_FLAG_COLLECTED));
+	ck_assert_uint_eq(lh_snapshot_header(s)->gc_was_running, 0);    /* inside the collector */
+	for (i = 0; i < lh_snapshot_root_count(s); i++)
+		if (lh_snapshot_root(s, i)->kind == LH_ROOT_FINALIZER) {
+			ck_assert_uint_eq(lh_snapshot_list(s, lh_snapshot_root(s, i)->target),
 			                  LH_LIST_TOBEFNZ);
-			ck_assert_uint_eq(s->type[s->roots[i].target], LH_T_TABLE);
+			ck_assert_uint_eq(lh_snapshot_type(s, lh_snapshot_root(s, i)->target), LH_T_TABLE);
 			n++;
 		}
 	ck_assert_uint_eq(n, 4);
@@ -894,12 +912,12 @@ START_TEST(thread_status_is_relative_to_the_dumping_coroutine)
 	lua_getglobal(L, "ADDR");
 	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
 		uint32_t i = obj_at(s, sfield(L, names[k]));
-		ck_assert_uint_eq(s->type[i], LH_T_THREAD);
+		ck_assert_uint_eq(lh_snapshot_type(s, i), LH_T_THREAD);
 		ck_assert_msg(lh_snapshot_thread_info(s, i)->status == status[k],
 		              "%s is %s", names[k],
 		              lh_thread_status_names[lh_snapshot_thread_info(s, i)->status]);
 	}
-	ck_assert_uint_eq(obj_at(s, sfield(L, "main")), s->main_thread);
+	ck_assert_uint_eq(obj_at(s, sfield(L, "main")), lh_snapshot_main_thread(s));
 	lh_snapshot_free(s);
 	lua_close(L);
 	tl_rm_dir(scratch);
@@ -923,9 +941,9 @@ START_TEST(collector_is_left_as_it_was_found)
 		dump(L, spath("run.snap"), 0, 1, NULL);
 		ck_assert_int_eq(lua_gc(L, LUA_GCISRUNNING), 1);
 		s = load(spath("run.snap"));
-		ck_assert_uint_eq(s->hdr.gc_was_running, 1);
-		ck_assert(s->hdr.flags & LH_FLAG_COLLECTED);
-		ck_assert_uint_eq(s->hdr.gc_mode, gen ? LH_GC_GENERATIONAL :
+		ck_assert_uint_eq(lh_snapshot_header(s)->gc_was_running, 1);
+		ck_assert(lh_snapshot_header(s)->flags & LH_FLAG_COLLECTED);
+		ck_assert_uint_eq(lh_snapshot_header(s)->gc_mode, gen ? LH_GC_GENERATIONAL :
 		                  LH_GC_INCREMENTAL);
 		lh_snapshot_free(s);
 
@@ -935,8 +953,8 @@ START_TEST(collector_is_left_as_it_was_found)
 		ck_assert_uint_eq(lua_bytes(L), before);
 		ck_assert_int_eq(lua_gc(L, LUA_GCISRUNNING), 0);
 		s = load(spath("stopped.snap"));
-		ck_assert_uint_eq(s->hdr.gc_was_running, 0);
-		ck_assert(s->hdr.flags & LH_FLAG_GARBAGE);
+		ck_assert_uint_eq(lh_snapshot_header(s)->gc_was_running, 0);
+		ck_assert(lh_snapshot_header(s)->flags & LH_FLAG_GARBAGE);
 		lh_snapshot_free(s);
 		lua_gc(L, LUA_GCRESTART);
 		/* the mode is unchanged: switching back reports the old one */
@@ -1007,7 +1025,7 @@ START_TEST(deprecated_names_wrap_the_lh_dump_calls)
 	ck_assert_uint_eq(st.object_bytes + st.vm_overhead_bytes,
 	                  st.lua_total_bytes);
 	s = load(spath("old.json"));
-	ck_assert_uint_eq(s->nobj, st.objects);
+	ck_assert_uint_eq(lh_snapshot_count(s), st.objects);
 	lh_snapshot_free(s);
 	ck_assert_int_eq(luaheap_dump(L, spath("old.snap"), NULL, err,
 	                              sizeof(err)), 0);

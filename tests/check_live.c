@@ -114,23 +114,23 @@ static void check_snapshot(const char *path, unsigned *states)
 
 	memset(&err, 0, sizeof(err));
 	ck_assert_msg(lh_snapshot_load(&s, path, &err) == 0, "%s", err.msg);
-	for (i = 0; i < s->nobj; i++)
+	for (i = 0; i < lh_snapshot_count(s); i++)
 		sum += lh_snapshot_size(s, i);
-	ck_assert_msg(sum + s->hdr.vm_overhead_bytes == s->hdr.lua_total_bytes,
+	ck_assert_msg(sum + lh_snapshot_header(s)->vm_overhead_bytes == lh_snapshot_header(s)->lua_total_bytes,
 	              "%s: objects %" PRIu64 " + overhead %" PRIu64 " != %"
-	              PRIu64, path, sum, s->hdr.vm_overhead_bytes,
-	              s->hdr.lua_total_bytes);
-	ck_assert_msg(!sweeping(s->hdr.gc_state), "%s: walked in a sweep "
-	              "phase (%u)", path, s->hdr.gc_state);
-	ck_assert(!(s->hdr.flags & LH_FLAG_COLLECTED));
-	for (i = 0; i < s->nedge; i++)
-		ck_assert_uint_lt(s->edge_to[i], s->nobj);
-	for (i = 0; i < s->nwatches; i++)
-		ck_assert_msg(s->watches[i].target != LH_NONE, "%s: watch "
+	              PRIu64, path, sum, lh_snapshot_header(s)->vm_overhead_bytes,
+	              lh_snapshot_header(s)->lua_total_bytes);
+	ck_assert_msg(!sweeping(lh_snapshot_header(s)->gc_state), "%s: walked in a sweep "
+	              "phase (%u)", path, lh_snapshot_header(s)->gc_state);
+	ck_assert(!(lh_snapshot_header(s)->flags & LH_FLAG_COLLECTED));
+	for (i = 0; i < lh_snapshot_edge_count(s); i++)
+		ck_assert_uint_lt(lh_snapshot_edge_target(s, i), lh_snapshot_count(s));
+	for (i = 0; i < lh_snapshot_watch_count(s); i++)
+		ck_assert_msg(lh_snapshot_watch(s, i)->target != LH_NONE, "%s: watch "
 		              "record %u names no object", path, i);
-	ck_assert_uint_ne(s->main_thread, LH_NONE);
-	if (s->hdr.gc_state < 16)
-		states[s->hdr.gc_state]++;
+	ck_assert_uint_ne(lh_snapshot_main_thread(s), LH_NONE);
+	if (lh_snapshot_header(s)->gc_state < 16)
+		states[lh_snapshot_header(s)->gc_state]++;
 	lh_snapshot_free(s);
 }
 
@@ -363,7 +363,7 @@ START_TEST(a_signal_during_a_dump_is_answered_after_it_not_inside)
 			snprintf(p, sizeof(p), "%s/%s", snaps, e->d_name);
 			ck_assert_msg(lh_snapshot_load(&s, p, &err) == 0, "%s",
 			              err.msg);
-			ck_assert(s->hdr.flags & LH_FLAG_COLLECTED);
+			ck_assert(lh_snapshot_header(s)->flags & LH_FLAG_COLLECTED);
 			lh_snapshot_free(s);
 		}
 		closedir(d);
@@ -569,8 +569,8 @@ START_TEST(requests_write_only_plain_names_inside_the_armed_dir_and_redact_as_ar
 	ck_assert_int_eq(count_files(snaps), 1);
 	snprintf(name, sizeof(name), "%s/good.json", snaps);
 	ck_assert_msg(lh_snapshot_load(&snap, name, &err) == 0, "%s", err.msg);
-	ck_assert(snap->hdr.flags & LH_FLAG_STRINGS_NONE);
-	ck_assert_uint_eq(snap->hdr.encoding, 1);
+	ck_assert(lh_snapshot_header(snap)->flags & LH_FLAG_STRINGS_NONE);
+	ck_assert_uint_eq(lh_snapshot_header(snap)->encoding, 1);
 	lh_snapshot_free(snap);
 	snprintf(name, sizeof(name), "%s/escape.snap", scratch);
 	ck_assert_int_ne(access(name, F_OK), 0);
@@ -850,10 +850,10 @@ static void dump_service(lua_State **Ls, char dirs[][128], int target)
 		uint64_t sum = 0;
 		uint32_t k;
 		ck_assert_msg(lh_snapshot_load(&s, out, &e) == 0, "%s", e.msg);
-		for (k = 0; k < s->nobj; k++)
+		for (k = 0; k < lh_snapshot_count(s); k++)
 			sum += lh_snapshot_size(s, k);
-		ck_assert(sum + s->hdr.vm_overhead_bytes ==
-		          s->hdr.lua_total_bytes);
+		ck_assert(sum + lh_snapshot_header(s)->vm_overhead_bytes ==
+		          lh_snapshot_header(s)->lua_total_bytes);
 		lh_snapshot_free(s);
 	}
 	(void)states;

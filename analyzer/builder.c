@@ -1,0 +1,729 @@
+/*
+ * The snapshot builder: the readers hand it the file's records one by one;
+ * it checks each against the format and stores it in the snapshot's arrays
+ * (grown geometrically), keeping addresses for resolve.c. It calls nothing
+ * back.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "builder.h"
+
+int lh_snap__fail(lh_snap_builder *b, int code, const char *fmt, ...)
+{
+	char what[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return lh_error_set(b->err, code, "cannot read snapshot '%s': %s",
+	                    b->path, what);
+}
+
+/* Asks for huge pages under the big array p[0..n): the whole pages it
+ * spans, so that the mapping stays one piece realloc can move. */
+static void huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t lo = (uintptr_t)p & ~(uintptr_t)4095;
+	uintptr_t hi = ((uintptr_t)p + n + 4095) & ~(uintptr_t)4095;
+
+	if (p != NULL && n >= ((size_t)4 << 20))
+		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);   /* a hint */
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
+int lh_snap__nomem(lh_snap_builder *b)
+{
+	return lh_snap__fail(b, LH_ENOMEM, "out of memory");
+}
+
+/* Grows *p (of *cap elements of elem bytes) to hold at least n. */
+static int grow(lh_snap_builder *b, void **p, uint32_t *cap, uint64_t n,
+                size_t elem)
+{
+	uint64_t ncap;
+	void *np;
+
+	if (n <= *cap)
+		return LH_OK;
+	ncap = *cap < 16 ? 16 : (uint64_t)*cap * 2;
+	if (ncap < n)
+		ncap = n;
+	if (ncap > UINT32_MAX)
+		ncap = UINT32_MAX;
+	if (n > ncap || ncap > SIZE_MAX / elem)
+		return lh_snap__nomem(b);
+	np = realloc(*p, (size_t)ncap * elem);
+	if (np == NULL)
+		return lh_snap__nomem(b);
+	huge(np, (size_t)ncap * elem);
+	*p = np;
+	*cap = (uint32_t)ncap;
+	return LH_OK;
+}
+
+/* Reallocates *p to exactly n elements of elem bytes. */
+static int resize(lh_snap_builder *b, void **p, uint64_t n, size_t elem)
+{
+	void *np;
+
+	if (n > SIZE_MAX / elem || (np = realloc(*p, (size_t)n * elem)) == NULL)
+		return lh_snap__nomem(b);
+	huge(np, (size_t)n * elem);
+	*p = np;
+	return LH_OK;
+}
+
+/* grow() when arr (of cap elements) cannot hold n; the test is inline, as
+ * most calls find room. n must have no side effects. */
+#define GROW(b, arr, cap, n) ((uint64_t)(n) <= (cap) ? LH_OK : \
+	grow((b), (void **)&(arr), &(cap), (n), sizeof(*(arr))))
+
+/* Stores every address in 64 bits: the heap spans more than 256 high
+ * halves. */
+static int widen_addr(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+	uint64_t *a = malloc((size_t)(b->obj_cap ? b->obj_cap : 1) * sizeof(*a));
+	uint32_t i;
+
+	if (a == NULL)
+		return lh_snap__nomem(b);
+	for (i = 0; i < s->nobj; i++)
+		a[i] = lh_snapshot_addr(s, i);
+	free(s->addr_lo);
+	free(s->addr_hi);
+	s->addr_lo = NULL;
+	s->addr_hi = NULL;
+	s->addr64 = a;
+	return LH_OK;
+}
+
+/* Records object n's address: its low half, and its high half's index in
+ * addr_high (the last one used is tried first). */
+static int set_addr(lh_snap_builder *b, uint32_t n, uint64_t addr)
+{
+	lh_snapshot *s = b->s;
+	uint32_t hi = (uint32_t)(addr >> 32), k = b->last_high;
+	int rc;
+
+	if (s->addr64 == NULL && (k >= s->naddr_high || s->addr_high[k] != hi)) {
+		for (k = 0; k < s->naddr_high && s->addr_high[k] != hi; k++)
+			;
+		if (k == s->naddr_high && k == 256 && (rc = widen_addr(b)) != LH_OK)
+			return rc;
+		if (k == s->naddr_high && k < 256)
+			s->addr_high[s->naddr_high++] = hi;
+		b->last_high = k;
+	}
+	if (s->addr64 != NULL) {
+		s->addr64[n] = addr;
+	} else {
+		s->addr_lo[n] = (uint32_t)addr;
+		s->addr_hi[n] = (uint8_t)k;
+	}
+	return LH_OK;
+}
+
+/* Where each header field goes in lh_header, and its width. */
+#define SLOT(f) { offsetof(lh_header, f), sizeof(((lh_header *)0)->f) }
+
+static const struct header_slot {
+	size_t off;
+	size_t size;
+} header_slots[LH_H_COUNT] = {
+	[LH_H_LUA_VERSION_NUM] = SLOT(lua_version_num),
+	[LH_H_LUA_RELEASE] = SLOT(lua_release),
+	[LH_H_POINTER_SIZE] = SLOT(pointer_size),
+	[LH_H_TIME] = SLOT(time),
+	[LH_H_PID] = SLOT(pid),
+	[LH_H_LABEL] = SLOT(label),
+	[LH_H_GC_MODE] = SLOT(gc_mode),
+	[LH_H_GC_STATE] = SLOT(gc_state),
+	[LH_H_GC_WAS_RUNNING] = SLOT(gc_was_running),
+	[LH_H_GC_PAUSE] = SLOT(gc_pause),
+	[LH_H_GC_STEPMUL] = SLOT(gc_stepmul),
+	[LH_H_GC_STEPSIZE] = SLOT(gc_stepsize),
+	[LH_H_GC_GENMINORMUL] = SLOT(gc_genminormul),
+	[LH_H_GC_GENMAJORMUL] = SLOT(gc_genmajormul),
+	[LH_H_LUA_TOTAL_BYTES] = SLOT(lua_total_bytes),
+	[LH_H_VM_OVERHEAD_BYTES] = SLOT(vm_overhead_bytes),
+	[LH_H_OVERHEAD_STATE] = SLOT(overhead_state),
+	[LH_H_OVERHEAD_STRTAB] = SLOT(overhead_strtab),
+	[LH_H_FLAGS] = SLOT(flags),
+	[LH_H_STRING_LIMIT] = SLOT(string_limit),
+	[LH_H_MAIN_THREAD] = SLOT(main_thread),
+	[LH_H_REGISTRY] = SLOT(registry),
+};
+
+#undef SLOT
+
+int lh_snap__header(lh_snap_builder *b, int field, const lh_value *v)
+{
+	const struct header_slot *hs = &header_slots[field];
+	char *p = (char *)&b->s->hdr + hs->off;
+	uint8_t u8 = (uint8_t)v->u;
+	uint32_t u32 = (uint32_t)v->u;
+
+	if (lh_header_specs[field].code != LH_C_STR) {
+		/* a number, within the spec's bound (the reader checked) */
+		if (hs->size == 1)
+			memcpy(p, &u8, 1);
+		else if (hs->size == 4)
+			memcpy(p, &u32, 4);
+		else
+			memcpy(p, &v->u, 8);
+	} else if (field == LH_H_LABEL) {
+		char *s = malloc(v->len + 1);
+		if (s == NULL)
+			return lh_snap__nomem(b);
+		memcpy(s, v->s, v->len);
+		s[v->len] = '\0';
+		free(b->s->hdr.label);
+		b->s->hdr.label = s;
+	} else if (v->len < hs->size) {   /* the reader checked the length */
+		memcpy(p, v->s, v->len);
+		p[v->len] = '\0';
+	}
+	return LH_OK;
+}
+
+int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,
+                    int marked, uint64_t size)
+{
+	lh_snapshot *s = b->s;
+	uint32_t n = s->nobj;
+	int rc;
+
+	if (type <= 0 || type >= LH_T_COUNT)
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " has unknown type %d", n, type);
+	if (list < 0 || list >= LH_LIST_COUNT)
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " has unknown list %d", n, list);
+	if (marked < 0 || marked > 0xff)
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " has a bad marked byte", n);
+	if (addr == 0)
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " at address 0", n);
+	if (n >= LH_MAX_OBJECTS)
+		return lh_snap__fail(b, LH_EFORMAT, "too many objects");
+	if (n >= b->obj_cap) {   /* all arrays share one capacity */
+		uint32_t c = b->obj_cap < 256 ? 256 : b->obj_cap * 2;
+		if (c > LH_MAX_OBJECTS)
+			c = LH_MAX_OBJECTS;
+		if ((s->addr64 != NULL ?
+		     resize(b, (void **)&s->addr64, c, sizeof(*s->addr64)) :
+		     resize(b, (void **)&s->addr_lo, c, sizeof(*s->addr_lo)) ||
+		     resize(b, (void **)&s->addr_hi, c, 1)) ||
+		    resize(b, (void **)&s->size, c, sizeof(*s->size)) ||
+		    resize(b, (void **)&s->type, c, 1) ||
+		    resize(b, (void **)&s->list, c, 1) ||
+		    resize(b, (void **)&s->marked, c, 1) ||
+		    resize(b, (void **)&s->edge_off, (uint64_t)c + 1, sizeof(*s->edge_off)))
+			return b->err->code;
+		b->obj_cap = c;
+	}
+	if (size >= LH_SIZE_BIG) {
+		if (GROW(b, s->big_obj, b->big_cap, (uint64_t)s->nbig + 1) ||
+		    (b->big_cap != b->big_size_cap ?
+		     resize(b, (void **)&s->big_size, b->big_cap, sizeof(*s->big_size)) : 0))
+			return b->err->code;
+		b->big_size_cap = b->big_cap;
+		s->big_obj[s->nbig] = n;
+		s->big_size[s->nbig++] = size;
+		size = LH_SIZE_BIG;
+	}
+	if ((rc = set_addr(b, n, addr)) != LH_OK)
+		return rc;
+	b->cur_addr = addr;
+	b->cur_type = (uint8_t)type;
+	s->size[n] = (uint32_t)size;
+	s->type[n] = (uint8_t)type;
+	s->list[n] = (uint8_t)list;
+	s->marked[n] = (uint8_t)marked;
+	s->edge_off[n] = s->nedge;
+	s->nobj = n + 1;
+	return LH_OK;
+}
+
+#define CUR(b) ((b)->s->nobj - 1)
+
+lh_string_info *lh_snap__string(lh_snap_builder *b, int is_long,
+                                uint64_t length, uint64_t stored)
+{
+	lh_snapshot *s = b->s;
+	lh_string_info *si;
+
+	if (stored > length)
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 ": string stores more bytes than it has",
+		                     CUR(b)), NULL;
+	if (stored > LH_STORED_MAX)
+		return lh_snap__fail(b, LH_EFORMAT, "stored string of %" PRIu64 " bytes is too long",
+		                     stored), NULL;
+	if (GROW(b, s->strings, b->strings_cap, (uint64_t)s->nstrings + 1))
+		return NULL;
+	if (s->nstrings % LH_TEXT_STEP == 0) {
+		if (GROW(b, s->text_at, b->text_at_cap, (uint64_t)s->nstrings / LH_TEXT_STEP + 1))
+			return NULL;
+		s->text_at[s->nstrings / LH_TEXT_STEP] = s->text_len;
+	}
+	if (length >= LH_SIZE_BIG) {
+		if (GROW(b, s->big_len_str, b->big_len_str_cap, (uint64_t)s->nbig_len + 1) ||
+		    GROW(b, s->big_len, b->big_len_cap, (uint64_t)s->nbig_len + 1))
+			return NULL;
+		s->big_len_str[s->nbig_len] = s->nstrings;
+		s->big_len[s->nbig_len++] = length;
+		length = LH_SIZE_BIG;
+	}
+	si = &s->strings[s->nstrings++];
+	memset(si, 0, sizeof(*si));
+	si->length = (uint32_t)length;
+	si->stored = (uint32_t)stored;
+	si->is_long = is_long != 0;
+	return si;
+}
+
+lh_table_info *lh_snap__table(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+
+	if (GROW(b, s->tables, b->tables_cap, (uint64_t)s->ntables + 1))
+		return NULL;
+	if (GROW(b, s->table_weak, b->table_weak_cap, (uint64_t)s->ntables + 1) ||
+	    GROW(b, s->table_lnodes, b->table_lnodes_cap, (uint64_t)s->ntables + 1))
+		return NULL;
+	memset(&s->tables[s->ntables], 0, sizeof(lh_table_info));
+	s->table_weak[s->ntables] = LH_WEAK_NONE;
+	s->table_lnodes[s->ntables] = 0;
+	return &s->tables[s->ntables++];
+}
+
+void lh_snap__table_weak(lh_snap_builder *b, int weak)
+{
+	b->s->table_weak[b->s->ntables - 1] = (uint8_t)weak;
+}
+
+int lh_snap__table_nodes(lh_snap_builder *b, uint64_t nodes)
+{
+	uint8_t l = 0;
+
+	if (nodes != 0 && (nodes & (nodes - 1)) == 0 && nodes <= (UINT64_C(1) << 31))
+		l = (uint8_t)(__builtin_ctzll(nodes) + 1);
+	else if (nodes != 0)
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 ": table of %" PRIu64
+		                     " hash nodes, not a power of two", CUR(b), nodes);
+	b->s->table_lnodes[b->s->ntables - 1] = l;
+	return LH_OK;
+}
+
+lh_func_info *lh_snap__func(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+	lh_func_info *f;
+
+	if (GROW(b, s->funcs, b->funcs_cap, (uint64_t)s->nfuncs + 1))
+		return NULL;
+	f = &s->funcs[s->nfuncs++];
+	memset(f, 0, sizeof(*f));
+	f->proto = LH_NONE;
+	f->symbol = UINT32_MAX;
+	return f;
+}
+
+lh_thread_info *lh_snap__thread(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+	lh_thread_info *t;
+
+	if (GROW(b, s->threads, b->threads_cap, (uint64_t)s->nthreads + 1))
+		return NULL;
+	t = &s->threads[s->nthreads++];
+	memset(t, 0, sizeof(*t));
+	t->frame_first = s->nframes;
+	return t;
+}
+
+int lh_snap__frame(lh_snap_builder *b, uint64_t func, uint64_t proto,
+                   uint64_t line, int is_lua)
+{
+	lh_snapshot *s = b->s;
+	lh_thread_info *t = &s->threads[s->nthreads - 1];
+	lh_frame_info *f;
+
+	if (line > UINT32_MAX)
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 ": frame line out of range", CUR(b));
+	if (is_lua != 0 && is_lua != 1)
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 ": bad frame kind", CUR(b));
+	if (s->nframes == UINT32_MAX)
+		return lh_snap__fail(b, LH_EFORMAT, "too many frames");
+	if (GROW(b, s->frames, b->frames_cap, (uint64_t)s->nframes + 1))
+		return b->err->code;
+	if (GROW(b, b->frame_addr, b->frame_addr_cap, 2 * ((uint64_t)s->nframes + 1)))
+		return b->err->code;
+	f = &s->frames[s->nframes];
+	f->func = f->proto = LH_NONE;
+	f->line = (uint32_t)line;
+	f->is_lua = (uint8_t)is_lua;
+	b->frame_addr[2 * s->nframes] = func;
+	b->frame_addr[2 * s->nframes + 1] = proto;
+	s->nframes++;
+	t->frame_count++;
+	return LH_OK;
+}
+
+lh_proto_info *lh_snap__proto(lh_snap_builder *b, uint64_t source)
+{
+	lh_snapshot *s = b->s;
+
+	if (GROW(b, s->protos, b->protos_cap, (uint64_t)s->nprotos + 1))
+		return NULL;
+	if (GROW(b, b->proto_src, b->proto_src_cap, (uint64_t)s->nprotos + 1))
+		return NULL;
+	b->proto_src[s->nprotos] = source;
+	memset(&s->protos[s->nprotos], 0, sizeof(lh_proto_info));
+	s->protos[s->nprotos].source = LH_NONE;
+	return &s->protos[s->nprotos++];
+}
+
+lh_udata_info *lh_snap__udata(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+
+	if (GROW(b, s->udatas, b->udatas_cap, (uint64_t)s->nudatas + 1))
+		return NULL;
+	memset(&s->udatas[s->nudatas], 0, sizeof(lh_udata_info));
+	return &s->udatas[s->nudatas++];
+}
+
+int lh_snap__upvalue(lh_snap_builder *b, int is_open)
+{
+	lh_snapshot *s = b->s;
+
+	if (!is_open)
+		return LH_OK;
+	if (GROW(b, s->open_upvals, b->open_upvals_cap, (uint64_t)s->nopen_upvals + 1))
+		return b->err->code;
+	s->open_upvals[s->nopen_upvals++] = CUR(b);
+	return LH_OK;
+}
+
+int lh_snap__shared(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+
+	if (GROW(b, s->shared, b->shared_cap, (uint64_t)s->nshared + 1))
+		return b->err->code;
+	s->shared[s->nshared++] = CUR(b);
+	return LH_OK;
+}
+
+char *lh_snap__text(lh_snap_builder *b, uint64_t n)
+{
+	lh_snapshot *s = b->s;
+	uint64_t need = s->text_len + n, ncap;
+	char *p;
+
+	if (need < n)
+		return (lh_snap__nomem(b), NULL);
+	if (need > b->text_cap || s->text == NULL) {   /* never NULL, even for 0 */
+		ncap = b->text_cap < 4096 ? 4096 : b->text_cap * 2;
+		if (ncap < need)
+			ncap = need;
+		if (ncap > SIZE_MAX)
+			return (lh_snap__nomem(b), NULL);
+		p = realloc(s->text, (size_t)ncap);
+		if (p == NULL)
+			return (lh_snap__nomem(b), NULL);
+		s->text = p;
+		b->text_cap = ncap;
+	}
+	p = s->text + s->text_len;
+	s->text_len = need;
+	return p;
+}
+
+int lh_snap__symbol(lh_snap_builder *b, const char *str, size_t n, uint32_t *off)
+{
+	lh_snapshot *s = b->s;
+	uint64_t need = (uint64_t)s->symbols_len + n + 1;
+
+	*off = UINT32_MAX;
+	if (n == 0 || need >= UINT32_MAX)   /* a name past 4 GiB stays unknown */
+		return LH_OK;
+	if (GROW(b, s->symbols, b->symbols_cap, need))
+		return b->err->code;
+	memcpy(s->symbols + s->symbols_len, str, n);
+	s->symbols[s->symbols_len + n] = '\0';
+	*off = s->symbols_len;
+	s->symbols_len = (uint32_t)need;
+	return LH_OK;
+}
+
+int lh_snap__wide(lh_snap_builder *b, const lh_wide_label *w, uint32_t *label)
+{
+	lh_snap_internal *in = b->in;
+
+	if (in->nwide >= LH_LABEL_PAYLOAD)
+		return lh_snap__fail(b, LH_EFORMAT, "too many wide edge labels");
+	if (GROW(b, in->wide, b->wide_cap, (uint64_t)in->nwide + 1))
+		return b->err->code;
+	in->wide[in->nwide] = *w;
+	*label = LH_LABEL_WIDE | in->nwide++;
+	return LH_OK;
+}
+
+static int push_laddr(lh_snap_builder *b, uint64_t addr)
+{
+	if (b->nladdr == b->laddr_cap) {
+		size_t ncap = b->laddr_cap < 16 ? 16 : b->laddr_cap * 2;
+		uint64_t *p = realloc(b->laddr, ncap * sizeof(*p));
+		if (p == NULL)
+			return lh_snap__nomem(b);
+		b->laddr = p;
+		b->laddr_cap = ncap;
+	}
+	b->laddr[b->nladdr++] = addr;
+	return LH_OK;
+}
+
+/* Packs a non-negative index-like label, going wide when it is too big. */
+static int pack_index(lh_snap_builder *b, int64_t i, uint32_t *label)
+{
+	lh_wide_label w;
+
+	if (i >= 0 && i <= (int64_t)LH_LABEL_PAYLOAD) {
+		*label = (uint32_t)i;
+		return LH_OK;
+	}
+	memset(&w, 0, sizeof(w));
+	w.v.i = i;
+	w.obj = LH_NONE;
+	return lh_snap__wide(b, &w, label);
+}
+
+/* Room for one more edge. edge_cap never passes LH_MAX_EDGES, so that
+ * append_edge tests one bound per edge. */
+static int more_edges(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+	uint32_t cap = b->edge_cap, c;
+
+	if (s->nedge >= LH_MAX_EDGES)
+		return lh_snap__fail(b, LH_EFORMAT, "too many edges");
+	c = cap; if (GROW(b, b->tgt, c, (uint64_t)s->nedge + 1)) return b->err->code;
+	c = cap; if (GROW(b, s->edge_kind, c, (uint64_t)s->nedge + 1)) return b->err->code;
+	c = cap; if (GROW(b, s->edge_label, c, (uint64_t)s->nedge + 1)) return b->err->code;
+	b->edge_cap = c < LH_MAX_EDGES ? c : LH_MAX_EDGES;
+	return LH_OK;
+}
+
+static int append_edge(lh_snap_builder *b, int kind, uint64_t target, uint32_t label)
+{
+	lh_snapshot *s = b->s;
+	int64_t delta;
+	int rc;
+
+	if (s->nedge >= b->edge_cap && (rc = more_edges(b)) != LH_OK)
+		return rc;
+	/* most targets lie within 2 GiB of their object: 4 bytes instead of 8 */
+	delta = (int64_t)(target - b->cur_addr);
+	if (delta > INT32_MIN && delta <= INT32_MAX) {
+		b->tgt[s->nedge] = (uint32_t)(int32_t)delta;
+	} else {
+		if (b->nfar == b->far_cap) {
+			size_t ncap = b->far_cap < 16 ? 16 : b->far_cap * 2;
+			uint64_t *p = realloc(b->far, ncap * sizeof(*p));
+			if (p == NULL)
+				return lh_snap__nomem(b);
+			b->far = p;
+			b->far_cap = ncap;
+		}
+		b->far[b->nfar++] = target;
+		b->tgt[s->nedge] = LH_FAR_TARGET;
+	}
+	s->edge_kind[s->nedge] = (uint8_t)kind;
+	s->edge_label[s->nedge] = label;
+	s->nedge++;
+	return LH_OK;
+}
+
+int lh_snap__edge(lh_snap_builder *b, int kind, uint64_t target,
+                  const lh_raw_label *lab)
+{
+	int k = kind & LH_EDGE_KIND_MASK, rc;
+	uint32_t label = 0;
+	lh_wide_label w;
+
+	if (kind < 0 || kind > 0xff || k == 0 || k >= LH_E_COUNT)
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " has an edge of unknown kind %d",
+		                     CUR(b), kind);
+	if (!(lh_edge_specs[k].sources & (1u << b->cur_type)))
+		return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " of type %s has an edge of kind %s",
+		                     CUR(b), lh_type_name(b->cur_type), lh_edge_kind_names[k]);
+	memset(&w, 0, sizeof(w));
+	w.obj = LH_NONE;
+	switch (k) {
+	case LH_E_ARRAY: case LH_E_CONSTANT: case LH_E_CHILD:
+	case LH_E_DEBUG_NAME: case LH_E_USER_VALUE: case LH_E_FIELD_INT:
+		rc = pack_index(b, lab->i, &label);
+		break;
+	case LH_E_UPVALUE:   /* index now, name resolved by resolve.c */
+		rc = pack_index(b, lab->i, &label);
+		if (rc == LH_OK)
+			rc = push_laddr(b, lab->addr);
+		break;
+	case LH_E_FIELD_NUM:
+		w.v.d = lab->d;
+		rc = lh_snap__wide(b, &w, &label);
+		break;
+	case LH_E_FIELD_LIGHT:
+		w.v.ptr = lab->ptr;
+		rc = lh_snap__wide(b, &w, &label);
+		break;
+	case LH_E_FIELD_BOOL:
+		if (lab->i != 0 && lab->i != 1)
+			return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " has a bad boolean key", CUR(b));
+		label = (uint32_t)lab->i;
+		rc = LH_OK;
+		break;
+	case LH_E_FIELD_OBJ:
+		if (lab->addr == 0)
+			return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " has a field with no key object", CUR(b));
+		rc = push_laddr(b, lab->addr);
+		break;
+	case LH_E_STACK:
+		w.v.i = lab->i;
+		w.slot = lab->slot;
+		rc = lh_snap__wide(b, &w, &label);
+		if (rc == LH_OK)
+			rc = push_laddr(b, lab->addr);
+		break;
+	case LH_E_FIELD_STR:
+		if (lab->addr == 0)
+			return lh_snap__fail(b, LH_EFORMAT, "object %" PRIu32 " has a field with no key string", CUR(b));
+		rc = LH_OK;
+		break;
+	default:
+		rc = LH_OK;
+		break;
+	}
+	if (rc != LH_OK)
+		return rc;
+	b->written_edges++;
+	if ((rc = append_edge(b, kind, target, label)) != LH_OK)
+		return rc;
+	if (k == LH_E_FIELD_STR)   /* the table references its key too */
+		rc = append_edge(b, LH_E_KEY, lab->addr, 0);
+	return rc;
+}
+
+int lh_snap__root(lh_snap_builder *b, int kind, uint64_t addr, uint64_t index)
+{
+	lh_snapshot *s = b->s;
+
+	if (kind <= 0 || kind >= LH_ROOT_COUNT)
+		return lh_snap__fail(b, LH_EFORMAT, "root %" PRIu32 " has unknown kind %d", s->nroots, kind);
+	if (index > UINT32_MAX)
+		return lh_snap__fail(b, LH_EFORMAT, "root %" PRIu32 " has a bad index", s->nroots);
+	if (s->nroots == UINT32_MAX)
+		return lh_snap__fail(b, LH_EFORMAT, "too many roots");
+	if (GROW(b, s->roots, b->roots_cap, (uint64_t)s->nroots + 1))
+		return b->err->code;
+	if (GROW(b, b->root_addr, b->root_addr_cap, (uint64_t)s->nroots + 1))
+		return b->err->code;
+	s->roots[s->nroots].kind = (uint8_t)kind;
+	s->roots[s->nroots].target = LH_NONE;
+	s->roots[s->nroots].index = (uint32_t)index;
+	b->root_addr[s->nroots++] = addr;
+	return LH_OK;
+}
+
+int lh_snap__watch(lh_snap_builder *b, uint64_t addr, const char *label,
+                   size_t len, int expect_dead)
+{
+	lh_snapshot *s = b->s;
+	lh_watch *w;
+
+	if (s->nwatches == UINT32_MAX)
+		return lh_snap__fail(b, LH_EFORMAT, "too many watched objects");
+	if (expect_dead != 0 && expect_dead != 1)
+		return lh_snap__fail(b, LH_EFORMAT, "watch %" PRIu32 " has a bad expect_dead", s->nwatches);
+	if (GROW(b, s->watches, b->watches_cap, (uint64_t)s->nwatches + 1))
+		return b->err->code;
+	w = &s->watches[s->nwatches];
+	w->label = malloc(len + 1);
+	if (w->label == NULL)
+		return lh_snap__nomem(b);
+	memcpy(w->label, label, len);
+	w->label[len] = '\0';
+	w->addr = addr;
+	w->target = LH_NONE;
+	w->expect_dead = (uint8_t)expect_dead;
+	s->nwatches++;
+	return LH_OK;
+}
+
+/* Gives back the slack of geometric growth. */
+#define TRIM(arr, n) do { \
+	if ((arr) != NULL && (n) > 0) { \
+		void *p_ = realloc((arr), (size_t)(n) * sizeof(*(arr))); \
+		if (p_ != NULL) (arr) = p_; \
+	} } while (0)
+
+int lh_snap__end(lh_snap_builder *b, uint64_t nobjects, uint64_t nedges,
+                 uint64_t nroots)
+{
+	lh_snapshot *s = b->s;
+
+	if (nobjects != s->nobj)
+		return lh_snap__fail(b, LH_EFORMAT, "end record counts %" PRIu64 " objects, file has %" PRIu32,
+		                     nobjects, s->nobj);
+	if (nedges != b->written_edges)
+		return lh_snap__fail(b, LH_EFORMAT, "end record counts %" PRIu64 " edges, file has %" PRIu64,
+		                     nedges, b->written_edges);
+	if (nroots != s->nroots)
+		return lh_snap__fail(b, LH_EFORMAT, "end record counts %" PRIu64 " roots, file has %" PRIu32,
+		                     nroots, s->nroots);
+	if (s->edge_off == NULL && (s->edge_off = malloc(sizeof(uint32_t))) == NULL)
+		return lh_snap__nomem(b);
+	s->edge_off[s->nobj] = s->nedge;
+	return LH_OK;
+}
+
+void lh_snap__trim(lh_snap_builder *b)
+{
+	lh_snapshot *s = b->s;
+
+	TRIM(s->addr_lo, s->nobj); TRIM(s->addr_hi, s->nobj); TRIM(s->addr64, s->nobj);
+	TRIM(s->size, s->nobj); TRIM(s->type, s->nobj);
+	TRIM(s->list, s->nobj); TRIM(s->marked, s->nobj);
+	TRIM(s->open_upvals, s->nopen_upvals);
+	TRIM(s->shared, s->nshared);
+	TRIM(s->edge_off, (uint64_t)s->nobj + 1);
+	TRIM(s->edge_to, s->nedge); TRIM(s->edge_kind, s->nedge); TRIM(s->edge_label, s->nedge);
+	TRIM(s->strings, s->nstrings); TRIM(s->tables, s->ntables);
+	TRIM(s->table_weak, s->ntables); TRIM(s->table_lnodes, s->ntables);
+	TRIM(s->funcs, s->nfuncs); TRIM(s->threads, s->nthreads);
+	TRIM(s->frames, s->nframes); TRIM(s->protos, s->nprotos);
+	TRIM(s->udatas, s->nudatas); TRIM(s->text, s->text_len);
+	TRIM(s->text_at, (uint64_t)s->nstrings / LH_TEXT_STEP + 1);
+	TRIM(s->symbols, s->symbols_len);
+	TRIM(s->roots, s->nroots); TRIM(s->watches, s->nwatches);
+	TRIM(b->in->wide, b->in->nwide);
+}
+
+void lh_snap__builder_release(lh_snap_builder *b)
+{
+	free(b->tgt);
+	free(b->far);
+	free(b->laddr);
+	free(b->frame_addr);
+	free(b->proto_src);
+	free(b->root_addr);
+}
