@@ -166,6 +166,33 @@ static const struct header_slot {
 
 #undef SLOT
 
+/* The getter, beside the setter so that one slot table serves both. */
+void lh_snapshot_header_value(const lh_snapshot *snap, int field,
+	lh_value *out)
+{
+	const struct header_slot *hs = &header_slots[field];
+	const char *p = (const char *)&snap->hdr + hs->off;
+	uint8_t u8;
+	uint32_t u32;
+
+	memset(out, 0, sizeof *out);
+	if (lh_header_specs[field].code != LH_C_STR) {
+		if (hs->size == 1) {
+			memcpy(&u8, p, 1);
+			out->u = u8;
+		} else if (hs->size == 4) {
+			memcpy(&u32, p, 4);
+			out->u = u32;
+		} else {
+			memcpy(&out->u, p, 8);
+		}
+		return;
+	}
+	out->s = field != LH_H_LABEL ? p :
+		snap->hdr.label != NULL ? snap->hdr.label : "";
+	out->len = strlen(out->s);
+}
+
 int lh_snap__header(lh_snap_builder *b, int field, const lh_value *v)
 {
 	const struct header_slot *hs = &header_slots[field];

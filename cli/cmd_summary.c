@@ -86,36 +86,34 @@ static void header_json(summary *sm)
 {
 	const lh_header *h = lh_snapshot_header(sm->s);
 	cJSON *o = cli_json_object(sm->json, "header"), *flags;
+	lh_value v;
 	size_t i;
+	int f;
 
 	cli_json_num(o, "format_version", h->format_version);
-	cli_json_num(o, "lua_version_num", h->lua_version_num);
-	cli_json_bytes(o, "lua_release", h->lua_release, strlen(h->lua_release));
-	cli_json_num(o, "pointer_size", h->pointer_size);
-	cli_json_num(o, "time", (double)h->time);
-	cli_json_num(o, "pid", (double)h->pid);
-	cli_json_bytes(o, "label", h->label ? h->label : "", h->label ? strlen(h->label) : 0);
-	cli_json_str(o, "gc_mode", lh_gc_mode_names[h->gc_mode == LH_GC_GENERATIONAL]);
-	cli_json_num(o, "gc_state", h->gc_state);
-	cli_json_str(o, "gc_state_name", gc_state_name(h->gc_state));
-	cli_json_bool(o, "gc_was_running", h->gc_was_running);
-	cli_json_num(o, "gc_pause", h->gc_pause);
-	cli_json_num(o, "gc_stepmul", h->gc_stepmul);
-	cli_json_num(o, "gc_stepsize", h->gc_stepsize);
-	cli_json_num(o, "gc_genminormul", h->gc_genminormul);
-	cli_json_num(o, "gc_genmajormul", h->gc_genmajormul);
-	cli_json_num(o, "lua_total_bytes", (double)h->lua_total_bytes);
-	cli_json_num(o, "vm_overhead_bytes", (double)h->vm_overhead_bytes);
-	cli_json_num(o, "overhead_state", (double)h->overhead_state);
-	cli_json_num(o, "overhead_strtab", (double)h->overhead_strtab);
-	cli_json_num(o, "flags", h->flags);
-	flags = cli_json_array(o, "flag_names");
-	for (i = 0; i < LH_NFLAGS; i++)
-		if (h->flags & lh_flag_names[i].bit)
-			cli_json_str(flags, NULL, lh_flag_names[i].name);
-	cli_json_num(o, "string_limit", (double)h->string_limit);
-	cli_json_addr(o, "main_thread", h->main_thread);
-	cli_json_addr(o, "registry", h->registry);
+	for (f = 0; f < LH_H_COUNT; f++) {
+		const char *name = lh_header_specs[f].name;
+
+		lh_snapshot_header_value(sm->s, f, &v);
+		switch (lh_header_specs[f].code) {
+		case LH_C_STR: cli_json_bytes(o, name, v.s, v.len); break;
+		case LH_C_BOOL: cli_json_bool(o, name, v.u != 0); break;
+		case LH_C_ADDR: case LH_C_NAME: cli_json_addr(o, name, v.u); break;
+		case LH_C_GC_MODE:
+			cli_json_str(o, name, lh_gc_mode_names[v.u == LH_GC_GENERATIONAL]);
+			break;
+		default: cli_json_num(o, name, (double)v.u); break;
+		}
+		/* what summary adds to the field it explains */
+		if (f == LH_H_GC_STATE)
+			cli_json_str(o, "gc_state_name", gc_state_name(h->gc_state));
+		if (f != LH_H_FLAGS)
+			continue;
+		flags = cli_json_array(o, "flag_names");
+		for (i = 0; i < LH_NFLAGS; i++)
+			if (h->flags & lh_flag_names[i].bit)
+				cli_json_str(flags, NULL, lh_flag_names[i].name);
+	}
 }
 
 static void section_header(summary *sm)

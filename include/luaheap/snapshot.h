@@ -123,6 +123,12 @@ const char *lh_snapshot_path(const lh_snapshot *snap);
 /* The header record as read from the file. */
 const lh_header *lh_snapshot_header(const lh_snapshot *snap);
 
+/* Header field 'field' (enum lh_header_field) as the format codes it
+ * (lh_header_specs[field].code): a number in out->u, or for a string its
+ * bytes in out->s and out->len (the label "" when there is none). */
+void lh_snapshot_header_value(const lh_snapshot *snap, int field,
+	lh_value *out);
+
 /* How many objects, edges (the implicit key edges of string-keyed fields
  * included), roots and watched objects the snapshot holds. */
 uint32_t lh_snapshot_count(const lh_snapshot *snap);
