@@ -3,7 +3,7 @@
 # screenshots FILE into $BUILD/pictures/NAME.png (kept for people to look
 # at), checks the picture is not blank and that the page loaded nothing but
 # local files (Chromium's net log), and leaves the DOM text in NAME.dom.
-. "$SRC/tests/skip_lib.sh"
+. "$SRC/tests/integ_lib.sh"
 normal_build_only "the browser check"
 need_commands "the browser check" chromium node
 

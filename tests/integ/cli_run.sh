@@ -15,18 +15,9 @@ LUA_CPATH=/nonexistent/?.so "$LUAHEAP" run args.lua one "two words" > out.txt
 grep -qx 'ran Lua 5.4' out.txt
 "$LUAHEAP" summary run.snap | grep -q '^accounting .*: exact$'
 
+. "$SRC/tests/integ_lib.sh"
 # run FILE STATUS: `luaheap run FILE` exits with STATUS
-run() {
-	set +e
-	"$LUAHEAP" run "$1" > out.txt 2> err.txt
-	rc=$?
-	set -e
-	if [ $rc -ne "$2" ]; then
-		echo "run $1: exit $rc, expected $2" >&2
-		cat err.txt >&2
-		exit 1
-	fi
-}
+run() { expect "$2" "$LUAHEAP" run "$1"; }
 printf 'local function f() error("boom") end\nf()\n' > boom.lua
 run boom.lua 1
 grep -qx 'luaheap: boom.lua:1: boom' err.txt

@@ -1,19 +1,7 @@
 # The command frame: --help lists the commands, every command answers
 # --help, `luaheap help CMD` prints exactly `luaheap CMD --help`, and usage
 # mistakes exit 2 with a message on stderr and nothing on stdout.
-expect() {
-	want=$1
-	shift
-	set +e
-	"$@" > out.txt 2> err.txt
-	rc=$?
-	set -e
-	if [ $rc -ne "$want" ]; then
-		echo "'$*' exited $rc, expected $want" >&2
-		cat err.txt >&2
-		exit 1
-	fi
-}
+. "$SRC/tests/integ_lib.sh"
 
 expect 0 "$LUAHEAP" --help
 cp out.txt help.txt

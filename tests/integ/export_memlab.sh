@@ -3,7 +3,7 @@
 # million-object heap; its node and edge counts and its retained sizes of
 # the twelve biggest objects must be luaheap's. DevTools' loader rules are
 # checked on every file too. Heavy: the normal build only.
-. "$SRC/tests/skip_lib.sh"
+. "$SRC/tests/integ_lib.sh"
 normal_build_only memlab
 need_commands memlab npm node
 # memlab is installed once per build tree (its browser is not needed).

@@ -4,7 +4,7 @@
 # with, and the man pages; then `luarocks make` (Debian's luarocks, Lua 5.4)
 # builds the rock against Debian's lua5.4 source tree into a scratch tree,
 # and Debian's lua5.4 loads it from there and dumps. Normal build only.
-. "$SRC/tests/skip_lib.sh"
+. "$SRC/tests/integ_lib.sh"
 normal_build_only "the install test"
 cmake --install "$BUILD" --prefix "$PWD/inst" > install.log
 for f in inst/bin/luaheap inst/include/luaheap/dump.h inst/share/man/man1/luaheap.1 \

@@ -8,7 +8,7 @@
 # 70,000-deep recursion and a three-snapshot leak diff; this build's CLI
 # reads every snapshot. A tree that cannot be had is skipped with a line
 # saying so. Normal build only: it is the suite's heaviest test.
-. "$SRC/tests/skip_lib.sh"
+. "$SRC/tests/integ_lib.sh"
 normal_build_only "the release matrix"
 cache=$BUILD/matrix
 mkdir -p "$cache/src"

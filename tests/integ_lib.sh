@@ -1,5 +1,6 @@
-# Sourced by the integration tests that cannot always run: each skip exits
-# 77 (CTest's "skipped") after one line saying why.
+# Shell helpers shared by integration tests, sourced with
+# `. "$SRC/tests/integ_lib.sh"`. A skip exits 77 (CTest's "skipped") after
+# one line saying why.
 
 # normal_build_only WHAT: heavy checks (WHAT names them) skip in a
 # sanitizer build; they run once, in the normal build.
@@ -19,4 +20,20 @@ need_commands() {
 			exit 77
 		fi
 	done
+}
+
+# expect STATUS CMD...: runs CMD with its output in out.txt and err.txt;
+# fails, showing err.txt, unless it exits with STATUS.
+expect() {
+	_want=$1
+	shift
+	set +e
+	"$@" > out.txt 2> err.txt
+	_rc=$?
+	set -e
+	if [ $_rc -ne "$_want" ]; then
+		echo "'$*' exited $_rc, expected $_want" >&2
+		cat err.txt >&2
+		exit 1
+	fi
 }
