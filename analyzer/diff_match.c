@@ -316,11 +316,12 @@ done:
 	return rc;
 }
 
-/* Whether v of b keeps its match j in a: a reachable object must hang
- * from the same parent (matched first) by the same reference, or, when
- * its path changed, still reference exactly what it did. */
-static int same_place(const lh_diff_side *a, uint32_t j,
-	const lh_diff_side *b, uint32_t v, const uint32_t *m)
+/* What of v's place can be checked before its parent is settled: 1 when
+ * v of b is unreachable, or a root of the same kind as its match j in a,
+ * or hangs from a parent by the same reference as j (whether the parents
+ * match is for same_place to say). */
+static int same_link(const lh_diff_side *a, uint32_t j,
+	const lh_diff_side *b, uint32_t v)
 {
 	const lh_snapshot *sa = a->a->snap, *sb = b->a->snap;
 	uint32_t pb = b->par[v], pa = a->par[j];
@@ -330,9 +331,66 @@ static int same_place(const lh_diff_side *a, uint32_t j,
 	if (pb == LH_DOM_VROOT)
 		return pa == LH_DOM_VROOT && root_kind(sa, a->a->bfs->via[j]) ==
 			root_kind(sb, b->a->bfs->via[v]);
-	return (pa < sa->nobj && m[pb] == pa && same_reference(sa,
-		a->a->bfs->via[j], sb, b->a->bfs->via[v])) ||
-		same_content(sa, j, sb, v);
+	return pa < sa->nobj && same_reference(sa, a->a->bfs->via[j], sb,
+		b->a->bfs->via[v]);
+}
+
+/* Whether v of b keeps its match j in a (link: same_link): a reachable
+ * object must hang from the same parent (matched first) by the same
+ * reference, or, when its path changed, still reference exactly what it
+ * did. */
+static int same_place(const lh_diff_side *a, uint32_t j,
+	const lh_diff_side *b, uint32_t v, const uint32_t *m, int link)
+{
+	uint32_t pb = b->par[v];
+
+	if (pb == LH_NONE || pb == LH_DOM_VROOT)
+		return link;
+	return (link && m[pb] == a->par[j]) ||
+		same_content(a->a->snap, j, b->a->snap, v);
+}
+
+/* One share of the checks that need no other object settled: pairs
+ * [lo, hi) of b whose type or fingerprint differ lose their match, the
+ * others get same_link in link[]. */
+typedef struct check_job {
+	const lh_diff_side *a, *b;
+	uint32_t *m;
+	uint8_t *link;
+	uint32_t lo, hi;
+} check_job;
+
+static void *check_run(void *arg)
+{
+	check_job *c = arg;
+	uint32_t i, j;
+
+	for (i = c->lo; i < c->hi; i++) {
+		if ((j = c->m[i]) == LH_NONE)
+			continue;
+		if (!same_object(c->a->a, j, c->b->a, i))
+			c->m[i] = LH_NONE;
+		else
+			c->link[i] = (uint8_t)same_link(c->a, j, c->b, i);
+	}
+	return NULL;
+}
+
+/* check_run over all of b, the second half on a thread of its own. */
+static void check_pairs(const lh_diff_side *a, const lh_diff_side *b,
+	uint32_t *m, uint8_t *link)
+{
+	uint32_t n = b->a->snap->nobj;
+	check_job c[2] = { { a, b, m, link, 0, n / 2 }, { a, b, m, link, n / 2, n } };
+	pthread_t tid;
+	int started = n >= (1u << 16) && lh_snap__threads() > 1 &&
+		pthread_create(&tid, NULL, check_run, &c[1]) == 0;
+
+	check_run(&c[0]);
+	if (started)
+		pthread_join(tid, NULL);
+	else
+		check_run(&c[1]);
 }
 
 /*
@@ -340,6 +398,7 @@ static int same_place(const lh_diff_side *a, uint32_t j,
  * hands a freed block to a new object of the same shape, which churn does
  * all the time; so the place is checked too (same_place), parents before
  * children: climb to a settled ancestor, then decide on the way down.
+ * What needs no parent settled is checked first, on two threads.
  */
 uint32_t *lh_diff__match(const lh_diff_side *a, const lh_diff_side *b)
 {
@@ -347,9 +406,10 @@ uint32_t *lh_diff__match(const lh_diff_side *a, const lh_diff_side *b)
 	uint32_t *m = lh_diff__big(sb->nobj, sizeof *m, 0);
 	uint32_t *stack = lh_diff__big(sb->nobj, sizeof *stack, 0);
 	uint8_t *done = lh_diff__big(sb->nobj, 1, 1);
+	uint8_t *link = lh_diff__big(sb->nobj, 1, 0);
 	uint32_t i, j, v, sp;
 
-	if (m == NULL || stack == NULL || done == NULL) {
+	if (m == NULL || stack == NULL || done == NULL || link == NULL) {
 		free(m);
 		m = NULL;
 		goto out;
@@ -359,9 +419,7 @@ uint32_t *lh_diff__match(const lh_diff_side *a, const lh_diff_side *b)
 		m = NULL;
 		goto out;
 	}
-	for (i = 0; i < sb->nobj; i++)
-		if (m[i] != LH_NONE && !same_object(a->a, m[i], b->a, i))
-			m[i] = LH_NONE;
+	check_pairs(a, b, m, link);
 	for (i = 0; i < sb->nobj; i++) {
 		sp = 0;
 		for (v = i; !done[v]; v = b->par[v]) {
@@ -373,12 +431,13 @@ uint32_t *lh_diff__match(const lh_diff_side *a, const lh_diff_side *b)
 		while (sp > 0) {
 			v = stack[--sp];
 			j = m[v];
-			if (j != LH_NONE && !same_place(a, j, b, v, m))
+			if (j != LH_NONE && !same_place(a, j, b, v, m, link[v]))
 				m[v] = LH_NONE;
 		}
 	}
 out:
 	free(stack);
 	free(done);
+	free(link);
 	return m;
 }

@@ -274,16 +274,27 @@ static void dump_groups(const lh_diff *d)
 			g->pattern, g->suspect, (long long)g->growth, g->count);
 }
 
+/* The group of 'pattern', which must exist (else the groups go to
+ * stderr and the test fails). */
+static const lh_diff_group *must_group(const lh_diff *d, const char *pattern)
+{
+	const lh_diff_group *g = group(d, pattern);
+
+	if (g == NULL) {
+		fprintf(stderr, "no group %s among:\n", pattern);
+		dump_groups(d);
+	}
+	ck_assert_ptr_nonnull(g);
+	return g;
+}
+
 START_TEST(a_reused_address_under_another_parent_is_a_new_object)
 {
 	run x;
 	const lh_diff_group *g;
 
 	diff_rounds(&x, 2, 1);
-	g = group(x.d, "_G.Other[*]");
-	if (g == NULL)
-		dump_groups(x.d);
-	ck_assert_ptr_nonnull(g);
+	g = must_group(x.d, "_G.Other[*]");
 	ck_assert_uint_eq(g->count, 1);
 	ck_assert_uint_eq(lh_snapshot_addr(x.s[1], g->example_obj), 0x900);
 	/* what stayed where it was is not new: the Index tables, the rows */
@@ -300,10 +311,7 @@ START_TEST(computed_keys_fold_sibling_containers_into_one_group)
 	uint32_t i;
 
 	diff_rounds(&x, 2, 1);
-	g = group(x.d, "_G.Index[*][*]");
-	if (g == NULL)
-		dump_groups(x.d);
-	ck_assert_ptr_nonnull(g);
+	g = must_group(x.d, "_G.Index[*][*]");
 	ck_assert_uint_eq(g->ncontainers, 4);     /* kind0 .. kind3 */
 	ck_assert_uint_eq(g->count, 8);           /* two new items in each */
 	ck_assert_uint_eq(g->objects, 8);
@@ -359,10 +367,7 @@ START_TEST(suspects_rank_by_growth_and_a_rehash_is_not_growth)
 	/* the window's entries are new, its table grew by 128 bytes, but it
 	 * holds as many entries as before */
 	diff_rounds(&x, 2, 1);
-	w = group(x.d, "_G.Window[*]");
-	if (w == NULL)
-		dump_groups(x.d);
-	ck_assert_ptr_nonnull(w);
+	w = must_group(x.d, "_G.Window[*]");
 	ck_assert(!w->suspect);
 	ck_assert_int_le(w->growth, 0);
 	run_free(&x);
@@ -379,8 +384,7 @@ START_TEST(growth_below_the_noise_floor_is_no_suspect)
 	 * above the floor */
 	diff_rounds(&x, 2, 8 * 400);
 	ck_assert_uint_eq(lh_diff_get_totals(x.d)->floor, 8 * 400);
-	g = group(x.d, "_G.Index[*][*]");
-	ck_assert_ptr_nonnull(g);
+	g = must_group(x.d, "_G.Index[*][*]");
 	ck_assert_int_eq(g->growth, 8 * 400 + 4 * 64);
 	ck_assert_uint_eq(g->retained, 8 * 400);
 	ck_assert(!g->suspect);
