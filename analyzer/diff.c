@@ -561,7 +561,9 @@ static int nest_containers(cont_rec *cr, uint32_t nc, const lh_analysis *w,
 	int nspan)
 {
 	const lh_snapshot *s = w->snap;
-	uint32_t *at = malloc(((size_t)s->nobj + 1) * sizeof *at), i, v, steps;
+	/* a sparse index (at[v] is believed only when cr[at[v]].obj == v);
+	 * calloc, so no slot is ever read unset (fresh pages cost nothing) */
+	uint32_t *at = calloc((size_t)s->nobj + 1, sizeof *at), i, v, steps;
 	int k;
 
 	if (at == NULL)
