@@ -7,237 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "luaheap/diff.h"
+#include "diff_int.h"
 #include "hash.h"
 #include "fold.h"
 #include "analysis_int.h"
 #include "luaheap/expr.h"
 #include "snapshot_internal.h"
 
-#define NOT_SEEN UINT32_MAX
-
-/* ---- identity ---- */
-
-static const char *class_of(const lh_analysis *a, uint32_t v)
-{
-	return a->classes->name[lh_class_of(a->classes, v)];
-}
-
-static int same_string(const lh_snapshot *sa, uint32_t ia,
-	const lh_snapshot *sb, uint32_t ib)
-{
-	const lh_string_info *x = lh_snapshot_string_info(sa, ia);
-	const lh_string_info *y = lh_snapshot_string_info(sb, ib);
-
-	if (x == NULL || y == NULL || x->stored != y->stored ||
-	    lh_string_length(sa, x) != lh_string_length(sb, y))
-		return 0;
-	return x->stored == 0 || memcmp(lh_string_bytes(sa, x),
-		lh_string_bytes(sb, y), x->stored) == 0;
-}
-
-static int same_proto(const lh_snapshot *sa, uint32_t pa,
-	const lh_snapshot *sb, uint32_t pb)
-{
-	const lh_proto_info *x, *y;
-
-	if (pa == LH_NONE || pb == LH_NONE)
-		return pa == pb;
-	x = lh_snapshot_proto_info(sa, pa);
-	y = lh_snapshot_proto_info(sb, pb);
-	if (x == NULL || y == NULL)
-		return x == y;
-	if (x->linedefined != y->linedefined ||
-	    x->lastlinedefined != y->lastlinedefined ||
-	    x->numparams != y->numparams || x->sizecode != y->sizecode)
-		return 0;
-	if (x->source == LH_NONE || y->source == LH_NONE)
-		return x->source == y->source;
-	return same_string(sa, x->source, sb, y->source);
-}
-
-/* Whether object ib of b is object ia of a (same address assumed). */
-static int same_object(const lh_analysis *a, uint32_t ia,
-	const lh_analysis *b, uint32_t ib)
-{
-	const lh_snapshot *sa = a->snap, *sb = b->snap;
-	const lh_func_info *fa, *fb;
-
-	if (sa->type[ia] != sb->type[ib])
-		return 0;
-	fa = lh_snapshot_func_info(sa, ia);
-	fb = lh_snapshot_func_info(sb, ib);
-	switch (sb->type[ib]) {
-	case LH_T_STRING:
-		return same_string(sa, ia, sb, ib);
-	case LH_T_TABLE:
-	case LH_T_USERDATA:
-		return strcmp(class_of(a, ia), class_of(b, ib)) == 0;
-	case LH_T_LFUNC:
-		return fa != NULL && fb != NULL &&
-			same_proto(sa, fa->proto, sb, fb->proto);
-	case LH_T_PROTO:
-		return same_proto(sa, ia, sb, ib);
-	case LH_T_CFUNC:
-		return fa != NULL && fb != NULL && fa->cfunc == fb->cfunc;
-	default:
-		return 1;
-	}
-}
-
-/* Whether the reference e of snapshot sb plays the same part as the
- * reference f of sa: the same kind and the same key for table fields,
- * the same name for upvalues; stack slots and the rest by kind alone. */
-static int same_reference(const lh_snapshot *sa, uint32_t f,
-	const lh_snapshot *sb, uint32_t e)
-{
-	lh_label x, y;
-
-	lh_snapshot_label(sa, f, &x);
-	lh_snapshot_label(sb, e, &y);
-	if (x.kind != y.kind)
-		return 0;
-	switch (y.kind) {
-	case LH_E_ARRAY: case LH_E_FIELD_INT: case LH_E_FIELD_BOOL:
-		return x.i == y.i;
-	case LH_E_FIELD_NUM:
-		return x.d == y.d;
-	case LH_E_FIELD_STR:
-		return x.obj != LH_NONE && y.obj != LH_NONE &&
-			same_string(sa, x.obj, sb, y.obj);
-	case LH_E_UPVALUE:
-		if (x.obj != LH_NONE && y.obj != LH_NONE)
-			return same_string(sa, x.obj, sb, y.obj);
-		return x.i == y.i;
-	default:
-		return 1;
-	}
-}
-
-/* The kind of root number r of the BFS; the analysis adds roots of its own
- * (the objects the collector never frees) after the snapshot's. */
-static int root_kind(const lh_snapshot *s, uint32_t r)
-{
-	return r < s->nroots ? s->roots[r].kind : LH_ROOT_COUNT;
-}
-
-/* Whether object v of b references exactly what object j of a did: the
- * same edges in the same order, by the same references, to the same
- * addresses (strings with the same contents). */
-static int same_content(const lh_snapshot *sa, uint32_t j,
-	const lh_snapshot *sb, uint32_t v)
-{
-	uint32_t e = sb->edge_off[v], f = sa->edge_off[j];
-	uint32_t n = sb->edge_off[v + 1] - e;
-
-	if (n != sa->edge_off[j + 1] - f)
-		return 0;
-	for (; n > 0; n--, e++, f++) {
-		uint32_t tb = sb->edge_to[e], ta = sa->edge_to[f];
-
-		if (sb->edge_kind[e] != sa->edge_kind[f] ||
-		    lh_snapshot_addr(sb, tb) != lh_snapshot_addr(sa, ta) ||
-		    !same_reference(sa, f, sb, e) ||
-		    (sb->type[tb] == LH_T_STRING && (sa->type[ta] != LH_T_STRING ||
-		     !same_string(sa, ta, sb, tb))))
-			return 0;
-	}
-	return 1;
-}
-
-/* Every object's parent on its shortest path, as lh_bfs_parent says, in one
- * pass over the edges instead of a search per object (the diff asks for
- * each object's parent several times). The caller frees the array. */
-static uint32_t *bfs_parents(const lh_analysis *an)
-{
-	const lh_snapshot *s = an->snap;
-	const lh_bfs *b = an->bfs;
-	uint32_t *par = malloc(((size_t)s->nobj + 1) * sizeof *par), u, e, v;
-
-	if (par == NULL)
-		return NULL;
-	for (v = 0; v < s->nobj; v++) {
-		int root = (b->rootbits[v >> 5] >> (v & 31)) & 1;
-
-		par[v] = root || b->via[v] == LH_NONE ? lh_bfs_parent(b, v) : NOT_SEEN;
-	}
-	for (u = 0; u < s->nobj; u++)
-		for (e = s->edge_off[u]; e < s->edge_off[u + 1]; e++) {
-			v = s->edge_to[e];
-			if (par[v] == NOT_SEEN && b->via[v] == e)
-				par[v] = u;
-		}
-	return par;
-}
-
-/*
- * match[i] for every object i of b: the same object in a, or LH_NONE.
- * Same address, type and fingerprint are not enough when the allocator
- * hands a freed block to a new object of the same shape, which churn does
- * all the time; so a reachable object must also hang from the same parent
- * (matched first) by the same reference on its shortest root path, or,
- * when its path changed (a list that grew at the head), still reference
- * exactly what it did.
- */
-static uint32_t *match_objects(const lh_analysis *a, const uint32_t *par_a,
-	const lh_analysis *b, const uint32_t *par_b)
-{
-	const lh_snapshot *sa = a->snap, *sb = b->snap;
-	size_t n = sb->nobj ? sb->nobj : 1;
-	uint32_t *m = malloc(n * sizeof *m), *stack = malloc(n * sizeof *stack);
-	uint8_t *done = calloc(n, 1);
-	uint32_t i, j, k, v, sp;
-
-	if (m == NULL || stack == NULL || done == NULL) {
-		free(m);
-		m = NULL;
-		goto out;
-	}
-	for (i = 0; i < sb->nobj; i += k) {   /* in batches, for speed */
-		uint64_t addr[64];
-		uint32_t found[64];
-
-		k = sb->nobj - i < 64 ? sb->nobj - i : 64;
-		for (j = 0; j < k; j++)
-			addr[j] = lh_snapshot_addr(sb, i + j);
-		lh_snapshot_find_many(sa, addr, k, found);
-		for (j = 0; j < k; j++)
-			m[i + j] = found[j] != LH_NONE &&
-				same_object(a, found[j], b, i + j) ? found[j] : LH_NONE;
-	}
-	/* Settle parents before children: climb to a settled ancestor, then
-	 * decide on the way down. */
-	for (i = 0; i < sb->nobj; i++) {
-		sp = 0;
-		for (v = i; !done[v]; v = par_b[v]) {
-			stack[sp++] = v;
-			done[v] = 1;
-			if (par_b[v] >= sb->nobj)
-				break;
-		}
-		while (sp > 0) {
-			uint32_t pb, pa;
-
-			v = stack[--sp];
-			j = m[v];
-			pb = par_b[v];
-			if (j == LH_NONE || pb == LH_NONE)
-				continue;               /* unreachable: address only */
-			pa = par_a[j];
-			if (pb == LH_DOM_VROOT) {
-				if (pa != LH_DOM_VROOT || root_kind(sa, a->bfs->via[j]) !=
-				    root_kind(sb, b->bfs->via[v]))
-					m[v] = LH_NONE;
-			} else if ((pa >= sa->nobj || m[pb] != pa ||
-			    !same_reference(sa, a->bfs->via[j], sb, b->bfs->via[v])) &&
-			    !same_content(sa, j, sb, v))
-				m[v] = LH_NONE;
-		}
-	}
-out:
-	free(stack);
-	free(done);
-	return m;
-}
+#define NOT_SEEN LH_DIFF_NOT_SEEN
 
 /* ---- a string-keyed hash map of groups ---- */
 
@@ -254,6 +31,7 @@ typedef struct ctx {
 	const uint32_t *par;        /* [w n] parents on the shortest paths */
 	uint8_t *own;               /* [w n] 1: luaheap's own bookkeeping */
 	lh_fold_names names;        /* which string keys are names */
+	uint32_t *co, nco;          /* the candidates in dominator preorder */
 	size_t maxlabel;
 	lh_strbuf hop, text, run;
 } ctx;
@@ -608,9 +386,10 @@ static uint32_t group_of(lh_diff *d, strmap *map, uint32_t *cap, ctx *c,
 	return map->slot[h] - 1;
 }
 
-/* Leak roots (top[v] == v) into groups by folded path: gid[v]. In the
- * dominator tree's preorder an object's idom comes first, so top[] of the
- * idom is known when the object is reached. */
+/* Leak roots (top[v] == v) into groups by folded path: gid[v]. The
+ * candidates come in the dominator tree's preorder (c->co), where an
+ * object's idom comes first, so top[] of the idom is known when the
+ * object is reached. */
 static int group_roots(lh_diff *d, ctx *c, const uint8_t *cand,
 	uint32_t *top, uint32_t *gid)
 {
@@ -620,18 +399,17 @@ static int group_roots(lh_diff *d, ctx *c, const uint8_t *cand,
 	uint32_t k, cap = 0;
 	int rc = LH_ENOMEM;
 
-	for (k = 0; k < dom->nlive; k++) {
-		uint32_t v = dom->order[k], p = dom->idom[v];
+	for (k = 0; k < c->nco; k++) {
+		uint32_t v = c->co[k], p = dom->idom[v];
 
 		gid[v] = NOT_SEEN;
-		if (cand[v])
-			top[v] = (p < s->nobj && cand[p]) ? top[p] : v;
+		top[v] = (p < s->nobj && cand[p]) ? top[p] : v;
 	}
-	for (k = 0; k < dom->nlive; k++) {
-		uint32_t v = dom->order[k], g;
+	for (k = 0; k < c->nco; k++) {
+		uint32_t v = c->co[k], g;
 		lh_diff_group *grp;
 
-		if (!cand[v] || top[v] != v || !folded_path(c, v))
+		if (top[v] != v || !folded_path(c, v))
 			continue;
 		if (c->text.oom || (g = group_of(d, &map, &cap, c, v)) == NOT_SEEN)
 			goto done;
@@ -669,20 +447,19 @@ static void add_mix(lh_diff_group *grp, const char *name, uint32_t run)
 
 /* Every candidate counts in its leak root's group: objects, bytes and the
  * class mix ((group, class) pairs sorted to count each class once). */
-static int tally_groups(lh_diff *d, ctx *c, const uint8_t *cand,
-	const uint32_t *top, const uint32_t *gid)
+static int tally_groups(lh_diff *d, ctx *c, const uint32_t *top,
+	const uint32_t *gid)
 {
 	const lh_analysis *w = c->w;
-	const lh_dom *dom = w->dom;
-	uint64_t *pairs = malloc(((size_t)d->candidates + 1) * sizeof *pairs);
+	uint64_t *pairs = malloc(((size_t)c->nco + 1) * sizeof *pairs);
 	uint32_t i, k, n = 0;
 
 	if (pairs == NULL)
 		return LH_ENOMEM;
-	for (k = 0; k < dom->nlive; k++) {
-		uint32_t v = dom->order[k], g;
+	for (k = 0; k < c->nco; k++) {
+		uint32_t v = c->co[k], g;
 
-		if (!cand[v] || gid[top[v]] == NOT_SEEN)
+		if (gid[top[v]] == NOT_SEEN)
 			continue;
 		g = gid[top[v]];
 		d->groups[g].objects++;
@@ -731,8 +508,8 @@ static int list_containers(cont_rec **out, uint32_t *count, lh_diff *d,
 	ctx *c, const uint32_t *top, const uint32_t *gid)
 {
 	const lh_dom *dom = c->w->dom;
-	uint64_t *trip = malloc(((size_t)d->candidates + 1) * 3 * sizeof *trip);
-	cont_rec *cr = calloc((size_t)d->candidates + 1, sizeof *cr);
+	uint64_t *trip = malloc(((size_t)c->nco + 1) * 3 * sizeof *trip);
+	cont_rec *cr = calloc((size_t)c->nco + 1, sizeof *cr);
 	uint32_t i, k, nt = 0, nc = 0;
 
 	*out = NULL;
@@ -741,8 +518,8 @@ static int list_containers(cont_rec **out, uint32_t *count, lh_diff *d,
 		free(cr);
 		return LH_ENOMEM;
 	}
-	for (k = 0; k < dom->nlive; k++) {
-		uint32_t v = dom->order[k];
+	for (k = 0; k < c->nco; k++) {
+		uint32_t v = c->co[k];
 
 		if (gid[v] == NOT_SEEN || top[v] != v)
 			continue;
@@ -787,7 +564,9 @@ static int nest_containers(cont_rec *cr, uint32_t nc, const lh_analysis *w,
 	int nspan)
 {
 	const lh_snapshot *s = w->snap;
-	uint32_t *at = malloc(((size_t)s->nobj + 1) * sizeof *at), i, v, steps;
+	/* a sparse index (at[v] is believed only when cr[at[v]].obj == v);
+	 * calloc, so no slot is ever read unset (fresh pages cost nothing) */
+	uint32_t *at = calloc((size_t)s->nobj + 1, sizeof *at), i, v, steps;
 	int k;
 
 	if (at == NULL)
@@ -1068,7 +847,7 @@ static int siblings_grew(const lh_diff *d, const sibling *s, uint32_t n)
 			m++;
 			sum += d->groups[s[i].group].growth;
 		}
-	return m >= 2 && sum > (int64_t)d->floor;
+	return m >= 2 && sum > (int64_t)d->t.floor;
 }
 
 /*
@@ -1132,8 +911,8 @@ static int judge_groups(lh_diff *d, ctx *c)
 	for (i = 0; i < d->ngroups; i++) {
 		lh_diff_group *grp = &d->groups[i];
 
-		grp->suspect = grp->growth > (int64_t)d->floor &&
-			grp->retained > d->floor;
+		grp->suspect = grp->growth > (int64_t)d->t.floor &&
+			grp->retained > d->t.floor;
 		d->nsuspects += grp->suspect != 0;
 		c->text.len = 0;
 		lh_analysis_render_path(&c->text, c->w, grp->example_obj,
@@ -1147,19 +926,35 @@ static int judge_groups(lh_diff *d, ctx *c)
 	return LH_OK;
 }
 
+/* c->co: the candidates in the dominator tree's preorder, so that the
+ * passes over them need not visit every live object. */
+static int list_candidates(ctx *c, const uint8_t *cand, uint32_t ncand)
+{
+	const lh_dom *dom = c->w->dom;
+	uint32_t k;
+
+	if ((c->co = malloc(((size_t)ncand + 1) * sizeof *c->co)) == NULL)
+		return LH_ENOMEM;
+	for (k = 0; k < dom->nlive && c->nco < ncand; k++)
+		if (cand[dom->order[k]])
+			c->co[c->nco++] = dom->order[k];
+	return LH_OK;
+}
+
 /* Groups: leak roots by folded path; fills d->groups. */
 static int build_groups(lh_diff *d, ctx *c, const uint8_t *cand,
 	uint32_t *const *m, int n, const lh_analysis *const *a)
 {
 	size_t nobj = c->w->snap->nobj ? c->w->snap->nobj : 1;
-	uint32_t *top = malloc(nobj * sizeof *top);
+	uint32_t *top = malloc(nobj * sizeof *top);   /* sparse: small pages */
 	uint32_t *gid = malloc(nobj * sizeof *gid);
 	int rc = LH_ENOMEM;
 
-	if (top == NULL || gid == NULL)
+	if (top == NULL || gid == NULL ||
+	    list_candidates(c, cand, d->t.candidates) != LH_OK)
 		goto done;
 	if ((rc = group_roots(d, c, cand, top, gid)) != LH_OK ||
-	    (rc = tally_groups(d, c, cand, top, gid)) != LH_OK ||
+	    (rc = tally_groups(d, c, top, gid)) != LH_OK ||
 	    (rc = credit_containers(d, c, top, gid, m, n, a)) != LH_OK ||
 	    (rc = merge_siblings(d, c->w)) != LH_OK)
 		goto done;
@@ -1643,7 +1438,10 @@ static int ctx_init(ctx *c, const lh_analysis *w, const uint8_t *fresh,
 	c->fresh = fresh;
 	c->par = par;
 	c->maxlabel = opts && opts->maxlabel ? opts->maxlabel : 40;
-	c->own = calloc(nobj, 1);
+	lh_strbuf_init(&c->hop);
+	lh_strbuf_init(&c->text);
+	lh_strbuf_init(&c->run);
+	c->own = lh_diff__big(nobj, 1, 1);
 	if (c->own == NULL || lh_fold__names_init(&c->names, s) != LH_OK)
 		return LH_ENOMEM;
 	mark_own(w, c->own);
@@ -1665,99 +1463,123 @@ static uint32_t registry_entries(const lh_snapshot *s)
 	return n;
 }
 
+/* m[k] for k = 1..n-1: the objects of a[k] matched in a[k - 1], after
+ * each snapshot's own work (side[k]). */
+static int match_all(uint32_t **m, lh_diff_side *side,
+	const lh_analysis *const *a, int n)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		side[k].a = a[k];
+	if (lh_diff__sides_prepare(side, n) != LH_OK)
+		return LH_ENOMEM;
+	for (k = 1; k < n; k++)
+		if ((m[k] = lh_diff__match(&side[k - 1], &side[k])) == NULL)
+			return LH_ENOMEM;
+	return LH_OK;
+}
+
+/* fresh[v]: v was created after the first snapshot; d->cand[v]: v is a
+ * candidate (see diff.h), counted in the totals. */
+static void mark_candidates(lh_diff *d, const ctx *c, uint32_t *const *m,
+	int n, uint8_t *fresh)
+{
+	const lh_snapshot *s = c->w->snap;
+	uint32_t v;
+
+	for (v = 0; v < s->nobj; v++) {
+		uint32_t prev = m[n - 1][v];
+
+		fresh[v] = back(m, n, v, 0) == LH_NONE;
+		if (!lh_graph_live(c->w->graph, v) || c->own[v] ||
+		    lh_snapshot_shared(s, v))
+			continue;         /* luaheap's own, or no state's leak */
+		if (n == 2)
+			d->cand[v] = prev == LH_NONE;
+		else
+			d->cand[v] = prev != LH_NONE && m[1][prev] == LH_NONE;
+		if (d->cand[v]) {
+			d->t.candidates++;
+			d->t.candidate_bytes += lh_snapshot_size(s, v);
+		}
+	}
+}
+
+/* The figures over the whole heap, first and last snapshots. */
+static void fill_totals(lh_diff *d, const lh_analysis *first,
+	const lh_analysis *w, const lh_diff_opts *opts)
+{
+	d->t.total_before = first->snap->hdr.lua_total_bytes;
+	d->t.total_after = w->snap->hdr.lua_total_bytes;
+	d->t.live_before = first->dom->live_bytes;
+	d->t.live_after = w->dom->live_bytes;
+	d->t.objects_before = first->graph->nlive;
+	d->t.objects_after = w->graph->nlive;
+	d->t.floor = opts && opts->min_bytes ? opts->min_bytes :
+		(d->t.live_after / 1000 > 4096 ? d->t.live_after / 1000 : 4096);
+	d->t.registry_before = registry_entries(first->snap);
+	d->t.registry_after = registry_entries(w->snap);
+	d->t.threads_before = first->classes->types[LH_T_THREAD].count;
+	d->t.threads_after = w->classes->types[LH_T_THREAD].count;
+}
+
+static void ctx_release(ctx *c)
+{
+	lh_strbuf_release(&c->hop);
+	lh_strbuf_release(&c->text);
+	lh_strbuf_release(&c->run);
+	lh_fold__names_release(&c->names);
+	free(c->own);
+	free(c->co);
+}
+
 int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 	const lh_diff_opts *opts, lh_error *err)
 {
 	lh_diff *d = NULL;
-	uint32_t *m[3] = { NULL, NULL, NULL }, *par[3] = { NULL, NULL, NULL };
-	uint8_t *cand = NULL, *fresh = NULL;
+	lh_diff_side side[3];
+	uint32_t *m[3] = { NULL, NULL, NULL };
+	uint8_t *fresh = NULL;
 	const lh_analysis *w;
-	const lh_snapshot *s;
-	uint32_t v, nobj;
 	ctx c;
 	int k, rc = LH_ENOMEM;
 
 	*out = NULL;
 	memset(&c, 0, sizeof c);
+	memset(side, 0, sizeof side);
 	if (n != 2 && n != 3)
 		return lh_error_set(err, LH_EUSAGE, "diff takes two or three snapshots");
 	w = a[n - 1];
-	s = w->snap;
-	nobj = s->nobj ? s->nobj : 1;
-	if ((d = calloc(1, sizeof *d)) == NULL)
+	if ((d = calloc(1, sizeof *d)) == NULL ||
+	    match_all(m, side, a, n) != LH_OK)
 		goto done;
-	d->nsnap = n;
-	for (k = 0; k < n; k++)
-		if ((par[k] = bfs_parents(a[k])) == NULL)
-			goto done;
-	for (k = 1; k < n; k++)
-		if ((m[k] = match_objects(a[k - 1], par[k - 1], a[k], par[k])) == NULL)
-			goto done;
-	cand = calloc(nobj, 1);
-	fresh = calloc(nobj, 1);
-	if (cand == NULL || fresh == NULL ||
-	    ctx_init(&c, w, fresh, par[n - 1], opts) != LH_OK)
+	d->t.nsnap = n;
+	d->ncand_obj = w->snap->nobj;
+	d->cand = lh_diff__big(w->snap->nobj, 1, 1);  /* kept for the pictures */
+	fresh = lh_diff__big(w->snap->nobj, 1, 1);
+	if (d->cand == NULL || fresh == NULL ||
+	    ctx_init(&c, w, fresh, side[n - 1].par, opts) != LH_OK)
 		goto done;
-
-	/* fresh: created after the first snapshot; cand: the candidates. */
-	for (v = 0; v < s->nobj; v++) {
-		uint32_t prev = m[n - 1][v];
-
-		fresh[v] = back(m, n, v, 0) == LH_NONE;
-		if (!lh_graph_live(w->graph, v) || c.own[v] ||
-		    lh_snapshot_shared(s, v))
-			continue;         /* luaheap's own, or no state's leak */
-		if (n == 2)
-			cand[v] = prev == LH_NONE;
-		else
-			cand[v] = prev != LH_NONE && m[1][prev] == LH_NONE;
-		if (cand[v]) {
-			d->candidates++;
-			d->candidate_bytes += lh_snapshot_size(s, v);
-		}
-	}
-
-	d->total_before = a[0]->snap->hdr.lua_total_bytes;
-	d->total_after = s->hdr.lua_total_bytes;
-	d->live_before = a[0]->dom->live_bytes;
-	d->live_after = w->dom->live_bytes;
-	d->objects_before = a[0]->graph->nlive;
-	d->objects_after = w->graph->nlive;
-	d->floor = opts && opts->min_bytes ? opts->min_bytes :
-		(d->live_after / 1000 > 4096 ? d->live_after / 1000 : 4096);
-	d->registry_before = registry_entries(a[0]->snap);
-	d->registry_after = registry_entries(s);
-	d->threads_before = a[0]->classes->types[LH_T_THREAD].count;
-	d->threads_after = w->classes->types[LH_T_THREAD].count;
-
-	lh_strbuf_init(&c.hop);
-	lh_strbuf_init(&c.text);
-	lh_strbuf_init(&c.run);
-	if (build_groups(d, &c, cand, m, n, a) != LH_OK ||
+	mark_candidates(d, &c, m, n, fresh);
+	fill_totals(d, a[0], w, opts);
+	if (build_groups(d, &c, d->cand, m, n, a) != LH_OK ||
 	    build_grown(d, &c, m, n, a) != LH_OK ||
 	    build_globals(d, a, n) != LH_OK ||
 	    build_classes(d, a[0], w) != LH_OK ||
 	    build_dead(d, &c) != LH_OK)
 		goto done;
 	rc = LH_OK;
-	d->cand = cand;             /* kept for the growth pictures */
-	d->ncand_obj = s->nobj;
-	cand = NULL;
 	*out = d;
 	d = NULL;
 done:
 	if (rc == LH_ENOMEM)
 		lh_error_set(err, rc, "out of memory");
-	lh_strbuf_release(&c.hop);
-	lh_strbuf_release(&c.text);
-	lh_strbuf_release(&c.run);
-	lh_fold__names_release(&c.names);
-	free(c.own);
+	ctx_release(&c);
 	for (k = 0; k < 3; k++) {
 		free(m[k]);
-		free(par[k]);
+		lh_diff__side_release(&side[k]);
 	}
-	free(cand);
 	free(fresh);
 	lh_diff_free(d);
 	return rc;
@@ -1766,13 +1588,16 @@ done:
 int lh_diff_fresh(uint8_t **out, const lh_analysis *before,
 	const lh_analysis *after, lh_error *err)
 {
-	uint32_t *par[2] = { bfs_parents(before), bfs_parents(after) }, *m = NULL;
-	uint32_t v, n = after->snap->nobj;
+	lh_diff_side side[2];
+	uint32_t v, n = after->snap->nobj, *m = NULL;
 	int rc = LH_ENOMEM;
 
 	*out = NULL;
-	if (par[0] == NULL || par[1] == NULL ||
-	    (m = match_objects(before, par[0], after, par[1])) == NULL ||
+	memset(side, 0, sizeof side);
+	side[0].a = before;
+	side[1].a = after;
+	if (lh_diff__sides_prepare(side, 2) != LH_OK ||
+	    (m = lh_diff__match(&side[0], &side[1])) == NULL ||
 	    (*out = malloc((size_t)n + 1)) == NULL)
 		goto done;
 	for (v = 0; v < n; v++)
@@ -1781,8 +1606,86 @@ int lh_diff_fresh(uint8_t **out, const lh_analysis *before,
 done:
 	if (rc != LH_OK)
 		lh_error_set(err, rc, "out of memory");
-	free(par[0]);
-	free(par[1]);
+	lh_diff__side_release(&side[0]);
+	lh_diff__side_release(&side[1]);
 	free(m);
 	return rc;
+}
+
+/* ---- reading the result ---- */
+
+const lh_diff_totals *lh_diff_get_totals(const lh_diff *d)
+{
+	return &d->t;
+}
+
+uint32_t lh_diff_num_groups(const lh_diff *d)
+{
+	return d->ngroups;
+}
+
+uint32_t lh_diff_num_suspects(const lh_diff *d)
+{
+	return d->nsuspects;
+}
+
+const lh_diff_group *lh_diff_get_group(const lh_diff *d, uint32_t i)
+{
+	return i < d->ngroups ? &d->groups[i] : NULL;
+}
+
+uint32_t lh_diff_num_grown(const lh_diff *d)
+{
+	return d->ngrown;
+}
+
+const lh_diff_grown *lh_diff_get_grown(const lh_diff *d, uint32_t i)
+{
+	return i < d->ngrown ? &d->grown[i] : NULL;
+}
+
+uint32_t lh_diff_num_globals(const lh_diff *d)
+{
+	return d->nglobals;
+}
+
+const lh_diff_global *lh_diff_get_global(const lh_diff *d, uint32_t i)
+{
+	return i < d->nglobals ? &d->globals[i] : NULL;
+}
+
+uint32_t lh_diff_num_classes(const lh_diff *d)
+{
+	return d->nclasses;
+}
+
+const lh_diff_class *lh_diff_get_class(const lh_diff *d, uint32_t i)
+{
+	return i < d->nclasses ? &d->classes[i] : NULL;
+}
+
+uint32_t lh_diff_num_dead(const lh_diff *d)
+{
+	return d->ndead;
+}
+
+const lh_diff_dead *lh_diff_get_dead(const lh_diff *d, uint32_t i)
+{
+	return i < d->ndead ? &d->dead[i] : NULL;
+}
+
+uint32_t lh_diff_num_dead_groups(const lh_diff *d)
+{
+	return d->ndead_groups;
+}
+
+const lh_diff_dead_group *lh_diff_get_dead_group(const lh_diff *d,
+	uint32_t i)
+{
+	return i < d->ndead_groups ? &d->dead_groups[i] : NULL;
+}
+
+int lh_diff_candidate(const lh_diff *d, uint32_t v)
+{
+	return v < d->ncand_obj && d->cand[v];
 }

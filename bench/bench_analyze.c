@@ -180,7 +180,7 @@ int main(int argc, char **argv)
 			die(&err);
 		t_diff = cpu_now() - t0 + t_one;
 		printf("  diff of two: %.3fs = %.2fx one summary (%.3fs); %u suspects\n",
-			t_diff, t_diff / t_one, t_one, d->nsuspects);
+			t_diff, t_diff / t_one, t_one, lh_diff_num_suspects(d));
 		lh_diff_free(d);
 		lh_analysis_free(a2);
 		lh_snapshot_free(s2);

@@ -7,7 +7,7 @@
 #    snapshot, as ratios to the file's size and to reading it;
 #  - diff: time of `diff` of two snapshots relative to `summary` of one;
 #  - with OLD=BUILD_DIR of an older build: the analysis index against it
-#    (bench/index_bench.sh).
+#    (bench/index_bench.sh), and the diff against it (bench/diff_bench.sh).
 # Usage: sh bench/run.sh [SCALES...]   (default: 100000 1000000 3000000)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,5 +64,6 @@ done
 # directory, e.g. of commit 52ea39d built with scripts/build.sh).
 if [ -n "${OLD:-}" ]; then
 	sh "$top/bench/index_bench.sh" "$work" ${ANALYZE_SCALES:-1000000 10000000}
+	sh "$top/bench/diff_bench.sh" "$work" ${ANALYZE_SCALES:-1000000 10000000}
 fi
 echo "(files in $work)"

@@ -179,38 +179,33 @@ static void json_group(cJSON *arr, const lh_diff_group *g,
 	}
 }
 
-static void print_json(const lh_diff *d, const lh_analysis *last,
-	char **paths, int n, uint32_t limit)
+/* The figures over the whole heap. */
+static void json_totals(cJSON *doc, const lh_diff *d)
 {
-	cJSON *doc = cli_json_object(NULL, NULL), *arr, *o;
+	const lh_diff_totals *t = lh_diff_get_totals(d);
+
+	cli_json_num(doc, "total_before", (double)t->total_before);
+	cli_json_num(doc, "total_after", (double)t->total_after);
+	cli_json_num(doc, "growth", (double)t->total_after - (double)t->total_before);
+	cli_json_num(doc, "live_before", (double)t->live_before);
+	cli_json_num(doc, "live_after", (double)t->live_after);
+	cli_json_num(doc, "objects_before", t->objects_before);
+	cli_json_num(doc, "objects_after", t->objects_after);
+	cli_json_num(doc, "candidates", t->candidates);
+	cli_json_num(doc, "candidate_bytes", (double)t->candidate_bytes);
+	cli_json_num(doc, "noise_floor", (double)t->floor);
+	cli_json_num(doc, "suspect_count", lh_diff_num_suspects(d));
+}
+
+/* "grown": grown tables, folded by path. */
+static void json_grown(cJSON *doc, const lh_diff *d, const lh_analysis *last,
+	uint32_t limit)
+{
+	cJSON *arr = cli_json_array(doc, "grown"), *o;
 	uint32_t i;
-	int k;
 
-	arr = cli_json_array(doc, "snapshots");
-	for (k = 0; k < n; k++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(paths[k]));
-	cli_json_num(doc, "total_before", (double)d->total_before);
-	cli_json_num(doc, "total_after", (double)d->total_after);
-	cli_json_num(doc, "growth", (double)d->total_after - (double)d->total_before);
-	cli_json_num(doc, "live_before", (double)d->live_before);
-	cli_json_num(doc, "live_after", (double)d->live_after);
-	cli_json_num(doc, "objects_before", d->objects_before);
-	cli_json_num(doc, "objects_after", d->objects_after);
-	cli_json_num(doc, "candidates", d->candidates);
-	cli_json_num(doc, "candidate_bytes", (double)d->candidate_bytes);
-	cli_json_num(doc, "noise_floor", (double)d->floor);
-	cli_json_num(doc, "suspect_count", d->nsuspects);
-
-	arr = cli_json_array(doc, "suspects");
-	for (i = 0; i < rows(d->nsuspects, limit); i++)
-		json_group(arr, &d->groups[i], last);
-	arr = cli_json_array(doc, "other_groups");
-	for (i = d->nsuspects; i < d->nsuspects + rows(d->ngroups - d->nsuspects, limit); i++)
-		json_group(arr, &d->groups[i], last);
-
-	arr = cli_json_array(doc, "grown");
-	for (i = 0; i < rows(d->ngrown, limit); i++) {
-		const lh_diff_grown *g = &d->grown[i];
+	for (i = 0; i < rows(lh_diff_num_grown(d), limit); i++) {
+		const lh_diff_grown *g = lh_diff_get_grown(d, i);
 		o = cli_json_object(arr, NULL);
 		cli_json_bytes(o, "pattern", g->pattern, strlen(g->pattern));
 		cli_json_num(o, "tables", g->count);
@@ -223,15 +218,24 @@ static void print_json(const lh_diff *d, const lh_analysis *last,
 		cli_json_num(o, "retained_before", (double)g->retained_before);
 		cli_json_num(o, "retained_after", (double)g->retained_after);
 	}
-	arr = cli_json_array(doc, "new_globals");
-	for (i = 0; i < rows(d->nglobals, limit); i++) {
+}
+
+/* "new_globals" and "classes". */
+static void json_globals_classes(cJSON *doc, const lh_diff *d,
+	const lh_analysis *last, uint32_t limit)
+{
+	cJSON *arr = cli_json_array(doc, "new_globals"), *o;
+	uint32_t i;
+
+	for (i = 0; i < rows(lh_diff_num_globals(d), limit); i++) {
+		const lh_diff_global *gl = lh_diff_get_global(d, i);
 		o = cli_json_object(arr, NULL);
-		cli_json_bytes(o, "name", d->globals[i].name, strlen(d->globals[i].name));
-		cli_json_objinfo(o, last, d->globals[i].obj);
+		cli_json_bytes(o, "name", gl->name, strlen(gl->name));
+		cli_json_objinfo(o, last, gl->obj);
 	}
 	arr = cli_json_array(doc, "classes");
-	for (i = 0; i < rows(d->nclasses, limit); i++) {
-		const lh_diff_class *c = &d->classes[i];
+	for (i = 0; i < rows(lh_diff_num_classes(d), limit); i++) {
+		const lh_diff_class *c = lh_diff_get_class(d, i);
 		o = cli_json_object(arr, NULL);
 		cli_json_bytes(o, "class", c->name, strlen(c->name));
 		cli_json_num(o, "count_before", c->count_before);
@@ -239,15 +243,17 @@ static void print_json(const lh_diff *d, const lh_analysis *last,
 		cli_json_num(o, "bytes_before", (double)c->bytes_before);
 		cli_json_num(o, "bytes_after", (double)c->bytes_after);
 	}
-	o = cli_json_object(doc, "registry");
-	cli_json_num(o, "before", d->registry_before);
-	cli_json_num(o, "after", d->registry_after);
-	o = cli_json_object(doc, "coroutines");
-	cli_json_num(o, "before", d->threads_before);
-	cli_json_num(o, "after", d->threads_after);
-	arr = cli_json_array(doc, "expect_dead_groups");
-	for (i = 0; i < rows(d->ndead_groups, limit); i++) {
-		const lh_diff_dead_group *g = &d->dead_groups[i];
+}
+
+/* "expect_dead_groups" and "expect_dead". */
+static void json_dead(cJSON *doc, const lh_diff *d, const lh_analysis *last,
+	uint32_t limit)
+{
+	cJSON *arr = cli_json_array(doc, "expect_dead_groups"), *o;
+	uint32_t i;
+
+	for (i = 0; i < rows(lh_diff_num_dead_groups(d), limit); i++) {
+		const lh_diff_dead_group *g = lh_diff_get_dead_group(d, i);
 		o = cli_json_object(arr, NULL);
 		cli_json_bytes(o, "path", g->pattern, strlen(g->pattern));
 		cli_json_num(o, "count", g->count);
@@ -258,12 +264,42 @@ static void print_json(const lh_diff *d, const lh_analysis *last,
 			lh_snapshot_addr(lh_analysis_snapshot(last), g->example_obj));
 	}
 	arr = cli_json_array(doc, "expect_dead");
-	for (i = 0; i < d->ndead; i++) {
+	for (i = 0; i < lh_diff_num_dead(d); i++) {
+		const lh_diff_dead *dd = lh_diff_get_dead(d, i);
 		o = cli_json_object(arr, NULL);
-		cli_json_str(o, "label", d->dead[i].label ? d->dead[i].label : "");
-		cli_json_bytes(o, "path", d->dead[i].path, strlen(d->dead[i].path));
-		cli_json_objinfo(o, last, d->dead[i].obj);
+		cli_json_str(o, "label", dd->label ? dd->label : "");
+		cli_json_bytes(o, "path", dd->path, strlen(dd->path));
+		cli_json_objinfo(o, last, dd->obj);
 	}
+}
+
+static void print_json(const lh_diff *d, const lh_analysis *last,
+	char **paths, int n, uint32_t limit)
+{
+	const lh_diff_totals *t = lh_diff_get_totals(d);
+	cJSON *doc = cli_json_object(NULL, NULL), *arr, *o;
+	uint32_t i, ns = lh_diff_num_suspects(d), ng = lh_diff_num_groups(d);
+	int k;
+
+	arr = cli_json_array(doc, "snapshots");
+	for (k = 0; k < n; k++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(paths[k]));
+	json_totals(doc, d);
+	arr = cli_json_array(doc, "suspects");
+	for (i = 0; i < rows(ns, limit); i++)
+		json_group(arr, lh_diff_get_group(d, i), last);
+	arr = cli_json_array(doc, "other_groups");
+	for (i = ns; i < ns + rows(ng - ns, limit); i++)
+		json_group(arr, lh_diff_get_group(d, i), last);
+	json_grown(doc, d, last, limit);
+	json_globals_classes(doc, d, last, limit);
+	o = cli_json_object(doc, "registry");
+	cli_json_num(o, "before", t->registry_before);
+	cli_json_num(o, "after", t->registry_after);
+	o = cli_json_object(doc, "coroutines");
+	cli_json_num(o, "before", t->threads_before);
+	cli_json_num(o, "after", t->threads_after);
+	json_dead(doc, d, last, limit);
 	cli_print_json(doc);
 	cJSON_Delete(doc);
 }
@@ -273,7 +309,7 @@ static void print_json(const lh_diff *d, const lh_analysis *last,
 static void text_example(const lh_diff *d, const lh_analysis *last,
 	uint32_t i, uint32_t from)
 {
-	const lh_diff_group *g = &d->groups[i];
+	const lh_diff_group *g = lh_diff_get_group(d, i);
 	char *ex = cli_utf8(g->example, strlen(g->example));
 	char cb[CLI_SIZE_BUF], ab[CLI_SIZE_BUF];
 	int k;
@@ -314,7 +350,7 @@ static void text_groups(const lh_diff *d, const lh_analysis *last,
 		cli_table_header(t, "#", "retained", "growth", "count", "objects",
 			"containers", "path");
 	for (i = from; i < from + count; i++) {
-		const lh_diff_group *g = &d->groups[i];
+		const lh_diff_group *g = lh_diff_get_group(d, i);
 		char *path = cli_utf8(g->pattern, strlen(g->pattern));
 
 		snprintf(idx, sizeof idx, "%" PRIu32, i - from + 1);
@@ -344,13 +380,14 @@ static void text_dead(const lh_diff *d, const lh_analysis *last,
 {
 	char b1[CLI_SIZE_BUF], c1[CLI_SIZE_BUF];
 	cli_table *t = cli_table_new("rrrl");
-	uint32_t i, n = rows(d->ndead_groups, limit);
+	uint32_t i, n = rows(lh_diff_num_dead_groups(d), limit);
 
 	printf("\n%sexpected dead, still alive%s: %s objects\n",
-		cli_style(CLI_BOLD), cli_style(CLI_RESET), cli_count(d->ndead, c1));
+		cli_style(CLI_BOLD), cli_style(CLI_RESET),
+		cli_count(lh_diff_num_dead(d), c1));
 	cli_table_header(t, "#", "retained", "count", "path");
 	for (i = 0; i < n; i++) {
-		const lh_diff_dead_group *g = &d->dead_groups[i];
+		const lh_diff_dead_group *g = lh_diff_get_dead_group(d, i);
 		char idx[16], *path = cli_utf8(g->pattern, strlen(g->pattern));
 
 		snprintf(idx, sizeof idx, "%" PRIu32, i + 1);
@@ -361,7 +398,7 @@ static void text_dead(const lh_diff *d, const lh_analysis *last,
 	cli_table_print(t, stdout, 2);
 	cli_table_free(t);
 	for (i = 0; i < n && i < 3; i++) {
-		const lh_diff_dead_group *g = &d->dead_groups[i];
+		const lh_diff_dead_group *g = lh_diff_get_dead_group(d, i);
 		char *ex = cli_utf8(g->example, strlen(g->example));
 		char *label = cli_utf8(g->label ? g->label : "",
 			g->label ? strlen(g->label) : 0);
@@ -385,8 +422,8 @@ static void text_grown(const lh_diff *d, uint32_t limit)
 
 	printf("\n%sgrown tables%s\n", cli_style(CLI_BOLD), cli_style(CLI_RESET));
 	cli_table_header(t, "tables", "entries", "added", "retained", "path");
-	for (i = 0; i < rows(d->ngrown, limit); i++) {
-		const lh_diff_grown *g = &d->grown[i];
+	for (i = 0; i < rows(lh_diff_num_grown(d), limit); i++) {
+		const lh_diff_grown *g = lh_diff_get_grown(d, i);
 		char e[64], add[32], nt[CLI_SIZE_BUF];
 		char *path = cli_utf8(g->pattern, strlen(g->pattern));
 
@@ -403,59 +440,37 @@ static void text_grown(const lh_diff *d, uint32_t limit)
 	cli_table_free(t);
 }
 
-static void print_text(const lh_diff *d, const lh_analysis *last,
-	char **paths, int n, uint32_t limit)
+/* New globals, then classes that moved. */
+static void text_globals_classes(const lh_diff *d, const lh_analysis *last,
+	uint32_t limit)
 {
-	char b1[CLI_SIZE_BUF], b2[CLI_SIZE_BUF], b3[CLI_SIZE_BUF + 1];
-	char c1[CLI_SIZE_BUF], c2[CLI_SIZE_BUF];
-	int64_t growth = (int64_t)d->total_after - (int64_t)d->total_before;
+	char b1[CLI_SIZE_BUF], c1[CLI_SIZE_BUF];
 	cli_table *t;
-	uint32_t i, nother = d->ngroups - d->nsuspects;
+	uint32_t i;
 
-	printf("%sheap %s %s%s (%s -> %s), %s%" PRIu32 " suspect%s%s\n",
-		cli_style(CLI_BOLD), growth >= 0 ? "grew" : "shrank",
-		signed_size(growth, b3), cli_style(CLI_RESET),
-		cli_size(d->total_before, b1), cli_size(d->total_after, b2),
-		d->nsuspects ? cli_style(CLI_RED) : cli_style(CLI_GREEN),
-		d->nsuspects, d->nsuspects == 1 ? "" : "s", cli_style(CLI_RESET));
-	printf("  %s", paths[0]);
-	for (i = 1; i < (uint32_t)n; i++)
-		printf(" -> %s", paths[i]);
-	printf("; %s new objects (%s) survived%s; noise floor %s\n",
-		cli_count(d->candidates, c1), cli_size(d->candidate_bytes, b1),
-		n == 3 ? " into the last snapshot" : "", cli_size(d->floor, b2));
-
-	if (d->nsuspects) {
-		printf("\n%ssuspects%s: new objects that survived, by the path that "
-			"holds them\n", cli_style(CLI_BOLD), cli_style(CLI_RESET));
-		text_groups(d, last, 0, rows(d->nsuspects, limit), n);
-	}
-	if (d->ndead)
-		text_dead(d, last, limit);
-	if (d->ngrown)
-		text_grown(d, limit);
-	if (d->nglobals) {
+	if (lh_diff_num_globals(d)) {
 		printf("\n%snew globals%s\n", cli_style(CLI_BOLD), cli_style(CLI_RESET));
 		t = cli_table_new("rll");
 		cli_table_header(t, "retained", "class", "name");
-		for (i = 0; i < rows(d->nglobals, limit); i++) {
-			char *name = cli_utf8(d->globals[i].name, strlen(d->globals[i].name));
-			const char *cls = cli_class(last, d->globals[i].obj);
+		for (i = 0; i < rows(lh_diff_num_globals(d), limit); i++) {
+			const lh_diff_global *gl = lh_diff_get_global(d, i);
+			char *name = cli_utf8(gl->name, strlen(gl->name));
+			const char *cls = cli_class(last, gl->obj);
 			char *c = cli_utf8(cls, strlen(cls));
-			cli_table_row(t, cli_size(d->globals[i].retained, b1), c, name);
+			cli_table_row(t, cli_size(gl->retained, b1), c, name);
 			free(name);
 			free(c);
 		}
 		cli_table_print(t, stdout, 2);
 		cli_table_free(t);
 	}
-	if (d->nclasses) {
+	if (lh_diff_num_classes(d)) {
 		printf("\n%sclasses%s (live objects)\n", cli_style(CLI_BOLD),
 			cli_style(CLI_RESET));
 		t = cli_table_new("rrrrl");
 		cli_table_header(t, "count", "change", "bytes", "change", "class");
-		for (i = 0; i < rows(d->nclasses, limit); i++) {
-			const lh_diff_class *c = &d->classes[i];
+		for (i = 0; i < rows(lh_diff_num_classes(d), limit); i++) {
+			const lh_diff_class *c = lh_diff_get_class(d, i);
 			char dc[32], db[CLI_SIZE_BUF + 1];
 			char *name = cli_utf8(c->name, strlen(c->name));
 
@@ -469,14 +484,49 @@ static void print_text(const lh_diff *d, const lh_analysis *last,
 		cli_table_print(t, stdout, 2);
 		cli_table_free(t);
 	}
+}
+
+static void print_text(const lh_diff *d, const lh_analysis *last,
+	char **paths, int n, uint32_t limit)
+{
+	char b1[CLI_SIZE_BUF], b2[CLI_SIZE_BUF], b3[CLI_SIZE_BUF + 1];
+	char c1[CLI_SIZE_BUF], c2[CLI_SIZE_BUF];
+	const lh_diff_totals *t = lh_diff_get_totals(d);
+	int64_t growth = (int64_t)t->total_after - (int64_t)t->total_before;
+	uint32_t i, ns = lh_diff_num_suspects(d);
+	uint32_t nother = lh_diff_num_groups(d) - ns;
+
+	printf("%sheap %s %s%s (%s -> %s), %s%" PRIu32 " suspect%s%s\n",
+		cli_style(CLI_BOLD), growth >= 0 ? "grew" : "shrank",
+		signed_size(growth, b3), cli_style(CLI_RESET),
+		cli_size(t->total_before, b1), cli_size(t->total_after, b2),
+		ns ? cli_style(CLI_RED) : cli_style(CLI_GREEN),
+		ns, ns == 1 ? "" : "s", cli_style(CLI_RESET));
+	printf("  %s", paths[0]);
+	for (i = 1; i < (uint32_t)n; i++)
+		printf(" -> %s", paths[i]);
+	printf("; %s new objects (%s) survived%s; noise floor %s\n",
+		cli_count(t->candidates, c1), cli_size(t->candidate_bytes, b1),
+		n == 3 ? " into the last snapshot" : "", cli_size(t->floor, b2));
+
+	if (ns) {
+		printf("\n%ssuspects%s: new objects that survived, by the path that "
+			"holds them\n", cli_style(CLI_BOLD), cli_style(CLI_RESET));
+		text_groups(d, last, 0, rows(ns, limit), n);
+	}
+	if (lh_diff_num_dead(d))
+		text_dead(d, last, limit);
+	if (lh_diff_num_grown(d))
+		text_grown(d, limit);
+	text_globals_classes(d, last, limit);
 	if (nother) {
 		printf("\n%sother new objects%s (their containers did not grow: churn)\n",
 			cli_style(CLI_BOLD), cli_style(CLI_RESET));
-		text_groups(d, last, d->nsuspects, rows(nother, limit), n);
+		text_groups(d, last, ns, rows(nother, limit), n);
 	}
 	printf("\nregistry %s -> %s entries; coroutines %s -> %s\n",
-		cli_count(d->registry_before, c1), cli_count(d->registry_after, c2),
-		cli_count(d->threads_before, b1), cli_count(d->threads_after, b2));
+		cli_count(t->registry_before, c1), cli_count(t->registry_after, c2),
+		cli_count(t->threads_before, b1), cli_count(t->threads_after, b2));
 }
 
 int cmd_diff(int argc, char **argv)
@@ -539,9 +589,12 @@ int cmd_diff(int argc, char **argv)
 		print_json(d, an[n - 1], argv, n, args.limit);
 	else
 		print_text(d, an[n - 1], argv, n, args.limit);
-	if ((d->total_after > d->total_before &&
-	     d->total_after - d->total_before > args.fail_growth) ||
-	    d->nsuspects > args.fail_suspects || (args.fail_dead && d->ndead > 0))
+	if ((lh_diff_get_totals(d)->total_after >
+	     lh_diff_get_totals(d)->total_before &&
+	     lh_diff_get_totals(d)->total_after -
+	     lh_diff_get_totals(d)->total_before > args.fail_growth) ||
+	    lh_diff_num_suspects(d) > args.fail_suspects ||
+	    (args.fail_dead && lh_diff_num_dead(d) > 0))
 		rc = CLI_FAIL;
 done:
 	lh_diff_free(d);

@@ -79,7 +79,9 @@ static uint32_t rows(uint32_t n, uint32_t limit)
 static void headline(lh_out *o, const cli_pictures *p, char **paths)
 {
 	const lh_diff *d = p->diff;
-	int64_t growth = (int64_t)d->total_after - (int64_t)d->total_before;
+	const lh_diff_totals *t = lh_diff_get_totals(d);
+	int64_t growth = (int64_t)t->total_after - (int64_t)t->total_before;
+	uint32_t ns = lh_diff_num_suspects(d);
 	char b1[CLI_SIZE_BUF], b2[CLI_SIZE_BUF], b3[CLI_SIZE_BUF];
 	int k;
 
@@ -99,17 +101,16 @@ static void headline(lh_out *o, const cli_pictures *p, char **paths)
 	lh_out_printf(o, "</p>\n<p><b>heap %s %s%s</b> (%s &rarr; %s); ",
 		growth >= 0 ? "grew" : "shrank", growth >= 0 ? "+" : "-",
 		cli_size((uint64_t)(growth < 0 ? -growth : growth), b1),
-		cli_size(d->total_before, b2), cli_size(d->total_after, b3));
+		cli_size(t->total_before, b2), cli_size(t->total_after, b3));
 	lh_out_printf(o, "%s new objects (%s) survived; noise floor %s</p>\n",
-		cli_count(d->candidates, b1), cli_size(d->candidate_bytes, b2),
-		cli_size(d->floor, b3));
-	if (d->nsuspects > 0) {
+		cli_count(t->candidates, b1), cli_size(t->candidate_bytes, b2),
+		cli_size(t->floor, b3));
+	if (ns > 0) {
 		lh_out_printf(o, "<p class=\"bad\" id=\"verdict\">leak suspected: "
-			"%" PRIu32 " suspect%s; first: <code>", d->nsuspects,
-			d->nsuspects == 1 ? "" : "s");
-		esc(o, d->groups[0].pattern);
+			"%" PRIu32 " suspect%s; first: <code>", ns, ns == 1 ? "" : "s");
+		esc(o, lh_diff_get_group(d, 0)->pattern);
 		lh_out_printf(o, "</code> holds %s</p>\n",
-			cli_size(d->groups[0].retained, b1));
+			cli_size(lh_diff_get_group(d, 0)->retained, b1));
 	} else {
 		lh_out_puts(o, "<p class=\"ok\" id=\"verdict\">no leak suspected: "
 			"no container grew beyond the noise floor</p>\n");
@@ -122,7 +123,7 @@ static void headline(lh_out *o, const cli_pictures *p, char **paths)
 		"id=\"fail-suspects\">%" PRIu32 "</td></tr>\n"
 		"<tr><td><code>--fail-on-expect-dead</code></td><td class=\"n\" "
 		"id=\"fail-expect-dead\">%" PRIu32 "</td></tr></table>\n",
-		growth, d->nsuspects, d->ndead);
+		growth, ns, lh_diff_num_dead(d));
 }
 
 static void groups(lh_out *o, const lh_diff *d, uint32_t from, uint32_t n)
@@ -133,7 +134,7 @@ static void groups(lh_out *o, const lh_diff *d, uint32_t from, uint32_t n)
 	lh_out_puts(o, "<table><tr><th>#</th><th>retained</th><th>growth</th>"
 		"<th>count</th><th>objects</th><th>path, example, classes</th></tr>\n");
 	for (i = from; i < from + n; i++) {
-		const lh_diff_group *g = &d->groups[i];
+		const lh_diff_group *g = lh_diff_get_group(d, i);
 
 		lh_out_printf(o, "<tr><td class=\"n\">%" PRIu32 "</td>", i - from + 1);
 		size_cell(o, (int64_t)g->retained, 0);
@@ -160,8 +161,8 @@ static void grown(lh_out *o, const lh_diff *d, uint32_t limit)
 
 	lh_out_puts(o, "<h2>Grown tables</h2>\n<table><tr><th>entries</th>"
 		"<th>added</th><th>retained change</th><th>path</th></tr>\n");
-	for (i = 0; i < rows(d->ngrown, limit); i++) {
-		const lh_diff_grown *g = &d->grown[i];
+	for (i = 0; i < rows(lh_diff_num_grown(d), limit); i++) {
+		const lh_diff_grown *g = lh_diff_get_grown(d, i);
 
 		lh_out_printf(o, "<tr><td class=\"n\">%" PRIu32 " &rarr; %" PRIu32
 			"</td>", g->entries_before, g->entries_after);
@@ -184,18 +185,20 @@ static void globals_and_classes(lh_out *o, const cli_pictures *p,
 
 	lh_out_puts(o, "<h2>New globals</h2>\n<table><tr><th>retained</th>"
 		"<th>class</th><th>name</th></tr>\n");
-	for (i = 0; i < rows(d->nglobals, limit); i++) {
-		size_cell(o, (int64_t)d->globals[i].retained, 0);
+	for (i = 0; i < rows(lh_diff_num_globals(d), limit); i++) {
+		const lh_diff_global *gl = lh_diff_get_global(d, i);
+
+		size_cell(o, (int64_t)gl->retained, 0);
 		lh_out_puts(o, "<td>");
-		esc(o, cli_class(last, d->globals[i].obj));
+		esc(o, cli_class(last, gl->obj));
 		lh_out_puts(o, "</td><td><code>");
-		esc(o, d->globals[i].name);
+		esc(o, gl->name);
 		lh_out_puts(o, "</code></td></tr>\n");
 	}
 	lh_out_puts(o, "</table>\n<h2>Classes</h2>\n<table><tr><th>count</th>"
 		"<th>change</th><th>bytes</th><th>change</th><th>class</th></tr>\n");
-	for (i = 0; i < rows(d->nclasses, limit); i++) {
-		const lh_diff_class *c = &d->classes[i];
+	for (i = 0; i < rows(lh_diff_num_classes(d), limit); i++) {
+		const lh_diff_class *c = lh_diff_get_class(d, i);
 
 		lh_out_puts(o, "<tr>");
 		count_cell(o, c->count_after);
@@ -208,14 +211,16 @@ static void globals_and_classes(lh_out *o, const cli_pictures *p,
 		lh_out_puts(o, "</td></tr>\n");
 	}
 	lh_out_puts(o, "</table>\n");
-	if (d->ndead == 0)
+	if (lh_diff_num_dead(d) == 0)
 		return;
 	lh_out_puts(o, "<h2>Expected dead, still alive</h2>\n<table>");
-	for (i = 0; i < d->ndead; i++) {
+	for (i = 0; i < lh_diff_num_dead(d); i++) {
+		const lh_diff_dead *dd = lh_diff_get_dead(d, i);
+
 		lh_out_puts(o, "<tr><td>");
-		esc(o, d->dead[i].label != NULL ? d->dead[i].label : "");
+		esc(o, dd->label != NULL ? dd->label : "");
 		lh_out_puts(o, "</td><td><code>");
-		esc(o, d->dead[i].path);
+		esc(o, dd->path);
 		lh_out_puts(o, "</code></td></tr>\n");
 	}
 	lh_out_puts(o, "</table>\n");
@@ -252,7 +257,8 @@ static int write_page(lh_out *o, void *ctx, lh_error *err)
 	char **paths = j->paths;
 	uint32_t limit = j->limit;
 	const lh_diff *d = p->diff;
-	uint32_t nother = d->ngroups - d->nsuspects;
+	uint32_t ns = lh_diff_num_suspects(d);
+	uint32_t nother = lh_diff_num_groups(d) - ns;
 	int rc;
 
 	lh_out_puts(o, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
@@ -261,8 +267,8 @@ static int write_page(lh_out *o, void *ctx, lh_error *err)
 	lh_out_puts(o, "</head><body>\n");
 	headline(o, p, paths);
 	lh_out_printf(o, "<h2>Suspects</h2>\n");
-	if (d->nsuspects)
-		groups(o, d, 0, rows(d->nsuspects, limit));
+	if (ns)
+		groups(o, d, 0, rows(ns, limit));
 	else
 		lh_out_puts(o, "<p>none</p>\n");
 	if ((rc = flames(o, p, err)) != LH_OK)
@@ -272,12 +278,14 @@ static int write_page(lh_out *o, void *ctx, lh_error *err)
 	if (nother) {
 		lh_out_puts(o, "<h2>Other new objects</h2>\n<p class=\"dim\">their "
 			"containers did not grow: churn</p>\n");
-		groups(o, d, d->nsuspects, rows(nother, limit));
+		groups(o, d, ns, rows(nother, limit));
 	}
 	lh_out_printf(o, "<p class=\"dim\">registry %" PRIu32 " &rarr; %" PRIu32
 		" entries; coroutines %" PRIu32 " &rarr; %" PRIu32 "</p>\n",
-		d->registry_before, d->registry_after, d->threads_before,
-		d->threads_after);
+		lh_diff_get_totals(d)->registry_before,
+		lh_diff_get_totals(d)->registry_after,
+		lh_diff_get_totals(d)->threads_before,
+		lh_diff_get_totals(d)->threads_after);
 	lh_out_puts(o, "</body></html>\n");
 	return LH_OK;
 }
@@ -301,9 +309,10 @@ int cmd_report(int argc, char **argv)
 	job.limit = args.limit;
 	rc = cli_output_write(path, write_page, &job);
 	if (rc == CLI_OK && path != NULL && strcmp(path, "-") != 0)
-		printf("wrote %s: %s (%u suspect%s)\n", path, p.diff->nsuspects ?
-			"leak suspected" : "no leak suspected", p.diff->nsuspects,
-			p.diff->nsuspects == 1 ? "" : "s");
+		printf("wrote %s: %s (%u suspect%s)\n", path,
+			lh_diff_num_suspects(p.diff) ? "leak suspected" :
+			"no leak suspected", lh_diff_num_suspects(p.diff),
+			lh_diff_num_suspects(p.diff) == 1 ? "" : "s");
 done:
 	cli_pictures_release(&p);
 	return rc;

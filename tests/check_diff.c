@@ -181,7 +181,9 @@ static void write_roots(jbuf *j, int r)
 	obj(j, 0x3e0, "function", 40, "\"nupvalues\":0", e);
 }
 
-static lh_snapshot *world(int r)
+/* The world at round r; 'reversed' writes its parts in the other order
+ * (what the diff finds must not depend on the order of a dump). */
+static lh_snapshot *world(int r, int reversed)
 {
 	jbuf j = { NULL, 0, 0, 0 };
 	lh_snapshot *s = NULL;
@@ -189,10 +191,17 @@ static lh_snapshot *world(int r)
 	int rc;
 
 	jheader(&j, r, 7);
-	write_roots(&j, r);
-	write_index(&j, r);
-	write_map_and_list(&j, r);
-	write_window_and_reuse(&j, r);
+	if (reversed) {
+		write_window_and_reuse(&j, r);
+		write_map_and_list(&j, r);
+		write_index(&j, r);
+		write_roots(&j, r);
+	} else {
+		write_roots(&j, r);
+		write_index(&j, r);
+		write_map_and_list(&j, r);
+		write_window_and_reuse(&j, r);
+	}
 	jput(&j, "],\n\"roots\":[{\"kind\":\"registry\",\"to\":\"0x100\","
 		"\"index\":0},{\"kind\":\"mainthread\",\"to\":\"0x200\","
 		"\"index\":0}],\"watch\":[],\"counts\":{\"objects\":%d,"
@@ -210,7 +219,9 @@ typedef struct run {
 	lh_diff *d;
 } run;
 
-static void diff_rounds(run *x, int n, uint64_t min_bytes)
+/* Diffs rounds 1..n, the earlier ones written in reverse order when
+ * their bit is set in 'reversed'. */
+static void diff_rounds_in(run *x, int n, uint64_t min_bytes, int reversed)
 {
 	lh_diff_opts o;
 	lh_error err;
@@ -220,11 +231,16 @@ static void diff_rounds(run *x, int n, uint64_t min_bytes)
 	memset(&o, 0, sizeof o);
 	o.min_bytes = min_bytes;
 	for (k = 0; k < n; k++) {
-		x->s[k] = world(k + 1);
+		x->s[k] = world(k + 1, (reversed >> k) & 1);
 		ck_assert_int_eq(lh_analysis_new(&x->a[k], x->s[k], &err), LH_OK);
 	}
 	ck_assert_int_eq(lh_diff_compute(&x->d,
 		(const lh_analysis *const *)x->a, n, &o, &err), LH_OK);
+}
+
+static void diff_rounds(run *x, int n, uint64_t min_bytes)
+{
+	diff_rounds_in(x, n, min_bytes, 0);
 }
 
 static void run_free(run *x)
@@ -242,20 +258,34 @@ static const lh_diff_group *group(const lh_diff *d, const char *pattern)
 {
 	uint32_t i;
 
-	for (i = 0; i < d->ngroups; i++)
-		if (strcmp(d->groups[i].pattern, pattern) == 0)
-			return &d->groups[i];
+	for (i = 0; i < lh_diff_num_groups(d); i++)
+		if (strcmp(lh_diff_get_group(d, i)->pattern, pattern) == 0)
+			return lh_diff_get_group(d, i);
 	return NULL;
 }
 
 static void dump_groups(const lh_diff *d)
 {
+	const lh_diff_group *g;
 	uint32_t i;
 
-	for (i = 0; i < d->ngroups; i++)
+	for (i = 0; (g = lh_diff_get_group(d, i)) != NULL; i++)
 		fprintf(stderr, "  %s suspect %d growth %lld count %u\n",
-			d->groups[i].pattern, d->groups[i].suspect,
-			(long long)d->groups[i].growth, d->groups[i].count);
+			g->pattern, g->suspect, (long long)g->growth, g->count);
+}
+
+/* The group of 'pattern', which must exist (else the groups go to
+ * stderr and the test fails). */
+static const lh_diff_group *must_group(const lh_diff *d, const char *pattern)
+{
+	const lh_diff_group *g = group(d, pattern);
+
+	if (g == NULL) {
+		fprintf(stderr, "no group %s among:\n", pattern);
+		dump_groups(d);
+	}
+	ck_assert_ptr_nonnull(g);
+	return g;
 }
 
 START_TEST(a_reused_address_under_another_parent_is_a_new_object)
@@ -264,10 +294,7 @@ START_TEST(a_reused_address_under_another_parent_is_a_new_object)
 	const lh_diff_group *g;
 
 	diff_rounds(&x, 2, 1);
-	g = group(x.d, "_G.Other[*]");
-	if (g == NULL)
-		dump_groups(x.d);
-	ck_assert_ptr_nonnull(g);
+	g = must_group(x.d, "_G.Other[*]");
 	ck_assert_uint_eq(g->count, 1);
 	ck_assert_uint_eq(lh_snapshot_addr(x.s[1], g->example_obj), 0x900);
 	/* what stayed where it was is not new: the Index tables, the rows */
@@ -284,10 +311,7 @@ START_TEST(computed_keys_fold_sibling_containers_into_one_group)
 	uint32_t i;
 
 	diff_rounds(&x, 2, 1);
-	g = group(x.d, "_G.Index[*][*]");
-	if (g == NULL)
-		dump_groups(x.d);
-	ck_assert_ptr_nonnull(g);
+	g = must_group(x.d, "_G.Index[*][*]");
 	ck_assert_uint_eq(g->ncontainers, 4);     /* kind0 .. kind3 */
 	ck_assert_uint_eq(g->count, 8);           /* two new items in each */
 	ck_assert_uint_eq(g->objects, 8);
@@ -327,10 +351,11 @@ START_TEST(suspects_rank_by_growth_and_a_rehash_is_not_growth)
 	uint32_t i;
 
 	diff_rounds(&x, 3, 1);
-	ck_assert_uint_ge(x.d->nsuspects, 2);
-	ck_assert_str_eq(x.d->groups[0].pattern, "_G.Index[*][*]");
-	for (i = 1; i < x.d->nsuspects; i++)
-		ck_assert_int_ge(x.d->groups[i - 1].growth, x.d->groups[i].growth);
+	ck_assert_uint_ge(lh_diff_num_suspects(x.d), 2);
+	ck_assert_str_eq(lh_diff_get_group(x.d, 0)->pattern, "_G.Index[*][*]");
+	for (i = 1; i < lh_diff_num_suspects(x.d); i++)
+		ck_assert_int_ge(lh_diff_get_group(x.d, i - 1)->growth,
+			lh_diff_get_group(x.d, i)->growth);
 	/* the list hangs from _G itself, whose retained size grew with all
 	 * the rest: the other containers' growth is not the list's. What
 	 * remains is four nodes in two rounds, and what changed under _G
@@ -342,10 +367,7 @@ START_TEST(suspects_rank_by_growth_and_a_rehash_is_not_growth)
 	/* the window's entries are new, its table grew by 128 bytes, but it
 	 * holds as many entries as before */
 	diff_rounds(&x, 2, 1);
-	w = group(x.d, "_G.Window[*]");
-	if (w == NULL)
-		dump_groups(x.d);
-	ck_assert_ptr_nonnull(w);
+	w = must_group(x.d, "_G.Window[*]");
 	ck_assert(!w->suspect);
 	ck_assert_int_le(w->growth, 0);
 	run_free(&x);
@@ -361,9 +383,8 @@ START_TEST(growth_below_the_noise_floor_is_no_suspect)
 	 * bytes each; the new items retain 3,200 bytes: a suspect needs both
 	 * above the floor */
 	diff_rounds(&x, 2, 8 * 400);
-	ck_assert_uint_eq(x.d->floor, 8 * 400);
-	g = group(x.d, "_G.Index[*][*]");
-	ck_assert_ptr_nonnull(g);
+	ck_assert_uint_eq(lh_diff_get_totals(x.d)->floor, 8 * 400);
+	g = must_group(x.d, "_G.Index[*][*]");
 	ck_assert_int_eq(g->growth, 8 * 400 + 4 * 64);
 	ck_assert_uint_eq(g->retained, 8 * 400);
 	ck_assert(!g->suspect);
@@ -373,9 +394,48 @@ START_TEST(growth_below_the_noise_floor_is_no_suspect)
 	run_free(&x);
 	/* the default floor is 4 KiB in a heap this small */
 	diff_rounds(&x, 2, 0);
-	ck_assert_uint_eq(x.d->floor, 4096);
-	ck_assert_uint_eq(x.d->nsuspects, 0);
+	ck_assert_uint_eq(lh_diff_get_totals(x.d)->floor, 4096);
+	ck_assert_uint_eq(lh_diff_num_suspects(x.d), 0);
 	run_free(&x);
+}
+END_TEST
+
+/* Objects are paired by address mostly in dump order, the rest by a
+ * merge in address order: the earlier snapshots written in another order
+ * (so that little pairs in order) give the same diff, object for object. */
+START_TEST(the_diff_does_not_depend_on_the_order_of_a_dump)
+{
+	run x, y;
+	uint8_t *fx, *fy;
+	lh_error err;
+	uint32_t v, i, n;
+	int k;
+
+	for (k = 2; k <= 3; k++) {
+		diff_rounds(&x, k, 1);
+		diff_rounds_in(&y, k, 1, (1 << (k - 1)) - 1);  /* all but the last */
+		n = lh_snapshot_count(x.s[k - 1]);
+		ck_assert_uint_eq(lh_diff_num_groups(x.d), lh_diff_num_groups(y.d));
+		ck_assert_uint_gt(lh_diff_get_totals(x.d)->candidates, 0);
+		ck_assert_uint_eq(lh_diff_get_totals(x.d)->candidates,
+			lh_diff_get_totals(y.d)->candidates);
+		for (i = 0; i < lh_diff_num_groups(x.d); i++) {
+			ck_assert_str_eq(lh_diff_get_group(x.d, i)->pattern,
+				lh_diff_get_group(y.d, i)->pattern);
+			ck_assert_uint_eq(lh_diff_get_group(x.d, i)->count,
+				lh_diff_get_group(y.d, i)->count);
+		}
+		for (v = 0; v < n; v++)
+			ck_assert_int_eq(lh_diff_candidate(x.d, v),
+				lh_diff_candidate(y.d, v));
+		ck_assert_int_eq(lh_diff_fresh(&fx, x.a[0], x.a[k - 1], &err), LH_OK);
+		ck_assert_int_eq(lh_diff_fresh(&fy, y.a[0], y.a[k - 1], &err), LH_OK);
+		ck_assert_mem_eq(fx, fy, n);
+		free(fx);
+		free(fy);
+		run_free(&x);
+		run_free(&y);
+	}
 }
 END_TEST
 
@@ -389,6 +449,7 @@ Suite *diff_suite(void)
 	tcase_add_test(tc, a_map_of_maps_is_two_indices_and_a_list_is_a_chain);
 	tcase_add_test(tc, suspects_rank_by_growth_and_a_rehash_is_not_growth);
 	tcase_add_test(tc, growth_below_the_noise_floor_is_no_suspect);
+	tcase_add_test(tc, the_diff_does_not_depend_on_the_order_of_a_dump);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -122,7 +122,8 @@ typedef struct lh_diff_dead_group {
 	uint64_t retained;          /* sum of their retained sizes */
 } lh_diff_dead_group;
 
-typedef struct lh_diff {
+/* The diff's figures over the whole heap. */
+typedef struct lh_diff_totals {
 	int nsnap;                  /* 2 or 3 */
 	uint64_t total_before, total_after;     /* Lua's own byte counts */
 	uint64_t live_before, live_after;       /* reachable object bytes */
@@ -130,29 +131,12 @@ typedef struct lh_diff {
 	uint32_t candidates;        /* candidate objects */
 	uint64_t candidate_bytes;
 	uint64_t floor;             /* the noise floor used */
-
-	lh_diff_group *groups;  uint32_t ngroups;   /* suspects first, ranked */
-	uint32_t nsuspects;
-	lh_diff_grown *grown;   uint32_t ngrown;    /* most entries gained first */
-	lh_diff_global *globals; uint32_t nglobals;
-	lh_diff_class *classes; uint32_t nclasses;  /* largest byte change first */
-	lh_diff_dead *dead;     uint32_t ndead;     /* in watch order */
-	lh_diff_dead_group *dead_groups; uint32_t ndead_groups; /* most bytes first */
-
 	uint32_t registry_before, registry_after;  /* registry entries */
 	uint32_t threads_before, threads_after;    /* live coroutines */
+} lh_diff_totals;
 
-	uint8_t *cand;              /* [nobj of the last snapshot] candidates;
-	                               read with lh_diff_candidate */
-	uint32_t ncand_obj;
-} lh_diff;
-
-/* Whether object v of the last snapshot is a candidate: new (in the
- * middle snapshot for three) and alive in the last. */
-static inline int lh_diff_candidate(const lh_diff *d, uint32_t v)
-{
-	return v < d->ncand_obj && d->cand[v];
-}
+/* The result of lh_diff_compute, read with the functions below. */
+typedef struct lh_diff lh_diff;
 
 /*
  * Compares the analyses a[0..n-1] (n is 2 or 3, oldest first). *out belongs
@@ -163,6 +147,35 @@ int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 	const lh_diff_opts *opts, lh_error *err);
 
 void lh_diff_free(lh_diff *d);
+
+const lh_diff_totals *lh_diff_get_totals(const lh_diff *d);
+
+/*
+ * The lists of a diff: lh_diff_num_X counts them, lh_diff_get_X(d, i)
+ * returns record i (NULL past the end), valid until lh_diff_free. Groups
+ * come suspects first (the first lh_diff_num_suspects), ranked; grown
+ * tables most entries gained first; classes largest byte change first;
+ * expected-dead objects in watch order, their folded groups most bytes
+ * first.
+ */
+uint32_t lh_diff_num_groups(const lh_diff *d);
+uint32_t lh_diff_num_suspects(const lh_diff *d);
+const lh_diff_group *lh_diff_get_group(const lh_diff *d, uint32_t i);
+uint32_t lh_diff_num_grown(const lh_diff *d);
+const lh_diff_grown *lh_diff_get_grown(const lh_diff *d, uint32_t i);
+uint32_t lh_diff_num_globals(const lh_diff *d);
+const lh_diff_global *lh_diff_get_global(const lh_diff *d, uint32_t i);
+uint32_t lh_diff_num_classes(const lh_diff *d);
+const lh_diff_class *lh_diff_get_class(const lh_diff *d, uint32_t i);
+uint32_t lh_diff_num_dead(const lh_diff *d);
+const lh_diff_dead *lh_diff_get_dead(const lh_diff *d, uint32_t i);
+uint32_t lh_diff_num_dead_groups(const lh_diff *d);
+const lh_diff_dead_group *lh_diff_get_dead_group(const lh_diff *d,
+	uint32_t i);
+
+/* Whether object v of the last snapshot is a candidate: new (in the
+ * middle snapshot for three) and alive in the last. */
+int lh_diff_candidate(const lh_diff *d, uint32_t v);
 
 /*
  * (*out)[v], for each object v of 'after' (a later snapshot of the same
