@@ -529,14 +529,18 @@ static void push_objects(heap *h, const lh_analysis *a, int skip_structural)
 
 	for (v = 0; v < s->nobj; v++) {
 		lh_top_row r;
-		if (!lh_graph__live(a->graph, v) ||
-		    (skip_structural && is_structural(a, v)))
+		if (!lh_graph__live(a->graph, v))
 			continue;
 		r.name = NULL;
 		r.obj = v;
 		r.count = 1;
 		r.self = lh_snapshot_size(s, v);
 		r.retained = lh_dom__retained(a->dom, v);
+		/* most objects lose to the heap's worst: test that first */
+		if ((h->n == h->limit && (h->limit == 0 ||
+		    cmp_rows(&r, &h->r[0], h->by) >= 0)) ||
+		    (skip_structural && is_structural(a, v)))
+			continue;
 		heap_push(h, &r);
 	}
 }

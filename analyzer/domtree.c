@@ -1,19 +1,32 @@
 /*
  * Children lists of the dominator tree, gathered lazily: one pass over the
  * dominator preorder finds where each subtree ends, so a family is a few
- * jumps away, and only the families asked for are gathered and sorted.
+ * jumps away; only the families asked for are gathered, and of each only
+ * the children asked for (those retaining at least some size) sorted.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "dom_int.h"
 
-/* A family gathered: the object, and its children sorted with their
- * positions in d->order. */
+/* A child with its retained size, sorted largest first, then by index:
+ * the key travels with the index, so the sort needs no global state;
+ * 'at' is the child's position in d->order. */
+typedef struct keyed {
+	uint64_t key;
+	uint32_t v, at;
+} keyed;
+
+/* A family gathered: the object, and its children, the first 'nsorted'
+ * in their final order (each retaining more than any later one), the
+ * rest in the order of the preorder or of a partition. kids mirrors
+ * kb[].v: the list handed out. */
 typedef struct family {
 	uint32_t v;              /* LH_NONE: empty slot */
-	uint32_t cnt;
+	uint32_t cnt, nsorted;
+	int cut;                 /* the rest all retain less than 'floor' */
+	uint64_t floor;
+	keyed *kb;               /* [cnt] */
 	uint32_t *kids;          /* [cnt] */
-	uint32_t *at;            /* [cnt] */
 } family;
 
 struct lh_domtree {
@@ -91,7 +104,7 @@ void lh_domtree_free(lh_domtree *t)
 	for (i = 0; t->fam != NULL && i < t->fam_cap; i++)
 		if (t->fam[i].v != LH_NONE) {
 			free(t->fam[i].kids);
-			free(t->fam[i].at);
+			free(t->fam[i].kb);
 		}
 	free(t->fam);
 	free(t->end);
@@ -166,13 +179,6 @@ static uint32_t position(lh_domtree *t, uint32_t v)
 	return t->pos[v];
 }
 
-/* A child with its retained size, sorted largest first, then by index:
- * the key travels with the index, so the sort needs no global state. */
-typedef struct keyed {
-	uint64_t key;
-	uint32_t v, at;
-} keyed;
-
 static int cmp_keyed(const void *a, const void *b)
 {
 	const keyed *x = a, *y = b;
@@ -183,7 +189,8 @@ static int cmp_keyed(const void *a, const void *b)
 }
 
 /* The position of v from its dominator's family when that one is
- * gathered: a binary search in the order of the sort. */
+ * gathered: a binary search in its sorted part, else a look through the
+ * rest. */
 static uint32_t position_in_parent(const lh_domtree *t, uint32_t v)
 {
 	const lh_dom *d = t->d;
@@ -196,63 +203,87 @@ static uint32_t position_in_parent(const lh_domtree *t, uint32_t v)
 		return LH_NONE;
 	key.key = lh_dom__retained(d, v);
 	key.v = v;
-	for (hi = f->cnt; lo < hi; ) {
+	for (hi = f->nsorted; lo < hi; ) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		keyed m = { lh_dom__retained(d, f->kids[mid]), f->kids[mid], 0 };
-		if (cmp_keyed(&m, &key) < 0)
+		if (cmp_keyed(&f->kb[mid], &key) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < f->cnt && f->kids[lo] == v ? f->at[lo] : LH_NONE;
+	if (lo < f->nsorted && f->kb[lo].v == v)
+		return f->kb[lo].at;
+	for (lo = f->nsorted; lo < f->cnt && f->kb[lo].v != v; lo++)
+		;
+	return lo < f->cnt ? f->kb[lo].at : LH_NONE;
 }
 
 /* Gathers the children of the subtree run [first, stop) into v's family:
- * every subtree right below it, sorted. NULL when out of memory. */
+ * every subtree right below it, none sorted yet. NULL when out of
+ * memory. */
 static family *gather(lh_domtree *t, uint32_t v, uint32_t first,
 	uint32_t stop)
 {
 	const lh_dom *d = t->d;
-	uint32_t q, n = 0, k, *kids, *at;
+	uint32_t q, n = 0;
 	keyed *kb;
+	uint32_t *kids;
 	family *f = NULL;
 
 	for (q = first; q < stop; q = t->end[q])
 		n++;
 	kb = malloc(((size_t)n + 1) * sizeof *kb);
 	kids = malloc(((size_t)n + 1) * sizeof *kids);
-	at = malloc(((size_t)n + 1) * sizeof *at);
-	if (kb == NULL || kids == NULL || at == NULL ||
-	    (f = fam_add(t, v)) == NULL) {
+	if (kb == NULL || kids == NULL || (f = fam_add(t, v)) == NULL) {
+		free(kb);
 		free(kids);
-		free(at);
-		goto done;
+		return NULL;
 	}
 	for (n = 0, q = first; q < stop; q = t->end[q], n++) {
 		kb[n].v = d->order[q];
 		kb[n].at = q;
 		kb[n].key = kb[n].v < d->n ? lh_dom__retained(d, kb[n].v) : 0;
-	}
-	qsort(kb, n, sizeof *kb, cmp_keyed);
-	for (k = 0; k < n; k++) {
-		kids[k] = kb[k].v;
-		at[k] = kb[k].at;
+		kids[n] = kb[n].v;
 	}
 	f->cnt = n;
+	f->nsorted = 0;
+	f->cut = 0;
+	f->kb = kb;
 	f->kids = kids;
-	f->at = at;
-done:
-	free(kb);
 	return f;
 }
 
-const uint32_t *lh_domtree_children(lh_domtree *t, uint32_t v,
-	uint32_t *count)
+/* Sorts the children retaining at least min into place after the sorted
+ * part (they all retain less than it): a partition of the rest, then a
+ * sort of only what the partition kept. */
+static void sort_from(family *f, uint64_t min)
+{
+	keyed *kb = f->kb;
+	uint32_t i = f->nsorted, j = f->cnt, k;
+
+	while (i < j) {
+		if (kb[i].key >= min) {
+			i++;
+		} else {
+			keyed x = kb[i];
+			kb[i] = kb[--j];
+			kb[j] = x;
+		}
+	}
+	qsort(kb + f->nsorted, i - f->nsorted, sizeof *kb, cmp_keyed);
+	for (k = f->nsorted; k < f->cnt; k++)
+		f->kids[k] = kb[k].v;
+	f->nsorted = i;
+	f->cut = 1;
+	f->floor = min;
+}
+
+const uint32_t *lh_domtree_children_min(lh_domtree *t, uint32_t v,
+	uint64_t min, uint32_t *count, uint32_t *nbig)
 {
 	family *f = fam_find(t, v);
-	uint32_t at;
+	uint32_t at, lo = 0, hi;
 
-	*count = 0;
+	*count = *nbig = 0;
 	if (f == NULL && v == LH_DOM_VROOT) {
 		f = gather(t, v, 0, t->d->nlive);
 	} else if (f == NULL) {
@@ -263,6 +294,24 @@ const uint32_t *lh_domtree_children(lh_domtree *t, uint32_t v,
 	}
 	if (f == NULL)
 		return NULL;
+	if (f->nsorted < f->cnt && (!f->cut || min < f->floor))
+		sort_from(f, min);
+	for (hi = f->nsorted; lo < hi; ) {      /* the first below min */
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (f->kb[mid].key >= min)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	*count = f->cnt;
+	*nbig = lo;
 	return f->kids;
+}
+
+const uint32_t *lh_domtree_children(lh_domtree *t, uint32_t v,
+	uint32_t *count)
+{
+	uint32_t nbig;
+
+	return lh_domtree_children_min(t, v, 0, count, &nbig);
 }

@@ -143,32 +143,76 @@ static void emit(tree_out *o, uint32_t v, uint32_t depth)
 	free(edge);
 }
 
-/* One line for the small subtrees kids[0..count): how many, what they
- * retain, and their most common class with how many share it. */
+/* Whether child x comes before y in a family's order: retaining more,
+ * then by index. */
+static int kid_before(const lh_dom *d, uint32_t x, uint32_t y)
+{
+	uint64_t rx = lh_dom_retained(d, x), ry = lh_dom_retained(d, y);
+
+	return rx != ry ? rx > ry : x < y;
+}
+
+/* The most common class of kids[0..count), which come in no particular
+ * order, as a walk in the family's order would find it: of the classes
+ * with the most members, the first to reach that many, i.e. the one
+ * whose last member comes first. tally ([2 * (nclass + 1)], zero) counts
+ * members, then notes each class's last; it is zero again on return.
+ * *same: how many share it. */
+static uint32_t common_class(const tree_out *o, const uint32_t *kids,
+	uint32_t count, uint32_t *tally, uint32_t *same)
+{
+	const lh_classes *c = lh_analysis_classes(o->a);
+	const lh_dom *d = lh_analysis_dom(o->a);
+	uint32_t j, k, most = 0, best = LH_NONE, *last = tally +
+		lh_classes_count(c) + 1;
+
+	for (j = 0; j < count; j++)
+		if (++tally[lh_class_of(c, kids[j])] > most)
+			most = tally[lh_class_of(c, kids[j])];
+	for (j = 0; j < count; j++)
+		if (tally[k = lh_class_of(c, kids[j])] == most && (last[k] == 0 ||
+		    kid_before(d, kids[last[k] - 1], kids[j])))
+			last[k] = j + 1;
+	for (j = 0; j < count; j++)
+		if (last[k = lh_class_of(c, kids[j])] == j + 1 &&
+		    (best == LH_NONE || kid_before(d, kids[j], kids[best])))
+			best = j;
+	for (j = 0; j < count; j++) {
+		k = lh_class_of(c, kids[j]);
+		tally[k] = last[k] = 0;
+	}
+	*same = most;
+	return lh_class_of(c, kids[best]);
+}
+
+/* One line for the small subtrees kids[0..count) (in any order): how
+ * many, what they retain, and their most common class with how many
+ * share it. */
 static void emit_folded(tree_out *o, uint32_t depth, const uint32_t *kids,
 	uint32_t count)
 {
 	char rb[CLI_SIZE_BUF], cb[CLI_SIZE_BUF], sb[CLI_SIZE_BUF], pct[16];
 	const lh_classes *c = lh_analysis_classes(o->a);
-	uint32_t j, same = 0, cls = lh_class_of(c, kids[0]);
+	const lh_dom *d = lh_analysis_dom(o->a);
+	uint32_t j, same = 0, cls, first = 0;
 	uint64_t bytes = 0;
 	const char *name;
 
 	if (o->tally == NULL)
-		o->tally = calloc((size_t)lh_classes_count(c) + 1, sizeof *o->tally);
+		o->tally = calloc(2 * ((size_t)lh_classes_count(c) + 1),
+			sizeof *o->tally);
 	for (j = 0; j < count; j++) {
-		uint32_t k = lh_class_of(c, kids[j]);
-		bytes += lh_dom_retained(lh_analysis_dom(o->a), kids[j]);
-		if (o->tally != NULL && ++o->tally[k] > same) {
-			same = o->tally[k];
-			cls = k;
-		}
+		bytes += lh_dom_retained(d, kids[j]);
+		if (kid_before(d, kids[j], kids[first]))
+			first = j;
 	}
-	for (j = 0; o->tally != NULL && j < count; j++)
-		o->tally[lh_class_of(c, kids[j])] = 0;
-	if (o->tally == NULL)           /* no memory for counts: the first */
+	if (o->tally != NULL) {
+		cls = common_class(o, kids, count, o->tally, &same);
+	} else {                        /* no memory for counts: the first */
+		cls = lh_class_of(c, kids[first]);
 		for (j = 0; j < count; j++)
 			same += lh_class_of(c, kids[j]) == cls;
+	}
 	name = lh_classes_name(c, cls);
 	if (o->nodes != NULL) {
 		cJSON *n = cli_json_object(o->nodes, NULL);
@@ -217,19 +261,20 @@ static void walk(tree_out *o, uint32_t top, uint32_t maxdepth, uint64_t min)
 	sc[0] = 0;
 	sp = 1;
 	while (sp > 0) {
-		uint32_t v = sv[sp - 1], cnt, i;
-		const uint32_t *kids = lh_domtree_children(t, v, &cnt);
+		uint32_t v = sv[sp - 1], cnt = 0, nbig = 0, i;
+		const uint32_t *kids = NULL;
 
-		if (kids == NULL)
+		if (sp - 1 < maxdepth &&
+		    (kids = lh_domtree_children_min(t, v, min, &cnt,
+		    &nbig)) == NULL)
 			cli_die_nomem();
-
 		if (sp - 1 >= maxdepth || sc[sp - 1] >= cnt) {
 			sp--;
 			continue;
 		}
 		i = sc[sp - 1]++;
-		if (lh_dom_retained(lh_analysis_dom(o->a), kids[i]) < min || sp >= cap) {
-			/* sorted: this child and the rest are all small */
+		if (i >= nbig || sp >= cap) {
+			/* the rest, all small: unsorted, folded into one */
 			emit_folded(o, sp, kids + i, cnt - i);
 			sc[sp - 1] = cnt;
 			continue;

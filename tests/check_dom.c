@@ -177,6 +177,104 @@ START_TEST(dominators_of_larger_random_graphs_match_the_definition)
 }
 END_TEST
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Asks one family of 'sel' for its children retaining at least min and
+ * checks the answer against the family fully sorted ('full', [cnt]): the
+ * same count, the first nbig those of full that retain at least min, in
+ * its order, and the rest the other children in some order. */
+static void check_selected(const lh_dom *d, lh_domtree *sel, uint32_t p,
+	uint64_t min, const uint32_t *full, uint32_t cnt)
+{
+	uint32_t k, c2, nbig, want = 0, *rest;
+	const uint32_t *kids = lh_domtree_children_min(sel, p, min, &c2, &nbig);
+
+	ck_assert_ptr_nonnull(kids);
+	ck_assert_uint_eq(c2, cnt);
+	while (want < cnt && lh_dom_retained(d, full[want]) >= min)
+		want++;
+	ck_assert_uint_eq(nbig, want);
+	for (k = 0; k < nbig; k++)
+		ck_assert_uint_eq(kids[k], full[k]);
+	rest = malloc(((size_t)cnt + 1) * sizeof *rest);
+	ck_assert_ptr_nonnull(rest);
+	memcpy(rest, kids + nbig, (cnt - nbig) * sizeof *rest);
+	qsort(rest, cnt - nbig, sizeof *rest, cmp_u32);
+	for (k = nbig; k < cnt; k++) {
+		uint32_t *hit = bsearch(&full[k], rest, cnt - nbig,
+			sizeof *rest, cmp_u32);
+		ck_assert_msg(hit != NULL, "child %u of %u lost", full[k], p);
+		ck_assert(lh_dom_retained(d, full[k]) < min);
+	}
+	free(rest);
+}
+
+/* The selective children call against the full sorted family filtered:
+ * families asked in a random order, each with several minimums (a
+ * child's own size, one above it, 0, more than anything), so partial
+ * sorts are extended, reused, and completed by lh_domtree_children. */
+START_TEST(selected_children_are_the_sorted_family_filtered)
+{
+	uint32_t seed;
+
+	for (seed = 0; seed < 300; seed++) {
+		tgraph t;
+		lh_graph *g;
+		lh_dom *d = NULL;
+		lh_domtree *full = NULL, *sel = NULL;
+		lh_error err;
+		uint32_t n, i, q, cnt, *perm;
+
+		random_graph_upto(&t, seed + 70000, seed < 150 ? 40 : 400);
+		g = tg_graph(&t);
+		ck_assert_int_eq(lh_dom_build(&d, g, t.size, &err), LH_OK);
+		ck_assert_int_eq(lh_domtree_new(&full, d, &err), LH_OK);
+		ck_assert_int_eq(lh_domtree_new(&sel, d, &err), LH_OK);
+		n = t.n;
+		perm = malloc(((size_t)n + 1) * sizeof *perm);
+		ck_assert_ptr_nonnull(perm);
+		for (i = 0; i <= n; i++)
+			perm[i] = i < n ? i : LH_DOM_VROOT;
+		for (i = n; i > 0; i--) {          /* shuffle, the root too */
+			uint32_t j = rnd(i + 1), x = perm[i];
+			perm[i] = perm[j];
+			perm[j] = x;
+		}
+		for (i = 0; i <= n; i++) {
+			uint32_t p = perm[i];
+			const uint32_t *kids = lh_domtree_children(full, p, &cnt);
+			ck_assert_ptr_nonnull(kids);
+			for (q = 0; q < 4; q++) {
+				uint64_t min = cnt == 0 ? rnd(50) :
+					lh_dom_retained(d, kids[rnd(cnt)]) + rnd(2);
+				check_selected(d, sel, p, min, kids, cnt);
+			}
+			check_selected(d, sel, p, UINT64_MAX, kids, cnt);
+			if (rnd(2) == 0)
+				check_selected(d, sel, p, 0, kids, cnt);
+		}
+		for (i = 0; i <= n; i++) {          /* completed in place */
+			uint32_t p = i < n ? i : LH_DOM_VROOT, c2;
+			const uint32_t *kids = lh_domtree_children(full, p, &cnt);
+			const uint32_t *k2 = lh_domtree_children(sel, p, &c2);
+			ck_assert_uint_eq(c2, cnt);
+			ck_assert(cnt == 0 || memcmp(kids, k2, cnt * sizeof *kids) == 0);
+		}
+		free(perm);
+		lh_domtree_free(full);
+		lh_domtree_free(sel);
+		lh_dom_free(d);
+		lh_graph_free(g);
+		tg_release(&t);
+	}
+}
+END_TEST
+
 START_TEST(retained_sizes_past_4_gib_add_up_exactly)
 {
 	const uint64_t GiB = 1ull << 30;
@@ -549,6 +647,7 @@ Suite *dom_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, dominators_of_random_graphs_match_the_definition);
 	tcase_add_test(tc, dominators_of_larger_random_graphs_match_the_definition);
+	tcase_add_test(tc, selected_children_are_the_sorted_family_filtered);
 	tcase_add_test(tc, retained_sizes_past_4_gib_add_up_exactly);
 	tcase_add_test(tc,
 		retained_size_of_exactly_the_escape_value_is_in_the_side_table);

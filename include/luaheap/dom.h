@@ -58,8 +58,9 @@ const uint32_t *lh_dom_order(const lh_dom *d, uint32_t *count);
  * largest first (ties: dense index). Children of the virtual root are
  * the list of LH_DOM_VROOT. lh_domtree_new makes one pass over the
  * preorder (8 bytes per live object, and a stack as deep as the tree); a family is
- * gathered and sorted only when lh_domtree_children first asks for it, so
- * printing the top of a huge tree sorts only what it prints. The analysis
+ * gathered only when first asked for, and sorted only as far as asked
+ * (lh_domtree_children_min), so printing the top of a huge tree sorts
+ * only what it prints. The analysis
  * does not keep one: build it where it is needed.
  */
 typedef struct lh_domtree lh_domtree;
@@ -71,5 +72,11 @@ void lh_domtree_free(lh_domtree *t);
  * lh_domtree_free. NULL (and *count 0) when out of memory. */
 const uint32_t *lh_domtree_children(lh_domtree *t, uint32_t v,
 	uint32_t *count);
+/* The same children, of which only those retaining at least min bytes
+ * are sorted: they are the first *nbig, in the order above; the other
+ * *count - *nbig follow in no particular order (a later call for v may
+ * reorder them). NULL (and both counts 0) when out of memory. */
+const uint32_t *lh_domtree_children_min(lh_domtree *t, uint32_t v,
+	uint64_t min, uint32_t *count, uint32_t *nbig);
 
 #endif
