@@ -1087,6 +1087,38 @@ static int check_unless_trusted(const lh_analysis *a, const char *ipath,
 	return rc;
 }
 
+/* The empty analysis an index fills: *out owns the map from here on (on
+ * failure too: lh_analysis_free(*out) unmaps it, or it is unmapped here
+ * when not even the shells exist). */
+static int shells(lh_analysis **out, parts *p, char *map, size_t len,
+	lh_error *err)
+{
+	lh_analysis *a = calloc(1, sizeof *a);
+
+	*out = NULL;
+	if (a == NULL || (p->s = calloc(1, sizeof *p->s)) == NULL ||
+	    (p->in = calloc(1, sizeof *p->in)) == NULL) {
+		free(a);
+		free(p->s);
+		munmap(map, len);
+		return lh_error_set(err, LH_ENOMEM, "out of memory");
+	}
+	*out = a;
+	p->in->map = map;
+	p->in->map_len = len;
+	p->s->internal = p->in;
+	a->snap = a->own_snap = p->s;
+	a->graph = p->g = calloc(1, sizeof *p->g);
+	a->dom = p->d = calloc(1, sizeof *p->d);
+	a->bfs = p->b = calloc(1, sizeof *p->b);
+	a->classes = p->c = calloc(1, sizeof *p->c);
+	a->index = calloc(1, sizeof *a->index);
+	if (!p->g || !p->d || !p->b || !p->c || !a->index)
+		return lh_error_set(err, LH_ENOMEM, "out of memory");
+	a->index->mapped = 1;
+	return LH_OK;
+}
+
 int lh_index__load(lh_analysis **out, const char *ipath,
 	const char *snap_path, const lh_index_bind *bind, lh_error *err)
 {
@@ -1105,28 +1137,8 @@ int lh_index__load(lh_analysis **out, const char *ipath,
 	if ((rc = map_file(&map, &len, &st, ipath, err)) != LH_OK)
 		return rc;
 	memset(&p, 0, sizeof p);
-	a = calloc(1, sizeof *a);
-	if (a == NULL || (p.s = calloc(1, sizeof *p.s)) == NULL ||
-	    (p.in = calloc(1, sizeof *p.in)) == NULL) {
-		free(a);
-		free(p.s);
-		munmap(map, len);
-		return lh_error_set(err, LH_ENOMEM, "out of memory");
-	}
-	p.in->map = map;            /* from here on the snapshot owns the map */
-	p.in->map_len = len;
-	p.s->internal = p.in;
-	a->snap = a->own_snap = p.s;
-	a->graph = p.g = calloc(1, sizeof *p.g);
-	a->dom = p.d = calloc(1, sizeof *p.d);
-	a->bfs = p.b = calloc(1, sizeof *p.b);
-	a->classes = p.c = calloc(1, sizeof *p.c);
-	a->index = calloc(1, sizeof *a->index);
-	if (!p.g || !p.d || !p.b || !p.c || !a->index) {
-		rc = lh_error_set(err, LH_ENOMEM, "out of memory");
+	if ((rc = shells(&a, &p, map, len, err)) != LH_OK)
 		goto done;
-	}
-	a->index->mapped = 1;
 	tab = (const idx_sect *)(map + sizeof(idx_header));
 	end = sizeof(idx_header);
 	if ((rc = check_header((const idx_header *)map, map, len, bind,
