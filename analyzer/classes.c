@@ -8,6 +8,7 @@
 #include <string.h>
 #include "analysis_int.h"
 #include "hash.h"
+#include "map_int.h"
 #include "snapshot_internal.h"
 
 /* The metatable of table/userdata v, or LH_NONE. */
@@ -308,65 +309,10 @@ lh_class_stat lh_classes_all(const lh_classes *c, uint32_t id)
 	return c->all[id];
 }
 
-/* Open addressing from a 32-bit key (a metatable or proto index, tagged
- * in the top bits by what it is) or a name to a class id. */
-typedef struct cmap {
-	uint64_t *key;
-	uint32_t *val;
-	uint32_t cap, used;
-} cmap;
-
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return x;
-}
-
-static uint32_t *cmap_slot(cmap *m, uint64_t key)
-{
-	uint32_t i = (uint32_t)mix(key) & (m->cap - 1);
-
-	while (m->val[i] != LH_NONE && m->key[i] != key)
-		i = (i + 1) & (m->cap - 1);
-	m->key[i] = key;
-	return &m->val[i];
-}
-
-static int cmap_grow(cmap *m)
-{
-	cmap o = *m;
-	uint32_t i;
-
-	if ((uint64_t)(m->used + 1) * 2 < m->cap)
-		return LH_OK;
-	m->cap = o.cap ? o.cap * 2 : 64;
-	m->key = malloc((size_t)m->cap * sizeof *m->key);
-	m->val = malloc((size_t)m->cap * sizeof *m->val);
-	if (m->key == NULL || m->val == NULL) {
-		free(m->key);
-		free(m->val);
-		*m = o;
-		return LH_ENOMEM;
-	}
-	memset(m->val, 0xff, (size_t)m->cap * sizeof *m->val);
-	for (i = 0; i < o.cap; i++)
-		if (o.val[i] != LH_NONE)
-			*cmap_slot(m, o.key[i]) = o.val[i];
-	free(o.key);
-	free(o.val);
-	return LH_OK;
-}
-
-static uint64_t hash_name(const char *s)
-{
-	return lh_hash__str(s) | 1ull << 63;   /* never equal to an index key */
-}
-
 typedef struct builder {
 	lh_classes *c;
-	cmap by_key, by_name;
+	lh_map by_key;              /* class_key() (its own hash) -> id */
+	lh_map by_name;             /* name's hash -> id, names compared */
 	uint32_t cap;
 } builder;
 
@@ -375,19 +321,14 @@ typedef struct builder {
 static int class_id(builder *b, const char *name, int type, uint32_t *id)
 {
 	lh_classes *c = b->c;
-	uint64_t h = hash_name(name);
-	uint32_t *slot;
+	uint64_t h = lh_hash__str(name);
+	uint32_t pos = lh_map_start(&b->by_name, h), e;
 
-	for (;;) {
-		if (cmap_grow(&b->by_name) != LH_OK)
-			return LH_ENOMEM;
-		slot = cmap_slot(&b->by_name, h);
-		if (*slot == LH_NONE || strcmp(c->name[*slot], name) == 0)
-			break;
-		h = mix(h) | 1ull << 63;   /* hash collision: probe on */
-	}
-	if (*slot != LH_NONE) {
-		*id = *slot;
+	while ((e = lh_map_next(&b->by_name, h, &pos)) != LH_MAP_END &&
+	    strcmp(c->name[e], name) != 0)
+		;
+	if (e != LH_MAP_END) {
+		*id = e;
 		return LH_OK;
 	}
 	if (c->nclass == b->cap) {
@@ -407,8 +348,8 @@ static int class_id(builder *b, const char *name, int type, uint32_t *id)
 	if (c->name[c->nclass] == NULL)
 		return LH_ENOMEM;
 	c->type[c->nclass] = (uint8_t)type;
-	*slot = c->nclass;
-	b->by_name.used++;
+	if (lh_map_add(&b->by_name, h, c->nclass) != LH_OK)
+		return LH_ENOMEM;
 	*id = c->nclass++;
 	return LH_OK;
 }
@@ -542,27 +483,23 @@ static int assign_ids(builder *b, const lh_snapshot *snap, const lh_graph *g,
 		goto done;
 	for (v = 0; v < snap->nobj; v++) {
 		uint64_t key = class_key(snap, v);
-		uint32_t *slot, id;
+		uint32_t id = lh_map_get(&b->by_key, key);
 
-		if (cmap_grow(&b->by_key) != LH_OK)
-			goto done;
-		slot = cmap_slot(&b->by_key, key);
-		if (*slot == LH_NONE) {
+		if (id == LH_MAP_END) {
 			sb.len = 0;
 			lh_classes_name_of(&sb, snap, g, bfs, v);
 			if (sb.oom || class_id(b, sb.buf ? sb.buf : "?",
-			    snap->type[v], &id) != LH_OK)
+			    snap->type[v], &id) != LH_OK ||
+			    lh_map_add(&b->by_key, key, id) != LH_OK)
 				goto done;
-			*slot = id;
-			b->by_key.used++;
 		}
-		if (c->of16 != NULL && *slot > UINT16_MAX &&
+		if (c->of16 != NULL && id > UINT16_MAX &&
 		    widen(c, v) != LH_OK)
 			goto done;
 		if (c->of16 != NULL)
-			c->of16[v] = (uint16_t)*slot;
+			c->of16[v] = (uint16_t)id;
 		else
-			c->of32[v] = *slot;
+			c->of32[v] = id;
 	}
 	rc = LH_OK;
 done:
@@ -625,14 +562,14 @@ int lh_classes_build(lh_classes **out, const lh_snapshot *snap,
 	if (c == NULL)
 		return lh_error_set(err, LH_ENOMEM, "out of memory");
 	c->n = snap->nobj;
-	if (assign_ids(&b, snap, g, bfs) != LH_OK ||
+	if (lh_map_init(&b.by_key, 64) != LH_OK ||
+	    lh_map_init(&b.by_name, 64) != LH_OK ||
+	    assign_ids(&b, snap, g, bfs) != LH_OK ||
 	    totals(c, snap, g, dom) != LH_OK)
 		rc = lh_error_set(err, LH_ENOMEM,
 			"out of memory naming classes");
-	free(b.by_key.key);
-	free(b.by_key.val);
-	free(b.by_name.key);
-	free(b.by_name.val);
+	lh_map_release(&b.by_key);
+	lh_map_release(&b.by_name);
 	if (rc != LH_OK)
 		lh_classes_free(c);
 	else

@@ -9,19 +9,13 @@
 #include "luaheap/diff.h"
 #include "diff_int.h"
 #include "hash.h"
+#include "map_int.h"
 #include "fold.h"
 #include "analysis_int.h"
 #include "luaheap/expr.h"
 #include "snapshot_internal.h"
 
 #define NOT_SEEN LH_DIFF_NOT_SEEN
-
-/* ---- a string-keyed hash map of groups ---- */
-
-typedef struct strmap {
-	uint32_t *slot;             /* group index + 1, 0 empty */
-	uint32_t cap;
-} strmap;
 
 /* ---- folded paths ---- */
 
@@ -342,48 +336,35 @@ static int reserve(void **p, uint32_t *cap, uint32_t n, size_t size)
 	return 0;
 }
 
-/* Finds the group of pattern c->text, adding it (with example v) when it
- * is new; its index, or NOT_SEEN when memory runs out. */
-static uint32_t group_of(lh_diff *d, strmap *map, uint32_t *cap, ctx *c,
+/* Finds the group of pattern c->text (map: pattern hash -> group),
+ * adding it (with example v) when it is new; its index, or NOT_SEEN when
+ * memory runs out. */
+static uint32_t group_of(lh_diff *d, lh_map *map, uint32_t *cap, ctx *c,
 	uint32_t v)
 {
-	uint32_t h, j;
+	uint64_t h = lh_hash__str(c->text.buf);
+	uint32_t pos = lh_map_start(map, h), g, j;
+	lh_diff_group *grp;
 
-	if (d->ngroups * 2 >= map->cap) {              /* grow and rehash */
-		uint32_t ncap = map->cap ? map->cap * 2 : 64;
-		uint32_t *ns = calloc(ncap, sizeof *ns);
-
-		if (ns == NULL)
-			return NOT_SEEN;
-		for (j = 0; j < d->ngroups; j++) {
-			h = (uint32_t)lh_hash__str(d->groups[j].pattern) & (ncap - 1);
-			while (ns[h])
-				h = (h + 1) & (ncap - 1);
-			ns[h] = j + 1;
-		}
-		free(map->slot);
-		map->slot = ns;
-		map->cap = ncap;
+	while ((g = lh_map_next(map, h, &pos)) != LH_MAP_END &&
+	    strcmp(d->groups[g].pattern, c->text.buf) != 0)
+		;
+	if (g != LH_MAP_END)
+		return g;
+	if (reserve((void **)&d->groups, cap, d->ngroups, sizeof *grp))
+		return NOT_SEEN;
+	grp = &d->groups[d->ngroups];
+	memset(grp, 0, sizeof *grp);
+	for (j = 0; j < LH_DIFF_MEMBERS; j++)
+		grp->member[j] = LH_NONE;
+	if ((grp->pattern = text_dup(&c->text)) == NULL)
+		return NOT_SEEN;
+	grp->example_obj = v;
+	if (lh_map_add(map, h, d->ngroups) != LH_OK) {
+		free(grp->pattern);
+		return NOT_SEEN;
 	}
-	h = (uint32_t)lh_hash__str(c->text.buf) & (map->cap - 1);
-	while (map->slot[h] &&
-	    strcmp(d->groups[map->slot[h] - 1].pattern, c->text.buf) != 0)
-		h = (h + 1) & (map->cap - 1);
-	if (map->slot[h] == 0) {
-		lh_diff_group *grp;
-
-		if (reserve((void **)&d->groups, cap, d->ngroups, sizeof *grp))
-			return NOT_SEEN;
-		grp = &d->groups[d->ngroups];
-		memset(grp, 0, sizeof *grp);
-		for (j = 0; j < LH_DIFF_MEMBERS; j++)
-			grp->member[j] = LH_NONE;
-		if ((grp->pattern = text_dup(&c->text)) == NULL)
-			return NOT_SEEN;
-		grp->example_obj = v;
-		map->slot[h] = ++d->ngroups;
-	}
-	return map->slot[h] - 1;
+	return d->ngroups++;
 }
 
 /* Leak roots (top[v] == v) into groups by folded path: gid[v]. The
@@ -395,10 +376,12 @@ static int group_roots(lh_diff *d, ctx *c, const uint8_t *cand,
 {
 	const lh_dom *dom = c->w->dom;
 	const lh_snapshot *s = c->w->snap;
-	strmap map = { NULL, 0 };
+	lh_map map;
 	uint32_t k, cap = 0;
 	int rc = LH_ENOMEM;
 
+	if (lh_map_init(&map, 64) != LH_OK)
+		return LH_ENOMEM;
 	for (k = 0; k < c->nco; k++) {
 		uint32_t v = c->co[k], p = dom->idom[v];
 
@@ -423,7 +406,7 @@ static int group_roots(lh_diff *d, ctx *c, const uint8_t *cand,
 	}
 	rc = LH_OK;
 done:
-	free(map.slot);
+	lh_map_release(&map);
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "luaheap/flame.h"
 #include "hash.h"
+#include "map_int.h"
 #include "fold.h"
 #include "analysis_int.h"
 #include "snapshot_internal.h"
@@ -177,7 +178,7 @@ static void flame_release(flame *f)
  * The walk. emit(f, box, expanded) is told of every box. A box's members
  * have children; those whose step folds alike (an index, a computed key:
  * the diff's [*]) and whose class is the same merge into one group, keyed
- * by a hash of (step text, class) in an open-addressing table, so a level
+ * by a hash of (step text, class) in a hash map (map_int.h), so a level
  * costs time linear in its children. Groups as wide as the threshold get
  * a box, widest first, and are expanded in turn while the depth and box
  * caps allow; the rest fold into one "N smaller" box.
@@ -185,23 +186,23 @@ static void flame_release(flame *f)
 typedef void (*emit_fn)(flame *f, const node *b, int expanded);
 
 typedef struct group {
-	uint64_t key, w, self, ret;
+	uint64_t w, self, ret;
 	uint32_t n, ex, start, fill;
 } group;
 
 typedef struct level {
 	uint32_t *kid;              /* the children, then sorted by group */
 	uint32_t *gid;              /* [nkid] each child's group */
-	uint32_t *slot;             /* hash table: group index + 1, 0 empty */
+	lh_map map;                 /* group_key() (its own hash) -> group */
 	group *g;
-	uint32_t nkid, ng, cap;
+	uint32_t nkid, ng;
 } level;
 
 static void level_free(level *l)
 {
 	free(l->kid);
 	free(l->gid);
-	free(l->slot);
+	lh_map_release(&l->map);
 	free(l->g);
 }
 
@@ -229,41 +230,38 @@ static int level_group(flame *f, level *l, const uint32_t *mem,
 			return 0;
 		total += count;
 	}
-	for (l->cap = 16; l->cap < 2 * (uint64_t)total; l->cap *= 2)
-		;
+	if (lh_map_init(&l->map, total) != LH_OK)
+		return 0;
 	l->kid = malloc(((size_t)total + 1) * sizeof *l->kid);
 	l->gid = malloc(((size_t)total + 1) * sizeof *l->gid);
 	l->g = malloc(((size_t)total + 1) * sizeof *l->g);
-	l->slot = calloc(l->cap, sizeof *l->slot);
-	if (l->kid == NULL || l->gid == NULL || l->g == NULL || l->slot == NULL)
+	if (l->kid == NULL || l->gid == NULL || l->g == NULL)
 		return 0;
 	for (i = 0; i < nmem; i++) {
 		if ((kids = lh_domtree_children(f->t, mem[i], &count)) == NULL)
 			return 0;
 		for (j = 0; j < count; j++) {
-			uint32_t c = kids[j], s;
+			uint32_t c = kids[j], gi;
 			uint64_t w = weight(f, c), key;
 			group *g;
 
 			if (w == 0)
 				continue;
 			key = group_key(f, c);
-			for (s = (uint32_t)key & (l->cap - 1); l->slot[s] != 0 &&
-			    l->g[l->slot[s] - 1].key != key; s = (s + 1) & (l->cap - 1))
-				;
-			if (l->slot[s] == 0) {
-				g = &l->g[l->ng];
+			if ((gi = lh_map_get(&l->map, key)) == LH_MAP_END) {
+				gi = l->ng;
+				if (lh_map_add(&l->map, key, gi) != LH_OK)
+					return 0;
+				g = &l->g[l->ng++];
 				memset(g, 0, sizeof *g);
-				g->key = key;
 				g->ex = c;
-				l->slot[s] = ++l->ng;
 			}
-			g = &l->g[l->slot[s] - 1];
+			g = &l->g[gi];
 			g->n++;
 			g->w += w;
 			g->self += self_weight(f, c);
 			g->ret += lh_dom__retained(f->a->dom, c);
-			l->gid[l->nkid] = l->slot[s] - 1;
+			l->gid[l->nkid] = gi;
 			l->kid[l->nkid++] = c;
 		}
 	}
