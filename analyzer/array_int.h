@@ -1,11 +1,14 @@
 /*
  * Shared between the analyzer's files, never public: the growth of an
- * array appended to one element at a time (doubling).
+ * array appended to one element at a time (doubling), the owner of an
+ * element of a CSR array, and huge pages under big arrays.
  */
 #ifndef LUAHEAP_ARRAY_INT_H
 #define LUAHEAP_ARRAY_INT_H
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include "luaheap/error.h"
 
 /* Room for element n of *p (*cap elements of 'size' bytes so far):
@@ -25,6 +28,39 @@ static inline int lh_array__reserve(void **p, size_t *cap, size_t n,
 	*p = t;
 	*cap = grown;
 	return LH_OK;
+}
+
+/* Asks for huge pages under the array p[0..n) when it is 4 MiB or more
+ * (first touches fault a page each, costly on virtual machines): over the
+ * whole pages it spans, so that the mapping stays one piece realloc can
+ * move. A hint; nothing changes when it is refused. */
+static inline void lh_array__huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t lo = (uintptr_t)p & ~(uintptr_t)4095;
+	uintptr_t hi = ((uintptr_t)p + n + 4095) & ~(uintptr_t)4095;
+
+	if (p != NULL && n >= ((size_t)4 << 20))
+		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
+/* The owner of element e of a CSR array whose offsets off[] increase: the
+ * last i in [lo, hi) with off[i] <= e (off[lo] <= e is the caller's). */
+static inline uint32_t lh_array__owner(const uint32_t *off, uint32_t lo,
+	uint32_t hi, uint32_t e)
+{
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (off[mid] <= e)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 #endif

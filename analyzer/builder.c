@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include "builder.h"
+#include "array_int.h"
 
 int lh_snap__fail(lh_snap_builder *b, int code, const char *fmt, ...)
 {
@@ -22,22 +22,6 @@ int lh_snap__fail(lh_snap_builder *b, int code, const char *fmt, ...)
 	va_end(ap);
 	return lh_error_set(b->err, code, "cannot read snapshot '%s': %s",
 	                    b->path, what);
-}
-
-/* Asks for huge pages under the big array p[0..n): the whole pages it
- * spans, so that the mapping stays one piece realloc can move. */
-static void huge(void *p, size_t n)
-{
-#ifdef MADV_HUGEPAGE
-	uintptr_t lo = (uintptr_t)p & ~(uintptr_t)4095;
-	uintptr_t hi = ((uintptr_t)p + n + 4095) & ~(uintptr_t)4095;
-
-	if (p != NULL && n >= ((size_t)4 << 20))
-		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);   /* a hint */
-#else
-	(void)p;
-	(void)n;
-#endif
 }
 
 int lh_snap__nomem(lh_snap_builder *b)
@@ -64,7 +48,7 @@ static int grow(lh_snap_builder *b, void **p, uint32_t *cap, uint64_t n,
 	np = realloc(*p, (size_t)ncap * elem);
 	if (np == NULL)
 		return lh_snap__nomem(b);
-	huge(np, (size_t)ncap * elem);
+	lh_array__huge(np, (size_t)ncap * elem);
 	*p = np;
 	*cap = (uint32_t)ncap;
 	return LH_OK;
@@ -77,7 +61,7 @@ static int resize(lh_snap_builder *b, void **p, uint64_t n, size_t elem)
 
 	if (n > SIZE_MAX / elem || (np = realloc(*p, (size_t)n * elem)) == NULL)
 		return lh_snap__nomem(b);
-	huge(np, (size_t)n * elem);
+	lh_array__huge(np, (size_t)n * elem);
 	*p = np;
 	return LH_OK;
 }

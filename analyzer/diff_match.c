@@ -7,8 +7,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include "diff_int.h"
+#include "array_int.h"
 #include "snapshot_internal.h"
 
 #define NOT_SEEN LH_DIFF_NOT_SEEN
@@ -151,16 +151,7 @@ void *lh_diff__big(size_t n, size_t size, int zero)
 	size_t bytes = (n + 1) * size;
 	void *p = zero ? calloc(n + 1, size) : malloc(bytes);
 
-#ifdef MADV_HUGEPAGE
-	/* first touches fault a page each, costly on virtual machines: ask
-	 * for huge pages over the whole pages the block spans */
-	if (p != NULL && bytes >= ((size_t)4 << 20)) {
-		uintptr_t lo = (uintptr_t)p & ~(uintptr_t)4095;
-		uintptr_t hi = ((uintptr_t)p + bytes + 4095) & ~(uintptr_t)4095;
-
-		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);   /* a hint */
-	}
-#endif
+	lh_array__huge(p, bytes);
 	return p;
 }
 

@@ -140,14 +140,7 @@ uint32_t lh_bfs_parent(const lh_bfs *b, uint32_t v)
 	 * between the owners of e's block and of the next one */
 	lo = b->blk[e / LH_BFS_BLOCK];
 	hi = e / LH_BFS_BLOCK + 1 < b->nblk ? b->blk[e / LH_BFS_BLOCK + 1] + 1 : b->n;
-	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (b->off[mid] <= e)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
+	return lh_array__owner(b->off, lo, hi, e);
 }
 
 uint32_t lh_bfs_depth(const lh_bfs *b, uint32_t v)

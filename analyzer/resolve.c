@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "resolve.h"
+#include "array_int.h"
 
 /* Whether object i is at address a; the high half (another array) is read
  * only when the low halves agree. */
@@ -282,16 +283,7 @@ static int resolve_targets(lh_snap_builder *b)
 /* The object whose edge e is (edge_off is sorted). */
 static uint32_t edge_source(const lh_snapshot *s, uint32_t e)
 {
-	uint32_t lo = 0, hi = s->nobj;
-
-	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (s->edge_off[mid] <= e)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
+	return lh_array__owner(s->edge_off, 0, s->nobj, e);
 }
 
 static int resolve_labels(lh_snap_builder *b)

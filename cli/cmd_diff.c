@@ -535,6 +535,7 @@ int cmd_diff(int argc, char **argv)
 	const lh_snapshot *snap[3] = { NULL, NULL, NULL };
 	lh_analysis *an[3] = { NULL, NULL, NULL };
 	lh_diff *d = NULL;
+	const lh_diff_totals *t;
 	lh_diff_opts dopts;
 	job jobs[3];
 	lh_error err;
@@ -589,10 +590,9 @@ int cmd_diff(int argc, char **argv)
 		print_json(d, an[n - 1], argv, n, args.limit);
 	else
 		print_text(d, an[n - 1], argv, n, args.limit);
-	if ((lh_diff_get_totals(d)->total_after >
-	     lh_diff_get_totals(d)->total_before &&
-	     lh_diff_get_totals(d)->total_after -
-	     lh_diff_get_totals(d)->total_before > args.fail_growth) ||
+	t = lh_diff_get_totals(d);
+	if ((t->total_after > t->total_before &&
+	     t->total_after - t->total_before > args.fail_growth) ||
 	    lh_diff_num_suspects(d) > args.fail_suspects ||
 	    (args.fail_dead && lh_diff_num_dead(d) > 0))
 		rc = CLI_FAIL;
