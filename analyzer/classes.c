@@ -10,6 +10,7 @@
 #include "hash.h"
 #include "map_int.h"
 #include "snapshot_internal.h"
+#include "array_int.h"
 
 /* The metatable of table/userdata v, or LH_NONE. */
 static uint32_t metatable_of(const lh_snapshot *snap, uint32_t v)
@@ -397,7 +398,7 @@ static int group_walk(const lh_dom *d, const uint16_t *g16,
 	size_t sp = 0, cap = 0;     /* the stack grows with the tree's depth */
 	int rc = LH_OK;
 
-	active = calloc((size_t)n32 + (size_t)n8 + 2, sizeof *active);
+	active = lh_array__zalloc((size_t)n32 + (size_t)n8 + 2, sizeof *active);
 	if (active == NULL) {
 		rc = LH_ENOMEM;
 		goto done;
@@ -457,7 +458,7 @@ static int widen(lh_classes *c, uint32_t v)
 {
 	uint32_t i;
 
-	c->of32 = malloc(((size_t)c->n + 1) * sizeof *c->of32);
+	c->of32 = lh_array__alloc(((size_t)c->n + 1) * sizeof *c->of32);
 	if (c->of32 == NULL)
 		return LH_ENOMEM;
 	for (i = 0; i < v; i++)
@@ -478,7 +479,7 @@ static int assign_ids(builder *b, const lh_snapshot *snap, const lh_graph *g,
 
 	lh_strbuf_init(&sb);
 	/* 16-bit ids until a class id needs more, then 32 from there on */
-	c->of16 = malloc(((size_t)snap->nobj + 1) * sizeof *c->of16);
+	c->of16 = lh_array__alloc(((size_t)snap->nobj + 1) * sizeof *c->of16);
 	if (c->of16 == NULL)
 		goto done;
 	for (v = 0; v < snap->nobj; v++) {

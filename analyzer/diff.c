@@ -14,6 +14,7 @@
 #include "analysis_int.h"
 #include "luaheap/expr.h"
 #include "snapshot_internal.h"
+#include "array_int.h"
 
 #define NOT_SEEN LH_DIFF_NOT_SEEN
 
@@ -930,7 +931,7 @@ static int build_groups(lh_diff *d, ctx *c, const uint8_t *cand,
 {
 	size_t nobj = c->w->snap->nobj ? c->w->snap->nobj : 1;
 	uint32_t *top = malloc(nobj * sizeof *top);   /* sparse: small pages */
-	uint32_t *gid = malloc(nobj * sizeof *gid);
+	uint32_t *gid = lh_array__alloc(nobj * sizeof *gid);
 	int rc = LH_ENOMEM;
 
 	if (top == NULL || gid == NULL ||

@@ -85,6 +85,7 @@ static int grow_stack(uint32_t **st, size_t *cap, size_t width)
 
 	if (a == NULL)
 		return LH_ENOMEM;
+	lh_array__huge(a, ncap * width * sizeof *a);
 	*st = a;
 	*cap = ncap;
 	return LH_OK;
@@ -160,7 +161,7 @@ static int predecessors(const lh_graph *g, const uint32_t *pre,
 	uint32_t *off, *p = NULL, i, u, cur, w;
 	uint64_t total = 0;
 
-	off = calloc((size_t)N + 2, sizeof *off);
+	off = lh_array__zalloc((size_t)N + 2, sizeof *off);
 	if (off == NULL)
 		return LH_ENOMEM;
 	/* a root the DFS reached from an earlier root first */
@@ -183,7 +184,7 @@ static int predecessors(const lh_graph *g, const uint32_t *pre,
 	}
 	if (total >= UINT32_MAX)
 		goto fail;
-	p = malloc((size_t)total * sizeof *p + 1);
+	p = lh_array__alloc((size_t)total * sizeof *p + 1);
 	if (p == NULL)
 		goto fail;
 	/* Fill: off[i] is advanced as the write cursor, so that it ends
@@ -439,8 +440,8 @@ static int retained_sizes(lh_dom *d, const uint64_t *size,
 	uint32_t k, v, j;
 	int rc = LH_ENOMEM;
 
-	d->retained = calloc((size_t)d->n + 1, sizeof *d->retained);
-	b.is = calloc((size_t)d->n / 32 + 1, sizeof *b.is);
+	d->retained = lh_array__zalloc((size_t)d->n + 1, sizeof *d->retained);
+	b.is = lh_array__zalloc((size_t)d->n / 32 + 1, sizeof *b.is);
 	if (d->retained == NULL || b.is == NULL)
 		goto done;
 	for (k = 0; k < d->nlive; k++) {
@@ -490,10 +491,10 @@ done:
 static int number_objects(const lh_graph *g, int leaves, size_t m,
 	uint32_t **parent, uint32_t *N, uint32_t **pred, uint32_t *npred)
 {
-	uint32_t *pre = calloc((size_t)g->n + 1, sizeof *pre), *up, i, u;
+	uint32_t *pre = lh_array__zalloc((size_t)g->n + 1, sizeof *pre), *up, i, u;
 	int rc = LH_ENOMEM;
 
-	up = *parent = malloc(m * sizeof *up);
+	up = *parent = lh_array__alloc(m * sizeof *up);
 	if (pre == NULL || up == NULL ||
 	    dfs_first(g, g->nlive, pre, up, N) != LH_OK)
 		goto done;
@@ -531,6 +532,7 @@ static int semidominators(uint32_t **arr, size_t m, uint32_t N,
 
 	if (f == NULL)
 		goto done;
+	lh_array__huge(f, m * sizeof *f);
 	*arr = (uint32_t *)f;
 	for (i = N + 1; i-- > 0;) {
 		uint32_t p = ((uint32_t *)f)[i];
@@ -587,10 +589,10 @@ done:
 static int immediate_dominators(const lh_graph *g, int leaves, size_t m,
 	uint32_t N, uint32_t *sd, uint32_t **vertex)
 {
-	uint32_t *pre = calloc((size_t)g->n + 1, sizeof *pre), N2;
+	uint32_t *pre = lh_array__zalloc((size_t)g->n + 1, sizeof *pre), N2;
 	int rc = LH_ENOMEM;
 
-	*vertex = malloc(m * sizeof **vertex);
+	*vertex = lh_array__alloc(m * sizeof **vertex);
 	if (!*vertex || !pre ||
 	    dfs_second(g, g->nlive, leaves, sd, pre, *vertex, &N2) != LH_OK)
 		goto done;
@@ -613,7 +615,7 @@ done:
  * visited). NULL when out of memory. */
 static uint32_t *tree_preorder(const uint32_t *idom, uint32_t N, size_t m)
 {
-	uint32_t *sub = malloc(m * sizeof *sub), *seq = malloc(m * sizeof *seq);
+	uint32_t *sub = lh_array__alloc(m * sizeof *sub), *seq = lh_array__alloc(m * sizeof *seq);
 	uint32_t w, next;
 
 	if (!sub || !seq) {
@@ -676,7 +678,7 @@ static int build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 		goto oom;
 	d->n = g->n;
 	d->nlive = N;
-	d->idom = malloc(((size_t)g->n + 1) * sizeof *d->idom);
+	d->idom = lh_array__alloc(((size_t)g->n + 1) * sizeof *d->idom);
 	if (!d->idom)
 		goto oom;
 	for (i = 0; i < g->n; i++)

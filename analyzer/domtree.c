@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dom_int.h"
+#include "array_int.h"
 
 /* A child with its retained size, sorted largest first, then by index:
  * the key travels with the index, so the sort needs no global state;
@@ -85,7 +86,7 @@ int lh_domtree_new(lh_domtree **out, const lh_dom *d, lh_error *err)
 	t->d = d;
 	t->fam_cap = 64;
 	t->fam = malloc(t->fam_cap * sizeof *t->fam);
-	t->end = malloc(((size_t)d->nlive + 1) * sizeof *t->end);
+	t->end = lh_array__alloc(((size_t)d->nlive + 1) * sizeof *t->end);
 	if (t->fam == NULL || t->end == NULL || find_ends(t) != LH_OK) {
 		lh_domtree_free(t);
 		return lh_error_set(err, LH_ENOMEM, "out of memory");
@@ -169,7 +170,7 @@ static uint32_t position(lh_domtree *t, uint32_t v)
 		return j < d->nlive ? j : LH_NONE;
 	}
 	if (t->pos == NULL) {
-		if ((t->pos = malloc((size_t)d->n * sizeof *t->pos)) == NULL)
+		if ((t->pos = lh_array__alloc((size_t)d->n * sizeof *t->pos)) == NULL)
 			return LH_NONE;
 		memset(t->pos, 0xff, (size_t)d->n * sizeof *t->pos);
 		for (j = 0; j < d->nlive; j++)
@@ -231,8 +232,8 @@ static family *gather(lh_domtree *t, uint32_t v, uint32_t first,
 
 	for (q = first; q < stop; q = t->end[q])
 		n++;
-	kb = malloc(((size_t)n + 1) * sizeof *kb);
-	kids = malloc(((size_t)n + 1) * sizeof *kids);
+	kb = lh_array__alloc(((size_t)n + 1) * sizeof *kb);
+	kids = lh_array__alloc(((size_t)n + 1) * sizeof *kids);
 	if (kb == NULL || kids == NULL || (f = fam_add(t, v)) == NULL) {
 		free(kb);
 		free(kids);

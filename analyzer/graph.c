@@ -7,6 +7,7 @@
 #include <string.h>
 #include "graph_int.h"
 #include "snapshot_internal.h"
+#include "array_int.h"
 
 void lh_graph_free(lh_graph *g)
 {
@@ -158,9 +159,9 @@ static int reach(lh_graph *g, lh_error *err)
 	uint8_t *iskey = NULL;
 	int rc = LH_OK;
 
-	stack = malloc(((size_t)g->n + 1) * sizeof *stack);
+	stack = lh_array__alloc(((size_t)g->n + 1) * sizeof *stack);
 	if (g->neph > 0)
-		iskey = calloc((size_t)g->n / 8 + 1, 1);
+		iskey = lh_array__zalloc((size_t)g->n / 8 + 1, 1);
 	if (stack == NULL || (g->neph > 0 && iskey == NULL)) {
 		rc = lh_error_set(err, LH_ENOMEM, "out of memory marking %u objects",
 			g->n);
@@ -290,7 +291,7 @@ int lh_graph_new(lh_graph **out, uint32_t n, const uint32_t *off,
 	g->pref_edge[0] = g->pref_edge[1] = LH_NONE;
 	g->nroots = nroots;
 	g->roots = malloc(((size_t)nroots + 1) * sizeof *g->roots);
-	g->livebits = calloc((size_t)n / 32 + 1, sizeof *g->livebits);
+	g->livebits = lh_array__zalloc((size_t)n / 32 + 1, sizeof *g->livebits);
 	if (g->roots == NULL || g->livebits == NULL) {
 		rc = lh_error_set(err, LH_ENOMEM,
 			"out of memory building the graph");

@@ -81,12 +81,12 @@ int lh_bfs_build(lh_bfs **out, const lh_graph *g, lh_error *err)
 		return lh_error_set(err, LH_ENOMEM, "out of memory");
 	b->n = g->n;
 	b->off = g->off;
-	b->via = malloc(((size_t)g->n + 1) * sizeof *b->via);
-	b->rootbits = calloc((size_t)g->n / 32 + 1, sizeof *b->rootbits);
+	b->via = lh_array__alloc(((size_t)g->n + 1) * sizeof *b->via);
+	b->rootbits = lh_array__zalloc((size_t)g->n / 32 + 1, sizeof *b->rootbits);
 	b->nblk = (uint32_t)(((uint64_t)g->nedge + LH_BFS_BLOCK - 1) / LH_BFS_BLOCK);
-	b->blk = malloc(((size_t)b->nblk + 1) * sizeof *b->blk);
+	b->blk = lh_array__alloc(((size_t)b->nblk + 1) * sizeof *b->blk);
 	q.n = g->n + 1;
-	q.slot = malloc((size_t)q.n * sizeof *q.slot);
+	q.slot = lh_array__alloc((size_t)q.n * sizeof *q.slot);
 	if (b->via == NULL || b->rootbits == NULL || b->blk == NULL ||
 	    q.slot == NULL) {
 		rc = lh_error_set(err, LH_ENOMEM,
@@ -346,7 +346,7 @@ int lh_paths_find(lh_path **out, uint32_t *count, const lh_graph *g,
 	if (k == 1)
 		goto done;
 	base = &paths[0];
-	pos = malloc(((size_t)g->n + 1) * sizeof *pos);
+	pos = lh_array__alloc(((size_t)g->n + 1) * sizeof *pos);
 	if (pos == NULL)
 		goto oom;
 	memset(pos, 0xff, (size_t)g->n * sizeof *pos);

@@ -67,7 +67,7 @@ static int fill_index(lh_snapshot *s, lh_snap_internal *in, uint32_t *dup)
 	uint64_t cap = (uint64_t)s->nobj + s->nobj / 2 + 8;
 	uint32_t n, i, idx;
 
-	if ((in->hash = malloc(cap * sizeof(uint32_t))) == NULL)
+	if ((in->hash = lh_array__alloc(cap * sizeof(uint32_t))) == NULL)
 		return LH_ENOMEM;
 	in->hash_cap = (uint32_t)cap;
 	memset(in->hash, 0xff, cap * sizeof(uint32_t));
