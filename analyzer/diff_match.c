@@ -10,14 +10,74 @@
 #include "diff_int.h"
 #include "array_int.h"
 #include "snapshot_internal.h"
+#include "hash.h"
+#include "map_int.h"
 
 #define NOT_SEEN LH_DIFF_NOT_SEEN
 
 /* ---- identity ---- */
 
-static const char *class_of(const lh_analysis *a, uint32_t v)
+/*
+ * The string records of one snapshot for objects asked about in mostly
+ * increasing order (the pairs, checked one after the other): the record's
+ * index and where its bytes start are counted on from the last object
+ * asked about, not from the start of its rank block and text step.
+ */
+typedef struct str_cursor {
+	const lh_snapshot *s;
+	uint32_t v;                 /* objects before v are counted: */
+	uint32_t k;                 /* the strings among them */
+	uint64_t at;                /* where string record k's bytes start */
+} str_cursor;
+
+#define CURSOR_REACH 256            /* farther on: start afresh */
+
+static void cursor_init(str_cursor *c, const lh_snapshot *s)
 {
-	return a->classes->name[lh_class_of(a->classes, v)];
+	c->s = s;
+	c->v = UINT32_MAX;              /* nothing counted yet */
+}
+
+/* The record of object v (NULL when v is no string) and its bytes in
+ * *bytes: lh_snapshot_string_info and lh_string_bytes. */
+static const lh_string_info *cursor_string(str_cursor *c, uint32_t v,
+	const char **bytes)
+{
+	const lh_snapshot *s = c->s;
+	const lh_string_info *si;
+
+	if (v >= s->nobj || s->type[v] != LH_T_STRING)
+		return NULL;
+	if (c->v <= v && v - c->v <= CURSOR_REACH) {
+		for (; c->v < v; c->v++)
+			if (s->type[c->v] == LH_T_STRING && c->k++ < s->nstrings)
+				c->at += s->strings[c->k - 1].stored;
+	} else {
+		if ((si = lh_snapshot_string_info(s, v)) == NULL)
+			return NULL;
+		c->v = v;
+		c->k = (uint32_t)(si - s->strings);
+		c->at = s->text ? (uint64_t)(lh_string_bytes(s, si) - s->text) : 0;
+	}
+	if (c->k >= s->nstrings)
+		return NULL;
+	*bytes = s->text ? s->text + c->at : "";
+	return &s->strings[c->k];
+}
+
+/* Whether the strings of records x (bytes bx) of sa and y (by) of sb have
+ * the same contents; a missing record is no match. */
+static int same_bytes(const lh_snapshot *sa, const lh_string_info *x,
+	const char *bx, const lh_snapshot *sb, const lh_string_info *y,
+	const char *by)
+{
+	if (x == NULL || y == NULL || x->stored != y->stored)
+		return 0;
+	if (x->length == LH_SIZE_BIG || y->length == LH_SIZE_BIG ?
+	    lh_string_length(sa, x) != lh_string_length(sb, y) :
+	    x->length != y->length)
+		return 0;
+	return x->stored == 0 || memcmp(bx, by, x->stored) == 0;
 }
 
 static int same_string(const lh_snapshot *sa, uint32_t ia,
@@ -26,11 +86,8 @@ static int same_string(const lh_snapshot *sa, uint32_t ia,
 	const lh_string_info *x = lh_snapshot_string_info(sa, ia);
 	const lh_string_info *y = lh_snapshot_string_info(sb, ib);
 
-	if (x == NULL || y == NULL || x->stored != y->stored ||
-	    lh_string_length(sa, x) != lh_string_length(sb, y))
-		return 0;
-	return x->stored == 0 || memcmp(lh_string_bytes(sa, x),
-		lh_string_bytes(sb, y), x->stored) == 0;
+	return x != NULL && y != NULL && same_bytes(sa, x,
+		lh_string_bytes(sa, x), sb, y, lh_string_bytes(sb, y));
 }
 
 static int same_proto(const lh_snapshot *sa, uint32_t pa,
@@ -53,12 +110,41 @@ static int same_proto(const lh_snapshot *sa, uint32_t pa,
 	return same_string(sa, x->source, sb, y->source);
 }
 
-/* Whether object ib of b is object ia of a (same address assumed). */
-static int same_object(const lh_analysis *a, uint32_t ia,
-	const lh_analysis *b, uint32_t ib)
+/* What the checks of one pair of snapshots share: both sides, the match
+ * being checked (m: b's objects to a's) and the class names as numbers
+ * (name_a[c] == name_b[d] exactly when class c of a and class d of b have
+ * the same name). */
+typedef struct match_ctx {
+	const lh_diff_side *a, *b;
+	uint32_t *m;
+	uint8_t *state;             /* [b n] DONE, LINK */
+	uint32_t *name_a, *name_b;
+} match_ctx;
+
+#define DONE 1                      /* settled by the climb */
+#define LINK 2                      /* same_link held */
+
+/* Whether string ib of b is string ia of a: matched to it (so already
+ * found equal), or equal in contents. */
+static int same_text(const match_ctx *x, uint32_t ia, uint32_t ib)
 {
+	const lh_snapshot *sb = x->b->a->snap;
+
+	if (ib < sb->nobj && sb->type[ib] == LH_T_STRING && x->m[ib] == ia)
+		return 1;
+	return same_string(x->a->a->snap, ia, sb, ib);
+}
+
+/* Whether object ib of b is object ia of a (same address assumed); the
+ * cursors read the strings. */
+static int same_object(const match_ctx *x, str_cursor *ca, uint32_t ia,
+	str_cursor *cb, uint32_t ib)
+{
+	const lh_analysis *a = x->a->a, *b = x->b->a;
 	const lh_snapshot *sa = a->snap, *sb = b->snap;
 	const lh_func_info *fa = NULL, *fb = NULL;
+	const lh_string_info *ta, *tb;
+	const char *ba = NULL, *bb = NULL;
 
 	if (sa->type[ia] != sb->type[ib])
 		return 0;
@@ -68,10 +154,13 @@ static int same_object(const lh_analysis *a, uint32_t ia,
 	}
 	switch (sb->type[ib]) {
 	case LH_T_STRING:
-		return same_string(sa, ia, sb, ib);
+		ta = cursor_string(ca, ia, &ba);
+		tb = cursor_string(cb, ib, &bb);
+		return same_bytes(sa, ta, ba, sb, tb, bb);
 	case LH_T_TABLE:
 	case LH_T_USERDATA:
-		return strcmp(class_of(a, ia), class_of(b, ib)) == 0;
+		return x->name_a[lh_classes__of(a->classes, ia)] ==
+			x->name_b[lh_classes__of(b->classes, ib)];
 	case LH_T_LFUNC:
 		return fa != NULL && fb != NULL &&
 			same_proto(sa, fa->proto, sb, fb->proto);
@@ -84,32 +173,43 @@ static int same_object(const lh_analysis *a, uint32_t ia,
 	}
 }
 
-/* Whether the reference e of snapshot sb plays the same part as the
- * reference f of sa: the same kind and the same key for table fields,
- * the same name for upvalues; stack slots and the rest by kind alone. */
-static int same_reference(const lh_snapshot *sa, uint32_t f,
-	const lh_snapshot *sb, uint32_t e)
+/* Whether the reference e of b plays the same part as the reference f of
+ * a: the same kind and the same key for table fields, the same name for
+ * upvalues; stack slots and the rest by kind alone. Labels that fit their
+ * edge are compared as stored; the others as lh_snapshot_label reads
+ * them. */
+static int same_reference(const match_ctx *c, uint32_t f, uint32_t e)
 {
+	const lh_snapshot *sa = c->a->a->snap, *sb = c->b->a->snap;
+	int kind = sb->edge_kind[e] & LH_EDGE_KIND_MASK;
+	uint32_t la = sa->edge_label[f], lb = sb->edge_label[e];
 	lh_label x, y;
 
-	lh_snapshot_label(sa, f, &x);
-	lh_snapshot_label(sb, e, &y);
-	if (x.kind != y.kind)
+	if ((sa->edge_kind[f] & LH_EDGE_KIND_MASK) != kind)
 		return 0;
-	switch (y.kind) {
+	switch (kind) {
+	case LH_E_FIELD_STR:            /* the label is the key string */
+		return same_text(c, la, lb);
 	case LH_E_ARRAY: case LH_E_FIELD_INT: case LH_E_FIELD_BOOL:
-		return x.i == y.i;
-	case LH_E_FIELD_NUM:
-		return x.d == y.d;
-	case LH_E_FIELD_STR:
-		return x.obj != LH_NONE && y.obj != LH_NONE &&
-			same_string(sa, x.obj, sb, y.obj);
-	case LH_E_UPVALUE:
-		if (x.obj != LH_NONE && y.obj != LH_NONE)
-			return same_string(sa, x.obj, sb, y.obj);
-		return x.i == y.i;
+		if (!((la | lb) & LH_LABEL_WIDE))
+			return la == lb;
+		break;
+	case LH_E_FIELD_NUM: case LH_E_UPVALUE:
+		break;
 	default:
 		return 1;
+	}
+	lh_snapshot_label(sa, f, &x);
+	lh_snapshot_label(sb, e, &y);
+	switch (kind) {
+	case LH_E_FIELD_NUM:
+		return x.d == y.d;
+	case LH_E_UPVALUE:
+		if (x.obj != LH_NONE && y.obj != LH_NONE)
+			return same_text(c, x.obj, y.obj);
+		return x.i == y.i;
+	default:
+		return x.i == y.i;
 	}
 }
 
@@ -123,9 +223,9 @@ static int root_kind(const lh_snapshot *s, uint32_t r)
 /* Whether object v of b references exactly what object j of a did: the
  * same edges in the same order, by the same references, to the same
  * addresses (strings with the same contents). */
-static int same_content(const lh_snapshot *sa, uint32_t j,
-	const lh_snapshot *sb, uint32_t v)
+static int same_content(const match_ctx *c, uint32_t j, uint32_t v)
 {
+	const lh_snapshot *sa = c->a->a->snap, *sb = c->b->a->snap;
 	uint32_t e = sb->edge_off[v], f = sa->edge_off[j];
 	uint32_t n = sb->edge_off[v + 1] - e;
 
@@ -136,9 +236,9 @@ static int same_content(const lh_snapshot *sa, uint32_t j,
 
 		if (sb->edge_kind[e] != sa->edge_kind[f] ||
 		    lh_snapshot_addr(sb, tb) != lh_snapshot_addr(sa, ta) ||
-		    !same_reference(sa, f, sb, e) ||
+		    !same_reference(c, f, e) ||
 		    (sb->type[tb] == LH_T_STRING && (sa->type[ta] != LH_T_STRING ||
-		     !same_string(sa, ta, sb, tb))))
+		     !same_text(c, ta, tb))))
 			return 0;
 	}
 	return 1;
@@ -160,14 +260,10 @@ void *lh_diff__big(size_t n, size_t size, int zero)
  * frees the array. */
 static uint32_t *bfs_parents(const lh_analysis *an)
 {
-	const lh_bfs *b = an->bfs;
-	uint32_t n = an->snap->nobj, v;
-	uint32_t *par = lh_diff__big(n, sizeof *par, 0);
+	uint32_t *par = lh_diff__big(an->snap->nobj, sizeof *par, 0);
 
-	if (par == NULL)
-		return NULL;
-	for (v = 0; v < n; v++)
-		par[v] = lh_bfs_parent(b, v);
+	if (par != NULL)
+		lh_bfs__parents(an->bfs, par, 0, an->snap->nobj);
 	return par;
 }
 
@@ -215,20 +311,21 @@ static int cmp_u64pair(const void *x, const void *y)
 	return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : (a[1] < b[1] ? -1 : a[1] > b[1]);
 }
 
-/* The objects of s that 'skip' leaves out, as (address, object) pairs
- * sorted by address, in *out (*n pairs); LH_OK or LH_ENOMEM. */
+/* The objects of s no pair took (bit v of 'taken' clear), as (address,
+ * object) pairs sorted by address, in *out (*n pairs); LH_OK or
+ * LH_ENOMEM. */
 static int leftovers(uint64_t **out, uint32_t *n, const lh_snapshot *s,
-	const uint32_t *skip, uint32_t none)
+	const uint32_t *taken)
 {
 	uint64_t *pair;
 	uint32_t v, k = 0;
 
 	for (v = 0; v < s->nobj; v++)
-		k += skip[v] == none;
+		k += !(taken[v / 32] >> (v % 32) & 1);
 	if ((pair = malloc(((size_t)k + 1) * 2 * sizeof *pair)) == NULL)
 		return LH_ENOMEM;
 	for (v = k = 0; v < s->nobj; v++)
-		if (skip[v] == none) {
+		if (!(taken[v / 32] >> (v % 32) & 1)) {
 			pair[2 * k] = lh_snapshot_addr(s, v);
 			pair[2 * k++ + 1] = v;
 		}
@@ -262,8 +359,8 @@ static uint32_t look_ahead(const lh_snapshot *sa, uint32_t *g, uint64_t x,
  * found[v] for every object v of sb: the object of sa at the same address,
  * or LH_NONE. Two dumps of one process list most objects in the same
  * order (the walk follows much the same graph), so each object is looked
- * for just after the last one found; claim[j] records which object of sb
- * took object j of sa. What this leaves (new objects, freed ones, moved
+ * for just after the last one found; 'taken' marks the objects of either
+ * snapshot so paired. What this leaves (new objects, freed ones, moved
  * ones) is paired by a merge of the two leftovers sorted by address: the
  * result is the same as a lookup of every address.
  */
@@ -271,14 +368,13 @@ static int pair_addresses(const lh_snapshot *sa, const lh_snapshot *sb,
 	uint32_t *found)
 {
 	uint64_t *la = NULL, *lb = NULL;
-	uint32_t *claim = lh_diff__big(sa->nobj, sizeof *claim, 0);
+	uint32_t *taken_a = calloc((size_t)sa->nobj / 32 + 1, sizeof *taken_a);
+	uint32_t *taken_b = calloc((size_t)sb->nobj / 32 + 1, sizeof *taken_b);
 	uint32_t v, g = 0, miss = 0, na, nb, i, j;
 	int rc = LH_ENOMEM;
 
-	if (claim == NULL)
-		return LH_ENOMEM;
-	for (j = 0; j < sa->nobj; j++)
-		claim[j] = LH_NONE;
+	if (taken_a == NULL || taken_b == NULL)
+		goto done;
 	for (v = 0; v < sb->nobj; v++) {
 		uint64_t x = lh_snapshot_addr(sb, v);
 
@@ -287,11 +383,12 @@ static int pair_addresses(const lh_snapshot *sa, const lh_snapshot *sb,
 			found[v] = look_ahead(sa, &g, x, PAIR_LOOK);
 		if (found[v] != LH_NONE) {
 			miss = 0;
-			claim[found[v]] = v;
+			taken_a[found[v] / 32] |= 1u << (found[v] % 32);
+			taken_b[v / 32] |= 1u << (v % 32);
 		}
 	}
-	if (leftovers(&la, &na, sa, claim, LH_NONE) != LH_OK ||
-	    leftovers(&lb, &nb, sb, found, LH_NONE) != LH_OK)
+	if (leftovers(&la, &na, sa, taken_a) != LH_OK ||
+	    leftovers(&lb, &nb, sb, taken_b) != LH_OK)
 		goto done;
 	for (i = j = 0; i < nb; i++) {
 		while (j < na && la[2 * j] < lb[2 * i])
@@ -301,7 +398,8 @@ static int pair_addresses(const lh_snapshot *sa, const lh_snapshot *sb,
 	}
 	rc = LH_OK;
 done:
-	free(claim);
+	free(taken_a);
+	free(taken_b);
 	free(la);
 	free(lb);
 	return rc;
@@ -311,124 +409,192 @@ done:
  * v of b is unreachable, or a root of the same kind as its match j in a,
  * or hangs from a parent by the same reference as j (whether the parents
  * match is for same_place to say). */
-static int same_link(const lh_diff_side *a, uint32_t j,
-	const lh_diff_side *b, uint32_t v)
+static int same_link(const match_ctx *c, uint32_t j, uint32_t v)
 {
-	const lh_snapshot *sa = a->a->snap, *sb = b->a->snap;
+	const lh_diff_side *a = c->a, *b = c->b;
 	uint32_t pb = b->par[v], pa = a->par[j];
 
 	if (pb == LH_NONE)
 		return 1;                       /* unreachable: address only */
 	if (pb == LH_DOM_VROOT)
-		return pa == LH_DOM_VROOT && root_kind(sa, a->a->bfs->via[j]) ==
-			root_kind(sb, b->a->bfs->via[v]);
-	return pa < sa->nobj && same_reference(sa, a->a->bfs->via[j], sb,
+		return pa == LH_DOM_VROOT && root_kind(a->a->snap,
+			a->a->bfs->via[j]) == root_kind(b->a->snap, b->a->bfs->via[v]);
+	return pa < a->a->snap->nobj && same_reference(c, a->a->bfs->via[j],
 		b->a->bfs->via[v]);
 }
 
-/* Whether v of b keeps its match j in a (link: same_link): a reachable
- * object must hang from the same parent (matched first) by the same
- * reference, or, when its path changed, still reference exactly what it
+/* Whether v of b keeps its match j in a: a reachable object must hang
+ * from the same parent (matched first) by the same reference (same_link,
+ * in LINK), or, when its path changed, still reference exactly what it
  * did. */
-static int same_place(const lh_diff_side *a, uint32_t j,
-	const lh_diff_side *b, uint32_t v, const uint32_t *m, int link)
+static int same_place(const match_ctx *c, uint32_t j, uint32_t v)
 {
-	uint32_t pb = b->par[v];
+	uint32_t pb = c->b->par[v];
+	int link = (c->state[v] & LINK) != 0;
 
 	if (pb == LH_NONE || pb == LH_DOM_VROOT)
 		return link;
-	return (link && m[pb] == a->par[j]) ||
-		same_content(a->a->snap, j, b->a->snap, v);
+	return (link && c->m[pb] == c->a->par[j]) || same_content(c, j, v);
 }
 
-/* One share of the checks that need no other object settled: pairs
- * [lo, hi) of b whose type or fingerprint differ lose their match, the
- * others get same_link in link[]. */
+/* One share [lo, hi) of b's pairs, checked in two rounds that need no
+ * other object settled: first type and fingerprint (a pair that differs
+ * loses its match), then, once every pair is through the first round,
+ * same_link (into LINK). */
 typedef struct check_job {
-	const lh_diff_side *a, *b;
-	uint32_t *m;
-	uint8_t *link;
+	const match_ctx *c;
 	uint32_t lo, hi;
+	int round;
 } check_job;
 
 static void *check_run(void *arg)
 {
-	check_job *c = arg;
+	check_job *job = arg;
+	const match_ctx *c = job->c;
+	str_cursor ca, cb;
 	uint32_t i, j;
 
-	for (i = c->lo; i < c->hi; i++) {
+	cursor_init(&ca, c->a->a->snap);
+	cursor_init(&cb, c->b->a->snap);
+	for (i = job->lo; i < job->hi; i++) {
 		if ((j = c->m[i]) == LH_NONE)
 			continue;
-		if (!same_object(c->a->a, j, c->b->a, i))
-			c->m[i] = LH_NONE;
-		else
-			c->link[i] = (uint8_t)same_link(c->a, j, c->b, i);
+		if (job->round == 0) {
+			if (!same_object(c, &ca, j, &cb, i))
+				c->m[i] = LH_NONE;
+		} else if (same_link(c, j, i))
+			c->state[i] |= LINK;
 	}
 	return NULL;
 }
 
-/* check_run over all of b, the second half on a thread of its own. */
-static void check_pairs(const lh_diff_side *a, const lh_diff_side *b,
-	uint32_t *m, uint8_t *link)
+/* check_run's rounds over all of b, the second half of the objects on a
+ * thread of its own. */
+static void check_pairs(const match_ctx *c)
 {
-	uint32_t n = b->a->snap->nobj;
-	check_job c[2] = { { a, b, m, link, 0, n / 2 }, { a, b, m, link, n / 2, n } };
-	pthread_t tid;
-	int started = n >= (1u << 16) && lh_snap__threads() > 1 &&
-		pthread_create(&tid, NULL, check_run, &c[1]) == 0;
+	uint32_t n = c->b->a->snap->nobj;
+	check_job job[2] = { { c, 0, n / 2, 0 }, { c, n / 2, n, 0 } };
+	int round, threads = n >= (1u << 16) && lh_snap__threads() > 1;
 
-	check_run(&c[0]);
-	if (started)
-		pthread_join(tid, NULL);
-	else
-		check_run(&c[1]);
+	for (round = 0; round < 2; round++) {
+		pthread_t tid;
+		int started;
+
+		job[0].round = job[1].round = round;
+		started = threads &&
+			pthread_create(&tid, NULL, check_run, &job[1]) == 0;
+		check_run(&job[0]);
+		if (started)
+			pthread_join(tid, NULL);
+		else
+			check_run(&job[1]);
+	}
+}
+
+/* name_a and name_b of c (see match_ctx): one number per distinct class
+ * name of either snapshot. LH_OK or LH_ENOMEM. */
+static int class_names(match_ctx *c)
+{
+	const lh_classes *k[2] = { c->a->a->classes, c->b->a->classes };
+	uint32_t *id[2], i, n = 0, e, pos;
+	const char **names;
+	lh_map map;
+	int side, rc = LH_ENOMEM;
+
+	names = malloc(((size_t)k[0]->nclass + k[1]->nclass + 1) * sizeof *names);
+	c->name_a = id[0] = malloc(((size_t)k[0]->nclass + 1) * sizeof *id[0]);
+	c->name_b = id[1] = malloc(((size_t)k[1]->nclass + 1) * sizeof *id[1]);
+	if (names == NULL || id[0] == NULL || id[1] == NULL ||
+	    lh_map_init(&map, k[0]->nclass + k[1]->nclass + 1) != LH_OK) {
+		free(names);
+		return LH_ENOMEM;
+	}
+	for (side = 0; side < 2; side++)
+		for (i = 0; i < k[side]->nclass; i++) {
+			const char *name = k[side]->name[i];
+			uint64_t h = lh_hash__str(name);
+
+			pos = lh_map_start(&map, h);
+			while ((e = lh_map_next(&map, h, &pos)) != LH_MAP_END &&
+			    strcmp(names[e], name) != 0)
+				;
+			if (e == LH_MAP_END) {
+				if (lh_map_add(&map, h, n) != LH_OK)
+					goto done;
+				names[e = n++] = name;
+			}
+			id[side][i] = e;
+		}
+	rc = LH_OK;
+done:
+	lh_map_release(&map);
+	free(names);
+	return rc;
+}
+
+/* Settles every object of b, parents before children: climbs from each
+ * to a settled ancestor (or a root), then decides on the way down. */
+static int climb(const match_ctx *c)
+{
+	const lh_diff_side *b = c->b;
+	uint32_t n = b->a->snap->nobj, i, v, j;
+	uint32_t *stack = NULL;
+	size_t sp, cap = 0;
+
+	for (i = 0; i < n; i++) {
+		sp = 0;
+		for (v = i; !(c->state[v] & DONE); v = b->par[v]) {
+			if (lh_array__reserve((void **)&stack, &cap, sp, sizeof *stack,
+			    1024) != LH_OK) {
+				free(stack);
+				return LH_ENOMEM;
+			}
+			stack[sp++] = v;
+			c->state[v] |= DONE;
+			if (b->par[v] >= n)
+				break;
+		}
+		while (sp > 0) {
+			v = stack[--sp];
+			j = c->m[v];
+			if (j != LH_NONE && !same_place(c, j, v))
+				c->m[v] = LH_NONE;
+		}
+	}
+	free(stack);
+	return LH_OK;
 }
 
 /*
  * Same address, type and fingerprint are not enough when the allocator
  * hands a freed block to a new object of the same shape, which churn does
  * all the time; so the place is checked too (same_place), parents before
- * children: climb to a settled ancestor, then decide on the way down.
- * What needs no parent settled is checked first, on two threads.
+ * children. What needs no parent settled is checked first, on two
+ * threads.
  */
 uint32_t *lh_diff__match(const lh_diff_side *a, const lh_diff_side *b)
 {
 	const lh_snapshot *sb = b->a->snap;
-	uint32_t *m = lh_diff__big(sb->nobj, sizeof *m, 0);
-	uint32_t *stack = lh_diff__big(sb->nobj, sizeof *stack, 0);
-	uint8_t *done = lh_diff__big(sb->nobj, 1, 1);
-	uint8_t *link = lh_diff__big(sb->nobj, 1, 0);
-	uint32_t i, j, v, sp;
+	match_ctx c;
+	int rc = LH_ENOMEM;
 
-	if (m == NULL || stack == NULL || done == NULL || link == NULL) {
-		free(m);
-		m = NULL;
-		goto out;
+	memset(&c, 0, sizeof c);
+	c.a = a;
+	c.b = b;
+	c.m = lh_diff__big(sb->nobj, sizeof *c.m, 0);
+	c.state = lh_diff__big(sb->nobj, 1, 1);
+	if (c.m == NULL || c.state == NULL || class_names(&c) != LH_OK ||
+	    pair_addresses(a->a->snap, sb, c.m) != LH_OK)
+		goto done;
+	check_pairs(&c);
+	rc = climb(&c);
+done:
+	free(c.state);
+	free(c.name_a);
+	free(c.name_b);
+	if (rc != LH_OK) {
+		free(c.m);
+		return NULL;
 	}
-	if (pair_addresses(a->a->snap, sb, m) != LH_OK) {
-		free(m);
-		m = NULL;
-		goto out;
-	}
-	check_pairs(a, b, m, link);
-	for (i = 0; i < sb->nobj; i++) {
-		sp = 0;
-		for (v = i; !done[v]; v = b->par[v]) {
-			stack[sp++] = v;
-			done[v] = 1;
-			if (b->par[v] >= sb->nobj)
-				break;
-		}
-		while (sp > 0) {
-			v = stack[--sp];
-			j = m[v];
-			if (j != LH_NONE && !same_place(a, j, b, v, m, link[v]))
-				m[v] = LH_NONE;
-		}
-	}
-out:
-	free(stack);
-	free(done);
-	free(link);
-	return m;
+	return c.m;
 }

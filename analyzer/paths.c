@@ -143,6 +143,29 @@ uint32_t lh_bfs_parent(const lh_bfs *b, uint32_t v)
 	return lh_array__owner(b->off, lo, hi, e);
 }
 
+void lh_bfs__parents(const lh_bfs *b, uint32_t *par, uint32_t lo,
+	uint32_t hi)
+{
+	uint32_t v, e, u[2] = { LH_NONE, LH_NONE }, p;  /* the last two found */
+
+	for (v = lo; v < hi; v++) {
+		e = v < b->n ? b->via[v] : LH_NONE;
+		if (e == LH_NONE || (b->rootbits[v / 32] & (1u << (v % 32))))
+			p = lh_bfs_parent(b, v);
+		else if (u[0] < b->n && e >= b->off[u[0]] && e < b->off[u[0] + 1])
+			p = u[0];               /* a sibling of the last one */
+		else if (u[1] < b->n && e >= b->off[u[1]] && e < b->off[u[1] + 1]) {
+			p = u[1];               /* back from a sibling's subtree */
+			u[1] = u[0];
+			u[0] = p;
+		} else if ((p = lh_bfs_parent(b, v)) < b->n) {
+			u[1] = u[0];
+			u[0] = p;
+		}
+		par[v] = p;
+	}
+}
+
 uint32_t lh_bfs_depth(const lh_bfs *b, uint32_t v)
 {
 	uint32_t d = 0;
