@@ -1008,47 +1008,57 @@ static uint32_t own_entries(const ctx *c, uint32_t v, uint64_t *retained)
 	return n;
 }
 
-/* Tables of the last snapshot that gained entries since the first, one
- * per table (the row's obj) before folding; luaheap's own entries (the
- * registry's watch table) do not count. */
-static int list_grown(lh_diff *d, ctx *c, uint32_t *const *m, int n,
-	const lh_analysis *const *a)
+/* One share [lo, hi) of the last snapshot's objects, scanned once (on a
+ * thread of its own when there are two) for the candidates and the
+ * tables that grew. */
+typedef struct scan_job {
+	lh_diff *d;
+	const ctx *c;
+	uint32_t *const *m;
+	int n;
+	const lh_analysis *const *a;
+	uint8_t *fresh;                 /* see scan_object */
+	uint32_t lo, hi;
+	uint32_t ncand;                 /* candidates found, and their bytes */
+	uint64_t cand_bytes;
+	lh_diff_grown *grown;           /* rows found, in object order */
+	uint32_t ngrown, cap;
+	lh_diff_cursor tw, t0;          /* tables of the last and first */
+	int rc;
+} scan_job;
+
+/* A row for table v of the last snapshot (v0 in the first) if it gained
+ * entries; luaheap's own entries (the registry's watch table) do not
+ * count. Rows are one per table (the row's obj) before folding. */
+static int grown_row(scan_job *j, uint32_t v, uint32_t v0)
 {
-	const lh_analysis *w = c->w;
-	const lh_snapshot *s = w->snap, *s0 = a[0]->snap;
-	uint32_t v, cap = 0, ti = 0;
+	const lh_analysis *w = j->c->w, *a0 = j->a[0];
+	const lh_snapshot *s = w->snap, *s0 = a0->snap;
+	uint32_t kw = lh_diff__cursor_seek(&j->tw, v);
+	uint32_t k0 = lh_diff__cursor_seek(&j->t0, v0);
+	uint32_t before = 0, after = 0, own;
+	uint64_t own_bytes = 0;
+	lh_diff_grown *gr;
 
-	for (v = 0; v < s->nobj; v++) {
-		uint32_t v0, before, after, own;
-		uint64_t own_bytes = 0;
-		lh_diff_grown *gr;
-
-		if (s->type[v] != LH_T_TABLE)
-			continue;
-		ti++;                   /* tables come in object order */
-		if (!lh_graph_live(w->graph, v) || c->own[v])
-			continue;
-		v0 = back(m, n, v, 0);
-		if (v0 == LH_NONE)
-			continue;
-		before = entries_of(s0, v0);
-		after = s->tables[ti - 1].array_entries + s->tables[ti - 1].hash_entries;
-		own = v == s->registry ? own_entries(c, v, &own_bytes) : 0;
-		if (after - own <= before)
-			continue;
-		if (reserve((void **)&d->grown, &cap, d->ngrown, sizeof *d->grown))
-			return LH_ENOMEM;
-		gr = &d->grown[d->ngrown++];
-		memset(gr, 0, sizeof *gr);
-		gr->obj = v;
-		gr->count = 1;
-		gr->entries_before = before;
-		gr->entries_after = after;
-		gr->bytes_before = lh_snapshot_size(s0, v0);
-		gr->bytes_after = lh_snapshot_size(s, v);
-		gr->retained_before = retained_of(a[0], v0);
-		gr->retained_after = retained_of(w, v) - (own ? own_bytes : 0);
-	}
+	if (k0 < s0->ntables)
+		before = s0->tables[k0].array_entries + s0->tables[k0].hash_entries;
+	if (kw < s->ntables)
+		after = s->tables[kw].array_entries + s->tables[kw].hash_entries;
+	own = v == s->registry ? own_entries(j->c, v, &own_bytes) : 0;
+	if (after - own <= before)
+		return LH_OK;
+	if (reserve((void **)&j->grown, &j->cap, j->ngrown, sizeof *j->grown))
+		return LH_ENOMEM;
+	gr = &j->grown[j->ngrown++];
+	memset(gr, 0, sizeof *gr);
+	gr->obj = v;
+	gr->count = 1;
+	gr->entries_before = before;
+	gr->entries_after = after;
+	gr->bytes_before = lh_snapshot_size(s0, v0);
+	gr->bytes_after = lh_snapshot_size(s, v);
+	gr->retained_before = retained_of(a0, v0);
+	gr->retained_after = retained_of(w, v) - (own ? own_bytes : 0);
 	return LH_OK;
 }
 
@@ -1078,8 +1088,6 @@ static int build_grown(lh_diff *d, ctx *c, uint32_t *const *m, int n,
 	lh_diff_grown *folded;
 	fold_row *fr;
 
-	if (list_grown(d, c, m, n, a) != LH_OK)
-		return LH_ENOMEM;
 	objs = malloc(((size_t)d->ngrown + 1) * sizeof *objs);
 	folded = calloc((size_t)d->ngrown + 1, sizeof *folded);
 	if (objs == NULL || folded == NULL) {
@@ -1464,30 +1472,86 @@ static int match_all(uint32_t **m, lh_diff_side *side,
 	return LH_OK;
 }
 
-/* fresh[v]: v was created after the first snapshot; d->cand[v]: v is a
- * candidate (see diff.h), counted in the totals. */
-static void mark_candidates(lh_diff *d, const ctx *c, uint32_t *const *m,
-	int n, uint8_t *fresh)
+/* scan_run's work on object v: fresh[v] (v was created after the first
+ * snapshot), d->cand[v] (v is a candidate, see diff.h) and v's row among
+ * the grown tables. */
+static int scan_object(scan_job *j, uint32_t v)
 {
-	const lh_snapshot *s = c->w->snap;
+	const lh_analysis *w = j->c->w;
+	const lh_snapshot *s = w->snap;
+	uint32_t *const *m = j->m;
+	uint32_t prev = m[j->n - 1][v], v0 = back(m, j->n, v, 0);
+	int live = lh_graph__live(w->graph, v);
+
+	j->fresh[v] = v0 == LH_NONE;
+	if (s->type[v] == LH_T_TABLE && live && !j->c->own[v] &&
+	    v0 != LH_NONE && grown_row(j, v, v0) != LH_OK)
+		return LH_ENOMEM;
+	if (!live || j->c->own[v] || lh_snapshot_shared(s, v))
+		return LH_OK;           /* luaheap's own, or no state's leak */
+	if (j->n == 2 ? prev == LH_NONE :
+	    prev != LH_NONE && m[1][prev] == LH_NONE) {
+		j->d->cand[v] = 1;
+		j->ncand++;
+		j->cand_bytes += lh_snapshot_size(s, v);
+	}
+	return LH_OK;
+}
+
+static void *scan_run(void *arg)
+{
+	scan_job *j = arg;
 	uint32_t v;
 
-	for (v = 0; v < s->nobj; v++) {
-		uint32_t prev = m[n - 1][v];
+	lh_diff__cursor_init(&j->tw, j->c->w->snap, LH_T_TABLE);
+	lh_diff__cursor_init(&j->t0, j->a[0]->snap, LH_T_TABLE);
+	j->rc = LH_OK;
+	for (v = j->lo; v < j->hi && j->rc == LH_OK; v++)
+		j->rc = scan_object(j, v);
+	return NULL;
+}
 
-		fresh[v] = back(m, n, v, 0) == LH_NONE;
-		if (!lh_graph_live(c->w->graph, v) || c->own[v] ||
-		    lh_snapshot_shared(s, v))
-			continue;         /* luaheap's own, or no state's leak */
-		if (n == 2)
-			d->cand[v] = prev == LH_NONE;
-		else
-			d->cand[v] = prev != LH_NONE && m[1][prev] == LH_NONE;
-		if (d->cand[v]) {
-			d->t.candidates++;
-			d->t.candidate_bytes += lh_snapshot_size(s, v);
-		}
+/* fresh[], d->cand[] and the candidates' totals, and d->grown: the
+ * tables that grew in object order, unfolded (build_grown folds them).
+ * The second half of the objects is scanned on a thread of its own. */
+static int scan_objects(lh_diff *d, const ctx *c, uint32_t *const *m,
+	int n, const lh_analysis *const *a, uint8_t *fresh)
+{
+	uint32_t nobj = c->w->snap->nobj, k;
+	lh_diff_grown *all;
+	scan_job job[2];
+	int rc;
+
+	memset(job, 0, sizeof job);
+	for (k = 0; k < 2; k++) {
+		job[k].d = d;
+		job[k].c = c;
+		job[k].m = m;
+		job[k].n = n;
+		job[k].a = a;
+		job[k].fresh = fresh;
+		job[k].lo = k == 0 ? 0 : nobj / 2;
+		job[k].hi = k == 0 ? nobj / 2 : nobj;
 	}
+	lh_diff__halves(scan_run, &job[0], &job[1], nobj);
+	for (k = 0; k < 2; k++) {
+		d->t.candidates += job[k].ncand;
+		d->t.candidate_bytes += job[k].cand_bytes;
+	}
+	d->grown = job[0].grown;
+	d->ngrown = job[0].ngrown;
+	if (job[0].rc == LH_OK && job[1].rc == LH_OK && job[1].ngrown > 0 &&
+	    (all = realloc(d->grown, ((size_t)d->ngrown + job[1].ngrown) *
+	    sizeof *all)) != NULL) {
+		memcpy(&all[d->ngrown], job[1].grown, job[1].ngrown * sizeof *all);
+		d->grown = all;
+		d->ngrown += job[1].ngrown;
+		job[1].ngrown = 0;
+	}
+	rc = job[0].rc != LH_OK || job[1].rc != LH_OK || job[1].ngrown > 0 ?
+		LH_ENOMEM : LH_OK;
+	free(job[1].grown);
+	return rc;
 }
 
 /* The figures over the whole heap, first and last snapshots. */
@@ -1545,7 +1609,8 @@ int lh_diff_compute(lh_diff **out, const lh_analysis *const *a, int n,
 	if (d->cand == NULL || fresh == NULL ||
 	    ctx_init(&c, w, fresh, side[n - 1].par, opts) != LH_OK)
 		goto done;
-	mark_candidates(d, &c, m, n, fresh);
+	if (scan_objects(d, &c, m, n, a, fresh) != LH_OK)
+		goto done;
 	fill_totals(d, a[0], w, opts);
 	if (build_groups(d, &c, d->cand, m, n, a) != LH_OK ||
 	    build_grown(d, &c, m, n, a) != LH_OK ||

@@ -33,6 +33,36 @@ typedef struct lh_diff_side {
 	int rc;                     /* LH_OK or LH_ENOMEM */
 } lh_diff_side;
 
+/*
+ * The index of objects of one type in their type's array (strings,
+ * tables, ...: lh_snapshot_aux; not closures, whose array holds both
+ * kinds) when they are asked about in mostly increasing order, as the
+ * diff's passes over pairs do: counted on from the last object asked
+ * about, not from the start of its rank block. For strings it also keeps
+ * where the record's bytes start ('at', as lh_string_bytes finds it).
+ */
+typedef struct lh_diff_cursor {
+	const lh_snapshot *s;
+	uint8_t type;
+	uint32_t v;                 /* objects before v are counted: */
+	uint32_t k;                 /* those of the type among them */
+	uint64_t at;                /* strings: where record k's bytes start */
+} lh_diff_cursor;
+
+#define LH_DIFF_CURSOR_REACH 256    /* farther on: start afresh */
+
+void lh_diff__cursor_init(lh_diff_cursor *c, const lh_snapshot *s, int type);
+
+/* lh_snapshot_aux of v for the cursor's type: LH_NONE when v has another
+ * type or the snapshot has no such object. */
+uint32_t lh_diff__cursor_seek(lh_diff_cursor *c, uint32_t v);
+
+/* Runs run(first) and run(second), the second on a thread of its own
+ * when the two share n objects, enough to be worth one, and threads are
+ * allowed (LUAHEAP_THREADS). */
+void lh_diff__halves(void *(*run)(void *), void *first, void *second,
+	uint32_t n);
+
 /* An array of n + 1 elements of 'size' bytes (zeroed if 'zero'), with
  * huge pages asked for when it is big; free() it. NULL: no memory. */
 void *lh_diff__big(size_t n, size_t size, int zero);

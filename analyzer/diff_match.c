@@ -17,52 +17,50 @@
 
 /* ---- identity ---- */
 
-/*
- * The string records of one snapshot for objects asked about in mostly
- * increasing order (the pairs, checked one after the other): the record's
- * index and where its bytes start are counted on from the last object
- * asked about, not from the start of its rank block and text step.
- */
-typedef struct str_cursor {
-	const lh_snapshot *s;
-	uint32_t v;                 /* objects before v are counted: */
-	uint32_t k;                 /* the strings among them */
-	uint64_t at;                /* where string record k's bytes start */
-} str_cursor;
-
-#define CURSOR_REACH 256            /* farther on: start afresh */
-
-static void cursor_init(str_cursor *c, const lh_snapshot *s)
+void lh_diff__cursor_init(lh_diff_cursor *c, const lh_snapshot *s, int type)
 {
 	c->s = s;
+	c->type = (uint8_t)type;
 	c->v = UINT32_MAX;              /* nothing counted yet */
 }
 
-/* The record of object v (NULL when v is no string) and its bytes in
- * *bytes: lh_snapshot_string_info and lh_string_bytes. */
-static const lh_string_info *cursor_string(str_cursor *c, uint32_t v,
-	const char **bytes)
+uint32_t lh_diff__cursor_seek(lh_diff_cursor *c, uint32_t v)
 {
 	const lh_snapshot *s = c->s;
 	const lh_string_info *si;
 
-	if (v >= s->nobj || s->type[v] != LH_T_STRING)
-		return NULL;
-	if (c->v <= v && v - c->v <= CURSOR_REACH) {
+	if (v >= s->nobj || s->type[v] != c->type)
+		return LH_NONE;
+	if (c->v <= v && v - c->v <= LH_DIFF_CURSOR_REACH) {
 		for (; c->v < v; c->v++)
-			if (s->type[c->v] == LH_T_STRING && c->k++ < s->nstrings)
+			if (s->type[c->v] == c->type && c->k++ < s->nstrings &&
+			    c->type == LH_T_STRING)
 				c->at += s->strings[c->k - 1].stored;
+	} else if (c->type != LH_T_STRING) {
+		c->v = v;
+		c->k = lh_snapshot_aux(s, v);
 	} else {
 		if ((si = lh_snapshot_string_info(s, v)) == NULL)
-			return NULL;
+			return LH_NONE;
 		c->v = v;
 		c->k = (uint32_t)(si - s->strings);
 		c->at = s->text ? (uint64_t)(lh_string_bytes(s, si) - s->text) : 0;
 	}
-	if (c->k >= s->nstrings)
+	return c->k;
+}
+
+/* The record of string v (NULL when v is no string) and its bytes in
+ * *bytes: lh_snapshot_string_info and lh_string_bytes. */
+static const lh_string_info *cursor_string(lh_diff_cursor *c, uint32_t v,
+	const char **bytes)
+{
+	const lh_snapshot *s = c->s;
+	uint32_t k = lh_diff__cursor_seek(c, v);
+
+	if (k >= s->nstrings)
 		return NULL;
 	*bytes = s->text ? s->text + c->at : "";
-	return &s->strings[c->k];
+	return &s->strings[k];
 }
 
 /* Whether the strings of records x (bytes bx) of sa and y (by) of sb have
@@ -137,8 +135,8 @@ static int same_text(const match_ctx *x, uint32_t ia, uint32_t ib)
 
 /* Whether object ib of b is object ia of a (same address assumed); the
  * cursors read the strings. */
-static int same_object(const match_ctx *x, str_cursor *ca, uint32_t ia,
-	str_cursor *cb, uint32_t ib)
+static int same_object(const match_ctx *x, lh_diff_cursor *ca, uint32_t ia,
+	lh_diff_cursor *cb, uint32_t ib)
 {
 	const lh_analysis *a = x->a->a, *b = x->b->a;
 	const lh_snapshot *sa = a->snap, *sb = b->snap;
@@ -451,11 +449,11 @@ static void *check_run(void *arg)
 {
 	check_job *job = arg;
 	const match_ctx *c = job->c;
-	str_cursor ca, cb;
+	lh_diff_cursor ca, cb;
 	uint32_t i, j;
 
-	cursor_init(&ca, c->a->a->snap);
-	cursor_init(&cb, c->b->a->snap);
+	lh_diff__cursor_init(&ca, c->a->a->snap, LH_T_STRING);
+	lh_diff__cursor_init(&cb, c->b->a->snap, LH_T_STRING);
 	for (i = job->lo; i < job->hi; i++) {
 		if ((j = c->m[i]) == LH_NONE)
 			continue;
@@ -468,27 +466,29 @@ static void *check_run(void *arg)
 	return NULL;
 }
 
-/* check_run's rounds over all of b, the second half of the objects on a
- * thread of its own. */
+void lh_diff__halves(void *(*run)(void *), void *first, void *second,
+	uint32_t n)
+{
+	pthread_t tid;
+	int started = n >= (1u << 16) && lh_snap__threads() > 1 &&
+		pthread_create(&tid, NULL, run, second) == 0;
+
+	run(first);
+	if (started)
+		pthread_join(tid, NULL);
+	else
+		run(second);
+}
+
+/* check_run's rounds over all of b, in two halves. */
 static void check_pairs(const match_ctx *c)
 {
 	uint32_t n = c->b->a->snap->nobj;
 	check_job job[2] = { { c, 0, n / 2, 0 }, { c, n / 2, n, 0 } };
-	int round, threads = n >= (1u << 16) && lh_snap__threads() > 1;
 
-	for (round = 0; round < 2; round++) {
-		pthread_t tid;
-		int started;
-
-		job[0].round = job[1].round = round;
-		started = threads &&
-			pthread_create(&tid, NULL, check_run, &job[1]) == 0;
-		check_run(&job[0]);
-		if (started)
-			pthread_join(tid, NULL);
-		else
-			check_run(&job[1]);
-	}
+	lh_diff__halves(check_run, &job[0], &job[1], n);
+	job[0].round = job[1].round = 1;
+	lh_diff__halves(check_run, &job[0], &job[1], n);
 }
 
 /* name_a and name_b of c (see match_ctx): one number per distinct class
