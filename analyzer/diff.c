@@ -254,13 +254,6 @@ static int cmp_u64pair(const void *x, const void *y)
 	return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : (a[1] < b[1] ? -1 : a[1] > b[1]);
 }
 
-static int cmp_u64(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-
-	return a < b ? -1 : a > b;
-}
-
 /* Suspects first; among them, groups that still grow (three snapshots)
  * and then the most growth; the others by retained size. */
 static int cmp_group(const void *x, const void *y)
@@ -450,8 +443,10 @@ static int tally_groups(lh_diff *d, ctx *c, const uint32_t *top,
 		d->groups[g].bytes += lh_snapshot_size(w->snap, v);
 		pairs[n++] = ((uint64_t)g << 32) | lh_class_of(w->classes, v);
 	}
-	if (n > 1)
-		qsort(pairs, n, sizeof *pairs, cmp_u64);
+	if (lh_diff__sort(pairs, n, 1) != LH_OK) {
+		free(pairs);
+		return LH_ENOMEM;
+	}
 	for (i = 0; i < n; ) {
 		uint32_t run = 1;
 
@@ -931,7 +926,7 @@ static int build_groups(lh_diff *d, ctx *c, const uint8_t *cand,
 {
 	size_t nobj = c->w->snap->nobj ? c->w->snap->nobj : 1;
 	uint32_t *top = malloc(nobj * sizeof *top);   /* sparse: small pages */
-	uint32_t *gid = lh_array__alloc(nobj * sizeof *gid);
+	uint32_t *gid = malloc(nobj * sizeof *gid);   /* sparse: small pages */
 	int rc = LH_ENOMEM;
 
 	if (top == NULL || gid == NULL ||
@@ -1483,7 +1478,8 @@ static int scan_object(scan_job *j, uint32_t v)
 	uint32_t prev = m[j->n - 1][v], v0 = back(m, j->n, v, 0);
 	int live = lh_graph__live(w->graph, v);
 
-	j->fresh[v] = v0 == LH_NONE;
+	if (v0 == LH_NONE)
+		j->fresh[v] = 1;        /* sparse: pages never written stay unset */
 	if (s->type[v] == LH_T_TABLE && live && !j->c->own[v] &&
 	    v0 != LH_NONE && grown_row(j, v, v0) != LH_OK)
 		return LH_ENOMEM;

@@ -35,15 +35,15 @@ typedef struct lh_diff_side {
 
 /*
  * The index of objects of one type in their type's array (strings,
- * tables, ...: lh_snapshot_aux; not closures, whose array holds both
- * kinds) when they are asked about in mostly increasing order, as the
- * diff's passes over pairs do: counted on from the last object asked
- * about, not from the start of its rank block. For strings it also keeps
- * where the record's bytes start ('at', as lh_string_bytes finds it).
+ * tables, closures of both kinds, ...: lh_snapshot_aux) when they are
+ * asked about in mostly increasing order, as the diff's passes over pairs
+ * do: counted on from the last object asked about, not from the start of
+ * its rank block. For strings it also keeps where the record's bytes
+ * start ('at', as lh_string_bytes finds it).
  */
 typedef struct lh_diff_cursor {
 	const lh_snapshot *s;
-	uint8_t type;
+	uint8_t type, type2;            /* type2: LH_T_CFUNC for closures */
 	uint32_t v;                 /* objects before v are counted: */
 	uint32_t k;                 /* those of the type among them */
 	uint64_t at;                /* strings: where record k's bytes start */
@@ -62,6 +62,12 @@ uint32_t lh_diff__cursor_seek(lh_diff_cursor *c, uint32_t v);
  * allowed (LUAHEAP_THREADS). */
 void lh_diff__halves(void *(*run)(void *), void *first, void *second,
 	uint32_t n);
+
+/* Sorts n records of 'words' 64-bit words (1 or 2) at p in increasing
+ * order. When n is big, a radix sort of the first words, stable: records
+ * with equal first words must then come in increasing order of their
+ * second already. LH_OK or LH_ENOMEM. */
+int lh_diff__sort(uint64_t *p, uint32_t n, int words);
 
 /* An array of n + 1 elements of 'size' bytes (zeroed if 'zero'), with
  * huge pages asked for when it is big; free() it. NULL: no memory. */

@@ -21,6 +21,7 @@ void lh_diff__cursor_init(lh_diff_cursor *c, const lh_snapshot *s, int type)
 {
 	c->s = s;
 	c->type = (uint8_t)type;
+	c->type2 = (uint8_t)(type == LH_T_LFUNC ? LH_T_CFUNC : type);
 	c->v = UINT32_MAX;              /* nothing counted yet */
 }
 
@@ -29,12 +30,12 @@ uint32_t lh_diff__cursor_seek(lh_diff_cursor *c, uint32_t v)
 	const lh_snapshot *s = c->s;
 	const lh_string_info *si;
 
-	if (v >= s->nobj || s->type[v] != c->type)
+	if (v >= s->nobj || (s->type[v] != c->type && s->type[v] != c->type2))
 		return LH_NONE;
 	if (c->v <= v && v - c->v <= LH_DIFF_CURSOR_REACH) {
 		for (; c->v < v; c->v++)
-			if (s->type[c->v] == c->type && c->k++ < s->nstrings &&
-			    c->type == LH_T_STRING)
+			if ((s->type[c->v] == c->type || s->type[c->v] == c->type2) &&
+			    c->k++ < s->nstrings && c->type == LH_T_STRING)
 				c->at += s->strings[c->k - 1].stored;
 	} else if (c->type != LH_T_STRING) {
 		c->v = v;
@@ -133,39 +134,77 @@ static int same_text(const match_ctx *x, uint32_t ia, uint32_t ib)
 	return same_string(x->a->a->snap, ia, sb, ib);
 }
 
-/* Whether object ib of b is object ia of a (same address assumed); the
- * cursors read the strings. */
-static int same_object(const match_ctx *x, lh_diff_cursor *ca, uint32_t ia,
-	lh_diff_cursor *cb, uint32_t ib)
+/* What one share of the pair checks reads through: cursors over both
+ * snapshots' strings and closures ([0] a, [1] b), and the last pair of
+ * prototypes compared (closures of one function share theirs). */
+typedef struct pair_reader {
+	lh_diff_cursor str[2], fn[2];
+	uint32_t pa, pb;
+	int same;                       /* same_proto(pa, pb) */
+} pair_reader;
+
+static void reader_init(pair_reader *r, const match_ctx *c)
+{
+	lh_diff__cursor_init(&r->str[0], c->a->a->snap, LH_T_STRING);
+	lh_diff__cursor_init(&r->str[1], c->b->a->snap, LH_T_STRING);
+	lh_diff__cursor_init(&r->fn[0], c->a->a->snap, LH_T_LFUNC);
+	lh_diff__cursor_init(&r->fn[1], c->b->a->snap, LH_T_LFUNC);
+	r->pa = r->pb = LH_NONE;
+	r->same = 1;                    /* same_proto(LH_NONE, LH_NONE) */
+}
+
+/* The closure records of ia in a and ib in b (NULL when none). */
+static int reader_funcs(pair_reader *r, uint32_t ia, uint32_t ib,
+	const lh_func_info **fa, const lh_func_info **fb)
+{
+	const lh_snapshot *sa = r->fn[0].s, *sb = r->fn[1].s;
+	uint32_t ka = lh_diff__cursor_seek(&r->fn[0], ia);
+	uint32_t kb = lh_diff__cursor_seek(&r->fn[1], ib);
+
+	*fa = ka < sa->nfuncs ? &sa->funcs[ka] : NULL;
+	*fb = kb < sb->nfuncs ? &sb->funcs[kb] : NULL;
+	return *fa != NULL && *fb != NULL;
+}
+
+/* same_proto, remembering the last answer. */
+static int reader_protos(pair_reader *r, uint32_t pa, uint32_t pb)
+{
+	if (pa != r->pa || pb != r->pb) {
+		r->same = same_proto(r->fn[0].s, pa, r->fn[1].s, pb);
+		r->pa = pa;
+		r->pb = pb;
+	}
+	return r->same;
+}
+
+/* Whether object ib of b is object ia of a (same address assumed). */
+static int same_object(const match_ctx *x, pair_reader *r, uint32_t ia,
+	uint32_t ib)
 {
 	const lh_analysis *a = x->a->a, *b = x->b->a;
 	const lh_snapshot *sa = a->snap, *sb = b->snap;
-	const lh_func_info *fa = NULL, *fb = NULL;
+	const lh_func_info *fa, *fb;
 	const lh_string_info *ta, *tb;
 	const char *ba = NULL, *bb = NULL;
 
 	if (sa->type[ia] != sb->type[ib])
 		return 0;
-	if (sb->type[ib] == LH_T_LFUNC || sb->type[ib] == LH_T_CFUNC) {
-		fa = lh_snapshot_func_info(sa, ia);
-		fb = lh_snapshot_func_info(sb, ib);
-	}
 	switch (sb->type[ib]) {
 	case LH_T_STRING:
-		ta = cursor_string(ca, ia, &ba);
-		tb = cursor_string(cb, ib, &bb);
+		ta = cursor_string(&r->str[0], ia, &ba);
+		tb = cursor_string(&r->str[1], ib, &bb);
 		return same_bytes(sa, ta, ba, sb, tb, bb);
 	case LH_T_TABLE:
 	case LH_T_USERDATA:
 		return x->name_a[lh_classes__of(a->classes, ia)] ==
 			x->name_b[lh_classes__of(b->classes, ib)];
 	case LH_T_LFUNC:
-		return fa != NULL && fb != NULL &&
-			same_proto(sa, fa->proto, sb, fb->proto);
+		return reader_funcs(r, ia, ib, &fa, &fb) &&
+			reader_protos(r, fa->proto, fb->proto);
 	case LH_T_PROTO:
-		return same_proto(sa, ia, sb, ib);
+		return reader_protos(r, ia, ib);
 	case LH_T_CFUNC:
-		return fa != NULL && fb != NULL && fa->cfunc == fb->cfunc;
+		return reader_funcs(r, ia, ib, &fa, &fb) && fa->cfunc == fb->cfunc;
 	default:
 		return 1;
 	}
@@ -309,29 +348,94 @@ static int cmp_u64pair(const void *x, const void *y)
 	return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : (a[1] < b[1] ? -1 : a[1] > b[1]);
 }
 
+#define RADIX_MIN 4096              /* fewer records: qsort */
+
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+int lh_diff__sort(uint64_t *p, uint32_t n, int words)
+{
+	uint64_t *tmp, *src = p, *dst, *swap;
+	uint32_t *count, i, d, sum, c;
+	int shift, w;
+
+	if (n < RADIX_MIN) {
+		if (n > 1)
+			qsort(p, n, (size_t)words * sizeof *p,
+				words == 1 ? cmp_u64 : cmp_u64pair);
+		return LH_OK;
+	}
+	tmp = malloc((size_t)n * words * sizeof *tmp);
+	count = malloc(65536 * sizeof *count);
+	if (tmp == NULL || count == NULL) {
+		free(tmp);
+		free(count);
+		return LH_ENOMEM;
+	}
+	dst = tmp;
+	for (shift = 0; shift < 64; shift += 16) {
+		memset(count, 0, 65536 * sizeof *count);
+		for (i = 0; i < n; i++)
+			count[src[(size_t)i * words] >> shift & 0xffff]++;
+		if (count[src[0] >> shift & 0xffff] == n)
+			continue;               /* one digit: nothing moves */
+		for (d = sum = 0; d < 65536; d++) {
+			c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++) {
+			size_t at = count[src[(size_t)i * words] >> shift & 0xffff]++;
+
+			for (w = 0; w < words; w++)
+				dst[at * words + w] = src[(size_t)i * words + w];
+		}
+		swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != p)
+		memcpy(p, src, (size_t)n * words * sizeof *p);
+	free(tmp);
+	free(count);
+	return LH_OK;
+}
+
 /* The objects of s no pair took (bit v of 'taken' clear), as (address,
  * object) pairs sorted by address, in *out (*n pairs); LH_OK or
  * LH_ENOMEM. */
 static int leftovers(uint64_t **out, uint32_t *n, const lh_snapshot *s,
 	const uint32_t *taken)
 {
-	uint64_t *pair;
-	uint32_t v, k = 0;
+	uint64_t *pair = NULL;
+	uint32_t v, k, w, nw = (s->nobj + 31) / 32;
+	int fill;
 
-	for (v = 0; v < s->nobj; v++)
-		k += !(taken[v / 32] >> (v % 32) & 1);
-	if ((pair = malloc(((size_t)k + 1) * 2 * sizeof *pair)) == NULL)
-		return LH_ENOMEM;
-	for (v = k = 0; v < s->nobj; v++)
-		if (!(taken[v / 32] >> (v % 32) & 1)) {
-			pair[2 * k] = lh_snapshot_addr(s, v);
-			pair[2 * k++ + 1] = v;
+	for (fill = 0; fill < 2; fill++) {  /* count, then fill */
+		for (w = k = 0; w < nw; w++) {
+			if (taken[w] == UINT32_MAX)
+				continue;               /* 32 objects paired */
+			for (v = w * 32; v < w * 32 + 32 && v < s->nobj; v++) {
+				if (taken[w] >> (v % 32) & 1)
+					continue;
+				if (fill) {
+					pair[2 * k] = lh_snapshot_addr(s, v);
+					pair[2 * k + 1] = v;
+				}
+				k++;
+			}
 		}
-	if (k > 1)
-		qsort(pair, k, 2 * sizeof *pair, cmp_u64pair);
+		if (!fill && (pair = malloc(((size_t)k + 1) * 2 *
+		    sizeof *pair)) == NULL)
+			return LH_ENOMEM;
+	}
 	*out = pair;
 	*n = k;
-	return LH_OK;
+	return lh_diff__sort(pair, k, 2);
 }
 
 #define PAIR_WINDOW 8               /* a's objects tried after the last match */
@@ -449,16 +553,15 @@ static void *check_run(void *arg)
 {
 	check_job *job = arg;
 	const match_ctx *c = job->c;
-	lh_diff_cursor ca, cb;
+	pair_reader r;
 	uint32_t i, j;
 
-	lh_diff__cursor_init(&ca, c->a->a->snap, LH_T_STRING);
-	lh_diff__cursor_init(&cb, c->b->a->snap, LH_T_STRING);
+	reader_init(&r, c);
 	for (i = job->lo; i < job->hi; i++) {
 		if ((j = c->m[i]) == LH_NONE)
 			continue;
 		if (job->round == 0) {
-			if (!same_object(c, &ca, j, &cb, i))
+			if (!same_object(c, &r, j, i))
 				c->m[i] = LH_NONE;
 		} else if (same_link(c, j, i))
 			c->state[i] |= LINK;
