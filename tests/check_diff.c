@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "luaheap/diff.h"
+#include "diff_int.h"
+#include "snapshot_internal.h"
 #include "testsnap.h"
 
 /*
@@ -183,11 +185,13 @@ static void write_roots(jbuf *j, int r)
 
 /* The world at round r; 'reversed' writes its parts in the other order
  * (what the diff finds must not depend on the order of a dump). */
-static lh_snapshot *world(int r, int reversed)
+static lh_snapshot *world(int r, int reversed, unsigned extra)
 {
 	jbuf j = { NULL, 0, 0, 0 };
 	lh_snapshot *s = NULL;
 	lh_error err;
+	unsigned i;
+	char text[32];
 	int rc;
 
 	jheader(&j, r, 7);
@@ -201,6 +205,13 @@ static lh_snapshot *world(int r, int reversed)
 		write_index(&j, r);
 		write_map_and_list(&j, r);
 		write_window_and_reuse(&j, r);
+	}
+	for (i = 0; i < extra; i++) {       /* garbage: strings, tables mixed */
+		snprintf(text, sizeof text, "garbage %u", i * 7919 % 1000);
+		if (i % 5 < 2)
+			str(&j, 0x100000u + i * 0x40u, text + (i % 3));
+		else
+			table(&j, 0x100000u + i * 0x40u, 0, 0, "");
 	}
 	jput(&j, "],\n\"roots\":[{\"kind\":\"registry\",\"to\":\"0x100\","
 		"\"index\":0},{\"kind\":\"mainthread\",\"to\":\"0x200\","
@@ -231,7 +242,7 @@ static void diff_rounds_in(run *x, int n, uint64_t min_bytes, int reversed)
 	memset(&o, 0, sizeof o);
 	o.min_bytes = min_bytes;
 	for (k = 0; k < n; k++) {
-		x->s[k] = world(k + 1, (reversed >> k) & 1);
+		x->s[k] = world(k + 1, (reversed >> k) & 1, 0);
 		ck_assert_int_eq(lh_analysis_new(&x->a[k], x->s[k], &err), LH_OK);
 	}
 	ck_assert_int_eq(lh_diff_compute(&x->d,
@@ -439,6 +450,92 @@ START_TEST(the_diff_does_not_depend_on_the_order_of_a_dump)
 }
 END_TEST
 
+static int cmp_word(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_record(const void *x, const void *y)
+{
+	const uint64_t *a = x, *b = y;
+
+	if (a[0] != b[0])
+		return a[0] < b[0] ? -1 : 1;
+	return a[1] < b[1] ? -1 : a[1] > b[1];
+}
+
+/* The diff's radix sort gives what a comparison sort gives, keys of any
+ * spread (some digits shared by every key, equal keys with their second
+ * words increasing), one and two words a record. */
+START_TEST(the_radix_sort_orders_as_a_comparison_sort_does)
+{
+	uint32_t n = 60000, i;
+	uint64_t *p = malloc(2 * n * sizeof *p), *q = malloc(2 * n * sizeof *q);
+	uint64_t seed = 88172645463325252u;
+	int spread, words;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(q);
+	for (spread = 0; spread < 3; spread++)
+		for (words = 1; words <= 2; words++) {
+			for (i = 0; i < n; i++) {
+				seed ^= seed << 13;
+				seed ^= seed >> 7;
+				seed ^= seed << 17;
+				p[i * words] = spread == 0 ? seed :
+					spread == 1 ? 0x55d2000000000000u | (seed & 0xffff0000u) :
+					seed % 5000;    /* many equal keys */
+				if (words == 2)
+					p[i * 2 + 1] = i;
+			}
+			memcpy(q, p, (size_t)n * words * sizeof *p);
+			qsort(q, n, words * sizeof *q, words == 2 ? cmp_record :
+				cmp_word);
+			ck_assert_int_eq(lh_diff__sort(p, n, words), LH_OK);
+			ck_assert_mem_eq(p, q, (size_t)n * words * sizeof *p);
+		}
+	free(p);
+	free(q);
+}
+END_TEST
+
+/* A cursor gives lh_snapshot_aux (and for strings where lh_string_bytes
+ * finds the bytes) for objects asked about forwards, by small and big
+ * steps, and backwards. */
+START_TEST(a_cursor_counts_as_the_rank_index_does)
+{
+	static const int types[] = { LH_T_STRING, LH_T_TABLE, LH_T_LFUNC };
+	lh_snapshot *s = world(2, 0, 3000);
+	lh_diff_cursor c;
+	uint32_t v, step, checked = 0;
+	size_t t;
+
+	ck_assert_uint_gt(s->nobj, 4 * LH_DIFF_CURSOR_REACH);
+	for (t = 0; t < sizeof types / sizeof *types; t++)
+		for (step = 1; step <= 2 * LH_DIFF_CURSOR_REACH; step *= 3) {
+			lh_diff__cursor_init(&c, s, types[t]);
+			for (v = 0; v < s->nobj; v += step) {
+				uint32_t u = v % 7 == 3 && v > 40 ? v - 40 : v;  /* back */
+				uint32_t want = lh_snapshot_aux(s, u);
+				int same = s->type[u] == types[t] ||
+					(types[t] == LH_T_LFUNC && s->type[u] == LH_T_CFUNC);
+
+				ck_assert_uint_eq(lh_diff__cursor_seek(&c, u),
+					same ? want : LH_NONE);
+				if (same && types[t] == LH_T_STRING) {
+					ck_assert_ptr_eq(s->text + c.at,
+						lh_string_bytes(s, &s->strings[want]));
+					checked++;
+				}
+			}
+		}
+	ck_assert_uint_gt(checked, 1000);
+	lh_snapshot_free(s);
+}
+END_TEST
+
 Suite *diff_suite(void)
 {
 	Suite *s = suite_create("diff");
@@ -450,6 +547,8 @@ Suite *diff_suite(void)
 	tcase_add_test(tc, suspects_rank_by_growth_and_a_rehash_is_not_growth);
 	tcase_add_test(tc, growth_below_the_noise_floor_is_no_suspect);
 	tcase_add_test(tc, the_diff_does_not_depend_on_the_order_of_a_dump);
+	tcase_add_test(tc, the_radix_sort_orders_as_a_comparison_sort_does);
+	tcase_add_test(tc, a_cursor_counts_as_the_rank_index_does);
 	suite_add_tcase(s, tc);
 	return s;
 }
