@@ -330,18 +330,18 @@ static int reserve(void **p, uint32_t *cap, uint32_t n, size_t size)
 	return 0;
 }
 
-/* Finds the group of pattern c->text (map: pattern hash -> group),
- * adding it (with example v) when it is new; its index, or NOT_SEEN when
- * memory runs out. */
-static uint32_t group_of(lh_diff *d, lh_map *map, uint32_t *cap, ctx *c,
-	uint32_t v)
+/* Finds the group of 'pattern' (map: pattern hash -> group), adding it
+ * (with example v) when it is new; its index, or NOT_SEEN when memory
+ * runs out. */
+static uint32_t group_of(lh_diff *d, lh_map *map, uint32_t *cap,
+	const char *pattern, uint32_t v)
 {
-	uint64_t h = lh_hash__str(c->text.buf);
+	uint64_t h = lh_hash__str(pattern);
 	uint32_t pos = lh_map_start(map, h), g, j;
 	lh_diff_group *grp;
 
 	while ((g = lh_map_next(map, h, &pos)) != LH_MAP_END &&
-	    strcmp(d->groups[g].pattern, c->text.buf) != 0)
+	    strcmp(d->groups[g].pattern, pattern) != 0)
 		;
 	if (g != LH_MAP_END)
 		return g;
@@ -351,14 +351,60 @@ static uint32_t group_of(lh_diff *d, lh_map *map, uint32_t *cap, ctx *c,
 	memset(grp, 0, sizeof *grp);
 	for (j = 0; j < LH_DIFF_MEMBERS; j++)
 		grp->member[j] = LH_NONE;
-	if ((grp->pattern = text_dup(&c->text)) == NULL)
+	if ((grp->pattern = malloc(strlen(pattern) + 1)) == NULL)
 		return NOT_SEEN;
+	strcpy(grp->pattern, pattern);
 	grp->example_obj = v;
 	if (lh_map_add(map, h, d->ngroups) != LH_OK) {
 		free(grp->pattern);
 		return NOT_SEEN;
 	}
 	return d->ngroups++;
+}
+
+/* The folded paths of the leak roots roots[lo, hi) into pat[] (left
+ * NULL for an unreachable one), with buffers of its own: one half of
+ * them, on a thread when there are many. */
+typedef struct fold_job {
+	const ctx *c;
+	const uint32_t *roots;
+	char **pat;
+	uint32_t lo, hi;
+	int rc;
+} fold_job;
+
+static void *fold_run(void *arg)
+{
+	fold_job *j = arg;
+	ctx mine = *j->c;
+	uint32_t i;
+
+	lh_strbuf_init(&mine.hop);
+	lh_strbuf_init(&mine.text);
+	lh_strbuf_init(&mine.run);
+	j->rc = LH_OK;
+	for (i = j->lo; i < j->hi && j->rc == LH_OK; i++)
+		if (folded_path(&mine, j->roots[i]) && (mine.text.oom ||
+		    (j->pat[i] = text_dup(&mine.text)) == NULL))
+			j->rc = LH_ENOMEM;
+	lh_strbuf_release(&mine.hop);
+	lh_strbuf_release(&mine.text);
+	lh_strbuf_release(&mine.run);
+	return NULL;
+}
+
+/* pat[k]: the folded path of roots[k] (NULL if unreachable), k < n, the
+ * second half on a thread (a path costs as much as some 16 objects'
+ * checks). LH_OK or LH_ENOMEM; the caller frees the patterns. */
+static int fold_roots(const ctx *c, const uint32_t *roots, uint32_t n,
+	char **pat)
+{
+	fold_job job[2] = { { c, roots, pat, 0, n / 2, LH_OK },
+		{ c, roots, pat, n / 2, n, LH_OK } };
+
+	lh_diff__halves(fold_run, &job[0], &job[1],
+		n > UINT32_MAX / 16 ? UINT32_MAX : n * 16);
+	return job[0].rc != LH_OK ? job[0].rc : job[1].rc;
 }
 
 /* Leak roots (top[v] == v) into groups by folded path: gid[v]. The
@@ -370,25 +416,32 @@ static int group_roots(lh_diff *d, ctx *c, const uint8_t *cand,
 {
 	const lh_dom *dom = c->w->dom;
 	const lh_snapshot *s = c->w->snap;
+	uint32_t *roots = malloc(((size_t)c->nco + 1) * sizeof *roots);
+	char **pat = calloc((size_t)c->nco + 1, sizeof *pat);
 	lh_map map;
-	uint32_t k, cap = 0;
-	int rc = LH_ENOMEM;
+	uint32_t k, cap = 0, nroots = 0;
+	int rc = LH_ENOMEM, mapped = 0;
 
-	if (lh_map_init(&map, 64) != LH_OK)
-		return LH_ENOMEM;
+	if (roots == NULL || pat == NULL ||
+	    !(mapped = lh_map_init(&map, 64) == LH_OK))
+		goto done;
 	for (k = 0; k < c->nco; k++) {
 		uint32_t v = c->co[k], p = dom->idom[v];
 
 		gid[v] = NOT_SEEN;
 		top[v] = (p < s->nobj && cand[p]) ? top[p] : v;
+		if (top[v] == v)
+			roots[nroots++] = v;
 	}
-	for (k = 0; k < c->nco; k++) {
-		uint32_t v = c->co[k], g;
+	if (fold_roots(c, roots, nroots, pat) != LH_OK)
+		goto done;
+	for (k = 0; k < nroots; k++) {
+		uint32_t v = roots[k], g;
 		lh_diff_group *grp;
 
-		if (top[v] != v || !folded_path(c, v))
-			continue;
-		if (c->text.oom || (g = group_of(d, &map, &cap, c, v)) == NOT_SEEN)
+		if (pat[k] == NULL)
+			continue;               /* unreachable */
+		if ((g = group_of(d, &map, &cap, pat[k], v)) == NOT_SEEN)
 			goto done;
 		grp = &d->groups[g];
 		gid[v] = g;
@@ -400,7 +453,12 @@ static int group_roots(lh_diff *d, ctx *c, const uint8_t *cand,
 	}
 	rc = LH_OK;
 done:
-	lh_map_release(&map);
+	if (mapped)
+		lh_map_release(&map);
+	for (k = 0; pat != NULL && k < nroots; k++)
+		free(pat[k]);
+	free(pat);
+	free(roots);
 	return rc;
 }
 

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include "analysis_int.h"
+#include "snapshot_internal.h"
 #include "luaheap/diff.h"
 
 #define LH_DIFF_NOT_SEEN UINT32_MAX
@@ -53,9 +54,25 @@ typedef struct lh_diff_cursor {
 
 void lh_diff__cursor_init(lh_diff_cursor *c, const lh_snapshot *s, int type);
 
+/* lh_diff__cursor_seek from afresh: v is of the cursor's type. */
+uint32_t lh_diff__cursor_jump(lh_diff_cursor *c, uint32_t v);
+
 /* lh_snapshot_aux of v for the cursor's type: LH_NONE when v has another
  * type or the snapshot has no such object. */
-uint32_t lh_diff__cursor_seek(lh_diff_cursor *c, uint32_t v);
+static inline uint32_t lh_diff__cursor_seek(lh_diff_cursor *c, uint32_t v)
+{
+	const lh_snapshot *s = c->s;
+
+	if (v >= s->nobj || (s->type[v] != c->type && s->type[v] != c->type2))
+		return LH_NONE;
+	if (c->v > v || v - c->v > LH_DIFF_CURSOR_REACH)
+		return lh_diff__cursor_jump(c, v);
+	for (; c->v < v; c->v++)
+		if ((s->type[c->v] == c->type || s->type[c->v] == c->type2) &&
+		    c->k++ < s->nstrings && c->type == LH_T_STRING)
+			c->at += s->strings[c->k - 1].stored;
+	return c->k;
+}
 
 /* Runs run(first) and run(second), the second on a thread of its own
  * when the two share n objects, enough to be worth one, and threads are

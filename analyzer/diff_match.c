@@ -25,28 +25,21 @@ void lh_diff__cursor_init(lh_diff_cursor *c, const lh_snapshot *s, int type)
 	c->v = UINT32_MAX;              /* nothing counted yet */
 }
 
-uint32_t lh_diff__cursor_seek(lh_diff_cursor *c, uint32_t v)
+uint32_t lh_diff__cursor_jump(lh_diff_cursor *c, uint32_t v)
 {
 	const lh_snapshot *s = c->s;
 	const lh_string_info *si;
 
-	if (v >= s->nobj || (s->type[v] != c->type && s->type[v] != c->type2))
-		return LH_NONE;
-	if (c->v <= v && v - c->v <= LH_DIFF_CURSOR_REACH) {
-		for (; c->v < v; c->v++)
-			if ((s->type[c->v] == c->type || s->type[c->v] == c->type2) &&
-			    c->k++ < s->nstrings && c->type == LH_T_STRING)
-				c->at += s->strings[c->k - 1].stored;
-	} else if (c->type != LH_T_STRING) {
+	if (c->type != LH_T_STRING) {
 		c->v = v;
 		c->k = lh_snapshot_aux(s, v);
-	} else {
-		if ((si = lh_snapshot_string_info(s, v)) == NULL)
-			return LH_NONE;
-		c->v = v;
-		c->k = (uint32_t)(si - s->strings);
-		c->at = s->text ? (uint64_t)(lh_string_bytes(s, si) - s->text) : 0;
+		return c->k;
 	}
+	if ((si = lh_snapshot_string_info(s, v)) == NULL)
+		return LH_NONE;
+	c->v = v;
+	c->k = (uint32_t)(si - s->strings);
+	c->at = s->text ? (uint64_t)(lh_string_bytes(s, si) - s->text) : 0;
 	return c->k;
 }
 
