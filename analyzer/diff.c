@@ -1517,12 +1517,7 @@ static int match_all(uint32_t **m, lh_diff_side *side,
 
 	for (k = 0; k < n; k++)
 		side[k].a = a[k];
-	if (lh_diff__sides_prepare(side, n) != LH_OK)
-		return LH_ENOMEM;
-	for (k = 1; k < n; k++)
-		if ((m[k] = lh_diff__match(&side[k - 1], &side[k])) == NULL)
-			return LH_ENOMEM;
-	return LH_OK;
+	return lh_diff__match(m, side, n);
 }
 
 /* scan_run's work on object v: fresh[v] (v was created after the first
@@ -1692,26 +1687,25 @@ int lh_diff_fresh(uint8_t **out, const lh_analysis *before,
 	const lh_analysis *after, lh_error *err)
 {
 	lh_diff_side side[2];
-	uint32_t v, n = after->snap->nobj, *m = NULL;
+	uint32_t v, n = after->snap->nobj, *m[2] = { NULL, NULL };
 	int rc = LH_ENOMEM;
 
 	*out = NULL;
 	memset(side, 0, sizeof side);
 	side[0].a = before;
 	side[1].a = after;
-	if (lh_diff__sides_prepare(side, 2) != LH_OK ||
-	    (m = lh_diff__match(&side[0], &side[1])) == NULL ||
+	if (lh_diff__match(m, side, 2) != LH_OK ||
 	    (*out = malloc((size_t)n + 1)) == NULL)
 		goto done;
 	for (v = 0; v < n; v++)
-		(*out)[v] = m[v] == LH_NONE;
+		(*out)[v] = m[1][v] == LH_NONE;
 	rc = LH_OK;
 done:
 	if (rc != LH_OK)
 		lh_error_set(err, rc, "out of memory");
 	lh_diff__side_release(&side[0]);
 	lh_diff__side_release(&side[1]);
-	free(m);
+	free(m[1]);
 	return rc;
 }
 

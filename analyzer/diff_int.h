@@ -90,18 +90,17 @@ int lh_diff__sort(uint64_t *p, uint32_t n, int words);
  * huge pages asked for when it is big; free() it. NULL: no memory. */
 void *lh_diff__big(size_t n, size_t size, int zero);
 
-/* Fills sides[0..n-1] (each with its analysis set), one thread per
- * snapshot when threads are allowed (LUAHEAP_THREADS); LH_OK or
- * LH_ENOMEM. Release each with lh_diff__side_release. */
-int lh_diff__sides_prepare(lh_diff_side *sides, int n);
 void lh_diff__side_release(lh_diff_side *s);
 
 /*
- * The match of every object of b in a (a is the earlier snapshot), or
- * LH_NONE: the same address, type and fingerprint, and for a reachable
- * object the same place (see diff.c). NULL when memory runs out; the
- * caller frees the array.
+ * m[k] for k = 1..n-1 (n is 2 or 3; side[k].a set): the match of every
+ * object of side k in side k - 1, the earlier snapshot, or LH_NONE: the
+ * same address, type and fingerprint, and for a reachable object the
+ * same place (see diff.c). Fills each side's parents first (on a thread
+ * of their own when threads are allowed, LUAHEAP_THREADS). LH_OK or
+ * LH_ENOMEM; either way the caller frees every m[k] (NULL or an array)
+ * and releases every side (lh_diff__side_release).
  */
-uint32_t *lh_diff__match(const lh_diff_side *a, const lh_diff_side *b);
+int lh_diff__match(uint32_t **m, lh_diff_side *side, int n);
 
 #endif

@@ -313,23 +313,20 @@ static void *side_run(void *arg)
 	return NULL;
 }
 
-int lh_diff__sides_prepare(lh_diff_side *sides, int n)
-{
-	pthread_t tid[3];
-	int started[3] = { 0, 0, 0 }, k, rc = LH_OK;
+/* Every side's parents, one after the other. */
+typedef struct prep_job {
+	lh_diff_side *side;
+	int n;
+} prep_job;
 
-	for (k = 0; k < n - 1 && k < 3 && lh_snap__threads() > 1; k++)
-		started[k] = pthread_create(&tid[k], NULL, side_run, &sides[k]) == 0;
-	for (k = 0; k < n; k++)
-		if (k >= 3 || !started[k])
-			side_run(&sides[k]);
-	for (k = 0; k < n && k < 3; k++) {
-		if (started[k])
-			pthread_join(tid[k], NULL);
-		if (sides[k].rc != LH_OK)
-			rc = sides[k].rc;
-	}
-	return rc;
+static void *prep_run(void *arg)
+{
+	prep_job *p = arg;
+	int k;
+
+	for (k = 0; k < p->n; k++)
+		side_run(&p->side[k]);
+	return NULL;
 }
 
 /* ---- matching ---- */
@@ -661,36 +658,58 @@ static int climb(const match_ctx *c)
 	return LH_OK;
 }
 
+/* What the match of b in a does before it needs any parent: its arrays,
+ * the class names and the pairs by address. LH_OK or LH_ENOMEM. */
+static int match_start(match_ctx *c, const lh_diff_side *a,
+	const lh_diff_side *b)
+{
+	const lh_snapshot *sb = b->a->snap;
+
+	c->a = a;
+	c->b = b;
+	c->m = lh_diff__big(sb->nobj, sizeof *c->m, 0);
+	c->state = lh_diff__big(sb->nobj, 1, 1);
+	if (c->m == NULL || c->state == NULL || class_names(c) != LH_OK)
+		return LH_ENOMEM;
+	return pair_addresses(a->a->snap, sb, c->m);
+}
+
 /*
  * Same address, type and fingerprint are not enough when the allocator
  * hands a freed block to a new object of the same shape, which churn does
  * all the time; so the place is checked too (same_place), parents before
- * children. What needs no parent settled is checked first, on two
+ * children. The parents are found on a thread while the pairs by address
+ * are made; what needs no parent settled is checked first, on two
  * threads.
  */
-uint32_t *lh_diff__match(const lh_diff_side *a, const lh_diff_side *b)
+int lh_diff__match(uint32_t **m, lh_diff_side *side, int n)
 {
-	const lh_snapshot *sb = b->a->snap;
-	match_ctx c;
-	int rc = LH_ENOMEM;
+	match_ctx c[3];
+	prep_job prep = { side, n };
+	pthread_t tid;
+	int k, rc = LH_OK, started = lh_snap__threads() > 1 &&
+		pthread_create(&tid, NULL, prep_run, &prep) == 0;
 
-	memset(&c, 0, sizeof c);
-	c.a = a;
-	c.b = b;
-	c.m = lh_diff__big(sb->nobj, sizeof *c.m, 0);
-	c.state = lh_diff__big(sb->nobj, 1, 1);
-	if (c.m == NULL || c.state == NULL || class_names(&c) != LH_OK ||
-	    pair_addresses(a->a->snap, sb, c.m) != LH_OK)
-		goto done;
-	check_pairs(&c);
-	rc = climb(&c);
-done:
-	free(c.state);
-	free(c.name_a);
-	free(c.name_b);
-	if (rc != LH_OK) {
-		free(c.m);
-		return NULL;
+	memset(c, 0, sizeof c);
+	for (k = 1; k < n && k < 3; k++)
+		if (rc == LH_OK)
+			rc = match_start(&c[k], &side[k - 1], &side[k]);
+	if (started)
+		pthread_join(tid, NULL);
+	else
+		prep_run(&prep);
+	for (k = 0; k < n; k++)
+		if (side[k].rc != LH_OK)
+			rc = side[k].rc;
+	for (k = 1; k < n && k < 3; k++) {
+		if (rc == LH_OK) {
+			check_pairs(&c[k]);
+			rc = climb(&c[k]);
+		}
+		free(c[k].state);
+		free(c[k].name_a);
+		free(c[k].name_b);
+		m[k] = c[k].m;
 	}
-	return c.m;
+	return rc;
 }
