@@ -27,6 +27,7 @@ typedef struct ctx {
 	uint8_t *own;               /* [w n] 1: luaheap's own bookkeeping */
 	lh_fold_names names;        /* which string keys are names */
 	uint32_t *co, nco;          /* the candidates in dominator preorder */
+	uint32_t *candbits;         /* [w n / 32 + 1] bit v: d->cand[v] */
 	size_t maxlabel;
 	lh_strbuf hop, text, run;
 } ctx;
@@ -965,16 +966,19 @@ static int judge_groups(lh_diff *d, ctx *c)
 
 /* c->co: the candidates in the dominator tree's preorder, so that the
  * passes over them need not visit every live object. */
-static int list_candidates(ctx *c, const uint8_t *cand, uint32_t ncand)
+static int list_candidates(ctx *c, uint32_t ncand)
 {
 	const lh_dom *dom = c->w->dom;
 	uint32_t k;
 
 	if ((c->co = malloc(((size_t)ncand + 1) * sizeof *c->co)) == NULL)
 		return LH_ENOMEM;
-	for (k = 0; k < dom->nlive && c->nco < ncand; k++)
-		if (cand[dom->order[k]])
-			c->co[c->nco++] = dom->order[k];
+	for (k = 0; k < dom->nlive && c->nco < ncand; k++) {
+		uint32_t v = dom->order[k];     /* bits: random reads that hit */
+
+		if (c->candbits[v / 32] >> (v % 32) & 1)
+			c->co[c->nco++] = v;
+	}
 	return LH_OK;
 }
 
@@ -988,7 +992,7 @@ static int build_groups(lh_diff *d, ctx *c, const uint8_t *cand,
 	int rc = LH_ENOMEM;
 
 	if (top == NULL || gid == NULL ||
-	    list_candidates(c, cand, d->t.candidates) != LH_OK)
+	    list_candidates(c, d->t.candidates) != LH_OK)
 		goto done;
 	if ((rc = group_roots(d, c, cand, top, gid)) != LH_OK ||
 	    (rc = tally_groups(d, c, top, gid)) != LH_OK ||
@@ -1487,7 +1491,8 @@ static int ctx_init(ctx *c, const lh_analysis *w, const uint8_t *fresh,
 	lh_strbuf_init(&c->text);
 	lh_strbuf_init(&c->run);
 	c->own = lh_diff__big(nobj, 1, 1);
-	if (c->own == NULL || lh_fold__names_init(&c->names, s) != LH_OK)
+	c->candbits = calloc(nobj / 32 + 1, sizeof *c->candbits);
+	if (c->own == NULL || c->candbits == NULL || lh_fold__names_init(&c->names, s) != LH_OK)
 		return LH_ENOMEM;
 	mark_own(w, c->own);
 	return LH_OK;
@@ -1541,6 +1546,7 @@ static int scan_object(scan_job *j, uint32_t v)
 	if (j->n == 2 ? prev == LH_NONE :
 	    prev != LH_NONE && m[1][prev] == LH_NONE) {
 		j->d->cand[v] = 1;
+		j->c->candbits[v / 32] |= 1u << (v % 32);  /* words: one job's */
 		j->ncand++;
 		j->cand_bytes += lh_snapshot_size(s, v);
 	}
@@ -1579,8 +1585,8 @@ static int scan_objects(lh_diff *d, const ctx *c, uint32_t *const *m,
 		job[k].n = n;
 		job[k].a = a;
 		job[k].fresh = fresh;
-		job[k].lo = k == 0 ? 0 : nobj / 2;
-		job[k].hi = k == 0 ? nobj / 2 : nobj;
+		job[k].lo = k == 0 ? 0 : nobj / 64 * 32;   /* whole bit words */
+		job[k].hi = k == 0 ? nobj / 64 * 32 : nobj;
 	}
 	lh_diff__halves(scan_run, &job[0], &job[1], nobj);
 	for (k = 0; k < 2; k++) {
@@ -1628,6 +1634,7 @@ static void ctx_release(ctx *c)
 	lh_strbuf_release(&c->run);
 	lh_fold__names_release(&c->names);
 	free(c->own);
+	free(c->candbits);
 	free(c->co);
 }
 
