@@ -1522,7 +1522,8 @@ static int match_all(uint32_t **m, lh_diff_side *side,
 
 	for (k = 0; k < n; k++)
 		side[k].a = a[k];
-	return lh_diff__match(m, side, n);
+	k = lh_diff__match(m, side, n);
+	return k;
 }
 
 /* scan_run's work on object v: fresh[v] (v was created after the first
@@ -1541,7 +1542,8 @@ static int scan_object(scan_job *j, uint32_t v)
 	if (s->type[v] == LH_T_TABLE && live && !j->c->own[v] &&
 	    v0 != LH_NONE && grown_row(j, v, v0) != LH_OK)
 		return LH_ENOMEM;
-	if (!live || j->c->own[v] || lh_snapshot_shared(s, v))
+	if (!live || j->c->own[v] ||
+	    (s->nshared > 0 && lh_snapshot_shared(s, v)))
 		return LH_OK;           /* luaheap's own, or no state's leak */
 	if (j->n == 2 ? prev == LH_NONE :
 	    prev != LH_NONE && m[1][prev] == LH_NONE) {
