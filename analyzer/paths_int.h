@@ -25,7 +25,7 @@ struct lh_bfs {
 
 /* lh_bfs_parent of every object v in [lo, hi) into par[v], faster than
  * one call each: objects reached from one parent mostly come one after
- * the other, so the last parent found is tried first. */
+ * the other, so the last two parents found are tried first. */
 void lh_bfs__parents(const lh_bfs *b, uint32_t *par, uint32_t lo,
 	uint32_t hi);
 
