@@ -297,12 +297,6 @@ typedef struct target_run {
 	int nomem;
 } target_run;
 
-/* Edge kinds whose label names an object by address (builder's laddr). */
-static int names_object(int k)
-{
-	return k == LH_E_FIELD_OBJ || k == LH_E_UPVALUE || k == LH_E_STACK;
-}
-
 static int fault(target_run *r, uint32_t e, int why, uint32_t obj,
                  uint64_t addr, const char *what)
 {
@@ -424,7 +418,7 @@ static void *resolve_run(void *arg)
 				a[k] = r->b->far[far++];
 			else
 				a[k] = lh_snapshot_addr(s, i) + (uint64_t)(int64_t)(int32_t)r->b->tgt[e + k];
-			if (names_object(s->edge_kind[e + k] & LH_EDGE_KIND_MASK))
+			if (lh_snap__names_object(s->edge_kind[e + k] & LH_EDGE_KIND_MASK))
 				la[nl++] = r->b->laddr[li++];
 		}
 		lookup_batch(s, r->b->in, a, n, idx);
@@ -442,7 +436,7 @@ static void *resolve_run(void *arg)
 			r->b->tgt[e + k] = idx[k];
 			if (!ok)
 				continue;
-			if (names_object(s->edge_kind[e + k] & LH_EDGE_KIND_MASK))
+			if (lh_snap__names_object(s->edge_kind[e + k] & LH_EDGE_KIND_MASK))
 				ok = check_edge(r, e + k, src[k], idx[k], la[m], lidx[m]), m++;
 			else
 				ok = check_edge(r, e + k, src[k], idx[k], 0, LH_NONE);
@@ -510,19 +504,14 @@ static int finish_runs(lh_snap_builder *b, target_run r[2])
 	return f->e != LH_NONE ? report_fault(b, f) : LH_OK;
 }
 
-/* Where the second half of the edges starts: its first object, far
- * address and label address. */
-static void split_at(lh_snap_builder *b, target_run *r, uint32_t mid)
+/* Where the second half of the edges starts, at the builder's mark m:
+ * its first object, far address and label address. */
+static void split_at(lh_snap_builder *b, target_run *r, uint32_t m)
 {
-	lh_snapshot *s = b->s;
-	uint32_t e;
-
-	r->e0 = mid;
-	r->owner = edge_source(s, mid);
-	for (e = 0; e < mid; e++) {
-		r->far += b->tgt[e] == LH_FAR_TARGET;
-		r->li += names_object(s->edge_kind[e] & LH_EDGE_KIND_MASK);
-	}
+	r->e0 = m * LH_EDGE_MARK_STEP;
+	r->owner = edge_source(b->s, r->e0);
+	r->far = b->mark[m].far;
+	r->li = b->mark[m].label;
 }
 
 /* The edge targets and labels as dense indices, each edge checked: on big
@@ -535,15 +524,18 @@ static int resolve_edges(lh_snap_builder *b)
 	lh_snapshot *s = b->s;
 	target_run r[2];
 	pthread_t tid;
+	uint32_t m = (s->nedge / 2 + LH_EDGE_MARK_STEP / 2) / LH_EDGE_MARK_STEP;
 	int started = 0, i, rc;
 
 	memset(r, 0, sizeof(r));
 	r[0].b = r[1].b = b;
 	r[0].e1 = r[1].e0 = r[1].e1 = s->nedge;
 	r[1].fault.e = LH_NONE;
-	if (s->nedge >= (1u << 16) && lh_snap__threads() > 1) {
-		r[0].e1 = s->nedge / 2;
-		split_at(b, &r[1], s->nedge / 2);
+	if (m >= b->nmark)
+		m = b->nmark > 0 ? b->nmark - 1 : 0;
+	if (m > 0 && lh_snap__threads() > 1) {
+		split_at(b, &r[1], m);
+		r[0].e1 = r[1].e0;
 		started = pthread_create(&tid, NULL, resolve_run, &r[1]) == 0;
 	}
 	resolve_run(&r[0]);
@@ -601,12 +593,8 @@ static int resolve_details(lh_snap_builder *b)
 			continue;
 		f++;
 		for (e = s->edge_off[i]; e < s->edge_off[i + 1]; e++) {
-			if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) != LH_E_PROTO)
-				continue;
-			if (s->type[s->edge_to[e]] != LH_T_PROTO)
-				return lh_snap__fail(b, LH_EFORMAT, "function 0x%" PRIx64 " has a proto edge to an object of type %s",
-				                     lh_snapshot_addr(s, i), lh_type_name(s->type[s->edge_to[e]]));
-			s->funcs[f - 1].proto = s->edge_to[e];
+			if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) == LH_E_PROTO)
+				s->funcs[f - 1].proto = s->edge_to[e];   /* a proto: checked */
 		}
 	}
 	for (i = 0; i < s->nroots; i++)
