@@ -58,3 +58,56 @@ for bad in bad1.json bad2.json; do
 	cmp err.txt err1.txt
 	grep -q "edge to unknown object 0x10 from object 0x" err.txt
 done
+
+# The checks that run beside the two halves of the edges (a string-keyed
+# field whose key is a table) and the address index filled from two
+# threads (an address given twice) report the first fault in file order,
+# with and without threads; an unknown target still comes before a type
+# fault that precedes it in the file.
+"$LUA" -e "
+	local text = assert(io.open('big.json', 'rb')):read('a')
+	local function write(name, s)
+		local f = assert(io.open(name, 'wb'))
+		f:write(s)
+		f:close()
+	end
+	local function edit(edits)
+		table.sort(edits, function(x, y) return x.s > y.s end)
+		local out = text
+		for _, d in ipairs(edits) do out = out:sub(1, d.s - 1) .. d.r .. out:sub(d.e) end
+		return out
+	end
+	local strings, fields, ids = {}, {}, {}
+	for id in text:gmatch('\"id\":\"(0x%x+)\",\"type\":\"string\"') do strings[id] = true end
+	for s, to, key, e in text:gmatch('(){\"kind\":\"field\",\"to\":\"(0x%x+)\",\"key\":\"(0x%x+)\"}()') do
+		if not strings[to] then fields[#fields + 1] = { s = s, to = to, key = key, e = e } end
+	end
+	for s, id, e in text:gmatch('(){\"id\":\"(0x%x+)\"()') do ids[#ids + 1] = { s = s, id = id, e = e } end
+	assert(#fields > 1000 and #ids > 65536, #fields .. ' fields, ' .. #ids .. ' objects')
+	local function field(f, to, key)
+		return { s = f.s, e = f.e, r = '{\"kind\":\"field\",\"to\":\"' .. to .. '\",\"key\":\"' .. key .. '\"}' }
+	end
+	local f1, f3 = fields[#fields // 4], fields[#fields * 3 // 4]
+	write('key3.json', edit { field(f3, f3.to, f3.to) })
+	write('key13.json', edit { field(f1, f1.to, f1.to), field(f3, f3.to, f3.to) })
+	write('keyunknown.json', edit { field(f1, f1.to, f1.to), field(f3, '0x10', f3.key) })
+	local function id(o, new) return { s = o.s, e = o.e, r = '{\"id\":\"' .. new .. '\"' } end
+	local n = #ids
+	local a, b = ids[n * 7 // 10], ids[n * 8 // 10]
+	local c, d = ids[n // 10], ids[n * 9 // 10]
+	write('dup.json', edit { id(b, a.id), id(d, c.id) })
+	write('expect.txt', table.concat({
+		'key3.json field key ' .. f3.to .. ' is not a string',
+		'key13.json field key ' .. f1.to .. ' is not a string',
+		'keyunknown.json edge to unknown object 0x10 from object 0x',
+		'dup.json duplicate object address ' .. a.id, '' }, '\n'))"
+while read -r bad want; do
+	for threads in "" 1; do
+		rc=0
+		LUAHEAP_THREADS=$threads "$LUAHEAP" summary --no-index "$bad" \
+			> /dev/null 2> "err$threads.txt" || rc=$?
+		test "$rc" -eq 2
+	done
+	cmp err.txt err1.txt
+	grep -qF "$want" err.txt || { echo "$bad: want '$want', got: $(cat err.txt)"; exit 1; }
+done < expect.txt
