@@ -84,7 +84,14 @@ static void prefault(lh_snap_builder *b, void *p, size_t from, size_t to)
 	uintptr_t lo = ((uintptr_t)p + from + 4095) & ~(uintptr_t)4095;
 	uintptr_t hi = ((uintptr_t)p + to) & ~(uintptr_t)4095;
 
-	if (to < from + PREFAULT_MIN || b->prefault_off)
+	if (b->file_size != UINT64_MAX && b->read_pos > 0 && b->read_pos < b->file_size) {
+		/* not past the size the array will have at this pace (and a
+		 * sixteenth): the rest of a doubling may never be used */
+		double end = (double)from * (double)b->file_size / (double)b->read_pos * 1.0625;
+		if (end < (double)(hi - (uintptr_t)p))
+			hi = ((uintptr_t)p + (uintptr_t)end) & ~(uintptr_t)4095;
+	}
+	if (hi < lo + PREFAULT_MIN || b->prefault_off)
 		return;
 	if (pf == NULL) {
 		if (lh_snap__threads() < 2 || (pf = calloc(1, sizeof(*pf))) == NULL) {

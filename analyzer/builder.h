@@ -91,6 +91,7 @@ typedef struct lh_snap_builder {
 	int prefault_off;         /* none wanted, or none could start */
 	lh_progress_fn progress;  /* or NULL */
 	uint64_t file_size;       /* for progress; UINT64_MAX if unknown */
+	uint64_t read_pos;        /* bytes of the file read so far, if known */
 	void *progress_ctx;
 } lh_snap_builder;
 
