@@ -615,6 +615,27 @@ static int read_edges(bin *r, uint64_t addr)
 	}
 }
 
+/* An object record's head (type, list, marked byte, address delta, size)
+ * by the fast path; 0 (nothing read) when the careful path must. */
+static int fast_head(bin *r, unsigned *type, unsigned *list, unsigned *marked,
+                     int64_t *delta, uint64_t *size)
+{
+	const unsigned char *p = r->buf + r->pos;
+	uint64_t u;
+
+	if (r->len - r->pos < 3 + 2 * FAST_UV_BYTES)
+		return 0;
+	*type = p[0];
+	*list = p[1];
+	*marked = p[2];
+	p += 3;
+	if (!fast_uv(&p, &u) || !fast_uv(&p, size))
+		return 0;
+	*delta = unzigzag(u);
+	r->pos = (uint32_t)(p - r->buf);
+	return 1;
+}
+
 static int read_object(bin *r, uint64_t *prev)
 {
 	lh_snap_builder *b = r->b;
@@ -626,8 +647,9 @@ static int read_object(bin *r, uint64_t *prev)
 	lh_udata_info *ud;
 	int rc;
 
-	if ((rc = get_u8(r, &type)) || (rc = get_u8(r, &list)) || (rc = get_u8(r, &marked)) ||
-	    (rc = get_sv(r, &delta)) || (rc = get_uv(r, &size)))
+	if (!fast_head(r, &type, &list, &marked, &delta, &size) &&
+	    ((rc = get_u8(r, &type)) || (rc = get_u8(r, &list)) || (rc = get_u8(r, &marked)) ||
+	     (rc = get_sv(r, &delta)) || (rc = get_uv(r, &size))))
 		return rc;
 	addr = *prev + (uint64_t)delta;
 	*prev = addr;
