@@ -35,8 +35,9 @@ int lh_snap__nomem(lh_snap_builder *b)
  * write, which on the reader's thread costs a fifth of loading a big heap.
  * While a reader runs, a second thread maps the part an array has just
  * grown by (MADV_POPULATE_WRITE never changes what a page holds), ahead of
- * the reader's writes. A hint only: a request the queue cannot take is
- * dropped, and so is the rest of a range that realloc has moved since.
+ * the reader's writes, up to the size it is on pace to reach. A hint only:
+ * a request the queue cannot take is dropped, and so is the rest of a
+ * range that realloc has moved since.
  */
 #define PREFAULT_MIN   ((size_t)1 << 20)
 #define PREFAULT_QUEUE 64u
@@ -83,15 +84,18 @@ static void prefault(lh_snap_builder *b, void *p, size_t from, size_t to)
 	struct lh_prefault *pf = b->prefault;
 	uintptr_t lo = ((uintptr_t)p + from + 4095) & ~(uintptr_t)4095;
 	uintptr_t hi = ((uintptr_t)p + to) & ~(uintptr_t)4095;
+	double end;
 
-	if (b->file_size != UINT64_MAX && b->read_pos > 0 && b->read_pos < b->file_size) {
-		/* not past the size the array will have at this pace (and a
-		 * sixteenth): the rest of a doubling may never be used */
-		double end = (double)from * (double)b->file_size / (double)b->read_pos * 1.0625;
-		if (end < (double)(hi - (uintptr_t)p))
-			hi = ((uintptr_t)p + (uintptr_t)end) & ~(uintptr_t)4095;
-	}
-	if (hi < lo + PREFAULT_MIN || b->prefault_off)
+	/* Not past the size the array will have at the pace of the file read
+	 * so far (and a sixteenth): the rest of a doubling may never be used.
+	 * Without that pace (a pipe, the JSON reader), nothing. */
+	if (b->prefault_off || b->file_size == UINT64_MAX || b->read_pos == 0 ||
+	    b->read_pos >= b->file_size)
+		return;
+	end = (double)from * (double)b->file_size / (double)b->read_pos * 1.0625;
+	if (end < (double)(hi - (uintptr_t)p))
+		hi = ((uintptr_t)p + (uintptr_t)end) & ~(uintptr_t)4095;
+	if (hi < lo + PREFAULT_MIN)
 		return;
 	if (pf == NULL) {
 		if (lh_snap__threads() < 2 || (pf = calloc(1, sizeof(*pf))) == NULL) {
@@ -341,10 +345,9 @@ int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,
 	if (n >= LH_MAX_OBJECTS)
 		return lh_snap__fail(b, LH_EFORMAT, "too many objects");
 	if (n >= b->obj_cap) {   /* all arrays share one capacity */
-		uint32_t c = b->obj_cap < 256 ? 256 : b->obj_cap * 2;
+		uint32_t o = b->obj_cap, c = o < 256 ? 256 : o * 2;
 		if (c > LH_MAX_OBJECTS)
 			c = LH_MAX_OBJECTS;
-		uint32_t o = b->obj_cap;
 		if ((s->addr64 != NULL ?
 		     resize(b, (void **)&s->addr64, o, c, sizeof(*s->addr64)) :
 		     resize(b, (void **)&s->addr_lo, o, c, sizeof(*s->addr_lo)) ||
