@@ -348,7 +348,7 @@ static int check_edge(target_run *r, uint32_t e, uint32_t src, uint32_t to,
 {
 	lh_snapshot *s = r->b->s;
 	int k = s->edge_kind[e] & LH_EDGE_KIND_MASK;
-	uint32_t lab = s->edge_label[e];
+	uint32_t lab;
 	uint8_t tt = s->type[to];
 
 	if (lh_edge_specs[k].target && tt != lh_edge_specs[k].target)
@@ -371,6 +371,7 @@ static int check_edge(target_run *r, uint32_t e, uint32_t src, uint32_t to,
 	case LH_E_UPVALUE:
 		if (!check_name(r, e, la, &name, "upvalue name"))
 			return 0;
+		lab = s->edge_label[e];   /* read only where the run owns it */
 		if (!(lab & LH_LABEL_WIDE) && lab < 128 &&
 		    (name == LH_NONE || name < (1u << 24) - 1))
 			s->edge_label[e] = (lab << 24) | (name == LH_NONE ? 0 : name + 1);
@@ -380,6 +381,7 @@ static int check_edge(target_run *r, uint32_t e, uint32_t src, uint32_t to,
 	case LH_E_STACK:
 		if (!check_name(r, e, la, &name, "local name"))
 			return 0;
+		lab = s->edge_label[e];
 		r->b->in->wide[lab & LH_LABEL_PAYLOAD].obj = name;
 		break;
 	}
