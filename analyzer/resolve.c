@@ -281,14 +281,17 @@ typedef struct edge_fault {
 	const char *what;    /* the label, in the message */
 } edge_fault;
 
-/* One run of edges to resolve: [e0, e1), its first object, far address
- * and label address; the first edge that names no object (LH_NONE if
- * none), the first other fault, and the upvalue labels that must go wide
- * once both runs are done (lh_snap__wide grows a shared array). */
+/* One thread's share of the edges to resolve: it takes chunks of
+ * LH_EDGE_MARK_STEP edges (one per builder mark) in increasing order from
+ * a counter shared with the other thread, and keeps the first edge that
+ * names no object (LH_NONE if none), the first other fault, and the
+ * upvalue labels that must go wide once both are done (lh_snap__wide
+ * grows a shared array). */
 typedef struct target_run {
 	lh_snap_builder *b;
-	uint32_t e0, e1, owner;
-	size_t far, li;
+	uint32_t *next;          /* the next chunk to take (shared) */
+	int *stop;               /* set once an unknown target is met (shared) */
+	int ok;                  /* no fault met yet */
 	uint32_t bad;
 	uint64_t bad_addr;
 	edge_fault fault;
@@ -389,29 +392,27 @@ static int check_edge(target_run *r, uint32_t e, uint32_t src, uint32_t to,
 }
 
 /*
- * Rewrites the edge targets of a run (deltas from their objects, or far
+ * Rewrites the edge targets of chunk c (deltas from their objects, or far
  * addresses) as dense indices, in place, and checks and resolves each
  * edge's label while its target is fresh. Lookups (targets and label
  * names) go in batches whose hash slots, objects and types are prefetched
  * first: the tables are far bigger than the caches, and each lookup would
  * otherwise wait for its misses in turn. Writes only its own edges (and
- * the label of a string-keyed field just before them), so two runs can go
- * at once. After a fault it goes on looking for an edge to an unknown
- * object only, which is reported first.
+ * the label of a string-keyed field just before them), so two chunks can
+ * go at once. After a fault it only looks for an edge to an unknown
+ * object, which is reported first; 0 when it met one.
  */
-static void *resolve_run(void *arg)
+static int resolve_chunk(target_run *r, uint32_t c)
 {
-	target_run *r = arg;
 	lh_snapshot *s = r->b->s;
 	uint64_t a[BATCH], la[BATCH];
-	uint32_t idx[BATCH], lidx[BATCH], src[BATCH], e, k, n, m, nl, i = r->owner;
-	size_t far = r->far, li = r->li;
-	int ok = 1;
+	uint32_t idx[BATCH], lidx[BATCH], src[BATCH], k, n, m, nl;
+	uint32_t e = c * LH_EDGE_MARK_STEP, i = edge_source(s, e);
+	uint32_t e1 = s->nedge - e < LH_EDGE_MARK_STEP ? s->nedge : e + LH_EDGE_MARK_STEP;
+	size_t far = r->b->mark[c].far, li = r->b->mark[c].label;
 
-	r->bad = LH_NONE;
-	r->fault.e = LH_NONE;
-	for (e = r->e0; e < r->e1; e += n) {
-		n = r->e1 - e < BATCH ? r->e1 - e : BATCH;
+	for (; e < e1; e += n) {
+		n = e1 - e < BATCH ? e1 - e : BATCH;
 		for (k = nl = 0; k < n; k++) {
 			while (s->edge_off[i + 1] <= e + k)
 				i++;
@@ -424,27 +425,45 @@ static void *resolve_run(void *arg)
 				la[nl++] = r->b->laddr[li++];
 		}
 		lookup_batch(s, r->b->in, a, n, idx);
-		if (ok && nl > 0)
+		if (r->ok && nl > 0)
 			lookup_batch(s, r->b->in, la, nl, lidx);
-		for (k = 0; k < n && ok; k++)
+		for (k = 0; k < n && r->ok; k++)
 			if (idx[k] != LH_NONE)
 				__builtin_prefetch(&s->type[idx[k]]);
 		for (k = m = 0; k < n; k++) {
 			if (idx[k] == LH_NONE) {
 				r->bad = e + k;
 				r->bad_addr = a[k];
-				return NULL;
+				return 0;
 			}
 			r->b->tgt[e + k] = idx[k];
-			if (!ok)
+			if (!r->ok)
 				continue;
 			if (lh_snap__names_object(s->edge_kind[e + k] & LH_EDGE_KIND_MASK))
-				ok = check_edge(r, e + k, src[k], idx[k], la[m], lidx[m]), m++;
+				r->ok = check_edge(r, e + k, src[k], idx[k], la[m], lidx[m]), m++;
 			else
-				ok = check_edge(r, e + k, src[k], idx[k], 0, LH_NONE);
-			ok = ok && !r->nomem;
+				r->ok = check_edge(r, e + k, src[k], idx[k], 0, LH_NONE);
+			r->ok = r->ok && !r->nomem;
 		}
 	}
+	return 1;
+}
+
+/* Takes chunks until none is left or an unknown target was met: the
+ * chunks before it were all taken before it, so the first one in file
+ * order is among those the threads found. */
+static void *resolve_run(void *arg)
+{
+	target_run *r = arg;
+	uint32_t c;
+
+	r->bad = LH_NONE;
+	r->fault.e = LH_NONE;
+	r->ok = 1;
+	while (!__atomic_load_n(r->stop, __ATOMIC_RELAXED) &&
+	       (c = __atomic_fetch_add(r->next, 1, __ATOMIC_RELAXED)) < r->b->nmark)
+		if (!resolve_chunk(r, c))
+			__atomic_store_n(r->stop, 1, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -480,78 +499,65 @@ static int report_fault(lh_snap_builder *b, const edge_fault *f)
 	}
 }
 
-/* After the runs: the upvalue labels they left wide, in edge order, up to
- * the first fault (which comes before any later label in file order). */
+/* After the runs: the upvalue labels they left wide, in edge order (each
+ * run's list is), up to the first fault (which comes before any later
+ * label in file order). */
 static int finish_runs(lh_snap_builder *b, target_run r[2])
 {
 	lh_snapshot *s = b->s;
-	const edge_fault *f = r[0].fault.e != LH_NONE ? &r[0].fault : &r[1].fault;
+	const edge_fault *f = r[0].fault.e <= r[1].fault.e ? &r[0].fault : &r[1].fault;
 	lh_wide_label w;
 	uint32_t e, lab;
-	size_t j;
+	size_t j[2] = { 0, 0 };
 	int i, rc;
 
 	if (r[0].nomem || r[1].nomem)
 		return lh_snap__nomem(b);
-	for (i = 0; i < 2; i++) {
-		for (j = 0; j < r[i].nwide && (e = r[i].wide[2 * j]) < f->e; j++) {
-			lab = s->edge_label[e];
-			memset(&w, 0, sizeof(w));
-			w.v.i = (lab & LH_LABEL_WIDE) ? b->in->wide[lab & LH_LABEL_PAYLOAD].v.i : lab;
-			w.obj = r[i].wide[2 * j + 1];
-			if ((rc = lh_snap__wide(b, &w, &s->edge_label[e])) != LH_OK)
-				return rc;
-		}
+	for (;;) {
+		for (i = 0; i < 2 && j[i] == r[i].nwide; i++)
+			;
+		if (i == 0 && j[1] < r[1].nwide && r[1].wide[2 * j[1]] < r[0].wide[2 * j[0]])
+			i = 1;
+		if (i == 2 || (e = r[i].wide[2 * j[i]]) >= f->e)
+			break;
+		lab = s->edge_label[e];
+		memset(&w, 0, sizeof(w));
+		w.v.i = (lab & LH_LABEL_WIDE) ? b->in->wide[lab & LH_LABEL_PAYLOAD].v.i : lab;
+		w.obj = r[i].wide[2 * j[i]++ + 1];
+		if ((rc = lh_snap__wide(b, &w, &s->edge_label[e])) != LH_OK)
+			return rc;
 	}
 	return f->e != LH_NONE ? report_fault(b, f) : LH_OK;
 }
 
-/* Where the second half of the edges starts, at the builder's mark m:
- * its first object, far address and label address. */
-static void split_at(lh_snap_builder *b, target_run *r, uint32_t m)
-{
-	r->e0 = m * LH_EDGE_MARK_STEP;
-	r->owner = edge_source(b->s, r->e0);
-	r->far = b->mark[m].far;
-	r->li = b->mark[m].label;
-}
-
 /* The edge targets and labels as dense indices, each edge checked: on big
- * snapshots, the second half of the edges on a thread of its own. An edge
- * to an unknown object is reported before any other fault, and among
- * faults of one kind the first in file order, however the work was
- * split. */
+ * snapshots, by two threads taking chunks in turn. An edge to an unknown
+ * object is reported before any other fault, and among faults of one kind
+ * the first in file order, however the work was split. */
 static int resolve_edges(lh_snap_builder *b)
 {
 	lh_snapshot *s = b->s;
 	target_run r[2];
 	pthread_t tid;
-	uint32_t m = (s->nedge / 2 + LH_EDGE_MARK_STEP / 2) / LH_EDGE_MARK_STEP;
-	int started = 0, i, rc;
+	uint32_t next = 0;
+	int stop = 0, started = 0, rc = LH_OK;
 
 	memset(r, 0, sizeof(r));
 	r[0].b = r[1].b = b;
-	r[0].e1 = r[1].e0 = r[1].e1 = s->nedge;
-	r[1].fault.e = LH_NONE;
-	if (m >= b->nmark)
-		m = b->nmark > 0 ? b->nmark - 1 : 0;
-	if (m > 0 && lh_snap__threads() > 1) {
-		split_at(b, &r[1], m);
-		r[0].e1 = r[1].e0;
+	r[0].next = r[1].next = &next;
+	r[0].stop = r[1].stop = &stop;
+	r[1].bad = r[1].fault.e = LH_NONE;
+	if (b->nmark > 1 && lh_snap__threads() > 1)
 		started = pthread_create(&tid, NULL, resolve_run, &r[1]) == 0;
-	}
 	resolve_run(&r[0]);
 	if (started)
 		pthread_join(tid, NULL);
-	else if (r[0].e1 < s->nedge && r[0].bad == LH_NONE)
-		resolve_run(&r[1]);
-	rc = LH_OK;
-	for (i = 0; i < 2 && rc == LH_OK; i++)
-		if (r[i].bad != LH_NONE && (i == 0 || r[0].e1 < s->nedge))
-			rc = lh_snap__fail(b, LH_EFORMAT,
-			    "edge to unknown object 0x%" PRIx64 " from object 0x%" PRIx64,
-			    r[i].bad_addr, lh_snapshot_addr(s, edge_source(s, r[i].bad)));
-	if (rc == LH_OK) {
+	if (r[0].bad != LH_NONE || r[1].bad != LH_NONE) {
+		const target_run *u = r[0].bad <= r[1].bad ? &r[0] : &r[1];
+		rc = lh_snap__fail(b, LH_EFORMAT,
+		    "edge to unknown object 0x%" PRIx64 " from object 0x%" PRIx64,
+		    u->bad_addr, lh_snapshot_addr(s, edge_source(s, u->bad)));
+	} else {
 		s->edge_to = b->tgt;
 		b->tgt = NULL;
 		rc = finish_runs(b, r);
