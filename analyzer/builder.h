@@ -15,8 +15,8 @@
 #define LH_FAR_TARGET     0x80000000u   /* INT32_MIN: delta did not fit */
 
 /* Every LH_EDGE_MARK_STEP edges the builder notes how many far targets
- * and label addresses came before, so that resolving can split the edges
- * there without counting them. */
+ * and label addresses came before, so that resolving can take the edges
+ * in chunks that start there, without counting. */
 #define LH_EDGE_MARK_STEP 65536u
 
 typedef struct lh_edge_mark {

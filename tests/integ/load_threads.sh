@@ -1,11 +1,12 @@
 # Loading and analysing on two threads gives what one thread gives (the
-# root paths beside the dominators, the edge targets in two halves): on a heap big
-# enough to be split (over 65,536 edges), every report is byte-identical
+# root paths beside the dominators, the address index, the edge targets in
+# chunks taken by two threads): on a heap big enough to be split (over
+# 65,536 objects and edges), every report is byte-identical
 # with LUAHEAP_THREADS=1 and without it, in both encodings; and a snapshot
 # whose edge names an unknown object, early or late in the file, is refused
 # with the same message either way (the first bad edge in file order).
 # Closures of 140 upvalues across the heap have labels too wide to pack,
-# which resolving sets aside in both halves and adds after them.
+# which both resolving threads set aside and add after them, in edge order.
 "$LUA" -e "
 	local function many(i)
 		local parts, uses = {}, {}
