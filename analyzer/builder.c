@@ -5,6 +5,7 @@
  * back.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -29,6 +30,122 @@ int lh_snap__nomem(lh_snap_builder *b)
 	return lh_snap__fail(b, LH_ENOMEM, "out of memory");
 }
 
+/*
+ * Prefaulting: the kernel zeroes every page of a fresh array at its first
+ * write, which on the reader's thread costs a fifth of loading a big heap.
+ * While a reader runs, a second thread maps the part an array has just
+ * grown by (MADV_POPULATE_WRITE never changes what a page holds), ahead of
+ * the reader's writes, up to the size it is on pace to reach. A hint only:
+ * a request the queue cannot take is dropped, and so is the rest of a
+ * range that realloc has moved since.
+ */
+#define PREFAULT_MIN   ((size_t)1 << 20)
+#define PREFAULT_QUEUE 64u
+#define PREFAULT_STEP  ((uintptr_t)2 << 20)
+
+struct lh_prefault {
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uintptr_t lo[PREFAULT_QUEUE], hi[PREFAULT_QUEUE];
+	unsigned head, tail;    /* requests [tail, head), modulo the queue */
+	int stop;
+};
+
+#ifdef MADV_POPULATE_WRITE
+static void *prefault_main(void *arg)
+{
+	struct lh_prefault *pf = arg;
+	uintptr_t lo, hi;
+
+	pthread_mutex_lock(&pf->mu);
+	for (;;) {
+		while (pf->tail == pf->head && !pf->stop)
+			pthread_cond_wait(&pf->cv, &pf->mu);
+		if (pf->stop)
+			break;
+		lo = pf->lo[pf->tail % PREFAULT_QUEUE];
+		hi = pf->hi[pf->tail++ % PREFAULT_QUEUE];
+		pthread_mutex_unlock(&pf->mu);
+		for (; lo < hi && !__atomic_load_n(&pf->stop, __ATOMIC_RELAXED); lo += PREFAULT_STEP)
+			if (madvise((void *)lo, hi - lo < PREFAULT_STEP ? hi - lo : PREFAULT_STEP,
+			            MADV_POPULATE_WRITE) != 0)
+				break;   /* moved or refused: the reader faults them */
+		pthread_mutex_lock(&pf->mu);
+	}
+	pthread_mutex_unlock(&pf->mu);
+	return NULL;
+}
+
+/* Asks for bytes [from, to) of the array at p to be mapped (whole pages
+ * inside them), starting the thread on the first request. */
+static void prefault(lh_snap_builder *b, void *p, size_t from, size_t to)
+{
+	struct lh_prefault *pf = b->prefault;
+	uintptr_t lo = ((uintptr_t)p + from + 4095) & ~(uintptr_t)4095;
+	uintptr_t hi = ((uintptr_t)p + to) & ~(uintptr_t)4095;
+	double end;
+
+	/* Not past the size the array will have at the pace of the file read
+	 * so far (and a sixteenth): the rest of a doubling may never be used.
+	 * Without that pace (a pipe, the JSON reader), nothing. */
+	if (b->prefault_off || b->file_size == UINT64_MAX || b->read_pos == 0 ||
+	    b->read_pos >= b->file_size)
+		return;
+	end = (double)from * (double)b->file_size / (double)b->read_pos * 1.0625;
+	if (end < (double)(hi - (uintptr_t)p))
+		hi = ((uintptr_t)p + (uintptr_t)end) & ~(uintptr_t)4095;
+	if (hi < lo + PREFAULT_MIN)
+		return;
+	if (pf == NULL) {
+		if (lh_snap__threads() < 2 || (pf = calloc(1, sizeof(*pf))) == NULL) {
+			b->prefault_off = 1;
+			return;
+		}
+		pthread_mutex_init(&pf->mu, NULL);
+		pthread_cond_init(&pf->cv, NULL);
+		if (pthread_create(&pf->tid, NULL, prefault_main, pf) != 0) {
+			pthread_mutex_destroy(&pf->mu);
+			pthread_cond_destroy(&pf->cv);
+			free(pf);
+			b->prefault_off = 1;
+			return;
+		}
+		b->prefault = pf;
+	}
+	pthread_mutex_lock(&pf->mu);
+	if (pf->head - pf->tail < PREFAULT_QUEUE) {
+		pf->lo[pf->head % PREFAULT_QUEUE] = lo;
+		pf->hi[pf->head++ % PREFAULT_QUEUE] = hi;
+		pthread_cond_signal(&pf->cv);
+	}
+	pthread_mutex_unlock(&pf->mu);
+}
+#else
+static void prefault(lh_snap_builder *b, void *p, size_t from, size_t to)
+{
+	(void)b; (void)p; (void)from; (void)to;
+}
+#endif
+
+void lh_snap__prefault_stop(lh_snap_builder *b)
+{
+	struct lh_prefault *pf = b->prefault;
+
+	b->prefault_off = 1;
+	if (pf == NULL)
+		return;
+	pthread_mutex_lock(&pf->mu);
+	__atomic_store_n(&pf->stop, 1, __ATOMIC_RELAXED);
+	pthread_cond_signal(&pf->cv);
+	pthread_mutex_unlock(&pf->mu);
+	pthread_join(pf->tid, NULL);
+	pthread_mutex_destroy(&pf->mu);
+	pthread_cond_destroy(&pf->cv);
+	free(pf);
+	b->prefault = NULL;
+}
+
 /* Grows *p (of *cap elements of elem bytes) to hold at least n. */
 static int grow(lh_snap_builder *b, void **p, uint32_t *cap, uint64_t n,
                 size_t elem)
@@ -49,19 +166,22 @@ static int grow(lh_snap_builder *b, void **p, uint32_t *cap, uint64_t n,
 	if (np == NULL)
 		return lh_snap__nomem(b);
 	lh_array__huge(np, (size_t)ncap * elem);
+	prefault(b, np, (size_t)*cap * elem, (size_t)ncap * elem);
 	*p = np;
 	*cap = (uint32_t)ncap;
 	return LH_OK;
 }
 
-/* Reallocates *p to exactly n elements of elem bytes. */
-static int resize(lh_snap_builder *b, void **p, uint64_t n, size_t elem)
+/* Reallocates *p (of old elements) to exactly n elements of elem bytes. */
+static int resize(lh_snap_builder *b, void **p, uint64_t old, uint64_t n, size_t elem)
 {
 	void *np;
 
 	if (n > SIZE_MAX / elem || (np = realloc(*p, (size_t)n * elem)) == NULL)
 		return lh_snap__nomem(b);
 	lh_array__huge(np, (size_t)n * elem);
+	if (old < n)
+		prefault(b, np, (size_t)old * elem, (size_t)n * elem);
 	*p = np;
 	return LH_OK;
 }
@@ -225,25 +345,26 @@ int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,
 	if (n >= LH_MAX_OBJECTS)
 		return lh_snap__fail(b, LH_EFORMAT, "too many objects");
 	if (n >= b->obj_cap) {   /* all arrays share one capacity */
-		uint32_t c = b->obj_cap < 256 ? 256 : b->obj_cap * 2;
+		uint32_t o = b->obj_cap, c = o < 256 ? 256 : o * 2;
 		if (c > LH_MAX_OBJECTS)
 			c = LH_MAX_OBJECTS;
 		if ((s->addr64 != NULL ?
-		     resize(b, (void **)&s->addr64, c, sizeof(*s->addr64)) :
-		     resize(b, (void **)&s->addr_lo, c, sizeof(*s->addr_lo)) ||
-		     resize(b, (void **)&s->addr_hi, c, 1)) ||
-		    resize(b, (void **)&s->size, c, sizeof(*s->size)) ||
-		    resize(b, (void **)&s->type, c, 1) ||
-		    resize(b, (void **)&s->list, c, 1) ||
-		    resize(b, (void **)&s->marked, c, 1) ||
-		    resize(b, (void **)&s->edge_off, (uint64_t)c + 1, sizeof(*s->edge_off)))
+		     resize(b, (void **)&s->addr64, o, c, sizeof(*s->addr64)) :
+		     resize(b, (void **)&s->addr_lo, o, c, sizeof(*s->addr_lo)) ||
+		     resize(b, (void **)&s->addr_hi, o, c, 1)) ||
+		    resize(b, (void **)&s->size, o, c, sizeof(*s->size)) ||
+		    resize(b, (void **)&s->type, o, c, 1) ||
+		    resize(b, (void **)&s->list, o, c, 1) ||
+		    resize(b, (void **)&s->marked, o, c, 1) ||
+		    resize(b, (void **)&s->edge_off, o, (uint64_t)c + 1, sizeof(*s->edge_off)))
 			return b->err->code;
 		b->obj_cap = c;
 	}
 	if (size >= LH_SIZE_BIG) {
 		if (GROW(b, s->big_obj, b->big_cap, (uint64_t)s->nbig + 1) ||
 		    (b->big_cap != b->big_size_cap ?
-		     resize(b, (void **)&s->big_size, b->big_cap, sizeof(*s->big_size)) : 0))
+		     resize(b, (void **)&s->big_size, b->big_size_cap, b->big_cap,
+		            sizeof(*s->big_size)) : 0))
 			return b->err->code;
 		b->big_size_cap = b->big_cap;
 		s->big_obj[s->nbig] = n;
@@ -451,6 +572,7 @@ char *lh_snap__text(lh_snap_builder *b, uint64_t n)
 		p = realloc(s->text, (size_t)ncap);
 		if (p == NULL)
 			return (lh_snap__nomem(b), NULL);
+		prefault(b, p, (size_t)b->text_cap, (size_t)ncap);
 		s->text = p;
 		b->text_cap = ncap;
 	}
@@ -534,6 +656,20 @@ static int more_edges(lh_snap_builder *b)
 	return LH_OK;
 }
 
+/* Notes the far targets and label addresses before this edge (of kind
+ * 'kind', whose label address, if it has one, is already pushed). */
+static int mark_edges(lh_snap_builder *b, int kind)
+{
+	lh_edge_mark *m;
+
+	if (GROW(b, b->mark, b->mark_cap, (uint64_t)b->nmark + 1))
+		return b->err->code;
+	m = &b->mark[b->nmark++];
+	m->far = b->nfar;
+	m->label = b->nladdr - (size_t)lh_snap__names_object(kind & LH_EDGE_KIND_MASK);
+	return LH_OK;
+}
+
 static int append_edge(lh_snap_builder *b, int kind, uint64_t target, uint32_t label)
 {
 	lh_snapshot *s = b->s;
@@ -541,6 +677,8 @@ static int append_edge(lh_snap_builder *b, int kind, uint64_t target, uint32_t l
 	int rc;
 
 	if (s->nedge >= b->edge_cap && (rc = more_edges(b)) != LH_OK)
+		return rc;
+	if (s->nedge % LH_EDGE_MARK_STEP == 0 && (rc = mark_edges(b, kind)) != LH_OK)
 		return rc;
 	/* most targets lie within 2 GiB of their object: 4 bytes instead of 8 */
 	delta = (int64_t)(target - b->cur_addr);
@@ -731,9 +869,11 @@ void lh_snap__trim(lh_snap_builder *b)
 
 void lh_snap__builder_release(lh_snap_builder *b)
 {
+	lh_snap__prefault_stop(b);
 	free(b->tgt);
 	free(b->far);
 	free(b->laddr);
+	free(b->mark);
 	free(b->frame_addr);
 	free(b->proto_src);
 	free(b->root_addr);

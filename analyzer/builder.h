@@ -14,6 +14,22 @@
 #define LH_MAX_EDGES      0xfffffff0u
 #define LH_FAR_TARGET     0x80000000u   /* INT32_MIN: delta did not fit */
 
+/* Every LH_EDGE_MARK_STEP edges the builder notes how many far targets
+ * and label addresses came before, so that resolving can take the edges
+ * in chunks that start there, without counting. */
+#define LH_EDGE_MARK_STEP 65536u
+
+typedef struct lh_edge_mark {
+	uint64_t far, label;
+} lh_edge_mark;
+
+/* Whether an edge of kind k (without flags) names an object by address in
+ * its label (kept in the builder's laddr until resolved). */
+static inline int lh_snap__names_object(int k)
+{
+	return k == LH_E_FIELD_OBJ || k == LH_E_UPVALUE || k == LH_E_STACK;
+}
+
 /* An edge label as read from the file, before addresses are resolved. */
 typedef struct lh_raw_label {
 	int64_t  i;              /* index, integer key, bool, frame */
@@ -52,6 +68,8 @@ typedef struct lh_snap_builder {
 	uint64_t written_edges;  /* edges in the file (no implicit keys) */
 	uint64_t *laddr;         /* addresses of object labels, in edge order */
 	size_t nladdr, laddr_cap;
+	lh_edge_mark *mark;      /* [nmark]: before edge k * LH_EDGE_MARK_STEP */
+	uint32_t nmark, mark_cap;
 	uint32_t wide_cap;
 	uint32_t big_cap, big_size_cap;  /* big_obj, big_size */
 	uint32_t table_weak_cap, table_lnodes_cap, big_len_cap, big_len_str_cap;
@@ -69,8 +87,11 @@ typedef struct lh_snap_builder {
 	uint64_t text_cap;
 	uint64_t *root_addr;     /* [nroots] */
 	uint32_t frame_addr_cap, proto_src_cap, root_addr_cap;
+	struct lh_prefault *prefault;  /* the thread mapping fresh pages, or NULL */
+	int prefault_off;         /* none wanted, or none could start */
 	lh_progress_fn progress;  /* or NULL */
 	uint64_t file_size;       /* for progress; UINT64_MAX if unknown */
+	uint64_t read_pos;        /* bytes of the file read so far, if known */
 	void *progress_ctx;
 } lh_snap_builder;
 
@@ -134,6 +155,10 @@ int lh_snap__end(lh_snap_builder *b, uint64_t nobjects, uint64_t nedges,
  * sets *label to point at it. */
 int lh_snap__nomem(lh_snap_builder *b);
 int lh_snap__wide(lh_snap_builder *b, const lh_wide_label *w, uint32_t *label);
+
+/* For the loader, once the reader is done: stops the thread that maps
+ * the pages of growing arrays ahead of the reader (none starts after). */
+void lh_snap__prefault_stop(lh_snap_builder *b);
 
 /* For the loader, once resolved: gives back the slack of geometric
  * growth; frees what the builder kept beside the snapshot. */

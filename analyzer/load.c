@@ -66,6 +66,7 @@ static int load_stream(lh_snapshot **out, const char *path, FILE *f, uint64_t si
 		goto done;
 	s->hdr.encoding = is_json;
 	rc = is_json ? lh_snap__read_json(&b, f, head, n) : lh_snap__read_bin(&b, f, size);
+	lh_snap__prefault_stop(&b);   /* resolving uses both cores */
 	if (rc == LH_OK && (rc = lh_snap__resolve(&b)) == LH_OK)
 		lh_snap__trim(&b);
 done:

@@ -137,6 +137,7 @@ static int next_frame(bin *r)
 		                     r->nframe, at);
 	r->stream_crc = lh_crc32(r->stream_crc, r->buf, len);
 	r->len = len;
+	r->b->read_pos = r->fpos;
 	if (r->b->progress)
 		r->b->progress(r->b->progress_ctx, r->fpos, r->size == UINT64_MAX ? 0 : r->size);
 	return LH_OK;
@@ -480,36 +481,159 @@ static int read_proto(bin *r)
 }
 
 
-static int read_edges(bin *r, uint64_t addr)
+/*
+ * The fast path of the edge list: most edges lie wholly inside the current
+ * frame, and their values are short. When the frame holds the longest
+ * edge such a path reads (varints of at most 9 bytes, which cannot
+ * overflow), an edge is decoded without a bound check per byte. Anything
+ * else (a longer varint, a value out of range, an unknown kind, a frame's
+ * last bytes) leaves the cursor where it was for the careful path, which
+ * decodes the same bytes again and reports what is wrong.
+ */
+#define FAST_UV_BYTES 9
+#define FAST_EDGE_BYTES (1 + FAST_UV_BYTES * (1 + LH_LABEL_FIELDS_MAX))
+
+static inline int fast_uv(const unsigned char **pp, uint64_t *v)
+{
+	const unsigned char *p = *pp;
+	uint64_t x = 0;
+	int i;
+
+	for (i = 0; i < FAST_UV_BYTES; i++) {
+		x |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if (!(p[i] & 0x80)) {
+			*v = x;
+			*pp = p + i + 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static inline int64_t unzigzag(uint64_t u)
+{
+	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+/* One label field as get_value reads it; 0 when the careful path must. */
+static inline int fast_value(const unsigned char **pp, const lh_label_field *lf, uint64_t *u)
+{
+	int i;
+
+	switch (lf->code) {
+	case LH_C_UV: case LH_C_ADDR: case LH_C_NAME:
+		return fast_uv(pp, u) && !(lf->code == LH_C_UV && lf->max && *u > lf->max);
+	case LH_C_INT:
+		if (!fast_uv(pp, u))
+			return 0;
+		*u = (uint64_t)unzigzag(*u);
+		return 1;
+	case LH_C_FLOAT:
+		for (*u = 0, i = 7; i >= 0; i--)
+			*u = *u << 8 | (*pp)[i];
+		*pp += 8;
+		return 1;
+	case LH_C_U8: case LH_C_BOOL: case LH_C_GC_MODE:
+		*u = *(*pp)++;
+		return !(lf->max && *u > lf->max);
+	}
+	return 0;
+}
+
+/* 1: an edge decoded, or the end of the list (kind 0); 0: nothing read. */
+static int fast_edge(bin *r, unsigned *kind, int64_t *delta, lh_raw_label *lab)
+{
+	const unsigned char *p = r->buf + r->pos;
+	const lh_edge_spec *sp;
+	uint64_t u;
+	unsigned f;
+
+	if (r->len - r->pos < FAST_EDGE_BYTES)
+		return 0;
+	if ((*kind = *p++) == 0) {
+		r->pos++;
+		return 1;
+	}
+	if ((*kind & LH_EDGE_KIND_MASK) == 0 || (*kind & LH_EDGE_KIND_MASK) >= LH_E_COUNT ||
+	    !fast_uv(&p, &u))
+		return 0;
+	*delta = unzigzag(u);
+	sp = &lh_edge_specs[*kind & LH_EDGE_KIND_MASK];
+	memset(lab, 0, sizeof(*lab));
+	for (f = 0; f < sp->nfields; f++) {
+		if (!fast_value(&p, &sp->field[f], &u))
+			return 0;
+		lh_raw_label_set(lab, sp->field[f].member, u);
+	}
+	r->pos = (uint32_t)(p - r->buf);
+	return 1;
+}
+
+/* One edge by the careful path, or the end of the list (kind 0). */
+static int careful_edge(bin *r, unsigned *kind, int64_t *delta, lh_raw_label *lab)
 {
 	const lh_label_field *lf;
-	uint64_t target = addr, u;
-	unsigned kind, k, f;
+	unsigned k, f;
+	uint64_t u;
+	int rc;
+
+	if ((rc = get_u8(r, kind)) || *kind == 0)
+		return rc;
+	k = *kind & LH_EDGE_KIND_MASK;
+	if (k == 0 || k >= LH_E_COUNT)
+		return lh_snap__fail(r->b, LH_EFORMAT, "unknown edge kind %u at stream byte %" PRIu64,
+		                     *kind, r->stream_base + r->pos - 1);
+	if ((rc = get_sv(r, delta)))
+		return rc;
+	memset(lab, 0, sizeof(*lab));
+	for (f = 0; f < lh_edge_specs[k].nfields; f++) {
+		lf = &lh_edge_specs[k].field[f];
+		if ((rc = get_value(r, lf->code, lf->max, lf->what, &u)))
+			return rc;
+		lh_raw_label_set(lab, lf->member, u);
+	}
+	return LH_OK;
+}
+
+static int read_edges(bin *r, uint64_t addr)
+{
+	uint64_t target = addr;
+	unsigned kind;
 	lh_raw_label lab;
-	int64_t delta;
+	int64_t delta = 0;
 	int rc;
 
 	for (;;) {
-		if ((rc = get_u8(r, &kind)))
+		if (!fast_edge(r, &kind, &delta, &lab) &&
+		    (rc = careful_edge(r, &kind, &delta, &lab)) != LH_OK)
 			return rc;
 		if (kind == 0)
 			return LH_OK;
-		k = kind & LH_EDGE_KIND_MASK;
-		if (k == 0 || k >= LH_E_COUNT)
-			return lh_snap__fail(r->b, LH_EFORMAT, "unknown edge kind %u at stream byte %" PRIu64,
-			                     kind, r->stream_base + r->pos - 1);
-		if ((rc = get_sv(r, &delta)))
-			return rc;
 		target += (uint64_t)delta;
-		memset(&lab, 0, sizeof(lab));
-		for (f = 0; f < lh_edge_specs[k].nfields && rc == LH_OK; f++) {
-			lf = &lh_edge_specs[k].field[f];
-			if ((rc = get_value(r, lf->code, lf->max, lf->what, &u)) == LH_OK)
-				lh_raw_label_set(&lab, lf->member, u);
-		}
-		if (rc != LH_OK || (rc = lh_snap__edge(r->b, (int)kind, target, &lab)) != LH_OK)
+		if ((rc = lh_snap__edge(r->b, (int)kind, target, &lab)) != LH_OK)
 			return rc;
 	}
+}
+
+/* An object record's head (type, list, marked byte, address delta, size)
+ * by the fast path; 0 (nothing read) when the careful path must. */
+static int fast_head(bin *r, unsigned *type, unsigned *list, unsigned *marked,
+                     int64_t *delta, uint64_t *size)
+{
+	const unsigned char *p = r->buf + r->pos;
+	uint64_t u;
+
+	if (r->len - r->pos < 3 + 2 * FAST_UV_BYTES)
+		return 0;
+	*type = p[0];
+	*list = p[1];
+	*marked = p[2];
+	p += 3;
+	if (!fast_uv(&p, &u) || !fast_uv(&p, size))
+		return 0;
+	*delta = unzigzag(u);
+	r->pos = (uint32_t)(p - r->buf);
+	return 1;
 }
 
 static int read_object(bin *r, uint64_t *prev)
@@ -523,8 +647,9 @@ static int read_object(bin *r, uint64_t *prev)
 	lh_udata_info *ud;
 	int rc;
 
-	if ((rc = get_u8(r, &type)) || (rc = get_u8(r, &list)) || (rc = get_u8(r, &marked)) ||
-	    (rc = get_sv(r, &delta)) || (rc = get_uv(r, &size)))
+	if (!fast_head(r, &type, &list, &marked, &delta, &size) &&
+	    ((rc = get_u8(r, &type)) || (rc = get_u8(r, &list)) || (rc = get_u8(r, &marked)) ||
+	     (rc = get_sv(r, &delta)) || (rc = get_uv(r, &size))))
 		return rc;
 	addr = *prev + (uint64_t)delta;
 	*prev = addr;

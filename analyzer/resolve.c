@@ -32,16 +32,18 @@ static uint32_t hash_slot(uint64_t addr, uint32_t cap)
 
 static int fill_index(lh_snapshot *s, lh_snap_internal *in, uint32_t *dup);
 
-/* The object at address a in the index, probing from slot h; LH_NONE. */
+/* The object at address a in the index, probing from slot h; LH_NONE.
+ * A slot holds its object's index + 1, 0 when empty (fresh zeroed pages
+ * need no filling). */
 static uint32_t probe(const lh_snapshot *s, const lh_snap_internal *in,
                       uint32_t h, uint64_t a)
 {
 	uint32_t idx;
 
-	while ((idx = in->hash[h]) != LH_NONE && !addr_is(s, idx, a))
+	while ((idx = in->hash[h]) != 0 && !addr_is(s, idx - 1, a))
 		if (++h == in->hash_cap)
 			h = 0;
-	return idx;
+	return idx - 1;
 }
 
 uint32_t lh_snapshot_find(const lh_snapshot *s, uint64_t addr)
@@ -61,33 +63,105 @@ uint32_t lh_snapshot_find(const lh_snapshot *s, uint64_t addr)
 	return probe(s, in, hash_slot(addr, in->hash_cap), addr);
 }
 
-/* Builds the address index; a repeated address fails with *dup its index. */
+/* One share of the objects to insert, [n0, n1); 'shared' when another
+ * thread inserts at the same time; dup gets an object whose address was
+ * already in, or LH_NONE. */
+typedef struct fill_run {
+	lh_snapshot *s;
+	lh_snap_internal *in;
+	uint32_t n0, n1, dup;
+	int shared;
+} fill_run;
+
+/*
+ * Linear probing from two threads: a slot goes from empty to its final
+ * value once, by compare-and-swap, and is never moved. Two insertions of
+ * one address walk the same probe sequence over the same filled slots, so
+ * whichever claims the first empty one, the other meets it there: a
+ * repeated address is always found, whatever the interleaving.
+ */
+static void *fill_part(void *arg)
+{
+	fill_run *r = arg;
+	const lh_snapshot *s = r->s;
+	uint32_t *hash = r->in->hash, cap = r->in->hash_cap, n, i, idx;
+
+	r->dup = LH_NONE;
+	for (n = r->n0; n < r->n1; n++) {
+		uint64_t a = lh_snapshot_addr(s, n);
+		if (n + 16 < r->n1)   /* the slot a later insertion will touch */
+			__builtin_prefetch(&hash[hash_slot(lh_snapshot_addr(s, n + 16), cap)], 1);
+		for (i = hash_slot(a, cap);; i = i + 1 == cap ? 0 : i + 1) {
+			idx = r->shared ? __atomic_load_n(&hash[i], __ATOMIC_RELAXED) : hash[i];
+			if (idx == 0) {
+				if (!r->shared) {
+					hash[i] = n + 1;
+					break;
+				}
+				if (__atomic_compare_exchange_n(&hash[i], &idx, n + 1, 0,
+				                                __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+					break;
+				/* another thread took the slot: idx is its object */
+			}
+			if (addr_is(s, idx - 1, a)) {
+				r->dup = n;
+				return NULL;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Inserts every object, the second half on a thread of its own when the
+ * snapshot is big; 0 when a repeated address was met. */
+static int fill_all(lh_snapshot *s, lh_snap_internal *in)
+{
+	fill_run r[2];
+	pthread_t tid;
+	int started = 0;
+
+	r[0].s = r[1].s = s;
+	r[0].in = r[1].in = in;
+	r[0].n0 = 0;
+	r[0].n1 = r[1].n0 = r[1].n1 = s->nobj;
+	r[0].shared = r[1].shared = 0;
+	r[1].dup = LH_NONE;
+	if (s->nobj >= (1u << 16) && lh_snap__threads() > 1) {
+		r[0].n1 = r[1].n0 = s->nobj / 2;
+		r[0].shared = r[1].shared = 1;
+		started = pthread_create(&tid, NULL, fill_part, &r[1]) == 0;
+	}
+	fill_part(&r[0]);
+	if (started)
+		pthread_join(tid, NULL);
+	else if (r[1].n0 < r[1].n1 && r[0].dup == LH_NONE)
+		fill_part(&r[1]);
+	return r[0].dup == LH_NONE && r[1].dup == LH_NONE;
+}
+
+/* Builds the address index; a repeated address fails with *dup its index:
+ * the first object, in file order, whose address an earlier one has,
+ * however the work was split (found again on one thread when any thread
+ * met a repeat). */
 static int fill_index(lh_snapshot *s, lh_snap_internal *in, uint32_t *dup)
 {
 	uint64_t cap = (uint64_t)s->nobj + s->nobj / 2 + 8;
-	uint32_t n, i, idx;
+	fill_run one;
 
-	if ((in->hash = lh_array__alloc(cap * sizeof(uint32_t))) == NULL)
+	if ((in->hash = lh_array__zalloc(cap, sizeof(uint32_t))) == NULL)
 		return LH_ENOMEM;
 	in->hash_cap = (uint32_t)cap;
-	memset(in->hash, 0xff, cap * sizeof(uint32_t));
-	for (n = 0; n < s->nobj; n++) {
-		uint64_t a = lh_snapshot_addr(s, n);
-		if (n + 16 < s->nobj)   /* the slot a later insertion will touch */
-			__builtin_prefetch(&in->hash[hash_slot(lh_snapshot_addr(s, n + 16),
-			                                       in->hash_cap)], 1);
-		i = hash_slot(a, in->hash_cap);
-		while ((idx = in->hash[i]) != LH_NONE) {
-			if (addr_is(s, idx, a)) {
-				*dup = n;
-				return LH_EFORMAT;
-			}
-			if (++i == in->hash_cap)
-				i = 0;
-		}
-		in->hash[i] = n;
-	}
-	return LH_OK;
+	if (fill_all(s, in))
+		return LH_OK;
+	memset(in->hash, 0, cap * sizeof(uint32_t));
+	one.s = s;
+	one.in = in;
+	one.n0 = 0;
+	one.n1 = s->nobj;
+	one.shared = 0;
+	fill_part(&one);
+	*dup = one.dup;
+	return LH_EFORMAT;
 }
 
 static int build_index(lh_snap_builder *b)
@@ -152,8 +226,9 @@ static void lookup_batch(const lh_snapshot *s, const lh_snap_internal *in,
 		__builtin_prefetch(&in->hash[slot[k]]);
 	}
 	for (k = 0; k < n; k++) {
-		if ((idx = in->hash[slot[k]]) == LH_NONE)
+		if ((idx = in->hash[slot[k]]) == 0)
 			continue;
+		idx--;
 		if (s->addr64 != NULL) {
 			__builtin_prefetch(&s->addr64[idx]);
 		} else {
@@ -187,52 +262,208 @@ void lh_snapshot_find_many(const lh_snapshot *s, const uint64_t *addr,
 
 static uint32_t edge_source(const lh_snapshot *s, uint32_t e);
 
-/* One run of edges to resolve: [e0, e1), its first object and far address,
- * and the first edge that names no object (LH_NONE if none). */
+/* What can be wrong with a resolved edge, checked where its target is
+ * fresh (resolve_run) and reported after both runs in file order. */
+enum {
+	BAD_NONE,
+	BAD_TARGET_TYPE,   /* the kind wants another target type */
+	BAD_UPVALUE,       /* a Lua function's upvalue that is no upvalue */
+	BAD_KEY,           /* a string-keyed field whose key is no string */
+	BAD_NAME_UNKNOWN,  /* a label naming no object */
+	BAD_NAME_TYPE      /* a label naming an object other than a string */
+};
+
+typedef struct edge_fault {
+	uint32_t e;          /* the edge, LH_NONE for none */
+	int why;             /* BAD_* */
+	uint32_t obj;        /* the object of the wrong type */
+	uint64_t addr;       /* the label's address */
+	const char *what;    /* the label, in the message */
+} edge_fault;
+
+/* One thread's share of the edges to resolve: it takes chunks of
+ * LH_EDGE_MARK_STEP edges (one per builder mark) in increasing order from
+ * a counter shared with the other thread, and keeps the first edge that
+ * names no object (LH_NONE if none), the first other fault, and the
+ * upvalue labels that must go wide once both are done (lh_snap__wide
+ * grows a shared array). */
 typedef struct target_run {
 	lh_snap_builder *b;
-	uint32_t e0, e1, owner;
-	size_t far;
+	uint32_t *next;          /* the next chunk to take (shared) */
+	int *stop;               /* set once an unknown target is met (shared) */
+	int ok;                  /* no fault met yet */
 	uint32_t bad;
 	uint64_t bad_addr;
+	edge_fault fault;
+	uint32_t *wide;          /* [2 * nwide] edge, name object */
+	size_t nwide, wide_cap;
+	int nomem;
 } target_run;
 
-/*
- * Rewrites the edge targets of a run (deltas from their objects, or far
- * addresses) as dense indices, in place. Lookups go in batches whose hash
- * slots and objects are prefetched first: the table is far bigger than the
- * caches, and each lookup would otherwise wait for two misses in turn.
- * Only reads the index, so two runs can go at once.
- */
-static void *resolve_run(void *arg)
+static int fault(target_run *r, uint32_t e, int why, uint32_t obj,
+                 uint64_t addr, const char *what)
 {
-	target_run *r = arg;
-	lh_snapshot *s = r->b->s;
-	uint64_t a[BATCH];
-	uint32_t idx[BATCH], e, k, n, i = r->owner;
-	size_t far = r->far;
+	r->fault.e = e;
+	r->fault.why = why;
+	r->fault.obj = obj;
+	r->fault.addr = addr;
+	r->fault.what = what;
+	return 0;
+}
 
-	r->bad = LH_NONE;
-	for (e = r->e0; e < r->e1; e += n) {
-		n = r->e1 - e < BATCH ? r->e1 - e : BATCH;
-		for (k = 0; k < n; k++) {
+/* An upvalue label too wide to pack, kept for after the runs. */
+static int defer_wide(target_run *r, uint32_t e, uint32_t name)
+{
+	if (r->nwide == r->wide_cap) {
+		size_t ncap = r->wide_cap < 16 ? 16 : r->wide_cap * 2;
+		uint32_t *p = realloc(r->wide, ncap * 2 * sizeof(*p));
+		if (p == NULL)
+			return r->nomem = 1, 0;
+		r->wide = p;
+		r->wide_cap = ncap;
+	}
+	r->wide[2 * r->nwide] = e;
+	r->wide[2 * r->nwide++ + 1] = name;
+	return 1;
+}
+
+/* A name label (0: none) that must be a string; 0 on a fault. */
+static int check_name(target_run *r, uint32_t e, uint64_t la, uint32_t *name,
+                      const char *what)
+{
+	if (la == 0)
+		*name = LH_NONE;
+	else if (*name == LH_NONE)
+		return fault(r, e, BAD_NAME_UNKNOWN, 0, la, what);
+	else if (r->b->s->type[*name] != LH_T_STRING)
+		return fault(r, e, BAD_NAME_TYPE, *name, la, what);
+	return 1;
+}
+
+/*
+ * Checks edge e of object src, now resolved to 'to', against its kind,
+ * and resolves its label (name: the object at label address la, for the
+ * kinds that have one); 0 on a fault, recorded in r. The checks go in the
+ * order a reader of the edge meets them: target type, then label.
+ */
+static int check_edge(target_run *r, uint32_t e, uint32_t src, uint32_t to,
+                      uint64_t la, uint32_t name)
+{
+	lh_snapshot *s = r->b->s;
+	int k = s->edge_kind[e] & LH_EDGE_KIND_MASK;
+	uint32_t lab;
+	uint8_t tt = s->type[to];
+
+	if (lh_edge_specs[k].target && tt != lh_edge_specs[k].target)
+		return fault(r, e, BAD_TARGET_TYPE, to, 0, NULL);
+	if (k == LH_E_UPVALUE && tt != LH_T_UPVALUE && s->type[src] == LH_T_LFUNC)
+		return fault(r, e, BAD_UPVALUE, to, 0, NULL);
+	switch (k) {
+	case LH_E_KEY:   /* after a string-keyed field, its key (the label) */
+		if (e == 0 || (s->edge_kind[e - 1] & LH_EDGE_KIND_MASK) != LH_E_FIELD_STR)
+			break;
+		if (tt != LH_T_STRING)
+			return fault(r, e - 1, BAD_KEY, to, 0, NULL);
+		s->edge_label[e - 1] = to;
+		break;
+	case LH_E_FIELD_OBJ:
+		if (name == LH_NONE)
+			return fault(r, e, BAD_NAME_UNKNOWN, 0, la, "field key");
+		s->edge_label[e] = name;
+		break;
+	case LH_E_UPVALUE:
+		if (!check_name(r, e, la, &name, "upvalue name"))
+			return 0;
+		lab = s->edge_label[e];   /* read only where the run owns it */
+		if (!(lab & LH_LABEL_WIDE) && lab < 128 &&
+		    (name == LH_NONE || name < (1u << 24) - 1))
+			s->edge_label[e] = (lab << 24) | (name == LH_NONE ? 0 : name + 1);
+		else
+			return defer_wide(r, e, name);
+		break;
+	case LH_E_STACK:
+		if (!check_name(r, e, la, &name, "local name"))
+			return 0;
+		lab = s->edge_label[e];
+		r->b->in->wide[lab & LH_LABEL_PAYLOAD].obj = name;
+		break;
+	}
+	return 1;
+}
+
+/*
+ * Rewrites the edge targets of chunk c (deltas from their objects, or far
+ * addresses) as dense indices, in place, and checks and resolves each
+ * edge's label while its target is fresh. Lookups (targets and label
+ * names) go in batches whose hash slots, objects and types are prefetched
+ * first: the tables are far bigger than the caches, and each lookup would
+ * otherwise wait for its misses in turn. Writes only its own edges (and
+ * the label of a string-keyed field just before them), so two chunks can
+ * go at once. After a fault it only looks for an edge to an unknown
+ * object, which is reported first; 0 when it met one.
+ */
+static int resolve_chunk(target_run *r, uint32_t c)
+{
+	lh_snapshot *s = r->b->s;
+	uint64_t a[BATCH], la[BATCH];
+	uint32_t idx[BATCH], lidx[BATCH], src[BATCH], k, n, m, nl;
+	uint32_t e = c * LH_EDGE_MARK_STEP, i = edge_source(s, e);
+	uint32_t e1 = s->nedge - e < LH_EDGE_MARK_STEP ? s->nedge : e + LH_EDGE_MARK_STEP;
+	size_t far = r->b->mark[c].far, li = r->b->mark[c].label;
+
+	for (; e < e1; e += n) {
+		n = e1 - e < BATCH ? e1 - e : BATCH;
+		for (k = nl = 0; k < n; k++) {
 			while (s->edge_off[i + 1] <= e + k)
 				i++;
+			src[k] = i;
 			if (r->b->tgt[e + k] == LH_FAR_TARGET)
 				a[k] = r->b->far[far++];
 			else
 				a[k] = lh_snapshot_addr(s, i) + (uint64_t)(int64_t)(int32_t)r->b->tgt[e + k];
+			if (lh_snap__names_object(s->edge_kind[e + k] & LH_EDGE_KIND_MASK))
+				la[nl++] = r->b->laddr[li++];
 		}
 		lookup_batch(s, r->b->in, a, n, idx);
-		for (k = 0; k < n; k++) {
+		if (r->ok && nl > 0)
+			lookup_batch(s, r->b->in, la, nl, lidx);
+		for (k = 0; k < n && r->ok; k++)
+			if (idx[k] != LH_NONE)
+				__builtin_prefetch(&s->type[idx[k]]);
+		for (k = m = 0; k < n; k++) {
 			if (idx[k] == LH_NONE) {
 				r->bad = e + k;
 				r->bad_addr = a[k];
-				return NULL;
+				return 0;
 			}
 			r->b->tgt[e + k] = idx[k];
+			if (!r->ok)
+				continue;
+			if (lh_snap__names_object(s->edge_kind[e + k] & LH_EDGE_KIND_MASK))
+				r->ok = check_edge(r, e + k, src[k], idx[k], la[m], lidx[m]), m++;
+			else
+				r->ok = check_edge(r, e + k, src[k], idx[k], 0, LH_NONE);
+			r->ok = r->ok && !r->nomem;
 		}
 	}
+	return 1;
+}
+
+/* Takes chunks until none is left or an unknown target was met: the
+ * chunks before it were all taken before it, so the first one in file
+ * order is among those the threads found. */
+static void *resolve_run(void *arg)
+{
+	target_run *r = arg;
+	uint32_t c;
+
+	r->bad = LH_NONE;
+	r->fault.e = LH_NONE;
+	r->ok = 1;
+	while (!__atomic_load_n(r->stop, __ATOMIC_RELAXED) &&
+	       (c = __atomic_fetch_add(r->next, 1, __ATOMIC_RELAXED)) < r->b->nmark)
+		if (!resolve_chunk(r, c))
+			__atomic_store_n(r->stop, 1, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -244,103 +475,102 @@ int lh_snap__threads(void)
 	return v != NULL && strcmp(v, "1") == 0 ? 1 : 2;
 }
 
-/* The edge targets as dense indices: on big snapshots, the second half of
- * the edges on a thread of its own. The first bad edge in file order is
- * the one reported, however the work was split. */
-static int resolve_targets(lh_snap_builder *b)
+static int report_fault(lh_snap_builder *b, const edge_fault *f)
+{
+	lh_snapshot *s = b->s;
+	int k = s->edge_kind[f->e] & LH_EDGE_KIND_MASK;
+	const char *tn = lh_type_name(s->type[f->obj]);
+
+	switch (f->why) {
+	case BAD_TARGET_TYPE:
+		return lh_snap__fail(b, LH_EFORMAT, "%s edge to 0x%" PRIx64 " of type %s, not %s",
+		                     lh_edge_kind_names[k], lh_snapshot_addr(s, f->obj), tn,
+		                     lh_type_name(lh_edge_specs[k].target));
+	case BAD_UPVALUE:
+		return lh_snap__fail(b, LH_EFORMAT, "upvalue edge of a Lua function to an object of type %s", tn);
+	case BAD_KEY:
+		return lh_snap__fail(b, LH_EFORMAT, "field key 0x%" PRIx64 " is not a string",
+		                     lh_snapshot_addr(s, f->obj));
+	case BAD_NAME_UNKNOWN:
+		return lh_snap__fail(b, LH_EFORMAT, "%s to unknown object 0x%" PRIx64, f->what, f->addr);
+	default:
+		return lh_snap__fail(b, LH_EFORMAT, "%s 0x%" PRIx64 " has type %s, not %s", f->what,
+		                     f->addr, tn, lh_type_name(LH_T_STRING));
+	}
+}
+
+/* After the runs: the upvalue labels they left wide, in edge order (each
+ * run's list is), up to the first fault (which comes before any later
+ * label in file order). */
+static int finish_runs(lh_snap_builder *b, target_run r[2])
+{
+	lh_snapshot *s = b->s;
+	const edge_fault *f = r[0].fault.e <= r[1].fault.e ? &r[0].fault : &r[1].fault;
+	lh_wide_label w;
+	uint32_t e, lab;
+	size_t j[2] = { 0, 0 };
+	int i, rc;
+
+	if (r[0].nomem || r[1].nomem)
+		return lh_snap__nomem(b);
+	for (;;) {
+		for (i = 0; i < 2 && j[i] == r[i].nwide; i++)
+			;
+		if (i == 0 && j[1] < r[1].nwide && r[1].wide[2 * j[1]] < r[0].wide[2 * j[0]])
+			i = 1;
+		if (i == 2 || (e = r[i].wide[2 * j[i]]) >= f->e)
+			break;
+		lab = s->edge_label[e];
+		memset(&w, 0, sizeof(w));
+		w.v.i = (lab & LH_LABEL_WIDE) ? b->in->wide[lab & LH_LABEL_PAYLOAD].v.i : lab;
+		w.obj = r[i].wide[2 * j[i]++ + 1];
+		if ((rc = lh_snap__wide(b, &w, &s->edge_label[e])) != LH_OK)
+			return rc;
+	}
+	return f->e != LH_NONE ? report_fault(b, f) : LH_OK;
+}
+
+/* The edge targets and labels as dense indices, each edge checked: on big
+ * snapshots, by two threads taking chunks in turn. An edge to an unknown
+ * object is reported before any other fault, and among faults of one kind
+ * the first in file order, however the work was split. */
+static int resolve_edges(lh_snap_builder *b)
 {
 	lh_snapshot *s = b->s;
 	target_run r[2];
 	pthread_t tid;
-	uint32_t e, mid = s->nedge / 2;
-	int started = 0, i;
+	uint32_t next = 0;
+	int stop = 0, started = 0, rc = LH_OK;
 
 	memset(r, 0, sizeof(r));
 	r[0].b = r[1].b = b;
-	r[0].e1 = r[1].e1 = s->nedge;
-	if (s->nedge >= (1u << 16) && lh_snap__threads() > 1) {
-		r[0].e1 = r[1].e0 = mid;
-		r[1].owner = edge_source(s, mid);
-		for (e = 0; e < mid; e++)
-			r[1].far += b->tgt[e] == LH_FAR_TARGET;
+	r[0].next = r[1].next = &next;
+	r[0].stop = r[1].stop = &stop;
+	r[1].bad = r[1].fault.e = LH_NONE;
+	if (b->nmark > 1 && lh_snap__threads() > 1)
 		started = pthread_create(&tid, NULL, resolve_run, &r[1]) == 0;
-	}
 	resolve_run(&r[0]);
 	if (started)
 		pthread_join(tid, NULL);
-	else if (r[0].e1 < s->nedge && r[0].bad == LH_NONE)
-		resolve_run(&r[1]);
-	for (i = 0; i < 2; i++)
-		if (r[i].bad != LH_NONE && (i == 0 || r[0].e1 < s->nedge))
-			return lh_snap__fail(b, LH_EFORMAT,
-			    "edge to unknown object 0x%" PRIx64 " from object 0x%" PRIx64,
-			    r[i].bad_addr, lh_snapshot_addr(s, edge_source(s, r[i].bad)));
-	s->edge_to = b->tgt;
-	b->tgt = NULL;
-	return LH_OK;
+	if (r[0].bad != LH_NONE || r[1].bad != LH_NONE) {
+		const target_run *u = r[0].bad <= r[1].bad ? &r[0] : &r[1];
+		rc = lh_snap__fail(b, LH_EFORMAT,
+		    "edge to unknown object 0x%" PRIx64 " from object 0x%" PRIx64,
+		    u->bad_addr, lh_snapshot_addr(s, edge_source(s, u->bad)));
+	} else {
+		s->edge_to = b->tgt;
+		b->tgt = NULL;
+		rc = finish_runs(b, r);
+	}
+	free(r[0].wide);
+	free(r[1].wide);
+	return rc;
 }
 
 /* The object whose edge e is (edge_off is sorted). */
 static uint32_t edge_source(const lh_snapshot *s, uint32_t e)
 {
 	return lh_array__owner(s->edge_off, 0, s->nobj, e);
-}
-
-static int resolve_labels(lh_snap_builder *b)
-{
-	lh_snapshot *s = b->s;
-	lh_snap_internal *in = b->in;
-	size_t li = 0;
-	uint32_t e, obj, lab;
-	int rc;
-
-	for (e = 0; e < s->nedge; e++) {
-		int k = s->edge_kind[e] & LH_EDGE_KIND_MASK;
-		lab = s->edge_label[e];
-		if (lh_edge_specs[k].target && s->type[s->edge_to[e]] != lh_edge_specs[k].target)
-			return lh_snap__fail(b, LH_EFORMAT, "%s edge to 0x%" PRIx64 " of type %s, not %s",
-			                     lh_edge_kind_names[k], lh_snapshot_addr(s, s->edge_to[e]),
-			                     lh_type_name(s->type[s->edge_to[e]]), lh_type_name(lh_edge_specs[k].target));
-		if (k == LH_E_UPVALUE && s->type[s->edge_to[e]] != LH_T_UPVALUE &&
-		    s->type[edge_source(s, e)] == LH_T_LFUNC)
-			return lh_snap__fail(b, LH_EFORMAT, "upvalue edge of a Lua function to an object of type %s",
-			                     lh_type_name(s->type[s->edge_to[e]]));
-		switch (k) {
-		case LH_E_FIELD_STR:   /* the implicit key edge follows */
-			obj = s->edge_to[e + 1];
-			if (s->type[obj] != LH_T_STRING)
-				return lh_snap__fail(b, LH_EFORMAT, "field key 0x%" PRIx64 " is not a string",
-				                     lh_snapshot_addr(s, obj));
-			s->edge_label[e] = obj;
-			break;
-		case LH_E_FIELD_OBJ:
-			if ((rc = resolve(b, b->laddr[li++], 0, "field key", &obj)) != LH_OK)
-				return rc;
-			s->edge_label[e] = obj;
-			break;
-		case LH_E_UPVALUE:
-			if ((rc = resolve_opt(b, b->laddr[li++], LH_T_STRING, "upvalue name", &obj)) != LH_OK)
-				return rc;
-			if (!(lab & LH_LABEL_WIDE) && lab < 128 &&
-			    (obj == LH_NONE || obj < (1u << 24) - 1)) {
-				s->edge_label[e] = (lab << 24) | (obj == LH_NONE ? 0 : obj + 1);
-			} else {
-				lh_wide_label w;
-				memset(&w, 0, sizeof(w));
-				w.v.i = (lab & LH_LABEL_WIDE) ? in->wide[lab & LH_LABEL_PAYLOAD].v.i : lab;
-				w.obj = obj;
-				if ((rc = lh_snap__wide(b, &w, &s->edge_label[e])) != LH_OK)
-					return rc;
-			}
-			break;
-		case LH_E_STACK:
-			if ((rc = resolve_opt(b, b->laddr[li++], LH_T_STRING, "local name", &obj)) != LH_OK)
-				return rc;
-			in->wide[lab & LH_LABEL_PAYLOAD].obj = obj;
-			break;
-		}
-	}
-	return LH_OK;
 }
 
 static int resolve_details(lh_snap_builder *b)
@@ -371,12 +601,8 @@ static int resolve_details(lh_snap_builder *b)
 			continue;
 		f++;
 		for (e = s->edge_off[i]; e < s->edge_off[i + 1]; e++) {
-			if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) != LH_E_PROTO)
-				continue;
-			if (s->type[s->edge_to[e]] != LH_T_PROTO)
-				return lh_snap__fail(b, LH_EFORMAT, "function 0x%" PRIx64 " has a proto edge to an object of type %s",
-				                     lh_snapshot_addr(s, i), lh_type_name(s->type[s->edge_to[e]]));
-			s->funcs[f - 1].proto = s->edge_to[e];
+			if ((s->edge_kind[e] & LH_EDGE_KIND_MASK) == LH_E_PROTO)
+				s->funcs[f - 1].proto = s->edge_to[e];   /* a proto: checked */
 		}
 	}
 	for (i = 0; i < s->nroots; i++)
@@ -422,8 +648,8 @@ int lh_snap__resolve(lh_snap_builder *b)
 {
 	int rc;
 
-	if ((rc = build_rank(b)) || (rc = build_index(b)) || (rc = resolve_targets(b)) ||
-	    (rc = resolve_labels(b)) || (rc = resolve_details(b)))
+	if ((rc = build_rank(b)) || (rc = build_index(b)) || (rc = resolve_edges(b)) ||
+	    (rc = resolve_details(b)))
 		return rc;
 	drop_index(b->in);
 	return LH_OK;

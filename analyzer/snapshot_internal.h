@@ -167,7 +167,7 @@ typedef struct lh_wide_label {
 } lh_wide_label;
 
 typedef struct lh_snap_internal {
-	uint32_t      *hash;     /* open addressing over dense indices */
+	uint32_t      *hash;     /* open addressing: dense index + 1, 0 empty */
 	uint32_t       hash_cap;
 	lh_wide_label *wide;
 	uint32_t       nwide;

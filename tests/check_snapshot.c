@@ -1507,6 +1507,121 @@ START_TEST(duplicate_addresses_and_wrong_counts_are_rejected)
 }
 END_TEST
 
+/* A file of n upvalue objects at the addresses a[0..n), in that order. */
+static void upvalue_heap(buf *f, const uint64_t *a, int n)
+{
+	buf t = { 0 };
+	uint64_t prev = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		put_object_head(&t, LH_T_UPVALUE, a[i] - prev, 40);
+		put_u8(&t, 0);
+		put_u8(&t, 0);
+		prev = a[i];
+	}
+	put_end(&t, (uint64_t)n, 0, 0);
+	hostile(f, &t);
+	free(t.p);
+}
+
+typedef struct addr_at { uint64_t addr; int at; } addr_at;
+
+static int by_addr_then_at(const void *x, const void *y)
+{
+	const addr_at *p = x, *q = y;
+
+	if (p->addr != q->addr)
+		return p->addr < q->addr ? -1 : 1;
+	return p->at - q->at;
+}
+
+/* The first object, in file order, whose address an earlier one has (by
+ * sorting, not hashing); -1 when every address is unique. */
+static int first_repeat(const uint64_t *a, int n)
+{
+	addr_at *s = malloc((size_t)n * sizeof(*s));
+	int i, first = -1;
+
+	ck_assert_ptr_nonnull(s);
+	for (i = 0; i < n; i++)
+		s[i] = (addr_at){ a[i], i };
+	qsort(s, (size_t)n, sizeof(*s), by_addr_then_at);
+	for (i = 1; i < n; i++)
+		if (s[i].addr == s[i - 1].addr && (first < 0 || s[i].at < first))
+			first = s[i].at;
+	free(s);
+	return first;
+}
+
+START_TEST(the_address_index_filled_on_two_threads_finds_every_object_and_the_first_repeat)
+{
+	enum { N = 150000, PROBES = 3000 };
+	uint64_t *a = malloc(N * sizeof(*a)), x;
+	const char *threads[2] = { NULL, "1" };
+	char msg[2][512], want[128];
+	int round, t, i, k, rep;
+
+	ck_assert_ptr_nonnull(a);
+	rng_state = 0x5851f42d4c957f2dull;
+	for (round = 0; round < 3; round++) {
+		uint32_t mul = (uint32_t)(rnd() | 1), off = (uint32_t)rnd();
+		for (i = 0; i < N; i++)   /* distinct low halves, a few high ones */
+			a[i] = (0x55d0ull + rnd() % (round + 1)) << 32 |
+			       (uint64_t)(((uint32_t)i * mul + off) & 0x0fffffffu) << 4;
+		ck_assert_int_eq(first_repeat(a, N), -1);
+		for (t = 0; t < 2; t++) {   /* both splits find every object */
+			buf f = { 0 };
+			lh_snapshot *s;
+
+			if (threads[t] != NULL)
+				setenv("LUAHEAP_THREADS", threads[t], 1);
+			else
+				unsetenv("LUAHEAP_THREADS");
+			upvalue_heap(&f, a, N);
+			s = load_ok(&f, "many.snap");
+			for (i = 0; i < N; i++)
+				ck_assert_uint_eq(lh_snapshot_find(s, a[i]), (uint32_t)i);
+			for (k = 0; k < PROBES; k++) {   /* near misses, by brute force */
+				uint32_t want_at = LH_NONE;
+				x = a[rnd() % N] + (rnd() % 2 ? 16 : (uint64_t)1 << 32);
+				for (i = 0; i < N; i++)
+					if (a[i] == x)
+						want_at = (uint32_t)i;
+				ck_assert_uint_eq(lh_snapshot_find(s, x), want_at);
+			}
+			lh_snapshot_free(s);
+			free(f.p);
+		}
+		/* repeats planted in both halves: the first in file order is
+		 * named, on one thread or two */
+		for (k = 0; k < 2 + round; k++) {
+			int from = (int)(rnd() % N), to = (int)(rnd() % N);
+			a[to] = a[from];
+		}
+		a[N / 2 + 7] = a[N - 3];
+		rep = first_repeat(a, N);
+		ck_assert_int_ge(rep, 0);
+		snprintf(want, sizeof(want), "duplicate object address 0x%" PRIx64, a[rep]);
+		for (t = 0; t < 2; t++) {
+			buf f = { 0 };
+
+			if (threads[t] != NULL)
+				setenv("LUAHEAP_THREADS", threads[t], 1);
+			else
+				unsetenv("LUAHEAP_THREADS");
+			upvalue_heap(&f, a, N);
+			snprintf(msg[t], sizeof(msg[t]), "%s", load_fails(f.p, f.n, LH_EFORMAT));
+			free(f.p);
+			ck_assert_msg(strstr(msg[t], want) != NULL, "%s, not %s", msg[t], want);
+		}
+		ck_assert_str_eq(msg[0], msg[1]);
+	}
+	unsetenv("LUAHEAP_THREADS");
+	free(a);
+}
+END_TEST
+
 START_TEST(edges_between_the_wrong_types_are_rejected)
 {
 	buf t = { 0 };
@@ -2156,6 +2271,7 @@ Suite *snapshot_suite(void)
 	tcase_add_test(tc, frame_lengths_beyond_the_limit_or_the_file_are_rejected);
 	tcase_add_test(tc, references_to_unknown_objects_are_rejected);
 	tcase_add_test(tc, duplicate_addresses_and_wrong_counts_are_rejected);
+	tcase_add_test(tc, the_address_index_filled_on_two_threads_finds_every_object_and_the_first_repeat);
 	tcase_add_test(tc, unknown_types_kinds_and_tags_are_rejected);
 	tcase_add_test(tc, edges_between_the_wrong_types_are_rejected);
 	tcase_add_test(tc, bad_magic_version_and_trailing_bytes_are_rejected);
