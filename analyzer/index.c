@@ -89,6 +89,7 @@ static void layout(uint32_t w[8])
 
 /* ---- records with padding, copied field by field (sect.clean) ---- */
 
+#define CLEAN_SLICE (64u << 10)        /* bytes cleaned at a time */
 #define CLEAN(name, type, fields) \
 static void name(void *dst, const void *src, uint64_t n) \
 { \
@@ -205,19 +206,47 @@ static uint64_t sum3_hw(const unsigned char *p, uint64_t n)
 }
 #endif
 
+/* lh_index__sum of n bytes fed piece by piece (through lh_crc32). */
+typedef struct sum_acc {
+	uint64_t n, at;
+	uint32_t crc[3];                /* of each third */
+} sum_acc;
+
+static void sum_feed(sum_acc *s, const unsigned char *p, uint64_t len)
+{
+	uint64_t third = s->n / 24, cut[3], take;
+	int k;
+
+	cut[0] = third * 8;
+	cut[1] = third * 16;
+	cut[2] = s->n;
+	while (len > 0) {
+		k = s->at < cut[0] ? 0 : s->at < cut[1] ? 1 : 2;
+		take = cut[k] - s->at < len ? cut[k] - s->at : len;
+		s->crc[k] = lh_crc32(s->crc[k], p, take);
+		p += take;
+		len -= take;
+		s->at += take;
+	}
+}
+
+static uint64_t sum_end(const sum_acc *s)
+{
+	uint64_t a = s->crc[0], b = s->crc[1], c = s->crc[2];
+
+	return (a ^ (c << 16 | c >> 16)) << 32 | b;
+}
+
 uint64_t lh_index__sum(const void *data, uint64_t n)
 {
-	const unsigned char *p = data;
-	uint64_t third = n / 24, a, b, c;
+	sum_acc s = { n, 0, { 0, 0, 0 } };
 
 #ifdef LH_CRC32C_HW
 	if (lh_crc32c_hw_present())
-		return sum3_hw(p, n);
+		return sum3_hw(data, n);
 #endif
-	a = lh_crc32(0, p, third * 8);
-	b = lh_crc32(0, p + third * 8, third * 8);
-	c = lh_crc32(0, p + third * 16, n - third * 16);
-	return (a ^ (c << 16 | c >> 16)) << 32 | b;
+	sum_feed(&s, data, n);
+	return sum_end(&s);
 }
 
 /* ---- binding and file names ---- */
@@ -650,26 +679,36 @@ static void adopt_part(lh_index_writer *w, const lh_analysis *a, int part)
 	w->k = list(w->t, &w->p);
 }
 
-/* Writes section i (arr, len bytes) and its checksum, its records
- * cleaned first when they have padding (section 0 stays 0 until sealed). */
+/* Writes section i (arr, len bytes) and its checksum; records with
+ * padding cleaned first, a slice at a time (section 0 stays 0 until
+ * sealed). */
 static int write_clean(lh_index_writer *w, uint32_t i, const void *arr,
 	uint64_t len)
 {
-	void *copy = NULL;
-	int rc;
+	const sect *t = &w->t[i];
+	unsigned char *buf;
+	sum_acc acc = { len, 0, { 0, 0, 0 } };
+	uint64_t at, per = CLEAN_SLICE / t->elem;
+	int rc = 0;
 
-	if (w->t[i].clean != NULL && len > 0) {
-		if ((copy = calloc(w->t[i].count, w->t[i].elem)) == NULL) {
-			errno = ENOMEM;
-			return -1;
-		}
-		w->t[i].clean(copy, arr, w->t[i].count);
-		arr = copy;
+	if (t->clean == NULL || len == 0) {
+		if (i > 0)
+			w->tab[i].sum = lh_index__sum(arr, len);
+		return write_all(w->fd, arr, len);
 	}
-	if (i > 0)
-		w->tab[i].sum = lh_index__sum(arr, len);
-	rc = write_all(w->fd, arr, len);
-	free(copy);
+	if ((buf = malloc(per * t->elem)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (at = 0; at < t->count && rc == 0; at += per) {
+		uint64_t n = t->count - at < per ? t->count - at : per;
+		memset(buf, 0, n * t->elem);
+		t->clean(buf, (const char *)arr + at * t->elem, n);
+		sum_feed(&acc, buf, n * t->elem);
+		rc = write_all(w->fd, buf, n * t->elem);
+	}
+	w->tab[i].sum = sum_end(&acc);
+	free(buf);
 	return rc;
 }
 
