@@ -689,33 +689,39 @@ static void adopt_part(lh_index_writer *w, const lh_analysis *a, int part)
 	w->k = list(w->t, &w->p);
 }
 
-/* Writes section i (arr, len bytes) and its checksum, through the
- * writer's buffer a slice at a time: from a buffer on huge pages the
- * kernel copies into the page cache 2-3x faster than from the heap's
- * arrays, most of them on small pages, the copy included (measured on
- * 750 MB). Records with padding are cleaned into it, their checksum fed
- * slice by slice; section 0 stays 0 until sealed. */
+/* Writes section i (arr, len bytes) and its checksum at the end of the
+ * file, through the writer's buffer a slice at a time: from a buffer on
+ * huge pages the kernel copies into the page cache 2-3x faster than from
+ * the heap's arrays, most of them on small pages, the copy included
+ * (measured on 750 MB). Slices end at multiples of WRITE_SLICE in the
+ * file, so that the page cache keeps it in large folios (later commands
+ * map and read it 2-3x faster). Records with padding are cleaned into
+ * the buffer, their checksum fed slice by slice; section 0 stays 0 until
+ * sealed. */
 static int write_slices(lh_index_writer *w, uint32_t i, const void *arr,
 	uint64_t len)
 {
 	const sect *t = &w->t[i];
 	sum_acc acc = { len, 0, { 0, 0, 0 } };
-	uint64_t at, per = WRITE_SLICE / t->elem;
+	uint64_t done, n;
 	int rc = 0;
 
 	if (t->clean == NULL && i > 0)
 		w->tab[i].sum = lh_index__sum(arr, len);
-	for (at = 0; at < t->count && rc == 0; at += per) {
-		uint64_t n = t->count - at < per ? t->count - at : per;
-		const char *from = (const char *)arr + at * t->elem;
+	for (done = 0; done < len && rc == 0; done += n, w->at += n) {
+		const char *from = (const char *)arr + done;
+		n = WRITE_SLICE - w->at % WRITE_SLICE;
+		n = len - done < n ? len - done : n;
 		if (t->clean != NULL) {
-			memset(w->buf, 0, n * t->elem);
-			t->clean(w->buf, from, n);
-			sum_feed(&acc, w->buf, n * t->elem);
+			uint64_t recs = n / t->elem > 0 ? n / t->elem : 1;
+			n = recs * t->elem;         /* whole records */
+			memset(w->buf, 0, n);
+			t->clean(w->buf, from, recs);
+			sum_feed(&acc, w->buf, n);
 		} else {
-			memcpy(w->buf, from, n * t->elem);
+			memcpy(w->buf, from, n);
 		}
-		rc = write_all(w->fd, w->buf, n * t->elem);
+		rc = write_all(w->fd, w->buf, n);
 	}
 	if (t->clean != NULL)
 		w->tab[i].sum = sum_end(&acc);
@@ -750,7 +756,6 @@ static int write_part(lh_index_writer *w, int part)
 			continue;
 		if (write_slices(w, i, arr, len) != 0)
 			return -1;
-		w->at += len;
 	}
 	return 0;
 }
