@@ -84,59 +84,92 @@ static void tell(const lh_open_opts *o, int phase)
 		o->progress(o->ctx, phase, 0, 0);
 }
 
-/* The root paths, computed on a thread of their own beside the
- * dominators (both only read the graph). */
-typedef struct bfs_job {
-	const lh_graph *g;
-	lh_bfs *bfs;
+/* The second thread's work beside the dominators: the root paths (both
+ * only read the graph), then the index's sections of the snapshot, graph
+ * and root paths; later, beside the classes, the dominators' sections. */
+typedef struct side_job {
+	lh_analysis *a;
+	lh_index_writer *w;         /* NULL: no index to write */
+	int bfs;                    /* build the root paths first */
+	int part;                   /* the last part w stores (IDX_PART_*) */
 	lh_error err;
 	int rc;
-} bfs_job;
+} side_job;
 
-static void *bfs_run(void *arg)
+static void *side_run(void *arg)
 {
-	bfs_job *j = arg;
+	side_job *j = arg;
 
-	j->rc = lh_bfs_build(&j->bfs, j->g, &j->err);
+	if (j->bfs)
+		j->rc = lh_bfs_build(&j->a->bfs, j->a->graph, &j->err);
+	if (j->rc == LH_OK && j->w != NULL)
+		lh_index__writer_put(j->w, j->a, j->part);
 	return NULL;
 }
 
-/* Every analysis of a->snap, each phase told to o (may be NULL). An error
- * of the dominators is the one reported when both fail, as in one thread. */
-static int analyse(lh_analysis *a, const lh_open_opts *o, lh_error *err)
+/* Runs j beside fn(a) when 'two' threads may run (else j is left to the
+ * caller); returns fn's code. */
+static int beside(side_job *j, int two, int (*fn)(lh_analysis *,
+	lh_error *), lh_analysis *a, lh_error *err, int *ran)
+{
+	pthread_t tid;
+	int rc;
+
+	*ran = two && pthread_create(&tid, NULL, side_run, j) == 0;
+	rc = fn(a, err);
+	if (*ran)
+		pthread_join(tid, NULL);
+	return rc;
+}
+
+static int dominators(lh_analysis *a, lh_error *err)
+{
+	return lh_dom_build_snapshot(&a->dom, a->graph, a->snap, err);
+}
+
+static int classes(lh_analysis *a, lh_error *err)
+{
+	return lh_classes_build(&a->classes, a->snap, a->graph, a->dom, a->bfs,
+		err);
+}
+
+/* Every analysis of a->snap, each phase told to o (may be NULL), the
+ * parts of its index stored in w (may be NULL) as they are computed
+ * when a second thread may run. An error of the dominators is the one
+ * reported when both fail, as in one thread. */
+static int analyse(lh_analysis *a, const lh_open_opts *o, lh_index_writer *w,
+	lh_error *err)
 {
 	const lh_snapshot *snap = a->snap;
-	pthread_t tid;
-	bfs_job j;
+	side_job j;
 	uint32_t v;
-	int rc, started = 0;
+	int rc, ran, two = snap->nobj >= (1u << 16) && lh_snap__threads() > 1;
 
 	tell(o, LH_PHASE_REACH);
 	if ((rc = lh_graph_from_snapshot(&a->graph, snap, err)) != LH_OK)
 		return rc;
 	tell(o, LH_PHASE_DOM);
 	memset(&j, 0, sizeof j);
-	j.g = a->graph;
-	if (snap->nobj >= (1u << 16) && lh_snap__threads() > 1)
-		started = pthread_create(&tid, NULL, bfs_run, &j) == 0;
-	rc = lh_dom_build_snapshot(&a->dom, a->graph, snap, err);
-	if (started)
-		pthread_join(tid, NULL);
-	a->bfs = j.bfs;
-	if (rc != LH_OK)
+	j.a = a;
+	j.w = w;
+	j.bfs = 1;
+	j.part = IDX_PART_BFS;
+	if ((rc = beside(&j, two, dominators, a, err, &ran)) != LH_OK)
 		return rc;
 	tell(o, LH_PHASE_PATHS);
-	if (!started)
-		bfs_run(&j);
-	a->bfs = j.bfs;
+	if (!ran) {
+		j.w = NULL;             /* one thread: the index at the end */
+		side_run(&j);
+	}
 	if (j.rc != LH_OK) {
 		if (err != NULL)
 			*err = j.err;
 		return j.rc;
 	}
 	tell(o, LH_PHASE_CLASSES);
-	if ((rc = lh_classes_build(&a->classes, snap, a->graph, a->dom,
-	    a->bfs, err)) != LH_OK)
+	j.bfs = 0;
+	j.part = IDX_PART_DOM;
+	if ((rc = beside(&j, two && j.w != NULL, classes, a, err, &ran)) != LH_OK)
 		return rc;
 	for (v = 0; v < snap->nobj; v++) {
 		if (lh_snapshot_shared(snap, v))
@@ -160,7 +193,7 @@ int lh_analysis_new(lh_analysis **out, const lh_snapshot *snap, lh_error *err)
 	if (a == NULL)
 		return lh_error_set(err, LH_ENOMEM, "out of memory");
 	a->snap = snap;
-	if ((rc = analyse(a, NULL, err)) != LH_OK) {
+	if ((rc = analyse(a, NULL, NULL, err)) != LH_OK) {
 		lh_analysis_free(a);
 		return rc;
 	}
@@ -224,48 +257,21 @@ static void try_index(lh_analysis **out, char *const paths[2],
 	}
 }
 
-/* Creates the directory that will hold file (and its parents), 0700. */
-static void mkdir_parent(const char *file)
+/* Writes the rest of a's index (w), beside the snapshot or else in the
+ * cache directory. */
+static int save_index(lh_analysis *a, lh_index_writer *w,
+	const lh_open_opts *o, lh_error *err)
 {
-	char *d = strdup(file), *c;
-
-	if (d == NULL || (c = strrchr(d, '/')) == NULL || c == d) {
-		free(d);
-		return;
-	}
-	*c = '\0';
-	for (c = d + 1; *c != '\0'; c++) {
-		if (*c != '/')
-			continue;
-		*c = '\0';
-		mkdir(d, 0700);
-		*c = '/';
-	}
-	mkdir(d, 0700);
-	free(d);
-}
-
-/* Writes a's index beside the snapshot, else in the cache directory. */
-static int save_index(lh_analysis *a, char *const paths[2],
-	const lh_index_bind *bind, const lh_open_opts *o, lh_error *err)
-{
+	const char *where;
 	lh_error why;
-	int i, rc = LH_EIO;
 
 	tell(o, LH_PHASE_WRITE);
-	lh_error_set(&why, LH_EIO, "no directory to write it to");
-	for (i = 0; i < 2 && rc != LH_OK; i++) {
-		if (paths[i] == NULL)
-			continue;
-		if (i == 1)
-			mkdir_parent(paths[i]);
-		lh_error_clear(&why);
-		if ((rc = lh_index__write(a, paths[i], bind, &why)) == LH_OK &&
-		    (a->index = calloc(1, sizeof *a->index)) != NULL)
-			a->index->path = strdup(paths[i]);
-	}
-	if (rc == LH_OK)
+	lh_error_clear(&why);
+	if (lh_index__writer_finish(w, a, &where, &why) == LH_OK) {
+		if ((a->index = calloc(1, sizeof *a->index)) != NULL)
+			a->index->path = strdup(where);
 		return LH_OK;
+	}
 	if (o != NULL && (o->flags & LH_OPEN_MUST_WRITE))
 		return lh_error_set(err, LH_EIO, "cannot write an index of '%s': "
 			"%s", a->snap->path, why.msg);
@@ -280,9 +286,10 @@ static void read_progress(void *ctx, uint64_t done, uint64_t total)
 	o->progress(o->ctx, LH_PHASE_READ, done, total);
 }
 
-/* Reads and analyses the snapshot at path into *out. */
+/* Reads and analyses the snapshot at path into *out, storing its index
+ * in w (may be NULL) as the parts are computed. */
 static int compute(lh_analysis **out, const char *path,
-	const lh_open_opts *o, lh_error *err)
+	const lh_open_opts *o, lh_index_writer *w, lh_error *err)
 {
 	lh_snapshot *snap = NULL;
 	lh_analysis *a;
@@ -298,7 +305,7 @@ static int compute(lh_analysis **out, const char *path,
 		return lh_error_set(err, LH_ENOMEM, "out of memory");
 	}
 	a->snap = a->own_snap = snap;
-	if ((rc = analyse(a, o, err)) != LH_OK) {
+	if ((rc = analyse(a, o, w, err)) != LH_OK) {
 		lh_error why = *err;
 		lh_error_set(err, rc, "cannot analyse snapshot '%s': %s", path,
 			why.msg);
@@ -313,6 +320,7 @@ int lh_analysis_open(lh_analysis **out, const char *path,
 	const lh_open_opts *o, lh_error *err)
 {
 	char *paths[2] = { NULL, NULL };
+	lh_index_writer *w = NULL;
 	unsigned flags = o != NULL ? o->flags : 0;
 	lh_index_bind bind;
 	lh_error why, local;
@@ -330,9 +338,13 @@ int lh_analysis_open(lh_analysis **out, const char *path,
 		tell(o, LH_PHASE_INDEX);
 		try_index(out, paths, path, &bind, o);
 	}
-	if (*out == NULL && (rc = compute(out, path, o, err)) == LH_OK) {
+	if (*out == NULL && use && (w = lh_index__writer_new(paths,
+	    &bind)) == NULL)
+		rc = lh_error_set(err, LH_ENOMEM, "out of memory");
+	if (*out == NULL && rc == LH_OK &&
+	    (rc = compute(out, path, o, w, err)) == LH_OK) {
 		if (use)
-			rc = save_index(*out, paths, &bind, o, err);
+			rc = save_index(*out, w, o, err);
 		else if (flags & LH_OPEN_MUST_WRITE)
 			rc = lh_error_set(err, LH_EIO, "cannot index '%s': not a "
 				"regular file", path);
@@ -341,6 +353,7 @@ int lh_analysis_open(lh_analysis **out, const char *path,
 			*out = NULL;
 		}
 	}
+	lh_index__writer_free(w);
 	free(paths[0]);
 	free(paths[1]);
 	return rc;

@@ -68,6 +68,11 @@ typedef struct sect {
 	void **p;                       /* the array's pointer */
 	uint64_t elem, count;
 	int opt;                        /* may be absent */
+	int part;                       /* IDX_PART_*: what computes it */
+	/* records with padding: copies n of them field by field into
+	 * zeroed memory, for a file that is the same bytes every time (the
+	 * reader leaves the padding it fills as it was) */
+	void (*clean)(void *dst, const void *src, uint64_t n);
 } sect;
 
 static void layout(uint32_t w[8])
@@ -82,16 +87,44 @@ static void layout(uint32_t w[8])
 	w[7] = (uint32_t)(sizeof(lh_class_stat) << 16 | sizeof(void *));
 }
 
-/* The sections, their lengths computed from p->sc. Returns their number. */
+/* ---- records with padding, copied field by field (sect.clean) ---- */
+
+#define CLEAN(name, type, fields) \
+static void name(void *dst, const void *src, uint64_t n) \
+{ \
+	type *d = dst; \
+	const type *s = src; \
+	uint64_t i; \
+	for (i = 0; i < n; i++) { fields } \
+}
+#define F(f) d[i].f = s[i].f;
+CLEAN(clean_funcs, lh_func_info, F(nupvalues) F(proto) F(cfunc) F(symbol))
+CLEAN(clean_threads, lh_thread_info, F(status) F(stack_slots) F(nci)
+	F(frame_first) F(frame_count))
+CLEAN(clean_frames, lh_frame_info, F(func) F(proto) F(line) F(is_lua))
+CLEAN(clean_protos, lh_proto_info, F(linedefined) F(lastlinedefined)
+	F(numparams) F(is_vararg) F(maxstacksize) F(sizecode) F(source))
+CLEAN(clean_udatas, lh_udata_info, F(length) F(nuvalue))
+CLEAN(clean_roots, lh_root, F(kind) F(target) F(index))
+CLEAN(clean_watches, lh_watch, F(target) F(addr) F(expect_dead))
+CLEAN(clean_stats, lh_class_stat, F(count) F(self) F(retained))
+#undef F
+#undef CLEAN
+
+/* The sections, their lengths computed from p->sc, each part's after the
+ * part before (the order of IDX_PART_*). Returns their number. */
 static uint32_t list(sect *t, parts *p)
 {
 	const idx_scalars *sc = p->sc;
 	const lh_snapshot *s = &sc->s;
 	uint64_t n = s->nobj, m = s->nedge, bits = n / 32 + 1;
 	uint32_t k = 0;
+	int part = IDX_PART_SNAP;
 
-#define S(field, cnt, o) (t[k].p = (void **)&(field), \
-	t[k].elem = sizeof *(field), t[k].count = (cnt), t[k].opt = (o), k++)
+#define R(field, cnt, o, fn) (t[k].p = (void **)&(field), \
+	t[k].elem = sizeof *(field), t[k].count = (cnt), t[k].opt = (o), \
+	t[k].part = part, t[k].clean = (fn), k++)
+#define S(field, cnt, o) R(field, cnt, o, NULL)
 	S(p->sc, 1, 0);
 	S(p->s->addr_lo, n, 1); S(p->s->addr_hi, n, 1); S(p->s->addr64, n, 1);
 	S(p->s->size, n, 0); S(p->s->type, n, 0);
@@ -103,32 +136,41 @@ static uint32_t list(sect *t, parts *p)
 	S(p->s->strings, s->nstrings, 0); S(p->s->tables, s->ntables, 0);
 	S(p->s->table_weak, s->ntables, 0);
 	S(p->s->table_lnodes, s->ntables, 0);
-	S(p->s->funcs, s->nfuncs, 0); S(p->s->threads, s->nthreads, 0);
-	S(p->s->frames, s->nframes, 0); S(p->s->protos, s->nprotos, 0);
-	S(p->s->udatas, s->nudatas, 0);
+	R(p->s->funcs, s->nfuncs, 0, clean_funcs);
+	R(p->s->threads, s->nthreads, 0, clean_threads);
+	R(p->s->frames, s->nframes, 0, clean_frames);
+	R(p->s->protos, s->nprotos, 0, clean_protos);
+	R(p->s->udatas, s->nudatas, 0, clean_udatas);
 	S(p->s->text, s->text_len, 0);
 	S(p->s->text_at, s->nstrings / LH_TEXT_STEP + 1, 0);
 	S(p->s->symbols, s->symbols_len, 0);
-	S(p->s->roots, s->nroots, 0); S(p->watches, s->nwatches, 0);
+	R(p->s->roots, s->nroots, 0, clean_roots);
+	R(p->watches, s->nwatches, 0, clean_watches);
 	S(p->s->big_len_str, s->nbig_len, 0); S(p->s->big_len, s->nbig_len, 0);
 	S(p->s->big_obj, s->nbig, 0); S(p->s->big_size, s->nbig, 0);
 	S(p->in->wide, sc->nwide, 0);
 	S(p->label, sc->label_len, 0); S(p->watch, sc->watch_len, 0);
+	S(p->s->shared, s->nshared, 0);
+	part = IDX_PART_GRAPH;
 	S(p->g->roots, sc->g.nroots, 0);
 	S(p->g->eph_edge, sc->g.neph, 0); S(p->g->eph_src, sc->g.neph, 0);
 	S(p->g->eph_key, sc->g.neph, 0); S(p->g->eph_by_key, sc->g.neph, 0);
 	S(p->g->livebits, bits, 0);
+	part = IDX_PART_BFS;
+	S(p->b->via, n, 0); S(p->b->rootbits, bits, 0);
+	S(p->b->blk, sc->b.nblk, 0);
+	part = IDX_PART_DOM;
 	S(p->d->idom, n, 0); S(p->d->retained, n, 0);
 	S(p->d->order, sc->d.nlive, 0);
 	S(p->d->big_obj, sc->d.nbig, 0); S(p->d->big_retained, sc->d.nbig, 0);
-	S(p->b->via, n, 0); S(p->b->rootbits, bits, 0);
-	S(p->b->blk, sc->b.nblk, 0);
+	part = IDX_PART_CLASSES;
 	S(p->c->of16, n, 1); S(p->c->of32, n, 1);
 	S(p->c->type, sc->c.nclass, 0);
-	S(p->c->live, sc->c.nclass, 0); S(p->c->all, sc->c.nclass, 0);
+	R(p->c->live, sc->c.nclass, 0, clean_stats);
+	R(p->c->all, sc->c.nclass, 0, clean_stats);
 	S(p->names, sc->names_len, 0);
-	S(p->s->shared, s->nshared, 0);
 #undef S
+#undef R
 	assert(t[IDX_S_EDGE_TO].p == (void **)&p->s->edge_to &&
 	       t[IDX_S_IDOM].p == (void **)&p->d->idom &&
 	       t[IDX_S_VIA].p == (void **)&p->b->via);
@@ -163,19 +205,47 @@ static uint64_t sum3_hw(const unsigned char *p, uint64_t n)
 }
 #endif
 
+/* lh_index__sum of n bytes fed piece by piece (through lh_crc32). */
+typedef struct sum_acc {
+	uint64_t n, at;
+	uint32_t crc[3];                /* of each third */
+} sum_acc;
+
+static void sum_feed(sum_acc *s, const unsigned char *p, uint64_t len)
+{
+	uint64_t third = s->n / 24, cut[3], take;
+	int k;
+
+	cut[0] = third * 8;
+	cut[1] = third * 16;
+	cut[2] = s->n;
+	while (len > 0) {
+		k = s->at < cut[0] ? 0 : s->at < cut[1] ? 1 : 2;
+		take = cut[k] - s->at < len ? cut[k] - s->at : len;
+		s->crc[k] = lh_crc32(s->crc[k], p, take);
+		p += take;
+		len -= take;
+		s->at += take;
+	}
+}
+
+static uint64_t sum_end(const sum_acc *s)
+{
+	uint64_t a = s->crc[0], b = s->crc[1], c = s->crc[2];
+
+	return (a ^ (c << 16 | c >> 16)) << 32 | b;
+}
+
 uint64_t lh_index__sum(const void *data, uint64_t n)
 {
-	const unsigned char *p = data;
-	uint64_t third = n / 24, a, b, c;
+	sum_acc s = { n, 0, { 0, 0, 0 } };
 
 #ifdef LH_CRC32C_HW
 	if (lh_crc32c_hw_present())
-		return sum3_hw(p, n);
+		return sum3_hw(data, n);
 #endif
-	a = lh_crc32(0, p, third * 8);
-	b = lh_crc32(0, p + third * 8, third * 8);
-	c = lh_crc32(0, p + third * 16, n - third * 16);
-	return (a ^ (c << 16 | c >> 16)) << 32 | b;
+	sum_feed(&s, data, n);
+	return sum_end(&s);
 }
 
 /* ---- binding and file names ---- */
@@ -309,70 +379,15 @@ static int write_all(int fd, const void *p, uint64_t n)
 	return 0;
 }
 
-/* Writes the sections after the header and table; fills the table. */
-static int write_sections(int fd, const sect *t, uint32_t k, idx_sect *tab,
-	uint64_t start)
+/* n zero bytes. */
+static int write_zeros(int fd, uint64_t n)
 {
-	static const char zero[IDX_ALIGN];
-	uint64_t at = start;
-	uint32_t i;
+	static const char zero[4096];
 
-	for (i = 0; i < k; i++) {
-		const void *arr = *t[i].p;
-		uint64_t len = t[i].elem * t[i].count;
-		uint64_t pad = (IDX_ALIGN - at % IDX_ALIGN) % IDX_ALIGN;
-
-		if (write_all(fd, zero, pad) != 0)
+	for (; n > sizeof zero; n -= sizeof zero)
+		if (write_all(fd, zero, sizeof zero) != 0)
 			return -1;
-		at += pad;
-		tab[i].id = i;
-		tab[i].present = arr != NULL;
-		tab[i].elem = t[i].elem;
-		tab[i].count = arr != NULL ? t[i].count : 0;
-		tab[i].off = at;
-		tab[i].sum = 0;
-		if (arr == NULL)
-			continue;
-		tab[i].sum = lh_index__sum(arr, len);
-		if (write_all(fd, arr, len) != 0)
-			return -1;
-		at += len;
-	}
-	return 0;
-}
-
-/* The writer's view of a: section 0 is a copy of its counts. */
-static int gather(parts *p, idx_scalars *sc, const lh_analysis *a)
-{
-	const lh_snapshot *s = a->snap;
-	lh_snap_internal *in = s->internal;
-
-	memset(sc, 0, sizeof *sc);
-	sc->s = *s;
-	sc->g = *a->graph;
-	sc->d = *a->dom;
-	sc->b = *a->bfs;
-	sc->c = *a->classes;
-	sc->nwide = in->nwide;
-	sc->garbage_count = a->garbage_count;
-	sc->garbage_bytes = a->garbage_bytes;
-	sc->total_bytes = a->total_bytes;
-	memset(p, 0, sizeof *p);
-	p->sc = sc;
-	p->s = (lh_snapshot *)s;
-	p->in = in;
-	p->g = a->graph;
-	p->d = a->dom;
-	p->b = a->bfs;
-	p->c = a->classes;
-	p->watches = s->watches;
-	p->label = join((const char *const *)&s->hdr.label, 0,
-		s->hdr.label != NULL, &sc->label_len);
-	p->watch = join(s->nwatches ? (const char *const *)&s->watches[0].label
-		: NULL, sizeof *s->watches, s->nwatches, &sc->watch_len);
-	p->names = join((const char *const *)a->classes->name,
-		sizeof *a->classes->name, a->classes->nclass, &sc->names_len);
-	return p->label && p->watch && p->names ? LH_OK : LH_ENOMEM;
+	return write_all(fd, zero, n);
 }
 
 /* A temporary file beside ipath, mode 0600; its name into tmp. */
@@ -541,69 +556,387 @@ static void trust_save(const char *ipath, const struct stat *st,
 	free(tp);
 }
 
-int lh_index__write(const lh_analysis *a, const char *ipath,
-	const lh_index_bind *bind, lh_error *err)
-{
-	idx_scalars sc;
-	idx_header h;
-	idx_sect tab[IDX_MAX_SECT];
-	sect t[IDX_MAX_SECT];
-	struct stat st, mine;
-	parts p;
-	char *tmp = NULL;
-	uint32_t k;
-	int fd = -1, rc = LH_OK, saved, made = 0;
+/* ---- the writer ---- */
 
-	if (gather(&p, &sc, a) != LH_OK) {
-		rc = lh_error_set(err, LH_ENOMEM, "out of memory");
-		goto done;
+#define WRITE_SLICE (4u << 20)
+
+struct lh_index_writer {
+	char *paths[2];
+	lh_index_bind bind;
+	int next;                   /* the next path to try */
+	int fd;                     /* the temporary file, or -1 */
+	char *tmp;                  /* its name */
+	int stored;                 /* parts written to it */
+	uint64_t at;                /* its length */
+	int err;                    /* errno of the last failure, or 0 */
+	int oom;
+	int adopted;                /* parts copied into sc */
+	idx_scalars sc;             /* counts and arrays of the parts adopted */
+	lh_snap_internal none;      /* p.in until the snapshot is adopted */
+	unsigned char *buf;         /* WRITE_SLICE bytes on huge pages */
+	parts p;                    /* views into sc */
+	uint32_t k;
+	sect t[IDX_MAX_SECT];
+	idx_sect tab[IDX_MAX_SECT];
+};
+
+/* Clears the pointers of the parts p views that sections hold, and the
+ * strings; the list of sections into t. Returns their number. */
+static uint32_t unpoint(sect *t, parts *p)
+{
+	uint32_t k = list(t, p), i;
+
+	for (i = 1; i < k; i++)
+		*t[i].p = NULL;
+	p->s->path = NULL;
+	p->s->hdr.label = NULL;
+	p->s->watches = NULL;
+	p->c->name = NULL;
+	return k;
+}
+
+/* sc without a pointer: what section 0 stores. */
+static void scrub(idx_scalars *sc)
+{
+	sect t[IDX_MAX_SECT];
+	lh_snap_internal in;
+	parts q;
+
+	memset(&q, 0, sizeof q);
+	q.sc = sc;
+	q.s = &sc->s;
+	q.in = &in;
+	q.g = &sc->g;
+	q.d = &sc->d;
+	q.b = &sc->b;
+	q.c = &sc->c;
+	unpoint(t, &q);
+	sc->s.internal = NULL;
+	sc->g.off = sc->g.to = NULL;
+	sc->g.kind = sc->g.type = NULL;
+	sc->b.off = NULL;
+}
+
+lh_index_writer *lh_index__writer_new(char *const paths[2],
+	const lh_index_bind *bind)
+{
+	lh_index_writer *w = calloc(1, sizeof *w);
+	int i;
+
+	if (w == NULL)
+		return NULL;
+	for (i = 0; i < 2; i++)
+		if (paths[i] != NULL && (w->paths[i] = strdup(paths[i])) == NULL)
+			w->oom = 1;
+	w->bind = *bind;
+	w->fd = -1;
+	if (posix_memalign((void **)&w->buf, 2u << 20, WRITE_SLICE) != 0) {
+		w->buf = NULL;
+		w->oom = 1;
 	}
-	k = list(t, &p);
+#ifdef MADV_HUGEPAGE
+	if (w->buf != NULL)
+		(void)madvise(w->buf, WRITE_SLICE, MADV_HUGEPAGE);
+#endif
+	w->p.sc = &w->sc;
+	w->p.s = &w->sc.s;
+	w->p.g = &w->sc.g;
+	w->p.d = &w->sc.d;
+	w->p.b = &w->sc.b;
+	w->p.c = &w->sc.c;
+	w->p.in = &w->none;
+	w->k = list(w->t, &w->p);
+	return w;
+}
+
+/* Copies the counts and array pointers of a's part 'part' into w. */
+static void adopt_part(lh_index_writer *w, const lh_analysis *a, int part)
+{
+	const lh_snapshot *s = a->snap;
+
+	switch (part) {
+	case IDX_PART_SNAP:
+		memcpy(&w->sc.s, s, sizeof *s);
+		w->p.in = s->internal;
+		w->sc.nwide = w->p.in->nwide;
+		w->p.watches = s->watches;
+		w->p.label = join((const char *const *)&s->hdr.label, 0,
+			s->hdr.label != NULL, &w->sc.label_len);
+		w->p.watch = join(s->nwatches ? (const char *const *)
+			&s->watches[0].label : NULL, sizeof *s->watches,
+			s->nwatches, &w->sc.watch_len);
+		w->oom |= !w->p.label || !w->p.watch;
+		break;
+	case IDX_PART_GRAPH:
+		memcpy(&w->sc.g, a->graph, sizeof *a->graph);
+		break;
+	case IDX_PART_BFS:
+		memcpy(&w->sc.b, a->bfs, sizeof *a->bfs);
+		break;
+	case IDX_PART_DOM:
+		memcpy(&w->sc.d, a->dom, sizeof *a->dom);
+		break;
+	default:
+		memcpy(&w->sc.c, a->classes, sizeof *a->classes);
+		w->p.names = join((const char *const *)a->classes->name,
+			sizeof *a->classes->name, a->classes->nclass,
+			&w->sc.names_len);
+		w->oom |= w->p.names == NULL;
+		w->sc.garbage_count = a->garbage_count;
+		w->sc.garbage_bytes = a->garbage_bytes;
+		w->sc.total_bytes = a->total_bytes;
+	}
+	w->k = list(w->t, &w->p);
+}
+
+/* Writes section i (arr, len bytes) and its checksum at the end of the
+ * file, through the writer's buffer a slice at a time: from a buffer on
+ * huge pages the kernel copies into the page cache 2-3x faster than from
+ * the heap's arrays, most of them on small pages, the copy included
+ * (measured on 750 MB). Slices end at multiples of WRITE_SLICE in the
+ * file, so that the page cache keeps it in large folios (later commands
+ * map and read it 2-3x faster). Records with padding are cleaned into
+ * the buffer, their checksum fed slice by slice; section 0 stays 0 until
+ * sealed. */
+static int write_slices(lh_index_writer *w, uint32_t i, const void *arr,
+	uint64_t len)
+{
+	const sect *t = &w->t[i];
+	sum_acc acc = { len, 0, { 0, 0, 0 } };
+	uint64_t done, n;
+	int rc = 0;
+
+	if (t->clean == NULL && i > 0)
+		w->tab[i].sum = lh_index__sum(arr, len);
+	for (done = 0; done < len && rc == 0; done += n, w->at += n) {
+		const char *from = (const char *)arr + done;
+		n = WRITE_SLICE - w->at % WRITE_SLICE;
+		n = len - done < n ? len - done : n;
+		if (t->clean != NULL) {
+			uint64_t recs = n / t->elem > 0 ? n / t->elem : 1;
+			n = recs * t->elem;         /* whole records */
+			memset(w->buf, 0, n);
+			t->clean(w->buf, from, recs);
+			sum_feed(&acc, w->buf, n);
+		} else {
+			memcpy(w->buf, from, n);
+		}
+		rc = write_all(w->fd, w->buf, n);
+	}
+	if (t->clean != NULL)
+		w->tab[i].sum = sum_end(&acc);
+	return rc;
+}
+
+/* Writes the sections of one part at the end of the file, filling their
+ * entries of the table (section 0 zeros until sealed). */
+static int write_part(lh_index_writer *w, int part)
+{
+	static const idx_scalars zero_sc;
+	uint32_t i;
+
+	for (i = 0; i < w->k; i++) {
+		const sect *t = &w->t[i];
+		const void *arr = i == 0 ? &zero_sc : *t->p;
+		uint64_t len = t->elem * t->count;
+		uint64_t pad = (IDX_ALIGN - w->at % IDX_ALIGN) % IDX_ALIGN;
+
+		if (t->part != part)
+			continue;
+		if (write_zeros(w->fd, pad) != 0)
+			return -1;
+		w->at += pad;
+		w->tab[i].id = i;
+		w->tab[i].present = arr != NULL;
+		w->tab[i].elem = t->elem;
+		w->tab[i].count = arr != NULL ? t->count : 0;
+		w->tab[i].off = w->at;
+		w->tab[i].sum = 0;
+		if (arr == NULL)
+			continue;
+		if (write_slices(w, i, arr, len) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Gives up the temporary file (errno kept as the reason). */
+static void drop(lh_index_writer *w)
+{
+	int saved = errno;
+
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->tmp != NULL)
+		unlink(w->tmp);
+	free(w->tmp);
+	w->tmp = NULL;
+	w->fd = -1;
+	w->stored = 0;
+	w->err = saved != 0 ? saved : EIO;
+}
+
+/* Creates the parent directories of file, 0700. */
+static void mkdir_parent(const char *file)
+{
+	char *d = strdup(file), *c;
+
+	if (d == NULL || (c = strrchr(d, '/')) == NULL || c == d) {
+		free(d);
+		return;
+	}
+	*c = '\0';
+	for (c = d + 1; *c != '\0'; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		mkdir(d, 0700);
+		*c = '/';
+	}
+	mkdir(d, 0700);
+	free(d);
+}
+
+/* A temporary file at the next path that takes one, its header and
+ * table left as zeros; 0 when no path is left. */
+static int start(lh_index_writer *w)
+{
+	while (w->next < 2) {
+		const char *ip = w->paths[w->next++];
+		if (ip == NULL)
+			continue;
+		if (w->next == 2)
+			mkdir_parent(ip);
+		if ((w->fd = make_temp(&w->tmp, ip)) < 0) {
+			int saved = errno;      /* no file made: none to remove */
+			free(w->tmp);
+			w->tmp = NULL;
+			errno = saved;
+			drop(w);
+			continue;
+		}
+		w->at = sizeof(idx_header) + w->k * sizeof(idx_sect);
+		if (write_zeros(w->fd, w->at) == 0)
+			return 1;
+		drop(w);
+	}
+	return 0;
+}
+
+/* Writes the parts before 'upto' not yet in the file, at this path or,
+ * failing, at the next ones. */
+static void store(lh_index_writer *w, int upto)
+{
+	while (!w->oom && w->stored < upto) {
+		if (w->fd < 0 && !start(w))
+			return;
+		if (write_part(w, w->stored) != 0)
+			drop(w);
+		else
+			w->stored++;
+	}
+}
+
+void lh_index__writer_put(lh_index_writer *w, const lh_analysis *a,
+	int part)
+{
+	while (!w->oom && w->adopted <= part)
+		adopt_part(w, a, w->adopted++);
+	store(w, part + 1);
+}
+
+/* Stores section 0, the table and the header of the whole file, and
+ * renames it into place (trusted at once). -1 with errno on failure. */
+static int seal(lh_index_writer *w)
+{
+	const char *ip = w->paths[w->next - 1];
+	idx_scalars sc = w->sc;
+	idx_header h;
+	struct stat st, mine;
+	size_t tl = w->k * sizeof *w->tab;
+	int fd = w->fd;
+
+	scrub(&sc);
+	w->tab[0].sum = lh_index__sum(&sc, sizeof sc);
 	memset(&h, 0, sizeof h);
 	memcpy(h.magic, IDX_MAGIC, sizeof IDX_MAGIC);
 	h.format = IDX_FORMAT;
-	h.nsect = k;
+	h.nsect = w->k;
 	snprintf(h.version, sizeof h.version, "%s", LUAHEAP_VERSION);
 	layout(h.layout);
-	h.snap_size = bind->size;
-	h.snap_mtime_s = bind->mtime_s;
-	h.snap_mtime_ns = bind->mtime_ns;
-	h.snap_sum = bind->sum;
-	if ((fd = make_temp(&tmp, ipath)) < 0 || !(made = 1) ||
-	    write_all(fd, &h, sizeof h) != 0 ||
-	    write_all(fd, tab, k * sizeof *tab) != 0 ||
-	    write_sections(fd, t, k, tab, sizeof h + k * sizeof *tab) != 0)
-		goto fail;
-	h.crc = lh_crc32(lh_crc32(0, &h, sizeof h), tab, k * sizeof *tab);
-	if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h ||
-	    pwrite(fd, tab, k * sizeof *tab, sizeof h) !=
-	    (ssize_t)(k * sizeof *tab) || fstat(fd, &mine) != 0 ||
-	    close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, ipath) != 0)
-		goto fail;
-	/* the file as renamed (a new ctime); a big one is trusted at once */
-	if (stat(ipath, &st) == 0 && st.st_dev == mine.st_dev &&
-	    st.st_ino == mine.st_ino)
-		trust_save(ipath, &st, h.crc, (uint64_t)st.st_size >=
-			TRUST_WAIT_BYTES);
-	goto done;
-fail:
-	saved = errno;
-	rc = lh_error_set(err, LH_EIO, "%s", tmp == NULL ? strerror(ENOMEM) :
-		strerror(saved));
-	if (fd >= 0)
+	h.snap_size = w->bind.size;
+	h.snap_mtime_s = w->bind.mtime_s;
+	h.snap_mtime_ns = w->bind.mtime_ns;
+	h.snap_sum = w->bind.sum;
+	h.crc = lh_crc32(lh_crc32(0, &h, sizeof h), w->tab, tl);
+	w->fd = -1;
+	if (pwrite(fd, &sc, sizeof sc, (off_t)w->tab[0].off) !=
+	    (ssize_t)sizeof sc || pwrite(fd, &h, sizeof h, 0) !=
+	    (ssize_t)sizeof h || pwrite(fd, w->tab, tl, sizeof h) !=
+	    (ssize_t)tl || fstat(fd, &mine) != 0) {
+		int saved = errno;
 		close(fd);
-	if (made)
-		unlink(tmp);
-done:
-	free(tmp);
-	free(p.label);
-	free(p.watch);
-	free(p.names);
+		errno = saved;
+		return -1;
+	}
+	if (close(fd) != 0 || rename(w->tmp, ip) != 0)
+		return -1;
+	free(w->tmp);
+	w->tmp = NULL;
+	/* the file as renamed (a new ctime); a big one is trusted at once */
+	if (stat(ip, &st) == 0 && st.st_dev == mine.st_dev &&
+	    st.st_ino == mine.st_ino)
+		trust_save(ip, &st, h.crc, (uint64_t)st.st_size >=
+			TRUST_WAIT_BYTES);
+	return 0;
+}
+
+int lh_index__writer_finish(lh_index_writer *w, const lh_analysis *a,
+	const char **where, lh_error *err)
+{
+	*where = NULL;
+	lh_index__writer_put(w, a, IDX_PART_CLASSES);
+	while (!w->oom && w->fd >= 0) {
+		if (seal(w) == 0) {
+			*where = w->paths[w->next - 1];
+			return LH_OK;
+		}
+		drop(w);
+		store(w, IDX_PART_CLASSES + 1);
+	}
+	if (w->oom || w->err == ENOMEM)
+		return lh_error_set(err, LH_EIO, "%s", strerror(ENOMEM));
+	return lh_error_set(err, LH_EIO, "%s", w->err != 0 ?
+		strerror(w->err) : "no directory to write it to");
+}
+
+void lh_index__writer_free(lh_index_writer *w)
+{
+	if (w == NULL)
+		return;
+	if (w->fd >= 0 || w->tmp != NULL)
+		drop(w);
+	free(w->paths[0]);
+	free(w->paths[1]);
+	free(w->buf);
+	free(w->p.label);
+	free(w->p.watch);
+	free(w->p.names);
+	free(w);
+}
+
+int lh_index__write(const lh_analysis *a, const char *ipath,
+	const lh_index_bind *bind, lh_error *err)
+{
+	char *paths[2] = { (char *)ipath, NULL };
+	lh_index_writer *w = lh_index__writer_new(paths, bind);
+	const char *where;
+	int rc;
+
+	if (w == NULL)
+		return lh_error_set(err, LH_EIO, "%s", strerror(ENOMEM));
+	rc = lh_index__writer_finish(w, a, &where, err);
+	lh_index__writer_free(w);
 	return rc;
 }
 
@@ -944,23 +1277,17 @@ void lh_index__release(lh_analysis *a)
  * cleared; the borrowed arrays point at the snapshot's. */
 static uint32_t adopt_counts(sect *t, parts *p, uint32_t *nwatches)
 {
-	uint32_t k, i;
+	uint32_t k;
 
 	*p->s = p->sc->s;
 	*p->g = p->sc->g;
 	*p->d = p->sc->d;
 	*p->b = p->sc->b;
 	*p->c = p->sc->c;
-	k = list(t, p);
-	for (i = 1; i < k; i++)
-		*t[i].p = NULL;
-	p->s->path = NULL;
+	k = unpoint(t, p);
 	p->s->internal = p->in;
-	p->s->hdr.label = NULL;
-	p->s->watches = NULL;
 	*nwatches = p->s->nwatches;
 	p->s->nwatches = 0;
-	p->c->name = NULL;
 	return k;
 }
 

@@ -16,10 +16,13 @@
  *   table     nsect idx_sect entries
  *   sections  each at a multiple of IDX_ALIGN, in table order; section 0
  *             is idx_scalars (the counts every other section's length
- *             follows from)
+ *             follows from), then the parts of the analysis in the order
+ *             they are computed (IDX_PART_*), so that a writer can store
+ *             each one while the next is being computed; pointers are
+ *             stored as 0 (the file is the same whatever the addresses)
  */
 #define IDX_MAGIC "LHINDEX"
-#define IDX_FORMAT 4
+#define IDX_FORMAT 5
 #define IDX_ALIGN 64
 #define IDX_MAX_SECT 64
 
@@ -40,7 +43,12 @@ typedef struct idx_sect {
 } idx_sect;
 
 /* Numbers of a few sections (for tests that damage them on purpose). */
-enum { IDX_S_EDGE_TO = 11, IDX_S_IDOM = 41, IDX_S_VIA = 46 };
+enum { IDX_S_EDGE_TO = 11, IDX_S_VIA = 42, IDX_S_IDOM = 45 };
+
+/* The parts of an analysis, in the order the index stores them: the
+ * snapshot, the reachability graph, root paths, dominators, classes. */
+enum { IDX_PART_SNAP, IDX_PART_GRAPH, IDX_PART_BFS, IDX_PART_DOM,
+	IDX_PART_CLASSES };
 
 /* The checksum idx_sect.sum holds of a section's n bytes at p: the
  * CRC-32C of each third (see index.c), verified on every open. */
@@ -84,6 +92,35 @@ int lh_index__load(lh_analysis **out, const char *ipath,
  * LH_EIO with the reason in err. */
 int lh_index__write(const lh_analysis *a, const char *ipath,
 	const lh_index_bind *bind, lh_error *err);
+
+/*
+ * An index written part by part while the analysis runs (its sections in
+ * a temporary file, mode 0600, renamed once whole). It goes to the first
+ * of paths[0..1] (NULL entries skipped; the parent directories of
+ * paths[1] made) where it can be written: a failure at one path starts
+ * it again at the next.
+ */
+typedef struct lh_index_writer lh_index_writer;
+
+/* A writer for the index of the snapshot bind describes; NULL when out
+ * of memory. The paths are copied. */
+lh_index_writer *lh_index__writer_new(char *const paths[2],
+	const lh_index_bind *bind);
+
+/* Stores the sections of a's parts up to 'part' (IDX_PART_*), which a
+ * must hold, and the snapshot never changes. One thread at a time, parts
+ * in order; a failure is kept for lh_index__writer_finish. */
+void lh_index__writer_put(lh_index_writer *w, const lh_analysis *a,
+	int part);
+
+/* Stores the rest of a (whole now), the counts, table and header, and
+ * renames the file into place; the path into *where (borrowed from w).
+ * LH_EIO with the reason in err when no path could be written. */
+int lh_index__writer_finish(lh_index_writer *w, const lh_analysis *a,
+	const char **where, lh_error *err);
+
+/* Frees w, removing its temporary file if it has one. */
+void lh_index__writer_free(lh_index_writer *w);
 
 /* Frees the parts of a mapped analysis (not its snapshot). */
 void lh_index__release(lh_analysis *a);

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -520,6 +522,24 @@ START_TEST(index_of_another_snapshot_is_not_believed)
 }
 END_TEST
 
+/* With a directory in the index's place (ipath): rebuilt with a note,
+ * written to the cache instead and found there; returns that open. */
+static lh_analysis *sent_to_cache(const char *path, const char *ipath,
+	const lh_analysis *f)
+{
+	lh_analysis *a;
+	notes nt;
+
+	unlink(ipath);
+	ck_assert_int_eq(mkdir(ipath, 0700), 0);
+	rebuilt(path, f, "not a regular file");
+	a = open_snap(path, 0, &nt);
+	ck_assert_int_eq(lh_analysis_indexed(a), 1);
+	ck_assert_ptr_nonnull(strstr(lh_analysis_index_path(a), "/cache/luaheap/"));
+	same_analysis(f, a);
+	return a;
+}
+
 START_TEST(directory_or_fifo_in_the_index_place_is_ignored)
 {
 	char path[128], ipath[160];
@@ -536,15 +556,7 @@ START_TEST(directory_or_fifo_in_the_index_place_is_ignored)
 	a = open_snap(path, 0, &nt);          /* the FIFO was replaced */
 	ck_assert_int_eq(lh_analysis_indexed(a), 1);
 	lh_analysis_free(a);
-	unlink(ipath);
-	ck_assert_int_eq(mkdir(ipath, 0700), 0);
-	rebuilt(path, f, "not a regular file");
-	/* written to the cache instead, and found there */
-	a = open_snap(path, 0, &nt);
-	ck_assert_int_eq(lh_analysis_indexed(a), 1);
-	ck_assert_ptr_nonnull(strstr(lh_analysis_index_path(a), "/cache/luaheap/"));
-	same_analysis(f, a);
-	lh_analysis_free(a);
+	lh_analysis_free(sent_to_cache(path, ipath, f));
 	/* and --no-index touches neither */
 	a = open_snap(path, LH_OPEN_NO_INDEX, &nt);
 	ck_assert_int_eq(lh_analysis_indexed(a), 0);
@@ -750,6 +762,155 @@ START_TEST(trusted_index_changed_in_place_is_checked_again)
 }
 END_TEST
 
+/* Whether any index or temporary index file lies in dir or below. */
+static int any_index(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char sub[512];
+	int found = 0;
+
+	if (d == NULL)
+		return 0;
+	while (!found && (e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
+		found = strstr(e->d_name, LH_INDEX_SUFFIX) != NULL ||
+			any_index(sub);
+	}
+	closedir(d);
+	return found;
+}
+
+/* A heap big enough (2^16 objects) that its index is written on a second
+ * thread while the dominators run: the same bytes as when written after
+ * the analysis on one thread (LUAHEAP_THREADS=1), read back as a fresh
+ * analysis; with a directory in its place, the same bytes in the cache
+ * (written again from the start after the rename failed). */
+START_TEST(index_written_beside_the_analysis_is_the_one_written_after_it)
+{
+	char path[128], ipath[160];
+	char *two, *one, *cached;
+	size_t n2, n1, nc;
+	lh_analysis *f, *a;
+	notes nt;
+
+	f = indexed_heap(path, ipath, 30000, 7);
+	ck_assert_uint_ge(f->snap->nobj, 1u << 16);
+	two = read_all(ipath, &n2);
+	setenv("LUAHEAP_THREADS", "1", 1);
+	lh_analysis_free(open_snap(path, LH_OPEN_REBUILD, &nt));
+	unsetenv("LUAHEAP_THREADS");
+	ck_assert_int_eq(nt.n, 0);
+	one = read_all(ipath, &n1);
+	ck_assert_uint_eq(n1, n2);
+	ck_assert_int_eq(memcmp(one, two, n1), 0);
+	a = open_snap(path, 0, &nt);
+	ck_assert_int_eq(lh_analysis_indexed(a), 1);
+	ck_assert_int_eq(nt.n, 0);
+	same_analysis(f, a);
+	same_reports(f, a);
+	lh_analysis_free(a);
+	a = sent_to_cache(path, ipath, f);
+	cached = read_all(lh_analysis_index_path(a), &nc);
+	ck_assert_uint_eq(nc, n1);
+	ck_assert_int_eq(memcmp(cached, one, n1), 0);
+	lh_analysis_free(a);
+	free(two);
+	free(one);
+	free(cached);
+	lh_analysis_free(f);
+	tl_rm_dir(scratch);
+}
+END_TEST
+
+/* In a child whose files cannot grow past 'limit' bytes while it opens
+ * path (a full disk for the index, beside the snapshot and in the cache;
+ * lifted around the checks, whose messages Check writes to a file): one
+ * note, the answers of a fresh analysis, and an error when the index
+ * must be written. Returns the child's exit status (0: as expected). */
+static int cut_short(const char *path, const lh_analysis *f, rlim_t limit,
+	const char *threads)
+{
+	pid_t pid = fork();
+	int status;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct rlimit on = { limit, RLIM_INFINITY };
+		struct rlimit off = { RLIM_INFINITY, RLIM_INFINITY };
+		lh_open_opts o;
+		lh_analysis *a, *b = NULL;
+		lh_error err;
+		notes nt;
+		int rc;
+
+		signal(SIGXFSZ, SIG_IGN);
+		setenv("LUAHEAP_THREADS", threads, 1);
+		memset(&o, 0, sizeof o);
+		o.flags = LH_OPEN_MUST_WRITE;
+		if (setrlimit(RLIMIT_FSIZE, &on) != 0)
+			_exit(3);
+		a = open_snap(path, 0, &nt);
+		rc = lh_analysis_open(&b, path, &o, &err);
+		if (setrlimit(RLIMIT_FSIZE, &off) != 0)
+			_exit(3);
+		if (lh_analysis_indexed(a) || lh_analysis_index_path(a) != NULL ||
+		    nt.n != 1 || strstr(nt.last, "cannot write an index") == NULL ||
+		    strstr(nt.last, strerror(EFBIG)) == NULL)
+			_exit(1);
+		if (rc != LH_EIO || b != NULL ||
+		    strstr(err.msg, "cannot write an index") == NULL)
+			_exit(2);
+		same_analysis(f, a);
+		lh_analysis_free(a);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+/* A write that fails anywhere in the index (at its first bytes, in the
+ * sections written beside the dominators, at its last byte; on one
+ * thread, in the middle) leaves neither an index nor a temporary file;
+ * once there is room, the index written is the one written before. */
+START_TEST(index_cut_short_by_a_full_disk_leaves_no_file)
+{
+	char path[128], ipath[160];
+	const char *threads[] = { "2", "2", "2", "1" };
+	char *good, *again;
+	size_t len, n;
+	rlim_t at[4];
+	notes nt;
+	lh_analysis *f = indexed_heap(path, ipath, 30000, 8);
+	int i;
+
+	ck_assert_uint_ge(f->snap->nobj, 1u << 16);
+	good = read_all(ipath, &len);
+	at[0] = 100;
+	at[1] = len / 3;
+	at[2] = len - 1;
+	at[3] = len / 2;
+	for (i = 0; i < 4; i++) {
+		unlink(ipath);
+		ck_assert_msg(cut_short(path, f, at[i], threads[i]) == 0,
+			"limit %lu, threads %s", (unsigned long)at[i], threads[i]);
+		ck_assert_msg(!any_index(scratch), "file left at limit %lu",
+			(unsigned long)at[i]);
+	}
+	lh_analysis_free(open_snap(path, 0, &nt));
+	ck_assert_int_eq(nt.n, 0);
+	again = read_all(ipath, &n);
+	ck_assert_uint_eq(n, len);
+	ck_assert_int_eq(memcmp(again, good, len), 0);
+	free(good);
+	free(again);
+	lh_analysis_free(f);
+	tl_rm_dir(scratch);
+}
+END_TEST
+
 Suite *index_suite(void)
 {
 	Suite *s = suite_create("index");
@@ -765,6 +926,9 @@ Suite *index_suite(void)
 	tcase_add_test(tc, unwritable_directory_sends_the_index_to_the_cache);
 	tcase_add_test(tc, section_checksum_is_three_crcs);
 	tcase_add_test(tc, trusted_index_changed_in_place_is_checked_again);
+	tcase_add_test(tc,
+		index_written_beside_the_analysis_is_the_one_written_after_it);
+	tcase_add_test(tc, index_cut_short_by_a_full_disk_leaves_no_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
