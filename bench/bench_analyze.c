@@ -27,6 +27,14 @@ static double cpu_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static double peak_mib(void)
 {
 	struct rusage ru;
@@ -108,7 +116,7 @@ static lh_analysis *analyse(const char *path, lh_snapshot **snap, int verbose)
 }
 
 /* Each phase of lh_analysis_new on its own: memory in use and peak above
- * the start, per object, and the phase's CPU time. */
+ * the start, per object, and the phase's CPU and wall-clock time. */
 static void phases(const char *path)
 {
 	lh_snapshot *s;
@@ -118,15 +126,17 @@ static void phases(const char *path)
 	lh_classes *c;
 	lh_error err;
 	long base = current_kib();
-	double n, t0 = cpu_now();
+	double n, t0 = cpu_now(), w0 = wall_now();
 
 #define PHASE(name, call) do { \
 		if ((call) != LH_OK) \
 			die(&err); \
-		printf("  %-8s now %5.1f, peak %5.1f bytes/object; %.3fs\n", name, \
-			(double)(current_kib() - base) * 1024 / n, \
-			(peak_mib() * 1024 - (double)base) * 1024 / n, cpu_now() - t0); \
+		printf("  %-8s now %5.1f, peak %5.1f bytes/object; %.3fs CPU %.3fs wall\n", \
+			name, (double)(current_kib() - base) * 1024 / n, \
+			(peak_mib() * 1024 - (double)base) * 1024 / n, cpu_now() - t0, \
+			wall_now() - w0); \
 		t0 = cpu_now(); \
+		w0 = wall_now(); \
 	} while (0)
 	n = 1;
 	if (lh_snapshot_load(&s, path, &err) != LH_OK)

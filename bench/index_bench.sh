@@ -9,6 +9,9 @@
 # runs), the index size per object, loading alone, and diff times.
 # Wall-clock on a shared machine: compare the CPU seconds and the ratios,
 # and read the load average printed with them.
+# OLD may predate the index (no `luaheap index`): then its first analysis
+# is plain `summary`, each of its later commands is a whole analysis (run
+# once, not best of 3), and it has no index size.
 # Usage: OLD=/path/to/old-build sh bench/index_bench.sh HEAPDIR [SCALES...]
 # HEAPDIR holds heap-N.snap and heap-N-later.snap (bench/run.sh makes
 # them); DIFF=0 leaves out the diff figures.
@@ -33,14 +36,21 @@ best3() {
 later() {   # build snapshot: "wall cpu rss" of each later command, a line each
 	lb=$1
 	ls=$2
+	runs=best3
+	indexes "$lb" || runs=once
 	for cmd in summary top "path _G.HEAP.config" tree "refs _G.HEAP.config"; do
 		# shellcheck disable=SC2086
 		set -- $cmd
 		c=$1
 		shift
-		best3 "$lb/luaheap" "$c" "$ls" "$@"
+		if "$lb/luaheap" "$c" --help > /dev/null 2>&1; then
+			$runs "$lb/luaheap" "$c" "$ls" "$@"
+		else
+			echo "- - -"     # a command this build does not have
+		fi
 	done
 }
+indexes() { "$1/luaheap" index --help > /dev/null 2>&1; }
 
 echo "== analysis index: new $new, old $old (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 for n in $scales; do
@@ -53,25 +63,30 @@ for n in $scales; do
 	"$old/bench_analyze" -p "$snap" > "$dir/phases-old-$n.txt"
 	echo "-- $n objects requested: $objs objects, $mb MB snapshot"
 	for v in new old; do
-		sed -n 's/^ *load .*; \([0-9.]*\)s$/\1/p' "$dir/phases-$v-$n.txt" |
-			awk -v v=$v -v mb=$mb '{ printf "   loading alone (%s): %.2fs CPU, %.0f MB/s\n", v, $1, mb / $1 }'
+		sed -n 's/^ *load .*; \([0-9.]*\)s\( CPU \([0-9.]*\)s wall\)*$/\1 \3/p' "$dir/phases-$v-$n.txt" |
+			awk -v v=$v -v mb=$mb '{ w = ($2 != "" ? $2 : $1); printf "   loading alone (%s): %.2fs CPU, %.2fs wall, %.0f MB/s\n", v, $1, w, mb / w }'
 	done
 	# the old build's index first (the formats differ), then the new one
 	for v in old new; do
 		b=$new
 		[ "$v" = new ] || b=$old
 		rm -f "$snap.lhindex"
-		once "$b/luaheap" summary --no-index "$snap" > "$dir/noidx-$v.txt"
+		noidx=--no-index
+		indexes "$b" || noidx=
+		once "$b/luaheap" summary $noidx "$snap" > "$dir/noidx-$v.txt"
 		once "$b/luaheap" summary "$snap" > "$dir/first-$v.txt"
-		stat -c %s "$snap.lhindex" > "$dir/isize-$v.txt"
+		stat -c %s "$snap.lhindex" > "$dir/isize-$v.txt" 2> /dev/null || echo 0 > "$dir/isize-$v.txt"
 		later "$b" "$snap" > "$dir/later-$v.txt"
 	done
 	paste -d' ' "$dir/first-new.txt" "$dir/first-old.txt" "$dir/noidx-new.txt" "$dir/noidx-old.txt" |
 		awk -v o="$objs" '{ printf "   first analysis, writing the index: new %.2fs wall %.2fs CPU %.1f B/obj peak | old %.2fs wall %.2fs CPU = %.2fx wall\n   first analysis, --no-index:        new %.2fs wall %.2fs CPU %.1f B/obj peak | old %.2fs wall %.2fs CPU = %.2fx wall\n", $1, $2, $3*1024/o, $4, $5, $1/$4, $7, $8, $9*1024/o, $10, $11, $7/$10 }'
 	paste -d' ' "$dir/isize-new.txt" "$dir/isize-old.txt" |
-		awk -v o="$objs" '{ printf "   index: new %.1f B/object (%.0f MB) | old %.1f B/object\n", $1/o, $1/1e6, $2/o }'
+		awk -v o="$objs" '{ printf "   index: new %.1f B/object (%.0f MB) | old ", $1/o, $1/1e6
+			if ($2 > 0) printf "%.1f B/object\n", $2/o; else print "none" }'
 	printf 'summary\ntop\npath\ntree\nrefs\n' | paste -d' ' - "$dir/later-new.txt" "$dir/later-old.txt" |
-		awk '{ printf "   later %-8s new %.2fs wall %.2fs CPU | old %.2fs wall %.2fs CPU = %.2fx wall, %.2fx CPU\n", $1, $2, $3, $5, $6, $2/$5, ($6 > 0 ? $3/$6 : 0) }'
+		awk '{ printf "   later %-8s new %.2fs wall %.2fs CPU | ", $1, $2, $3
+			if ($5 == "-") print "old: no such command"
+			else printf "old %.2fs wall %.2fs CPU = %.2fx wall, %.2fx CPU\n", $5, $6, $2/$5, ($6 > 0 ? $3/$6 : 0) }'
 	if [ "${DIFF:-1}" != 0 ]; then
 		rm -f "$snap.lhindex" "$later.lhindex"
 		od=$(once "$old/luaheap" diff "$snap" "$later")    # writes both
