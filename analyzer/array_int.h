@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include "luaheap/error.h"
 
@@ -68,6 +69,24 @@ static inline void *lh_array__zalloc(size_t count, size_t size)
 	if (p != NULL && size != 0 && count <= SIZE_MAX / size)
 		lh_array__huge(p, count * size);
 	return p;
+}
+
+/* realloc of an array from old to n bytes that keeps it on huge pages:
+ * a big one is copied to a fresh block instead of being moved, since a
+ * move lands the pages at an address a 2 MiB page may not fit, and the
+ * kernel then splits them into small ones. NULL, with p untouched, when
+ * out of memory. */
+static inline void *lh_array__regrow(void *p, size_t old, size_t n)
+{
+	void *q;
+
+	if (n < ((size_t)4 << 20) || p == NULL)
+		return realloc(p, n);
+	if ((q = lh_array__alloc(n)) == NULL)
+		return NULL;
+	memcpy(q, p, old < n ? old : n);
+	free(p);
+	return q;
 }
 
 /* The owner of element e of a CSR array whose offsets off[] increase: the

@@ -162,7 +162,7 @@ static int grow(lh_snap_builder *b, void **p, uint32_t *cap, uint64_t n,
 		ncap = UINT32_MAX;
 	if (n > ncap || ncap > SIZE_MAX / elem)
 		return lh_snap__nomem(b);
-	np = realloc(*p, (size_t)ncap * elem);
+	np = lh_array__regrow(*p, (size_t)*cap * elem, (size_t)ncap * elem);
 	if (np == NULL)
 		return lh_snap__nomem(b);
 	lh_array__huge(np, (size_t)ncap * elem);
