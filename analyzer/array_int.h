@@ -30,26 +30,6 @@ static inline void lh_array__huge(void *p, size_t n)
 #endif
 }
 
-/* Room for element n of *p (*cap elements of 'size' bytes so far):
- * doubles the array when it is full, to 'first' elements the first
- * time. LH_OK, or LH_ENOMEM with *p left as it was. */
-static inline int lh_array__reserve(void **p, size_t *cap, size_t n,
-	size_t size, size_t first)
-{
-	size_t grown;
-	void *t;
-
-	if (n < *cap)
-		return LH_OK;
-	grown = *cap ? *cap * 2 : first;
-	if ((t = realloc(*p, grown * size)) == NULL)
-		return LH_ENOMEM;
-	lh_array__huge(t, grown * size);
-	*p = t;
-	*cap = grown;
-	return LH_OK;
-}
-
 /* malloc and calloc for arrays sized by the heap (an element per object
  * or per reference): the same, with the huge-page hint. Random reads over
  * hundreds of megabytes miss the TLB far less on 2 MiB pages, and each
@@ -87,6 +67,26 @@ static inline void *lh_array__regrow(void *p, size_t old, size_t n)
 	memcpy(q, p, old < n ? old : n);
 	free(p);
 	return q;
+}
+
+/* Room for element n of *p (*cap elements of 'size' bytes so far):
+ * doubles the array when it is full, to 'first' elements the first
+ * time, on huge pages once big (lh_array__regrow). LH_OK, or LH_ENOMEM
+ * with *p left as it was. */
+static inline int lh_array__reserve(void **p, size_t *cap, size_t n,
+	size_t size, size_t first)
+{
+	size_t grown;
+	void *t;
+
+	if (n < *cap)
+		return LH_OK;
+	grown = *cap ? *cap * 2 : first;
+	if ((t = lh_array__regrow(*p, *cap * size, grown * size)) == NULL)
+		return LH_ENOMEM;
+	*p = t;
+	*cap = grown;
+	return LH_OK;
 }
 
 /* The owner of element e of a CSR array whose offsets off[] increase: the

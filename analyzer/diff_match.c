@@ -278,11 +278,7 @@ static int same_content(const match_ctx *c, uint32_t j, uint32_t v)
 
 void *lh_diff__big(size_t n, size_t size, int zero)
 {
-	size_t bytes = (n + 1) * size;
-	void *p = zero ? calloc(n + 1, size) : malloc(bytes);
-
-	lh_array__huge(p, bytes);
-	return p;
+	return zero ? lh_array__zalloc(n + 1, size) : lh_array__alloc((n + 1) * size);
 }
 
 /* Every object's parent on its shortest path (lh_bfs_parent), once: the

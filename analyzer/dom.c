@@ -80,15 +80,11 @@ static int is_leaf(const lh_graph *g, uint32_t u)
 /* Doubles a DFS stack of entries of 'width' words (first: 1024). */
 static int grow_stack(uint32_t **st, size_t *cap, size_t width)
 {
-	size_t ncap = *cap ? *cap * 2 : 1024;
-	uint32_t *a = realloc(*st, ncap * width * sizeof *a);
+	void *p = *st;
+	int rc = lh_array__reserve(&p, cap, *cap, width * sizeof **st, 1024);
 
-	if (a == NULL)
-		return LH_ENOMEM;
-	lh_array__huge(a, ncap * width * sizeof *a);
-	*st = a;
-	*cap = ncap;
-	return LH_OK;
+	*st = p;
+	return rc;
 }
 
 /*
