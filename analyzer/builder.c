@@ -146,6 +146,30 @@ void lh_snap__prefault_stop(lh_snap_builder *b)
 	b->prefault = NULL;
 }
 
+/*
+ * The capacity an array of n elements takes next, 'doubled' being twice
+ * the old one. A big array of a file whose size is known goes at once to
+ * the count the reader is on pace to reach (and a sixteenth), so that it
+ * is copied once instead of at every doubling, and the pages of the
+ * copies are not zeroed in vain. The pace asks for no more than the file
+ * can hold: n elements came out of the read_pos bytes read so far. It
+ * depends on counts only, so that arrays sharing a capacity keep it.
+ */
+#define PACE_MIN ((uint64_t)1 << 20)
+
+static uint64_t next_cap(const lh_snap_builder *b, uint64_t doubled, uint64_t n)
+{
+	double end;
+
+	if (doubled < PACE_MIN || b->file_size == UINT64_MAX || b->read_pos == 0 ||
+	    b->read_pos >= b->file_size)
+		return doubled;
+	end = (double)n * (double)b->file_size / (double)b->read_pos * 1.0625;
+	if (end <= (double)doubled)
+		return doubled;
+	return end >= (double)UINT32_MAX ? UINT32_MAX : (uint64_t)end;
+}
+
 /* Grows *p (of *cap elements of elem bytes) to hold at least n. */
 static int grow(lh_snap_builder *b, void **p, uint32_t *cap, uint64_t n,
                 size_t elem)
@@ -155,7 +179,7 @@ static int grow(lh_snap_builder *b, void **p, uint32_t *cap, uint64_t n,
 
 	if (n <= *cap)
 		return LH_OK;
-	ncap = *cap < 16 ? 16 : (uint64_t)*cap * 2;
+	ncap = next_cap(b, *cap < 16 ? 16 : (uint64_t)*cap * 2, n);
 	if (ncap < n)
 		ncap = n;
 	if (ncap > UINT32_MAX)
@@ -177,7 +201,8 @@ static int resize(lh_snap_builder *b, void **p, uint64_t old, uint64_t n, size_t
 {
 	void *np;
 
-	if (n > SIZE_MAX / elem || (np = realloc(*p, (size_t)n * elem)) == NULL)
+	if (n > SIZE_MAX / elem ||
+	    (np = lh_array__regrow(*p, (size_t)old * elem, (size_t)n * elem)) == NULL)
 		return lh_snap__nomem(b);
 	lh_array__huge(np, (size_t)n * elem);
 	if (old < n)
@@ -345,7 +370,8 @@ int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,
 	if (n >= LH_MAX_OBJECTS)
 		return lh_snap__fail(b, LH_EFORMAT, "too many objects");
 	if (n >= b->obj_cap) {   /* all arrays share one capacity */
-		uint32_t o = b->obj_cap, c = o < 256 ? 256 : o * 2;
+		uint32_t o = b->obj_cap;
+		uint64_t c = next_cap(b, o < 256 ? 256 : (uint64_t)o * 2, (uint64_t)n + 1);
 		if (c > LH_MAX_OBJECTS)
 			c = LH_MAX_OBJECTS;
 		if ((s->addr64 != NULL ?
@@ -358,7 +384,7 @@ int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,
 		    resize(b, (void **)&s->marked, o, c, 1) ||
 		    resize(b, (void **)&s->edge_off, o, (uint64_t)c + 1, sizeof(*s->edge_off)))
 			return b->err->code;
-		b->obj_cap = c;
+		b->obj_cap = (uint32_t)c;
 	}
 	if (size >= LH_SIZE_BIG) {
 		if (GROW(b, s->big_obj, b->big_cap, (uint64_t)s->nbig + 1) ||
