@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "builder.h"
+#include "resolve.h"
 #include "array_int.h"
 
 int lh_snap__fail(lh_snap_builder *b, int code, const char *fmt, ...)
@@ -148,7 +149,7 @@ void lh_snap__prefault_stop(lh_snap_builder *b)
 
 /*
  * The capacity an array of n elements takes next, 'doubled' being twice
- * the old one. A big array of a file whose size is known goes at once to
+ * the old one (on_pace: the count it is on pace to reach, 0 if unknown). A big array of a file whose size is known goes at once to
  * the count the reader is on pace to reach (and a sixteenth), so that it
  * is copied once instead of at every doubling, and the pages of the
  * copies are not zeroed in vain. The pace asks for no more than the file
@@ -157,17 +158,22 @@ void lh_snap__prefault_stop(lh_snap_builder *b)
  */
 #define PACE_MIN ((uint64_t)1 << 20)
 
-static uint64_t next_cap(const lh_snap_builder *b, uint64_t doubled, uint64_t n)
+static uint64_t on_pace(const lh_snap_builder *b, uint64_t doubled, uint64_t n)
 {
 	double end;
 
 	if (doubled < PACE_MIN || b->file_size == UINT64_MAX || b->read_pos == 0 ||
 	    b->read_pos >= b->file_size)
-		return doubled;
+		return 0;
 	end = (double)n * (double)b->file_size / (double)b->read_pos * 1.0625;
-	if (end <= (double)doubled)
-		return doubled;
 	return end >= (double)UINT32_MAX ? UINT32_MAX : (uint64_t)end;
+}
+
+static uint64_t next_cap(const lh_snap_builder *b, uint64_t doubled, uint64_t n)
+{
+	uint64_t pace = on_pace(b, doubled, n);
+
+	return pace > doubled ? pace : doubled;
 }
 
 /* Grows *p (of *cap elements of elem bytes) to hold at least n. */
@@ -228,11 +234,13 @@ static int widen_addr(lh_snap_builder *b)
 		return lh_snap__nomem(b);
 	for (i = 0; i < s->nobj; i++)
 		a[i] = lh_snapshot_addr(s, i);
+	lh_snap__early_hold(b, 1);
 	free(s->addr_lo);
 	free(s->addr_hi);
 	s->addr_lo = NULL;
 	s->addr_hi = NULL;
 	s->addr64 = a;
+	lh_snap__early_hold(b, 0);
 	return LH_OK;
 }
 
@@ -371,10 +379,15 @@ int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,
 		return lh_snap__fail(b, LH_EFORMAT, "too many objects");
 	if (n >= b->obj_cap) {   /* all arrays share one capacity */
 		uint32_t o = b->obj_cap;
-		uint64_t c = next_cap(b, o < 256 ? 256 : (uint64_t)o * 2, (uint64_t)n + 1);
+		uint64_t doubled = o < 256 ? 256 : (uint64_t)o * 2;
+		uint64_t pace = on_pace(b, doubled, (uint64_t)n + 1);
+		uint64_t c = pace > doubled ? pace : doubled;
 		if (c > LH_MAX_OBJECTS)
 			c = LH_MAX_OBJECTS;
-		if ((s->addr64 != NULL ?
+		if (pace != 0)       /* the count is known: index while reading */
+			lh_snap__early_start(b, pace);
+		lh_snap__early_hold(b, 1);
+		rc = ((s->addr64 != NULL ?
 		     resize(b, (void **)&s->addr64, o, c, sizeof(*s->addr64)) :
 		     resize(b, (void **)&s->addr_lo, o, c, sizeof(*s->addr_lo)) ||
 		     resize(b, (void **)&s->addr_hi, o, c, 1)) ||
@@ -382,8 +395,11 @@ int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,
 		    resize(b, (void **)&s->type, o, c, 1) ||
 		    resize(b, (void **)&s->list, o, c, 1) ||
 		    resize(b, (void **)&s->marked, o, c, 1) ||
-		    resize(b, (void **)&s->edge_off, o, (uint64_t)c + 1, sizeof(*s->edge_off)))
-			return b->err->code;
+		    resize(b, (void **)&s->edge_off, o, (uint64_t)c + 1, sizeof(*s->edge_off))) ?
+		    b->err->code : LH_OK;
+		lh_snap__early_hold(b, 0);
+		if (rc != LH_OK)
+			return rc;
 		b->obj_cap = (uint32_t)c;
 	}
 	if (size >= LH_SIZE_BIG) {
@@ -407,6 +423,8 @@ int lh_snap__object(lh_snap_builder *b, uint64_t addr, int type, int list,
 	s->marked[n] = (uint8_t)marked;
 	s->edge_off[n] = s->nedge;
 	s->nobj = n + 1;
+	if (b->early != NULL && (s->nobj & (LH_EARLY_STEP - 1)) == 0)
+		lh_snap__early_publish(b);
 	return LH_OK;
 }
 
@@ -896,6 +914,7 @@ void lh_snap__trim(lh_snap_builder *b)
 void lh_snap__builder_release(lh_snap_builder *b)
 {
 	lh_snap__prefault_stop(b);
+	lh_snap__early_stop(b);
 	free(b->tgt);
 	free(b->far);
 	free(b->laddr);

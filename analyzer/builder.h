@@ -88,6 +88,8 @@ typedef struct lh_snap_builder {
 	uint64_t *root_addr;     /* [nroots] */
 	uint32_t frame_addr_cap, proto_src_cap, root_addr_cap;
 	struct lh_prefault *prefault;  /* the thread mapping fresh pages, or NULL */
+	struct lh_early_index *early;  /* the thread filling the address index, or NULL */
+	int early_off;            /* started once already */
 	int prefault_off;         /* none wanted, or none could start */
 	lh_progress_fn progress;  /* or NULL */
 	uint64_t file_size;       /* for progress; UINT64_MAX if unknown */

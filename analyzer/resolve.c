@@ -164,10 +164,194 @@ static int fill_index(lh_snapshot *s, lh_snap_internal *in, uint32_t *dup)
 	return LH_EFORMAT;
 }
 
+/*
+ * The address index filled while the file is read. Once a big file of
+ * known size shows the count of objects it is on pace to hold, a thread
+ * inserts the objects the reader has finished, in file order, in batches,
+ * into a table sized for that count, on the core the reader leaves free.
+ * The reader publishes every LH_EARLY_STEP objects and holds 'grow' while it
+ * moves the object arrays; the filler holds it while it reads them. The
+ * table is given up (and built after reading, as usual) when the file
+ * holds more objects than it was sized for. The filler, one thread going
+ * in file order, meets a repeated address first where fill_index would.
+ */
+unsigned lh_snap__early_taken;
+
+struct lh_early_index {
+	pthread_t tid;
+	pthread_mutex_t grow;    /* the object arrays: the filler reads, the reader moves */
+	pthread_mutex_t mu;      /* with cv: the filler waits for more */
+	pthread_cond_t cv;
+	lh_snapshot *s;
+	lh_snap_internal in;     /* the table (hash, hash_cap) */
+	uint32_t limit;          /* more objects than this: give up */
+	uint32_t published;      /* objects finished by the reader (atomic) */
+	uint32_t done;           /* objects in the table */
+	uint32_t dup;            /* the first repeated object, or LH_NONE */
+	int waiting, stop;       /* atomic */
+	int gave_up;
+	int joined;              /* the thread has ended */
+};
+
+static void *early_main(void *arg)
+{
+	struct lh_early_index *x = arg;
+	fill_run r;
+	uint32_t to;
+
+	r.s = x->s;
+	r.in = &x->in;
+	r.shared = 0;
+	for (;;) {
+		to = __atomic_load_n(&x->published, __ATOMIC_SEQ_CST);
+		if (to == x->done) {
+			if (__atomic_load_n(&x->stop, __ATOMIC_SEQ_CST))
+				break;
+			pthread_mutex_lock(&x->mu);
+			__atomic_store_n(&x->waiting, 1, __ATOMIC_SEQ_CST);
+			while (__atomic_load_n(&x->published, __ATOMIC_SEQ_CST) == x->done &&
+			       !__atomic_load_n(&x->stop, __ATOMIC_SEQ_CST))
+				pthread_cond_wait(&x->cv, &x->mu);
+			__atomic_store_n(&x->waiting, 0, __ATOMIC_SEQ_CST);
+			pthread_mutex_unlock(&x->mu);
+			continue;
+		}
+		if (to > x->limit) {
+			x->gave_up = 1;
+			break;
+		}
+		if (to - x->done > LH_EARLY_STEP)
+			to = x->done + LH_EARLY_STEP;
+		r.n0 = x->done;
+		r.n1 = to;
+		pthread_mutex_lock(&x->grow);
+		fill_part(&r);
+		pthread_mutex_unlock(&x->grow);
+		if (r.dup != LH_NONE) {
+			x->dup = r.dup;
+			break;
+		}
+		x->done = to;
+	}
+	return NULL;
+}
+
+void lh_snap__early_start(lh_snap_builder *b, uint64_t expected)
+{
+	struct lh_early_index *x;
+	uint64_t cap = expected + expected / 2 + 8;
+
+	if (b->early != NULL || b->early_off || expected < LH_EARLY_STEP ||
+	    cap > UINT32_MAX || lh_snap__threads() < 2)
+		return;
+	b->early_off = 1;           /* one try */
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return;
+	x->s = b->s;
+	x->dup = LH_NONE;
+	x->limit = (uint32_t)(cap / 4 * 3);
+	x->in.hash_cap = (uint32_t)cap;
+	if ((x->in.hash = lh_array__zalloc(cap, sizeof(uint32_t))) == NULL) {
+		free(x);
+		return;
+	}
+	pthread_mutex_init(&x->grow, NULL);
+	pthread_mutex_init(&x->mu, NULL);
+	pthread_cond_init(&x->cv, NULL);
+	if (pthread_create(&x->tid, NULL, early_main, x) != 0) {
+		pthread_mutex_destroy(&x->grow);
+		pthread_mutex_destroy(&x->mu);
+		pthread_cond_destroy(&x->cv);
+		free(x->in.hash);
+		free(x);
+		return;
+	}
+	b->early = x;
+}
+
+void lh_snap__early_publish(lh_snap_builder *b)
+{
+	struct lh_early_index *x = b->early;
+
+	__atomic_store_n(&x->published, b->s->nobj, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&x->waiting, __ATOMIC_SEQ_CST)) {
+		pthread_mutex_lock(&x->mu);
+		pthread_cond_signal(&x->cv);
+		pthread_mutex_unlock(&x->mu);
+	}
+}
+
+void lh_snap__early_hold(lh_snap_builder *b, int on)
+{
+	if (b->early == NULL)
+		return;
+	if (on)
+		pthread_mutex_lock(&b->early->grow);
+	else
+		pthread_mutex_unlock(&b->early->grow);
+}
+
+/* Lets the filler finish what was published, and ends it; what it built
+ * stays in b->early (in.hash, dup, gave_up) for the caller. */
+static void early_join(lh_snap_builder *b)
+{
+	struct lh_early_index *x = b->early;
+
+	if (x->joined)
+		return;
+	x->joined = 1;
+	lh_snap__early_publish(b);
+	pthread_mutex_lock(&x->mu);
+	__atomic_store_n(&x->stop, 1, __ATOMIC_SEQ_CST);
+	pthread_cond_signal(&x->cv);
+	pthread_mutex_unlock(&x->mu);
+	pthread_join(x->tid, NULL);
+	pthread_mutex_destroy(&x->grow);
+	pthread_mutex_destroy(&x->mu);
+	pthread_cond_destroy(&x->cv);
+}
+
+void lh_snap__early_stop(lh_snap_builder *b)
+{
+	if (b->early == NULL)
+		return;
+	early_join(b);
+	free(b->early->in.hash);
+	free(b->early);
+	b->early = NULL;
+}
+
+/* The table the filler built, when it holds every object (*dup: the
+ * first repeat, LH_NONE when none); 0 when there is none to take. */
+static int early_take(lh_snap_builder *b, uint32_t *dup)
+{
+	struct lh_early_index *x = b->early;
+
+	if (x == NULL)
+		return 0;
+	early_join(b);
+	if (x->gave_up || (x->dup == LH_NONE && x->done != b->s->nobj)) {
+		lh_snap__early_stop(b);
+		return 0;
+	}
+	__atomic_fetch_add(&lh_snap__early_taken, 1, __ATOMIC_RELAXED);
+	*dup = x->dup;
+	b->in->hash = x->in.hash;
+	b->in->hash_cap = x->in.hash_cap;
+	free(x);
+	b->early = NULL;
+	return 1;
+}
+
 static int build_index(lh_snap_builder *b)
 {
-	uint32_t dup = 0;
-	int rc = fill_index(b->s, b->in, &dup);
+	uint32_t dup = LH_NONE;
+	int rc;
+
+	if (early_take(b, &dup))
+		rc = dup == LH_NONE ? LH_OK : LH_EFORMAT;
+	else
+		rc = fill_index(b->s, b->in, &dup);
 
 	if (rc == LH_ENOMEM)
 		return lh_snap__nomem(b);

@@ -19,6 +19,7 @@
 #include "luaheap/dump.h"
 #include "luaheap/snapshot.h"
 #include "snapshot_internal.h"
+#include "resolve.h"
 
 /* ---- a growable byte buffer ---- */
 
@@ -1554,13 +1555,31 @@ static int first_repeat(const uint64_t *a, int n)
 	return first;
 }
 
+/* Loading on two threads where it may (NULL), or on one ("1"). */
+static void set_threads(const char *threads)
+{
+	if (threads != NULL)
+		setenv("LUAHEAP_THREADS", threads, 1);
+	else
+		unsetenv("LUAHEAP_THREADS");
+}
+
+/* Loads f (then frees it) expecting it refused with a message holding
+ * 'want'; the message goes to msg. */
+static void refused_naming(buf *f, char msg[512], const char *want)
+{
+	snprintf(msg, 512, "%s", load_fails(f->p, f->n, LH_EFORMAT));
+	free(f->p);
+	ck_assert_msg(strstr(msg, want) != NULL, "%s, not %s", msg, want);
+}
+
 START_TEST(the_address_index_filled_on_two_threads_finds_every_object_and_the_first_repeat)
 {
 	enum { N = 150000, PROBES = 3000 };
 	uint64_t *a = malloc(N * sizeof(*a)), x;
 	const char *threads[2] = { NULL, "1" };
 	char msg[2][512], want[128];
-	int round, t, i, k, rep;
+	int round, t, i, k, rep, bad;
 
 	ck_assert_ptr_nonnull(a);
 	rng_state = 0x5851f42d4c957f2dull;
@@ -1574,22 +1593,22 @@ START_TEST(the_address_index_filled_on_two_threads_finds_every_object_and_the_fi
 			buf f = { 0 };
 			lh_snapshot *s;
 
-			if (threads[t] != NULL)
-				setenv("LUAHEAP_THREADS", threads[t], 1);
-			else
-				unsetenv("LUAHEAP_THREADS");
+			set_threads(threads[t]);
 			upvalue_heap(&f, a, N);
 			s = load_ok(&f, "many.snap");
-			for (i = 0; i < N; i++)
-				ck_assert_uint_eq(lh_snapshot_find(s, a[i]), (uint32_t)i);
+			/* counted, then checked once: each check writes to Check's pipe */
+			for (i = bad = 0; i < N; i++)
+				bad += lh_snapshot_find(s, a[i]) != (uint32_t)i;
+			ck_assert_int_eq(bad, 0);
 			for (k = 0; k < PROBES; k++) {   /* near misses, by brute force */
 				uint32_t want_at = LH_NONE;
 				x = a[rnd() % N] + (rnd() % 2 ? 16 : (uint64_t)1 << 32);
 				for (i = 0; i < N; i++)
 					if (a[i] == x)
 						want_at = (uint32_t)i;
-				ck_assert_uint_eq(lh_snapshot_find(s, x), want_at);
+				bad += lh_snapshot_find(s, x) != want_at;
 			}
+			ck_assert_int_eq(bad, 0);
 			lh_snapshot_free(s);
 			free(f.p);
 		}
@@ -1606,18 +1625,129 @@ START_TEST(the_address_index_filled_on_two_threads_finds_every_object_and_the_fi
 		for (t = 0; t < 2; t++) {
 			buf f = { 0 };
 
-			if (threads[t] != NULL)
-				setenv("LUAHEAP_THREADS", threads[t], 1);
-			else
-				unsetenv("LUAHEAP_THREADS");
+			set_threads(threads[t]);
 			upvalue_heap(&f, a, N);
-			snprintf(msg[t], sizeof(msg[t]), "%s", load_fails(f.p, f.n, LH_EFORMAT));
-			free(f.p);
-			ck_assert_msg(strstr(msg[t], want) != NULL, "%s, not %s", msg[t], want);
+			refused_naming(&f, msg[t], want);
 		}
 		ck_assert_str_eq(msg[0], msg[1]);
 	}
 	unsetenv("LUAHEAP_THREADS");
+	free(a);
+}
+END_TEST
+
+/* n tables at addresses a[], table i with a metatable edge to table
+ * (i * 7919 + 13) % n, or to table i - 1 from 'near' on: every object is
+ * the target of one reference. */
+static void linked_tables(buf *f, const uint64_t *a, int n, int near)
+{
+	buf t = { 0 };
+	uint64_t prev = 0;
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		j = i >= near ? i - 1 : (int)(((int64_t)i * 7919 + 13) % n);
+		put_object_head(&t, LH_T_TABLE, a[i] - prev, 56);
+		put_uv(&t, 0); put_uv(&t, 0); put_u8(&t, 0);
+		put_u8(&t, LH_E_METATABLE);
+		put_sv(&t, (int64_t)(a[j] - a[i]));
+		put_u8(&t, 0);
+		put_uv(&t, 0); put_uv(&t, 0);
+		prev = a[i];
+	}
+	put_end(&t, (uint64_t)n, (uint64_t)n, 0);
+	hostile(f, &t);
+	free(t.p);
+}
+
+/* A file big enough for the reader to size its arrays by its pace has its
+ * address index filled by a thread while it is read: every reference is
+ * resolved as on one thread, and a repeated address is named the same
+ * way (the first repeat in file order, by sorting). */
+START_TEST(the_address_index_filled_while_reading_resolves_as_one_thread_does)
+{
+	enum { N = 700000 };
+	uint64_t *a = malloc(N * sizeof(*a));
+	const char *threads[2] = { NULL, "1" };
+	char msg[2][512], want[128];
+	unsigned taken;
+	int t, i, rep, bad;
+
+	ck_assert_ptr_nonnull(a);
+	rng_state = 0x2545f4914f6cdd1dull;
+	for (i = 0; i < N; i++)   /* distinct, in two high halves */
+		a[i] = (0x7f10ull + (uint64_t)(rnd() % 2)) << 32 |
+		       (uint64_t)(((uint32_t)i * 2654435761u) & 0x0fffffffu) << 4;
+	ck_assert_int_eq(first_repeat(a, N), -1);
+	for (t = 0; t < 2; t++) {
+		buf f = { 0 };
+		lh_snapshot *s;
+
+		set_threads(threads[t]);
+		linked_tables(&f, a, N, N);
+		taken = lh_snap__early_taken;
+		s = load_ok(&f, "linked.snap");
+		ck_assert_uint_eq(lh_snap__early_taken - taken, t == 0 ? 1 : 0);
+		ck_assert_uint_eq(s->nobj, N);
+		ck_assert_uint_eq(s->nedge, N);
+		for (i = bad = 0; i < N; i++)   /* one check: each one writes to Check's pipe */
+			bad += s->edge_off[i] != (uint32_t)i ||
+			       s->edge_to[i] != (uint32_t)(((int64_t)i * 7919 + 13) % N);
+		ck_assert_int_eq(bad, 0);
+		lh_snapshot_free(s);
+		free(f.p);
+	}
+	/* repeats late in the file, and one early that comes second */
+	a[N * 9 / 10] = a[N * 8 / 10];
+	a[N * 7 / 10] = a[N / 10];
+	a[N - 5] = a[N / 2];
+	rep = first_repeat(a, N);
+	ck_assert_int_eq(rep, N * 7 / 10);
+	snprintf(want, sizeof(want), "duplicate object address 0x%" PRIx64, a[rep]);
+	for (t = 0; t < 2; t++) {
+		buf f = { 0 };
+
+		set_threads(threads[t]);
+		linked_tables(&f, a, N, N);
+		taken = lh_snap__early_taken;
+		refused_naming(&f, msg[t], want);
+		ck_assert_uint_eq(lh_snap__early_taken - taken, t == 0 ? 1 : 0);
+	}
+	ck_assert_str_eq(msg[0], msg[1]);
+	unsetenv("LUAHEAP_THREADS");
+	free(a);
+}
+END_TEST
+
+/* A file whose later objects take fewer bytes than its first ones holds
+ * more objects than its pace promised: the object arrays move while the
+ * filler reads them, then it gives its table up once the count passes
+ * what the table was sized for, and the index is built after reading. */
+START_TEST(the_address_index_filled_while_reading_gives_up_on_a_denser_end)
+{
+	enum { P = 524288, N = P + 1500000 };
+	uint64_t *a = malloc(N * sizeof(*a));
+	buf f = { 0 };
+	lh_snapshot *s;
+	unsigned taken;
+	int i, bad;
+
+	ck_assert_ptr_nonnull(a);
+	for (i = 0; i < P; i++)       /* far apart: long deltas, random edges */
+		a[i] = (0x7f00ull << 32) + ((uint64_t)i << 20);
+	for (i = P; i < N; i++)       /* close together, each to the one before */
+		a[i] = (0x7f80ull << 32) + ((uint64_t)i << 6);
+	set_threads(NULL);
+	linked_tables(&f, a, N, P + 1);
+	taken = lh_snap__early_taken;
+	s = load_ok(&f, "denser.snap");
+	ck_assert_uint_eq(lh_snap__early_taken, taken);
+	ck_assert_uint_eq(s->nobj, N);
+	for (i = bad = 0; i < N; i++)
+		bad += s->edge_to[i] != (uint32_t)(i > P ? i - 1 : ((int64_t)i * 7919 + 13) % N);
+	ck_assert_int_eq(bad, 0);
+	lh_snapshot_free(s);
+	free(f.p);
 	free(a);
 }
 END_TEST
@@ -2271,6 +2401,8 @@ Suite *snapshot_suite(void)
 	tcase_add_test(tc, frame_lengths_beyond_the_limit_or_the_file_are_rejected);
 	tcase_add_test(tc, references_to_unknown_objects_are_rejected);
 	tcase_add_test(tc, duplicate_addresses_and_wrong_counts_are_rejected);
+	tcase_add_test(tc, the_address_index_filled_while_reading_resolves_as_one_thread_does);
+	tcase_add_test(tc, the_address_index_filled_while_reading_gives_up_on_a_denser_end);
 	tcase_add_test(tc, the_address_index_filled_on_two_threads_finds_every_object_and_the_first_repeat);
 	tcase_add_test(tc, unknown_types_kinds_and_tags_are_rejected);
 	tcase_add_test(tc, edges_between_the_wrong_types_are_rejected);
