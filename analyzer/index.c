@@ -558,7 +558,11 @@ static void trust_save(const char *ipath, const struct stat *st,
 
 /* ---- the writer ---- */
 
+/* The writer's buffer: 4 MiB on huge pages for a big snapshot, 1 MiB
+ * (a smaller part of the peak) for one under SMALL_SNAPSHOT bytes. */
 #define WRITE_SLICE (4u << 20)
+#define SMALL_SLICE (1u << 20)
+#define SMALL_SNAPSHOT ((uint64_t)128 << 20)
 
 struct lh_index_writer {
 	char *paths[2];
@@ -573,7 +577,8 @@ struct lh_index_writer {
 	int adopted;                /* parts copied into sc */
 	idx_scalars sc;             /* counts and arrays of the parts adopted */
 	lh_snap_internal none;      /* p.in until the snapshot is adopted */
-	unsigned char *buf;         /* WRITE_SLICE bytes on huge pages */
+	unsigned char *buf;         /* 'slice' bytes, on huge pages if big */
+	uint32_t slice;
 	parts p;                    /* views into sc */
 	uint32_t k;
 	sect t[IDX_MAX_SECT];
@@ -630,13 +635,14 @@ lh_index_writer *lh_index__writer_new(char *const paths[2],
 			w->oom = 1;
 	w->bind = *bind;
 	w->fd = -1;
-	if (posix_memalign((void **)&w->buf, 2u << 20, WRITE_SLICE) != 0) {
+	w->slice = bind->size < SMALL_SNAPSHOT ? SMALL_SLICE : WRITE_SLICE;
+	if (posix_memalign((void **)&w->buf, 2u << 20, w->slice) != 0) {
 		w->buf = NULL;
 		w->oom = 1;
 	}
 #ifdef MADV_HUGEPAGE
 	if (w->buf != NULL)
-		(void)madvise(w->buf, WRITE_SLICE, MADV_HUGEPAGE);
+		(void)madvise(w->buf, w->slice, MADV_HUGEPAGE);
 #endif
 	w->p.sc = &w->sc;
 	w->p.s = &w->sc.s;
@@ -693,7 +699,7 @@ static void adopt_part(lh_index_writer *w, const lh_analysis *a, int part)
  * file, through the writer's buffer a slice at a time: from a buffer on
  * huge pages the kernel copies into the page cache 2-3x faster than from
  * the heap's arrays, most of them on small pages, the copy included
- * (measured on 750 MB). Slices end at multiples of WRITE_SLICE in the
+ * (measured on 750 MB). Slices end at multiples of the slice in the
  * file, so that the page cache keeps it in large folios (later commands
  * map and read it 2-3x faster). Records with padding are cleaned into
  * the buffer, their checksum fed slice by slice; section 0 stays 0 until
@@ -710,7 +716,7 @@ static int write_slices(lh_index_writer *w, uint32_t i, const void *arr,
 		w->tab[i].sum = lh_index__sum(arr, len);
 	for (done = 0; done < len && rc == 0; done += n, w->at += n) {
 		const char *from = (const char *)arr + done;
-		n = WRITE_SLICE - w->at % WRITE_SLICE;
+		n = w->slice - w->at % w->slice;
 		n = len - done < n ? len - done : n;
 		if (t->clean != NULL) {
 			uint64_t recs = n / t->elem > 0 ? n / t->elem : 1;
