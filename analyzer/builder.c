@@ -148,13 +148,14 @@ void lh_snap__prefault_stop(lh_snap_builder *b)
 }
 
 /*
- * The capacity an array of n elements takes next, 'doubled' being twice
- * the old one (on_pace: the count it is on pace to reach, 0 if unknown). A big array of a file whose size is known goes at once to
- * the count the reader is on pace to reach (and a sixteenth), so that it
- * is copied once instead of at every doubling, and the pages of the
- * copies are not zeroed in vain. The pace asks for no more than the file
- * can hold: n elements came out of the read_pos bytes read so far. It
- * depends on counts only, so that arrays sharing a capacity keep it.
+ * The capacity an array of n elements takes next (next_cap), 'doubled'
+ * being twice the old one. A big array of a file whose size is known
+ * goes at once to the count the reader is on pace to reach, and a
+ * sixteenth (on_pace; 0 when unknown), so that it is copied once instead
+ * of at every doubling, and the pages of the copies are not zeroed in
+ * vain. The pace asks for no more than the file can hold: n elements
+ * came out of the read_pos bytes read so far. It depends on counts only,
+ * so that arrays sharing a capacity keep it.
  */
 #define PACE_MIN ((uint64_t)1 << 20)
 
