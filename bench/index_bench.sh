@@ -4,9 +4,10 @@
 # archive` of the commit before a change, built Release with
 # scripts/build.sh), measured in the same run on the same snapshots: the
 # first analysis (summary of an unindexed snapshot, which writes the
-# index, and summary --no-index), wall and CPU seconds of each later
-# command that maps the index (summary, top, path, tree, refs; best of 3
-# runs), the index size per object, loading alone, and diff times.
+# index, and summary --no-index, with its peak memory per object), wall
+# and CPU seconds of each later command that maps the index (summary,
+# top, path, tree, refs; best of 3 runs), the index size per object,
+# loading alone, and diff times.
 # Wall-clock on a shared machine: compare the CPU seconds and the ratios,
 # and read the load average printed with them.
 # OLD may predate the index (no `luaheap index`): then its first analysis
@@ -79,7 +80,7 @@ for n in $scales; do
 		later "$b" "$snap" > "$dir/later-$v.txt"
 	done
 	paste -d' ' "$dir/first-new.txt" "$dir/first-old.txt" "$dir/noidx-new.txt" "$dir/noidx-old.txt" |
-		awk -v o="$objs" '{ printf "   first analysis, writing the index: new %.2fs wall %.2fs CPU %.1f B/obj peak | old %.2fs wall %.2fs CPU = %.2fx wall\n   first analysis, --no-index:        new %.2fs wall %.2fs CPU %.1f B/obj peak | old %.2fs wall %.2fs CPU = %.2fx wall\n", $1, $2, $3*1024/o, $4, $5, $1/$4, $7, $8, $9*1024/o, $10, $11, $7/$10 }'
+		awk -v o="$objs" '{ printf "   first analysis, writing the index: new %.2fs wall %.2fs CPU %.1f B/obj peak | old %.2fs wall %.2fs CPU %.1f B/obj peak = %.2fx wall\n   first analysis, --no-index:        new %.2fs wall %.2fs CPU %.1f B/obj peak | old %.2fs wall %.2fs CPU %.1f B/obj peak = %.2fx wall\n", $1, $2, $3*1024/o, $4, $5, $6*1024/o, $1/$4, $7, $8, $9*1024/o, $10, $11, $12*1024/o, $7/$10 }'
 	paste -d' ' "$dir/isize-new.txt" "$dir/isize-old.txt" |
 		awk -v o="$objs" '{ printf "   index: new %.1f B/object (%.0f MB) | old ", $1/o, $1/1e6
 			if ($2 > 0) printf "%.1f B/object\n", $2/o; else print "none" }'
