@@ -12,7 +12,7 @@
 # and read the load average printed with them. On a virtual machine whose
 # host backs guest memory lazily (free page reporting), the first touch of
 # memory the guest has not used for some seconds is 5-20x slower than
-# that of memory freed just before (seen here: 0.45-0.6 GB/s against 2.7-8
+# that of memory freed just before (on one such machine: 0.45-0.6 GB/s, against 2.7-8
 # GB/s), so the system time of a run depends on what ran before it: the
 # first of a series and commands needing more memory than the one before
 # (a diff after a summary) pay it; compare runs made in the same order.
