@@ -93,10 +93,13 @@ static int grow_stack(uint32_t **st, size_t *cap, size_t width)
  * object whose edge first reached number i (LH_NONE for a root), *count
  * the number of numbered objects. The stack holds one edge cursor per
  * level, up to the number of objects in a chain: the object of the level
- * below u is up[pre[u]].
+ * below u is up[pre[u]]. Every reference of a numbered object is met
+ * once here, so the predecessors are counted on the way: cnt[i + 1] gets
+ * the references to number i from objects other than its DFS parent
+ * (predecessors() leaves the leaves and the virtual root to the caller).
  */
 static int dfs_first(const lh_graph *g, uint32_t max, uint32_t *pre,
-	uint32_t *up, uint32_t *count)
+	uint32_t *up, uint32_t *cnt, uint32_t *count)
 {
 	uint32_t N = 0, r, *sc = NULL;
 	size_t sp, cap = 0;
@@ -123,8 +126,11 @@ static int dfs_first(const lh_graph *g, uint32_t max, uint32_t *pre,
 				sp--;
 				continue;
 			}
-			if (pre[w] != 0)
+			if (pre[w] != 0) {
+				if (up[pre[w]] != u)
+					cnt[pre[w] + 1]++;
 				continue;
+			}
 			if ((sp == cap && grow_stack(&sc, &cap, 1) != LH_OK) ||
 			    N == max) {
 				rc = LH_ENOMEM;
@@ -149,30 +155,24 @@ done:
  * caller starts from. Objects whose parent[] has LEAF get no list. The
  * lists follow each other by increasing target number, without offsets:
  * the first entry of each list has MARK set, and so has parent[w] when
- * w's list is not empty. *npred gets the number of entries.
+ * w's list is not empty. off ([N + 2], freed here) comes with the counts
+ * dfs_first made. *npred gets the number of entries.
  */
 static int predecessors(const lh_graph *g, const uint32_t *pre,
-	uint32_t *parent, uint32_t N, uint32_t **pred, uint32_t *npred)
+	uint32_t *parent, uint32_t N, uint32_t *off, uint32_t **pred,
+	uint32_t *npred)
 {
-	uint32_t *off, *p = NULL, i, u, cur, w;
+	uint32_t *p = NULL, i, u, cur, w;
 	uint64_t total = 0;
 
-	off = lh_array__zalloc((size_t)N + 2, sizeof *off);
-	if (off == NULL)
-		return LH_ENOMEM;
+	for (i = 1; i <= N; i++)        /* leaves get no list */
+		if (parent[i] & LEAF)
+			off[i + 1] = 0;
 	/* a root the DFS reached from an earlier root first */
 	for (i = 0; i < g->nroots; i++) {
 		w = parent[pre[g->roots[i]]];
 		if (w != 0 && !(w & LEAF))
 			off[pre[g->roots[i]] + 1]++;
-	}
-	for (u = 0; u < g->n; u++) {
-		if ((i = pre[u]) == 0)
-			continue;
-		cur = g->off[u];
-		while ((w = lh_graph__next(g, u, &cur)) != LH_NONE)
-			if (parent[pre[w]] != i && !(parent[pre[w]] & LEAF))
-				off[pre[w] + 1]++;
 	}
 	for (i = 1; i <= N + 1; i++) {
 		total += off[i];
@@ -488,12 +488,15 @@ static int number_objects(const lh_graph *g, int leaves, size_t m,
 	uint32_t **parent, uint32_t *N, uint32_t **pred, uint32_t *npred)
 {
 	uint32_t *pre = lh_array__zalloc((size_t)g->n + 1, sizeof *pre), *up, i, u;
+	uint32_t *cnt = lh_array__zalloc(m, sizeof *cnt);
 	int rc = LH_ENOMEM;
 
 	up = *parent = lh_array__alloc(m * sizeof *up);
-	if (pre == NULL || up == NULL ||
-	    dfs_first(g, g->nlive, pre, up, N) != LH_OK)
+	if (pre == NULL || up == NULL || cnt == NULL ||
+	    dfs_first(g, g->nlive, pre, up, cnt, N) != LH_OK) {
+		free(cnt);
 		goto done;
+	}
 	/* the objects that reached each number turn into their numbers */
 	up[0] = 0;
 	for (u = 0; u < g->n; u++) {
@@ -503,7 +506,7 @@ static int number_objects(const lh_graph *g, int leaves, size_t m,
 		if (leaves && is_leaf(g, u))
 			up[i] |= LEAF;
 	}
-	rc = predecessors(g, pre, up, *N, pred, npred);
+	rc = predecessors(g, pre, up, *N, cnt, pred, npred);
 done:
 	free(pre);                      /* numbers from here on */
 	return rc;
@@ -639,8 +642,8 @@ static uint32_t *tree_preorder(const uint32_t *idom, uint32_t N, size_t m)
  * Memory: the peak is what the whole analysis of a big heap needs, so the
  * scratch arrays take turns, at most 12 bytes per object (pre[] is by
  * object, the rest by number) plus the predecessor lists:
- *   first DFS        pre, up (turns into parent)          8
- *   predecessors     pre, parent, offsets                12 + lists
+ *   first DFS        pre, up (turns into parent), counts 12
+ *   predecessors     pre, parent, counts (offsets)       12 + lists
  *   semidominators   the forest (12)                     12 + lists
  *   second DFS       semi (turns into idom), vertex, pre 12
  *   leaves           idom, vertex, pre                   12
