@@ -54,13 +54,15 @@ static inline void *lh_array__zalloc(size_t count, size_t size)
 /* realloc of an array from old to n bytes that keeps it on huge pages:
  * a big one is copied to a fresh block instead of being moved, since a
  * move lands the pages at an address a 2 MiB page may not fit, and the
- * kernel then splits them into small ones. NULL, with p untouched, when
- * out of memory. */
+ * kernel then splits them into small ones; a first block is asked for
+ * with the hint. NULL, with p untouched, when out of memory. */
 static inline void *lh_array__regrow(void *p, size_t old, size_t n)
 {
 	void *q;
 
-	if (n < ((size_t)4 << 20) || p == NULL)
+	if (p == NULL)
+		return lh_array__alloc(n);
+	if (n < ((size_t)4 << 20))
 		return realloc(p, n);
 	if ((q = lh_array__alloc(n)) == NULL)
 		return NULL;

@@ -196,7 +196,6 @@ static int grow(lh_snap_builder *b, void **p, uint32_t *cap, uint64_t n,
 	np = lh_array__regrow(*p, (size_t)*cap * elem, (size_t)ncap * elem);
 	if (np == NULL)
 		return lh_snap__nomem(b);
-	lh_array__huge(np, (size_t)ncap * elem);
 	prefault(b, np, (size_t)*cap * elem, (size_t)ncap * elem);
 	*p = np;
 	*cap = (uint32_t)ncap;
@@ -211,7 +210,6 @@ static int resize(lh_snap_builder *b, void **p, uint64_t old, uint64_t n, size_t
 	if (n > SIZE_MAX / elem ||
 	    (np = lh_array__regrow(*p, (size_t)old * elem, (size_t)n * elem)) == NULL)
 		return lh_snap__nomem(b);
-	lh_array__huge(np, (size_t)n * elem);
 	if (old < n)
 		prefault(b, np, (size_t)old * elem, (size_t)n * elem);
 	*p = np;
