@@ -129,6 +129,18 @@ static void prefault(lh_snap_builder *b, void *p, size_t from, size_t to)
 }
 #endif
 
+void lh_snap__thread_end(pthread_t tid, pthread_mutex_t *mu,
+                         pthread_cond_t *cv, int *stop)
+{
+	pthread_mutex_lock(mu);
+	__atomic_store_n(stop, 1, __ATOMIC_SEQ_CST);
+	pthread_cond_signal(cv);
+	pthread_mutex_unlock(mu);
+	pthread_join(tid, NULL);
+	pthread_mutex_destroy(mu);
+	pthread_cond_destroy(cv);
+}
+
 void lh_snap__prefault_stop(lh_snap_builder *b)
 {
 	struct lh_prefault *pf = b->prefault;
@@ -136,13 +148,7 @@ void lh_snap__prefault_stop(lh_snap_builder *b)
 	b->prefault_off = 1;
 	if (pf == NULL)
 		return;
-	pthread_mutex_lock(&pf->mu);
-	__atomic_store_n(&pf->stop, 1, __ATOMIC_RELAXED);
-	pthread_cond_signal(&pf->cv);
-	pthread_mutex_unlock(&pf->mu);
-	pthread_join(pf->tid, NULL);
-	pthread_mutex_destroy(&pf->mu);
-	pthread_cond_destroy(&pf->cv);
+	lh_snap__thread_end(pf->tid, &pf->mu, &pf->cv, &pf->stop);
 	free(pf);
 	b->prefault = NULL;
 }

@@ -7,6 +7,7 @@
 #ifndef LUAHEAP_BUILDER_H
 #define LUAHEAP_BUILDER_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include "snapshot_internal.h"
@@ -161,6 +162,11 @@ int lh_snap__wide(lh_snap_builder *b, const lh_wide_label *w, uint32_t *label);
 /* For the loader, once the reader is done: stops the thread that maps
  * the pages of growing arrays ahead of the reader (none starts after). */
 void lh_snap__prefault_stop(lh_snap_builder *b);
+
+/* Ends a loader thread that waits on cv under mu until *stop is set:
+ * sets it, wakes the thread, waits for it to end, destroys mu and cv. */
+void lh_snap__thread_end(pthread_t tid, pthread_mutex_t *mu,
+                         pthread_cond_t *cv, int *stop);
 
 /* For the loader, once resolved: gives back the slack of geometric
  * growth; frees what the builder kept beside the snapshot. */

@@ -301,14 +301,8 @@ static void early_join(lh_snap_builder *b)
 		return;
 	x->joined = 1;
 	lh_snap__early_publish(b);
-	pthread_mutex_lock(&x->mu);
-	__atomic_store_n(&x->stop, 1, __ATOMIC_SEQ_CST);
-	pthread_cond_signal(&x->cv);
-	pthread_mutex_unlock(&x->mu);
-	pthread_join(x->tid, NULL);
+	lh_snap__thread_end(x->tid, &x->mu, &x->cv, &x->stop);
 	pthread_mutex_destroy(&x->grow);
-	pthread_mutex_destroy(&x->mu);
-	pthread_cond_destroy(&x->cv);
 }
 
 void lh_snap__early_stop(lh_snap_builder *b)
