@@ -96,7 +96,8 @@ static int grow_stack(uint32_t **st, size_t *cap, size_t width)
  * below u is up[pre[u]]. Every reference of a numbered object is met
  * once here, so the predecessors are counted on the way: cnt[i + 1] gets
  * the references to number i from objects other than its DFS parent
- * (predecessors() leaves the leaves and the virtual root to the caller).
+ * (predecessors() then drops the leaves' counts and adds the virtual
+ * root's references).
  */
 static int dfs_first(const lh_graph *g, uint32_t max, uint32_t *pre,
 	uint32_t *up, uint32_t *cnt, uint32_t *count)
