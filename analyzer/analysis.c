@@ -296,8 +296,10 @@ static int compute(lh_analysis **out, const char *path,
 	int rc;
 
 	tell(o, LH_PHASE_READ);
-	rc = lh_snapshot_load_progress(&snap, path, o != NULL &&
-		o->progress != NULL ? read_progress : NULL, (void *)o, err);
+	/* the arrays the index stores go straight into its file's pages */
+	rc = lh_snap__load(&snap, path, o != NULL && o->progress != NULL ?
+		read_progress : NULL, (void *)o, w != NULL ?
+		lh_index__writer_arena(w) : NULL, err);
 	if (rc != LH_OK)
 		return rc;
 	if ((a = calloc(1, sizeof *a)) == NULL) {

@@ -183,6 +183,40 @@ static uint64_t next_cap(const lh_snap_builder *b, uint64_t doubled, uint64_t n)
 	return pace > doubled ? pace : doubled;
 }
 
+/*
+ * realloc of *pp from old to n bytes. An array the index stores (a field
+ * of the snapshot, of its internals, or the targets that become edge_to)
+ * goes to the pages of the index being written when there is one and it
+ * is big (arena_int.h), else to the heap (lh_array__regrow).
+ */
+static int stored(const lh_snap_builder *b, void **pp)
+{
+	return ((char *)pp >= (char *)b->s && (char *)pp < (char *)(b->s + 1)) ||
+	       ((char *)pp >= (char *)b->in && (char *)pp < (char *)(b->in + 1)) ||
+	       pp == (void **)&b->tgt;
+}
+
+static void *regrow(lh_snap_builder *b, void **pp, size_t old, size_t n)
+{
+	lh_arena *ar = b->in->arena;
+	void *p = *pp, *q;
+
+	if (ar != NULL && n >= lh_arena__min && stored(b, pp) &&
+	    (q = lh_arena__alloc(ar, n)) != NULL) {
+		if (p != NULL)
+			memcpy(q, p, old < n ? old : n);
+		lh_arena__free(ar, p);
+		return q;
+	}
+	if (!lh_arena__owns(ar, p, NULL))
+		return lh_array__regrow(p, old, n);
+	if ((q = lh_array__alloc(n)) == NULL)
+		return NULL;
+	memcpy(q, p, old < n ? old : n);
+	lh_arena__release(ar, p);
+	return q;
+}
+
 /* Grows *p (of *cap elements of elem bytes) to hold at least n. */
 static int grow(lh_snap_builder *b, void **p, uint32_t *cap, uint64_t n,
                 size_t elem)
@@ -199,7 +233,7 @@ static int grow(lh_snap_builder *b, void **p, uint32_t *cap, uint64_t n,
 		ncap = UINT32_MAX;
 	if (n > ncap || ncap > SIZE_MAX / elem)
 		return lh_snap__nomem(b);
-	np = lh_array__regrow(*p, (size_t)*cap * elem, (size_t)ncap * elem);
+	np = regrow(b, p, (size_t)*cap * elem, (size_t)ncap * elem);
 	if (np == NULL)
 		return lh_snap__nomem(b);
 	prefault(b, np, (size_t)*cap * elem, (size_t)ncap * elem);
@@ -214,7 +248,7 @@ static int resize(lh_snap_builder *b, void **p, uint64_t old, uint64_t n, size_t
 	void *np;
 
 	if (n > SIZE_MAX / elem ||
-	    (np = lh_array__regrow(*p, (size_t)old * elem, (size_t)n * elem)) == NULL)
+	    (np = regrow(b, p, (size_t)old * elem, (size_t)n * elem)) == NULL)
 		return lh_snap__nomem(b);
 	if (old < n)
 		prefault(b, np, (size_t)old * elem, (size_t)n * elem);
@@ -232,16 +266,18 @@ static int resize(lh_snap_builder *b, void **p, uint64_t old, uint64_t n, size_t
 static int widen_addr(lh_snap_builder *b)
 {
 	lh_snapshot *s = b->s;
-	uint64_t *a = malloc((size_t)(b->obj_cap ? b->obj_cap : 1) * sizeof(*a));
+	uint64_t *a = NULL;
 	uint32_t i;
 
+	a = regrow(b, (void **)&s->addr64, 0, (size_t)(b->obj_cap ? b->obj_cap : 1) *
+		sizeof(*a));
 	if (a == NULL)
 		return lh_snap__nomem(b);
 	for (i = 0; i < s->nobj; i++)
 		a[i] = lh_snapshot_addr(s, i);
 	lh_snap__early_hold(b, 1);
-	free(s->addr_lo);
-	free(s->addr_hi);
+	lh_arena__free(b->in->arena, s->addr_lo);
+	lh_arena__free(b->in->arena, s->addr_hi);
 	s->addr_lo = NULL;
 	s->addr_hi = NULL;
 	s->addr64 = a;
@@ -867,12 +903,21 @@ int lh_snap__watch(lh_snap_builder *b, uint64_t addr, const char *label,
 	return LH_OK;
 }
 
-/* Gives back the slack of geometric growth. */
-#define TRIM(arr, n) do { \
-	if ((arr) != NULL && (n) > 0) { \
-		void *p_ = realloc((arr), (size_t)(n) * sizeof(*(arr))); \
-		if (p_ != NULL) (arr) = p_; \
-	} } while (0)
+/* Gives back the slack of geometric growth: the tail of an array in the
+ * index's pages is freed there, any other is reallocated. */
+static void trim(lh_snap_builder *b, void **pp, uint64_t n)
+{
+	void *q;
+
+	if (*pp == NULL || n == 0 || n > SIZE_MAX)
+		return;
+	if (lh_arena__owns(b->in->arena, *pp, NULL))
+		lh_arena__shrink(b->in->arena, *pp, (size_t)n);
+	else if ((q = realloc(*pp, (size_t)n)) != NULL)
+		*pp = q;
+}
+
+#define TRIM(arr, n) trim(b, (void **)&(arr), (uint64_t)(n) * sizeof(*(arr)))
 
 int lh_snap__end(lh_snap_builder *b, uint64_t nobjects, uint64_t nedges,
                  uint64_t nroots)
@@ -920,7 +965,7 @@ void lh_snap__builder_release(lh_snap_builder *b)
 {
 	lh_snap__prefault_stop(b);
 	lh_snap__early_stop(b);
-	free(b->tgt);
+	lh_arena__free(b->in != NULL ? b->in->arena : NULL, b->tgt);
 	free(b->far);
 	free(b->laddr);
 	free(b->mark);

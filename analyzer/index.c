@@ -28,6 +28,7 @@
 #include "luaheap/crc32c.h"
 #include "luaheap/dump.h"
 #include "snapshot_internal.h"
+#include "arena_int.h"
 #include "index_int.h"
 
 /* Every count of the index, with the public structs copied whole: their
@@ -363,31 +364,23 @@ static char *join(const char *const *str, size_t stride, uint32_t n,
 	return blob;
 }
 
-static int write_all(int fd, const void *p, uint64_t n)
+/* n bytes at offset off of fd (a gap before them reads as zeros). */
+static int write_all(int fd, const void *p, uint64_t n, uint64_t off)
 {
 	const char *c = p;
 
 	while (n > 0) {
-		ssize_t w = write(fd, c, n > (1u << 30) ? (1u << 30) : (size_t)n);
+		ssize_t w = pwrite(fd, c, n > (1u << 30) ? (1u << 30) : (size_t)n,
+			(off_t)off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			return -1;
 		c += w;
 		n -= (uint64_t)w;
+		off += (uint64_t)w;
 	}
 	return 0;
-}
-
-/* n zero bytes. */
-static int write_zeros(int fd, uint64_t n)
-{
-	static const char zero[4096];
-
-	for (; n > sizeof zero; n -= sizeof zero)
-		if (write_all(fd, zero, sizeof zero) != 0)
-			return -1;
-	return write_all(fd, zero, n);
 }
 
 /* A temporary file beside ipath, mode 0600; its name into tmp. */
@@ -548,7 +541,7 @@ static void trust_save(const char *ipath, const struct stat *st,
 	}
 	trust_fill(&r, st, hdr_crc);
 	if ((fd = make_temp(&tmp, tp)) >= 0) {
-		int bad = write_all(fd, &r, sizeof r) != 0;
+		int bad = write_all(fd, &r, sizeof r, 0) != 0;
 		if (close(fd) != 0 || bad || rename(tmp, tp) != 0)
 			unlink(tmp);
 	}
@@ -571,7 +564,9 @@ struct lh_index_writer {
 	int fd;                     /* the temporary file, or -1 */
 	char *tmp;                  /* its name */
 	int stored;                 /* parts written to it */
-	uint64_t at;                /* its length */
+	uint64_t at;                /* where the next bytes go in it */
+	lh_arena *arena;            /* the analysis's big arrays, or NULL */
+	int arena_live;             /* they lie in this temporary file */
 	int err;                    /* errno of the last failure, or 0 */
 	int oom;
 	int adopted;                /* parts copied into sc */
@@ -727,7 +722,7 @@ static int write_slices(lh_index_writer *w, uint32_t i, const void *arr,
 		} else {
 			memcpy(w->buf, from, n);
 		}
-		rc = write_all(w->fd, w->buf, n);
+		rc = write_all(w->fd, w->buf, n, w->at);
 	}
 	if (t->clean != NULL)
 		w->tab[i].sum = sum_end(&acc);
@@ -744,20 +739,28 @@ static int write_part(lh_index_writer *w, int part)
 	for (i = 0; i < w->k; i++) {
 		const sect *t = &w->t[i];
 		const void *arr = i == 0 ? &zero_sc : *t->p;
-		uint64_t len = t->elem * t->count;
-		uint64_t pad = (IDX_ALIGN - w->at % IDX_ALIGN) % IDX_ALIGN;
+		uint64_t len = t->elem * t->count, off;
 
 		if (t->part != part)
 			continue;
-		if (write_zeros(w->fd, pad) != 0)
-			return -1;
-		w->at += pad;
 		w->tab[i].id = i;
 		w->tab[i].present = arr != NULL;
 		w->tab[i].elem = t->elem;
 		w->tab[i].count = arr != NULL ? t->count : 0;
-		w->tab[i].off = w->at;
 		w->tab[i].sum = 0;
+		/* an array already in this file's pages: only noted */
+		if (arr != NULL && i > 0 && t->clean == NULL && w->arena_live &&
+		    lh_arena__owns(w->arena, arr, &off) && off % IDX_ALIGN == 0) {
+			w->tab[i].off = off;
+			w->tab[i].sum = lh_index__sum(arr, len);
+			continue;
+		}
+		if (w->arena_live)      /* past the arena's regions */
+			w->at = lh_arena__reserve(w->arena, arr != NULL ? len : 0,
+				IDX_ALIGN);
+		else
+			w->at += (IDX_ALIGN - w->at % IDX_ALIGN) % IDX_ALIGN;
+		w->tab[i].off = w->at;
 		if (arr == NULL)
 			continue;
 		if (write_slices(w, i, arr, len) != 0)
@@ -779,6 +782,7 @@ static void drop(lh_index_writer *w)
 	w->tmp = NULL;
 	w->fd = -1;
 	w->stored = 0;
+	w->arena_live = 0;          /* its arrays stay, in an unlinked file */
 	w->err = saved != 0 ? saved : EIO;
 }
 
@@ -821,12 +825,23 @@ static int start(lh_index_writer *w)
 			drop(w);
 			continue;
 		}
+		/* the header and table are written last (seal) */
 		w->at = sizeof(idx_header) + w->k * sizeof(idx_sect);
-		if (write_zeros(w->fd, w->at) == 0)
-			return 1;
-		drop(w);
+		return 1;
 	}
 	return 0;
+}
+
+lh_arena *lh_index__writer_arena(lh_index_writer *w)
+{
+	const char *env = getenv("LUAHEAP_ARENA");
+
+	if ((env != NULL && strcmp(env, "0") == 0) || w->oom ||
+	    w->arena != NULL || (w->fd < 0 && !start(w)))
+		return NULL;
+	w->arena = lh_arena__new(w->fd, w->at);
+	w->arena_live = w->arena != NULL;
+	return w->arena;
 }
 
 /* Writes the parts before 'upto' not yet in the file, at this path or,
@@ -885,14 +900,17 @@ static int seal(lh_index_writer *w)
 		errno = saved;
 		return -1;
 	}
+	if (w->arena_live)          /* its regions are final now */
+		lh_arena__close(w->arena);
 	if (close(fd) != 0 || rename(w->tmp, ip) != 0)
 		return -1;
 	free(w->tmp);
 	w->tmp = NULL;
-	/* the file as renamed (a new ctime); a big one is trusted at once */
+	/* the file as renamed (a new ctime); a big one (its bytes on disk:
+	 * it may have holes) is trusted at once */
 	if (stat(ip, &st) == 0 && st.st_dev == mine.st_dev &&
 	    st.st_ino == mine.st_ino)
-		trust_save(ip, &st, h.crc, (uint64_t)st.st_size >=
+		trust_save(ip, &st, h.crc, (uint64_t)st.st_blocks * 512 >=
 			TRUST_WAIT_BYTES);
 	return 0;
 }
@@ -922,6 +940,7 @@ void lh_index__writer_free(lh_index_writer *w)
 		return;
 	if (w->fd >= 0 || w->tmp != NULL)
 		drop(w);
+	lh_arena__unref(w->arena);
 	free(w->paths[0]);
 	free(w->paths[1]);
 	free(w->buf);
@@ -1297,7 +1316,33 @@ static uint32_t adopt_counts(sect *t, parts *p, uint32_t *nwatches)
 	return k;
 }
 
-/* Points each present section into the map. */
+/* Whether no two of the k sections of tab share a byte (they may lie in
+ * any order: arrays mapped from the file while it was written come where
+ * they were placed). */
+static int apart(const idx_sect *tab, uint32_t k)
+{
+	uint64_t lo[IDX_MAX_SECT], hi[IDX_MAX_SECT];
+	uint32_t i, j, n = 0;
+
+	for (i = 0; i < k; i++) {       /* by start, insertion */
+		uint64_t a = tab[i].off, b = a + tab[i].elem * tab[i].count;
+		if (b == a)
+			continue;
+		for (j = n++; j > 0 && lo[j - 1] > a; j--) {
+			lo[j] = lo[j - 1];
+			hi[j] = hi[j - 1];
+		}
+		lo[j] = a;
+		hi[j] = b;
+	}
+	for (i = 1; i < n; i++)
+		if (lo[i] < hi[i - 1])
+			return 0;
+	return 1;
+}
+
+/* Points each present section into the map; every section lies past
+ * 'end' (the table's). */
 static int place(sect *t, uint32_t k, const idx_sect *tab, uint64_t end,
 	char *map, size_t len, lh_error *err)
 {
@@ -1305,13 +1350,16 @@ static int place(sect *t, uint32_t k, const idx_sect *tab, uint64_t end,
 	int rc;
 
 	for (i = 1; i < k; i++) {
-		if ((rc = check_sect(&tab[i], i, &end, map, len, 0, err)) != LH_OK)
+		uint64_t past = end;
+		if ((rc = check_sect(&tab[i], i, &past, map, len, 0, err)) != LH_OK)
 			return rc;
 		if (tab[i].elem != t[i].elem || (tab[i].present ?
 		    tab[i].count != t[i].count : !t[i].opt && t[i].count != 0))
 			return lh_error_set(err, LH_EFORMAT, "section %" PRIu32
 				" has the wrong length", i);
 	}
+	if (!apart(tab, k))
+		return lh_error_set(err, LH_EFORMAT, "overlapping sections");
 	if ((rc = checksums(tab, k, map, err)) != LH_OK)
 		return rc;
 	for (i = 1; i < k; i++)
@@ -1462,7 +1510,7 @@ int lh_index__load(lh_analysis **out, const char *ipath,
 	char *map = NULL;
 	size_t len = 0;
 	struct stat st;
-	uint64_t end;
+	uint64_t end, table_end;
 	uint32_t k, nw;
 	int rc;
 
@@ -1478,6 +1526,7 @@ int lh_index__load(lh_analysis **out, const char *ipath,
 	    err)) != LH_OK)
 		goto done;
 	end += ((const idx_header *)map)->nsect * sizeof *tab;
+	table_end = end;
 	if ((rc = check_sect(&tab[0], 0, &end, map, len, 1, err)) != LH_OK)
 		goto done;
 	if (!tab[0].present || tab[0].elem != sizeof(idx_scalars) ||
@@ -1491,7 +1540,7 @@ int lh_index__load(lh_analysis **out, const char *ipath,
 		rc = lh_error_set(err, LH_EFORMAT, "wrong number of sections");
 		goto done;
 	}
-	if ((rc = place(t, k, tab, end, map, len, err)) != LH_OK ||
+	if ((rc = place(t, k, tab, table_end, map, len, err)) != LH_OK ||
 	    (rc = adopt_strings(&p, snap_path, nw, err)) != LH_OK)
 		goto done;
 	p.in->nwide = p.sc->nwide;

@@ -7,6 +7,7 @@
 #define LUAHEAP_INDEX_INT_H
 
 #include "analysis_int.h"
+#include "arena_int.h"
 
 /*
  * File layout (this build's own cache, so arrays are stored as they lie
@@ -14,7 +15,11 @@
  * records differ):
  *   header    idx_header, its crc covering itself (crc 0) and the table
  *   table     nsect idx_sect entries
- *   sections  each at a multiple of IDX_ALIGN, in table order; section 0
+ *   sections  each at a multiple of IDX_ALIGN, none overlapping another,
+ *             in table order, except the big arrays the analysis kept in
+ *             the file's own pages while it was written (arena_int.h),
+ *             which lie where they were placed (with holes left by
+ *             arrays given back); section 0
  *             is idx_scalars (the counts every other section's length
  *             follows from), then the parts of the analysis in the order
  *             they are computed (IDX_PART_*), so that a writer can store
@@ -22,7 +27,7 @@
  *             stored as 0 (the file is the same whatever the addresses)
  */
 #define IDX_MAGIC "LHINDEX"
-#define IDX_FORMAT 5
+#define IDX_FORMAT 6
 #define IDX_ALIGN 64
 #define IDX_MAX_SECT 64
 
@@ -106,6 +111,14 @@ typedef struct lh_index_writer lh_index_writer;
  * of memory. The paths are copied. */
 lh_index_writer *lh_index__writer_new(char *const paths[2],
 	const lh_index_bind *bind);
+
+/* The arena (arena_int.h) over w's temporary file, created at the first
+ * path that takes one, for the big arrays of the analysis whose index w
+ * writes: those the index stores are then noted where they lie instead
+ * of copied. NULL (the heap) when no file could be made or out of
+ * memory. w holds it until freed; a failure later (another path) copies
+ * them as any other array. */
+lh_arena *lh_index__writer_arena(lh_index_writer *w);
 
 /* Stores the sections of a's parts up to 'part' (IDX_PART_*), which a
  * must hold, and the snapshot never changes. One thread at a time, parts

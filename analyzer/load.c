@@ -34,7 +34,8 @@ static int detect(lh_snap_builder *b, FILE *f, unsigned char head[LH_MAGIC_LEN],
 }
 
 static int load_stream(lh_snapshot **out, const char *path, FILE *f, uint64_t size,
-                       lh_progress_fn progress, void *ctx, lh_error *err)
+                       lh_progress_fn progress, void *ctx, lh_arena *arena,
+                       lh_error *err)
 {
 	lh_snap_builder b;
 	lh_snapshot *s = NULL;
@@ -62,6 +63,7 @@ static int load_stream(lh_snapshot **out, const char *path, FILE *f, uint64_t si
 	s->main_thread = s->registry = LH_NONE;
 	b.s = s;
 	b.in = s->internal;
+	b.in->arena = lh_arena__ref(arena);
 	if ((rc = detect(&b, f, head, &n, &is_json)) != LH_OK)
 		goto done;
 	s->hdr.encoding = is_json;
@@ -87,6 +89,12 @@ int lh_snapshot_load(lh_snapshot **out, const char *path, lh_error *err)
 int lh_snapshot_load_progress(lh_snapshot **out, const char *path,
                               lh_progress_fn progress, void *ctx, lh_error *err)
 {
+	return lh_snap__load(out, path, progress, ctx, NULL, err);
+}
+
+int lh_snap__load(lh_snapshot **out, const char *path, lh_progress_fn progress,
+                  void *ctx, lh_arena *arena, lh_error *err)
+{
 	struct stat st;
 	uint64_t size = UINT64_MAX;
 	FILE *f;
@@ -103,7 +111,7 @@ int lh_snapshot_load_progress(lh_snapshot **out, const char *path,
 	}
 	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
 		size = (uint64_t)st.st_size;
-	rc = load_stream(out, path, f, size, progress, ctx, err);
+	rc = load_stream(out, path, f, size, progress, ctx, arena, err);
 	fclose(f);
 	return rc;
 }
@@ -120,7 +128,7 @@ int lh_snapshot_load_mem(lh_snapshot **out, const char *name, const void *data,
 	f = fmemopen((void *)data, len, "rb");
 	if (f == NULL)
 		return lh_error_set(err, LH_ENOMEM, "cannot read snapshot '%s': %s", name, strerror(errno));
-	rc = load_stream(out, name, f, len, NULL, NULL, err);
+	rc = load_stream(out, name, f, len, NULL, NULL, NULL, err);
 	fclose(f);
 	return rc;
 }

@@ -231,11 +231,14 @@ int lh_snapshot_shared(const lh_snapshot *s, uint32_t v)
 	       lh_sorted_find(s->shared, s->nshared, v) != LH_NONE;
 }
 
-/* free(p), unless p lies in the index mapping. */
+/* free(p), unless p lies in the index mapping or in the pages of the
+ * index written (unmapped with the arena). */
 static void drop(const lh_snap_internal *in, void *p)
 {
 	if (in != NULL && in->map != NULL && (char *)p >= in->map &&
 	    (char *)p < in->map + in->map_len)
+		return;
+	if (in != NULL && lh_arena__owns(in->arena, p, NULL))
 		return;
 	free(p);
 }
@@ -271,6 +274,7 @@ void lh_snapshot_free(lh_snapshot *s)
 		drop(in, in->wide);
 		if (in->map != NULL)
 			munmap(in->map, in->map_len);
+		lh_arena__unref(in->arena);
 		free(in);
 	}
 	free(s);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "luaheap/format.h"
 #include "luaheap/snapshot.h"
+#include "arena_int.h"
 
 struct lh_snapshot {
 	char     *path;                 /* as given to the loader, owned */
@@ -176,7 +177,16 @@ typedef struct lh_snap_internal {
 	 * frees only what lies outside it). */
 	char          *map;
 	size_t         map_len;
+	/* A snapshot read while its index is written: its big arrays lie in
+	 * the index file's pages (arena_int.h; NULL when on the heap). */
+	lh_arena      *arena;
 } lh_snap_internal;
+
+/* lh_snapshot_load_progress, the big arrays the index stores taken from
+ * arena (may be NULL: the heap), which the snapshot then holds a
+ * reference to. */
+int lh_snap__load(lh_snapshot **out, const char *path, lh_progress_fn progress,
+                  void *ctx, lh_arena *arena, lh_error *err);
 
 /* How many threads loading may use: 2, or 1 when LUAHEAP_THREADS=1 (to
  * check that both give the same snapshot). */

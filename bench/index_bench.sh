@@ -6,7 +6,8 @@
 # first analysis (summary of an unindexed snapshot, which writes the
 # index, and summary --no-index, with its peak memory per object), wall
 # and CPU seconds of each later command that maps the index (summary,
-# top, path, tree, refs; best of 3 runs), the index size per object,
+# top, path, tree, refs; best of 3 runs), the index size per object (on
+# disk, and the file's length: arrays mapped from it leave holes),
 # loading alone, and diff times.
 # Wall-clock on a shared machine: compare the CPU seconds and the ratios,
 # and read the load average printed with them. On a virtual machine whose
@@ -82,14 +83,17 @@ for n in $scales; do
 		indexes "$b" || noidx=
 		once "$b/luaheap" summary $noidx "$snap" > "$dir/noidx-$v.txt"
 		once "$b/luaheap" summary "$snap" > "$dir/first-$v.txt"
-		stat -c %s "$snap.lhindex" > "$dir/isize-$v.txt" 2> /dev/null || echo 0 > "$dir/isize-$v.txt"
+		# bytes on disk (the file may have holes), then its length
+		stat -c '%b %B %s' "$snap.lhindex" 2> /dev/null |
+			awk '{ print $1 * $2, $3 }' > "$dir/isize-$v.txt" || true
+		[ -s "$dir/isize-$v.txt" ] || echo 0 0 > "$dir/isize-$v.txt"
 		later "$b" "$snap" > "$dir/later-$v.txt"
 	done
 	paste -d' ' "$dir/first-new.txt" "$dir/first-old.txt" "$dir/noidx-new.txt" "$dir/noidx-old.txt" |
 		awk -v o="$objs" '{ printf "   first analysis, writing the index: new %.2fs wall %.2fs CPU %.1f B/obj peak | old %.2fs wall %.2fs CPU %.1f B/obj peak = %.2fx wall\n   first analysis, --no-index:        new %.2fs wall %.2fs CPU %.1f B/obj peak | old %.2fs wall %.2fs CPU %.1f B/obj peak = %.2fx wall\n", $1, $2, $3*1024/o, $4, $5, $6*1024/o, $1/$4, $7, $8, $9*1024/o, $10, $11, $12*1024/o, $7/$10 }'
 	paste -d' ' "$dir/isize-new.txt" "$dir/isize-old.txt" |
-		awk -v o="$objs" '{ printf "   index: new %.1f B/object (%.0f MB) | old ", $1/o, $1/1e6
-			if ($2 > 0) printf "%.1f B/object\n", $2/o; else print "none" }'
+		awk -v o="$objs" '{ printf "   index on disk: new %.1f B/object (%.0f MB, length %.0f MB) | old ", $1/o, $1/1e6, $2/1e6
+			if ($3 > 0) printf "%.1f B/object (length %.0f MB)\n", $3/o, $4/1e6; else print "none" }'
 	printf 'summary\ntop\npath\ntree\nrefs\n' | paste -d' ' - "$dir/later-new.txt" "$dir/later-old.txt" |
 		awk '{ printf "   later %-8s new %.2fs wall %.2fs CPU | ", $1, $2, $3
 			if ($5 == "-") print "old: no such command"
