@@ -17,6 +17,9 @@
 # GB/s), so the system time of a run depends on what ran before it: the
 # first of a series and commands needing more memory than the one before
 # (a diff after a summary) pay it; compare runs made in the same order.
+# So every run that analyses afresh (each first analysis, each first
+# diff) starts after IDLE seconds (default 8) of rest, all from the same
+# cold state, and the first diff is compared with the first summary.
 # OLD may predate the index (no `luaheap index`): then its first analysis
 # is plain `summary`, each of its later commands is a whole analysis (run
 # once, not best of 3), and it has no index size.
@@ -36,6 +39,11 @@ export XDG_CACHE_HOME="$dir/cache"      # the index's records, kept apart
 once() {
 	/usr/bin/time -f "%e %U %S %M" "$@" 2>&1 > /dev/null | tail -n 1 |
 		awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }'
+}
+# once, after IDLE seconds of rest (see above)
+cold() {
+	sleep "${IDLE:-8}"
+	once "$@"
 }
 # the same, the run of least wall time of three
 best3() {
@@ -81,8 +89,8 @@ for n in $scales; do
 		rm -f "$snap.lhindex"
 		noidx=--no-index
 		indexes "$b" || noidx=
-		once "$b/luaheap" summary $noidx "$snap" > "$dir/noidx-$v.txt"
-		once "$b/luaheap" summary "$snap" > "$dir/first-$v.txt"
+		cold "$b/luaheap" summary $noidx "$snap" > "$dir/noidx-$v.txt"
+		cold "$b/luaheap" summary "$snap" > "$dir/first-$v.txt"
 		# bytes on disk (the file may have holes), then its length
 		stat -c '%b %B %s' "$snap.lhindex" 2> /dev/null |
 			awk '{ print $1 * $2, $3 }' > "$dir/isize-$v.txt" || true
@@ -100,12 +108,14 @@ for n in $scales; do
 			else printf "old %.2fs wall %.2fs CPU = %.2fx wall, %.2fx CPU\n", $5, $6, $2/$5, ($6 > 0 ? $3/$6 : 0) }'
 	if [ "${DIFF:-1}" != 0 ]; then
 		rm -f "$snap.lhindex" "$later.lhindex"
-		od=$(once "$old/luaheap" diff "$snap" "$later")    # writes both
+		od=$(cold "$old/luaheap" diff "$snap" "$later")    # writes both
 		od2=$(once "$old/luaheap" diff "$snap" "$later")   # maps both
 		rm -f "$snap.lhindex" "$later.lhindex"
-		nd=$(once "$new/luaheap" diff "$snap" "$later")
+		nd=$(cold "$new/luaheap" diff "$snap" "$later")
 		nd2=$(once "$new/luaheap" diff "$snap" "$later")
 		echo "$nd $nd2 $od $od2" | awk '{ printf "   diff, writing both indexes: new %.2fs wall | old %.2fs = %.2fx; both indexed: new %.2fs wall %.2fs CPU | old %.2fs wall %.2fs CPU = %.2fx\n", $1, $7, $1/$7, $4, $5, $10, $11, $4/$10 }'
+		echo "$nd $od $(cat "$dir/first-new.txt" "$dir/first-old.txt")" |
+			awk '{ printf "   first diff / first summary (both writing their indexes): new %.2fx | old %.2fx\n", $1/$7, $4/$10 }'
 	fi
 	rm -rf "$snap.lhindex" "$later.lhindex" "$XDG_CACHE_HOME"
 done
