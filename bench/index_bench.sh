@@ -114,7 +114,7 @@ for n in $scales; do
 		nd=$(cold "$new/luaheap" diff "$snap" "$later")
 		nd2=$(once "$new/luaheap" diff "$snap" "$later")
 		echo "$nd $nd2 $od $od2" | awk '{ printf "   diff, writing both indexes: new %.2fs wall | old %.2fs = %.2fx; both indexed: new %.2fs wall %.2fs CPU | old %.2fs wall %.2fs CPU = %.2fx\n", $1, $7, $1/$7, $4, $5, $10, $11, $4/$10 }'
-		echo "$nd $od $(cat "$dir/first-new.txt" "$dir/first-old.txt")" |
+		echo "$nd $od $(cat "$dir/first-new.txt" "$dir/first-old.txt" | tr '\n' ' ')" |
 			awk '{ printf "   first diff / first summary (both writing their indexes): new %.2fx | old %.2fx\n", $1/$7, $4/$10 }'
 	fi
 	rm -rf "$snap.lhindex" "$later.lhindex" "$XDG_CACHE_HOME"
