@@ -3,7 +3,10 @@
 # fills the address index while the file is read (check_snapshot.c shows
 # that it does so, and gives up when the pace was wrong). Every report is
 # byte-identical with LUAHEAP_THREADS=1, where the index is built after
-# reading on one thread, and so is the analysis index written.
+# reading on one thread, and so is the analysis index written. Its big
+# arrays are kept in the index file's own pages while it is written (the
+# file then has holes, which LUAHEAP_ARENA=0 does not leave): every report
+# read from it is the fresh one, and none of them finds it changed.
 "$LUA" -e '
 local t = {}
 for i = 1, 200000 do
@@ -36,3 +39,28 @@ test -e early.snap.lhindex
 cp early.snap.lhindex two.idx
 LUAHEAP_THREADS=1 "$LUAHEAP" index --force early.snap > /dev/null
 cmp two.idx early.snap.lhindex
+
+# the big arrays lay in the file's pages: holes, unless LUAHEAP_ARENA=0
+holes() {
+	test $(($(stat -c %b early.snap.lhindex) * 512)) -lt \
+		"$(stat -c %s early.snap.lhindex)"
+}
+holes
+LUAHEAP_ARENA=0 "$LUAHEAP" index --force early.snap > /dev/null
+! holes
+"$LUAHEAP" index --force early.snap > /dev/null
+holes
+# every report read from that index: the fresh one, with no note
+{
+	"$LUAHEAP" summary early.snap
+	"$LUAHEAP" top early.snap --group none -n 30 --json
+	"$LUAHEAP" tree early.snap --depth 3 --min-size 0 --json
+	"$LUAHEAP" path early.snap 'THINGS[199999].pos' -n 2
+	"$LUAHEAP" tree early.snap 'THINGS[150000].f' --depth 2 --min-size 0
+} > indexed.txt 2> err.txt
+test ! -s err.txt
+cmp two.txt indexed.txt
+"$LUAHEAP" diff early.snap early.snap > /dev/null 2> err.txt
+"$LUAHEAP" refs early.snap 'THINGS[5].pos' > /dev/null 2>> err.txt
+"$LUAHEAP" summary early.snap > /dev/null 2>> err.txt
+test ! -s err.txt
