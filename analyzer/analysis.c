@@ -133,6 +133,22 @@ static int classes(lh_analysis *a, lh_error *err)
 		err);
 }
 
+/* The results the index stores, computed by two threads at once, get
+ * their places in the index's file (ar, may be NULL) now, in this order,
+ * so that the file is the same whatever the threads' timing. */
+static void plan(lh_graph *g, lh_arena *ar)
+{
+	size_t n = (size_t)g->n + 1;
+
+	g->arena = ar;
+	lh_arena__plan(ar, LH_SLOT_VIA, n * sizeof *((lh_bfs *)0)->via);
+	lh_arena__plan(ar, LH_SLOT_IDOM, n * sizeof *((lh_dom *)0)->idom);
+	lh_arena__plan(ar, LH_SLOT_RETAINED,
+		n * sizeof *((lh_dom *)0)->retained);
+	lh_arena__plan(ar, LH_SLOT_ORDER, ((size_t)g->nlive + 2) *
+		sizeof *((lh_dom *)0)->order);
+}
+
 /* Every analysis of a->snap, each phase told to o (may be NULL), the
  * parts of its index stored in w (may be NULL) as they are computed
  * when a second thread may run. An error of the dominators is the one
@@ -148,6 +164,8 @@ static int analyse(lh_analysis *a, const lh_open_opts *o, lh_index_writer *w,
 	tell(o, LH_PHASE_REACH);
 	if ((rc = lh_graph_from_snapshot(&a->graph, snap, err)) != LH_OK)
 		return rc;
+	plan(a->graph, w != NULL ? ((lh_snap_internal *)snap->internal)->arena :
+		NULL);
 	tell(o, LH_PHASE_DOM);
 	memset(&j, 0, sizeof j);
 	j.a = a;

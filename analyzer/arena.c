@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "arena_int.h"
+#include "array_int.h"
 
 #define ALIGN ((uint64_t)2 << 20)
 #define PAGE ((uint64_t)4096)
@@ -31,7 +32,13 @@ struct lh_arena {
 	uint64_t end;               /* past every region and reservation */
 	region *r;
 	uint32_t n, cap;
+	uint64_t slot_off[LH_SLOTS], slot_len[LH_SLOTS];   /* len 0: none */
+	struct lh_arena *next;      /* in the list of live arenas */
 };
+
+/* Every live arena, for lh_arena__free_any. */
+static pthread_mutex_t live_mu = PTHREAD_MUTEX_INITIALIZER;
+static lh_arena *live;
 
 static uint64_t up(uint64_t x, uint64_t to)
 {
@@ -51,6 +58,10 @@ lh_arena *lh_arena__new(int fd, uint64_t start)
 	pthread_mutex_init(&a->mu, NULL);
 	a->refs = 1;
 	a->end = start;
+	pthread_mutex_lock(&live_mu);
+	a->next = live;
+	live = a;
+	pthread_mutex_unlock(&live_mu);
 	return a;
 }
 
@@ -66,6 +77,7 @@ lh_arena *lh_arena__ref(lh_arena *a)
 
 void lh_arena__unref(lh_arena *a)
 {
+	lh_arena **at;
 	uint32_t i;
 	int last;
 
@@ -76,6 +88,11 @@ void lh_arena__unref(lh_arena *a)
 	pthread_mutex_unlock(&a->mu);
 	if (!last)
 		return;
+	pthread_mutex_lock(&live_mu);
+	for (at = &live; *at != a; at = &(*at)->next)
+		;
+	*at = a->next;
+	pthread_mutex_unlock(&live_mu);
 	for (i = 0; i < a->n; i++)      /* the file keeps what they hold */
 		munmap(a->r[i].p, a->r[i].len);
 	if (a->fd >= 0)
@@ -112,41 +129,92 @@ static char *map_aligned(int fd, uint64_t off, size_t len, uint64_t al)
 	return p;
 }
 
-void *lh_arena__alloc(lh_arena *a, size_t n)
+/* A region of len bytes (whole pages) at offset off of the file, aligned
+ * to al in memory; NULL when it cannot be had. a->mu held. */
+static char *place(lh_arena *a, uint64_t off, size_t len, uint64_t al)
 {
-	size_t len = (size_t)up(n ? n : 1, PAGE);
-	uint64_t off, al = len >= ALIGN ? ALIGN : PAGE;
 	region *r;
-	char *p = NULL;
+	char *p;
 
-	if (a == NULL)
-		return NULL;
-	pthread_mutex_lock(&a->mu);
 	if (a->fd < 0)
-		goto out;
+		return NULL;
 	if (a->n == a->cap) {
 		uint32_t c = a->cap ? a->cap * 2 : 16;
 		if ((r = realloc(a->r, c * sizeof *r)) == NULL)
-			goto out;
+			return NULL;
 		a->r = r;
 		a->cap = c;
 	}
-	off = up(a->end, al);
 	/* the blocks first: a store into the mapping can then never meet a
 	 * full disk (which would kill the process) */
 	if (fallocate(a->fd, 0, (off_t)off, (off_t)len) != 0)
-		goto out;
+		return NULL;
 	if ((p = map_aligned(a->fd, off, len, al)) == NULL) {
 		(void)fallocate(a->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			(off_t)off, (off_t)len);
-		goto out;
+		return NULL;
 	}
 	a->r[a->n].p = p;
 	a->r[a->n].len = len;
 	a->r[a->n++].off = off;
-	a->end = off + len;
-out:
+	return p;
+}
+
+void *lh_arena__alloc(lh_arena *a, size_t n)
+{
+	size_t len = (size_t)up(n ? n : 1, PAGE);
+	uint64_t off, al = len >= ALIGN ? ALIGN : PAGE;
+	char *p;
+
+	if (a == NULL)
+		return NULL;
+	pthread_mutex_lock(&a->mu);
+	off = up(a->end, al);
+	if ((p = place(a, off, len, al)) != NULL)
+		a->end = off + len;
 	pthread_mutex_unlock(&a->mu);
+	return p;
+}
+
+void lh_arena__plan(lh_arena *a, int k, size_t n)
+{
+	size_t len = (size_t)up(n ? n : 1, PAGE);
+	uint64_t al = len >= ALIGN ? ALIGN : PAGE;
+
+	if (a == NULL || k < 0 || k >= LH_SLOTS || n < lh_arena__min)
+		return;
+	pthread_mutex_lock(&a->mu);
+	a->slot_off[k] = up(a->end, al);
+	a->slot_len[k] = len;
+	a->end = a->slot_off[k] + len;
+	pthread_mutex_unlock(&a->mu);
+}
+
+void *lh_arena__take(lh_arena *a, int k, size_t n)
+{
+	uint64_t len;
+	char *p = NULL;
+
+	if (a == NULL || k < 0 || k >= LH_SLOTS)
+		return NULL;
+	pthread_mutex_lock(&a->mu);
+	len = a->slot_len[k];
+	a->slot_len[k] = 0;             /* once */
+	if (n > 0 && n <= len)
+		p = place(a, a->slot_off[k], (size_t)len,
+			len >= ALIGN ? ALIGN : PAGE);
+	pthread_mutex_unlock(&a->mu);
+	return p;
+}
+
+void *lh_arena__result(lh_arena *a, int k, size_t n, int zero)
+{
+	void *p = lh_arena__take(a, k, n);
+
+	if (p != NULL)
+		return p;
+	p = zero ? calloc(1, n ? n : 1) : malloc(n ? n : 1);
+	lh_array__huge(p, n);
 	return p;
 }
 
@@ -230,6 +298,23 @@ void lh_arena__close(lh_arena *a)
 		close(a->fd);
 	a->fd = -1;
 	pthread_mutex_unlock(&a->mu);
+}
+
+void lh_arena__free_any(void *p)
+{
+	lh_arena *a;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&live_mu);
+	for (a = live; a != NULL; a = a->next)
+		if (lh_arena__owns(a, p, NULL))
+			break;
+	if (a != NULL)
+		lh_arena__release(a, p);
+	pthread_mutex_unlock(&live_mu);
+	if (a == NULL)
+		free(p);
 }
 
 void lh_arena__free(lh_arena *a, void *p)

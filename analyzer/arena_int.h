@@ -64,4 +64,26 @@ void lh_arena__close(lh_arena *a);
 /* Frees p, which lies either in a's regions (released) or on the heap. */
 void lh_arena__free(lh_arena *a, void *p);
 
+/*
+ * The results of an analysis that the index stores are computed on two
+ * threads at once; so that the file is the same whatever their timing,
+ * their regions are planned before the threads start, in a fixed order:
+ * lh_arena__plan reserves the room of slot k (n bytes) past every
+ * region, and lh_arena__take maps it for the array that fills it (once;
+ * NULL when it was not planned, is too small, or cannot be reserved).
+ */
+enum { LH_SLOT_VIA, LH_SLOT_IDOM, LH_SLOT_RETAINED, LH_SLOT_ORDER,
+	LH_SLOTS };
+void lh_arena__plan(lh_arena *a, int k, size_t n);
+void *lh_arena__take(lh_arena *a, int k, size_t n);
+
+/* n bytes for the result in slot k of a (may be NULL): taken from a,
+ * else from the heap (zeroed if 'zero'; on huge pages if big). Free it
+ * with lh_arena__free_any. */
+void *lh_arena__result(lh_arena *a, int k, size_t n, int zero);
+
+/* Frees p, wherever it lies: in the regions of any live arena, or on
+ * the heap. */
+void lh_arena__free_any(void *p);
+
 #endif

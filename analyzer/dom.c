@@ -18,9 +18,9 @@ void lh_dom_free(lh_dom *d)
 {
 	if (d == NULL)
 		return;
-	free(d->idom);
-	free(d->retained);
-	free(d->order);
+	lh_arena__free_any(d->idom);
+	lh_arena__free_any(d->retained);
+	lh_arena__free_any(d->order);
 	free(d->big_obj);
 	free(d->big_retained);
 	free(d);
@@ -431,13 +431,14 @@ static uint64_t retained_get(const lh_dom *d, const bigacc *b, uint32_t v)
  * dominator). Totals of 4 GiB or more end in the side table.
  */
 static int retained_sizes(lh_dom *d, const uint64_t *size,
-	const lh_snapshot *snap)
+	const lh_snapshot *snap, lh_arena *ar)
 {
 	bigacc b = { NULL, NULL, 0, 0 };
 	uint32_t k, v, j;
 	int rc = LH_ENOMEM;
 
-	d->retained = lh_array__zalloc((size_t)d->n + 1, sizeof *d->retained);
+	d->retained = lh_arena__result(ar, LH_SLOT_RETAINED,
+		((size_t)d->n + 1) * sizeof *d->retained, 1);
 	b.is = lh_array__zalloc((size_t)d->n / 32 + 1, sizeof *b.is);
 	if (d->retained == NULL || b.is == NULL)
 		goto done;
@@ -613,14 +614,16 @@ done:
  * order: subtree sizes bottom up, then each node takes the next free
  * place in its dominator's range (sub[] turns into that cursor once
  * visited). NULL when out of memory. */
-static uint32_t *tree_preorder(const uint32_t *idom, uint32_t N, size_t m)
+static uint32_t *tree_preorder(const uint32_t *idom, uint32_t N, size_t m,
+	lh_arena *ar)
 {
-	uint32_t *sub = lh_array__alloc(m * sizeof *sub), *seq = lh_array__alloc(m * sizeof *seq);
+	uint32_t *sub = lh_array__alloc(m * sizeof *sub);
+	uint32_t *seq = lh_arena__result(ar, LH_SLOT_ORDER, m * sizeof *seq, 0);
 	uint32_t w, next;
 
 	if (!sub || !seq) {
 		free(sub);
-		free(seq);
+		lh_arena__free_any(seq);
 		return NULL;
 	}
 	for (w = 0; w <= N; w++)
@@ -674,11 +677,12 @@ static int build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	rc = immediate_dominators(g, leaves, m, N, sd, &vertex);
 	if (rc == SLOW)
 		goto done;
-	if (rc != LH_OK || (seq = tree_preorder(sd, N, m)) == NULL)
+	if (rc != LH_OK || (seq = tree_preorder(sd, N, m, g->arena)) == NULL)
 		goto oom;
 	d->n = g->n;
 	d->nlive = N;
-	d->idom = lh_array__alloc(((size_t)g->n + 1) * sizeof *d->idom);
+	d->idom = lh_arena__result(g->arena, LH_SLOT_IDOM,
+		((size_t)g->n + 1) * sizeof *d->idom, 0);
 	if (!d->idom)
 		goto oom;
 	for (i = 0; i < g->n; i++)
@@ -693,7 +697,7 @@ static int build(lh_dom **out, const lh_graph *g, const uint64_t *size,
 	vertex = NULL;
 	free(sd);
 	sd = NULL;
-	if (retained_sizes(d, size, snap) != LH_OK)
+	if (retained_sizes(d, size, snap, g->arena) != LH_OK)
 		goto oom;
 	goto done;
 oom:
@@ -707,7 +711,7 @@ oom:
 done:
 	free(vertex);
 	free(sd);
-	free(seq);
+	lh_arena__free_any(seq);
 	free(pred);
 	if (rc != LH_OK)
 		lh_dom_free(d);

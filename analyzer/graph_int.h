@@ -7,6 +7,7 @@
 #define LUAHEAP_GRAPH_INT_H
 
 #include "luaheap/graph.h"
+#include "arena_int.h"
 
 struct lh_graph {
 	uint32_t n;                 /* objects */
@@ -34,6 +35,10 @@ struct lh_graph {
 	 * of the others: in a snapshot, the registry's references to _G and
 	 * package.loaded. LH_NONE when unused (lh_graph_new sets none). */
 	uint32_t pref_edge[2];
+
+	/* Where the results the analysis index stores go (borrowed: the
+	 * snapshot's arena, arena_int.h), or NULL: the heap. */
+	lh_arena *arena;
 };
 
 /* lh_graph_live, inline for the analyzer's walks. */

@@ -47,7 +47,7 @@ typedef struct idx_scalars {
 /* A new pointer in one of these structs must get a section (or a line in
  * adopt()) here: the sizes below make that change fail to compile. */
 _Static_assert(sizeof(lh_snapshot) == 1624, "index.c: new snapshot field");
-_Static_assert(sizeof(lh_graph) == 112, "index.c: new graph field");
+_Static_assert(sizeof(lh_graph) == 120, "index.c: new graph field");
 _Static_assert(sizeof(lh_dom) == 72, "index.c: new dominator field");
 _Static_assert(sizeof(lh_bfs) == 48, "index.c: new BFS field");
 _Static_assert(sizeof(lh_classes) == 280, "index.c: new classes field");
@@ -614,6 +614,7 @@ static void scrub(idx_scalars *sc)
 	sc->s.internal = NULL;
 	sc->g.off = sc->g.to = NULL;
 	sc->g.kind = sc->g.type = NULL;
+	sc->g.arena = NULL;
 	sc->b.off = NULL;
 }
 
@@ -1306,6 +1307,7 @@ static uint32_t adopt_counts(sect *t, parts *p, uint32_t *nwatches)
 
 	*p->s = p->sc->s;
 	*p->g = p->sc->g;
+	p->g->arena = NULL;         /* the file's word is never a pointer */
 	*p->d = p->sc->d;
 	*p->b = p->sc->b;
 	*p->c = p->sc->c;

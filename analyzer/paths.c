@@ -13,7 +13,7 @@ void lh_bfs_free(lh_bfs *b)
 {
 	if (b == NULL)
 		return;
-	free(b->via);
+	lh_arena__free_any(b->via);
 	free(b->rootbits);
 	free(b->blk);
 	free(b);
@@ -81,7 +81,8 @@ int lh_bfs_build(lh_bfs **out, const lh_graph *g, lh_error *err)
 		return lh_error_set(err, LH_ENOMEM, "out of memory");
 	b->n = g->n;
 	b->off = g->off;
-	b->via = lh_array__alloc(((size_t)g->n + 1) * sizeof *b->via);
+	b->via = lh_arena__result(g->arena, LH_SLOT_VIA,
+		((size_t)g->n + 1) * sizeof *b->via, 0);
 	b->rootbits = lh_array__zalloc((size_t)g->n / 32 + 1, sizeof *b->rootbits);
 	b->nblk = (uint32_t)(((uint64_t)g->nedge + LH_BFS_BLOCK - 1) / LH_BFS_BLOCK);
 	b->blk = lh_array__alloc(((size_t)b->nblk + 1) * sizeof *b->blk);

@@ -993,7 +993,7 @@ END_TEST
 
 /* The analysis that writes the index keeps its references in the file:
  * the index's edge section is the array the analysis used, noted where it
- * lay, not a copy; the arrays in the file need not come in table order;
+ * lay, not a copy, and so are its dominators and root paths; the arrays in the file need not come in table order;
  * the reports made from that analysis change none of its bytes. */
 START_TEST(index_notes_the_arrays_kept_in_its_pages)
 {
@@ -1016,6 +1016,13 @@ START_TEST(index_notes_the_arrays_kept_in_its_pages)
 	idx = read_all(ipath, &len);
 	tab = (const idx_sect *)(idx + sizeof(idx_header));
 	ck_assert_uint_eq(tab[IDX_S_EDGE_TO].off, off);
+	/* and the results computed on two threads, in their planned places */
+	ck_assert(lh_arena__owns(((lh_snap_internal *)w->snap->internal)->arena,
+		w->dom->idom, &off));
+	ck_assert_uint_eq(tab[IDX_S_IDOM].off, off);
+	ck_assert(lh_arena__owns(((lh_snap_internal *)w->snap->internal)->arena,
+		w->bfs->via, &off));
+	ck_assert_uint_eq(tab[IDX_S_VIA].off, off);
 	for (i = 2; i < ((const idx_header *)idx)->nsect; i++)
 		back += tab[i].count > 0 && tab[i - 1].count > 0 &&
 			tab[i].off < tab[i - 1].off;
