@@ -134,7 +134,8 @@ static int classes(lh_analysis *a, lh_error *err)
 }
 
 /* The results the index stores, computed by two threads at once, get
- * their places in the index's file (ar, may be NULL) now, in this order,
+ * their places in the file of the index being written (ar: the
+ * snapshot's arena, NULL when there is none) now, in this order,
  * so that the file is the same whatever the threads' timing. */
 static void plan(lh_graph *g, lh_arena *ar)
 {
@@ -164,8 +165,7 @@ static int analyse(lh_analysis *a, const lh_open_opts *o, lh_index_writer *w,
 	tell(o, LH_PHASE_REACH);
 	if ((rc = lh_graph_from_snapshot(&a->graph, snap, err)) != LH_OK)
 		return rc;
-	plan(a->graph, w != NULL ? ((lh_snap_internal *)snap->internal)->arena :
-		NULL);
+	plan(a->graph, ((lh_snap_internal *)snap->internal)->arena);
 	tell(o, LH_PHASE_DOM);
 	memset(&j, 0, sizeof j);
 	j.a = a;

@@ -213,9 +213,7 @@ void *lh_arena__result(lh_arena *a, int k, size_t n, int zero)
 
 	if (p != NULL)
 		return p;
-	p = zero ? calloc(1, n ? n : 1) : malloc(n ? n : 1);
-	lh_array__huge(p, n);
-	return p;
+	return zero ? lh_array__zalloc(1, n ? n : 1) : lh_array__alloc(n ? n : 1);
 }
 
 /* The region holding p, or NULL; a->mu held. */

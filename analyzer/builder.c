@@ -199,21 +199,17 @@ static int stored(const lh_snap_builder *b, void **pp)
 static void *regrow(lh_snap_builder *b, void **pp, size_t old, size_t n)
 {
 	lh_arena *ar = b->in->arena;
-	void *p = *pp, *q;
+	void *p = *pp, *q = NULL;
 
-	if (ar != NULL && n >= lh_arena__min && stored(b, pp) &&
-	    (q = lh_arena__alloc(ar, n)) != NULL) {
-		if (p != NULL)
-			memcpy(q, p, old < n ? old : n);
-		lh_arena__free(ar, p);
-		return q;
-	}
-	if (!lh_arena__owns(ar, p, NULL))
+	if (ar != NULL && n >= lh_arena__min && stored(b, pp))
+		q = lh_arena__alloc(ar, n);
+	if (q == NULL && !lh_arena__owns(ar, p, NULL))
 		return lh_array__regrow(p, old, n);
-	if ((q = lh_array__alloc(n)) == NULL)
+	if (q == NULL && (q = lh_array__alloc(n)) == NULL)
 		return NULL;
-	memcpy(q, p, old < n ? old : n);
-	lh_arena__release(ar, p);
+	if (p != NULL)
+		memcpy(q, p, old < n ? old : n);
+	lh_arena__free(ar, p);
 	return q;
 }
 
@@ -266,11 +262,10 @@ static int resize(lh_snap_builder *b, void **p, uint64_t old, uint64_t n, size_t
 static int widen_addr(lh_snap_builder *b)
 {
 	lh_snapshot *s = b->s;
-	uint64_t *a = NULL;
+	uint64_t *a = regrow(b, (void **)&s->addr64, 0,
+		(size_t)(b->obj_cap ? b->obj_cap : 1) * sizeof(*a));
 	uint32_t i;
 
-	a = regrow(b, (void **)&s->addr64, 0, (size_t)(b->obj_cap ? b->obj_cap : 1) *
-		sizeof(*a));
 	if (a == NULL)
 		return lh_snap__nomem(b);
 	for (i = 0; i < s->nobj; i++)
